@@ -1,0 +1,426 @@
+//! One polite, guarded, bounded HTTP fetch, with retries.
+//!
+//! [`Crawler::fetch`] is the only way govwatch talks HTTP. For each attempt it:
+//! 1. refuses non-http(s) URLs and, unless allowed, IP-literal hosts in private ranges (names are
+//!    checked by the resolver, see [`crate::dns`]);
+//! 2. consults robots.txt when the fetch asks for it;
+//! 3. waits for the host's gate (rate, connection, Crawl-delay) and the global cap;
+//! 4. sends with a total deadline (15 s by default) covering redirects and the body;
+//! 5. follows redirects by hand (each hop re-checked and gated), detecting loops and capping hops;
+//! 6. reads the body only when wanted, up to the size cap (counted after decompression).
+//!
+//! Failures are classified into [`FetchError`] causes. 5xx, 408, 429, timeouts and broken
+//! connections are retried with exponential backoff, honouring `Retry-After` up to a cap.
+
+use crate::Crawler;
+use crate::dns::{BlockedAddress, DnsFailure};
+use crate::guard::is_forbidden;
+use crate::robots::{RobotsRules, rules_from};
+use chrono::Local;
+use govwatch_model::{FetchError, FetchRecord, Purpose};
+use reqwest::Method;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use url::{Host, Url};
+
+/// Which part of the answer to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyMode {
+    /// Status and headers only.
+    None,
+    /// The body when the answer is HTML (or undeclared); others are not downloaded.
+    Html,
+    /// Any body.
+    Any,
+}
+
+/// How to fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchSpec {
+    pub method: &'static str,
+    pub purpose: Purpose,
+    pub body: BodyMode,
+    /// Obey robots.txt for this URL.
+    pub robots: bool,
+    /// Retry transient failures.
+    pub retry: bool,
+}
+
+impl FetchSpec {
+    pub const PAGE: FetchSpec = FetchSpec {
+        method: "GET",
+        purpose: Purpose::Page,
+        body: BodyMode::Html,
+        robots: true,
+        retry: true,
+    };
+    pub const CHECK_HEAD: FetchSpec = FetchSpec {
+        method: "HEAD",
+        purpose: Purpose::LinkCheck,
+        body: BodyMode::None,
+        robots: true,
+        retry: true,
+    };
+    pub const CHECK_GET: FetchSpec = FetchSpec {
+        method: "GET",
+        purpose: Purpose::LinkCheck,
+        body: BodyMode::None,
+        robots: true,
+        retry: true,
+    };
+}
+
+/// All attempts of one fetch, and the body of the last one when kept.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub attempts: Vec<FetchRecord>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Fetched {
+    /// The final attempt.
+    pub fn last(&self) -> &FetchRecord {
+        self.attempts.last().expect("a fetch has at least one attempt")
+    }
+
+    pub fn first(&self) -> &FetchRecord {
+        &self.attempts[0]
+    }
+}
+
+struct Attempt {
+    record: FetchRecord,
+    body: Option<Vec<u8>>,
+    retry_after: Option<Duration>,
+}
+
+fn is_html(ct: Option<&str>) -> bool {
+    match ct {
+        None => true,
+        Some(ct) => {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("text/html") || ct.contains("xhtml")
+        }
+    }
+}
+
+fn retryable(rec: &FetchRecord) -> bool {
+    match rec.error {
+        Some(FetchError::Timeout | FetchError::Connect | FetchError::Body) => true,
+        Some(_) => false,
+        None => matches!(rec.status, Some(s) if s >= 500 || s == 408 || s == 429),
+    }
+}
+
+/// Walks an error's sources to name its cause.
+pub fn classify(err: &reqwest::Error) -> (FetchError, String) {
+    let mut msg = err.to_string();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(e) = src {
+        if let Some(d) = e.downcast_ref::<DnsFailure>() {
+            return (FetchError::Dns, d.0.clone());
+        }
+        if let Some(b) = e.downcast_ref::<BlockedAddress>() {
+            return (FetchError::BlockedAddress, b.0.clone());
+        }
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return (FetchError::Tls, e.to_string());
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                TimedOut => return (FetchError::Timeout, io.to_string()),
+                ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected | HostUnreachable
+                | NetworkUnreachable | AddrNotAvailable => {
+                    if err.is_connect() {
+                        return (FetchError::Connect, io.to_string());
+                    }
+                    return (FetchError::Body, io.to_string());
+                }
+                _ => {}
+            }
+        }
+        msg = e.to_string();
+        src = e.source();
+    }
+    if err.is_timeout() {
+        (FetchError::Timeout, "no complete answer in time".into())
+    } else if err.is_connect() {
+        let lower = msg.to_ascii_lowercase();
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            (FetchError::Tls, msg)
+        } else {
+            (FetchError::Connect, msg)
+        }
+    } else if err.is_body() || err.is_decode() || err.is_request() {
+        (FetchError::Body, msg)
+    } else {
+        (FetchError::Other, msg)
+    }
+}
+
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let t = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let d = t.signed_duration_since(chrono::Utc::now());
+    d.to_std().ok()
+}
+
+impl Crawler {
+    /// Fetches `url` politely, with retries when `spec.retry`.
+    pub async fn fetch(&self, url: &Url, spec: FetchSpec) -> Fetched {
+        let max_attempts = if spec.retry { self.settings.retries + 1 } else { 1 };
+        let mut attempts = Vec::new();
+        let mut attempt_no = 1;
+        loop {
+            let a = self.fetch_once(url, spec, attempt_no).await;
+            let again = attempt_no < max_attempts && retryable(&a.record);
+            let wait = if again {
+                let backoff = Duration::from_millis(self.settings.backoff_base_ms.saturating_mul(1 << (attempt_no - 1).min(10)));
+                let cap = Duration::from_secs(self.settings.max_retry_after_secs);
+                a.retry_after.map(|r| r.min(cap)).unwrap_or(backoff)
+            } else {
+                Duration::ZERO
+            };
+            attempts.push(a.record);
+            if !again {
+                return Fetched { attempts, body: a.body };
+            }
+            tracing::debug!(%url, attempt = attempt_no, ?wait, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt_no += 1;
+        }
+    }
+
+    /// Whether robots.txt of the URL's origin lets us fetch it (loads robots.txt on first use).
+    pub async fn robots_allowed(&self, url: &Url) -> bool {
+        let rules = self.robots_rules(url).await;
+        rules.allowed(url.as_str())
+    }
+
+    async fn robots_rules(&self, url: &Url) -> Arc<RobotsRules> {
+        let origin = url.origin().ascii_serialization();
+        let cell = self.robots.cell(&origin);
+        cell.get_or_init(|| async {
+            let mut robots_url = url.clone();
+            robots_url.set_path("/robots.txt");
+            robots_url.set_query(None);
+            let spec = FetchSpec {
+                method: "GET",
+                purpose: Purpose::Robots,
+                body: BodyMode::Any,
+                robots: false,
+                retry: false,
+            };
+            let f = self.fetch(&robots_url, spec).await;
+            let rules = rules_from(&self.agent_token, f.last(), f.body.as_deref());
+            if let (Some(d), Some(host)) = (rules.crawl_delay(), url.host_str()) {
+                let capped = (d as f64).clamp(0.0, self.settings.max_crawl_delay_secs);
+                self.gates.get(host).set_crawl_delay(Duration::from_secs_f64(capped));
+            }
+            if let Some(host) = url.host_str() {
+                self.robots.record(host, f.attempts);
+            }
+            Arc::new(rules)
+        })
+        .await
+        .clone()
+    }
+
+    async fn fetch_once(&self, url: &Url, spec: FetchSpec, attempt: u32) -> Attempt {
+        let started_at = Local::now().fixed_offset();
+        let t0 = Instant::now();
+        let deadline = t0 + Duration::from_secs_f64(self.settings.timeout_secs);
+        let mut record = FetchRecord {
+            url: url.to_string(),
+            final_url: url.to_string(),
+            method: spec.method.to_string(),
+            purpose: spec.purpose,
+            status: None,
+            started_at,
+            elapsed_ms: 0,
+            bytes: 0,
+            content_type: None,
+            content_hash: None,
+            remote_addr: None,
+            family: None,
+            error: None,
+            error_message: None,
+            redirects: Vec::new(),
+            attempt,
+        };
+        let fail = |mut record: FetchRecord, e: FetchError, msg: String| {
+            record.error = Some(e);
+            record.error_message = Some(msg);
+            record.elapsed_ms = t0.elapsed().as_millis() as u64;
+            Attempt {
+                record,
+                body: None,
+                retry_after: None,
+            }
+        };
+        let method = if spec.method == "HEAD" { Method::HEAD } else { Method::GET };
+        let mut current = url.clone();
+        let mut visited: HashSet<String> = HashSet::from([current.to_string()]);
+        loop {
+            record.final_url = current.to_string();
+            if !matches!(current.scheme(), "http" | "https") {
+                return fail(record, FetchError::Unsupported, format!("scheme {} is not fetched", current.scheme()));
+            }
+            let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
+                return fail(record, FetchError::Unsupported, "URL has no host".into());
+            };
+            if !self.settings.allow_private {
+                let literal = match current.host() {
+                    Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
+                    Some(Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
+                    _ => None,
+                };
+                if let Some(ip) = literal.filter(|ip| is_forbidden(*ip)) {
+                    return fail(record, FetchError::BlockedAddress, format!("refused non-public address {ip}"));
+                }
+            }
+            if spec.robots && !Box::pin(self.robots_allowed(&current)).await {
+                return fail(record, FetchError::RobotsDisallowed, format!("robots.txt disallows {current}"));
+            }
+            let gate = self.gates.get(&host);
+            let _host_permit = gate.acquire().await;
+            let _global = self.global.acquire().await.expect("global semaphore never closes");
+            let now = Instant::now();
+            if now >= deadline {
+                return fail(record, FetchError::Timeout, "time limit reached while following redirects".into());
+            }
+            let req = self
+                .client
+                .request(method.clone(), current.clone())
+                .header(USER_AGENT, &self.user_agent)
+                .timeout(deadline - now);
+            let resp = match tokio::time::timeout_at(deadline, req.send()).await {
+                Err(_) => return fail(record, FetchError::Timeout, "no answer in time".into()),
+                Ok(Err(e)) => {
+                    let (kind, msg) = classify(&e);
+                    return fail(record, kind, msg);
+                }
+                Ok(Ok(r)) => r,
+            };
+            let status = resp.status();
+            record.status = Some(status.as_u16());
+            if let Some(addr) = resp.remote_addr() {
+                record.remote_addr = Some(addr.to_string());
+                record.family = Some(if addr.is_ipv4() { 4 } else { 6 });
+            }
+            if status.is_redirection() {
+                if let Some(loc) = resp.headers().get(LOCATION) {
+                    let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
+                    let Ok(mut next) = current.join(&loc) else {
+                        return fail(record, FetchError::BadRedirect, format!("unusable Location {loc:?}"));
+                    };
+                    next.set_fragment(None);
+                    record.redirects.push(format!("{} {}", status.as_u16(), next));
+                    if !visited.insert(next.to_string()) {
+                        return fail(record, FetchError::RedirectLoop, format!("redirect loop back to {next}"));
+                    }
+                    if record.redirects.len() as u32 > self.settings.max_redirects {
+                        return fail(
+                            record,
+                            FetchError::TooManyRedirects,
+                            format!("more than {} redirects", self.settings.max_redirects),
+                        );
+                    }
+                    current = next;
+                    continue;
+                }
+            }
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            let ct = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.to_string());
+            record.content_type = ct.clone();
+            let declared_len = resp
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let want_body = method == Method::GET
+                && status.is_success()
+                && match spec.body {
+                    BodyMode::None => false,
+                    BodyMode::Html => is_html(ct.as_deref()),
+                    BodyMode::Any => true,
+                };
+            if !want_body {
+                record.bytes = if method == Method::HEAD { 0 } else { declared_len.unwrap_or(0) };
+                record.elapsed_ms = t0.elapsed().as_millis() as u64;
+                return Attempt {
+                    record,
+                    body: None,
+                    retry_after,
+                };
+            }
+            let cap = self.settings.max_body_bytes;
+            if declared_len.is_some_and(|l| l > cap) {
+                return fail(record, FetchError::TooLarge, format!("Content-Length over the {cap}-byte cap"));
+            }
+            let mut resp = resp;
+            let mut body: Vec<u8> = Vec::with_capacity(declared_len.unwrap_or(16 * 1024).min(cap) as usize);
+            loop {
+                match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                    Err(_) => return fail(record, FetchError::Timeout, "body not complete in time".into()),
+                    Ok(Err(e)) => {
+                        let (kind, msg) = classify(&e);
+                        let kind = if kind == FetchError::Other { FetchError::Body } else { kind };
+                        return fail(record, kind, msg);
+                    }
+                    Ok(Ok(None)) => break,
+                    Ok(Ok(Some(chunk))) => {
+                        if body.len() as u64 + chunk.len() as u64 > cap {
+                            record.bytes = body.len() as u64 + chunk.len() as u64;
+                            return fail(record, FetchError::TooLarge, format!("body over the {cap}-byte cap"));
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                }
+            }
+            record.bytes = body.len() as u64;
+            record.content_hash = Some(hex::encode(Sha256::digest(&body)));
+            record.elapsed_ms = t0.elapsed().as_millis() as u64;
+            return Attempt {
+                record,
+                body: Some(body),
+                retry_after,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn html_types() {
+        assert!(is_html(None));
+        assert!(is_html(Some("text/html; charset=gbk")));
+        assert!(is_html(Some("application/xhtml+xml")));
+        assert!(!is_html(Some("application/pdf")));
+    }
+}

@@ -1,0 +1,183 @@
+//! Per-host politeness: the one place that decides when a request may go to a host.
+//!
+//! Each host has a [`HostGate`]:
+//! - a semaphore of `host_concurrency` permits (default 1 connection at a time);
+//! - a governor rate limiter with the host's quota (default 1 request/s, burst 1);
+//! - a minimum gap counted from the *end* of the previous request (robots `Crawl-delay`, and
+//!   `1/rate` when the host has a single connection), so the server never sees two requests closer
+//!   than the interval, however the network delays them.
+//!
+//! [`HostGates`] keeps the gates by host name, so every site, link check and sample of one host
+//! shares one gate: a host linked from fifty sites is still asked once a second.
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
+
+/// Politeness settings of one host.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HostPolicy {
+    /// Requests per second.
+    pub rate: f64,
+    pub burst: u32,
+    pub concurrency: u32,
+}
+
+/// The gate of one host.
+pub struct HostGate {
+    policy: HostPolicy,
+    sem: Semaphore,
+    limiter: DefaultDirectRateLimiter,
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// Extra gap from robots.txt Crawl-delay.
+    crawl_delay: Duration,
+    /// When the last request to this host finished.
+    last_done: Option<Instant>,
+}
+
+/// Held while a request to the host is in flight; dropping it records the end of the request.
+pub struct HostPermit<'a> {
+    gate: &'a HostGate,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl Drop for HostPermit<'_> {
+    fn drop(&mut self) {
+        let mut st = self.gate.state.lock().unwrap();
+        st.last_done = Some(Instant::now());
+    }
+}
+
+fn quota(policy: &HostPolicy) -> Quota {
+    let burst = NonZeroU32::new(policy.burst.max(1)).unwrap();
+    let rate = if policy.rate.is_finite() && policy.rate > 0.0 { policy.rate } else { 1.0 };
+    let period = Duration::from_secs_f64(1.0 / rate);
+    Quota::with_period(period.max(Duration::from_nanos(1)))
+        .expect("positive period")
+        .allow_burst(burst)
+}
+
+impl HostGate {
+    pub fn new(policy: HostPolicy) -> HostGate {
+        HostGate {
+            policy,
+            sem: Semaphore::new(policy.concurrency.max(1) as usize),
+            limiter: RateLimiter::direct(quota(&policy)),
+            state: Mutex::new(GateState::default()),
+        }
+    }
+
+    pub fn policy(&self) -> HostPolicy {
+        self.policy
+    }
+
+    /// The gap kept between the end of one request and the start of the next.
+    pub fn min_gap(&self) -> Duration {
+        let st = self.state.lock().unwrap();
+        let rate_gap = if self.policy.concurrency <= 1 {
+            Duration::from_secs_f64(1.0 / self.policy.rate.max(1e-6))
+        } else {
+            Duration::ZERO
+        };
+        rate_gap.max(st.crawl_delay)
+    }
+
+    /// Applies a robots.txt Crawl-delay (already capped by the caller).
+    pub fn set_crawl_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().crawl_delay = delay;
+    }
+
+    /// Waits until a request may be sent to the host, and holds the host's connection slot.
+    pub async fn acquire(&self) -> HostPermit<'_> {
+        let permit = self.sem.acquire().await.expect("gate semaphore never closes");
+        loop {
+            let wait_until = {
+                let st = self.state.lock().unwrap();
+                st.last_done.map(|t| t + self.min_gap())
+            };
+            match wait_until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
+                _ => break,
+            }
+        }
+        self.limiter.until_ready().await;
+        HostPermit {
+            gate: self,
+            _permit: permit,
+        }
+    }
+}
+
+/// All host gates, by lower-case host name.
+pub struct HostGates {
+    default: HostPolicy,
+    gates: Mutex<HashMap<String, Arc<HostGate>>>,
+}
+
+impl HostGates {
+    pub fn new(default: HostPolicy) -> HostGates {
+        HostGates {
+            default,
+            gates: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The gate of `host`, created with the default policy on first use.
+    pub fn get(&self, host: &str) -> Arc<HostGate> {
+        let key = host.to_ascii_lowercase();
+        let mut map = self.gates.lock().unwrap();
+        map.entry(key)
+            .or_insert_with(|| Arc::new(HostGate::new(self.default)))
+            .clone()
+    }
+
+    /// Gives `host` its own rate (a site's override); only before its first request.
+    pub fn configure(&self, host: &str, rate: f64) {
+        let key = host.to_ascii_lowercase();
+        let mut map = self.gates.lock().unwrap();
+        let want = HostPolicy { rate, ..self.default };
+        match map.get(&key) {
+            Some(g) if g.policy() == want => {}
+            Some(g) if g.state.lock().unwrap().last_done.is_some() => {}
+            _ => {
+                map.insert(key, Arc::new(HostGate::new(want)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn spaces_requests_from_the_end_of_the_previous_one() {
+        let gate = HostGate::new(HostPolicy { rate: 1.0, burst: 1, concurrency: 1 });
+        let t0 = Instant::now();
+        {
+            let _p = gate.acquire().await;
+            tokio::time::sleep(Duration::from_millis(300)).await; // a slow answer
+        }
+        let _p = gate.acquire().await;
+        // next request starts 1 s after the previous one ended, not after it started
+        assert_eq!(Instant::now() - t0, Duration::from_millis(1300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn crawl_delay_widens_the_gap() {
+        let gate = HostGate::new(HostPolicy { rate: 1.0, burst: 1, concurrency: 1 });
+        gate.set_crawl_delay(Duration::from_secs(3));
+        drop(gate.acquire().await);
+        let t0 = Instant::now();
+        drop(gate.acquire().await);
+        assert_eq!(Instant::now() - t0, Duration::from_secs(3));
+    }
+}

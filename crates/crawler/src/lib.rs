@@ -1,0 +1,114 @@
+//! The crawler: every socket govwatch opens is opened here.
+//!
+//! Architecture:
+//! - [`dns`]: hickory-resolver, plugged into reqwest, with the address guard ([`guard`]).
+//! - [`gate`]: per-host politeness (rate limit, one connection, Crawl-delay), shared by all sites.
+//! - [`robots`]: robots.txt per origin, RFC 9309 failure rules.
+//! - [`fetch`]: one bounded fetch (timeouts, manual redirects, body cap, retries, error causes).
+//! - [`decode`]: charset decision (BOM, header, meta, chardetng) and decoding.
+//! - [`extract`]: links and title from the parsed page.
+//! - [`frontier`]: URL normalisation, de-duplication, budgets and trap guards.
+//! - [`site`]: a whole site: breadth-first crawl, then a check of every link and resource.
+//!
+//! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
+//! every site crawled at once.
+
+pub mod decode;
+pub mod dns;
+pub mod extract;
+pub mod fetch;
+pub mod frontier;
+pub mod gate;
+pub mod guard;
+pub mod robots;
+pub mod site;
+
+pub use fetch::{BodyMode, FetchSpec, Fetched};
+pub use govwatch_config::CrawlSettings;
+
+use dns::{Dns, GuardedResolver};
+use gate::{HostGates, HostPolicy};
+use robots::RobotsCache;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Why a crawler could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlerError {
+    #[error("bad DNS server address {0:?} in crawl settings (want IP:PORT)")]
+    BadDnsServer(String),
+    #[error("cannot set up DNS: {0}")]
+    Dns(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// The shared crawling machinery of one process.
+pub struct Crawler {
+    client: reqwest::Client,
+    dns: Arc<Dns>,
+    gates: HostGates,
+    robots: RobotsCache,
+    global: Semaphore,
+    settings: CrawlSettings,
+    user_agent: String,
+    /// The product token robots.txt groups are matched against.
+    agent_token: String,
+}
+
+impl Crawler {
+    pub fn new(settings: CrawlSettings) -> Result<Crawler, CrawlerError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let servers = settings
+            .dns_servers
+            .iter()
+            .map(|s| s.parse::<SocketAddr>().map_err(|_| CrawlerError::BadDnsServer(s.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let dns = Arc::new(Dns::new(&servers, settings.allow_private).map_err(CrawlerError::Dns)?);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver(dns.clone())))
+            .connect_timeout(Duration::from_secs_f64(settings.connect_timeout_secs))
+            .timeout(Duration::from_secs_f64(settings.timeout_secs))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(settings.host_concurrency.max(1) as usize)
+            .no_proxy()
+            .build()
+            .map_err(|e| CrawlerError::Client(e.to_string()))?;
+        let policy = HostPolicy {
+            rate: settings.rate,
+            burst: settings.burst,
+            concurrency: settings.host_concurrency,
+        };
+        Ok(Crawler {
+            client,
+            dns,
+            gates: HostGates::new(policy),
+            robots: RobotsCache::default(),
+            global: Semaphore::new(settings.global_concurrency.max(1) as usize),
+            user_agent: settings.user_agent(),
+            agent_token: "govwatch".to_string(),
+            settings,
+        })
+    }
+
+    pub fn settings(&self) -> &CrawlSettings {
+        &self.settings
+    }
+
+    /// The resolver the crawler uses (the IPv6 probe's facts are gathered through it).
+    pub fn dns(&self) -> &Arc<Dns> {
+        &self.dns
+    }
+
+    /// The User-Agent sent with every request.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    pub fn gates(&self) -> &HostGates {
+        &self.gates
+    }
+}

@@ -1,0 +1,222 @@
+//! Crawling a whole site: breadth-first pages, then every link and resource they reference.
+//!
+//! The home page is fetched first and is also the run's availability sample (its first attempt,
+//! before any retry, is what the 15-second rule judges). robots.txt governs the crawl; the single
+//! home page request is the inspection's mandated check and is made even where robots.txt forbids
+//! crawling, but nothing is followed from it then.
+//!
+//! Pages are fetched level by level; within a level all requests are issued at once and the host
+//! gates serialise them, so a site's extra hosts (a search host, a static host) proceed in
+//! parallel while each host still sees one request at a time. Then every link and resource not
+//! crawled as a page is checked (HEAD; a failing HEAD is confirmed with GET, since many servers
+//! answer HEAD wrongly), external hosts each under their own gate.
+
+use crate::Crawler;
+use crate::extract;
+use crate::fetch::{FetchSpec, Fetched};
+use crate::frontier::{Frontier, looks_like_document, normalize};
+use crate::decode::decode_html;
+use futures::StreamExt;
+use govwatch_model::{FetchError, FetchRecord, LinkCheck, LinkKind, Page, Sample, Site, SiteCrawl};
+use scraper::Html;
+use std::collections::{BTreeMap, HashSet};
+use url::Url;
+
+/// Turns a fetch into a page: decodes and parses HTML bodies.
+pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
+    let rec = fetched.last().clone();
+    let mut page = Page {
+        fetch: rec,
+        depth,
+        text: String::new(),
+        charset: None,
+        charset_source: None,
+        title: None,
+        links: Vec::new(),
+        is_html: false,
+    };
+    if let Some(body) = &fetched.body {
+        let d = decode_html(body, page.fetch.content_type.as_deref());
+        let base = Url::parse(&page.fetch.final_url).ok();
+        let doc = Html::parse_document(&d.text);
+        page.title = extract::title(&doc);
+        if let Some(base) = base {
+            page.links = extract::links(&doc, &base);
+        }
+        page.charset = Some(d.encoding.name().to_string());
+        page.charset_source = Some(d.source);
+        page.text = d.text;
+        page.is_html = true;
+    }
+    page
+}
+
+/// The availability sample of a home page fetch attempt.
+pub fn sample_of(rec: &FetchRecord) -> Sample {
+    Sample {
+        url: rec.url.clone(),
+        at: rec.started_at,
+        family: rec.family,
+        ok: rec.ok(),
+        status: rec.status,
+        error: rec.error,
+        elapsed_ms: rec.elapsed_ms,
+    }
+}
+
+impl Crawler {
+    /// Crawls one site and checks its links.
+    pub async fn crawl_site(&self, site: &Site) -> SiteCrawl {
+        let s = &self.settings;
+        let mut hosts: Vec<String> = site.hosts();
+        if let Some(rate) = site.overrides.rate {
+            for h in &hosts {
+                self.gates.configure(h, rate);
+            }
+        }
+        let mut frontier = Frontier::new(
+            site.overrides.max_pages.unwrap_or(s.max_pages).max(1),
+            site.overrides.max_depth.unwrap_or(s.max_depth),
+            s.max_url_len,
+            s.max_query_variants,
+        );
+        let mut fetches: Vec<FetchRecord> = Vec::new();
+        let mut pages: Vec<Page> = Vec::new();
+        let mut samples = Vec::new();
+        let mut robots_blocked: Vec<String> = Vec::new();
+
+        let home = normalize(&site.home);
+        let _ = frontier.offer(&home, 0);
+        let mut level: Vec<Url> = vec![home.clone()];
+        let mut depth = 0u32;
+        while !level.is_empty() {
+            let results = futures::future::join_all(level.iter().map(|u| {
+                let spec = if depth == 0 {
+                    FetchSpec { robots: false, ..FetchSpec::PAGE }
+                } else {
+                    FetchSpec::PAGE
+                };
+                self.fetch(u, spec)
+            }))
+            .await;
+            let mut next = Vec::new();
+            for (url, fetched) in level.iter().zip(results) {
+                let last = fetched.last();
+                if last.error == Some(FetchError::RobotsDisallowed) {
+                    robots_blocked.push(url.to_string());
+                    continue;
+                }
+                fetches.extend(fetched.attempts.iter().cloned());
+                let mut follow = true;
+                if depth == 0 {
+                    samples.push(sample_of(fetched.first()));
+                    // A home page that redirects to another host (http → https, a new domain)
+                    // makes that host part of the site.
+                    if let Ok(f) = Url::parse(&last.final_url) {
+                        if let Some(h) = f.host_str() {
+                            let h = h.to_ascii_lowercase();
+                            if !hosts.contains(&h) {
+                                hosts.push(h);
+                            }
+                        }
+                        frontier.mark_seen(&f);
+                    }
+                    follow = self.robots_allowed(url).await;
+                    if !follow {
+                        robots_blocked.push(url.to_string());
+                    }
+                }
+                let page = build_page(&fetched, depth);
+                if follow {
+                    for link in page.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+                        let Ok(lu) = Url::parse(&link.url) else { continue };
+                        let internal = lu.host_str().is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
+                        if internal && !looks_like_document(&lu) {
+                            if let Ok(u) = frontier.offer(&lu, depth + 1) {
+                                next.push(u);
+                            }
+                        }
+                    }
+                }
+                pages.push(page);
+            }
+            level = next;
+            depth += 1;
+        }
+
+        let mut link_checks = Vec::new();
+        let mut over_budget = 0u64;
+        if s.check_links {
+            let crawled: HashSet<String> = pages
+                .iter()
+                .flat_map(|p| [p.fetch.url.clone(), p.fetch.final_url.clone()])
+                .chain(robots_blocked.iter().cloned())
+                .collect();
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut targets: Vec<Url> = Vec::new();
+            for link in pages.iter().flat_map(|p| p.links.iter()) {
+                let Ok(u) = Url::parse(&link.url) else { continue };
+                let u = normalize(&u);
+                let key = u.to_string();
+                if crawled.contains(&key) || !seen.insert(key) {
+                    continue;
+                }
+                let internal = u.host_str().is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
+                if !internal && !s.check_external {
+                    continue;
+                }
+                targets.push(u);
+            }
+            let total = targets.len();
+            targets.truncate(s.max_link_checks);
+            over_budget = (total - targets.len()) as u64;
+            let concurrency = (s.global_concurrency.max(1) as usize).min(64);
+            let checked: Vec<(Url, Vec<FetchRecord>)> = futures::stream::iter(targets)
+                .map(|u| async move {
+                    let head = self.fetch(&u, FetchSpec::CHECK_HEAD).await;
+                    let mut recs = head.attempts.clone();
+                    let h = head.last();
+                    let confirm = h.error.is_none() && h.status.is_some_and(|st| st >= 400);
+                    if confirm {
+                        let get = self.fetch(&u, FetchSpec::CHECK_GET).await;
+                        recs.extend(get.attempts);
+                    }
+                    (u, recs)
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            for (u, recs) in checked {
+                let last = recs.last().expect("one attempt").clone();
+                if last.error == Some(FetchError::RobotsDisallowed) {
+                    robots_blocked.push(u.to_string());
+                    continue;
+                }
+                fetches.extend(recs);
+                link_checks.push(LinkCheck {
+                    url: u.to_string(),
+                    record: last,
+                });
+            }
+            link_checks.sort_by(|a, b| a.url.cmp(&b.url));
+        }
+        for h in &hosts {
+            fetches.extend(self.robots.take_records(h));
+        }
+        let mut skipped: BTreeMap<String, u64> = frontier.skipped();
+        if over_budget > 0 {
+            skipped.insert("link_check_budget".into(), over_budget);
+        }
+        robots_blocked.sort();
+        robots_blocked.dedup();
+        SiteCrawl {
+            site: site.clone(),
+            pages,
+            fetches,
+            link_checks,
+            samples,
+            robots_blocked,
+            skipped,
+        }
+    }
+}

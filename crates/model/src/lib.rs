@@ -1,0 +1,452 @@
+//! Shared records of govwatch: what a site is, what the crawler fetched, and what probes report.
+//!
+//! Every other crate speaks in these types:
+//! - [`Site`] and [`SiteKind`]: one registered website (网站), from `config/sites.toml`.
+//! - [`FetchRecord`] and [`FetchError`]: one HTTP exchange, successful or not, as the crawler saw it.
+//! - [`Page`] and [`Link`]: a fetched HTML page with its decoded text and the links found in it.
+//! - [`Fact`], [`Finding`], [`Severity`], [`Evidence`]: what probes report and the store keeps.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use url::Url;
+
+/// The monitoring time point: every date judgement is made relative to it.
+pub type Timestamp = DateTime<FixedOffset>;
+
+/// Kind of site in the national registry: a government's portal (门户) or a department's site (部门).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteKind {
+    Portal,
+    Department,
+}
+
+impl SiteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::Portal => "portal",
+            SiteKind::Department => "department",
+        }
+    }
+}
+
+/// Per-site settings that override the crawl defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteOverrides {
+    /// Requests per second allowed on this site's hosts (default from crawl settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Other hosts that belong to the site (search platform, static host, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// Column hints: name → URL of columns the crawl might not find by itself.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
+    /// Most HTML pages to fetch on this site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pages: Option<usize>,
+    /// Deepest link level to follow from the home page (home = 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
+}
+
+/// One registered website.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// 网站标识码: the 10-character site identifier code.
+    pub id: String,
+    /// 网站名称.
+    pub name: String,
+    /// 首页网址.
+    pub home: Url,
+    /// 主办单位: the sponsoring organisation.
+    pub org: String,
+    /// Region (地区), e.g. a city or county name.
+    pub region: String,
+    pub kind: SiteKind,
+    #[serde(flatten)]
+    pub overrides: SiteOverrides,
+}
+
+impl Site {
+    /// All hosts that belong to the site: the home page's host and the configured extra hosts.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self.home.host_str().map(|h| h.to_ascii_lowercase()).into_iter().collect();
+        for h in &self.overrides.hosts {
+            let h = h.to_ascii_lowercase();
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        hosts
+    }
+
+    /// Whether a URL lies within the site (its host is one of the site's hosts).
+    pub fn owns(&self, url: &Url) -> bool {
+        match url.host_str() {
+            Some(h) => {
+                let h = h.to_ascii_lowercase();
+                self.hosts().iter().any(|s| *s == h)
+            }
+            None => false,
+        }
+    }
+}
+
+/// Why a request was made; the store keeps it so samples, pages and link checks can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// A page of the site fetched and parsed by the crawl.
+    Page,
+    /// A link or resource checked (HEAD, then GET where HEAD is refused).
+    LinkCheck,
+    /// The site's robots.txt.
+    Robots,
+    /// A home page availability sample.
+    Sample,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Page => "page",
+            Purpose::LinkCheck => "link_check",
+            Purpose::Robots => "robots",
+            Purpose::Sample => "sample",
+        }
+    }
+}
+
+/// Why a fetch failed, by cause. The names are stored and shown to inspectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchError {
+    /// The host name did not resolve.
+    Dns,
+    /// TCP connection refused, reset or unreachable.
+    Connect,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// No complete answer within the time limit (15 s by default).
+    Timeout,
+    /// The connection broke while the body was read.
+    Body,
+    /// The body was larger than the configured cap (after decompression).
+    TooLarge,
+    /// A redirect led back to a URL already visited.
+    RedirectLoop,
+    /// More redirects than the configured cap.
+    TooManyRedirects,
+    /// A redirect without a usable Location header.
+    BadRedirect,
+    /// The address is private, loopback, link-local or unspecified and configuration forbids it.
+    BlockedAddress,
+    /// robots.txt forbids the URL for our User-Agent.
+    RobotsDisallowed,
+    /// Scheme or URL we do not fetch.
+    Unsupported,
+    /// Anything else (the message says what).
+    Other,
+}
+
+impl FetchError {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchError::Dns => "dns",
+            FetchError::Connect => "connect",
+            FetchError::Tls => "tls",
+            FetchError::Timeout => "timeout",
+            FetchError::Body => "body",
+            FetchError::TooLarge => "too_large",
+            FetchError::RedirectLoop => "redirect_loop",
+            FetchError::TooManyRedirects => "too_many_redirects",
+            FetchError::BadRedirect => "bad_redirect",
+            FetchError::BlockedAddress => "blocked_address",
+            FetchError::RobotsDisallowed => "robots_disallowed",
+            FetchError::Unsupported => "unsupported",
+            FetchError::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FetchError> {
+        Some(match s {
+            "dns" => FetchError::Dns,
+            "connect" => FetchError::Connect,
+            "tls" => FetchError::Tls,
+            "timeout" => FetchError::Timeout,
+            "body" => FetchError::Body,
+            "too_large" => FetchError::TooLarge,
+            "redirect_loop" => FetchError::RedirectLoop,
+            "too_many_redirects" => FetchError::TooManyRedirects,
+            "bad_redirect" => FetchError::BadRedirect,
+            "blocked_address" => FetchError::BlockedAddress,
+            "robots_disallowed" => FetchError::RobotsDisallowed,
+            "unsupported" => FetchError::Unsupported,
+            "other" => FetchError::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the character encoding of a page was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CharsetSource {
+    /// Byte order mark.
+    Bom,
+    /// `charset=` in the Content-Type header.
+    Header,
+    /// `<meta charset>` or `<meta http-equiv="Content-Type">`.
+    Meta,
+    /// Guessed from the bytes (chardetng).
+    Sniffed,
+}
+
+impl CharsetSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CharsetSource::Bom => "bom",
+            CharsetSource::Header => "header",
+            CharsetSource::Meta => "meta",
+            CharsetSource::Sniffed => "sniffed",
+        }
+    }
+}
+
+/// One HTTP exchange as the crawler saw it (the last one of a redirect chain).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchRecord {
+    /// The URL asked for.
+    pub url: String,
+    /// The URL that answered after redirects.
+    pub final_url: String,
+    pub method: String,
+    pub purpose: Purpose,
+    /// HTTP status of the final answer, when there was one.
+    pub status: Option<u16>,
+    pub started_at: Timestamp,
+    /// Wall time from the request to the end of the body, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Body bytes received (after decompression).
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    /// SHA-256 of the body, hex.
+    pub content_hash: Option<String>,
+    /// The peer address connected to, e.g. `127.0.0.1:8080` or `[::1]:8080`.
+    pub remote_addr: Option<String>,
+    /// `4` or `6`: the address family used.
+    pub family: Option<u8>,
+    pub error: Option<FetchError>,
+    /// A readable message for the error.
+    pub error_message: Option<String>,
+    /// Redirect hops followed, in order (each `STATUS URL`).
+    pub redirects: Vec<String>,
+    /// Which attempt this was (1 = first; retries count up).
+    pub attempt: u32,
+}
+
+impl FetchRecord {
+    /// True when the server answered with a 2xx status and no transport error.
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && matches!(self.status, Some(s) if (200..300).contains(&s))
+    }
+
+    /// A short description of the failure, e.g. `HTTP 404` or `timeout: …`, for findings.
+    pub fn failure(&self) -> Option<String> {
+        if let Some(e) = self.error {
+            return Some(match &self.error_message {
+                Some(m) => format!("{}: {}", e.as_str(), m),
+                None => e.as_str().to_string(),
+            });
+        }
+        match self.status {
+            Some(s) if (200..300).contains(&s) => None,
+            Some(s) => Some(format!("HTTP {s}")),
+            None => Some("no answer".to_string()),
+        }
+    }
+}
+
+/// What kind of element a link came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// `<a href>` / `<area href>`: navigable.
+    Anchor,
+    /// `<img src>`.
+    Image,
+    /// `<script src>`.
+    Script,
+    /// `<link rel=stylesheet href>`.
+    Stylesheet,
+    /// `<iframe src>` / `<frame src>`.
+    Frame,
+    /// Other resources (`<embed>`, `<source>`, `<link rel=icon>` …).
+    Other,
+}
+
+/// A link or resource reference found on a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    /// Absolute URL, fragment removed.
+    pub url: String,
+    /// The attribute value as written.
+    pub raw: String,
+    /// Anchor text or `alt`/`title`, whitespace folded.
+    pub text: String,
+    pub kind: LinkKind,
+}
+
+/// A fetched page of the site, decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub fetch: FetchRecord,
+    /// Link level from the home page (home = 0).
+    pub depth: u32,
+    /// The body decoded to text (empty for non-HTML or failed fetches).
+    pub text: String,
+    /// The encoding used to decode, e.g. `GBK`, `UTF-8`.
+    pub charset: Option<String>,
+    pub charset_source: Option<CharsetSource>,
+    pub title: Option<String>,
+    pub links: Vec<Link>,
+    /// Whether the body was parsed as HTML.
+    pub is_html: bool,
+}
+
+/// Severity of a finding, as the indicators use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Single-veto (单项否决): the site fails.
+    Veto,
+    /// Costs points (扣分).
+    Deduct,
+    /// An early warning, not yet a rule broken.
+    Warn,
+    /// Worth knowing, costs nothing.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Veto => "veto",
+            Severity::Deduct => "deduct",
+            Severity::Warn => "warn",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s {
+            "veto" => Severity::Veto,
+            "deduct" => Severity::Deduct,
+            "warn" => Severity::Warn,
+            "info" => Severity::Info,
+            _ => return None,
+        })
+    }
+}
+
+/// What proves a finding: enough for an inspector to cite it in a notice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// HTTP status seen, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The excerpt of the page (or error text) that proves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// Where the archived copy is: the URL of the page whose body the store kept, for this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<String>,
+    /// Content hash of the archived body (key of the `bodies` table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_hash: Option<String>,
+    /// Anything else the probe wants to keep (free-form JSON object).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub extra: Value,
+}
+
+/// A measured fact (no judgement): e.g. `avail.sample`, `crawl.summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    pub probe: String,
+    pub code: String,
+    pub url: Option<String>,
+    pub value: Value,
+    pub observed_at: Timestamp,
+}
+
+/// A rule broken (or warned about), with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub probe: String,
+    /// Stable code, e.g. `link.broken_home`. Codes are a contract: see `docs/codes.md`.
+    pub code: String,
+    pub severity: Severity,
+    pub url: Option<String>,
+    pub value: Value,
+    pub message: String,
+    pub evidence: Evidence,
+    pub observed_at: Timestamp,
+}
+
+/// One availability sample of a site's home page (the 15-second rule).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub url: String,
+    pub at: Timestamp,
+    /// `4` or `6` when a connection was made.
+    pub family: Option<u8>,
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub error: Option<FetchError>,
+    pub elapsed_ms: u64,
+}
+
+/// Everything one run learned about one site; the store writes it in one transaction, so a site is
+/// either wholly recorded for a run or not at all (which is what makes `--resume` safe).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteResult {
+    pub site: Site,
+    pub started_at: Timestamp,
+    pub finished_at: Timestamp,
+    /// Every HTTP exchange made for the site: pages, robots.txt, link checks, samples, retries.
+    pub fetches: Vec<FetchRecord>,
+    /// The HTML pages crawled (their bodies are archived).
+    pub pages: Vec<Page>,
+    pub samples: Vec<Sample>,
+    pub facts: Vec<Fact>,
+    pub findings: Vec<Finding>,
+}
+
+/// The outcome of checking one link or resource URL (the last attempt of the check).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkCheck {
+    pub url: String,
+    pub record: FetchRecord,
+}
+
+/// What the crawler gathered on one site in one run: the input of every probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteCrawl {
+    pub site: Site,
+    /// HTML pages crawled, home page first (breadth-first order).
+    pub pages: Vec<Page>,
+    /// Every HTTP exchange made, in order (pages, robots.txt, link checks, retries).
+    pub fetches: Vec<FetchRecord>,
+    /// Results of checking links that were not crawled as pages.
+    pub link_checks: Vec<LinkCheck>,
+    /// Home page availability samples taken in this crawl.
+    pub samples: Vec<Sample>,
+    /// URLs not fetched because robots.txt forbids them.
+    pub robots_blocked: Vec<String>,
+    /// URLs left out by the page budget, depth limit or trap guards (counts per reason).
+    pub skipped: BTreeMap<String, u64>,
+}
