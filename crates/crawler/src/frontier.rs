@@ -17,19 +17,7 @@ const NON_HTML_EXT: &[&str] = &[
     "txt", "xml", "csv", "ofd", "css", "js", "json",
 ];
 
-/// The one spelling of a URL used for de-duplication.
-pub fn normalize(url: &Url) -> Url {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    if u.path().is_empty() {
-        u.set_path("/");
-    }
-    // `url` already lower-cases the host and drops the scheme's default port.
-    if u.query() == Some("") {
-        u.set_query(None);
-    }
-    u
-}
+pub use govwatch_model::normalize_url as normalize;
 
 /// True when the URL's path names a document or media file.
 pub fn looks_like_document(url: &Url) -> bool {

@@ -450,3 +450,22 @@ pub struct SiteCrawl {
     /// URLs left out by the page budget, depth limit or trap guards (counts per reason).
     pub skipped: BTreeMap<String, u64>,
 }
+
+/// The one spelling of a URL used to match links with fetches: fragment dropped, empty query
+/// dropped, empty path as `/` (the `url` crate already lower-cases hosts and drops default ports).
+pub fn normalize_url(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if u.path().is_empty() {
+        u.set_path("/");
+    }
+    if u.query() == Some("") {
+        u.set_query(None);
+    }
+    u
+}
+
+/// [`normalize_url`] on a string; `None` when it does not parse.
+pub fn normalize_url_str(url: &str) -> Option<String> {
+    Url::parse(url).ok().map(|u| normalize_url(&u).to_string())
+}

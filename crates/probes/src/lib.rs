@@ -1,0 +1,89 @@
+//! Probes: pure judges of what the crawler gathered.
+//!
+//! A probe takes a site's crawl ([`ProbeInput`]: fetched pages with decoded text, a parsed DOM on
+//! demand, every fetch record, link checks and availability samples) and returns facts and
+//! findings. No probe opens a socket or reads a clock: that keeps them testable offline and keeps
+//! politeness in one place, the crawler.
+//!
+//! Adding a probe is one module and one line in [`all`]. Probes so far:
+//! - [`availability`]: home page samples (rule: 站点无法访问). Codes `avail.sample`, `avail.sample_failed`.
+//! - [`links`]: broken links and resources (rule: 错链/死链). Codes `link.summary`, `link.broken_home`,
+//!   `link.broken`.
+//!
+//! Every code is documented in `docs/codes.md`.
+
+pub mod availability;
+pub mod evidence;
+pub mod links;
+
+use govwatch_model::{Fact, Finding, Page, SiteCrawl, Timestamp};
+use scraper::Html;
+use std::cell::OnceCell;
+
+/// What a probe sees of one site in one run.
+pub struct ProbeInput<'a> {
+    pub crawl: &'a SiteCrawl,
+    /// The monitoring time point every date rule is judged against.
+    pub as_of: Timestamp,
+    doms: Vec<OnceCell<Html>>,
+}
+
+impl<'a> ProbeInput<'a> {
+    pub fn new(crawl: &'a SiteCrawl, as_of: Timestamp) -> ProbeInput<'a> {
+        ProbeInput {
+            crawl,
+            as_of,
+            doms: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    pub fn pages(&self) -> &'a [Page] {
+        &self.crawl.pages
+    }
+
+    /// The home page, when it was fetched.
+    pub fn home(&self) -> Option<&'a Page> {
+        self.crawl.pages.iter().find(|p| p.depth == 0)
+    }
+
+    /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.
+    pub fn dom(&self, i: usize) -> &Html {
+        self.doms[i].get_or_init(|| Html::parse_document(&self.crawl.pages[i].text))
+    }
+}
+
+/// Facts and findings from one probe.
+#[derive(Debug, Default, Clone)]
+pub struct ProbeOutput {
+    pub facts: Vec<Fact>,
+    pub findings: Vec<Finding>,
+}
+
+impl ProbeOutput {
+    pub fn extend(&mut self, other: ProbeOutput) {
+        self.facts.extend(other.facts);
+        self.findings.extend(other.findings);
+    }
+}
+
+/// A judge of one family of rules.
+pub trait Probe {
+    /// Short stable name, the prefix of its codes (`links`, `availability`, …).
+    fn name(&self) -> &'static str;
+    fn run(&self, input: &ProbeInput) -> ProbeOutput;
+}
+
+/// Every probe, in the order they run.
+pub fn all() -> Vec<Box<dyn Probe>> {
+    vec![Box::new(availability::Availability), Box::new(links::Links)]
+}
+
+/// Runs every probe on one site.
+pub fn run_all(crawl: &SiteCrawl, as_of: Timestamp) -> ProbeOutput {
+    let input = ProbeInput::new(crawl, as_of);
+    let mut out = ProbeOutput::default();
+    for p in all() {
+        out.extend(p.run(&input));
+    }
+    out
+}
