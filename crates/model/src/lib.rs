@@ -89,7 +89,7 @@ impl Site {
         match url.host_str() {
             Some(h) => {
                 let h = h.to_ascii_lowercase();
-                self.hosts().iter().any(|s| *s == h)
+                self.hosts().contains(&h)
             }
             None => false,
         }

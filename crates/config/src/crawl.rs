@@ -1,0 +1,380 @@
+//! Crawl settings, `config/crawl.toml`: politeness, limits and time-outs.
+
+use crate::error::{ConfigError, Diagnostic};
+use crate::line_col;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// Default User-Agent; `{contact}` is replaced by [`CrawlSettings::contact`].
+pub const DEFAULT_USER_AGENT: &str =
+    "govwatch/0.1 (+https://github.com/govwatch/govwatch; contact: {contact})";
+/// Default contact address sent in the User-Agent.
+pub const DEFAULT_CONTACT: &str = "inspection-office@example.gov.cn";
+
+/// How the crawler behaves. Every key is optional in `crawl.toml`; unknown keys are errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrawlSettings {
+    /// User-Agent header; `{contact}` is replaced by `contact` (see [`CrawlSettings::user_agent`]).
+    pub user_agent: String,
+    /// An e-mail address the site's operators can reach us at.
+    pub contact: String,
+    /// Requests per second per host.
+    pub rate: f64,
+    /// Requests allowed at once above the steady rate, per host.
+    pub burst: u32,
+    /// Requests in flight per host.
+    pub host_concurrency: u32,
+    /// Requests in flight in all.
+    pub global_concurrency: u32,
+    /// Sites crawled at once.
+    pub site_concurrency: u32,
+    /// Total time allowed per request, in seconds (the availability rule's 15 s).
+    pub timeout_secs: f64,
+    /// Time allowed to connect, in seconds.
+    pub connect_timeout_secs: f64,
+    /// Retries after 5xx, 408, 429 and time-outs.
+    pub retries: u32,
+    /// Back-off before retry `n` is `backoff_base_ms * 2^(n-1)` milliseconds.
+    pub backoff_base_ms: u64,
+    /// Longest `Retry-After` honoured, in seconds.
+    pub max_retry_after_secs: u64,
+    /// Most redirects followed per request.
+    pub max_redirects: u32,
+    /// Largest body read, in bytes after decompression.
+    pub max_body_bytes: u64,
+    /// Most HTML pages fetched per site.
+    pub max_pages: usize,
+    /// Deepest link level followed from the home page (home = 0).
+    pub max_depth: u32,
+    /// Cap on a robots.txt `Crawl-delay`, in seconds.
+    pub max_crawl_delay_secs: f64,
+    /// Most distinct query strings followed per path (crawler-trap guard).
+    pub max_query_variants: usize,
+    /// Longest URL followed, in bytes.
+    pub max_url_len: usize,
+    /// Whether links and resources found on pages are checked.
+    pub check_links: bool,
+    /// Whether links to other sites are checked too.
+    pub check_external: bool,
+    /// Most link checks per site.
+    pub max_link_checks: usize,
+    /// Whether private, loopback, link-local and unspecified addresses may be fetched.
+    pub allow_private: bool,
+    /// DNS servers as `IP:PORT`; empty means the system resolver.
+    pub dns_servers: Vec<String>,
+}
+
+impl Default for CrawlSettings {
+    fn default() -> Self {
+        CrawlSettings {
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            contact: DEFAULT_CONTACT.to_string(),
+            rate: 1.0,
+            burst: 1,
+            host_concurrency: 1,
+            global_concurrency: 64,
+            site_concurrency: 16,
+            timeout_secs: 15.0,
+            connect_timeout_secs: 5.0,
+            retries: 2,
+            backoff_base_ms: 1000,
+            max_retry_after_secs: 60,
+            max_redirects: 10,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_pages: 200,
+            max_depth: 3,
+            max_crawl_delay_secs: 30.0,
+            max_query_variants: 20,
+            max_url_len: 512,
+            check_links: true,
+            check_external: true,
+            max_link_checks: 2000,
+            allow_private: false,
+            dns_servers: Vec::new(),
+        }
+    }
+}
+
+impl CrawlSettings {
+    /// The User-Agent to send: `user_agent` with `{contact}` replaced by `contact`.
+    pub fn user_agent(&self) -> String {
+        self.user_agent.replace("{contact}", &self.contact)
+    }
+
+    /// [`CrawlSettings::timeout_secs`] as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout_secs)
+    }
+
+    /// [`CrawlSettings::connect_timeout_secs`] as a duration.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.connect_timeout_secs)
+    }
+
+    /// Back-off before retry `attempt` (1 = first retry): `backoff_base_ms * 2^(attempt-1)`.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u64 << attempt.saturating_sub(1).min(32);
+        Duration::from_millis(self.backoff_base_ms.saturating_mul(factor))
+    }
+
+    /// The DNS servers parsed (valid after [`CrawlSettings::validate`]).
+    pub fn dns_server_addrs(&self) -> Vec<SocketAddr> {
+        self.dns_servers
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    }
+
+    /// Checks the values; the error lists every problem as `key: problem`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Settings(
+                problems
+                    .into_iter()
+                    .map(|(key, p)| format!("{key}: {p}"))
+                    .collect(),
+            ))
+        }
+    }
+
+    /// Every problem, with the key it concerns.
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut p: Vec<(&'static str, String)> = Vec::new();
+        if self.user_agent.trim().is_empty() {
+            p.push(("user_agent", "must not be empty".into()));
+        } else if !self
+            .user_agent()
+            .chars()
+            .all(|c| c == ' ' || c.is_ascii_graphic())
+        {
+            p.push((
+                "user_agent",
+                "must be printable ASCII (it is sent as an HTTP header)".into(),
+            ));
+        }
+        if !looks_like_email(&self.contact) {
+            p.push((
+                "contact",
+                format!("`{}` is not an e-mail address", self.contact),
+            ));
+        }
+        if !(self.rate > 0.0 && self.rate.is_finite()) {
+            p.push((
+                "rate",
+                format!("must be greater than 0 (got {})", self.rate),
+            ));
+        }
+        for (key, value) in [
+            ("burst", self.burst),
+            ("host_concurrency", self.host_concurrency),
+            ("global_concurrency", self.global_concurrency),
+            ("site_concurrency", self.site_concurrency),
+        ] {
+            if value == 0 {
+                p.push((key, "must be at least 1".into()));
+            }
+        }
+        if !(self.timeout_secs > 0.0 && self.timeout_secs.is_finite()) {
+            p.push((
+                "timeout_secs",
+                format!("must be greater than 0 (got {})", self.timeout_secs),
+            ));
+        }
+        if !(self.connect_timeout_secs > 0.0 && self.connect_timeout_secs.is_finite()) {
+            p.push((
+                "connect_timeout_secs",
+                format!("must be greater than 0 (got {})", self.connect_timeout_secs),
+            ));
+        } else if self.connect_timeout_secs > self.timeout_secs {
+            p.push((
+                "connect_timeout_secs",
+                format!(
+                    "must not exceed timeout_secs ({} > {})",
+                    self.connect_timeout_secs, self.timeout_secs
+                ),
+            ));
+        }
+        if self.max_body_bytes == 0 {
+            p.push(("max_body_bytes", "must be at least 1".into()));
+        }
+        if self.max_pages == 0 {
+            p.push(("max_pages", "must be at least 1".into()));
+        }
+        if !(self.max_crawl_delay_secs >= 0.0 && self.max_crawl_delay_secs.is_finite()) {
+            p.push((
+                "max_crawl_delay_secs",
+                format!("must be 0 or more (got {})", self.max_crawl_delay_secs),
+            ));
+        }
+        if self.max_query_variants == 0 {
+            p.push(("max_query_variants", "must be at least 1".into()));
+        }
+        if self.max_url_len < 16 {
+            p.push((
+                "max_url_len",
+                format!("must be at least 16 (got {})", self.max_url_len),
+            ));
+        }
+        for s in &self.dns_servers {
+            if s.parse::<SocketAddr>().is_err() {
+                p.push(("dns_servers", format!("`{s}` is not IP:PORT")));
+            }
+        }
+        p
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// Reads `crawl.toml`. A missing file gives the defaults; a syntax error, a wrong type or an
+/// unknown key gives [`ConfigError::Parse`] at its line; bad values [`ConfigError::Invalid`].
+pub fn load_crawl_settings(path: &Path) -> Result<CrawlSettings, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CrawlSettings::default()),
+        Err(source) => {
+            return Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    parse_crawl_settings(path, &text)
+}
+
+/// Like [`load_crawl_settings`] for text already read; `file` is only used in messages.
+pub(crate) fn parse_crawl_settings(file: &Path, text: &str) -> Result<CrawlSettings, ConfigError> {
+    let settings: CrawlSettings = toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let problems = settings.problems();
+    if problems.is_empty() {
+        return Ok(settings);
+    }
+    let doc = toml_edit::Document::parse(text).ok();
+    let diagnostics = problems
+        .into_iter()
+        .map(|(key, message)| {
+            let span = doc
+                .as_ref()
+                .and_then(|d| d.as_table().key(key))
+                .and_then(|k| k.span());
+            let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            Diagnostic::new(file, line, column, format!("{key}: {message}"))
+        })
+        .collect();
+    Err(ConfigError::Invalid(diagnostics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = CrawlSettings::default();
+        s.validate().unwrap();
+        assert_eq!(
+            s.user_agent(),
+            "govwatch/0.1 (+https://github.com/govwatch/govwatch; contact: inspection-office@example.gov.cn)"
+        );
+        assert_eq!(s.timeout(), Duration::from_secs(15));
+        assert_eq!(s.backoff(1), Duration::from_millis(1000));
+        assert_eq!(s.backoff(3), Duration::from_millis(4000));
+        assert_eq!(s.max_body_bytes, 10_485_760);
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let s = parse_crawl_settings(Path::new("c.toml"), "# nothing\n").unwrap();
+        assert_eq!(s, CrawlSettings::default());
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let err =
+            parse_crawl_settings(Path::new("c.toml"), "rate = 2.0\n\nrat = 1.0\n").unwrap_err();
+        match &err {
+            ConfigError::Parse { line, message, .. } => {
+                assert_eq!(*line, 3);
+                assert!(message.contains("rat"), "{message}");
+            }
+            e => panic!("unexpected {e:?}"),
+        }
+        assert!(err.to_string().starts_with("c.toml:3:1: "), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err =
+            parse_crawl_settings(Path::new("c.toml"), "rate = 1.0\nburst = \"two\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_key_and_line() {
+        let text = "contact = \"nobody\"\nrate = 0.0\nconnect_timeout_secs = 20.0\ndns_servers = [\"8.8.8.8\"]\n";
+        let err = parse_crawl_settings(Path::new("c.toml"), text).unwrap_err();
+        let d = err.diagnostics();
+        let lines: Vec<(usize, &str)> = d
+            .iter()
+            .map(|d| (d.line, d.message.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, "contact"),
+                (2, "rate"),
+                (3, "connect_timeout_secs"),
+                (4, "dns_servers")
+            ]
+        );
+        let e = CrawlSettings {
+            site_concurrency: 0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid crawl settings: site_concurrency: must be at least 1"
+        );
+    }
+
+    #[test]
+    fn user_agent_placeholder() {
+        let s = CrawlSettings {
+            user_agent: "bot ({contact})".into(),
+            contact: "a@b.cn".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.user_agent(), "bot (a@b.cn)");
+        let s = CrawlSettings {
+            user_agent: "机器人 {contact}".into(),
+            ..Default::default()
+        };
+        assert!(s.validate().is_err());
+    }
+}

@@ -1,0 +1,468 @@
+//! Import of the national registry's CSV export into `sites.toml`.
+
+use crate::error::{ConfigError, Diagnostic};
+use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
+use encoding_rs::{Encoding, GB18030, UTF_8};
+use govwatch_model::SiteKind;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+use url::Url;
+
+/// What [`import_csv`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Sites new to the registry, appended.
+    pub added: usize,
+    /// Sites already registered whose name, home, org, region or kind changed.
+    pub updated: usize,
+    /// Sites already registered and identical.
+    pub unchanged: usize,
+    /// CSV rows not imported (each has a diagnostic).
+    pub skipped: usize,
+    /// One per skipped row: `FILE.csv:LINE: problem`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Header comment of a registry the import creates.
+const NEW_FILE_HEADER: &str = "\
+# govwatch site registry: one [[site]] table per website (see config/sites.toml in the project
+# for the keys). Created by `import_csv`; comments and overrides added by hand are kept.
+";
+
+const ID_COLUMNS: &[&str] = &["网站标识码"];
+const NAME_COLUMNS: &[&str] = &["网站名称"];
+const HOME_COLUMNS: &[&str] = &["首页网址"];
+const ORG_COLUMNS: &[&str] = &["主办单位"];
+const REGION_COLUMNS: &[&str] = &["地区", "所属地区", "行政区划"];
+const KIND_COLUMNS: &[&str] = &["网站类型", "类型"];
+
+/// Decodes a text file of unknown encoding: a BOM decides; else valid UTF-8 is UTF-8; else
+/// GB18030 (a superset of GBK), unless it does not decode cleanly and chardetng's guess does.
+/// Returns the text (without BOM) and the encoding used.
+pub fn decode_text(bytes: &[u8]) -> (String, &'static Encoding) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return (text.into_owned(), encoding);
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_string(), UTF_8);
+    }
+    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+        if guess != GB18030 && guess != UTF_8 {
+            let (other, other_errors) = guess.decode_without_bom_handling(bytes);
+            if !other_errors {
+                return (other.into_owned(), guess);
+            }
+        }
+    }
+    (text.into_owned(), GB18030)
+}
+
+/// One valid CSV row.
+struct Row {
+    id: String,
+    name: String,
+    home: Url,
+    /// Whether the CSV gave a scheme (else `http://` was assumed).
+    home_has_scheme: bool,
+    org: String,
+    /// `None` when the CSV has no region column or the cell is empty.
+    region: Option<String>,
+    /// `None` when the CSV has no type column or the cell is empty.
+    kind: Option<SiteKind>,
+}
+
+/// Merges the registry CSV `csv_path` into the TOML registry `toml_path` (created if absent).
+///
+/// Existing sites keep their comments, formatting and overrides; only `name`, `home`, `org`,
+/// `region` and `kind` are updated (region and kind only where the CSV gives them). New ids
+/// are appended; sites missing from the CSV are kept. Bad rows are skipped with a diagnostic.
+/// The file is written atomically, and only when it changes. Fails without writing if the
+/// existing registry does not load or the CSV lacks a required column.
+pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, ConfigError> {
+    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
+        path: csv_path.to_path_buf(),
+        source,
+    })?;
+    let (csv_text, _) = decode_text(&bytes);
+    let mut report = ImportReport::default();
+    let rows = read_rows(csv_path, &csv_text, &mut report)?;
+
+    let (existing, exists) = match std::fs::read_to_string(toml_path) {
+        Ok(text) => (text, true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (NEW_FILE_HEADER.to_string(), false),
+        Err(source) => {
+            return Err(ConfigError::Io {
+                path: toml_path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let (_, problems) = analyze(toml_path, &existing)?;
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    let mut doc: DocumentMut =
+        existing
+            .parse()
+            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+                file: toml_path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: e.message().to_string(),
+            })?;
+    merge(&mut doc, &rows, &mut report);
+
+    let output = doc.to_string();
+    let (_, problems) = analyze(toml_path, &output)?;
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    if !exists || output != existing {
+        write_atomic(toml_path, &output)?;
+    }
+    Ok(report)
+}
+
+fn merge(doc: &mut DocumentMut, rows: &[Row], report: &mut ImportReport) {
+    if !doc.contains_key("site") {
+        doc.insert("site", Item::ArrayOfTables(ArrayOfTables::new()));
+    }
+    // Comments in a file without tables are its trailing decor, which toml_edit would print after
+    // the new tables: move them in front of the first one.
+    let mut leading = doc.trailing().as_str().unwrap_or("").to_string();
+    let has_sites = doc
+        .get("site")
+        .and_then(Item::as_array_of_tables)
+        .is_some_and(|t| !t.is_empty());
+    if !has_sites && !leading.is_empty() {
+        doc.set_trailing("");
+        while !leading.ends_with("\n\n") {
+            leading.push('\n');
+        }
+    } else {
+        leading.clear();
+    }
+    let Some(tables) = doc.get_mut("site").and_then(Item::as_array_of_tables_mut) else {
+        return; // not reached: the registry was validated before the merge
+    };
+    let mut index: HashMap<String, usize> = tables
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            t.get("id")
+                .and_then(Item::as_str)
+                .map(|id| (id.to_string(), i))
+        })
+        .collect();
+    for row in rows {
+        match index.get(&row.id).and_then(|&i| tables.get_mut(i)) {
+            Some(table) => {
+                if update(table, row) {
+                    report.updated += 1;
+                } else {
+                    report.unchanged += 1;
+                }
+            }
+            None => {
+                let mut table = Table::new();
+                table.insert("id", toml_edit::value(&row.id));
+                table.insert("name", toml_edit::value(&row.name));
+                table.insert("home", toml_edit::value(row.home.as_str()));
+                table.insert("org", toml_edit::value(&row.org));
+                table.insert(
+                    "region",
+                    toml_edit::value(row.region.as_deref().unwrap_or("")),
+                );
+                table.insert(
+                    "kind",
+                    toml_edit::value(row.kind.unwrap_or(SiteKind::Portal).as_str()),
+                );
+                let prefix = if tables.is_empty() {
+                    std::mem::take(&mut leading)
+                } else {
+                    "\n".to_string()
+                };
+                table.decor_mut().set_prefix(prefix);
+                index.insert(row.id.clone(), tables.len());
+                tables.push(table);
+                report.added += 1;
+            }
+        }
+    }
+}
+
+/// Updates an existing site's registry fields; returns whether anything changed.
+fn update(table: &mut Table, row: &Row) -> bool {
+    let mut changed = set_str(table, "name", &row.name);
+    let current = table
+        .get("home")
+        .and_then(Item::as_str)
+        .and_then(|h| Url::parse(h).ok());
+    let same_home = current.is_some_and(|mut current| {
+        // A CSV URL without a scheme does not downgrade a registered https:// home.
+        if !row.home_has_scheme && current.scheme() == "https" {
+            let _ = current.set_scheme("http");
+        }
+        current == row.home
+    });
+    if !same_home {
+        changed |= set_str(table, "home", row.home.as_str());
+    }
+    changed |= set_str(table, "org", &row.org);
+    if let Some(region) = &row.region {
+        changed |= set_str(table, "region", region);
+    }
+    if let Some(kind) = row.kind {
+        changed |= set_str(table, "kind", kind.as_str());
+    }
+    changed
+}
+
+/// Sets a string key, keeping the old value's comments and spacing; returns whether it changed.
+fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
+    match table.get_mut(key) {
+        Some(Item::Value(old)) if old.as_str() == Some(new) => false,
+        Some(Item::Value(old)) => {
+            let mut value = Value::from(new);
+            *value.decor_mut() = old.decor().clone();
+            *old = value;
+            true
+        }
+        _ => {
+            table.insert(key, toml_edit::value(new));
+            true
+        }
+    }
+}
+
+/// Finds the column named by one of `names` (header cells are trimmed, BOM removed).
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| names.contains(&h.as_str()))
+}
+
+fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<Row>, ConfigError> {
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ConfigError::Csv {
+            file: file.to_path_buf(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| {
+            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .to_string()
+        })
+        .collect();
+    let required = |names: &[&str]| {
+        column(&headers, names).ok_or_else(|| ConfigError::Csv {
+            file: file.to_path_buf(),
+            line: 1,
+            message: format!("missing column {}", names.join(" / ")),
+        })
+    };
+    let id_col = required(ID_COLUMNS)?;
+    let name_col = required(NAME_COLUMNS)?;
+    let home_col = required(HOME_COLUMNS)?;
+    let org_col = required(ORG_COLUMNS)?;
+    let region_col = column(&headers, REGION_COLUMNS);
+    let kind_col = column(&headers, KIND_COLUMNS);
+
+    let mut rows = Vec::new();
+    let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                skip(report, file, line, format!("unreadable row: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+        let id = cell(id_col);
+        let name = cell(name_col);
+        let home = cell(home_col);
+        let org = cell(org_col);
+
+        let mut problems = Vec::new();
+        if id.is_empty() {
+            problems.push("empty 网站标识码".to_string());
+        } else if !valid_id(&id) {
+            problems.push(id_problem(&id));
+        }
+        if name.is_empty() {
+            problems.push("empty 网站名称".to_string());
+        }
+        let home_has_scheme = has_scheme(&home);
+        let home_url = if home.is_empty() {
+            problems.push("empty 首页网址".to_string());
+            None
+        } else {
+            let full = if home_has_scheme {
+                home.clone()
+            } else if let Some(rest) = home.strip_prefix("//") {
+                format!("http://{rest}")
+            } else {
+                format!("http://{home}")
+            };
+            parse_http_url(&full)
+                .map_err(|e| problems.push(format!("首页网址: {e}")))
+                .ok()
+        };
+        let kind = match cell_opt(kind_col) {
+            None => None,
+            Some(k) => match parse_csv_kind(&k) {
+                Some(kind) => Some(kind),
+                None => {
+                    problems.push(format!("unknown 网站类型 `{k}` (expected 门户 or 部门)"));
+                    None
+                }
+            },
+        };
+        if problems.is_empty()
+            && let Some(first) = first_line_of.get(&id)
+        {
+            problems.push(format!("duplicate site id {id} (first at line {first})"));
+        }
+        match home_url {
+            Some(home) if problems.is_empty() => {
+                first_line_of.insert(id.clone(), line);
+                rows.push(Row {
+                    id,
+                    name,
+                    home,
+                    home_has_scheme,
+                    org,
+                    region: cell_opt(region_col),
+                    kind,
+                });
+            }
+            _ => skip(report, file, line, problems.join("; ")),
+        }
+    }
+    Ok(rows)
+}
+
+fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
+    report.skipped += 1;
+    let line = usize::try_from(line).unwrap_or(usize::MAX);
+    report
+        .diagnostics
+        .push(Diagnostic::new(file, line, 0, message));
+}
+
+/// Whether `s` starts with `scheme://`.
+fn has_scheme(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// 门户 / 政府门户网站 → portal, 部门 / 部门网站 → department (also the English words).
+fn parse_csv_kind(s: &str) -> Option<SiteKind> {
+    match s.to_ascii_lowercase().as_str() {
+        "portal" => return Some(SiteKind::Portal),
+        "department" => return Some(SiteKind::Department),
+        _ => {}
+    }
+    if s.contains("门户") {
+        Some(SiteKind::Portal)
+    } else if s.contains("部门") {
+        Some(SiteKind::Department)
+    } else {
+        None
+    }
+}
+
+/// Writes `contents` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomic(path: &Path, contents: &str) -> Result<(), ConfigError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| ConfigError::Io { path: p, source }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sites.toml".to_string());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_detection() {
+        assert!(has_scheme("http://a.cn"));
+        assert!(has_scheme("HTTPS://a.cn"));
+        assert!(!has_scheme("www.a.cn"));
+        assert!(!has_scheme("www.a.cn/?u=http://b.cn"));
+    }
+
+    #[test]
+    fn csv_kinds() {
+        assert_eq!(parse_csv_kind("政府门户网站"), Some(SiteKind::Portal));
+        assert_eq!(parse_csv_kind("门户"), Some(SiteKind::Portal));
+        assert_eq!(parse_csv_kind("部门网站"), Some(SiteKind::Department));
+        assert_eq!(parse_csv_kind("Department"), Some(SiteKind::Department));
+        assert_eq!(parse_csv_kind("其他"), None);
+    }
+
+    #[test]
+    fn decoding() {
+        let text = "网站标识码,网站名称\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode_text(&gbk), (text.to_string(), GB18030));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_text(&bom), (text.to_string(), UTF_8));
+        assert_eq!(decode_text(text.as_bytes()), (text.to_string(), UTF_8));
+    }
+}

@@ -1,0 +1,109 @@
+//! Configuration of govwatch: the site registry (`config/sites.toml`) and the crawl settings
+//! (`config/crawl.toml`).
+//!
+//! - [`load_sites`] / [`check_sites`]: read and validate the registry, reporting every problem
+//!   with its file, line and column.
+//! - [`import_csv`]: merge the national registry's CSV export (UTF-8 or GBK/GB18030) into
+//!   `sites.toml`, keeping comments and per-site overrides.
+//! - [`load_crawl_settings`] and [`CrawlSettings`]: politeness, limits and time-outs.
+//! - [`ConfigDir`] / [`load`]: both files from one directory.
+
+mod crawl;
+mod error;
+mod import;
+mod sites;
+
+pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
+pub use error::{ConfigError, Diagnostic};
+pub use import::{ImportReport, decode_text, import_csv};
+pub use sites::{check_sites, load_sites, parse_sites};
+
+use govwatch_model::Site;
+use std::path::{Path, PathBuf};
+
+/// File name of the site registry inside a configuration directory.
+pub const SITES_FILE: &str = "sites.toml";
+/// File name of the crawl settings inside a configuration directory.
+pub const CRAWL_FILE: &str = "crawl.toml";
+
+/// A configuration directory holding `sites.toml` and `crawl.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigDir {
+    pub root: PathBuf,
+}
+
+impl Default for ConfigDir {
+    /// The `config` directory relative to the working directory.
+    fn default() -> Self {
+        ConfigDir {
+            root: PathBuf::from("config"),
+        }
+    }
+}
+
+impl ConfigDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ConfigDir { root: root.into() }
+    }
+
+    /// `ROOT/sites.toml`.
+    pub fn sites_path(&self) -> PathBuf {
+        self.root.join(SITES_FILE)
+    }
+
+    /// `ROOT/crawl.toml`.
+    pub fn crawl_path(&self) -> PathBuf {
+        self.root.join(CRAWL_FILE)
+    }
+
+    /// Loads the site registry and the crawl settings (see [`load`]).
+    pub fn load(&self) -> Result<(Vec<Site>, CrawlSettings), ConfigError> {
+        let sites = load_sites(&self.sites_path())?;
+        let settings = load_crawl_settings(&self.crawl_path())?;
+        Ok((sites, settings))
+    }
+}
+
+/// Loads `DIR/sites.toml` (required) and `DIR/crawl.toml` (defaults when absent), both validated.
+pub fn load(dir: &Path) -> Result<(Vec<Site>, CrawlSettings), ConfigError> {
+    ConfigDir::new(dir).load()
+}
+
+/// 1-based line and column (in characters) of a byte offset into `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "a = 1\n名称 = \"x\"\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        let eq = text.find('=').unwrap();
+        assert_eq!(line_col(text, eq), (1, 3));
+        let eq2 = text[6..].find('=').unwrap() + 6;
+        assert_eq!(line_col(text, eq2), (2, 4));
+        // Offsets inside a character and past the end are clamped.
+        assert_eq!(line_col(text, 7), (2, 1));
+        assert_eq!(line_col(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn config_dir_paths() {
+        let d = ConfigDir::new("/etc/govwatch");
+        assert_eq!(d.sites_path(), Path::new("/etc/govwatch/sites.toml"));
+        assert_eq!(d.crawl_path(), Path::new("/etc/govwatch/crawl.toml"));
+        assert_eq!(ConfigDir::default().root, Path::new("config"));
+    }
+}

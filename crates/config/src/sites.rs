@@ -1,0 +1,381 @@
+//! The site registry, `config/sites.toml`: one `[[site]]` table per website.
+
+use crate::error::{ConfigError, Diagnostic};
+use crate::line_col;
+use govwatch_model::{Site, SiteKind, SiteOverrides};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::Path;
+use toml_edit::{Item, Table, TableLike};
+use url::Url;
+
+/// Keys every `[[site]]` must have.
+pub(crate) const REQUIRED_KEYS: [&str; 6] = ["id", "name", "home", "org", "region", "kind"];
+/// Keys a `[[site]]` may have (the [`SiteOverrides`]).
+pub(crate) const OPTIONAL_KEYS: [&str; 5] = ["rate", "hosts", "columns", "max_pages", "max_depth"];
+
+/// Reads and validates the site registry. Every problem is reported at once: a syntax error as
+/// [`ConfigError::Parse`], anything else as [`ConfigError::Invalid`] with all diagnostics.
+pub fn load_sites(path: &Path) -> Result<Vec<Site>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_sites(path, &text)
+}
+
+/// Like [`load_sites`] for text already read; `file` is only used in messages.
+pub fn parse_sites(file: &Path, text: &str) -> Result<Vec<Site>, ConfigError> {
+    let (sites, diagnostics) = analyze(file, text)?;
+    if diagnostics.is_empty() {
+        Ok(sites)
+    } else {
+        Err(ConfigError::Invalid(diagnostics))
+    }
+}
+
+/// Every problem of the site registry (empty when it loads), in file order.
+pub fn check_sites(path: &Path) -> Vec<Diagnostic> {
+    match load_sites(path) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.diagnostics(),
+    }
+}
+
+/// Parses and validates; `Err` only for syntax errors. Returns the valid sites and the problems.
+pub(crate) fn analyze(
+    file: &Path,
+    text: &str,
+) -> Result<(Vec<Site>, Vec<Diagnostic>), ConfigError> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
+    })?;
+    let mut checker = Checker {
+        file,
+        text,
+        diagnostics: Vec::new(),
+    };
+    let root = doc.as_table();
+    for (key, _) in root.iter() {
+        if key != "site" {
+            let span = root.key(key).and_then(|k| k.span());
+            checker.report(
+                span,
+                format!("unknown key `{key}` (expected [[site]] tables)"),
+            );
+        }
+    }
+    let mut sites = Vec::new();
+    match root.get("site") {
+        None => {}
+        Some(Item::ArrayOfTables(tables)) => {
+            let mut first_line: HashMap<String, usize> = HashMap::new();
+            for table in tables.iter() {
+                // Duplicates are found among all ids, valid sites or not.
+                let mut duplicate = false;
+                if let Some(id) = table.get("id").and_then(Item::as_str) {
+                    let span = table.key("id").and_then(|k| k.span());
+                    let (line, _) = checker.position(span.clone());
+                    match first_line.get(id) {
+                        Some(first) => {
+                            duplicate = true;
+                            checker.report(
+                                span,
+                                format!("duplicate site id {id} (first at line {first})"),
+                            );
+                        }
+                        None => {
+                            first_line.insert(id.to_string(), line);
+                        }
+                    }
+                }
+                if let Some(site) = checker.site(table)
+                    && !duplicate
+                {
+                    sites.push(site);
+                }
+            }
+        }
+        Some(_) => {
+            let span = root.key("site").and_then(|k| k.span());
+            checker.report(span, "`site` must be written as [[site]] tables");
+        }
+    }
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    Ok((sites, diagnostics))
+}
+
+/// Whether `id` is a well-formed 网站标识码: exactly 10 ASCII letters or digits.
+pub(crate) fn valid_id(id: &str) -> bool {
+    id.len() == 10 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+pub(crate) fn id_problem(id: &str) -> String {
+    format!("site id `{id}` must be exactly 10 ASCII letters or digits")
+}
+
+/// Parses a home page (or column) URL: absolute, http or https, with a host.
+pub(crate) fn parse_http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("`{s}` is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{s}` must be an http or https URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{s}` has no host"));
+    }
+    Ok(url)
+}
+
+/// Parses the `kind` key.
+pub(crate) fn parse_kind(s: &str) -> Option<SiteKind> {
+    match s {
+        "portal" => Some(SiteKind::Portal),
+        "department" => Some(SiteKind::Department),
+        _ => None,
+    }
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
+        span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0))
+    }
+
+    fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
+        let (line, column) = self.position(span);
+        self.diagnostics
+            .push(Diagnostic::new(self.file, line, column, message));
+    }
+
+    /// Span of a key of a table (where messages about its value point).
+    fn key_span(table: &dyn TableLike, key: &str) -> Option<Range<usize>> {
+        table
+            .key(key)
+            .and_then(|k| k.span())
+            .or_else(|| table.get(key).and_then(Item::span))
+    }
+
+    /// A string value, or a report that it is not one.
+    fn string(&mut self, table: &Table, key: &str) -> Option<String> {
+        let item = table.get(key)?;
+        match item.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                let span = Self::key_span(table, key);
+                self.report(
+                    span,
+                    format!("`{key}` must be a string, not {}", item.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, table: &Table, key: &str, min: i64, max: i64) -> Option<i64> {
+        let item = table.get(key)?;
+        let span = Self::key_span(table, key);
+        match item.as_integer() {
+            Some(n) if n >= min && n <= max => Some(n),
+            Some(n) => {
+                self.report(span, format!("`{key}` must be at least {min} (got {n})"));
+                None
+            }
+            None => {
+                self.report(
+                    span,
+                    format!("`{key}` must be an integer, not {}", item.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks one `[[site]]` table; returns the site when it is wholly valid.
+    fn site(&mut self, table: &Table) -> Option<Site> {
+        let before = self.diagnostics.len();
+        let header = table.span();
+
+        for (key, _) in table.iter() {
+            if !REQUIRED_KEYS.contains(&key) && !OPTIONAL_KEYS.contains(&key) {
+                let span = Self::key_span(table, key);
+                self.report(
+                    span,
+                    format!(
+                        "unknown key `{key}` in [[site]] (expected one of: {}, {})",
+                        REQUIRED_KEYS.join(", "),
+                        OPTIONAL_KEYS.join(", ")
+                    ),
+                );
+            }
+        }
+        let missing: Vec<&str> = REQUIRED_KEYS
+            .iter()
+            .copied()
+            .filter(|k| !table.contains_key(k))
+            .collect();
+        if !missing.is_empty() {
+            let id = table
+                .get("id")
+                .and_then(Item::as_str)
+                .map(|id| format!(" {id}"))
+                .unwrap_or_default();
+            let keys = missing
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let noun = if missing.len() == 1 { "key" } else { "keys" };
+            self.report(
+                header.clone(),
+                format!("[[site]]{id} is missing required {noun} {keys}"),
+            );
+        }
+
+        let id = self.string(table, "id");
+        if let Some(id) = &id
+            && !valid_id(id)
+        {
+            self.report(Self::key_span(table, "id"), id_problem(id));
+        }
+        let name = self.string(table, "name");
+        if let Some(name) = &name
+            && name.trim().is_empty()
+        {
+            self.report(Self::key_span(table, "name"), "`name` must not be empty");
+        }
+        let home = self.string(table, "home").and_then(|h| {
+            parse_http_url(&h)
+                .map_err(|e| self.report(Self::key_span(table, "home"), format!("home: {e}")))
+                .ok()
+        });
+        let org = self.string(table, "org");
+        let region = self.string(table, "region");
+        let kind = self.string(table, "kind").and_then(|k| {
+            let kind = parse_kind(&k);
+            if kind.is_none() {
+                self.report(
+                    Self::key_span(table, "kind"),
+                    format!("kind `{k}` must be `portal` or `department`"),
+                );
+            }
+            kind
+        });
+
+        let overrides = self.overrides(table);
+
+        if self.diagnostics.len() != before {
+            return None;
+        }
+        Some(Site {
+            id: id?,
+            name: name?,
+            home: home?,
+            org: org?,
+            region: region?,
+            kind: kind?,
+            overrides,
+        })
+    }
+
+    fn overrides(&mut self, table: &Table) -> SiteOverrides {
+        let mut o = SiteOverrides::default();
+        if let Some(item) = table.get("rate") {
+            let span = Self::key_span(table, "rate");
+            let rate = item
+                .as_float()
+                .or_else(|| item.as_integer().map(|n| n as f64));
+            match rate {
+                Some(r) if r > 0.0 && r.is_finite() => o.rate = Some(r),
+                Some(r) => self.report(span, format!("`rate` must be greater than 0 (got {r})")),
+                None => self.report(
+                    span,
+                    format!("`rate` must be a number, not {}", item.type_name()),
+                ),
+            }
+        }
+        if let Some(item) = table.get("hosts") {
+            let span = Self::key_span(table, "hosts");
+            match item.as_array() {
+                Some(array) => {
+                    for v in array.iter() {
+                        match v.as_str() {
+                            Some(h) if !h.is_empty() && url::Host::parse(h).is_ok() => {
+                                o.hosts.push(h.to_string())
+                            }
+                            Some(h) => self.report(
+                                span.clone(),
+                                format!("`hosts` entry `{h}` is not a host name"),
+                            ),
+                            None => self.report(
+                                span.clone(),
+                                format!("`hosts` entries must be strings, not {}", v.type_name()),
+                            ),
+                        }
+                    }
+                }
+                None => self.report(
+                    span,
+                    format!(
+                        "`hosts` must be an array of strings, not {}",
+                        item.type_name()
+                    ),
+                ),
+            }
+        }
+        if let Some(item) = table.get("columns") {
+            let span = Self::key_span(table, "columns");
+            match item.as_table_like() {
+                Some(columns) => o.columns = self.columns(columns),
+                None => self.report(
+                    span,
+                    format!(
+                        "`columns` must be a table of name = URL, not {}",
+                        item.type_name()
+                    ),
+                ),
+            }
+        }
+        if let Some(n) = self.integer(table, "max_pages", 1, i64::MAX) {
+            o.max_pages = usize::try_from(n).ok();
+        }
+        if let Some(n) = self.integer(table, "max_depth", 0, i64::from(u32::MAX)) {
+            o.max_depth = u32::try_from(n).ok();
+        }
+        o
+    }
+
+    fn columns(&mut self, columns: &dyn TableLike) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (name, item) in columns.iter() {
+            let span = Self::key_span(columns, name);
+            match item.as_str() {
+                Some(u) => match parse_http_url(u) {
+                    Ok(_) => {
+                        out.insert(name.to_string(), u.to_string());
+                    }
+                    Err(e) => self.report(span, format!("column `{name}`: {e}")),
+                },
+                None => self.report(
+                    span,
+                    format!(
+                        "column `{name}` must be a URL string, not {}",
+                        item.type_name()
+                    ),
+                ),
+            }
+        }
+        out
+    }
+}

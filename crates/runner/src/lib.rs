@@ -1,0 +1,205 @@
+//! The nightly job: crawl every registered site, run every probe, store the results.
+//!
+//! - [`inspect_site`]: one site, start to finish, no storage (`govwatch probe` uses it directly).
+//! - [`run`]: many sites in parallel (politeness is the crawler's business), each site's result
+//!   committed in one transaction through the store's writer thread, so a run stopped at any point
+//!   (Ctrl-C, SIGTERM, kill -9) leaves whole sites or nothing, and `resume` finishes the rest.
+
+pub mod demo;
+
+use futures::StreamExt;
+use govwatch_crawler::Crawler;
+use govwatch_model::{Fact, Site, SiteCrawl, SiteResult, Timestamp};
+use govwatch_store::{RunStatus, Store, StoreError, spawn_writer};
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no unfinished run to resume in the database")]
+    NothingToResume,
+    #[error("unknown site id(s): {0}")]
+    UnknownSites(String),
+    #[error("the store writer stopped unexpectedly")]
+    WriterGone,
+}
+
+/// Options of one run.
+pub struct RunOptions {
+    /// The monitoring time point (recorded in the run).
+    pub as_of: Timestamp,
+    /// Only these site ids (all when `None`).
+    pub only: Option<Vec<String>>,
+    /// Continue the newest unfinished run instead of starting one.
+    pub resume: bool,
+    /// Settings recorded with the run.
+    pub settings: serde_json::Value,
+}
+
+/// Progress events, for a progress bar or log lines.
+pub enum Progress<'a> {
+    Started { run_id: i64, total: usize, already_done: usize },
+    SiteDone { site: &'a Site, pages: usize, findings: usize },
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub as_of: Timestamp,
+    pub sites: usize,
+    /// Sites already committed before this invocation (resume).
+    pub already_done: usize,
+    pub pages: usize,
+    pub findings: usize,
+    pub interrupted: bool,
+}
+
+/// Crawls one site, runs every probe and gathers the result (nothing stored).
+pub async fn inspect_site(crawler: &Crawler, site: &Site, as_of: Timestamp) -> SiteResult {
+    let started_at = chrono::Local::now().fixed_offset();
+    let crawl = crawler.crawl_site(site).await;
+    let crawl = Arc::new(crawl);
+    let c2 = crawl.clone();
+    // Parsing and probing are CPU work: keep them off the async workers.
+    let out = tokio::task::spawn_blocking(move || govwatch_probes::run_all(&c2, as_of))
+        .await
+        .expect("probes do not panic");
+    let crawl = Arc::try_unwrap(crawl).unwrap_or_else(|a| (*a).clone());
+    let mut facts = vec![crawl_summary(&crawl, started_at)];
+    facts.extend(out.facts);
+    SiteResult {
+        site: crawl.site,
+        started_at,
+        finished_at: chrono::Local::now().fixed_offset(),
+        fetches: crawl.fetches,
+        pages: crawl.pages,
+        samples: crawl.samples,
+        facts,
+        findings: out.findings,
+    }
+}
+
+/// The crawler's own fact about a site: what was fetched and what was left out.
+fn crawl_summary(c: &SiteCrawl, at: Timestamp) -> Fact {
+    let html = c.pages.iter().filter(|p| p.is_html).count();
+    let bytes: u64 = c.fetches.iter().map(|f| f.bytes).sum();
+    let errors = c.fetches.iter().filter(|f| f.error.is_some()).count();
+    Fact {
+        probe: "crawler".into(),
+        code: "crawl.summary".into(),
+        url: Some(c.site.home.to_string()),
+        value: json!({
+            "pages": c.pages.len(),
+            "html_pages": html,
+            "fetches": c.fetches.len(),
+            "fetch_errors": errors,
+            "bytes": bytes,
+            "link_checks": c.link_checks.len(),
+            "robots_blocked": c.robots_blocked,
+            "skipped": c.skipped,
+        }),
+        observed_at: at,
+    }
+}
+
+/// Runs (or resumes) the nightly job over `sites`. Stops early, leaving a resumable run, when
+/// `stop` resolves (Ctrl-C, SIGTERM).
+pub async fn run(
+    crawler: Arc<Crawler>,
+    mut store: Store,
+    sites: Vec<Site>,
+    opts: RunOptions,
+    stop: impl std::future::Future<Output = ()>,
+    mut progress: impl FnMut(Progress),
+) -> Result<(RunReport, Store), RunError> {
+    let sites: Vec<Site> = match &opts.only {
+        None => sites,
+        Some(ids) => {
+            let known: HashSet<&str> = sites.iter().map(|s| s.id.as_str()).collect();
+            let unknown: Vec<&str> = ids.iter().map(|s| s.as_str()).filter(|i| !known.contains(i)).collect();
+            if !unknown.is_empty() {
+                return Err(RunError::UnknownSites(unknown.join(", ")));
+            }
+            sites.into_iter().filter(|s| ids.contains(&s.id)).collect()
+        }
+    };
+    store.upsert_sites(&sites)?;
+    let (run_id, as_of) = if opts.resume {
+        let row = store.latest_unfinished_run()?.ok_or(RunError::NothingToResume)?;
+        let row = store.resume_run(row.id)?;
+        let as_of = chrono::DateTime::parse_from_rfc3339(&row.as_of).unwrap_or(opts.as_of);
+        (row.id, as_of)
+    } else {
+        (store.begin_run(opts.as_of, &opts.settings)?, opts.as_of)
+    };
+    let done = store.sites_done(run_id)?;
+    let todo: Vec<Site> = sites.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+    let already_done = sites.len() - todo.len();
+    progress(Progress::Started { run_id, total: sites.len(), already_done });
+    tracing::info!(run_id, sites = sites.len(), already_done, %as_of, "run started");
+
+    let (writer, handle) = spawn_writer(store);
+    let concurrency = crawler.settings().site_concurrency.max(1) as usize;
+    let mut results = futures::stream::iter(todo)
+        .map(|site| {
+            let crawler = crawler.clone();
+            let writer = writer.clone();
+            async move {
+                let result = inspect_site(&crawler, &site, as_of).await;
+                let (pages, findings) = (result.pages.len(), result.findings.len());
+                writer.write_site(run_id, result).await.map(|_| (site, pages, findings))
+            }
+        })
+        .buffer_unordered(concurrency);
+    let (mut pages, mut findings, mut interrupted) = (0, 0, false);
+    let mut first_error: Option<StoreError> = None;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            next = results.next() => match next {
+                None => break,
+                Some(Ok((site, p, f))) => {
+                    pages += p;
+                    findings += f;
+                    progress(Progress::SiteDone { site: &site, pages: p, findings: f });
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "could not store a site's result");
+                    first_error.get_or_insert(e);
+                }
+            },
+            _ = &mut stop => {
+                tracing::warn!(run_id, "stop requested: abandoning sites in flight; committed sites are kept");
+                interrupted = true;
+                break;
+            }
+        }
+    }
+    drop(results);
+    drop(writer);
+    let mut store = handle.join().map_err(|_| RunError::WriterGone)??;
+    if let Some(e) = first_error {
+        store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()))?;
+        return Err(e.into());
+    }
+    if interrupted {
+        store.mark_interrupted(run_id)?;
+    } else {
+        store.finish_run(run_id, RunStatus::Done, None)?;
+    }
+    let report = RunReport {
+        run_id,
+        as_of,
+        sites: sites.len(),
+        already_done,
+        pages,
+        findings,
+        interrupted,
+    };
+    Ok((report, store))
+}
