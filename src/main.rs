@@ -1,1 +1,396 @@
-fn main() {}
+//! `govwatch`: argument parsing and wiring only; the work is done by the crates under `crates/`.
+//!
+//! Exit codes: 0 ran, nothing found; 1 ran, findings present; 2 could not run; 3 interrupted
+//! (the run can be resumed with `govwatch run --resume`).
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
+use clap::{Args, Parser, Subcommand};
+use govwatch_config::{ConfigDir, check_sites, import_csv, load_crawl_settings, load_sites};
+use govwatch_crawler::Crawler;
+use govwatch_model::{Site, SiteKind, SiteOverrides, SiteResult};
+use govwatch_runner::{Progress, RunOptions, inspect_site, run};
+use govwatch_store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_FAILED: u8 = 2;
+const EXIT_INTERRUPTED: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "govwatch", version, about = "Inspects government websites by the official indicators")]
+struct Cli {
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The nightly job: crawl every registered site, run every probe, store the results.
+    Run(RunArgs),
+    /// Inspect one site now (a registered id or any URL) and print facts and findings.
+    Probe(ProbeArgs),
+    /// The site registry (config/sites.toml).
+    Sites {
+        #[command(subcommand)]
+        cmd: SitesCmd,
+    },
+    /// Serve the bundled fixture sites on loopback and run the nightly job on them.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Configuration directory (sites.toml, crawl.toml).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    /// SQLite database.
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+    /// Monitoring time point: 2026-11-28, "2026-11-28 02:00" (Asia/Shanghai) or RFC 3339. Default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Only these site ids, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    sites: Option<Vec<String>>,
+    /// Continue the newest unfinished run.
+    #[arg(long)]
+    resume: bool,
+}
+
+#[derive(Args)]
+struct ProbeArgs {
+    /// A site id from the registry, or a URL (probed as an ad-hoc site).
+    target: String,
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Most HTML pages to crawl.
+    #[arg(long)]
+    max_pages: Option<usize>,
+    /// Allow private, loopback and link-local addresses (local test sites).
+    #[arg(long)]
+    allow_private: bool,
+    /// DNS server to use instead of the system's (IP:PORT).
+    #[arg(long)]
+    dns: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum SitesCmd {
+    /// Import the national registry's CSV (UTF-8 or GBK) into sites.toml, merging.
+    Import {
+        csv: PathBuf,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
+    /// Validate sites.toml: every problem with its file and line.
+    Check {
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+    /// The fixture sites to serve.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    #[arg(long)]
+    as_of: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info,govwatch=info",
+        _ => "debug,hyper=info,h2=info,rustls=info,hickory_proto=info,hickory_net=info,hickory_resolver=info",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("govwatch: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match rt.block_on(dispatch(cli.cmd)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("govwatch: {e:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+async fn dispatch(cmd: Cmd) -> Result<u8> {
+    match cmd {
+        Cmd::Run(a) => cmd_run(a).await,
+        Cmd::Probe(a) => cmd_probe(a).await,
+        Cmd::Sites { cmd } => cmd_sites(cmd),
+        Cmd::Demo(a) => cmd_demo(a).await,
+    }
+}
+
+/// Parses `--as-of`; dates without a zone are Asia/Shanghai (+08:00).
+fn parse_as_of(s: Option<&str>) -> Result<DateTime<FixedOffset>> {
+    let Some(s) = s else {
+        return Ok(Local::now().fixed_offset());
+    };
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
+            return cst.from_local_datetime(&n).single().ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        return cst.from_local_datetime(&n).single().ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
+    }
+    Err(anyhow!("--as-of {s:?}: expected a date like 2026-11-28, \"2026-11-28 02:00\" or RFC 3339"))
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} sites {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Resolves when Ctrl-C or SIGTERM arrives.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn cmd_run(a: RunArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let (sites, settings) = dir.load().with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    settings.validate()?;
+    let as_of = parse_as_of(a.as_of.as_deref())?;
+    let crawler = Arc::new(Crawler::new(settings.clone())?);
+    let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let opts = RunOptions {
+        as_of,
+        only: a.sites,
+        resume: a.resume,
+        settings: serde_json::to_value(&settings)?,
+    };
+    let pb = progress_bar(0);
+    let (report, store) = run(crawler, store, sites, opts, stop_signal(), |p| match p {
+        Progress::Started { total, already_done, .. } => {
+            pb.set_length(total as u64);
+            pb.set_position(already_done as u64);
+        }
+        Progress::SiteDone { site, findings, .. } => {
+            pb.inc(1);
+            pb.set_message(format!("{} ({findings} findings)", site.name));
+        }
+    })
+    .await?;
+    pb.finish_and_clear();
+    print_summary(&store, report.run_id)?;
+    if report.interrupted {
+        eprintln!("run {} interrupted; continue it with: govwatch run --resume", report.run_id);
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let total: u64 = store.run_summary(report.run_id)?.iter().map(|s| s.findings).sum();
+    Ok(if total > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn print_summary(store: &Store, run_id: i64) -> Result<()> {
+    let rows = store.run_summary(run_id)?;
+    println!("run {run_id}: {} sites", rows.len());
+    println!("{:<12} {:<28} {:>6} {:>8} {:>5} {:>6} {:>5}  codes", "site", "name", "pages", "findings", "veto", "deduct", "warn");
+    for r in rows {
+        let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+        println!(
+            "{:<12} {} {:>6} {:>8} {:>5} {:>6} {:>5}  {}",
+            r.site_id,
+            pad(&r.name, 28),
+            r.pages,
+            r.findings,
+            r.by_severity.get(govwatch_model::Severity::Veto),
+            r.by_severity.get(govwatch_model::Severity::Deduct),
+            r.by_severity.get(govwatch_model::Severity::Warn),
+            codes.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// Pads to a display width, counting CJK characters as two terminal columns.
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let mut settings = load_crawl_settings(&dir.crawl_path())?;
+    if a.allow_private {
+        settings.allow_private = true;
+    }
+    if let Some(d) = a.dns {
+        settings.dns_servers = vec![d];
+    }
+    let site = if a.target.contains("://") {
+        let home = url::Url::parse(&a.target).with_context(|| format!("bad URL {:?}", a.target))?;
+        Site {
+            id: "adhoc".into(),
+            name: home.host_str().unwrap_or("").to_string(),
+            home,
+            org: String::new(),
+            region: String::new(),
+            kind: SiteKind::Portal,
+            overrides: SiteOverrides::default(),
+        }
+    } else {
+        let sites = load_sites(&dir.sites_path())?;
+        sites
+            .into_iter()
+            .find(|s| s.id == a.target)
+            .ok_or_else(|| anyhow!("no site with id {} in {}", a.target, dir.sites_path().display()))?
+    };
+    let mut site = site;
+    if let Some(n) = a.max_pages {
+        site.overrides.max_pages = Some(n);
+    }
+    let as_of = parse_as_of(a.as_of.as_deref())?;
+    let crawler = Crawler::new(settings)?;
+    let result = inspect_site(&crawler, &site, as_of).await;
+    print_result(&result, a.json)?;
+    Ok(if result.findings.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+}
+
+fn print_result(r: &SiteResult, json: bool) -> Result<()> {
+    if json {
+        for f in &r.facts {
+            let line = serde_json::json!({
+                "type": "fact", "site": r.site.id, "probe": f.probe, "code": f.code, "url": f.url,
+                "value": f.value, "observed_at": f.observed_at.to_rfc3339(),
+            });
+            println!("{line}");
+        }
+        for f in &r.findings {
+            let line = serde_json::json!({
+                "type": "finding", "site": r.site.id, "probe": f.probe, "code": f.code,
+                "severity": f.severity.as_str(), "url": f.url, "value": f.value, "message": f.message,
+                "evidence": f.evidence, "observed_at": f.observed_at.to_rfc3339(),
+            });
+            println!("{line}");
+        }
+        return Ok(());
+    }
+    println!("{} {} — {} pages, {} fetches", r.site.id, r.site.home, r.pages.len(), r.fetches.len());
+    println!("facts:");
+    for f in &r.facts {
+        println!("  {:<20} {} {}", f.code, f.url.as_deref().unwrap_or(""), f.value);
+    }
+    println!("findings: {}", r.findings.len());
+    for f in &r.findings {
+        println!("  [{}] {:<18} {}", f.severity.as_str(), f.code, f.message);
+        if let Some(e) = &f.evidence.excerpt {
+            println!("      evidence: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
+    match cmd {
+        SitesCmd::Import { csv, config } => {
+            let dir = ConfigDir::new(&config);
+            let rep = import_csv(&csv, &dir.sites_path())?;
+            for d in &rep.diagnostics {
+                eprintln!("{d}");
+            }
+            println!(
+                "{}: {} added, {} updated, {} unchanged, {} skipped",
+                dir.sites_path().display(),
+                rep.added,
+                rep.updated,
+                rep.unchanged,
+                rep.skipped
+            );
+            Ok(if rep.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+        }
+        SitesCmd::Check { config } => {
+            let dir = ConfigDir::new(&config);
+            let diags = check_sites(&dir.sites_path());
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            if diags.is_empty() {
+                let n = load_sites(&dir.sites_path())?.len();
+                println!("{}: {n} sites, no problems", dir.sites_path().display());
+                Ok(EXIT_CLEAN)
+            } else {
+                Err(anyhow!("{} problem(s) in {}", diags.len(), dir.sites_path().display()))
+            }
+        }
+    }
+}
+
+async fn cmd_demo(a: DemoArgs) -> Result<u8> {
+    let fixtures = a.fixtures.unwrap_or_else(|| {
+        let local = PathBuf::from("fixtures/sites");
+        if local.is_dir() { local } else { govwatch_testutil::fixtures_sites_dir() }
+    });
+    let as_of = parse_as_of(a.as_of.as_deref())?;
+    eprintln!("govwatch demo: serving {} on loopback, crawling politely (1 request/s per host)…", fixtures.display());
+    let pb = progress_bar(0);
+    let (report, _) = govwatch_runner::demo::run_demo(&fixtures, &a.db, as_of, |p| match p {
+        Progress::Started { total, .. } => pb.set_length(total as u64),
+        Progress::SiteDone { site, findings, .. } => {
+            pb.inc(1);
+            pb.set_message(format!("{} ({findings} findings)", site.name));
+        }
+    })
+    .await?;
+    pb.finish_and_clear();
+    let store = Store::open(&a.db)?;
+    print_summary(&store, report.run_id)?;
+    println!("stored in {} (run {}); findings: {}", a.db.display(), report.run_id, report.findings);
+    Ok(EXIT_CLEAN)
+}

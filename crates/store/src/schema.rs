@@ -1,0 +1,216 @@
+//! Schema migrations: `MIGRATIONS[i]` takes the database from version `i` to version `i + 1`.
+//!
+//! The version lives in `PRAGMA user_version`. Each migration runs in its own transaction together
+//! with the version bump, so a database is always at exactly one known version. Migrations are
+//! append-only: a released migration is never edited, a change is a new entry at the end (and a
+//! note in `docs/schema.md`).
+
+use crate::error::{Result, StoreError};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Version 1: the first schema.
+const V1: &str = r#"
+CREATE TABLE sites (
+    id          TEXT PRIMARY KEY NOT NULL,
+    name        TEXT NOT NULL,
+    home        TEXT NOT NULL,
+    org         TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('portal', 'department')),
+    overrides   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(overrides)),
+    updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    as_of       TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'interrupted', 'failed')),
+    settings    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings)),
+    note        TEXT
+);
+CREATE INDEX runs_status ON runs (status, id);
+
+CREATE TABLE run_sites (
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    status      TEXT NOT NULL DEFAULT 'done' CHECK (status IN ('done')),
+    started_at  TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    pages       INTEGER NOT NULL,
+    fetches     INTEGER NOT NULL,
+    findings    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, site_id)
+) WITHOUT ROWID;
+
+CREATE TABLE fetches (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id),
+    site_id       TEXT NOT NULL REFERENCES sites (id),
+    url           TEXT NOT NULL,
+    final_url     TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    purpose       TEXT NOT NULL CHECK (purpose IN ('page', 'link_check', 'robots', 'sample')),
+    status        INTEGER,
+    started_at    TEXT NOT NULL,
+    elapsed_ms    INTEGER NOT NULL,
+    bytes         INTEGER NOT NULL,
+    content_type  TEXT,
+    content_hash  TEXT,
+    remote_addr   TEXT,
+    family        INTEGER CHECK (family IN (4, 6)),
+    error_kind    TEXT,
+    error_message TEXT,
+    redirects     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(redirects)),
+    attempt       INTEGER NOT NULL
+);
+CREATE INDEX fetches_run_site ON fetches (run_id, site_id);
+CREATE INDEX fetches_run_url ON fetches (run_id, url);
+
+CREATE TABLE bodies (
+    hash     TEXT PRIMARY KEY NOT NULL,
+    charset  TEXT,
+    encoding TEXT NOT NULL CHECK (encoding IN ('zlib')),
+    size     INTEGER NOT NULL,
+    data     BLOB NOT NULL
+);
+
+CREATE TABLE pages (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL REFERENCES runs (id),
+    site_id        TEXT NOT NULL REFERENCES sites (id),
+    fetch_id       INTEGER REFERENCES fetches (id),
+    url            TEXT NOT NULL,
+    final_url      TEXT NOT NULL,
+    depth          INTEGER NOT NULL,
+    status         INTEGER,
+    title          TEXT,
+    charset        TEXT,
+    charset_source TEXT CHECK (charset_source IN ('bom', 'header', 'meta', 'sniffed')),
+    is_html        INTEGER NOT NULL CHECK (is_html IN (0, 1)),
+    body_hash      TEXT REFERENCES bodies (hash),
+    links          TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(links))
+);
+CREATE INDEX pages_run_site ON pages (run_id, site_id);
+CREATE INDEX pages_run_url ON pages (run_id, url);
+CREATE INDEX pages_body ON pages (body_hash);
+
+CREATE TABLE samples (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER REFERENCES runs (id),
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    url         TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    family      INTEGER CHECK (family IN (4, 6)),
+    ok          INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    status      INTEGER,
+    error_kind  TEXT,
+    elapsed_ms  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX samples_unique ON samples (site_id, url, at, ifnull(family, 0));
+CREATE INDEX samples_site_time ON samples (site_id, at_ms);
+CREATE INDEX samples_run_site ON samples (run_id, site_id);
+
+CREATE TABLE facts (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    probe       TEXT NOT NULL,
+    code        TEXT NOT NULL,
+    url         TEXT,
+    value       TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(value)),
+    observed_at TEXT NOT NULL
+);
+CREATE INDEX facts_run_site ON facts (run_id, site_id);
+CREATE INDEX facts_run_code ON facts (run_id, code);
+
+CREATE TABLE findings (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    probe       TEXT NOT NULL,
+    code        TEXT NOT NULL,
+    severity    TEXT NOT NULL CHECK (severity IN ('veto', 'deduct', 'warn', 'info')),
+    url         TEXT,
+    value       TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(value)),
+    message     TEXT NOT NULL,
+    evidence    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(evidence)),
+    observed_at TEXT NOT NULL
+);
+CREATE INDEX findings_run_site ON findings (run_id, site_id);
+CREATE INDEX findings_run_code ON findings (run_id, code);
+CREATE INDEX findings_run_severity ON findings (run_id, severity);
+"#;
+
+/// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Brings the database up to [`SCHEMA_VERSION`]; returns the version it is at afterwards.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<i64> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found < 0 {
+        return Err(StoreError::corrupt(format!(
+            "negative schema version {found}"
+        )));
+    }
+    if found == 0 {
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables > 0 {
+            return Err(StoreError::corrupt(format!(
+                "it has {tables} table(s) but no govwatch schema version, so it is not a govwatch \
+                 database"
+            )));
+        }
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if found >= version {
+            continue;
+        }
+        let migration_err = |source: rusqlite::Error| StoreError::Migration {
+            path: path.to_path_buf(),
+            version,
+            source,
+        };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        let now = user_version(&tx)?;
+        if now > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: now,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if now >= version {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(migration_err)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(migration_err)?;
+        tx.commit().map_err(migration_err)?;
+        tracing::info!(db = %path.display(), version, "database schema migrated");
+    }
+    Ok(user_version(conn)?)
+}
