@@ -63,6 +63,9 @@ pub struct CrawlSettings {
     pub max_link_checks: usize,
     /// Whether private, loopback, link-local and unspecified addresses may be fetched.
     pub allow_private: bool,
+    /// Single non-public addresses allowed even when `allow_private` is false (an office's own
+    /// intranet mirror, or a test's IPv6 loopback). Exact IP addresses, not ranges.
+    pub allow_addresses: Vec<String>,
     /// DNS servers as `IP:PORT`; empty means the system resolver.
     pub dns_servers: Vec<String>,
 }
@@ -93,6 +96,7 @@ impl Default for CrawlSettings {
             check_external: true,
             max_link_checks: 2000,
             allow_private: false,
+            allow_addresses: Vec::new(),
             dns_servers: Vec::new(),
         }
     }

@@ -5,7 +5,7 @@
 //! - [`GuardedResolver`]: the `reqwest::dns::Resolve` adapter; it refuses answers that hold only
 //!   forbidden addresses, so a DNS answer cannot steer the crawler into a private network.
 
-use crate::guard::is_forbidden;
+use crate::guard::AddressGuard;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
     LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
@@ -42,12 +42,12 @@ impl std::error::Error for BlockedAddress {}
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
-    allow_private: bool,
+    guard: AddressGuard,
 }
 
 impl Dns {
     /// `servers` empty: the system configuration (`/etc/resolv.conf`); else these `IP:PORT` servers.
-    pub fn new(servers: &[SocketAddr], allow_private: bool) -> Result<Dns, String> {
+    pub fn new(servers: &[SocketAddr], guard: AddressGuard) -> Result<Dns, String> {
         let mut opts = ResolverOpts::default();
         opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
         opts.timeout = Duration::from_secs(5);
@@ -74,10 +74,7 @@ impl Dns {
                 .build()
                 .map_err(|e| e.to_string())?
         };
-        Ok(Dns {
-            resolver,
-            allow_private,
-        })
+        Ok(Dns { resolver, guard })
     }
 
     /// The underlying hickory resolver (for AAAA, NS and CNAME facts).
@@ -85,8 +82,8 @@ impl Dns {
         &self.resolver
     }
 
-    pub fn allow_private(&self) -> bool {
-        self.allow_private
+    pub fn guard(&self) -> &AddressGuard {
+        &self.guard
     }
 
     /// All addresses of `host` (A and AAAA), before the guard.
@@ -112,10 +109,7 @@ impl Dns {
     /// Addresses of `host` that the guard lets through.
     pub async fn lookup_allowed(&self, host: &str) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
         let all = self.lookup_all(host).await?;
-        if self.allow_private {
-            return Ok(all);
-        }
-        let ok: Vec<IpAddr> = all.iter().copied().filter(|ip| !is_forbidden(*ip)).collect();
+        let ok: Vec<IpAddr> = all.iter().copied().filter(|ip| !self.guard.refuses(*ip)).collect();
         if ok.is_empty() {
             let list: Vec<String> = all.iter().map(|i| i.to_string()).collect();
             return Err(Box::new(BlockedAddress(format!("{host} -> {}", list.join(", ")))));

@@ -14,7 +14,6 @@
 
 use crate::Crawler;
 use crate::dns::{BlockedAddress, DnsFailure};
-use crate::guard::is_forbidden;
 use crate::robots::{RobotsRules, rules_from};
 use chrono::Local;
 use govwatch_model::{FetchError, FetchRecord, Purpose};
@@ -277,15 +276,13 @@ impl Crawler {
             let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
                 return fail(record, FetchError::Unsupported, "URL has no host".into());
             };
-            if !self.settings.allow_private {
-                let literal = match current.host() {
-                    Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
-                    Some(Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
-                    _ => None,
-                };
-                if let Some(ip) = literal.filter(|ip| is_forbidden(*ip)) {
-                    return fail(record, FetchError::BlockedAddress, format!("refused non-public address {ip}"));
-                }
+            let literal = match current.host() {
+                Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
+                Some(Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
+                _ => None,
+            };
+            if let Some(ip) = literal.filter(|ip| self.dns.guard().refuses(*ip)) {
+                return fail(record, FetchError::BlockedAddress, format!("refused non-public address {ip}"));
             }
             if spec.robots && !Box::pin(self.robots_allowed(&current)).await {
                 return fail(record, FetchError::RobotsDisallowed, format!("robots.txt disallows {current}"));

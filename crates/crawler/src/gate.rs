@@ -81,13 +81,13 @@ impl HostGate {
 
     /// The gap kept between the end of one request and the start of the next.
     pub fn min_gap(&self) -> Duration {
-        let st = self.state.lock().unwrap();
+        let crawl_delay = self.state.lock().unwrap().crawl_delay;
         let rate_gap = if self.policy.concurrency <= 1 {
             Duration::from_secs_f64(1.0 / self.policy.rate.max(1e-6))
         } else {
             Duration::ZERO
         };
-        rate_gap.max(st.crawl_delay)
+        rate_gap.max(crawl_delay)
     }
 
     /// Applies a robots.txt Crawl-delay (already capped by the caller).
@@ -99,10 +99,8 @@ impl HostGate {
     pub async fn acquire(&self) -> HostPermit<'_> {
         let permit = self.sem.acquire().await.expect("gate semaphore never closes");
         loop {
-            let wait_until = {
-                let st = self.state.lock().unwrap();
-                st.last_done.map(|t| t + self.min_gap())
-            };
+            let last_done = self.state.lock().unwrap().last_done;
+            let wait_until = last_done.map(|t| t + self.min_gap());
             match wait_until {
                 Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
                 _ => break,

@@ -5,7 +5,22 @@
 //! loopback, link-local, shared, unspecified and other non-global addresses are refused unless the
 //! configuration sets `allow_private = true` (tests and the demo do).
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The guard as configured: `allow_private` lifts it, `allowed` lists single exceptions.
+#[derive(Debug, Clone, Default)]
+pub struct AddressGuard {
+    pub allow_private: bool,
+    pub allowed: HashSet<IpAddr>,
+}
+
+impl AddressGuard {
+    /// True when the crawler must not contact `ip`.
+    pub fn refuses(&self, ip: IpAddr) -> bool {
+        !self.allow_private && is_forbidden(ip) && !self.allowed.contains(&ip)
+    }
+}
 
 /// True when `ip` must not be contacted unless private addresses are allowed.
 pub fn is_forbidden(ip: IpAddr) -> bool {

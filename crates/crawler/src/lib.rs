@@ -39,6 +39,8 @@ use tokio::sync::Semaphore;
 pub enum CrawlerError {
     #[error("bad DNS server address {0:?} in crawl settings (want IP:PORT)")]
     BadDnsServer(String),
+    #[error("bad address {0:?} in allow_addresses (want an IP address)")]
+    BadAddress(String),
     #[error("cannot set up DNS: {0}")]
     Dns(String),
     #[error("cannot build the HTTP client: {0}")]
@@ -66,7 +68,16 @@ impl Crawler {
             .iter()
             .map(|s| s.parse::<SocketAddr>().map_err(|_| CrawlerError::BadDnsServer(s.clone())))
             .collect::<Result<Vec<_>, _>>()?;
-        let dns = Arc::new(Dns::new(&servers, settings.allow_private).map_err(CrawlerError::Dns)?);
+        let allowed = settings
+            .allow_addresses
+            .iter()
+            .map(|s| s.parse::<std::net::IpAddr>().map_err(|_| CrawlerError::BadAddress(s.clone())))
+            .collect::<Result<_, _>>()?;
+        let guard = guard::AddressGuard {
+            allow_private: settings.allow_private,
+            allowed,
+        };
+        let dns = Arc::new(Dns::new(&servers, guard).map_err(CrawlerError::Dns)?);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(GuardedResolver(dns.clone())))

@@ -1,8 +1,11 @@
 //! robots.txt: fetched once per origin through the host's gate, parsed with `texting_robots`.
 //!
-//! RFC 9309 decides what a failure means: 4xx (no robots.txt) allows everything; 5xx, a network
-//! failure or a redirect loop forbids everything until the next run ("complete disallow"), because
-//! the server may be struggling. `Crawl-delay` is applied to the host's gate, capped by
+//! RFC 9309 decides what an answer means: 4xx (no robots.txt) allows everything; 5xx forbids
+//! everything until the next run ("complete disallow"), because the server is struggling. When no
+//! answer came at all (the name does not resolve, the connection is refused, the address is
+//! refused by the guard), the request itself would fail the same way, so it is let through to
+//! record its real cause: a dead link must show as a DNS or connection failure, not be hidden
+//! behind robots.txt. `Crawl-delay` is applied to the host's gate, capped by
 //! `max_crawl_delay_secs`.
 
 use govwatch_model::FetchRecord;
@@ -73,7 +76,7 @@ impl RobotsCache {
 /// Builds the rules from a robots.txt answer.
 pub fn rules_from(agent_token: &str, rec: &FetchRecord, body: Option<&[u8]>) -> RobotsRules {
     if rec.error.is_some() {
-        return RobotsRules::DisallowAll(rec.failure().unwrap_or_default());
+        return RobotsRules::AllowAll;
     }
     match rec.status {
         Some(s) if (200..300).contains(&s) => match body.map(|b| Robot::new(agent_token, b)) {
