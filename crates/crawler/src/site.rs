@@ -87,6 +87,8 @@ impl Crawler {
 
         let home = normalize(&site.home);
         let _ = frontier.offer(&home, 0);
+        // robots.txt first, so its Crawl-delay governs every request to the host, the home page's too.
+        let home_allowed = self.robots_allowed(&home).await;
         let mut level: Vec<Url> = vec![home.clone()];
         let mut depth = 0u32;
         while !level.is_empty() {
@@ -121,7 +123,7 @@ impl Crawler {
                         }
                         frontier.mark_seen(&f);
                     }
-                    follow = self.robots_allowed(url).await;
+                    follow = home_allowed;
                     if !follow {
                         robots_blocked.push(url.to_string());
                     }

@@ -1,0 +1,163 @@
+//! End to end: the fixture sites crawled by the real crawler through the fixture server and the
+//! test DNS, every probe run, results stored; findings compared with each `expected.toml` exactly.
+
+use govwatch_crawler::{CrawlSettings, Crawler};
+use govwatch_runner::{Progress, RunOptions, run};
+use govwatch_store::{RunStatus, Store};
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites, strip_port};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn as_of() -> govwatch_model::Timestamp {
+    chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap()
+}
+
+fn settings(net: &TestNet) -> CrawlSettings {
+    CrawlSettings {
+        allow_private: true,
+        dns_servers: vec![net.dns.addr().to_string()],
+        ..CrawlSettings::default()
+    }
+}
+
+fn scratch_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("govwatch-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("govwatch.db")
+}
+
+async fn start() -> (TestNet, Vec<FixtureSite>) {
+    let root = govwatch_testutil::fixtures_sites_dir();
+    let net = TestNet::start(&root).await.unwrap();
+    let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    assert!(sites.len() >= 4, "fixture sites found");
+    (net, sites)
+}
+
+fn opts(settings: &CrawlSettings) -> RunOptions {
+    RunOptions { as_of: as_of(), only: None, resume: false, settings: serde_json::to_value(settings).unwrap() }
+}
+
+/// (code, url) of every finding per site id, ports stripped.
+fn findings_by_site(store: &Store, run_id: i64, port: u16) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let mut m: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for f in store.findings(run_id, None).unwrap() {
+        let url = strip_port(f.finding.url.as_deref().unwrap_or(""), port);
+        m.entry(f.site_id).or_default().insert((f.finding.code.clone(), url));
+    }
+    m
+}
+
+/// The nightly job at default politeness over every fixture site: exact findings, and the
+/// server's request log proves the politeness rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_sites_give_exactly_the_expected_findings_politely() {
+    let (net, fixtures) = start().await;
+    let s = settings(&net);
+    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
+    let store = Store::open(scratch_db("exact")).unwrap();
+    let sites = fixtures.iter().map(|f| f.site.clone()).collect();
+    let (report, store) = run(crawler, store, sites, opts(&s), std::future::pending(), |_| {}).await.unwrap();
+    assert!(!report.interrupted);
+    assert_eq!(store.run(report.run_id).unwrap().unwrap().status, RunStatus::Done);
+    let port = net.http.port();
+    let actual = findings_by_site(&store, report.run_id, port);
+    let stored = store.findings(report.run_id, None).unwrap();
+    for fx in &fixtures {
+        let want: BTreeSet<(String, String)> =
+            fx.expected.finding.iter().map(|f| (f.code.clone(), f.url.clone())).collect();
+        let got = actual.get(&fx.site.id).cloned().unwrap_or_default();
+        assert_eq!(got, want, "findings of {} ({})", fx.host, fx.site.name);
+        for e in fx.expected.finding.iter().filter(|e| e.from.is_some()) {
+            let f = stored
+                .iter()
+                .find(|s| s.finding.code == e.code && strip_port(s.finding.url.as_deref().unwrap(), port) == e.url)
+                .unwrap();
+            let from: Vec<String> = f.finding.value["from"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| strip_port(v.as_str().unwrap(), port))
+                .collect();
+            assert!(from.contains(e.from.as_ref().unwrap()), "{} {} linked from {:?}", e.code, e.url, from);
+            assert!(f.finding.evidence.excerpt.is_some(), "evidence excerpt for {}", e.url);
+        }
+    }
+
+    // Politeness, read from the server's log.
+    let log = net.http.requests();
+    assert!(!log.is_empty());
+    let mut by_host: BTreeMap<String, Vec<std::time::Instant>> = BTreeMap::new();
+    for r in &log {
+        let ua = r.user_agent.as_deref().unwrap_or("");
+        assert!(ua.contains("govwatch") && ua.contains(&s.contact), "honest User-Agent with a contact: {ua}");
+        by_host.entry(r.host.clone()).or_default().push(r.at);
+    }
+    for (host, times) in &by_host {
+        let min_gap = if host == "www.sjj.anping.gov.test" { Duration::from_secs(2) } else { Duration::from_secs(1) };
+        for w in times.windows(2) {
+            let gap = w[1] - w[0];
+            assert!(gap >= min_gap, "{host}: two requests {gap:?} apart (limit {min_gap:?})");
+        }
+    }
+    let sjj = net.http.requests_for("www.sjj.anping.gov.test");
+    assert!(sjj.iter().any(|r| r.path == "/robots.txt"), "robots.txt was read");
+    assert!(sjj.iter().all(|r| !r.path.starts_with("/admin/")), "robots.txt Disallow obeyed: {sjj:?}");
+    assert!(sjj.len() >= 3, "the site was crawled");
+}
+
+/// A run stopped after its first site is resumed; the result matches a run never stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_run_resumes_without_duplicates() {
+    let (net, fixtures) = start().await;
+    let mut s = settings(&net);
+    s.rate = 20.0;
+    s.site_concurrency = 1;
+    let sites: Vec<_> = fixtures.iter().map(|f| f.site.clone()).collect();
+    let port = net.http.port();
+
+    // Reference: a run that is not stopped.
+    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
+    let (full, full_store) =
+        run(crawler, Store::open(scratch_db("full")).unwrap(), sites.clone(), opts(&s), std::future::pending(), |_| {})
+            .await
+            .unwrap();
+    let want = findings_by_site(&full_store, full.run_id, port);
+    let want_counts = full_store.counts(full.run_id).unwrap();
+
+    // Stopped as soon as the first site is committed.
+    let db = scratch_db("resume");
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let stop = async move {
+        let mut rx = rx;
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
+    let (first, store) = run(crawler, Store::open(&db).unwrap(), sites.clone(), opts(&s), stop, |p| {
+        if let Progress::SiteDone { .. } = p {
+            let _ = tx.send(true);
+        }
+    })
+    .await
+    .unwrap();
+    assert!(first.interrupted);
+    assert_eq!(store.run(first.run_id).unwrap().unwrap().status, RunStatus::Interrupted);
+    let done_before = store.sites_done(first.run_id).unwrap().len();
+    assert!(done_before >= 1 && done_before < sites.len(), "stopped part way: {done_before} done");
+    drop(store);
+
+    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
+    let resume = RunOptions { resume: true, ..opts(&s) };
+    let (second, store) =
+        run(crawler, Store::open(&db).unwrap(), sites, resume, std::future::pending(), |_| {}).await.unwrap();
+    assert_eq!(second.run_id, first.run_id, "the same run goes on");
+    assert_eq!(second.already_done, done_before);
+    assert_eq!(store.run(second.run_id).unwrap().unwrap().status, RunStatus::Done);
+    assert_eq!(findings_by_site(&store, second.run_id, port), want);
+    let got = store.counts(second.run_id).unwrap();
+    assert_eq!((got.run_sites, got.findings, got.pages), (want_counts.run_sites, want_counts.findings, want_counts.pages));
+}
