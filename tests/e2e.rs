@@ -39,15 +39,26 @@ async fn start() -> (TestNet, Vec<FixtureSite>) {
 }
 
 fn opts(settings: &CrawlSettings) -> RunOptions {
-    RunOptions { as_of: as_of(), only: None, resume: false, settings: serde_json::to_value(settings).unwrap() }
+    RunOptions {
+        as_of: as_of(),
+        only: None,
+        resume: false,
+        settings: serde_json::to_value(settings).unwrap(),
+    }
 }
 
 /// (code, url) of every finding per site id, ports stripped.
-fn findings_by_site(store: &Store, run_id: i64, port: u16) -> BTreeMap<String, BTreeSet<(String, String)>> {
+fn findings_by_site(
+    store: &Store,
+    run_id: i64,
+    port: u16,
+) -> BTreeMap<String, BTreeSet<(String, String)>> {
     let mut m: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for f in store.findings(run_id, None).unwrap() {
         let url = strip_port(f.finding.url.as_deref().unwrap_or(""), port);
-        m.entry(f.site_id).or_default().insert((f.finding.code.clone(), url));
+        m.entry(f.site_id)
+            .or_default()
+            .insert((f.finding.code.clone(), url));
     }
     m
 }
@@ -61,21 +72,40 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
     let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
     let store = Store::open(scratch_db("exact")).unwrap();
     let sites = fixtures.iter().map(|f| f.site.clone()).collect();
-    let (report, store) = run(crawler, store, sites, opts(&s), std::future::pending(), |_| {}).await.unwrap();
+    let (report, store) = run(
+        crawler,
+        store,
+        sites,
+        opts(&s),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert!(!report.interrupted);
-    assert_eq!(store.run(report.run_id).unwrap().unwrap().status, RunStatus::Done);
+    assert_eq!(
+        store.run(report.run_id).unwrap().unwrap().status,
+        RunStatus::Done
+    );
     let port = net.http.port();
     let actual = findings_by_site(&store, report.run_id, port);
     let stored = store.findings(report.run_id, None).unwrap();
     for fx in &fixtures {
-        let want: BTreeSet<(String, String)> =
-            fx.expected.finding.iter().map(|f| (f.code.clone(), f.url.clone())).collect();
+        let want: BTreeSet<(String, String)> = fx
+            .expected
+            .finding
+            .iter()
+            .map(|f| (f.code.clone(), f.url.clone()))
+            .collect();
         let got = actual.get(&fx.site.id).cloned().unwrap_or_default();
         assert_eq!(got, want, "findings of {} ({})", fx.host, fx.site.name);
         for e in fx.expected.finding.iter().filter(|e| e.from.is_some()) {
             let f = stored
                 .iter()
-                .find(|s| s.finding.code == e.code && strip_port(s.finding.url.as_deref().unwrap(), port) == e.url)
+                .find(|s| {
+                    s.finding.code == e.code
+                        && strip_port(s.finding.url.as_deref().unwrap(), port) == e.url
+                })
                 .unwrap();
             let from: Vec<String> = f.finding.value["from"]
                 .as_array()
@@ -83,8 +113,18 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
                 .iter()
                 .map(|v| strip_port(v.as_str().unwrap(), port))
                 .collect();
-            assert!(from.contains(e.from.as_ref().unwrap()), "{} {} linked from {:?}", e.code, e.url, from);
-            assert!(f.finding.evidence.excerpt.is_some(), "evidence excerpt for {}", e.url);
+            assert!(
+                from.contains(e.from.as_ref().unwrap()),
+                "{} {} linked from {:?}",
+                e.code,
+                e.url,
+                from
+            );
+            assert!(
+                f.finding.evidence.excerpt.is_some(),
+                "evidence excerpt for {}",
+                e.url
+            );
         }
     }
 
@@ -94,19 +134,35 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
     let mut by_host: BTreeMap<String, Vec<std::time::Instant>> = BTreeMap::new();
     for r in &log {
         let ua = r.user_agent.as_deref().unwrap_or("");
-        assert!(ua.contains("govwatch") && ua.contains(&s.contact), "honest User-Agent with a contact: {ua}");
+        assert!(
+            ua.contains("govwatch") && ua.contains(&s.contact),
+            "honest User-Agent with a contact: {ua}"
+        );
         by_host.entry(r.host.clone()).or_default().push(r.at);
     }
     for (host, times) in &by_host {
-        let min_gap = if host == "www.sjj.anping.gov.test" { Duration::from_secs(2) } else { Duration::from_secs(1) };
+        let min_gap = if host == "www.sjj.anping.gov.test" {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_secs(1)
+        };
         for w in times.windows(2) {
             let gap = w[1] - w[0];
-            assert!(gap >= min_gap, "{host}: two requests {gap:?} apart (limit {min_gap:?})");
+            assert!(
+                gap >= min_gap,
+                "{host}: two requests {gap:?} apart (limit {min_gap:?})"
+            );
         }
     }
     let sjj = net.http.requests_for("www.sjj.anping.gov.test");
-    assert!(sjj.iter().any(|r| r.path == "/robots.txt"), "robots.txt was read");
-    assert!(sjj.iter().all(|r| !r.path.starts_with("/admin/")), "robots.txt Disallow obeyed: {sjj:?}");
+    assert!(
+        sjj.iter().any(|r| r.path == "/robots.txt"),
+        "robots.txt was read"
+    );
+    assert!(
+        sjj.iter().all(|r| !r.path.starts_with("/admin/")),
+        "robots.txt Disallow obeyed: {sjj:?}"
+    );
     assert!(sjj.len() >= 3, "the site was crawled");
 }
 
@@ -122,10 +178,16 @@ async fn interrupted_run_resumes_without_duplicates() {
 
     // Reference: a run that is not stopped.
     let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
-    let (full, full_store) =
-        run(crawler, Store::open(scratch_db("full")).unwrap(), sites.clone(), opts(&s), std::future::pending(), |_| {})
-            .await
-            .unwrap();
+    let (full, full_store) = run(
+        crawler,
+        Store::open(scratch_db("full")).unwrap(),
+        sites.clone(),
+        opts(&s),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     let want = findings_by_site(&full_store, full.run_id, port);
     let want_counts = full_store.counts(full.run_id).unwrap();
 
@@ -137,27 +199,61 @@ async fn interrupted_run_resumes_without_duplicates() {
         let _ = rx.wait_for(|v| *v).await;
     };
     let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
-    let (first, store) = run(crawler, Store::open(&db).unwrap(), sites.clone(), opts(&s), stop, |p| {
-        if let Progress::SiteDone { .. } = p {
-            let _ = tx.send(true);
-        }
-    })
+    let (first, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        sites.clone(),
+        opts(&s),
+        stop,
+        |p| {
+            if let Progress::SiteDone { .. } = p {
+                let _ = tx.send(true);
+            }
+        },
+    )
     .await
     .unwrap();
     assert!(first.interrupted);
-    assert_eq!(store.run(first.run_id).unwrap().unwrap().status, RunStatus::Interrupted);
+    assert_eq!(
+        store.run(first.run_id).unwrap().unwrap().status,
+        RunStatus::Interrupted
+    );
     let done_before = store.sites_done(first.run_id).unwrap().len();
-    assert!(done_before >= 1 && done_before < sites.len(), "stopped part way: {done_before} done");
+    assert!(
+        done_before >= 1 && done_before < sites.len(),
+        "stopped part way: {done_before} done"
+    );
     drop(store);
 
     let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
-    let resume = RunOptions { resume: true, ..opts(&s) };
-    let (second, store) =
-        run(crawler, Store::open(&db).unwrap(), sites, resume, std::future::pending(), |_| {}).await.unwrap();
+    let resume = RunOptions {
+        resume: true,
+        ..opts(&s)
+    };
+    let (second, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        sites,
+        resume,
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(second.run_id, first.run_id, "the same run goes on");
     assert_eq!(second.already_done, done_before);
-    assert_eq!(store.run(second.run_id).unwrap().unwrap().status, RunStatus::Done);
+    assert_eq!(
+        store.run(second.run_id).unwrap().unwrap().status,
+        RunStatus::Done
+    );
     assert_eq!(findings_by_site(&store, second.run_id, port), want);
     let got = store.counts(second.run_id).unwrap();
-    assert_eq!((got.run_sites, got.findings, got.pages), (want_counts.run_sites, want_counts.findings, want_counts.pages));
+    assert_eq!(
+        (got.run_sites, got.findings, got.pages),
+        (
+            want_counts.run_sites,
+            want_counts.findings,
+            want_counts.pages
+        )
+    );
 }

@@ -93,7 +93,9 @@ pub fn charset_from_meta(bytes: &[u8]) -> Option<&'static Encoding> {
     let mut pos = 0;
     while let Some(off) = find(&lower[pos..], b"<meta") {
         let start = pos + off;
-        let end = find(&lower[start..], b">").map(|e| start + e).unwrap_or(lower.len());
+        let end = find(&lower[start..], b">")
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
         let tag = &lower[start..end];
         if let Some(c) = find(tag, b"charset") {
             let mut i = c + 7;
@@ -158,7 +160,10 @@ mod tests {
 
     #[test]
     fn header_wins_when_it_decodes() {
-        let d = decode_html("<meta charset=gbk>你好".as_bytes(), Some("text/html; charset=UTF-8"));
+        let d = decode_html(
+            "<meta charset=gbk>你好".as_bytes(),
+            Some("text/html; charset=UTF-8"),
+        );
         assert_eq!(d.source, CharsetSource::Header);
         assert_eq!(d.text, "<meta charset=gbk>你好");
     }
@@ -173,7 +178,9 @@ mod tests {
 
     #[test]
     fn undeclared_gbk_is_sniffed() {
-        let bytes = gbk("<html><body><p>关于做好二〇二六年政府网站年度工作报告编制工作的通知，各乡镇人民政府、县政府各部门。</p></body></html>");
+        let bytes = gbk(
+            "<html><body><p>关于做好二〇二六年政府网站年度工作报告编制工作的通知，各乡镇人民政府、县政府各部门。</p></body></html>",
+        );
         let d = decode_html(&bytes, None);
         assert_eq!(d.source, CharsetSource::Sniffed);
         assert!(d.text.contains("政府网站年度工作报告"));

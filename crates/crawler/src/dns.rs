@@ -7,9 +7,7 @@
 
 use crate::guard::AddressGuard;
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
-};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -107,12 +105,22 @@ impl Dns {
     }
 
     /// Addresses of `host` that the guard lets through.
-    pub async fn lookup_allowed(&self, host: &str) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn lookup_allowed(
+        &self,
+        host: &str,
+    ) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
         let all = self.lookup_all(host).await?;
-        let ok: Vec<IpAddr> = all.iter().copied().filter(|ip| !self.guard.refuses(*ip)).collect();
+        let ok: Vec<IpAddr> = all
+            .iter()
+            .copied()
+            .filter(|ip| !self.guard.refuses(*ip))
+            .collect();
         if ok.is_empty() {
             let list: Vec<String> = all.iter().map(|i| i.to_string()).collect();
-            return Err(Box::new(BlockedAddress(format!("{host} -> {}", list.join(", ")))));
+            return Err(Box::new(BlockedAddress(format!(
+                "{host} -> {}",
+                list.join(", ")
+            ))));
         }
         Ok(ok)
     }
@@ -127,7 +135,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let host = name.as_str().to_string();
         Box::pin(async move {
             let ips = dns.lookup_allowed(&host).await?;
-            let addrs: reqwest::dns::Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            let addrs: reqwest::dns::Addrs =
+                Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(addrs)
         })
     }

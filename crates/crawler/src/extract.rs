@@ -48,9 +48,17 @@ pub fn resolve(base: &Url, raw: &str) -> Option<Url> {
         return None;
     }
     let lower = raw.to_ascii_lowercase();
-    if ["mailto:", "tel:", "javascript:", "data:", "about:", "sms:", "weixin:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    if [
+        "mailto:",
+        "tel:",
+        "javascript:",
+        "data:",
+        "about:",
+        "sms:",
+        "weixin:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
     {
         return None;
     }
@@ -93,7 +101,9 @@ pub fn links(doc: &Html, page_url: &Url) -> Vec<Link> {
             _ => ("src", LinkKind::Other),
         };
         let Some(raw) = v.attr(attr) else { continue };
-        let Some(url) = resolve(&base, raw) else { continue };
+        let Some(url) = resolve(&base, raw) else {
+            continue;
+        };
         let text = match kind {
             LinkKind::Anchor => {
                 let t = fold_ws(&el.text().collect::<String>());
@@ -103,7 +113,11 @@ pub fn links(doc: &Html, page_url: &Url) -> Vec<Link> {
                     t
                 }
             }
-            _ => v.attr("alt").or(v.attr("title")).map(fold_ws).unwrap_or_default(),
+            _ => v
+                .attr("alt")
+                .or(v.attr("title"))
+                .map(fold_ws)
+                .unwrap_or_default(),
         };
         out.push(Link {
             url: url.to_string(),
@@ -132,7 +146,10 @@ mod tests {
         let page = Url::parse("http://a.gov.test/index.html").unwrap();
         assert_eq!(title(&doc).as_deref(), Some("通知公告 - 安平县"));
         let l = links(&doc, &page);
-        let got: Vec<(&str, LinkKind, &str)> = l.iter().map(|l| (l.url.as_str(), l.kind, l.text.as_str())).collect();
+        let got: Vec<(&str, LinkKind, &str)> = l
+            .iter()
+            .map(|l| (l.url.as_str(), l.kind, l.text.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![

@@ -83,7 +83,9 @@ pub struct Fetched {
 impl Fetched {
     /// The final attempt.
     pub fn last(&self) -> &FetchRecord {
-        self.attempts.last().expect("a fetch has at least one attempt")
+        self.attempts
+            .last()
+            .expect("a fetch has at least one attempt")
     }
 
     pub fn first(&self) -> &FetchRecord {
@@ -133,8 +135,8 @@ pub fn classify(err: &reqwest::Error) -> (FetchError, String) {
             use std::io::ErrorKind::*;
             match io.kind() {
                 TimedOut => return (FetchError::Timeout, io.to_string()),
-                ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected | HostUnreachable
-                | NetworkUnreachable | AddrNotAvailable => {
+                ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected
+                | HostUnreachable | NetworkUnreachable | AddrNotAvailable => {
                     if err.is_connect() {
                         return (FetchError::Connect, io.to_string());
                     }
@@ -175,14 +177,22 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
 impl Crawler {
     /// Fetches `url` politely, with retries when `spec.retry`.
     pub async fn fetch(&self, url: &Url, spec: FetchSpec) -> Fetched {
-        let max_attempts = if spec.retry { self.settings.retries + 1 } else { 1 };
+        let max_attempts = if spec.retry {
+            self.settings.retries + 1
+        } else {
+            1
+        };
         let mut attempts = Vec::new();
         let mut attempt_no = 1;
         loop {
             let a = self.fetch_once(url, spec, attempt_no).await;
             let again = attempt_no < max_attempts && retryable(&a.record);
             let wait = if again {
-                let backoff = Duration::from_millis(self.settings.backoff_base_ms.saturating_mul(1 << (attempt_no - 1).min(10)));
+                let backoff = Duration::from_millis(
+                    self.settings
+                        .backoff_base_ms
+                        .saturating_mul(1 << (attempt_no - 1).min(10)),
+                );
                 let cap = Duration::from_secs(self.settings.max_retry_after_secs);
                 a.retry_after.map(|r| r.min(cap)).unwrap_or(backoff)
             } else {
@@ -190,7 +200,10 @@ impl Crawler {
             };
             attempts.push(a.record);
             if !again {
-                return Fetched { attempts, body: a.body };
+                return Fetched {
+                    attempts,
+                    body: a.body,
+                };
             }
             tracing::debug!(%url, attempt = attempt_no, ?wait, "retrying");
             tokio::time::sleep(wait).await;
@@ -222,7 +235,9 @@ impl Crawler {
             let rules = rules_from(&self.agent_token, f.last(), f.body.as_deref());
             if let (Some(d), Some(host)) = (rules.crawl_delay(), url.host_str()) {
                 let capped = (d as f64).clamp(0.0, self.settings.max_crawl_delay_secs);
-                self.gates.get(host).set_crawl_delay(Duration::from_secs_f64(capped));
+                self.gates
+                    .get(host)
+                    .set_crawl_delay(Duration::from_secs_f64(capped));
             }
             if let Some(host) = url.host_str() {
                 self.robots.record(host, f.attempts);
@@ -265,13 +280,21 @@ impl Crawler {
                 retry_after: None,
             }
         };
-        let method = if spec.method == "HEAD" { Method::HEAD } else { Method::GET };
+        let method = if spec.method == "HEAD" {
+            Method::HEAD
+        } else {
+            Method::GET
+        };
         let mut current = url.clone();
         let mut visited: HashSet<String> = HashSet::from([current.to_string()]);
         loop {
             record.final_url = current.to_string();
             if !matches!(current.scheme(), "http" | "https") {
-                return fail(record, FetchError::Unsupported, format!("scheme {} is not fetched", current.scheme()));
+                return fail(
+                    record,
+                    FetchError::Unsupported,
+                    format!("scheme {} is not fetched", current.scheme()),
+                );
             }
             let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
                 return fail(record, FetchError::Unsupported, "URL has no host".into());
@@ -282,17 +305,33 @@ impl Crawler {
                 _ => None,
             };
             if let Some(ip) = literal.filter(|ip| self.dns.guard().refuses(*ip)) {
-                return fail(record, FetchError::BlockedAddress, format!("refused non-public address {ip}"));
+                return fail(
+                    record,
+                    FetchError::BlockedAddress,
+                    format!("refused non-public address {ip}"),
+                );
             }
             if spec.robots && !Box::pin(self.robots_allowed(&current)).await {
-                return fail(record, FetchError::RobotsDisallowed, format!("robots.txt disallows {current}"));
+                return fail(
+                    record,
+                    FetchError::RobotsDisallowed,
+                    format!("robots.txt disallows {current}"),
+                );
             }
             let gate = self.gates.get(&host);
             let _host_permit = gate.acquire().await;
-            let _global = self.global.acquire().await.expect("global semaphore never closes");
+            let _global = self
+                .global
+                .acquire()
+                .await
+                .expect("global semaphore never closes");
             let now = Instant::now();
             if now >= deadline {
-                return fail(record, FetchError::Timeout, "time limit reached while following redirects".into());
+                return fail(
+                    record,
+                    FetchError::Timeout,
+                    "time limit reached while following redirects".into(),
+                );
             }
             let req = self
                 .client
@@ -313,16 +352,28 @@ impl Crawler {
                 record.remote_addr = Some(addr.to_string());
                 record.family = Some(if addr.is_ipv4() { 4 } else { 6 });
             }
-            if status.is_redirection() {
-                if let Some(loc) = resp.headers().get(LOCATION) {
+            if status.is_redirection()
+                && let Some(loc) = resp.headers().get(LOCATION)
+            {
+                {
                     let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
                     let Ok(mut next) = current.join(&loc) else {
-                        return fail(record, FetchError::BadRedirect, format!("unusable Location {loc:?}"));
+                        return fail(
+                            record,
+                            FetchError::BadRedirect,
+                            format!("unusable Location {loc:?}"),
+                        );
                     };
                     next.set_fragment(None);
-                    record.redirects.push(format!("{} {}", status.as_u16(), next));
+                    record
+                        .redirects
+                        .push(format!("{} {}", status.as_u16(), next));
                     if !visited.insert(next.to_string()) {
-                        return fail(record, FetchError::RedirectLoop, format!("redirect loop back to {next}"));
+                        return fail(
+                            record,
+                            FetchError::RedirectLoop,
+                            format!("redirect loop back to {next}"),
+                        );
                     }
                     if record.redirects.len() as u32 > self.settings.max_redirects {
                         return fail(
@@ -359,7 +410,11 @@ impl Crawler {
                     BodyMode::Any => true,
                 };
             if !want_body {
-                record.bytes = if method == Method::HEAD { 0 } else { declared_len.unwrap_or(0) };
+                record.bytes = if method == Method::HEAD {
+                    0
+                } else {
+                    declared_len.unwrap_or(0)
+                };
                 record.elapsed_ms = t0.elapsed().as_millis() as u64;
                 return Attempt {
                     record,
@@ -369,23 +424,42 @@ impl Crawler {
             }
             let cap = self.settings.max_body_bytes;
             if declared_len.is_some_and(|l| l > cap) {
-                return fail(record, FetchError::TooLarge, format!("Content-Length over the {cap}-byte cap"));
+                return fail(
+                    record,
+                    FetchError::TooLarge,
+                    format!("Content-Length over the {cap}-byte cap"),
+                );
             }
             let mut resp = resp;
-            let mut body: Vec<u8> = Vec::with_capacity(declared_len.unwrap_or(16 * 1024).min(cap) as usize);
+            let mut body: Vec<u8> =
+                Vec::with_capacity(declared_len.unwrap_or(16 * 1024).min(cap) as usize);
             loop {
                 match tokio::time::timeout_at(deadline, resp.chunk()).await {
-                    Err(_) => return fail(record, FetchError::Timeout, "body not complete in time".into()),
+                    Err(_) => {
+                        return fail(
+                            record,
+                            FetchError::Timeout,
+                            "body not complete in time".into(),
+                        );
+                    }
                     Ok(Err(e)) => {
                         let (kind, msg) = classify(&e);
-                        let kind = if kind == FetchError::Other { FetchError::Body } else { kind };
+                        let kind = if kind == FetchError::Other {
+                            FetchError::Body
+                        } else {
+                            kind
+                        };
                         return fail(record, kind, msg);
                     }
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(chunk))) => {
                         if body.len() as u64 + chunk.len() as u64 > cap {
                             record.bytes = body.len() as u64 + chunk.len() as u64;
-                            return fail(record, FetchError::TooLarge, format!("body over the {cap}-byte cap"));
+                            return fail(
+                                record,
+                                FetchError::TooLarge,
+                                format!("body over the {cap}-byte cap"),
+                            );
                         }
                         body.extend_from_slice(&chunk);
                     }

@@ -12,9 +12,9 @@ use url::Url;
 
 /// File extensions that are documents or media: checked as links, never crawled as pages.
 const NON_HTML_EXT: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "zip", "rar", "7z", "gz", "tar", "jpg",
-    "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "mp3", "mp4", "avi", "wmv", "flv", "swf", "exe", "apk",
-    "txt", "xml", "csv", "ofd", "css", "js", "json",
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "zip", "rar", "7z", "gz",
+    "tar", "jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "mp3", "mp4", "avi", "wmv",
+    "flv", "swf", "exe", "apk", "txt", "xml", "csv", "ofd", "css", "js", "json",
 ];
 
 pub use govwatch_model::normalize_url as normalize;
@@ -65,7 +65,12 @@ pub struct Frontier {
 }
 
 impl Frontier {
-    pub fn new(max_pages: usize, max_depth: u32, max_url_len: usize, max_query_variants: usize) -> Frontier {
+    pub fn new(
+        max_pages: usize,
+        max_depth: u32,
+        max_url_len: usize,
+        max_query_variants: usize,
+    ) -> Frontier {
         Frontier {
             max_pages,
             max_depth,
@@ -128,7 +133,8 @@ impl Frontier {
             return Err(Skip::RepeatedSegments);
         }
         if u.query().is_some()
-            && self.query_variants.get(&path_key(u)).copied().unwrap_or(0) >= self.max_query_variants
+            && self.query_variants.get(&path_key(u)).copied().unwrap_or(0)
+                >= self.max_query_variants
         {
             return Err(Skip::QueryVariants);
         }
@@ -137,7 +143,10 @@ impl Frontier {
 
     /// Counts of URLs left out, by reason.
     pub fn skipped(&self) -> BTreeMap<String, u64> {
-        self.skipped.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        self.skipped
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect()
     }
 }
 
@@ -169,8 +178,14 @@ mod tests {
 
     #[test]
     fn normalizes_spellings() {
-        assert_eq!(normalize(&u("HTTP://WWW.A.gov.test:80#x")).as_str(), "http://www.a.gov.test/");
-        assert_eq!(normalize(&u("http://a.test/p?")).as_str(), "http://a.test/p");
+        assert_eq!(
+            normalize(&u("HTTP://WWW.A.gov.test:80#x")).as_str(),
+            "http://www.a.gov.test/"
+        );
+        assert_eq!(
+            normalize(&u("http://a.test/p?")).as_str(),
+            "http://a.test/p"
+        );
     }
 
     #[test]
@@ -185,9 +200,18 @@ mod tests {
         let mut f = Frontier::new(100, 5, 60, 2);
         f.offer(&u("http://a.test/cal?d=1"), 1).unwrap();
         f.offer(&u("http://a.test/cal?d=2"), 1).unwrap();
-        assert_eq!(f.offer(&u("http://a.test/cal?d=3"), 1), Err(Skip::QueryVariants));
-        assert_eq!(f.offer(&u("http://a.test/a/b/a/b/a/x.html"), 1), Err(Skip::RepeatedSegments));
-        assert_eq!(f.offer(&u(&format!("http://a.test/{}", "x".repeat(80))), 1), Err(Skip::LongUrl));
+        assert_eq!(
+            f.offer(&u("http://a.test/cal?d=3"), 1),
+            Err(Skip::QueryVariants)
+        );
+        assert_eq!(
+            f.offer(&u("http://a.test/a/b/a/b/a/x.html"), 1),
+            Err(Skip::RepeatedSegments)
+        );
+        assert_eq!(
+            f.offer(&u(&format!("http://a.test/{}", "x".repeat(80))), 1),
+            Err(Skip::LongUrl)
+        );
         assert_eq!(f.skipped().get("query_variants"), Some(&1));
     }
 

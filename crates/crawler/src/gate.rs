@@ -58,7 +58,11 @@ impl Drop for HostPermit<'_> {
 
 fn quota(policy: &HostPolicy) -> Quota {
     let burst = NonZeroU32::new(policy.burst.max(1)).unwrap();
-    let rate = if policy.rate.is_finite() && policy.rate > 0.0 { policy.rate } else { 1.0 };
+    let rate = if policy.rate.is_finite() && policy.rate > 0.0 {
+        policy.rate
+    } else {
+        1.0
+    };
     let period = Duration::from_secs_f64(1.0 / rate);
     Quota::with_period(period.max(Duration::from_nanos(1)))
         .expect("positive period")
@@ -97,7 +101,11 @@ impl HostGate {
 
     /// Waits until a request may be sent to the host, and holds the host's connection slot.
     pub async fn acquire(&self) -> HostPermit<'_> {
-        let permit = self.sem.acquire().await.expect("gate semaphore never closes");
+        let permit = self
+            .sem
+            .acquire()
+            .await
+            .expect("gate semaphore never closes");
         loop {
             let last_done = self.state.lock().unwrap().last_done;
             let wait_until = last_done.map(|t| t + self.min_gap());
@@ -141,7 +149,10 @@ impl HostGates {
     pub fn configure(&self, host: &str, rate: f64) {
         let key = host.to_ascii_lowercase();
         let mut map = self.gates.lock().unwrap();
-        let want = HostPolicy { rate, ..self.default };
+        let want = HostPolicy {
+            rate,
+            ..self.default
+        };
         match map.get(&key) {
             Some(g) if g.policy() == want => {}
             Some(g) if g.state.lock().unwrap().last_done.is_some() => {}
@@ -158,7 +169,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn spaces_requests_from_the_end_of_the_previous_one() {
-        let gate = HostGate::new(HostPolicy { rate: 1.0, burst: 1, concurrency: 1 });
+        let gate = HostGate::new(HostPolicy {
+            rate: 1.0,
+            burst: 1,
+            concurrency: 1,
+        });
         let t0 = Instant::now();
         {
             let _p = gate.acquire().await;
@@ -171,7 +186,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn crawl_delay_widens_the_gap() {
-        let gate = HostGate::new(HostPolicy { rate: 1.0, burst: 1, concurrency: 1 });
+        let gate = HostGate::new(HostPolicy {
+            rate: 1.0,
+            burst: 1,
+            concurrency: 1,
+        });
         gate.set_crawl_delay(Duration::from_secs(3));
         drop(gate.acquire().await);
         let t0 = Instant::now();

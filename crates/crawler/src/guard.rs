@@ -102,7 +102,12 @@ mod tests {
 
     #[test]
     fn allows_public_addresses() {
-        for s in ["202.108.22.5", "8.8.8.8", "2400:da00::6666", "::ffff:202.108.22.5"] {
+        for s in [
+            "202.108.22.5",
+            "8.8.8.8",
+            "2400:da00::6666",
+            "::ffff:202.108.22.5",
+        ] {
             assert!(!f(s), "{s} should be allowed");
         }
     }

@@ -66,12 +66,18 @@ impl Crawler {
         let servers = settings
             .dns_servers
             .iter()
-            .map(|s| s.parse::<SocketAddr>().map_err(|_| CrawlerError::BadDnsServer(s.clone())))
+            .map(|s| {
+                s.parse::<SocketAddr>()
+                    .map_err(|_| CrawlerError::BadDnsServer(s.clone()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let allowed = settings
             .allow_addresses
             .iter()
-            .map(|s| s.parse::<std::net::IpAddr>().map_err(|_| CrawlerError::BadAddress(s.clone())))
+            .map(|s| {
+                s.parse::<std::net::IpAddr>()
+                    .map_err(|_| CrawlerError::BadAddress(s.clone()))
+            })
             .collect::<Result<_, _>>()?;
         let guard = guard::AddressGuard {
             allow_private: settings.allow_private,

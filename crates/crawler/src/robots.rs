@@ -69,7 +69,11 @@ impl RobotsCache {
 
     /// Takes (once) the robots.txt fetch records of a host.
     pub fn take_records(&self, host: &str) -> Vec<FetchRecord> {
-        self.records.lock().unwrap().remove(host).unwrap_or_default()
+        self.records
+            .lock()
+            .unwrap()
+            .remove(host)
+            .unwrap_or_default()
     }
 }
 

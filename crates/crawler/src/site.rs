@@ -12,10 +12,10 @@
 //! answer HEAD wrongly), external hosts each under their own gate.
 
 use crate::Crawler;
+use crate::decode::decode_html;
 use crate::extract;
 use crate::fetch::{FetchSpec, Fetched};
 use crate::frontier::{Frontier, looks_like_document, normalize};
-use crate::decode::decode_html;
 use futures::StreamExt;
 use govwatch_model::{FetchError, FetchRecord, LinkCheck, LinkKind, Page, Sample, Site, SiteCrawl};
 use scraper::Html;
@@ -94,7 +94,10 @@ impl Crawler {
         while !level.is_empty() {
             let results = futures::future::join_all(level.iter().map(|u| {
                 let spec = if depth == 0 {
-                    FetchSpec { robots: false, ..FetchSpec::PAGE }
+                    FetchSpec {
+                        robots: false,
+                        ..FetchSpec::PAGE
+                    }
                 } else {
                     FetchSpec::PAGE
                 };
@@ -131,12 +134,17 @@ impl Crawler {
                 let page = build_page(&fetched, depth);
                 if follow {
                     for link in page.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
-                        let Ok(lu) = Url::parse(&link.url) else { continue };
-                        let internal = lu.host_str().is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
-                        if internal && !looks_like_document(&lu) {
-                            if let Ok(u) = frontier.offer(&lu, depth + 1) {
-                                next.push(u);
-                            }
+                        let Ok(lu) = Url::parse(&link.url) else {
+                            continue;
+                        };
+                        let internal = lu
+                            .host_str()
+                            .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
+                        if internal
+                            && !looks_like_document(&lu)
+                            && let Ok(u) = frontier.offer(&lu, depth + 1)
+                        {
+                            next.push(u);
                         }
                     }
                 }
@@ -157,13 +165,17 @@ impl Crawler {
             let mut seen: HashSet<String> = HashSet::new();
             let mut targets: Vec<Url> = Vec::new();
             for link in pages.iter().flat_map(|p| p.links.iter()) {
-                let Ok(u) = Url::parse(&link.url) else { continue };
+                let Ok(u) = Url::parse(&link.url) else {
+                    continue;
+                };
                 let u = normalize(&u);
                 let key = u.to_string();
                 if crawled.contains(&key) || !seen.insert(key) {
                     continue;
                 }
-                let internal = u.host_str().is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
+                let internal = u
+                    .host_str()
+                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
                 if !internal && !s.check_external {
                     continue;
                 }

@@ -6,7 +6,9 @@ use govwatch_testutil::{Fault, TestNet, fixtures_sites_dir};
 use std::time::Duration;
 
 async fn net() -> TestNet {
-    TestNet::start(fixtures_sites_dir()).await.expect("test net")
+    TestNet::start(fixtures_sites_dir())
+        .await
+        .expect("test net")
 }
 
 fn settings(net: &TestNet) -> CrawlSettings {
@@ -23,8 +25,13 @@ fn settings(net: &TestNet) -> CrawlSettings {
 async fn fetches_and_decodes_a_gbk_page() {
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
-    let url = net.http.url("www.anping.gov.test", "/xwzx/ywdt/202611/t20261120_1024.html");
-    let f = tokio::time::timeout(Duration::from_secs(20), c.fetch(&url, FetchSpec::PAGE)).await.expect("no hang");
+    let url = net.http.url(
+        "www.anping.gov.test",
+        "/xwzx/ywdt/202611/t20261120_1024.html",
+    );
+    let f = tokio::time::timeout(Duration::from_secs(20), c.fetch(&url, FetchSpec::PAGE))
+        .await
+        .expect("no hang");
     assert_eq!(f.last().status, Some(200), "{:?}", f.last());
     let page = govwatch_crawler::site::build_page(&f, 1);
     assert_eq!(page.charset.as_deref(), Some("GBK"));
@@ -41,8 +48,15 @@ async fn loopback_is_refused_without_allow_private() {
     s.allow_private = false;
     let c = Crawler::new(s).unwrap();
     // a name whose every address (127.0.0.1, ::1) is loopback
-    let f = c.fetch(&net.http.url("www.anping.gov.test", "/"), FetchSpec::PAGE).await;
-    assert_eq!(f.last().error, Some(FetchError::BlockedAddress), "{:?}", f.last());
+    let f = c
+        .fetch(&net.http.url("www.anping.gov.test", "/"), FetchSpec::PAGE)
+        .await;
+    assert_eq!(
+        f.last().error,
+        Some(FetchError::BlockedAddress),
+        "{:?}",
+        f.last()
+    );
     // an IP literal
     let lit = url::Url::parse(&format!("http://127.0.0.1:{}/", net.http.port())).unwrap();
     let f = c.fetch(&lit, FetchSpec::PAGE).await;
@@ -64,14 +78,25 @@ async fn redirect_to_127_0_0_1_is_refused_without_allow_private() {
     net.http.set_fault(
         "www.fgw.anping.gov.test",
         "/jump",
-        Fault::Redirect { status: 302, location: format!("http://127.0.0.1:{}/", net.http.port()) },
+        Fault::Redirect {
+            status: 302,
+            location: format!("http://127.0.0.1:{}/", net.http.port()),
+        },
     );
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/jump"), FetchSpec::PAGE).await;
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/jump"),
+            FetchSpec::PAGE,
+        )
+        .await;
     let r = f.last();
     assert_eq!(r.error, Some(FetchError::BlockedAddress), "{r:?}");
     assert_eq!(r.redirects.len(), 1);
     let reqs = net.http.requests();
-    assert!(reqs.iter().all(|q| q.peer.is_ipv6()), "only the allowed [::1] was contacted: {reqs:?}");
+    assert!(
+        reqs.iter().all(|q| q.peer.is_ipv6()),
+        "only the allowed [::1] was contacted: {reqs:?}"
+    );
     assert!(reqs.iter().any(|q| q.path == "/jump"));
 }
 
@@ -81,12 +106,32 @@ async fn body_cap_and_redirect_loop() {
     let mut s = settings(&net);
     s.max_body_bytes = 64 * 1024;
     let c = Crawler::new(s).unwrap();
-    net.http.set_fault("www.fgw.anping.gov.test", "/huge", Fault::HugeBody(10 * 1024 * 1024));
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/huge"), FetchSpec::PAGE).await;
+    net.http.set_fault(
+        "www.fgw.anping.gov.test",
+        "/huge",
+        Fault::HugeBody(10 * 1024 * 1024),
+    );
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/huge"),
+            FetchSpec::PAGE,
+        )
+        .await;
     assert_eq!(f.last().error, Some(FetchError::TooLarge), "{:?}", f.last());
-    net.http.set_fault("www.fgw.anping.gov.test", "/loop", Fault::RedirectLoop);
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/loop"), FetchSpec::PAGE).await;
-    assert_eq!(f.last().error, Some(FetchError::RedirectLoop), "{:?}", f.last());
+    net.http
+        .set_fault("www.fgw.anping.gov.test", "/loop", Fault::RedirectLoop);
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/loop"),
+            FetchSpec::PAGE,
+        )
+        .await;
+    assert_eq!(
+        f.last().error,
+        Some(FetchError::RedirectLoop),
+        "{:?}",
+        f.last()
+    );
     assert_eq!(f.last().redirects.len(), 2);
 }
 
@@ -94,8 +139,14 @@ async fn body_cap_and_redirect_loop() {
 async fn gzip_body_is_decompressed_and_capped_after_decompression() {
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
-    net.http.set_fault("www.fgw.anping.gov.test", "/", Fault::Gzip);
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/"), FetchSpec::PAGE).await;
+    net.http
+        .set_fault("www.fgw.anping.gov.test", "/", Fault::Gzip);
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/"),
+            FetchSpec::PAGE,
+        )
+        .await;
     assert_eq!(f.last().status, Some(200));
     let page = govwatch_crawler::site::build_page(&f, 0);
     assert!(page.text.contains("发展和改革"), "decompressed text");
@@ -108,16 +159,37 @@ async fn timeout_is_classified_and_retries_back_off() {
     s.timeout_secs = 1.0;
     s.connect_timeout_secs = 1.0;
     let c = Crawler::new(s).unwrap();
-    net.http.set_fault("www.fgw.anping.gov.test", "/slow", Fault::Delay(Duration::from_secs(3)));
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/slow"), FetchSpec::PAGE).await;
+    net.http.set_fault(
+        "www.fgw.anping.gov.test",
+        "/slow",
+        Fault::Delay(Duration::from_secs(3)),
+    );
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/slow"),
+            FetchSpec::PAGE,
+        )
+        .await;
     assert_eq!(f.last().error, Some(FetchError::Timeout), "{:?}", f.last());
 
     let mut s = settings(&net);
     s.retries = 2;
     s.backoff_base_ms = 10;
     let c = Crawler::new(s).unwrap();
-    net.http.set_fault("www.fgw.anping.gov.test", "/flaky", Fault::FailTimes { times: 2, status: 503 });
-    let f = c.fetch(&net.http.url("www.fgw.anping.gov.test", "/flaky"), FetchSpec::PAGE).await;
+    net.http.set_fault(
+        "www.fgw.anping.gov.test",
+        "/flaky",
+        Fault::FailTimes {
+            times: 2,
+            status: 503,
+        },
+    );
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/flaky"),
+            FetchSpec::PAGE,
+        )
+        .await;
     let statuses: Vec<Option<u16>> = f.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, vec![Some(503), Some(503), Some(404)]);
 }
@@ -126,6 +198,11 @@ async fn timeout_is_classified_and_retries_back_off() {
 async fn unknown_name_is_a_dns_failure() {
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
-    let f = c.fetch(&url::Url::parse("http://www.anping-zsj.test/").unwrap(), FetchSpec::PAGE).await;
+    let f = c
+        .fetch(
+            &url::Url::parse("http://www.anping-zsj.test/").unwrap(),
+            FetchSpec::PAGE,
+        )
+        .await;
     assert_eq!(f.last().error, Some(FetchError::Dns), "{:?}", f.last());
 }

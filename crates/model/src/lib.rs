@@ -74,7 +74,12 @@ pub struct Site {
 impl Site {
     /// All hosts that belong to the site: the home page's host and the configured extra hosts.
     pub fn hosts(&self) -> Vec<String> {
-        let mut hosts: Vec<String> = self.home.host_str().map(|h| h.to_ascii_lowercase()).into_iter().collect();
+        let mut hosts: Vec<String> = self
+            .home
+            .host_str()
+            .map(|h| h.to_ascii_lowercase())
+            .into_iter()
+            .collect();
         for h in &self.overrides.hosts {
             let h = h.to_ascii_lowercase();
             if !hosts.contains(&h) {

@@ -85,13 +85,47 @@ mod tests {
         let mut c = crawl_with(vec![], vec![]);
         let r = rec("http://a.gov.test/", Some(200), None);
         c.samples = vec![
-            Sample { url: r.url.clone(), at: r.started_at, family: Some(4), ok: true, status: Some(200), error: None, elapsed_ms: 30 },
-            Sample { url: r.url.clone(), at: r.started_at, family: None, ok: false, status: None, error: Some(FetchError::Timeout), elapsed_ms: 15000 },
-            Sample { url: r.url.clone(), at: r.started_at, family: Some(4), ok: false, status: Some(503), error: None, elapsed_ms: 20 },
+            Sample {
+                url: r.url.clone(),
+                at: r.started_at,
+                family: Some(4),
+                ok: true,
+                status: Some(200),
+                error: None,
+                elapsed_ms: 30,
+            },
+            Sample {
+                url: r.url.clone(),
+                at: r.started_at,
+                family: None,
+                ok: false,
+                status: None,
+                error: Some(FetchError::Timeout),
+                elapsed_ms: 15000,
+            },
+            Sample {
+                url: r.url.clone(),
+                at: r.started_at,
+                family: Some(4),
+                ok: false,
+                status: Some(503),
+                error: None,
+                elapsed_ms: 20,
+            },
         ];
         let out = Availability.run(&ProbeInput::new(&c, r.started_at));
         assert_eq!(out.facts.len(), 3);
-        let f: Vec<(&str, Option<&str>)> = out.findings.iter().map(|f| (f.code.as_str(), f.evidence.excerpt.as_deref())).collect();
-        assert_eq!(f, vec![("avail.sample_failed", Some("timeout")), ("avail.sample_failed", Some("HTTP 503"))]);
+        let f: Vec<(&str, Option<&str>)> = out
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.evidence.excerpt.as_deref()))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("avail.sample_failed", Some("timeout")),
+                ("avail.sample_failed", Some("HTTP 503"))
+            ]
+        );
     }
 }

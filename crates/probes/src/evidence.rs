@@ -19,7 +19,10 @@ pub fn excerpt_around(text: &str, needle: &str, radius: usize) -> Option<String>
         .nth(radius)
         .map(|(i, _)| end_from + i)
         .unwrap_or(text.len());
-    let s: String = text[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let s: String = text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(s)
 }
 
@@ -41,7 +44,10 @@ mod tests {
     #[test]
     fn cuts_around_multibyte_text() {
         let t = "前面的文字<a href=\"/x.html\">  失效   链接</a>后面的文字";
-        assert_eq!(excerpt_around(t, "/x.html", 6).unwrap(), "href=\"/x.html\"> 失效");
+        assert_eq!(
+            excerpt_around(t, "/x.html", 6).unwrap(),
+            "href=\"/x.html\"> 失效"
+        );
         assert_eq!(excerpt_around(t, "nothing", 4), None);
         assert_eq!(clip("通知公告栏目", 4), "通知公告…");
     }

@@ -17,7 +17,9 @@
 
 use crate::evidence::{clip, excerpt_around};
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity, normalize_url_str};
+use govwatch_model::{
+    Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity, normalize_url_str,
+};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -71,8 +73,13 @@ impl Probe for Links {
         for page in crawl.pages.iter().filter(|p| p.is_html) {
             for link in &page.links {
                 total_links += 1;
-                let Some(key) = normalize_url_str(&link.url) else { continue };
-                let t = targets.entry(key).or_insert_with(|| Target { from: Vec::new(), on_home: false });
+                let Some(key) = normalize_url_str(&link.url) else {
+                    continue;
+                };
+                let t = targets.entry(key).or_insert_with(|| Target {
+                    from: Vec::new(),
+                    on_home: false,
+                });
                 if page.depth == 0 {
                     t.on_home = true;
                 }
@@ -105,8 +112,17 @@ impl Probe for Links {
             };
             let (page, link) = *from[0];
             let failure = rec.failure().unwrap_or_default();
-            let code = if t.on_home { "link.broken_home" } else { "link.broken" };
-            let from_urls: Vec<&str> = t.from.iter().take(MAX_FROM).map(|(p, _)| p.fetch.url.as_str()).collect();
+            let code = if t.on_home {
+                "link.broken_home"
+            } else {
+                "link.broken"
+            };
+            let from_urls: Vec<&str> = t
+                .from
+                .iter()
+                .take(MAX_FROM)
+                .map(|(p, _)| p.fetch.url.as_str())
+                .collect();
             let excerpt = excerpt_around(&page.text, &link.raw, 80).map(|e| clip(&e, 300));
             out.findings.push(Finding {
                 probe: self.name().into(),
@@ -186,14 +202,22 @@ pub(crate) mod tests {
     }
 
     fn link(url: &str, text: &str, kind: LinkKind) -> Link {
-        Link { url: url.into(), raw: url.into(), text: text.into(), kind }
+        Link {
+            url: url.into(),
+            raw: url.into(),
+            text: text.into(),
+            kind,
+        }
     }
 
     fn page(url: &str, depth: u32, links: Vec<Link>) -> Page {
         Page {
             fetch: rec(url, Some(200), None),
             depth,
-            text: links.iter().map(|l| format!("<a href=\"{}\">{}</a>", l.raw, l.text)).collect(),
+            text: links
+                .iter()
+                .map(|l| format!("<a href=\"{}\">{}</a>", l.raw, l.text))
+                .collect(),
             charset: Some("UTF-8".into()),
             charset_source: None,
             title: None,
@@ -247,20 +271,42 @@ pub(crate) mod tests {
         let mut gone = rec("http://a.gov.test/gone.html", Some(404), None);
         gone.purpose = Purpose::Page;
         let checks = vec![
-            LinkCheck { url: "http://a.gov.test/gone.html".into(), record: gone },
-            LinkCheck { url: "http://dead.test/".into(), record: rec("http://dead.test/", None, Some(FetchError::Dns)) },
-            LinkCheck { url: "http://a.gov.test/logo.png".into(), record: rec("http://a.gov.test/logo.png", Some(200), None) },
+            LinkCheck {
+                url: "http://a.gov.test/gone.html".into(),
+                record: gone,
+            },
+            LinkCheck {
+                url: "http://dead.test/".into(),
+                record: rec("http://dead.test/", None, Some(FetchError::Dns)),
+            },
+            LinkCheck {
+                url: "http://a.gov.test/logo.png".into(),
+                record: rec("http://a.gov.test/logo.png", Some(200), None),
+            },
             LinkCheck {
                 url: "http://a.gov.test/admin/x".into(),
-                record: rec("http://a.gov.test/admin/x", None, Some(FetchError::RobotsDisallowed)),
+                record: rec(
+                    "http://a.gov.test/admin/x",
+                    None,
+                    Some(FetchError::RobotsDisallowed),
+                ),
             },
-            LinkCheck { url: "http://a.gov.test/f.doc".into(), record: rec("http://a.gov.test/f.doc", Some(404), None) },
-            LinkCheck { url: "http://a.gov.test/moved".into(), record: rec("http://a.gov.test/moved", Some(301), None) },
+            LinkCheck {
+                url: "http://a.gov.test/f.doc".into(),
+                record: rec("http://a.gov.test/f.doc", Some(404), None),
+            },
+            LinkCheck {
+                url: "http://a.gov.test/moved".into(),
+                record: rec("http://a.gov.test/moved", Some(301), None),
+            },
         ];
         let c = crawl_with(vec![home, inner], checks);
         let out = Links.run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
-        let got: Vec<(&str, &str)> =
-            out.findings.iter().map(|f| (f.code.as_str(), f.url.as_deref().unwrap())).collect();
+        let got: Vec<(&str, &str)> = out
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.url.as_deref().unwrap()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -276,6 +322,13 @@ pub(crate) mod tests {
         assert!(f.evidence.excerpt.as_deref().unwrap().contains("f.doc"));
         assert_eq!(out.findings[2].value["failure"], "dns");
         let s = &out.facts[0].value;
-        assert_eq!((s["unique"].as_u64(), s["broken"].as_u64(), s["unchecked"].as_u64()), (Some(7), Some(3), Some(1)));
+        assert_eq!(
+            (
+                s["unique"].as_u64(),
+                s["broken"].as_u64(),
+                s["unchecked"].as_u64()
+            ),
+            (Some(7), Some(3), Some(1))
+        );
     }
 }

@@ -40,10 +40,12 @@ pub async fn run_demo(
     as_of: govwatch_model::Timestamp,
     progress: impl FnMut(Progress),
 ) -> Result<(RunReport, Vec<SiteSummary>), DemoError> {
-    let net = TestNet::start(fixtures).await.map_err(|source| DemoError::Net {
-        dir: fixtures.display().to_string(),
-        source,
-    })?;
+    let net = TestNet::start(fixtures)
+        .await
+        .map_err(|source| DemoError::Net {
+            dir: fixtures.display().to_string(),
+            source,
+        })?;
     let sites: Vec<Site> = load_fixture_sites(fixtures, |h| net.http.url(h, "/"))
         .map_err(|source| DemoError::Net {
             dir: fixtures.display().to_string(),
@@ -61,7 +63,15 @@ pub async fn run_demo(
         resume: false,
         settings: serde_json::to_value(&settings).unwrap_or_default(),
     };
-    let (report, store) = run(crawler, store, sites, opts, std::future::pending(), progress).await?;
+    let (report, store) = run(
+        crawler,
+        store,
+        sites,
+        opts,
+        std::future::pending(),
+        progress,
+    )
+    .await?;
     let summary = store.run_summary(report.run_id)?;
     Ok((report, summary))
 }

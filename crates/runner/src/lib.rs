@@ -42,8 +42,16 @@ pub struct RunOptions {
 
 /// Progress events, for a progress bar or log lines.
 pub enum Progress<'a> {
-    Started { run_id: i64, total: usize, already_done: usize },
-    SiteDone { site: &'a Site, pages: usize, findings: usize },
+    Started {
+        run_id: i64,
+        total: usize,
+        already_done: usize,
+    },
+    SiteDone {
+        site: &'a Site,
+        pages: usize,
+        findings: usize,
+    },
 }
 
 /// What a run did.
@@ -121,7 +129,11 @@ pub async fn run(
         None => sites,
         Some(ids) => {
             let known: HashSet<&str> = sites.iter().map(|s| s.id.as_str()).collect();
-            let unknown: Vec<&str> = ids.iter().map(|s| s.as_str()).filter(|i| !known.contains(i)).collect();
+            let unknown: Vec<&str> = ids
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|i| !known.contains(i))
+                .collect();
             if !unknown.is_empty() {
                 return Err(RunError::UnknownSites(unknown.join(", ")));
             }
@@ -130,7 +142,9 @@ pub async fn run(
     };
     store.upsert_sites(&sites)?;
     let (run_id, as_of) = if opts.resume {
-        let row = store.latest_unfinished_run()?.ok_or(RunError::NothingToResume)?;
+        let row = store
+            .latest_unfinished_run()?
+            .ok_or(RunError::NothingToResume)?;
         let row = store.resume_run(row.id)?;
         let as_of = chrono::DateTime::parse_from_rfc3339(&row.as_of).unwrap_or(opts.as_of);
         (row.id, as_of)
@@ -138,9 +152,17 @@ pub async fn run(
         (store.begin_run(opts.as_of, &opts.settings)?, opts.as_of)
     };
     let done = store.sites_done(run_id)?;
-    let todo: Vec<Site> = sites.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+    let todo: Vec<Site> = sites
+        .iter()
+        .filter(|s| !done.contains(&s.id))
+        .cloned()
+        .collect();
     let already_done = sites.len() - todo.len();
-    progress(Progress::Started { run_id, total: sites.len(), already_done });
+    progress(Progress::Started {
+        run_id,
+        total: sites.len(),
+        already_done,
+    });
     tracing::info!(run_id, sites = sites.len(), already_done, %as_of, "run started");
 
     let (writer, handle) = spawn_writer(store);
@@ -152,7 +174,10 @@ pub async fn run(
             async move {
                 let result = inspect_site(&crawler, &site, as_of).await;
                 let (pages, findings) = (result.pages.len(), result.findings.len());
-                writer.write_site(run_id, result).await.map(|_| (site, pages, findings))
+                writer
+                    .write_site(run_id, result)
+                    .await
+                    .map(|_| (site, pages, findings))
             }
         })
         .buffer_unordered(concurrency);

@@ -51,13 +51,22 @@ pub struct FixtureSite {
 
 /// Reads every `<host>/expected.toml` under `root`, sorted by host; `home_for(host)` gives the
 /// home URL on the running server.
-pub fn load_fixture_sites(root: &Path, home_for: impl Fn(&str) -> url::Url) -> io::Result<Vec<FixtureSite>> {
+pub fn load_fixture_sites(
+    root: &Path,
+    home_for: impl Fn(&str) -> url::Url,
+) -> io::Result<Vec<FixtureSite>> {
     let mut out = Vec::new();
     for host in crate::site_hosts(root)? {
         let path = root.join(&host).join("expected.toml");
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let expected: Expected = toml::from_str(&text)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let expected: Expected = toml::from_str(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
         let site = Site {
             id: expected.site.id.clone(),
             name: expected.site.name.clone(),
@@ -67,7 +76,11 @@ pub fn load_fixture_sites(root: &Path, home_for: impl Fn(&str) -> url::Url) -> i
             kind: expected.site.kind,
             overrides: SiteOverrides::default(),
         };
-        out.push(FixtureSite { host, site, expected });
+        out.push(FixtureSite {
+            host,
+            site,
+            expected,
+        });
     }
     Ok(out)
 }
