@@ -257,3 +257,44 @@ async fn interrupted_run_resumes_without_duplicates() {
         )
     );
 }
+
+/// A home page slower than the time limit is a failed availability sample, classified as timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_home_page_is_a_failed_timeout_sample() {
+    let (net, fixtures) = start().await;
+    let mut s = settings(&net);
+    s.timeout_secs = 1.0;
+    s.connect_timeout_secs = 1.0;
+    s.retries = 0;
+    s.rate = 20.0;
+    let fx = fixtures
+        .iter()
+        .find(|f| f.host == "www.anping.gov.test")
+        .unwrap();
+    net.http.set_fault(
+        &fx.host,
+        "/",
+        govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
+    );
+    let crawler = Crawler::new(s).unwrap();
+    let result = govwatch_runner::inspect_site(&crawler, &fx.site, as_of()).await;
+    assert_eq!(result.samples.len(), 1);
+    assert_eq!(
+        result.samples[0].error,
+        Some(govwatch_model::FetchError::Timeout)
+    );
+    assert!(!result.samples[0].ok);
+    let codes: Vec<&str> = result.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, vec!["avail.sample_failed"]);
+    let f = &result.findings[0];
+    assert!(
+        f.evidence
+            .excerpt
+            .as_deref()
+            .unwrap()
+            .starts_with("timeout"),
+        "{:?}",
+        f.evidence
+    );
+    assert_eq!(f.severity, govwatch_model::Severity::Warn);
+}
