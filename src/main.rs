@@ -17,13 +17,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_FAILED: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "govwatch", version, about = "Inspects government websites by the official indicators")]
+#[command(
+    name = "govwatch",
+    version,
+    about = "Inspects government websites by the official indicators"
+)]
 struct Cli {
     /// More log output (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -119,13 +131,20 @@ fn main() -> ExitCode {
     let filter = match cli.verbose {
         0 => "warn",
         1 => "info,govwatch=info",
-        _ => "debug,hyper=info,h2=info,rustls=info,hickory_proto=info,hickory_net=info,hickory_resolver=info",
+        _ => {
+            "debug,hyper=info,h2=info,rustls=info,hickory_proto=info,hickory_net=info,hickory_resolver=info"
+        }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("govwatch: cannot start the runtime: {e}");
@@ -159,16 +178,29 @@ fn parse_as_of(s: Option<&str>) -> Result<DateTime<FixedOffset>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t);
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
-            return cst.from_local_datetime(&n).single().ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
+            return cst
+                .from_local_datetime(&n)
+                .single()
+                .ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-        return cst.from_local_datetime(&n).single().ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
+        return cst
+            .from_local_datetime(&n)
+            .single()
+            .ok_or_else(|| anyhow!("--as-of {s:?} is ambiguous"));
     }
-    Err(anyhow!("--as-of {s:?}: expected a date like 2026-11-28, \"2026-11-28 02:00\" or RFC 3339"))
+    Err(anyhow!(
+        "--as-of {s:?}: expected a date like 2026-11-28, \"2026-11-28 02:00\" or RFC 3339"
+    ))
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
@@ -188,10 +220,11 @@ fn progress_bar(total: u64) -> ProgressBar {
 async fn stop_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -205,7 +238,9 @@ async fn stop_signal() {
 
 async fn cmd_run(a: RunArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
-    let (sites, settings) = dir.load().with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    let (sites, settings) = dir
+        .load()
+        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
     settings.validate()?;
     let as_of = parse_as_of(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
@@ -218,7 +253,11 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     };
     let pb = progress_bar(0);
     let (report, store) = run(crawler, store, sites, opts, stop_signal(), |p| match p {
-        Progress::Started { total, already_done, .. } => {
+        Progress::Started {
+            total,
+            already_done,
+            ..
+        } => {
             pb.set_length(total as u64);
             pb.set_position(already_done as u64);
         }
@@ -231,20 +270,36 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     pb.finish_and_clear();
     print_summary(&store, report.run_id)?;
     if report.interrupted {
-        eprintln!("run {} interrupted; continue it with: govwatch run --resume", report.run_id);
+        eprintln!(
+            "run {} interrupted; continue it with: govwatch run --resume",
+            report.run_id
+        );
         return Ok(EXIT_INTERRUPTED);
     }
-    let total: u64 = store.run_summary(report.run_id)?.iter().map(|s| s.findings).sum();
+    let total: u64 = store
+        .run_summary(report.run_id)?
+        .iter()
+        .map(|s| s.findings)
+        .sum();
     Ok(if total > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
 fn print_summary(store: &Store, run_id: i64) -> Result<()> {
     let rows = store.run_summary(run_id)?;
-    println!("run {run_id}: {} sites", rows.len());
-    println!("{:<12} {:<28} {:>6} {:>8} {:>5} {:>6} {:>5}  codes", "site", "name", "pages", "findings", "veto", "deduct", "warn");
+    outln!("run {run_id}: {} sites", rows.len());
+    outln!(
+        "{:<12} {:<28} {:>6} {:>8} {:>5} {:>6} {:>5}  codes",
+        "site",
+        "name",
+        "pages",
+        "findings",
+        "veto",
+        "deduct",
+        "warn"
+    );
     for r in rows {
         let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();
-        println!(
+        outln!(
             "{:<12} {} {:>6} {:>8} {:>5} {:>6} {:>5}  {}",
             r.site_id,
             pad(&r.name, 28),
@@ -261,7 +316,10 @@ fn print_summary(store: &Store, run_id: i64) -> Result<()> {
 
 /// Pads to a display width, counting CJK characters as two terminal columns.
 fn pad(s: &str, width: usize) -> String {
-    let w: usize = s.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum();
+    let w: usize = s
+        .chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum();
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
@@ -290,7 +348,13 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
         sites
             .into_iter()
             .find(|s| s.id == a.target)
-            .ok_or_else(|| anyhow!("no site with id {} in {}", a.target, dir.sites_path().display()))?
+            .ok_or_else(|| {
+                anyhow!(
+                    "no site with id {} in {}",
+                    a.target,
+                    dir.sites_path().display()
+                )
+            })?
     };
     let mut site = site;
     if let Some(n) = a.max_pages {
@@ -300,7 +364,11 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
     let crawler = Crawler::new(settings)?;
     let result = inspect_site(&crawler, &site, as_of).await;
     print_result(&result, a.json)?;
-    Ok(if result.findings.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+    Ok(if result.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 fn print_result(r: &SiteResult, json: bool) -> Result<()> {
@@ -310,7 +378,7 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
                 "type": "fact", "site": r.site.id, "probe": f.probe, "code": f.code, "url": f.url,
                 "value": f.value, "observed_at": f.observed_at.to_rfc3339(),
             });
-            println!("{line}");
+            outln!("{line}");
         }
         for f in &r.findings {
             let line = serde_json::json!({
@@ -318,20 +386,31 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
                 "severity": f.severity.as_str(), "url": f.url, "value": f.value, "message": f.message,
                 "evidence": f.evidence, "observed_at": f.observed_at.to_rfc3339(),
             });
-            println!("{line}");
+            outln!("{line}");
         }
         return Ok(());
     }
-    println!("{} {} — {} pages, {} fetches", r.site.id, r.site.home, r.pages.len(), r.fetches.len());
-    println!("facts:");
+    outln!(
+        "{} {} — {} pages, {} fetches",
+        r.site.id,
+        r.site.home,
+        r.pages.len(),
+        r.fetches.len()
+    );
+    outln!("facts:");
     for f in &r.facts {
-        println!("  {:<20} {} {}", f.code, f.url.as_deref().unwrap_or(""), f.value);
+        outln!(
+            "  {:<20} {} {}",
+            f.code,
+            f.url.as_deref().unwrap_or(""),
+            f.value
+        );
     }
-    println!("findings: {}", r.findings.len());
+    outln!("findings: {}", r.findings.len());
     for f in &r.findings {
-        println!("  [{}] {:<18} {}", f.severity.as_str(), f.code, f.message);
+        outln!("  [{}] {:<18} {}", f.severity.as_str(), f.code, f.message);
         if let Some(e) = &f.evidence.excerpt {
-            println!("      evidence: {e}");
+            outln!("      evidence: {e}");
         }
     }
     Ok(())
@@ -345,7 +424,7 @@ fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
             for d in &rep.diagnostics {
                 eprintln!("{d}");
             }
-            println!(
+            outln!(
                 "{}: {} added, {} updated, {} unchanged, {} skipped",
                 dir.sites_path().display(),
                 rep.added,
@@ -353,7 +432,11 @@ fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
                 rep.unchanged,
                 rep.skipped
             );
-            Ok(if rep.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+            Ok(if rep.diagnostics.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
         }
         SitesCmd::Check { config } => {
             let dir = ConfigDir::new(&config);
@@ -363,10 +446,14 @@ fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
             }
             if diags.is_empty() {
                 let n = load_sites(&dir.sites_path())?.len();
-                println!("{}: {n} sites, no problems", dir.sites_path().display());
+                outln!("{}: {n} sites, no problems", dir.sites_path().display());
                 Ok(EXIT_CLEAN)
             } else {
-                Err(anyhow!("{} problem(s) in {}", diags.len(), dir.sites_path().display()))
+                Err(anyhow!(
+                    "{} problem(s) in {}",
+                    diags.len(),
+                    dir.sites_path().display()
+                ))
             }
         }
     }
@@ -375,10 +462,17 @@ fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
 async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let fixtures = a.fixtures.unwrap_or_else(|| {
         let local = PathBuf::from("fixtures/sites");
-        if local.is_dir() { local } else { govwatch_testutil::fixtures_sites_dir() }
+        if local.is_dir() {
+            local
+        } else {
+            govwatch_testutil::fixtures_sites_dir()
+        }
     });
     let as_of = parse_as_of(a.as_of.as_deref())?;
-    eprintln!("govwatch demo: serving {} on loopback, crawling politely (1 request/s per host)…", fixtures.display());
+    eprintln!(
+        "govwatch demo: serving {} on loopback, crawling politely (1 request/s per host)…",
+        fixtures.display()
+    );
     let pb = progress_bar(0);
     let (report, _) = govwatch_runner::demo::run_demo(&fixtures, &a.db, as_of, |p| match p {
         Progress::Started { total, .. } => pb.set_length(total as u64),
@@ -391,6 +485,11 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     pb.finish_and_clear();
     let store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
-    println!("stored in {} (run {}); findings: {}", a.db.display(), report.run_id, report.findings);
+    outln!(
+        "stored in {} (run {}); findings: {}",
+        a.db.display(),
+        report.run_id,
+        report.findings
+    );
     Ok(EXIT_CLEAN)
 }
