@@ -206,3 +206,36 @@ async fn unknown_name_is_a_dns_failure() {
         .await;
     assert_eq!(f.last().error, Some(FetchError::Dns), "{:?}", f.last());
 }
+
+#[tokio::test]
+async fn retry_after_is_honoured_between_attempts() {
+    let net = net().await;
+    let mut s = settings(&net);
+    s.retries = 1;
+    s.backoff_base_ms = 10; // without Retry-After the retry would come after 10 ms
+    let c = Crawler::new(s).unwrap();
+    net.http.add_route(
+        "www.fgw.anping.gov.test",
+        "/busy",
+        govwatch_testutil::RouteResponse::new(503, "busy").with_header("Retry-After", "2"),
+    );
+    let f = c
+        .fetch(
+            &net.http.url("www.fgw.anping.gov.test", "/busy"),
+            FetchSpec::PAGE,
+        )
+        .await;
+    assert_eq!(f.attempts.len(), 2);
+    let hits: Vec<_> = net
+        .http
+        .requests_for("www.fgw.anping.gov.test")
+        .into_iter()
+        .filter(|r| r.path == "/busy")
+        .collect();
+    assert_eq!(hits.len(), 2);
+    assert!(
+        hits[1].at - hits[0].at >= Duration::from_secs(2),
+        "waited {:?}",
+        hits[1].at - hits[0].at
+    );
+}

@@ -1,0 +1,179 @@
+//! The `govwatch` binary itself: stopped by SIGTERM or killed with SIGKILL in the middle of a run,
+//! then `govwatch run --resume` finishes the same run with exactly the findings of the fixtures.
+
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites, strip_port};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("govwatch-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    dir
+}
+
+fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
+    let mut t = String::new();
+    for f in sites {
+        let s = &f.site;
+        t.push_str(&format!(
+            "[[site]]\nid = \"{}\"\nname = \"{}\"\nhome = \"{}\"\norg = \"{}\"\nregion = \"{}\"\nkind = \"{}\"\n\n",
+            s.id, s.name, s.home, s.org, s.region, s.kind.as_str()
+        ));
+    }
+    std::fs::write(dir.join("config/sites.toml"), t).unwrap();
+    std::fs::write(
+        dir.join("config/crawl.toml"),
+        format!(
+            "rate = 5.0\nsite_concurrency = 1\nallow_private = true\ndns_servers = [\"{}\"]\n",
+            net.dns.addr()
+        ),
+    )
+    .unwrap();
+}
+
+fn govwatch(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_govwatch"));
+    c.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Sites whose result is committed, read straight from the database.
+fn sites_done(db: &Path) -> i64 {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
+    conn.query_row("SELECT count(*) FROM run_sites", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// Waits (polling, with a generous deadline) until at least one site is committed.
+fn wait_for_first_site(child: &mut Child, db: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sites_done(db) < 1 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "govwatch ended before it was stopped"
+        );
+        assert!(Instant::now() < deadline, "no site committed in time");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn findings(db: &Path, port: u16) -> BTreeSet<(String, String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT site_id, code, url FROM findings")
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            strip_port(&r.get::<_, String>(2)?, port),
+        ))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+fn expected(sites: &[FixtureSite]) -> BTreeSet<(String, String, String)> {
+    sites
+        .iter()
+        .flat_map(|f| {
+            f.expected
+                .finding
+                .iter()
+                .map(|e| (f.site.id.clone(), e.code.clone(), e.url.clone()))
+        })
+        .collect()
+}
+
+fn stop_and_resume(signal: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let root = govwatch_testutil::fixtures_sites_dir();
+    let net = rt.block_on(TestNet::start(&root)).unwrap();
+    let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    let dir = scratch(signal);
+    write_config(&dir, &net, &sites);
+    let db = dir.join("govwatch.db");
+
+    let mut child = govwatch(&dir, &["run", "--as-of", "2026-11-28"])
+        .spawn()
+        .unwrap();
+    wait_for_first_site(&mut child, &db);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    if signal == "-TERM" {
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "interrupted exit code; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let done = sites_done(&db);
+    assert!(
+        done >= 1 && done < sites.len() as i64,
+        "stopped part way: {done}"
+    );
+
+    let out = govwatch(&dir, &["run", "--resume"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings present; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (runs, status): (i64, String) = conn
+        .query_row("SELECT count(*), max(status) FROM runs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((runs, status.as_str()), (1, "done"), "one run, finished");
+    assert_eq!(sites_done(&db), sites.len() as i64);
+    assert_eq!(
+        findings(&db, net.http.port()),
+        expected(&sites),
+        "no finding missing or duplicated"
+    );
+    let dup: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT site_id, code, url FROM findings GROUP BY 1, 2, 3 HAVING count(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dup, 0);
+}
+
+#[test]
+fn sigterm_mid_run_then_resume() {
+    stop_and_resume("-TERM");
+}
+
+#[test]
+fn kill_9_mid_run_then_resume() {
+    stop_and_resume("-KILL");
+}
