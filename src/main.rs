@@ -6,7 +6,9 @@
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
 use clap::{Args, Parser, Subcommand};
-use govwatch_config::{ConfigDir, check_sites, import_csv, load_crawl_settings, load_sites};
+use govwatch_config::{
+    ConfigDir, check_sites, import_csv, load_crawl_settings, load_probe_rules, load_sites,
+};
 use govwatch_crawler::Crawler;
 use govwatch_model::{Site, SiteKind, SiteOverrides, SiteResult};
 use govwatch_runner::{Progress, RunOptions, inspect_site, run};
@@ -245,11 +247,13 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let as_of = parse_as_of(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let rules = load_probe_rules(&dir.probes_path())?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
         resume: a.resume,
         settings: serde_json::to_value(&settings)?,
+        rules,
     };
     let pb = progress_bar(0);
     let (report, store) = run(crawler, store, sites, opts, stop_signal(), |p| match p {
@@ -361,8 +365,9 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
         site.overrides.max_pages = Some(n);
     }
     let as_of = parse_as_of(a.as_of.as_deref())?;
+    let rules = load_probe_rules(&dir.probes_path())?;
     let crawler = Crawler::new(settings)?;
-    let result = inspect_site(&crawler, &site, as_of).await;
+    let result = inspect_site(&crawler, &site, as_of, &rules).await;
     print_result(&result, a.json)?;
     Ok(if result.findings.is_empty() {
         EXIT_CLEAN
@@ -398,7 +403,7 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
         r.fetches.len()
     );
     outln!("facts:");
-    for f in &r.facts {
+    for f in r.facts.iter().filter(|f| !f.code.starts_with("ipv6.")) {
         outln!(
             "  {:<20} {} {}",
             f.code,
@@ -406,6 +411,7 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
             f.value
         );
     }
+    print_ipv6(r);
     outln!("findings: {}", r.findings.len());
     for f in &r.findings {
         outln!("  [{}] {:<18} {}", f.severity.as_str(), f.code, f.message);
@@ -414,6 +420,91 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The IPv6 section of the human output.
+fn print_ipv6(r: &SiteResult) {
+    let fact = |code: &str| r.facts.iter().find(|f| f.code == code).map(|f| &f.value);
+    let Some(aaaa) = fact("ipv6.aaaa") else {
+        return;
+    };
+    outln!("IPv6:");
+    let list = |v: &serde_json::Value| -> String {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "none".into())
+    };
+    outln!(
+        "  AAAA            {} (as answered: {})",
+        list(&aaaa["aaaa"]),
+        list(&aaaa["aaaa_raw"])
+    );
+    if aaaa["cname_chain"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+    {
+        outln!("  CNAME chain     {}", list(&aaaa["cname_chain"]));
+    }
+    if let Some(re) = fact("ipv6.reachability") {
+        outln!(
+            "  reachable       {} of {} addresses",
+            re["reachable"],
+            re["total"]
+        );
+        for a in re["addresses"].as_array().into_iter().flatten() {
+            let how = match (
+                a["http_status"].as_u64(),
+                a["tcp_error"].as_str(),
+                a["http_error"].as_str(),
+            ) {
+                (Some(st), _, _) => format!("HTTP {st}"),
+                (None, Some(e), _) | (None, None, Some(e)) => e.to_string(),
+                _ => "no answer".into(),
+            };
+            outln!("    [{}]  {how}", a["addr"].as_str().unwrap_or(""));
+        }
+    }
+    if let Some(sc) = fact("ipv6.same_content") {
+        outln!(
+            "  v4 / v6         HTTP {} / {}, difference {}",
+            sc["v4_status"],
+            sc["v6_status"],
+            sc["diff"]
+                .as_f64()
+                .map(|d| format!("{:.1}%", d * 100.0))
+                .unwrap_or_else(|| "not compared".into())
+        );
+    }
+    if let Some(ns) = fact("ipv6.ns") {
+        outln!(
+            "  name servers    zone {}: {} with AAAA, {} answering over IPv6",
+            ns["zone"].as_str().unwrap_or("?"),
+            ns["with_aaaa"],
+            ns["answering_v6"]
+        );
+    }
+    if let Some(ls) = fact("ipv6.link_support") {
+        outln!(
+            "  link support    {} of {} level-2/3 links work over IPv6 (AAAA share {}, not tried {})",
+            ls["ok_v6"],
+            ls["total"],
+            ls["aaaa_ratio"],
+            ls["not_tried"]
+        );
+    }
+    if let Some(sr) = fact("ipv6.success_rate") {
+        outln!(
+            "  home samples    {} of {} ok over IPv6",
+            sr["ok"],
+            sr["samples"]
+        );
+    }
 }
 
 fn cmd_sites(cmd: SitesCmd) -> Result<u8> {

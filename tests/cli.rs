@@ -28,8 +28,9 @@ fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(
-            "rate = 5.0\nsite_concurrency = 1\nallow_private = true\ndns_servers = [\"{}\"]\n",
-            net.dns.addr()
+            "rate = 5.0\nsite_concurrency = 1\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            net.dns.addr(),
+            net.dns.addr().port()
         ),
     )
     .unwrap();

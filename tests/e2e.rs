@@ -19,6 +19,7 @@ fn settings(net: &TestNet) -> CrawlSettings {
     CrawlSettings {
         allow_private: true,
         dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
         ..CrawlSettings::default()
     }
 }
@@ -44,6 +45,7 @@ fn opts(settings: &CrawlSettings) -> RunOptions {
         only: None,
         resume: false,
         settings: serde_json::to_value(settings).unwrap(),
+        rules: Default::default(),
     }
 }
 
@@ -277,7 +279,8 @@ async fn slow_home_page_is_a_failed_timeout_sample() {
         govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
     );
     let crawler = Crawler::new(s).unwrap();
-    let result = govwatch_runner::inspect_site(&crawler, &fx.site, as_of()).await;
+    let result =
+        govwatch_runner::inspect_site(&crawler, &fx.site, as_of(), &Default::default()).await;
     assert_eq!(result.samples.len(), 1);
     assert_eq!(
         result.samples[0].error,

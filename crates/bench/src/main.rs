@@ -215,6 +215,7 @@ async fn bench(a: Args) -> Result<()> {
     let settings = CrawlSettings {
         allow_private: true,
         dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
         rate: pol.rate,
         burst: pol.burst,
         host_concurrency: pol.host_concurrency,
@@ -259,6 +260,7 @@ async fn bench(a: Args) -> Result<()> {
         only: None,
         resume: false,
         settings: serde_json::to_value(&settings)?,
+        rules: Default::default(),
     };
     println!(
         "crawl: fixture server on port {}, {}, {} sites at once, 128 requests at once in all, \

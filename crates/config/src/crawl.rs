@@ -68,6 +68,19 @@ pub struct CrawlSettings {
     pub allow_addresses: Vec<String>,
     /// DNS servers as `IP:PORT`; empty means the system resolver.
     pub dns_servers: Vec<String>,
+    /// Gather IPv6 facts (AAAA, reachability of every address, v4/v6 content, name servers,
+    /// level-2/3 link support) for the IPv6 probe.
+    pub ipv6: bool,
+    /// TCP connect limit per AAAA address (internet.nl: 4 s).
+    pub ipv6_connect_timeout_secs: f64,
+    /// HTTP GET limit over one address (internet.nl: 10 s).
+    pub ipv6_get_timeout_secs: f64,
+    /// Bytes of each family's home page compared (internet.nl: first 500 kB).
+    pub ipv6_compare_bytes: usize,
+    /// Most level-2 and most level-3 internal links tried over IPv6 per site.
+    pub ipv6_link_sample: usize,
+    /// Port on which authoritative name servers are asked over IPv6 (53; tests use another).
+    pub dns_port: u16,
 }
 
 impl Default for CrawlSettings {
@@ -98,6 +111,12 @@ impl Default for CrawlSettings {
             allow_private: false,
             allow_addresses: Vec::new(),
             dns_servers: Vec::new(),
+            ipv6: true,
+            ipv6_connect_timeout_secs: 4.0,
+            ipv6_get_timeout_secs: 10.0,
+            ipv6_compare_bytes: 500_000,
+            ipv6_link_sample: 30,
+            dns_port: 53,
         }
     }
 }
@@ -224,6 +243,22 @@ impl CrawlSettings {
                 "max_url_len",
                 format!("must be at least 16 (got {})", self.max_url_len),
             ));
+        }
+        for s in &self.allow_addresses {
+            if s.parse::<std::net::IpAddr>().is_err() {
+                p.push(("allow_addresses", format!("`{s}` is not an IP address")));
+            }
+        }
+        for (key, v) in [
+            ("ipv6_connect_timeout_secs", self.ipv6_connect_timeout_secs),
+            ("ipv6_get_timeout_secs", self.ipv6_get_timeout_secs),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
+                p.push((key, format!("must be greater than 0 (got {v})")));
+            }
+        }
+        if self.ipv6_compare_bytes == 0 {
+            p.push(("ipv6_compare_bytes", "must be at least 1".into()));
         }
         for s in &self.dns_servers {
             if s.parse::<SocketAddr>().is_err() {

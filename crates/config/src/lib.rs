@@ -11,11 +11,13 @@
 mod crawl;
 mod error;
 mod import;
+mod probes;
 mod sites;
 
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use error::{ConfigError, Diagnostic};
 pub use import::{ImportReport, decode_text, import_csv};
+pub use probes::{Ipv6Rules, ProbeRules, load_probe_rules};
 pub use sites::{check_sites, load_sites, parse_sites};
 
 use govwatch_model::Site;
@@ -25,6 +27,8 @@ use std::path::{Path, PathBuf};
 pub const SITES_FILE: &str = "sites.toml";
 /// File name of the crawl settings inside a configuration directory.
 pub const CRAWL_FILE: &str = "crawl.toml";
+/// File name of the probe thresholds inside a configuration directory.
+pub const PROBES_FILE: &str = "probes.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +58,11 @@ impl ConfigDir {
     /// `ROOT/crawl.toml`.
     pub fn crawl_path(&self) -> PathBuf {
         self.root.join(CRAWL_FILE)
+    }
+
+    /// `ROOT/probes.toml`.
+    pub fn probes_path(&self) -> PathBuf {
+        self.root.join(PROBES_FILE)
     }
 
     /// Loads the site registry and the crawl settings (see [`load`]).

@@ -9,6 +9,7 @@
 //! - [`extract`]: links and title from the parsed page.
 //! - [`frontier`]: URL normalisation, de-duplication, budgets and trap guards.
 //! - [`site`]: a whole site: breadth-first crawl, then a check of every link and resource.
+//! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
 //!
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
@@ -20,6 +21,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod gate;
 pub mod guard;
+pub mod ipv6;
 pub mod robots;
 pub mod site;
 

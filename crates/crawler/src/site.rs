@@ -223,6 +223,11 @@ impl Crawler {
         }
         robots_blocked.sort();
         robots_blocked.dedup();
+        let ipv6 = if s.ipv6 {
+            Some(self.gather_ipv6(site, &pages).await)
+        } else {
+            None
+        };
         SiteCrawl {
             site: site.clone(),
             pages,
@@ -231,6 +236,7 @@ impl Crawler {
             samples,
             robots_blocked,
             skipped,
+            ipv6,
         }
     }
 }

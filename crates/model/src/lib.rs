@@ -454,6 +454,94 @@ pub struct SiteCrawl {
     pub robots_blocked: Vec<String>,
     /// URLs left out by the page budget, depth limit or trap guards (counts per reason).
     pub skipped: BTreeMap<String, u64>,
+    /// What the crawler measured over IPv6 (none when IPv6 gathering is off).
+    #[serde(default)]
+    pub ipv6: Option<Ipv6Gathered>,
+}
+
+/// One AAAA address of the home host, tried on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddrProbe {
+    pub addr: String,
+    /// TCP connect on the URL's port within the connect limit (4 s).
+    pub tcp_ok: bool,
+    pub tcp_ms: u64,
+    pub tcp_error: Option<String>,
+    /// HTTP GET of the home page pinned to this address (10 s), when TCP worked.
+    pub http_status: Option<u16>,
+    pub http_error: Option<String>,
+    pub http_ms: u64,
+}
+
+impl AddrProbe {
+    /// Reachable: TCP connected and the home page answered (any HTTP status).
+    pub fn reachable(&self) -> bool {
+        self.tcp_ok && self.http_status.is_some()
+    }
+}
+
+/// The home page fetched over one address family, pinned to one address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyGet {
+    pub addr: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    /// The first bytes of the body (up to the comparison limit, 500 kB), decoded.
+    pub body: String,
+    pub bytes: u64,
+}
+
+/// An authoritative name server of the site's zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NsProbe {
+    pub name: String,
+    pub aaaa: Vec<String>,
+    /// It answered a query for the zone's SOA sent over IPv6.
+    pub answers_v6: bool,
+    pub error: Option<String>,
+}
+
+/// An internal link of level 2 (on the home page) or 3 (on a level-2 page), tried over IPv6.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkV6 {
+    pub url: String,
+    pub level: u8,
+    /// Its host has a usable AAAA record.
+    pub has_aaaa: bool,
+    /// It answered over IPv6 with a status below 500 (`None`: not tried, no AAAA).
+    pub ok_v6: Option<bool>,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// Everything the crawler measured about a site's IPv6 support; the IPv6 probe judges it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ipv6Gathered {
+    pub host: String,
+    pub port: u16,
+    /// CNAMEs followed from the host, in order.
+    pub cname_chain: Vec<String>,
+    /// A records (after CNAMEs).
+    pub a: Vec<String>,
+    /// Every AAAA record as answered.
+    pub aaaa_raw: Vec<String>,
+    /// AAAA addresses that count (not IPv4-mapped, not unspecified, multicast or link-local).
+    pub aaaa: Vec<String>,
+    pub dns_error: Option<String>,
+    /// One entry per usable AAAA address.
+    pub addresses: Vec<AddrProbe>,
+    /// Home page over IPv4 and over IPv6, for the same-content check.
+    pub v4_get: Option<FamilyGet>,
+    pub v6_get: Option<FamilyGet>,
+    /// The zone whose name servers were checked.
+    pub ns_zone: Option<String>,
+    pub ns: Vec<NsProbe>,
+    pub ns_error: Option<String>,
+    pub links: Vec<LinkV6>,
+    /// Level-2/3 internal links that were found but not tried (sample cap).
+    pub links_not_tried: u64,
+    /// Home page samples over IPv6 (this run's; the daemon adds more).
+    pub v6_samples: Vec<Sample>,
 }
 
 /// The one spelling of a URL used to match links with fetches: fragment dropped, empty query

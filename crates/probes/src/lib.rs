@@ -9,13 +9,17 @@
 //! - [`availability`]: home page samples (rule: 站点无法访问). Codes `avail.sample`, `avail.sample_failed`.
 //! - [`links`]: broken links and resources (rule: 错链/死链). Codes `link.summary`, `link.broken_home`,
 //!   `link.broken`.
+//! - [`ipv6`]: IPv6 support (AAAA, every address, same content, name servers, link support).
+//!   Codes `ipv6.*`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
 pub mod availability;
 pub mod evidence;
+pub mod ipv6;
 pub mod links;
 
+pub use govwatch_config::ProbeRules;
 use govwatch_model::{Fact, Finding, Page, SiteCrawl, Timestamp};
 use scraper::Html;
 use std::cell::OnceCell;
@@ -73,16 +77,22 @@ pub trait Probe {
     fn run(&self, input: &ProbeInput) -> ProbeOutput;
 }
 
-/// Every probe, in the order they run.
-pub fn all() -> Vec<Box<dyn Probe>> {
-    vec![Box::new(availability::Availability), Box::new(links::Links)]
+/// Every probe, in the order they run, with its thresholds.
+pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
+    vec![
+        Box::new(availability::Availability),
+        Box::new(links::Links),
+        Box::new(ipv6::Ipv6 {
+            rules: rules.ipv6.clone(),
+        }),
+    ]
 }
 
 /// Runs every probe on one site.
-pub fn run_all(crawl: &SiteCrawl, as_of: Timestamp) -> ProbeOutput {
+pub fn run_all(crawl: &SiteCrawl, as_of: Timestamp, rules: &ProbeRules) -> ProbeOutput {
     let input = ProbeInput::new(crawl, as_of);
     let mut out = ProbeOutput::default();
-    for p in all() {
+    for p in all(rules) {
         out.extend(p.run(&input));
     }
     out

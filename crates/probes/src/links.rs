@@ -243,6 +243,7 @@ pub(crate) mod tests {
             samples: vec![],
             robots_blocked: vec![],
             skipped: Default::default(),
+            ipv6: None,
         }
     }
 

@@ -29,6 +29,7 @@ pub fn demo_settings(net: &TestNet) -> CrawlSettings {
     CrawlSettings {
         allow_private: true,
         dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
         ..CrawlSettings::default()
     }
 }
@@ -62,6 +63,7 @@ pub async fn run_demo(
         only: None,
         resume: false,
         settings: serde_json::to_value(&settings).unwrap_or_default(),
+        rules: crate::ProbeRules::default(),
     };
     let (report, store) = run(
         crawler,

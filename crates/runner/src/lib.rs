@@ -8,6 +8,7 @@
 pub mod demo;
 
 use futures::StreamExt;
+pub use govwatch_config::ProbeRules;
 use govwatch_crawler::Crawler;
 use govwatch_model::{Fact, Site, SiteCrawl, SiteResult, Timestamp};
 use govwatch_store::{RunStatus, Store, StoreError, spawn_writer};
@@ -38,6 +39,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Settings recorded with the run.
     pub settings: serde_json::Value,
+    /// Probe thresholds (`config/probes.toml`).
+    pub rules: ProbeRules,
 }
 
 /// Progress events, for a progress bar or log lines.
@@ -68,13 +71,19 @@ pub struct RunReport {
 }
 
 /// Crawls one site, runs every probe and gathers the result (nothing stored).
-pub async fn inspect_site(crawler: &Crawler, site: &Site, as_of: Timestamp) -> SiteResult {
+pub async fn inspect_site(
+    crawler: &Crawler,
+    site: &Site,
+    as_of: Timestamp,
+    rules: &ProbeRules,
+) -> SiteResult {
     let started_at = chrono::Local::now().fixed_offset();
     let crawl = crawler.crawl_site(site).await;
     let crawl = Arc::new(crawl);
     let c2 = crawl.clone();
     // Parsing and probing are CPU work: keep them off the async workers.
-    let out = tokio::task::spawn_blocking(move || govwatch_probes::run_all(&c2, as_of))
+    let rules = rules.clone();
+    let out = tokio::task::spawn_blocking(move || govwatch_probes::run_all(&c2, as_of, &rules))
         .await
         .expect("probes do not panic");
     let crawl = Arc::try_unwrap(crawl).unwrap_or_else(|a| (*a).clone());
@@ -167,12 +176,13 @@ pub async fn run(
 
     let (writer, handle) = spawn_writer(store);
     let concurrency = crawler.settings().site_concurrency.max(1) as usize;
+    let rules = &opts.rules;
     let mut results = futures::stream::iter(todo)
         .map(|site| {
             let crawler = crawler.clone();
             let writer = writer.clone();
             async move {
-                let result = inspect_site(&crawler, &site, as_of).await;
+                let result = inspect_site(&crawler, &site, as_of, rules).await;
                 let (pages, findings) = (result.pages.len(), result.findings.len());
                 writer
                     .write_site(run_id, result)

@@ -1,16 +1,20 @@
 //! Test DNS server.
 //!
 //! An authoritative DNS server (hickory-server with in-memory zones) on
-//! `127.0.0.1:P`, UDP and TCP on the same port, holding the records a test gives
-//! it. Tests and the demo point a resolver at [`DnsServer::addr`] so that the
+//! `127.0.0.1:P` and `[::1]:P` (when IPv6 works), UDP and TCP on the same port,
+//! holding the records a test gives it. Tests and the demo point a resolver at
+//! [`DnsServer::addr`] (or [`DnsServer::addr_v6`]) so that the
 //! fixture host names (`www.example.gov.test`, ...) resolve to the loopback
 //! fixture HTTP server, and so that DNS probes (A/AAAA/CNAME/NS, NXDOMAIN) can be
 //! checked without the internet.
 //!
 //! Zones: one per distinct last label of the record names (`test.`, `cn.`, ...),
-//! each with a synthesized SOA and, unless an [`DnsRecord::Ns`] is given for the
-//! zone apex, a synthesized NS `ns.fixture-dns.<zone>` (with an A record
-//! 127.0.0.1). Names inside a zone without records answer NXDOMAIN, names outside
+//! each with a synthesized SOA and, unless a [`DnsRecord::Ns`] is given for the
+//! zone apex, two synthesized name servers `ns1.fixture-dns.<zone>` and
+//! `ns2.fixture-dns.<zone>`, each with A 127.0.0.1 and (when the server listens on
+//! `[::1]`) AAAA ::1. When NS records are given for the apex, only those are served
+//! and their addresses are whatever A/AAAA records were given for them. Names
+//! inside a zone without records answer NXDOMAIN, names outside
 //! every zone REFUSED; A/AAAA queries for a CNAME name get the chain and the
 //! target's records in the same answer (when the target is in the same zone).
 
@@ -36,8 +40,10 @@ const RECORD_TTL: u32 = 60;
 const NEGATIVE_TTL: u32 = 5;
 /// Serial of every synthesized SOA.
 const SERIAL: u32 = 1;
-/// Label prepended to the zone to name the synthesized name server.
-const NS_LABEL: &str = "ns.fixture-dns";
+/// Labels prepended to the zone to name the synthesized name servers.
+const NS_LABELS: [&str; 2] = ["ns1.fixture-dns", "ns2.fixture-dns"];
+/// How many times `start` tries to find a port free for UDP+TCP on 127.0.0.1 and [::1].
+const BIND_ATTEMPTS: usize = 20;
 
 /// One record for the test DNS server; names are plain host names (no trailing dot needed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -95,22 +101,33 @@ impl RequestHandler for SharedCatalog {
 /// The test DNS server; see the module docs. Dropping it stops it.
 pub struct DnsServer {
     addr: SocketAddr,
+    addr_v6: Option<SocketAddr>,
     catalog: Arc<RwLock<Catalog>>,
     zones: Mutex<HashMap<LowerName, Arc<InMemoryZoneHandler<TokioRuntimeProvider>>>>,
     server: Server<SharedCatalog>,
 }
 
 impl DnsServer {
-    /// Starts a server on 127.0.0.1 (UDP and TCP, same random port) answering `records`.
+    /// Starts a server on 127.0.0.1 and, if IPv6 works, [::1] (UDP and TCP, the same
+    /// random port on all four) answering `records`.
     pub async fn start(records: Vec<DnsRecord>) -> io::Result<DnsServer> {
+        let (udp, tcp, v6) = bind_sockets().await?;
+        let addr = udp.local_addr()?;
+        let addr_v6 = match &v6 {
+            Some((udp6, _)) => Some(udp6.local_addr()?),
+            None => None,
+        };
+        let has_v6 = addr_v6.is_some();
+
         let mut by_zone: HashMap<String, Vec<Record>> = HashMap::new();
-        let mut apex_ns: HashMap<String, bool> = HashMap::new();
+        // Zone -> the first NS host given for its apex.
+        let mut apex_ns: HashMap<String, String> = HashMap::new();
         for rec in &records {
             let zone = zone_of(rec.name())?;
-            if let DnsRecord::Ns(name, _) = rec
+            if let DnsRecord::Ns(name, host) = rec
                 && normalize(name) == zone
             {
-                apex_ns.insert(zone.clone(), true);
+                apex_ns.entry(zone.clone()).or_insert_with(|| host.clone());
             }
             by_zone.entry(zone).or_default().push(rec.to_record()?);
         }
@@ -118,7 +135,11 @@ impl DnsServer {
         let mut catalog = Catalog::new();
         let mut zones = HashMap::new();
         for (zone, recs) in by_zone {
-            let mut handler = new_zone(&zone, !apex_ns.get(&zone).copied().unwrap_or(false))?;
+            let ns = match apex_ns.get(&zone) {
+                Some(host) => ZoneNs::Given(parse_name(host)?),
+                None => ZoneNs::Synthesized { v6: has_v6 },
+            };
+            let mut handler = new_zone(&zone, ns)?;
             for r in recs {
                 let desc = r.to_string();
                 if !handler.upsert_mut(r, SERIAL) {
@@ -135,14 +156,17 @@ impl DnsServer {
         }
 
         let catalog = Arc::new(RwLock::new(catalog));
-        let (udp, tcp) = bind_udp_tcp().await?;
-        let addr = udp.local_addr()?;
         let mut server = Server::new(SharedCatalog(catalog.clone()));
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 32);
-        tracing::debug!(%addr, "test DNS server started");
+        if let Some((udp6, tcp6)) = v6 {
+            server.register_socket(udp6);
+            server.register_listener(tcp6, Duration::from_secs(5), 32);
+        }
+        tracing::debug!(%addr, ?addr_v6, "test DNS server started");
         Ok(DnsServer {
             addr,
+            addr_v6,
             catalog,
             zones: Mutex::new(zones),
             server,
@@ -152,6 +176,17 @@ impl DnsServer {
     /// The address (127.0.0.1:port) the server answers on, over UDP and TCP.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The IPv6 address ([::1]:port, the same port as [`addr`](Self::addr)) the server
+    /// answers on over UDP and TCP; `None` if IPv6 was unavailable.
+    pub fn addr_v6(&self) -> Option<SocketAddr> {
+        self.addr_v6
+    }
+
+    /// Whether the server also answers on [::1] (then the synthesized name servers have AAAA ::1).
+    pub fn has_v6(&self) -> bool {
+        self.addr_v6.is_some()
     }
 
     /// Adds a record while the server runs (creating its zone if needed).
@@ -168,8 +203,13 @@ impl DnsServer {
         let handler = match existing {
             Some(h) => h,
             None => {
-                let apex_ns = matches!(&rec, DnsRecord::Ns(n, _) if normalize(n) == zone);
-                let h = Arc::new(new_zone(&zone, !apex_ns)?);
+                let ns = match &rec {
+                    DnsRecord::Ns(n, host) if normalize(n) == zone => {
+                        ZoneNs::Given(parse_name(host)?)
+                    }
+                    _ => ZoneNs::Synthesized { v6: self.has_v6() },
+                };
+                let h = Arc::new(new_zone(&zone, ns)?);
                 let mut catalog = self.catalog.write().await;
                 // Re-check under the catalog lock: another add may have created it.
                 let h = {
@@ -204,6 +244,7 @@ impl std::fmt::Debug for DnsServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DnsServer")
             .field("addr", &self.addr)
+            .field("addr_v6", &self.addr_v6)
             .finish()
     }
 }
@@ -232,38 +273,54 @@ fn parse_name(name: &str) -> io::Result<Name> {
     Name::from_ascii(format!("{n}.")).map_err(|e| invalid(format!("bad DNS name {name:?}: {e}")))
 }
 
-/// An empty primary zone with its SOA and, if `with_ns`, a synthesized NS (+ A for it).
-fn new_zone(zone: &str, with_ns: bool) -> io::Result<InMemoryZoneHandler<TokioRuntimeProvider>> {
+/// The name servers of a new zone.
+enum ZoneNs {
+    /// `ns1`/`ns2.fixture-dns.<zone>` with A 127.0.0.1 and, if `v6`, AAAA ::1.
+    Synthesized { v6: bool },
+    /// NS records are given by the caller; this one is the SOA's primary server.
+    Given(Name),
+}
+
+/// An empty primary zone with its SOA and, for [`ZoneNs::Synthesized`], its two
+/// name servers (NS records plus their A/AAAA).
+fn new_zone(zone: &str, ns: ZoneNs) -> io::Result<InMemoryZoneHandler<TokioRuntimeProvider>> {
     let origin = parse_name(zone)?;
-    let ns_host = parse_name(&format!("{NS_LABEL}.{zone}"))?;
+    let synth_hosts = NS_LABELS
+        .iter()
+        .map(|label| parse_name(&format!("{label}.{zone}")))
+        .collect::<io::Result<Vec<Name>>>()?;
+    let mname = match &ns {
+        ZoneNs::Given(host) => host.clone(),
+        ZoneNs::Synthesized { .. } => synth_hosts[0].clone(),
+    };
     let hostmaster = parse_name(&format!("hostmaster.{zone}"))?;
     let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::empty(
         origin.clone(),
         ZoneType::Primary,
         AxfrPolicy::Deny,
     );
-    let soa = SOA::new(
-        ns_host.clone(),
-        hostmaster,
-        SERIAL,
-        3600,
-        600,
-        86400,
-        NEGATIVE_TTL,
-    );
+    let soa = SOA::new(mname, hostmaster, SERIAL, 3600, 600, 86400, NEGATIVE_TTL);
     let mut ok = handler.upsert_mut(
         Record::from_rdata(origin.clone(), RECORD_TTL, RData::SOA(soa)),
         SERIAL,
     );
-    if with_ns {
-        ok &= handler.upsert_mut(
-            Record::from_rdata(origin, RECORD_TTL, RData::NS(NS(ns_host.clone()))),
-            SERIAL,
-        );
-        ok &= handler.upsert_mut(
-            Record::from_rdata(ns_host, RECORD_TTL, RData::A(A(Ipv4Addr::LOCALHOST))),
-            SERIAL,
-        );
+    if let ZoneNs::Synthesized { v6 } = ns {
+        for host in synth_hosts {
+            ok &= handler.upsert_mut(
+                Record::from_rdata(origin.clone(), RECORD_TTL, RData::NS(NS(host.clone()))),
+                SERIAL,
+            );
+            ok &= handler.upsert_mut(
+                Record::from_rdata(host.clone(), RECORD_TTL, RData::A(A(Ipv4Addr::LOCALHOST))),
+                SERIAL,
+            );
+            if v6 {
+                ok &= handler.upsert_mut(
+                    Record::from_rdata(host, RECORD_TTL, RData::AAAA(AAAA(Ipv6Addr::LOCALHOST))),
+                    SERIAL,
+                );
+            }
+        }
     }
     if ok {
         Ok(handler)
@@ -272,10 +329,39 @@ fn new_zone(zone: &str, with_ns: bool) -> io::Result<InMemoryZoneHandler<TokioRu
     }
 }
 
+type V6Sockets = Option<(UdpSocket, TcpListener)>;
+
+/// Binds UDP+TCP on 127.0.0.1:P and, if IPv6 works, UDP+TCP on [::1]:P (same port P).
+///
+/// A port taken on [::1] means another try with a new port ([`BIND_ATTEMPTS`] in all);
+/// IPv6 unavailable (or no such port found) means v4 only.
+async fn bind_sockets() -> io::Result<(UdpSocket, TcpListener, V6Sockets)> {
+    for _ in 0..BIND_ATTEMPTS {
+        let (udp, tcp) = bind_v4().await?;
+        let port = udp.local_addr()?.port();
+        let v6 = async {
+            let udp6 = UdpSocket::bind((Ipv6Addr::LOCALHOST, port)).await?;
+            let tcp6 = TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await?;
+            io::Result::Ok((udp6, tcp6))
+        };
+        match v6.await {
+            Ok(pair) => return Ok((udp, tcp, Some(pair))),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => {
+                tracing::info!(error = %e, "IPv6 loopback unavailable; test DNS runs v4-only");
+                return Ok((udp, tcp, None));
+            }
+        }
+    }
+    tracing::warn!("no port free on both 127.0.0.1 and [::1]; test DNS runs v4-only");
+    let (udp, tcp) = bind_v4().await?;
+    Ok((udp, tcp, None))
+}
+
 /// Binds UDP 127.0.0.1:P and TCP 127.0.0.1:P on the same random port.
-async fn bind_udp_tcp() -> io::Result<(UdpSocket, TcpListener)> {
+async fn bind_v4() -> io::Result<(UdpSocket, TcpListener)> {
     let mut last_err = None;
-    for _ in 0..20 {
+    for _ in 0..BIND_ATTEMPTS {
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let port = udp.local_addr()?.port();
         match TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {

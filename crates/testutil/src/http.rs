@@ -2,11 +2,13 @@
 //!
 //! A hand-written HTTP/1.1 server on top of tokio that serves a directory tree of
 //! fixture sites (`root/<host>/<path>`), routed by the `Host` header, on
-//! `127.0.0.1:P` and `[::1]:P` (same port). It exists so that tests, `govwatch demo`
+//! `127.0.0.1:P` and `[::1]:P` (same port), or on `127.0.0.1:P` only
+//! ([`FixtureServer::start_v4_only`]). It exists so that tests, `govwatch demo`
 //! and benchmarks can crawl realistic sites without touching the internet, and so
 //! that tests can inject faults (delays, resets, slow or huge bodies, redirect
 //! loops, gzip, transient failures) with byte-level control over what goes on the
-//! wire.
+//! wire. Requests that arrive over IPv6 can get different answers than over IPv4
+//! (a `_v6/` content overlay, `family` routes, per-family faults), for IPv6 probes.
 //!
 //! See [`FixtureServer`] for the serving rules, the `_server.toml` route file and
 //! the fault knobs.
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -35,6 +37,8 @@ const BIND_ATTEMPTS: usize = 20;
 const SERVER_NAME: &str = "govwatch-fixture";
 /// Name of the optional per-host route file.
 const ROUTES_FILE: &str = "_server.toml";
+/// Name of the per-host directory whose files replace the normal ones for IPv6 peers.
+const V6_DIR: &str = "_v6";
 
 /// A fault injected by a test into the answers for a (host, path-prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,9 +142,15 @@ pub struct LoggedRequest {
 ///   served (404);
 /// - in text files (html, htm, css, js, txt, xml, json) every `{{PORT}}` is
 ///   replaced by the port number;
+/// - IPv6 overlay: for a request that arrived over IPv6 (the peer address is v6),
+///   `root/<host>/_v6/<path>` is served instead of `root/<host>/<path>` when it
+///   exists as a file (same rules: `index.html`, `{{PORT}}`, content types); paths
+///   under `/_v6/` are never served directly (404);
 /// - `root/<host>/_server.toml` may hold `[[route]]` entries (path, status,
-///   location, body, head_status, delay_ms, retry_after, content_type, headers),
-///   read on every request;
+///   location, body, head_status, delay_ms, retry_after, content_type, headers,
+///   family), read on every request; the first entry whose path matches and whose
+///   `family` (4 or 6, optional) is absent or equals the family the request
+///   arrived over applies;
 /// - GET and HEAD only (other methods 405), HTTP/1.1 keep-alive with a 5 s idle
 ///   timeout, `Content-Length` and `Server: govwatch-fixture` on every answer.
 ///
@@ -151,11 +161,16 @@ pub struct FixtureServer {
     shared: Arc<Shared>,
     has_v6: bool,
     accept_tasks: Vec<JoinHandle<()>>,
+    /// For a v4-only server: a TCP socket bound (not listening, no `SO_REUSEADDR`)
+    /// on `[::1]:P`, so nothing else can listen there and connections are refused.
+    _v6_guard: Option<TcpSocket>,
 }
 
 struct FaultEntry {
     host: String,
     prefix: String,
+    /// 4 or 6: only requests that arrived over that family; `None`: both.
+    family: Option<u8>,
     fault: Fault,
     hits: u32,
 }
@@ -179,8 +194,27 @@ impl FixtureServer {
     ///
     /// If IPv6 is unavailable the server runs on IPv4 only ([`has_v6`](Self::has_v6) is false).
     pub async fn start(root: impl Into<PathBuf>) -> io::Result<FixtureServer> {
-        let root = root.into();
         let (v4, v6) = bind_pair().await?;
+        Self::launch(root.into(), v4, v6, None)
+    }
+
+    /// Binds 127.0.0.1:P only (random port P) and starts serving `root`.
+    ///
+    /// Nothing listens on `[::1]:P`: connections there are refused, like a dual-stack
+    /// host whose AAAA address nothing answers on. The server keeps `[::1]:P` bound
+    /// (without listening) while it runs, so no other server can take that port.
+    /// [`has_v6`](Self::has_v6) is false and [`addr_v6`](Self::addr_v6) is `None`.
+    pub async fn start_v4_only(root: impl Into<PathBuf>) -> io::Result<FixtureServer> {
+        let (v4, guard) = bind_v4_with_v6_guard().await?;
+        Self::launch(root.into(), v4, None, guard)
+    }
+
+    fn launch(
+        root: PathBuf,
+        v4: TcpListener,
+        v6: Option<TcpListener>,
+        v6_guard: Option<TcpSocket>,
+    ) -> io::Result<FixtureServer> {
         let port = v4.local_addr()?.port();
         let (tx, _rx) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -202,10 +236,11 @@ impl FixtureServer {
             shared,
             has_v6,
             accept_tasks,
+            _v6_guard: v6_guard,
         })
     }
 
-    /// The port, the same on 127.0.0.1 and [::1].
+    /// The port, the same on 127.0.0.1 and [::1] (when the server listens there).
     pub fn port(&self) -> u16 {
         self.shared.port
     }
@@ -245,22 +280,53 @@ impl FixtureServer {
     ///
     /// The longest matching prefix wins; an exact host wins over the wildcard host `*`.
     /// Setting a fault for the same (host, prefix) again replaces it (and resets its counter).
+    /// The fault applies to requests over both IPv4 and IPv6; see
+    /// [`set_fault_for_family`](Self::set_fault_for_family) for one family only.
     pub fn set_fault(&self, host: &str, path_prefix: &str, fault: Fault) {
+        self.put_fault(host, path_prefix, None, fault);
+    }
+
+    /// Like [`set_fault`](Self::set_fault), but only for requests that arrived over
+    /// `family` (4: IPv4, 6: IPv6, judged by the peer address).
+    ///
+    /// For the same (host, prefix), a family fault wins over a fault for both families.
+    /// Setting a fault for the same (host, prefix, family) again replaces it.
+    ///
+    /// # Panics
+    /// If `family` is neither 4 nor 6.
+    pub fn set_fault_for_family(&self, host: &str, path_prefix: &str, family: u8, fault: Fault) {
+        assert!(
+            family == 4 || family == 6,
+            "IP family must be 4 or 6, got {family}"
+        );
+        self.put_fault(host, path_prefix, Some(family), fault);
+    }
+
+    fn put_fault(&self, host: &str, path_prefix: &str, family: Option<u8>, fault: Fault) {
         let host = normalize_host(host);
         let mut faults = lock(&self.shared.faults);
-        faults.retain(|f| !(f.host == host && f.prefix == path_prefix));
+        faults.retain(|f| !(f.host == host && f.prefix == path_prefix && f.family == family));
         faults.push(FaultEntry {
             host,
             prefix: path_prefix.to_string(),
+            family,
             fault,
             hits: 0,
         });
     }
 
-    /// Removes the fault set for exactly this (host, path prefix), if any.
+    /// Removes the faults set for exactly this (host, path prefix), whatever their family.
     pub fn clear_fault(&self, host: &str, path_prefix: &str) {
         let host = normalize_host(host);
         lock(&self.shared.faults).retain(|f| !(f.host == host && f.prefix == path_prefix));
+    }
+
+    /// Removes the fault set with [`set_fault_for_family`](Self::set_fault_for_family)
+    /// for exactly this (host, path prefix, family), if any.
+    pub fn clear_fault_for_family(&self, host: &str, path_prefix: &str, family: u8) {
+        let host = normalize_host(host);
+        lock(&self.shared.faults)
+            .retain(|f| !(f.host == host && f.prefix == path_prefix && f.family == Some(family)));
     }
 
     /// Removes every fault.
@@ -346,6 +412,32 @@ async fn bind_pair() -> io::Result<(TcpListener, Option<TcpListener>)> {
     Ok((v4, None))
 }
 
+/// Binds 127.0.0.1:P and, if IPv6 works, a non-listening guard socket on [::1]:P
+/// (so connections to [::1]:P are refused and no other listener can take it).
+async fn bind_v4_with_v6_guard() -> io::Result<(TcpListener, Option<TcpSocket>)> {
+    for _ in 0..BIND_ATTEMPTS {
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let port = v4.local_addr()?.port();
+        // No SO_REUSEADDR on the guard: any later bind of [::1]:P fails.
+        let guard = TcpSocket::new_v6().and_then(|s| {
+            s.bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))
+                .map(|()| s)
+        });
+        match guard {
+            Ok(g) => return Ok((v4, Some(g))),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => {
+                tracing::info!(error = %e, "IPv6 loopback unavailable; [::1] refuses anyway");
+                return Ok((v4, None));
+            }
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "no port found free on 127.0.0.1 whose [::1] twin is free too",
+    ))
+}
+
 /// Resolves once shutdown has been requested (or the server is gone).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
@@ -394,6 +486,8 @@ struct Req {
     keep_alive: bool,
     content_length: u64,
     chunked: bool,
+    /// 4 or 6: the family the request arrived over (from the peer address).
+    family: u8,
 }
 
 enum Body {
@@ -468,7 +562,10 @@ async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     loop {
         let req = match read_head(&mut stream, &mut buf).await? {
-            Head::Request(r) => r,
+            Head::Request(mut r) => {
+                r.family = if peer.is_ipv6() { 6 } else { 4 };
+                r
+            }
             Head::Closed => return Ok(()),
             Head::Bad(status) => {
                 let mut resp = Response::simple(status);
@@ -605,6 +702,7 @@ fn build_req(parsed: &httparse::Request<'_, '_>) -> Option<Req> {
         keep_alive,
         content_length,
         chunked,
+        family: 4,
     })
 }
 
@@ -708,7 +806,7 @@ async fn write_huge(stream: &mut TcpStream, n: u64) -> io::Result<()> {
 
 /// Picks the answer for a request: the matching fault, else the normal answer.
 async fn decide(shared: &Shared, req: &Req) -> Action {
-    let Some(fault) = shared.match_fault(&req.host, &req.target) else {
+    let Some(fault) = shared.match_fault(&req.host, &req.target, req.family) else {
         return Action::Respond(normal_response(shared, req).await);
     };
     let resp = match fault {
@@ -773,14 +871,18 @@ async fn decide(shared: &Shared, req: &Req) -> Action {
 }
 
 impl Shared {
-    /// The most specific fault for (host, target); `FailTimes` resolves to a status
-    /// while it has failures left and to nothing afterwards.
-    fn match_fault(&self, host: &str, target: &str) -> Option<Fault> {
+    /// The most specific fault for (host, target) over `family`; `FailTimes` resolves
+    /// to a status while it has failures left and to nothing afterwards.
+    fn match_fault(&self, host: &str, target: &str, family: u8) -> Option<Fault> {
         let mut faults = lock(&self.faults);
         let best = faults
             .iter_mut()
-            .filter(|f| (f.host == host || f.host == "*") && target.starts_with(&f.prefix))
-            .max_by_key(|f| (f.prefix.len(), f.host != "*"))?;
+            .filter(|f| {
+                (f.host == host || f.host == "*")
+                    && target.starts_with(&f.prefix)
+                    && f.family.is_none_or(|fam| fam == family)
+            })
+            .max_by_key(|f| (f.prefix.len(), f.host != "*", f.family.is_some()))?;
         match best.fault {
             Fault::FailTimes { times, status } => {
                 if best.hits < times {
@@ -843,10 +945,10 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
 
     match load_routes(&host_dir.join(ROUTES_FILE)).await {
         Ok(routes) => {
-            if let Some(route) = routes
-                .into_iter()
-                .find(|r| r.path == req.path || r.path == decoded)
-            {
+            if let Some(route) = routes.into_iter().find(|r| {
+                (r.path == req.path || r.path == decoded)
+                    && r.family.is_none_or(|f| f == req.family)
+            }) {
                 return route_response(shared, req, &host_dir, &decoded, route).await;
             }
         }
@@ -859,7 +961,7 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
         }
     }
 
-    match load_file(shared, &host_dir, &decoded).await {
+    match load_file(shared, &host_dir, &decoded, req.family == 6).await {
         FileLookup::Found(body, ct) => Response::new(200, Some(ct), body),
         FileLookup::Directory => {
             let mut location = format!("{}/", req.path);
@@ -896,14 +998,18 @@ enum FileLookup {
     NotFound,
 }
 
-/// Maps a decoded URL path to a file under `host_dir` and reads it.
-async fn load_file(shared: &Shared, host_dir: &Path, decoded: &str) -> FileLookup {
+/// Maps a decoded URL path to a file under `host_dir` and reads it; for an IPv6
+/// peer (`v6`), a file under `host_dir/_v6/` with the same relative path wins.
+async fn load_file(shared: &Shared, host_dir: &Path, decoded: &str, v6: bool) -> FileLookup {
     let mut segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
     if segments
         .iter()
         .any(|s| *s == ".." || *s == "." || s.contains(['\\', '\0']))
     {
         return FileLookup::Forbidden;
+    }
+    if segments.first() == Some(&V6_DIR) {
+        return FileLookup::NotFound;
     }
     if decoded.is_empty() || decoded.ends_with('/') {
         segments.push("index.html");
@@ -916,6 +1022,16 @@ async fn load_file(shared: &Shared, host_dir: &Path, decoded: &str) -> FileLooku
     }
     let mut path = host_dir.to_path_buf();
     path.extend(&segments);
+    if v6 {
+        let mut overlay = host_dir.join(V6_DIR);
+        overlay.extend(&segments);
+        if tokio::fs::metadata(&overlay)
+            .await
+            .is_ok_and(|m| m.is_file())
+        {
+            path = overlay;
+        }
+    }
     match tokio::fs::metadata(&path).await {
         Ok(m) if m.is_dir() => FileLookup::Directory,
         Ok(m) if m.is_file() => match tokio::fs::read(&path).await {
@@ -969,6 +1085,8 @@ struct RouteSpec {
     content_type: Option<String>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// 4 or 6: the route applies only to requests that arrived over that family.
+    family: Option<u8>,
 }
 
 async fn load_routes(path: &Path) -> Result<Vec<RouteSpec>, String> {
@@ -977,9 +1095,18 @@ async fn load_routes(path: &Path) -> Result<Vec<RouteSpec>, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
-    toml::from_str::<RoutesFile>(&text)
+    let routes = toml::from_str::<RoutesFile>(&text)
         .map(|f| f.route)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    for r in &routes {
+        if let Some(f) = r.family.filter(|f| *f != 4 && *f != 6) {
+            return Err(format!(
+                "route {:?}: family must be 4 or 6, got {f}",
+                r.path
+            ));
+        }
+    }
+    Ok(routes)
 }
 
 async fn route_response(
@@ -1006,7 +1133,7 @@ async fn route_response(
         .unwrap_or(if route.location.is_some() { 302 } else { 200 });
     let (body, file_ct) = match &route.body {
         Some(b) => (shared.subst(b.as_bytes()), None),
-        None => match load_file(shared, host_dir, decoded).await {
+        None => match load_file(shared, host_dir, decoded, req.family == 6).await {
             FileLookup::Found(data, ct) => (data, Some(ct)),
             _ => (Vec::new(), None),
         },

@@ -5,15 +5,17 @@
 //! `fixtures/sites/` instead of the internet.
 //!
 //! - [`FixtureServer`] ([`http`] module): a hand-written HTTP/1.1 server that serves
-//!   `root/<host>/<path>` on 127.0.0.1 and [::1] (same port), routed by the `Host`
-//!   header, with `{{PORT}}` substitution, per-host `_server.toml` routes, routes
-//!   added at run time, fault injection ([`Fault`]) and a request log
-//!   ([`LoggedRequest`]).
+//!   `root/<host>/<path>` on 127.0.0.1 and [::1] (same port; or 127.0.0.1 only with
+//!   [`FixtureServer::start_v4_only`]), routed by the `Host` header, with `{{PORT}}`
+//!   substitution, per-host `_server.toml` routes, routes added at run time, fault
+//!   injection ([`Fault`]), a request log ([`LoggedRequest`]) and IPv6-only
+//!   variations (`_v6/` overlay, `family` routes, per-family faults).
 //! - [`DnsServer`] ([`dns`] module): an authoritative DNS server (UDP+TCP on
-//!   127.0.0.1) holding [`DnsRecord`]s, so resolvers used by the crawler and the
-//!   probes can be pointed at fixture names.
+//!   127.0.0.1 and [::1]) holding [`DnsRecord`]s, so resolvers used by the crawler
+//!   and the probes can be pointed at fixture names.
 //! - [`TestNet`]: both together, with an A (and AAAA) record for every host
-//!   directory of the fixture root.
+//!   directory of the fixture root, or the records of its `_dns.toml`
+//!   ([`site_dns_records`]).
 
 pub mod dns;
 pub mod fixtures;
@@ -22,6 +24,8 @@ pub mod http;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 
 pub use dns::{DnsRecord, DnsServer};
 pub use http::{
@@ -63,12 +67,90 @@ pub fn site_hosts(root: &Path) -> io::Result<Vec<String>> {
     Ok(hosts)
 }
 
+/// Name of the optional per-host DNS data file.
+pub const HOST_DNS_FILE: &str = "_dns.toml";
+
+/// `root/<host>/_dns.toml`: the DNS records of one fixture host.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostDnsFile {
+    a: Option<Vec<Ipv4Addr>>,
+    aaaa: Option<Vec<Ipv6Addr>>,
+    cname: Option<String>,
+}
+
+/// The DNS records of one fixture host directory `root/<host>`.
+///
+/// Without `root/<host>/_dns.toml`: A 127.0.0.1 and, if `v6`, AAAA ::1. With it:
+///
+/// ```toml
+/// a = ["127.0.0.1"]              # A records (default ["127.0.0.1"] when absent)
+/// aaaa = []                      # AAAA records (default ["::1"] when absent and `v6`)
+/// cname = "www.other.gov.test"   # optional: the host is a CNAME (then no a/aaaa)
+/// ```
+///
+/// Addresses are used as given (`"::ffff:127.0.0.1"`, `"2001:db8::1"`, ...).
+///
+/// # Errors
+/// An unreadable or invalid file (unknown key, bad address, `cname` together with
+/// `a`/`aaaa`) gives an [`io::ErrorKind::InvalidData`] error naming the file.
+pub fn host_dns_records(root: &Path, host: &str, v6: bool) -> io::Result<Vec<DnsRecord>> {
+    let path = root.join(host).join(HOST_DNS_FILE);
+    let bad = |msg: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {msg}", path.display()),
+        )
+    };
+    let spec = match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str::<HostDnsFile>(&text).map_err(|e| bad(e.to_string()))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => HostDnsFile {
+            a: None,
+            aaaa: None,
+            cname: None,
+        },
+        Err(e) => return Err(bad(e.to_string())),
+    };
+    if let Some(target) = spec.cname {
+        if spec.a.is_some() || spec.aaaa.is_some() {
+            return Err(bad("`cname` excludes `a` and `aaaa`".to_string()));
+        }
+        return Ok(vec![DnsRecord::Cname(host.to_string(), target)]);
+    }
+    let a = spec.a.unwrap_or_else(|| vec![Ipv4Addr::LOCALHOST]);
+    let aaaa = spec.aaaa.unwrap_or_else(|| {
+        if v6 {
+            vec![Ipv6Addr::LOCALHOST]
+        } else {
+            Vec::new()
+        }
+    });
+    let mut records = Vec::with_capacity(a.len() + aaaa.len());
+    records.extend(
+        aaaa.into_iter()
+            .map(|ip| DnsRecord::Aaaa(host.to_string(), ip)),
+    );
+    records.extend(a.into_iter().map(|ip| DnsRecord::A(host.to_string(), ip)));
+    Ok(records)
+}
+
+/// The DNS records of every host directory of `root` ([`site_hosts`]), as
+/// [`host_dns_records`] gives them; `v6` says whether the default includes AAAA ::1.
+pub fn site_dns_records(root: &Path, v6: bool) -> io::Result<Vec<DnsRecord>> {
+    let mut records = Vec::new();
+    for host in site_hosts(root)? {
+        records.extend(host_dns_records(root, &host, v6)?);
+    }
+    Ok(records)
+}
+
 /// A fixture HTTP server plus a DNS server resolving every fixture host to it.
 #[derive(Debug)]
 pub struct TestNet {
     /// The fixture HTTP server.
     pub http: FixtureServer,
-    /// The DNS server: every host directory → A 127.0.0.1 (and AAAA ::1 if the HTTP server has v6).
+    /// The DNS server: every host directory → A 127.0.0.1 (and AAAA ::1 if the HTTP
+    /// server has v6), or the records of its `_dns.toml` ([`host_dns_records`]).
     pub dns: DnsServer,
 }
 
@@ -83,16 +165,15 @@ impl TestNet {
         root: impl Into<PathBuf>,
         extra: Vec<DnsRecord>,
     ) -> io::Result<TestNet> {
-        let root = root.into();
-        let hosts = site_hosts(&root)?;
         let http = FixtureServer::start(root).await?;
-        let mut records = Vec::with_capacity(hosts.len() * 2 + extra.len());
-        for host in hosts {
-            if http.has_v6() {
-                records.push(DnsRecord::Aaaa(host.clone(), Ipv6Addr::LOCALHOST));
-            }
-            records.push(DnsRecord::A(host, Ipv4Addr::LOCALHOST));
-        }
+        Self::with_server(http, extra).await
+    }
+
+    /// Starts a DNS server for an already started HTTP server (e.g. one from
+    /// [`FixtureServer::start_v4_only`]): the records of [`site_dns_records`] for its
+    /// root (AAAA ::1 by default only if it has v6), then `extra`.
+    pub async fn with_server(http: FixtureServer, extra: Vec<DnsRecord>) -> io::Result<TestNet> {
+        let mut records = site_dns_records(http.root(), http.has_v6())?;
         records.extend(extra);
         let dns = DnsServer::start(records).await?;
         Ok(TestNet { http, dns })

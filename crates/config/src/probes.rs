@@ -1,0 +1,81 @@
+//! Probe rules: thresholds the probes apply (`config/probes.toml`), each with its source.
+
+use crate::error::ConfigError;
+use crate::line_col;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// All probe thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeRules {
+    pub ipv6: Ipv6Rules,
+}
+
+/// Thresholds of the IPv6 probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ipv6Rules {
+    /// Largest share of the first 500 kB allowed to differ between the v4 and v6 home pages after
+    /// per-request noise is removed (internet.nl: 10%).
+    pub max_content_diff: f64,
+    /// Smallest share of level-2/3 internal links that must resolve to AAAA and answer over IPv6
+    /// (national target for county-and-above portals: 85%).
+    pub min_link_support: f64,
+}
+
+impl Default for Ipv6Rules {
+    fn default() -> Self {
+        Ipv6Rules {
+            max_content_diff: 0.10,
+            min_link_support: 0.85,
+        }
+    }
+}
+
+/// Reads `probes.toml`; a missing file gives the defaults, an unknown key or bad value an error
+/// naming file and line.
+pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ProbeRules::default()),
+        Err(source) => {
+            return Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let rules: ProbeRules = toml::from_str(&text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    for (key, v) in [
+        ("ipv6.max_content_diff", rules.ipv6.max_content_diff),
+        ("ipv6.min_link_support", rules.ipv6.min_link_support),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(ConfigError::Settings(vec![format!(
+                "{}: {key} must be between 0 and 1 (got {v})",
+                path.display()
+            )]));
+        }
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_file_loads_and_matches_defaults() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/probes.toml");
+        assert_eq!(load_probe_rules(&p).unwrap(), ProbeRules::default());
+    }
+}

@@ -1,0 +1,502 @@
+//! Gathering the IPv6 facts of a site (the IPv6 probe judges them; see `govwatch-probes::ipv6`).
+//!
+//! Everything here is network I/O, so it lives in the crawler and goes through the same resolver,
+//! address guard and host gates as every other request:
+//! 1. AAAA (and A) of the home host through the crawler's hickory resolver, CNAMEs followed and
+//!    recorded; IPv4-mapped, IPv4-compatible, unspecified, multicast and link-local AAAA do not count.
+//! 2. Every usable AAAA address: a TCP connect within 4 s on the URL's port, then an HTTP GET of
+//!    the home page pinned to that address (Host and SNI stay the site's name) within 10 s.
+//! 3. The home page pinned to an IPv4 address, for the same-content check (first 500 kB of each).
+//! 4. The zone's authoritative name servers (NS found by walking up the host's labels): their
+//!    AAAA, and whether each answers a SOA query sent to it over IPv6.
+//! 5. Level-2 (linked from the home page) and level-3 (linked from level-2 pages) internal links:
+//!    whether their host has AAAA and whether they answer over IPv6 with a status below 500 (a 404
+//!    is the link's own fault, reported by the links probe); a capped sample per level.
+
+use crate::Crawler;
+use crate::decode::decode_html;
+use chrono::Local;
+use govwatch_model::{
+    AddrProbe, FamilyGet, Ipv6Gathered, LinkKind, LinkV6, NsProbe, Page, Sample, Site,
+    normalize_url_str,
+};
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use reqwest::header::USER_AGENT;
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+use tokio::time::Instant;
+use url::{Host, Url};
+
+/// Whether an AAAA address can carry a website at all.
+pub fn usable_aaaa(a: &Ipv6Addr) -> bool {
+    let s = a.segments();
+    !(a.is_unspecified()
+        || a.is_multicast()
+        || a.to_ipv4_mapped().is_some()
+        // ::/96 IPv4-compatible (deprecated), but ::1 is a real (loopback) address
+        || (s[0..6] == [0, 0, 0, 0, 0, 0] && !a.is_loopback())
+        // fe80::/10 link-local: meaningless outside one link
+        || (s[0] & 0xffc0) == 0xfe80)
+}
+
+fn fqdn(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
+}
+
+/// AAAA/A records of a name with the CNAME chain; `Err` only for a failure (not for "no records").
+async fn lookup(
+    resolver: &TokioResolver,
+    name: &str,
+    rtype: RecordType,
+) -> Result<(Vec<IpAddr>, Vec<String>), String> {
+    match resolver.lookup(fqdn(name).as_str(), rtype).await {
+        Ok(l) => {
+            let mut ips = Vec::new();
+            let mut chain = Vec::new();
+            for r in l.answers() {
+                match &r.data {
+                    RData::AAAA(a) => ips.push(IpAddr::V6(a.0)),
+                    RData::A(a) => ips.push(IpAddr::V4(a.0)),
+                    RData::CNAME(c) => chain.push(c.to_string().trim_end_matches('.').to_string()),
+                    _ => {}
+                }
+            }
+            Ok((ips, chain))
+        }
+        Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok((vec![], vec![])),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Crawler {
+    /// A client whose requests to `host` all go to `addr` (Host header and SNI unchanged).
+    fn pinned_client(
+        &self,
+        host: &str,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve(host, addr)
+            .connect_timeout(Duration::from_secs_f64(
+                self.settings.ipv6_connect_timeout_secs,
+            ))
+            .timeout(timeout)
+            .no_proxy()
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// One GET pinned to `addr`, politely, reading at most `max_body` bytes.
+    async fn pinned_get(&self, url: &Url, addr: IpAddr, max_body: usize) -> FamilyGet {
+        let host = url.host_str().unwrap_or("").to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let sock = SocketAddr::new(addr, port);
+        let mut out = FamilyGet {
+            addr: addr.to_string(),
+            status: None,
+            error: None,
+            body: String::new(),
+            bytes: 0,
+        };
+        if self.dns.guard().refuses(addr) {
+            out.error = Some(format!(
+                "blocked_address: refused non-public address {addr}"
+            ));
+            return out;
+        }
+        let timeout = Duration::from_secs_f64(self.settings.ipv6_get_timeout_secs);
+        let client = match self.pinned_client(&host, sock, timeout) {
+            Ok(c) => c,
+            Err(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        };
+        let gate = self.gates.get(&host);
+        let _permit = gate.acquire().await;
+        let deadline = Instant::now() + timeout;
+        let resp = match tokio::time::timeout_at(
+            deadline,
+            client
+                .get(url.clone())
+                .header(USER_AGENT, &self.user_agent)
+                .send(),
+        )
+        .await
+        {
+            Err(_) => {
+                out.error = Some("timeout: no answer in time".into());
+                return out;
+            }
+            Ok(Err(e)) => {
+                let (kind, msg) = crate::fetch::classify(&e);
+                out.error = Some(format!("{}: {msg}", kind.as_str()));
+                return out;
+            }
+            Ok(Ok(r)) => r,
+        };
+        out.status = Some(resp.status().as_u16());
+        let ct = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if max_body == 0 {
+            return out;
+        }
+        let mut resp = resp;
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Ok(Ok(Some(c))) => {
+                    body.extend_from_slice(&c);
+                    if body.len() >= max_body {
+                        body.truncate(max_body);
+                        break;
+                    }
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
+                    out.error = Some(format!("body: {e}"));
+                    break;
+                }
+                Err(_) => {
+                    out.error = Some("timeout: body not complete in time".into());
+                    break;
+                }
+            }
+        }
+        out.bytes = body.len() as u64;
+        out.body = decode_html(&body, ct.as_deref()).text;
+        out
+    }
+
+    /// Gathers every IPv6 fact of the site; `pages` are the pages crawled (for level-2/3 links).
+    pub async fn gather_ipv6(&self, site: &Site, pages: &[Page]) -> Ipv6Gathered {
+        let home = &site.home;
+        let host = home.host_str().unwrap_or("").to_ascii_lowercase();
+        let port = home.port_or_known_default().unwrap_or(80);
+        let mut g = Ipv6Gathered {
+            host: host.clone(),
+            port,
+            ..Default::default()
+        };
+        let resolver = self.dns.resolver();
+        // 1. AAAA and A.
+        let (v6, v4): (Vec<IpAddr>, Vec<IpAddr>) = match home.host() {
+            Some(Host::Ipv6(a)) => (vec![IpAddr::V6(a)], vec![]),
+            Some(Host::Ipv4(a)) => (vec![], vec![IpAddr::V4(a)]),
+            _ => {
+                let aaaa = lookup(resolver, &host, RecordType::AAAA).await;
+                let a = lookup(resolver, &host, RecordType::A).await;
+                let mut v6 = Vec::new();
+                match aaaa {
+                    Ok((ips, chain)) => {
+                        v6 = ips;
+                        g.cname_chain = chain;
+                    }
+                    Err(e) => g.dns_error = Some(format!("AAAA {host}: {e}")),
+                }
+                let mut v4 = Vec::new();
+                match a {
+                    Ok((ips, chain)) => {
+                        v4 = ips;
+                        if g.cname_chain.is_empty() {
+                            g.cname_chain = chain;
+                        }
+                    }
+                    Err(e) => {
+                        g.dns_error.get_or_insert(format!("A {host}: {e}"));
+                    }
+                }
+                (v6, v4)
+            }
+        };
+        g.a = v4.iter().map(|i| i.to_string()).collect();
+        g.aaaa_raw = v6.iter().map(|i| i.to_string()).collect();
+        let usable: Vec<Ipv6Addr> = v6
+            .iter()
+            .filter_map(|i| match i {
+                IpAddr::V6(a) if usable_aaaa(a) => Some(*a),
+                _ => None,
+            })
+            .collect();
+        g.aaaa = usable.iter().map(|a| a.to_string()).collect();
+
+        // 2. Every usable address: TCP connect, then a pinned GET of the home page.
+        let compare = self.settings.ipv6_compare_bytes;
+        let connect_limit = Duration::from_secs_f64(self.settings.ipv6_connect_timeout_secs);
+        for a in &usable {
+            let ip = IpAddr::V6(*a);
+            let mut p = AddrProbe {
+                addr: a.to_string(),
+                tcp_ok: false,
+                tcp_ms: 0,
+                tcp_error: None,
+                http_status: None,
+                http_error: None,
+                http_ms: 0,
+            };
+            if self.dns.guard().refuses(ip) {
+                p.tcp_error = Some(format!("blocked_address: refused non-public address {a}"));
+                g.addresses.push(p);
+                continue;
+            }
+            let t0 = Instant::now();
+            match tokio::time::timeout(
+                connect_limit,
+                tokio::net::TcpStream::connect(SocketAddr::new(ip, port)),
+            )
+            .await
+            {
+                Ok(Ok(_stream)) => p.tcp_ok = true,
+                Ok(Err(e)) => p.tcp_error = Some(format!("connect: {e}")),
+                Err(_) => {
+                    p.tcp_error = Some(format!(
+                        "timeout: no TCP connection within {connect_limit:?}"
+                    ))
+                }
+            }
+            p.tcp_ms = t0.elapsed().as_millis() as u64;
+            if p.tcp_ok {
+                let started = Local::now().fixed_offset();
+                let t1 = Instant::now();
+                let get = self.pinned_get(home, ip, compare).await;
+                p.http_ms = t1.elapsed().as_millis() as u64;
+                p.http_status = get.status;
+                p.http_error = get.error.clone();
+                g.v6_samples.push(Sample {
+                    url: home.to_string(),
+                    at: started,
+                    family: Some(6),
+                    ok: get.error.is_none() && get.status.is_some_and(|s| (200..400).contains(&s)),
+                    status: get.status,
+                    error: None,
+                    elapsed_ms: p.http_ms,
+                });
+                if g.v6_get.is_none() && get.status.is_some() {
+                    g.v6_get = Some(get);
+                }
+            }
+            g.addresses.push(p);
+        }
+
+        // 3. The home page over IPv4, when there is IPv4 and something answered over IPv6.
+        if g.v6_get.is_some()
+            && let Some(ip) = v4.iter().find(|ip| !self.dns.guard().refuses(**ip))
+        {
+            g.v4_get = Some(self.pinned_get(home, *ip, compare).await);
+        }
+
+        // 4. Authoritative name servers.
+        if matches!(home.host(), Some(Host::Domain(_))) {
+            self.gather_ns(&host, &mut g).await;
+        }
+
+        // 5. Level-2 and level-3 internal links.
+        self.gather_links_v6(site, pages, &mut g).await;
+        g
+    }
+
+    async fn gather_ns(&self, host: &str, g: &mut Ipv6Gathered) {
+        let resolver = self.dns.resolver();
+        let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+        let mut found: Option<(String, Vec<String>)> = None;
+        for i in 0..labels.len() {
+            let zone = labels[i..].join(".");
+            match resolver.lookup(fqdn(&zone).as_str(), RecordType::NS).await {
+                Ok(l) => {
+                    let names: Vec<String> = l
+                        .answers()
+                        .iter()
+                        .filter_map(|r| match &r.data {
+                            RData::NS(n) => Some(n.to_string().trim_end_matches('.').to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    if !names.is_empty() {
+                        found = Some((zone, names));
+                        break;
+                    }
+                }
+                Err(e) if e.is_no_records_found() || e.is_nx_domain() => continue,
+                Err(e) => {
+                    g.ns_error = Some(format!("NS {zone}: {e}"));
+                    return;
+                }
+            }
+        }
+        let Some((zone, mut names)) = found else {
+            g.ns_error = Some(format!("no NS records found for {host} or its parents"));
+            return;
+        };
+        names.sort();
+        names.dedup();
+        g.ns_zone = Some(zone.clone());
+        for name in names {
+            let mut ns = NsProbe {
+                name: name.clone(),
+                aaaa: vec![],
+                answers_v6: false,
+                error: None,
+            };
+            match lookup(resolver, &name, RecordType::AAAA).await {
+                Ok((ips, _)) => {
+                    ns.aaaa = ips
+                        .iter()
+                        .filter(|i| matches!(i, IpAddr::V6(a) if usable_aaaa(a)))
+                        .map(|i| i.to_string())
+                        .collect()
+                }
+                Err(e) => ns.error = Some(e),
+            }
+            if let Some(addr) = ns.aaaa.first().and_then(|a| a.parse::<IpAddr>().ok()) {
+                match self.ask_soa_over(addr, &zone).await {
+                    Ok(()) => ns.answers_v6 = true,
+                    Err(e) => ns.error = Some(e),
+                }
+            }
+            g.ns.push(ns);
+        }
+    }
+
+    /// Sends one SOA query for `zone` to the name server at `addr` (port `dns_port`).
+    async fn ask_soa_over(&self, addr: IpAddr, zone: &str) -> Result<(), String> {
+        if self.dns.guard().refuses(addr) {
+            return Err(format!(
+                "blocked_address: refused non-public address {addr}"
+            ));
+        }
+        let mut ns = NameServerConfig::udp(addr);
+        for c in ns.connections.iter_mut() {
+            c.port = self.settings.dns_port;
+        }
+        let mut opts = ResolverOpts::default();
+        opts.timeout = Duration::from_secs_f64(self.settings.ipv6_connect_timeout_secs);
+        opts.attempts = 1;
+        opts.cache_size = 0;
+        let r = TokioResolver::builder_with_config(
+            ResolverConfig::from_parts(None, vec![], vec![ns]),
+            TokioRuntimeProvider::default(),
+        )
+        .with_options(opts)
+        .build()
+        .map_err(|e| e.to_string())?;
+        match r.lookup(fqdn(zone).as_str(), RecordType::SOA).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_no_records_found() => Ok(()), // it answered, even if without a SOA
+            Err(e) => Err(format!("no answer over IPv6 from {addr}: {e}")),
+        }
+    }
+
+    async fn gather_links_v6(&self, site: &Site, pages: &[Page], g: &mut Ipv6Gathered) {
+        let hosts = site.hosts();
+        let internal = |u: &str| -> Option<String> {
+            let n = normalize_url_str(u)?;
+            let h = Url::parse(&n).ok()?.host_str()?.to_ascii_lowercase();
+            hosts.contains(&h).then_some(n)
+        };
+        let mut seen: HashSet<String> = HashSet::new();
+        if let Some(h) = pages.iter().find(|p| p.depth == 0) {
+            seen.insert(h.fetch.url.clone());
+            seen.insert(h.fetch.final_url.clone());
+        }
+        let mut levels: [Vec<String>; 2] = [vec![], vec![]];
+        for (depth, level) in [(0u32, 0usize), (1, 1)] {
+            for p in pages.iter().filter(|p| p.depth == depth && p.is_html) {
+                for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+                    if let Some(u) = internal(&l.url)
+                        && seen.insert(u.clone())
+                    {
+                        levels[level].push(u);
+                    }
+                }
+            }
+        }
+        let cap = self.settings.ipv6_link_sample;
+        let mut aaaa_cache: BTreeMap<String, Option<IpAddr>> = BTreeMap::new();
+        // Links on the home host go to an address that answered (else the first usable one), so
+        // the ratio measures the links, not which of several addresses came first.
+        let home_addr = g
+            .addresses
+            .iter()
+            .find(|a| a.reachable())
+            .or(g.addresses.first())
+            .and_then(|a| a.addr.parse::<IpAddr>().ok());
+        aaaa_cache.insert(g.host.clone(), home_addr);
+        for (i, urls) in levels.iter().enumerate() {
+            g.links_not_tried += urls.len().saturating_sub(cap) as u64;
+            for u in urls.iter().take(cap) {
+                let url = match Url::parse(u) {
+                    Ok(u) => u,
+                    Err(_) => continue,
+                };
+                let h = url.host_str().unwrap_or("").to_ascii_lowercase();
+                if !aaaa_cache.contains_key(&h) {
+                    let first = match url.host() {
+                        Some(Host::Ipv6(a)) => Some(IpAddr::V6(a)),
+                        Some(Host::Ipv4(_)) => None,
+                        _ => lookup(self.dns.resolver(), &h, RecordType::AAAA)
+                            .await
+                            .ok()
+                            .and_then(|(ips, _)| {
+                                ips.into_iter()
+                                    .find(|i| matches!(i, IpAddr::V6(a) if usable_aaaa(a)))
+                            }),
+                    };
+                    aaaa_cache.insert(h.clone(), first);
+                }
+                let addr = aaaa_cache[&h];
+                let mut l = LinkV6 {
+                    url: u.clone(),
+                    level: (i + 2) as u8,
+                    has_aaaa: addr.is_some(),
+                    ok_v6: None,
+                    status: None,
+                    error: None,
+                };
+                if let Some(addr) = addr {
+                    let get = self.pinned_get(&url, addr, 0).await;
+                    l.status = get.status;
+                    l.error = get.error;
+                    // An answer below 500 means IPv6 works; a 404 is the link's own fault, reported by
+                    // the links probe, not an IPv6 failure.
+                    l.ok_v6 = Some(l.error.is_none() && l.status.is_some_and(|s| s < 500));
+                }
+                g.links.push(l);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_and_useless_aaaa_do_not_count() {
+        for bad in [
+            "::ffff:127.0.0.1",
+            "::ffff:202.1.2.3",
+            "::",
+            "ff02::1",
+            "fe80::1",
+            "::10.0.0.1",
+        ] {
+            assert!(!usable_aaaa(&bad.parse().unwrap()), "{bad}");
+        }
+        for good in ["::1", "2400:da00::6666", "2001:db8::1"] {
+            assert!(usable_aaaa(&good.parse().unwrap()), "{good}");
+        }
+    }
+}
