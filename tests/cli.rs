@@ -178,3 +178,65 @@ fn sigterm_mid_run_then_resume() {
 fn kill_9_mid_run_then_resume() {
     stop_and_resume("-KILL");
 }
+
+/// `govwatch probe` shows the IPv6 section in its human output and the ipv6 codes in `--json`.
+#[test]
+fn probe_shows_the_ipv6_section() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
+    let net = rt.block_on(TestNet::start(&root)).unwrap();
+    if !net.http.has_v6() {
+        return;
+    }
+    let dir = scratch("probe");
+    std::fs::write(
+        dir.join("config/crawl.toml"),
+        format!(
+            "rate = 20.0\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            net.dns.addr(),
+            net.dns.addr().port()
+        ),
+    )
+    .unwrap();
+    let dual = net.http.url("dual.ipv6.test", "/").to_string();
+    let out = govwatch(&dir, &["probe", &dual]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "a clean site; stdout: {text}");
+    assert!(text.contains("IPv6:"), "{text}");
+    assert!(text.contains("AAAA            ::1"), "{text}");
+    assert!(text.contains("reachable       1 of 1 addresses"), "{text}");
+    assert!(
+        text.contains("zone test: 2 with AAAA, 2 answering over IPv6"),
+        "{text}"
+    );
+
+    let v4only = net.http.url("v4only.ipv6.test", "/").to_string();
+    let out = govwatch(&dir, &["probe", &v4only, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "findings present");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let aaaa = lines
+        .iter()
+        .find(|l| l["type"] == "fact" && l["code"] == "ipv6.aaaa")
+        .unwrap();
+    assert_eq!(aaaa["value"]["aaaa"], serde_json::json!([]));
+    let f = lines
+        .iter()
+        .find(|l| l["type"] == "finding" && l["code"] == "ipv6.no_aaaa")
+        .unwrap();
+    assert_eq!(f["severity"], "deduct");
+    assert!(
+        f["evidence"]["excerpt"]
+            .as_str()
+            .unwrap()
+            .contains("no record")
+    );
+}
