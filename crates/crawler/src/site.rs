@@ -237,6 +237,8 @@ impl Crawler {
             robots_blocked,
             skipped,
             ipv6,
+            search_pages: Vec::new(),
+            searches: Vec::new(),
         }
     }
 }

@@ -457,6 +457,31 @@ pub struct SiteCrawl {
     /// What the crawler measured over IPv6 (none when IPv6 gathering is off).
     #[serde(default)]
     pub ipv6: Option<Ipv6Gathered>,
+    /// Pages fetched to find the site search (search pages on other hosts of the site).
+    #[serde(default)]
+    pub search_pages: Vec<Page>,
+    /// Searches submitted to see whether site search works.
+    #[serde(default)]
+    pub searches: Vec<SearchAttempt>,
+}
+
+/// A search to submit: planned by the search probe (pure), fetched by the crawler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchPlan {
+    /// The page whose search box is used.
+    pub form_page: String,
+    /// The URL submitted (GET, query included).
+    pub url: String,
+    pub term: String,
+    /// The crawled page the term comes from: the result must link to it or name it.
+    pub expect_url: String,
+}
+
+/// A submitted search and the result page that came back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchAttempt {
+    pub plan: SearchPlan,
+    pub result: Page,
 }
 
 /// One AAAA address of the home host, tried on its own.

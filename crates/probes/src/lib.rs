@@ -11,6 +11,8 @@
 //!   `link.broken`.
 //! - [`ipv6`]: IPv6 support (AAAA, every address, same content, name servers, link support).
 //!   Codes `ipv6.*`.
+//! - [`search`]: site search present, working, without column-first or scope restrictions.
+//!   Codes `search.*`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -18,6 +20,7 @@ pub mod availability;
 pub mod evidence;
 pub mod ipv6;
 pub mod links;
+pub mod search;
 
 pub use govwatch_config::ProbeRules;
 use govwatch_model::{Fact, Finding, Page, SiteCrawl, Timestamp};
@@ -85,6 +88,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
         Box::new(ipv6::Ipv6 {
             rules: rules.ipv6.clone(),
         }),
+        Box::new(search::Search),
     ]
 }
 

@@ -244,6 +244,8 @@ pub(crate) mod tests {
             robots_blocked: vec![],
             skipped: Default::default(),
             ipv6: None,
+            search_pages: vec![],
+            searches: vec![],
         }
     }
 

@@ -9,8 +9,9 @@ pub mod demo;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
-use govwatch_crawler::Crawler;
-use govwatch_model::{Fact, Site, SiteCrawl, SiteResult, Timestamp};
+use govwatch_crawler::site::build_page;
+use govwatch_crawler::{Crawler, FetchSpec};
+use govwatch_model::{Fact, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp};
 use govwatch_store::{RunStatus, Store, StoreError, spawn_writer};
 use serde_json::json;
 use std::collections::HashSet;
@@ -78,7 +79,8 @@ pub async fn inspect_site(
     rules: &ProbeRules,
 ) -> SiteResult {
     let started_at = chrono::Local::now().fixed_offset();
-    let crawl = crawler.crawl_site(site).await;
+    let mut crawl = crawler.crawl_site(site).await;
+    search_io(crawler, &mut crawl).await;
     let crawl = Arc::new(crawl);
     let c2 = crawl.clone();
     // Parsing and probing are CPU work: keep them off the async workers.
@@ -89,15 +91,42 @@ pub async fn inspect_site(
     let crawl = Arc::try_unwrap(crawl).unwrap_or_else(|a| (*a).clone());
     let mut facts = vec![crawl_summary(&crawl, started_at)];
     facts.extend(out.facts);
+    let mut pages = crawl.pages;
+    pages.extend(crawl.search_pages);
+    pages.extend(crawl.searches.into_iter().map(|s| s.result));
     SiteResult {
         site: crawl.site,
         started_at,
         finished_at: chrono::Local::now().fixed_offset(),
         fetches: crawl.fetches,
-        pages: crawl.pages,
+        pages,
         samples: crawl.samples,
         facts,
         findings: out.findings,
+    }
+}
+
+/// The search probe's network part, done by the crawler: fetch search pages on other hosts of
+/// the site, then submit the planned GET searches (never a POST, never any other form).
+async fn search_io(crawler: &Crawler, crawl: &mut SiteCrawl) {
+    for u in govwatch_probes::search::discovery_links(crawl) {
+        let Ok(url) = url::Url::parse(&u) else {
+            continue;
+        };
+        let f = crawler.fetch(&url, FetchSpec::PAGE).await;
+        crawl.fetches.extend(f.attempts.iter().cloned());
+        crawl.search_pages.push(build_page(&f, 1));
+    }
+    for plan in govwatch_probes::search::plan(crawl) {
+        let Ok(url) = url::Url::parse(&plan.url) else {
+            continue;
+        };
+        let f = crawler.fetch(&url, FetchSpec::PAGE).await;
+        crawl.fetches.extend(f.attempts.iter().cloned());
+        crawl.searches.push(SearchAttempt {
+            plan,
+            result: build_page(&f, 1),
+        });
     }
 }
 

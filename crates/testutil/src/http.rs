@@ -12,6 +12,62 @@
 //!
 //! See [`FixtureServer`] for the serving rules, the `_server.toml` route file and
 //! the fault knobs.
+//!
+//! # `_server.toml`
+//!
+//! An optional file `root/<host>/_server.toml`, read again on every request (so a
+//! test may rewrite it while the server runs; a file that does not parse makes
+//! every request to that host answer 500 with the parse error):
+//!
+//! ```toml
+//! # Special answers. The first entry whose path and family match applies.
+//! [[route]]
+//! path = "/old.html"          # exact request path (the query is ignored)
+//! status = 301                # default: 302 with `location`, else 200
+//! location = "http://www.x.gov.test:{{PORT}}/new.html"
+//! body = "text"               # default: the file at `path`, if any
+//! head_status = 405           # answer to HEAD only (GET gets the normal answer)
+//! delay_ms = 500              # wait before answering
+//! retry_after = 7             # `Retry-After` header (number or string)
+//! content_type = "text/plain" # default: from the file or the extension
+//! headers = { "X-A" = "b" }   # extra headers (`{{PORT}}` substituted)
+//! family = 6                  # only requests that arrived over IPv4 (4) or IPv6 (6)
+//!
+//! # A working site search over the fixture files (see below).
+//! [[search]]
+//! path = "/search/"           # exact request path (the query is ignored for matching)
+//! param = "q"                 # form parameter holding the term (default "q")
+//! index_host = "www.x.gov.test" # whose files are searched (default: this host)
+//! empty = false               # true: always "共找到0条结果", no results
+//! method = "GET"              # "GET" (default; HEAD too) or "POST" (form-encoded body)
+//! ```
+//!
+//! A `[[search]]` entry answers every matching request (whatever IP family it
+//! arrived over) with 200 `text/html; charset=utf-8` and a result page:
+//!
+//! ```html
+//! <!DOCTYPE html><html><head><meta charset="utf-8"><title>搜索结果</title></head><body>
+//! <div class="search-info">搜索“TERM”，共找到N条结果</div>
+//! <ul class="search-results"><li><a href="http://INDEX_HOST:PORT/PATH">PAGE TITLE</a><p>…excerpt…</p></li></ul>
+//! </body></html>
+//! ```
+//!
+//! The term is the first `param` of the query string (GET, HEAD) or of the
+//! `application/x-www-form-urlencoded` body (POST): `+` is a space and
+//! percent-escapes are decoded as UTF-8. Every `.html`/`.htm` file under
+//! `root/<index_host>/` (files and directories whose name starts with `_` are
+//! skipped, so `_v6/` is too) is decoded (UTF-8, or the `charset` its `<meta>`
+//! declares, e.g. `gb2312`/`gbk` → GBK), `{{PORT}}` substituted, stripped to text
+//! (scripts, styles and comments dropped, entities decoded, whitespace runs
+//! collapsed), and a page is a hit when its text contains the term (whitespace runs
+//! collapsed, ASCII case-insensitive). N counts every hit; the list shows the first
+//! 50 by path, each linked absolutely to the index host with the server's port and
+//! titled by its `<title>` (the path if it has none). A missing or blank term, or
+//! `empty = true`, gives N = 0 and the text `没有找到相关结果`. `[[route]]` entries
+//! come first: a route on the same path (say `family = 6`, `status = 500`) breaks
+//! the search. A `POST` entry only answers POST requests (GET and HEAD of its path
+//! fall through to the file tree, e.g. to the search form), and a `GET` entry only
+//! GET and HEAD (POST gets 405 as everywhere else).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write as _};
@@ -27,10 +83,14 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod search;
+
 /// How long an idle keep-alive connection (or a half-received request) is kept open.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest request head (request line + headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// Largest request body kept (for a POSTed form); larger ones are read and dropped.
+const MAX_BODY: u64 = 1024 * 1024;
 /// How many times `start` tries to find a port free on both 127.0.0.1 and [::1].
 const BIND_ATTEMPTS: usize = 20;
 /// Value of the `Server` header on every response.
@@ -128,6 +188,9 @@ pub struct LoggedRequest {
     pub peer: SocketAddr,
     /// Status answered; 0 for a reset (or while the answer is still pending).
     pub status: u16,
+    /// The request body (e.g. a POSTed search form); empty when there was none, or
+    /// when it was chunked or larger than 1 MiB (such bodies are skipped unread).
+    pub body: Vec<u8>,
 }
 
 /// The fixture HTTP server; see the module docs.
@@ -151,11 +214,16 @@ pub struct LoggedRequest {
 ///   family), read on every request; the first entry whose path matches and whose
 ///   `family` (4 or 6, optional) is absent or equals the family the request
 ///   arrived over applies;
-/// - GET and HEAD only (other methods 405), HTTP/1.1 keep-alive with a 5 s idle
-///   timeout, `Content-Length` and `Server: govwatch-fixture` on every answer.
+/// - `_server.toml` may also hold `[[search]]` entries (path, param, index_host,
+///   empty, method): a site search over the `.html`/`.htm` files of a host that
+///   answers a result page (see the [module docs](self));
+/// - GET and HEAD only (other methods 405; POST only for a `method = "POST"`
+///   search), HTTP/1.1 keep-alive with a 5 s idle timeout, `Content-Length` and
+///   `Server: govwatch-fixture` on every answer.
 ///
 /// Precedence per request: fault, then method check, then routes added with
-/// [`add_route`](Self::add_route), then `_server.toml`, then the file tree.
+/// [`add_route`](Self::add_route), then `_server.toml` (`[[route]]`, then
+/// `[[search]]`), then the file tree.
 /// Dropping the server (or calling [`shutdown`](Self::shutdown)) stops it.
 pub struct FixtureServer {
     shared: Arc<Shared>,
@@ -488,6 +556,8 @@ struct Req {
     chunked: bool,
     /// 4 or 6: the family the request arrived over (from the peer address).
     family: u8,
+    /// The body, when one was announced with `Content-Length` of at most [`MAX_BODY`].
+    body: Vec<u8>,
 }
 
 enum Body {
@@ -561,7 +631,7 @@ async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
     let _ = stream.set_nodelay(true);
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     loop {
-        let req = match read_head(&mut stream, &mut buf).await? {
+        let mut req = match read_head(&mut stream, &mut buf).await? {
             Head::Request(mut r) => {
                 r.family = if peer.is_ipv6() { 6 } else { 4 };
                 r
@@ -586,14 +656,27 @@ async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
                 user_agent: req.user_agent.clone(),
                 peer,
                 status: 0,
+                body: Vec::new(),
             },
         ));
 
-        // Discard a request body, if one was announced; a chunked one is not parsed,
-        // the connection is closed after the answer instead.
+        // Read a request body, if one was announced (kept when small enough); a
+        // chunked one is not parsed, the connection is closed after the answer instead.
         let mut must_close = req.chunked;
         if !req.chunked && req.content_length > 0 {
-            must_close |= !discard_body(&mut stream, &mut buf, req.content_length).await?;
+            let keep = req.content_length <= MAX_BODY;
+            match read_body(&mut stream, &mut buf, req.content_length, keep).await? {
+                Some(body) => {
+                    if !body.is_empty()
+                        && let Some(entry) =
+                            lock(&shared.log).iter_mut().rev().find(|(i, _)| *i == id)
+                    {
+                        entry.1.body = body.clone();
+                    }
+                    req.body = body;
+                }
+                None => must_close = true,
+            }
         }
 
         match decide(shared, &req).await {
@@ -703,21 +786,33 @@ fn build_req(parsed: &httparse::Request<'_, '_>) -> Option<Req> {
         content_length,
         chunked,
         family: 4,
+        body: Vec::new(),
     })
 }
 
-/// Reads and drops `len` request body bytes; false if the peer went away first.
-async fn discard_body(stream: &mut TcpStream, buf: &mut Vec<u8>, len: u64) -> io::Result<bool> {
+/// Reads `len` request body bytes, returning them if `keep` (else an empty vector);
+/// `None` if the peer went away first.
+async fn read_body(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    len: u64,
+    keep: bool,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut body = Vec::new();
     let mut remaining = len;
     loop {
         let take = remaining.min(buf.len() as u64) as usize;
-        buf.drain(..take);
+        if keep {
+            body.extend(buf.drain(..take));
+        } else {
+            buf.drain(..take);
+        }
         remaining -= take as u64;
         if remaining == 0 {
-            return Ok(true);
+            return Ok(Some(body));
         }
         match tokio::time::timeout(IDLE_TIMEOUT, stream.read_buf(buf)).await {
-            Ok(Ok(0)) | Err(_) => return Ok(false),
+            Ok(Ok(0)) | Err(_) => return Ok(None),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(e),
         }
@@ -908,6 +1003,11 @@ impl Shared {
 /// The answer when no fault applies.
 async fn normal_response(shared: &Shared, req: &Req) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
+        if req.method == "POST"
+            && let Some(resp) = post_search(shared, req).await
+        {
+            return resp;
+        }
         return Response::simple(405).header("Allow", "GET, HEAD");
     }
     if req.host.is_empty() {
@@ -944,12 +1044,19 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
     };
 
     match load_routes(&host_dir.join(ROUTES_FILE)).await {
-        Ok(routes) => {
-            if let Some(route) = routes.into_iter().find(|r| {
+        Ok(file) => {
+            if let Some(route) = file.route.into_iter().find(|r| {
                 (r.path == req.path || r.path == decoded)
                     && r.family.is_none_or(|f| f == req.family)
             }) {
                 return route_response(shared, req, &host_dir, &decoded, route).await;
+            }
+            if let Some(spec) = file
+                .search
+                .into_iter()
+                .find(|s| !s.is_post() && (s.path == req.path || s.path == decoded))
+            {
+                return search::search_response(shared, req, &spec).await;
             }
         }
         Err(msg) => {
@@ -974,6 +1081,23 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
         FileLookup::Forbidden => Response::simple(403),
         FileLookup::NotFound => not_found(),
     }
+}
+
+/// The answer of a `method = "POST"` `[[search]]` entry matching this POST
+/// request, if there is one (`None`: the request gets 405).
+async fn post_search(shared: &Shared, req: &Req) -> Option<Response> {
+    if !valid_host_dir_name(&req.host) {
+        return None;
+    }
+    let file = load_routes(&shared.root.join(&req.host).join(ROUTES_FILE))
+        .await
+        .ok()?;
+    let decoded = percent_encoding::percent_decode_str(&req.path).decode_utf8_lossy();
+    let spec = file
+        .search
+        .into_iter()
+        .find(|s| s.is_post() && (s.path == req.path || s.path == decoded))?;
+    Some(search::search_response(shared, req, &spec).await)
 }
 
 fn not_found() -> Response {
@@ -1054,6 +1178,8 @@ async fn load_file(shared: &Shared, host_dir: &Path, decoded: &str, v6: bool) ->
 struct RoutesFile {
     #[serde(default)]
     route: Vec<RouteSpec>,
+    #[serde(default)]
+    search: Vec<search::SearchSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1089,16 +1215,15 @@ struct RouteSpec {
     family: Option<u8>,
 }
 
-async fn load_routes(path: &Path) -> Result<Vec<RouteSpec>, String> {
+/// Reads and checks a `_server.toml` (a missing file is an empty one).
+async fn load_routes(path: &Path) -> Result<RoutesFile, String> {
     let text = match tokio::fs::read_to_string(path).await {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RoutesFile::default()),
         Err(e) => return Err(e.to_string()),
     };
-    let routes = toml::from_str::<RoutesFile>(&text)
-        .map(|f| f.route)
-        .map_err(|e| e.to_string())?;
-    for r in &routes {
+    let file = toml::from_str::<RoutesFile>(&text).map_err(|e| e.to_string())?;
+    for r in &file.route {
         if let Some(f) = r.family.filter(|f| *f != 4 && *f != 6) {
             return Err(format!(
                 "route {:?}: family must be 4 or 6, got {f}",
@@ -1106,7 +1231,10 @@ async fn load_routes(path: &Path) -> Result<Vec<RouteSpec>, String> {
             ));
         }
     }
-    Ok(routes)
+    for s in &file.search {
+        s.check()?;
+    }
+    Ok(file)
 }
 
 async fn route_response(

@@ -7,9 +7,9 @@
 //! - [`FixtureServer`] ([`http`] module): a hand-written HTTP/1.1 server that serves
 //!   `root/<host>/<path>` on 127.0.0.1 and [::1] (same port; or 127.0.0.1 only with
 //!   [`FixtureServer::start_v4_only`]), routed by the `Host` header, with `{{PORT}}`
-//!   substitution, per-host `_server.toml` routes, routes added at run time, fault
-//!   injection ([`Fault`]), a request log ([`LoggedRequest`]) and IPv6-only
-//!   variations (`_v6/` overlay, `family` routes, per-family faults).
+//!   substitution, per-host `_server.toml` routes and site searches, routes added at
+//!   run time, fault injection ([`Fault`]), a request log ([`LoggedRequest`]) and
+//!   IPv6-only variations (`_v6/` overlay, `family` routes, per-family faults).
 //! - [`DnsServer`] ([`dns`] module): an authoritative DNS server (UDP+TCP on
 //!   127.0.0.1 and [::1]) holding [`DnsRecord`]s, so resolvers used by the crawler
 //!   and the probes can be pointed at fixture names.

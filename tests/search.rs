@@ -1,0 +1,144 @@
+//! The search probe end to end: fixture sites with every kind of site search (working GET form,
+//! the seed's mandatory column select without 政务公开, a select with 全部, a separate search host,
+//! a JS-built search URL, a broken endpoint, an empty engine, a limited box, no search at all),
+//! crawled by the real crawler, searched through the fixture server's search engine.
+
+use govwatch_crawler::{CrawlSettings, Crawler};
+use govwatch_model::SiteResult;
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::{load_fixture_sites, strip_port};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_search_case_gives_exactly_its_findings() {
+    let root = govwatch_testutil::workspace_root().join("fixtures/search");
+    let net = TestNet::start(&root).await.unwrap();
+    let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    assert!(sites.len() >= 9, "search fixture sites: {}", sites.len());
+    let settings = CrawlSettings {
+        allow_private: true,
+        dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
+        rate: 20.0,
+        retries: 0,
+        ipv6: false,
+        ..CrawlSettings::default()
+    };
+    let crawler = Crawler::new(settings).unwrap();
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
+    let port = net.http.port();
+    let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
+    for fx in &sites {
+        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default()).await;
+        // "SEARCH" in expected.toml stands for the submitted search URL, matched by host
+        let got: BTreeSet<(String, String)> = r
+            .findings
+            .iter()
+            .map(|f| {
+                let url = strip_port(f.url.as_deref().unwrap_or(""), port);
+                let url = if f.code == "search.broken" || f.code == "search.no_results" {
+                    "SEARCH".to_string()
+                } else {
+                    url
+                };
+                (f.code.clone(), url)
+            })
+            .collect();
+        let want: BTreeSet<(String, String)> = fx
+            .expected
+            .finding
+            .iter()
+            .map(|f| (f.code.clone(), f.url.clone()))
+            .collect();
+        if got != want {
+            for f in &r.facts {
+                eprintln!("FACT {} {}", f.code, f.value);
+            }
+        }
+        assert_eq!(got, want, "findings of {}", fx.host);
+        results.insert(fx.host.clone(), r);
+    }
+    let fact = |h: &str, code: &str| -> Vec<serde_json::Value> {
+        results[h]
+            .facts
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.value.clone())
+            .collect()
+    };
+    // A working search: the query found the page it was made from.
+    let q = fact("www.ok.search.test", "search.query");
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0]["result"], "ok");
+    assert_eq!(q[0]["status"], 200);
+    // The seed's case: the mandatory column select, proven by the script's alert.
+    let f = results["www.dzj.search.test"]
+        .findings
+        .iter()
+        .find(|f| f.code == "search.column_required")
+        .unwrap();
+    assert!(
+        f.value["mandatory_by"]
+            .as_str()
+            .unwrap()
+            .contains("请先选择栏目"),
+        "{}",
+        f.value
+    );
+    let f = results["www.dzj.search.test"]
+        .findings
+        .iter()
+        .find(|f| f.code == "search.scope_missing")
+        .unwrap();
+    assert!(
+        f.value["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("政务公开")),
+        "{}",
+        f.value
+    );
+    // The select with 全部 is read and is not a restriction.
+    let forms = fact("www.all.search.test", "search.form");
+    assert!(forms.iter().any(|v| {
+        v["selects"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["has_all"] == true))
+    }));
+    // The separate search host was followed and searched.
+    let forms = fact("www.sep.search.test", "search.form");
+    assert!(
+        forms.iter().any(|v| v["host"] == "search.sep.search.test"),
+        "{forms:?}"
+    );
+    assert_eq!(
+        fact("www.sep.search.test", "search.query")[0]["result"],
+        "ok"
+    );
+    // The JS-built search URL was read from the script.
+    let forms = fact("www.js.search.test", "search.form");
+    assert_eq!(forms[0]["kind"], "script");
+    assert_eq!(
+        fact("www.js.search.test", "search.query")[0]["result"],
+        "ok"
+    );
+    // Broken and empty.
+    assert_eq!(
+        fact("www.brk.search.test", "search.query")[0]["status"],
+        404
+    );
+    assert_eq!(
+        fact("www.empty.search.test", "search.query")[0]["result"],
+        "no_results"
+    );
+    // No search form anywhere: nothing was submitted.
+    assert!(fact("www.none.search.test", "search.query").is_empty());
+    // Nothing but search boxes was ever submitted: no POST reached the server.
+    assert!(
+        net.http
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.method == "HEAD")
+    );
+}
