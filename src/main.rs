@@ -7,7 +7,8 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
 use clap::{Args, Parser, Subcommand};
 use govwatch_config::{
-    ConfigDir, check_sites, import_csv, load_crawl_settings, load_probe_rules, load_sites,
+    ConfigDir, check_sites, import_csv, load_column_rules, load_crawl_settings, load_probe_rules,
+    load_sites,
 };
 use govwatch_crawler::Crawler;
 use govwatch_model::{Site, SiteKind, SiteOverrides, SiteResult};
@@ -247,7 +248,8 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let as_of = parse_as_of(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
-    let rules = load_probe_rules(&dir.probes_path())?;
+    let mut rules = load_probe_rules(&dir.probes_path())?;
+    rules.columns = load_column_rules(&dir.columns_path())?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
@@ -365,9 +367,10 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
         site.overrides.max_pages = Some(n);
     }
     let as_of = parse_as_of(a.as_of.as_deref())?;
-    let rules = load_probe_rules(&dir.probes_path())?;
+    let mut rules = load_probe_rules(&dir.probes_path())?;
+    rules.columns = load_column_rules(&dir.columns_path())?;
     let crawler = Crawler::new(settings)?;
-    let result = inspect_site(&crawler, &site, as_of, &rules).await;
+    let result = inspect_site(&crawler, &site, as_of, &rules, None).await;
     print_result(&result, a.json)?;
     Ok(if result.findings.is_empty() {
         EXIT_CLEAN

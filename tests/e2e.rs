@@ -280,7 +280,7 @@ async fn slow_home_page_is_a_failed_timeout_sample() {
     );
     let crawler = Crawler::new(s).unwrap();
     let result =
-        govwatch_runner::inspect_site(&crawler, &fx.site, as_of(), &Default::default()).await;
+        govwatch_runner::inspect_site(&crawler, &fx.site, as_of(), &Default::default(), None).await;
     assert_eq!(result.samples.len(), 1);
     assert_eq!(
         result.samples[0].error,

@@ -30,7 +30,8 @@ async fn every_search_case_gives_exactly_its_findings() {
     let port = net.http.port();
     let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
     for fx in &sites {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default()).await;
+        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
+            .await;
         // "SEARCH" in expected.toml stands for the submitted search URL, matched by host
         let got: BTreeSet<(String, String)> = r
             .findings

@@ -8,12 +8,14 @@
 //! - [`load_crawl_settings`] and [`CrawlSettings`]: politeness, limits and time-outs.
 //! - [`ConfigDir`] / [`load`]: both files from one directory.
 
+mod columns;
 mod crawl;
 mod error;
 mod import;
 mod probes;
 mod sites;
 
+pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use error::{ConfigError, Diagnostic};
 pub use import::{ImportReport, decode_text, import_csv};
@@ -29,6 +31,8 @@ pub const SITES_FILE: &str = "sites.toml";
 pub const CRAWL_FILE: &str = "crawl.toml";
 /// File name of the probe thresholds inside a configuration directory.
 pub const PROBES_FILE: &str = "probes.toml";
+/// File name of the column kinds and windows inside a configuration directory.
+pub const COLUMNS_FILE: &str = "columns.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,11 @@ impl ConfigDir {
     /// `ROOT/crawl.toml`.
     pub fn crawl_path(&self) -> PathBuf {
         self.root.join(CRAWL_FILE)
+    }
+
+    /// `ROOT/columns.toml`.
+    pub fn columns_path(&self) -> PathBuf {
+        self.root.join(COLUMNS_FILE)
     }
 
     /// `ROOT/probes.toml`.

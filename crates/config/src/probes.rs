@@ -10,6 +10,9 @@ use std::path::Path;
 #[serde(deny_unknown_fields, default)]
 pub struct ProbeRules {
     pub ipv6: Ipv6Rules,
+    /// Column kinds and windows, from `columns.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub columns: crate::ColumnRules,
 }
 
 /// Thresholds of the IPv6 probe.

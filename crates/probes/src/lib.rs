@@ -13,10 +13,14 @@
 //!   Codes `ipv6.*`.
 //! - [`search`]: site search present, working, without column-first or scope restrictions.
 //!   Codes `search.*`.
+//! - [`columns`]: stale, blank and undated columns, home page updates, backdated items.
+//!   Codes `column.*`, `home.stale`, `content.backdated`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
 pub mod availability;
+pub mod columns;
+pub mod dates;
 pub mod evidence;
 pub mod ipv6;
 pub mod links;
@@ -32,7 +36,16 @@ pub struct ProbeInput<'a> {
     pub crawl: &'a SiteCrawl,
     /// The monitoring time point every date rule is judged against.
     pub as_of: Timestamp,
+    /// What the newest earlier run recorded for the site (for comparisons across runs).
+    pub previous: Option<&'a Previous>,
     doms: Vec<OnceCell<Html>>,
+}
+
+/// Facts of the newest earlier run that finished the site, with its monitoring time.
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    pub as_of: Option<Timestamp>,
+    pub facts: Vec<Fact>,
 }
 
 impl<'a> ProbeInput<'a> {
@@ -40,6 +53,7 @@ impl<'a> ProbeInput<'a> {
         ProbeInput {
             crawl,
             as_of,
+            previous: None,
             doms: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
         }
     }
@@ -89,12 +103,21 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
             rules: rules.ipv6.clone(),
         }),
         Box::new(search::Search),
+        Box::new(columns::Columns {
+            rules: rules.columns.clone(),
+        }),
     ]
 }
 
-/// Runs every probe on one site.
-pub fn run_all(crawl: &SiteCrawl, as_of: Timestamp, rules: &ProbeRules) -> ProbeOutput {
-    let input = ProbeInput::new(crawl, as_of);
+/// Runs every probe on one site; `previous` is what the last run recorded for it, if any.
+pub fn run_all(
+    crawl: &SiteCrawl,
+    as_of: Timestamp,
+    rules: &ProbeRules,
+    previous: Option<&Previous>,
+) -> ProbeOutput {
+    let mut input = ProbeInput::new(crawl, as_of);
+    input.previous = previous;
     let mut out = ProbeOutput::default();
     for p in all(rules) {
         out.extend(p.run(&input));

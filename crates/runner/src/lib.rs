@@ -12,6 +12,7 @@ pub use govwatch_config::ProbeRules;
 use govwatch_crawler::site::build_page;
 use govwatch_crawler::{Crawler, FetchSpec};
 use govwatch_model::{Fact, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp};
+pub use govwatch_probes::Previous;
 use govwatch_store::{RunStatus, Store, StoreError, spawn_writer};
 use serde_json::json;
 use std::collections::HashSet;
@@ -77,6 +78,7 @@ pub async fn inspect_site(
     site: &Site,
     as_of: Timestamp,
     rules: &ProbeRules,
+    previous: Option<&Previous>,
 ) -> SiteResult {
     let started_at = chrono::Local::now().fixed_offset();
     let mut crawl = crawler.crawl_site(site).await;
@@ -85,9 +87,12 @@ pub async fn inspect_site(
     let c2 = crawl.clone();
     // Parsing and probing are CPU work: keep them off the async workers.
     let rules = rules.clone();
-    let out = tokio::task::spawn_blocking(move || govwatch_probes::run_all(&c2, as_of, &rules))
-        .await
-        .expect("probes do not panic");
+    let previous = previous.cloned();
+    let out = tokio::task::spawn_blocking(move || {
+        govwatch_probes::run_all(&c2, as_of, &rules, previous.as_ref())
+    })
+    .await
+    .expect("probes do not panic");
     let crawl = Arc::try_unwrap(crawl).unwrap_or_else(|a| (*a).clone());
     let mut facts = vec![crawl_summary(&crawl, started_at)];
     facts.extend(out.facts);
@@ -195,6 +200,21 @@ pub async fn run(
         .filter(|s| !done.contains(&s.id))
         .cloned()
         .collect();
+    // What the last run saw of each site, for the probes that compare runs (backdated items).
+    let mut previous: std::collections::HashMap<String, Previous> =
+        std::collections::HashMap::new();
+    for s in &todo {
+        if let Some((as_of, facts)) = store.previous_facts(&s.id, run_id, "column.items")? {
+            previous.insert(
+                s.id.clone(),
+                Previous {
+                    as_of: Some(as_of),
+                    facts,
+                },
+            );
+        }
+    }
+    let previous = &previous;
     let already_done = sites.len() - todo.len();
     progress(Progress::Started {
         run_id,
@@ -211,7 +231,8 @@ pub async fn run(
             let crawler = crawler.clone();
             let writer = writer.clone();
             async move {
-                let result = inspect_site(&crawler, &site, as_of, rules).await;
+                let result =
+                    inspect_site(&crawler, &site, as_of, rules, previous.get(&site.id)).await;
                 let (pages, findings) = (result.pages.len(), result.findings.len());
                 writer
                     .write_site(run_id, result)

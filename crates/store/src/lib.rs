@@ -534,6 +534,59 @@ impl Store {
         self.ctx(r)
     }
 
+    /// The facts (codes starting with `code_prefix`) that the newest earlier run recorded for a
+    /// site, with that run's monitoring time: what a probe compares today's page with (a column's
+    /// item list, for backdated items). `None` when no earlier run finished the site.
+    pub fn previous_facts(
+        &self,
+        site_id: &str,
+        before_run: i64,
+        code_prefix: &str,
+    ) -> Result<Option<(Timestamp, Vec<Fact>)>> {
+        let r = (|| {
+            let prev: Option<(i64, String)> = self
+                .conn
+                .query_row(
+                    "SELECT r.id, r.as_of FROM runs r JOIN run_sites s ON s.run_id = r.id
+                     WHERE s.site_id = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT 1",
+                    params![site_id, before_run],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((run_id, as_of)) = prev else {
+                return Ok(None);
+            };
+            let as_of = parse_ts(&as_of, "runs.as_of")?;
+            let pattern = format!("{}%", code_prefix.replace('%', "\\%").replace('_', "\\_"));
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT probe, code, url, value, observed_at FROM facts
+                 WHERE run_id = ?1 AND site_id = ?2 AND code LIKE ?3 ESCAPE '\\' ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![run_id, site_id, pattern], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut facts = Vec::new();
+            for row in rows {
+                let (probe, code, url, value, observed_at) = row?;
+                facts.push(Fact {
+                    probe,
+                    code,
+                    url,
+                    value: serde_json::from_str(&value)?,
+                    observed_at: parse_ts(&observed_at, "facts.observed_at")?,
+                });
+            }
+            Ok(Some((as_of, facts)))
+        })();
+        self.ctx(r)
+    }
+
     /// A site's availability samples taken in `[since, until)` (whatever run, or none, wrote
     /// them), oldest first.
     pub fn samples(

@@ -1,0 +1,132 @@
+//! Column kinds and freshness windows (`config/columns.toml`), each rule with its source.
+
+use crate::error::ConfigError;
+use crate::line_col;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One kind of column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnKind {
+    /// Days a column of this kind may go without a new item; none: never judged stale.
+    #[serde(default)]
+    pub window_days: Option<u32>,
+    /// Name fragments that mark the kind.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// The home page's window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeRule {
+    pub window_days: u32,
+}
+
+/// Column classification and windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRules {
+    pub order: Vec<String>,
+    pub home: HomeRule,
+    pub kinds: BTreeMap<String, ColumnKind>,
+}
+
+impl ColumnRules {
+    /// The kind of a column by its name (`other` when nothing fits).
+    pub fn classify(&self, name: &str) -> &str {
+        for k in &self.order {
+            if let Some(kind) = self.kinds.get(k)
+                && kind.names.iter().any(|n| name.contains(n.as_str()))
+            {
+                return k;
+            }
+        }
+        "other"
+    }
+
+    pub fn window(&self, kind: &str) -> Option<u32> {
+        self.kinds.get(kind).and_then(|k| k.window_days)
+    }
+}
+
+impl Default for ColumnRules {
+    /// The rules as shipped in `config/columns.toml`.
+    fn default() -> Self {
+        toml::from_str(include_str!("../../../config/columns.toml"))
+            .expect("shipped columns.toml is valid")
+    }
+}
+
+/// Reads `columns.toml`; a missing file gives the shipped rules.
+pub fn load_column_rules(path: &Path) -> Result<ColumnRules, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ColumnRules::default()),
+        Err(source) => {
+            return Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let rules: ColumnRules = toml::from_str(&text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let unknown: Vec<&String> = rules
+        .order
+        .iter()
+        .filter(|k| !rules.kinds.contains_key(*k))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ConfigError::Settings(vec![format!(
+            "{}: order names kinds that are not defined: {unknown:?}",
+            path.display()
+        )]));
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_real_column_names() {
+        let r = ColumnRules::default();
+        for (name, kind) in [
+            ("工作动态", "news"),
+            ("乡镇动态", "news"),
+            ("要闻", "news"),
+            ("通知公告", "notice"),
+            ("公示公告", "notice"),
+            ("政策文件", "policy"),
+            ("规范性文件", "policy"),
+            ("人事信息", "personnel"),
+            ("人事动态", "personnel"),
+            ("规划计划", "plan"),
+            ("互动交流", "interaction"),
+            ("机构概况", "other"),
+        ] {
+            assert_eq!(r.classify(name), kind, "{name}");
+        }
+        assert_eq!(
+            (
+                r.window("news"),
+                r.window("notice"),
+                r.window("personnel"),
+                r.window("other")
+            ),
+            (Some(14), Some(180), Some(365), None)
+        );
+        assert_eq!(r.home.window_days, 14);
+    }
+}

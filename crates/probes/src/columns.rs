@@ -1,0 +1,539 @@
+//! Column freshness (single-veto rules 3 and 4 of 国办秘函〔2019〕19号, and the security veto for
+//! faked publish dates).
+//!
+//! - Columns are discovered from the home page navigation (links to column index pages), from
+//!   channel pages (their links to sub-column indexes below their own path) and from the site's
+//!   configured column hints; names come from the link text, else `<meta name="ColumnName">`.
+//! - Each column is classified by name (`config/columns.toml`: news, notice, policy, personnel,
+//!   plan, interaction, other) and its list items dated with [`crate::dates`]. The newest item
+//!   date decides (pinned and out-of-order items cannot mislead); items dated after the monitoring
+//!   time are not taken as updates.
+//!
+//! Facts: `column.latest` per column `{name, level, parent, kind, latest, items, undated, pinned,
+//! future, window_days, channel}`; `column.items` per column (its item list, compared by the next
+//! run); `home.latest`.
+//! Findings: `column.stale` (kind, latest, window, days overdue), `column.blank`,
+//! `column.undated`, `home.stale` (a navigation-hub home page falls back to its column pages),
+//! `content.backdated` (an item first seen long after its claimed date, or dated in the future).
+
+use crate::dates::{ListItem, article_like, list_items};
+use crate::{Probe, ProbeInput, ProbeOutput};
+use chrono::NaiveDate;
+use govwatch_config::ColumnRules;
+use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, normalize_url_str};
+use scraper::{Html, Selector};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use url::Url;
+
+pub struct Columns {
+    pub rules: ColumnRules,
+}
+
+/// Link texts that are not column names.
+const NOT_COLUMNS: &[&str] = &[
+    "首页",
+    "网站首页",
+    "返回首页",
+    "网站地图",
+    "联系我们",
+    "关于我们",
+    "网站声明",
+    "隐私声明",
+    "无障碍",
+    "更多",
+    "更多>>",
+    "登录",
+    "注册",
+];
+
+/// A discovered column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub url: String,
+    pub name: String,
+    pub level: u8,
+    pub parent: Option<String>,
+}
+
+fn dir_like(u: &Url) -> bool {
+    !article_like(u) && !pagination(u)
+}
+
+fn pagination(u: &Url) -> bool {
+    let file = u.path().rsplit('/').next().unwrap_or("");
+    let q = u.query().unwrap_or("").to_ascii_lowercase();
+    (file.starts_with("index_") || file.starts_with("list_") || file.starts_with("default_"))
+        || q.contains("page=")
+        || q.contains("pageindex=")
+}
+
+fn column_name(text: &str) -> Option<String> {
+    let t = text.trim();
+    let n = t.chars().count();
+    let cjk = t.chars().all(|c| (c as u32) >= 0x3400 || c == '·');
+    ((2..=10).contains(&n) && cjk && !NOT_COLUMNS.contains(&t)).then(|| t.to_string())
+}
+
+fn meta_column_name(page: &Page) -> Option<String> {
+    let doc = Html::parse_document(&page.text);
+    let sel =
+        Selector::parse(r#"meta[name="ColumnName"], meta[name="columnname"], meta[name="column"]"#)
+            .ok()?;
+    doc.select(&sel)
+        .find_map(|m| m.value().attr("content"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The base path of a column URL (`/zwgk/tzgg/index.html` → `/zwgk/tzgg/`).
+fn dir_of(u: &Url) -> String {
+    let p = u.path();
+    match p.rfind('/') {
+        Some(i) => p[..=i].to_string(),
+        None => "/".into(),
+    }
+}
+
+/// Columns of the site, home navigation first, then sub-columns of channel pages.
+pub fn discover(pages: &[Page], hosts: &[String], hints: &BTreeMap<String, String>) -> Vec<Column> {
+    let by_url: HashMap<String, &Page> = pages
+        .iter()
+        .filter(|p| p.is_html)
+        .flat_map(|p| [(p.fetch.url.clone(), p), (p.fetch.final_url.clone(), p)])
+        .collect();
+    let internal = |u: &Url| {
+        u.host_str()
+            .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+    };
+    let mut out: Vec<Column> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let Some(home) = pages.iter().find(|p| p.depth == 0 && p.is_html) else {
+        return out;
+    };
+    seen.insert(home.fetch.url.clone());
+    seen.insert(home.fetch.final_url.clone());
+    let page_key = |u: &str| -> String {
+        by_url
+            .get(u)
+            .map(|p| p.fetch.url.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    for l in home.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+        let Ok(u) = Url::parse(&l.url) else { continue };
+        if !internal(&u) || !dir_like(&u) {
+            continue;
+        }
+        let Some(url) = normalize_url_str(&l.url) else {
+            continue;
+        };
+        let key = page_key(&url);
+        let name =
+            column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_column_name(p)));
+        let Some(name) = name else { continue };
+        if seen.insert(key.clone()) {
+            out.push(Column {
+                url: key,
+                name,
+                level: 1,
+                parent: None,
+            });
+        }
+    }
+    for (name, url) in hints {
+        if let Some(url) = normalize_url_str(url) {
+            let key = page_key(&url);
+            if seen.insert(key.clone()) {
+                out.push(Column {
+                    url: key,
+                    name: name.clone(),
+                    level: 1,
+                    parent: None,
+                });
+            }
+        }
+    }
+    let level1: Vec<Column> = out.clone();
+    for parent in &level1 {
+        let Some(page) = by_url.get(&parent.url) else {
+            continue;
+        };
+        let Ok(pu) = Url::parse(&page.fetch.final_url) else {
+            continue;
+        };
+        let base = dir_of(&pu);
+        for l in page.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+            let Ok(u) = Url::parse(&l.url) else { continue };
+            if !internal(&u) || !dir_like(&u) {
+                continue;
+            }
+            let d = dir_of(&u);
+            if !(d.starts_with(&base) && d.len() > base.len()) {
+                continue;
+            }
+            let Some(url) = normalize_url_str(&l.url) else {
+                continue;
+            };
+            let key = page_key(&url);
+            let name =
+                column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_column_name(p)));
+            let Some(name) = name else { continue };
+            if seen.insert(key.clone()) {
+                out.push(Column {
+                    url: key,
+                    name,
+                    level: 2,
+                    parent: Some(parent.url.clone()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Text saying a column has nothing yet.
+const EMPTY_MARKERS: &[&str] = &[
+    "暂无信息",
+    "暂无数据",
+    "暂无内容",
+    "暂无记录",
+    "没有信息",
+    "无相关信息",
+    "正在建设",
+    "建设中",
+    "敬请期待",
+];
+
+/// The text nodes of a page, white space folded, without scripts and styles.
+fn text_nodes(doc: &Html) -> Vec<String> {
+    let mut out = Vec::new();
+    for node in doc.root_element().descendants() {
+        if let Some(t) = node.value().as_text() {
+            let inside_code = node
+                .ancestors()
+                .filter_map(scraper::ElementRef::wrap)
+                .any(|a| matches!(a.value().name(), "script" | "style" | "noscript" | "head"));
+            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !inside_code && !t.is_empty() {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a page without list items is blank: it says so, or it carries almost no text of its
+/// own beyond what the home page template also carries (navigation, header, footer).
+fn blank_page(doc: &Html, template: &HashSet<String>) -> Option<String> {
+    let nodes = text_nodes(doc);
+    if let Some(m) = nodes
+        .iter()
+        .find(|t| EMPTY_MARKERS.iter().any(|m| t.contains(m)))
+    {
+        return Some(m.clone());
+    }
+    let own: Vec<&String> = nodes.iter().filter(|t| !template.contains(*t)).collect();
+    let chars: usize = own
+        .iter()
+        .map(|t| t.chars().filter(|c| (*c as u32) >= 0x3400).count())
+        .sum();
+    (chars < 30).then(|| own.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" "))
+}
+
+/// The newest item date not after `as_of`.
+fn latest(items: &[ListItem], as_of: NaiveDate) -> Option<NaiveDate> {
+    items
+        .iter()
+        .filter_map(|i| i.date)
+        .filter(|d| *d <= as_of)
+        .max()
+}
+
+impl Probe for Columns {
+    fn name(&self) -> &'static str {
+        "columns"
+    }
+
+    fn run(&self, input: &ProbeInput) -> ProbeOutput {
+        let crawl = input.crawl;
+        let mut out = ProbeOutput::default();
+        let Some(home) = input.home().filter(|h| h.fetch.ok() && h.is_html) else {
+            return out;
+        };
+        let as_of = input.as_of.date_naive();
+        let at = home.fetch.started_at;
+        let hosts = crawl.site.hosts();
+        let columns = discover(&crawl.pages, &hosts, &crawl.site.overrides.columns);
+        let by_url: HashMap<&str, (usize, &Page)> = crawl
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_html)
+            .map(|(i, p)| (p.fetch.url.as_str(), (i, p)))
+            .collect();
+        let parents: HashSet<&str> = columns.iter().filter_map(|c| c.parent.as_deref()).collect();
+        let finding = |code: &str,
+                       severity: Severity,
+                       url: &str,
+                       value: serde_json::Value,
+                       message: String,
+                       excerpt: String,
+                       page: Option<&Page>| Finding {
+            probe: "columns".into(),
+            code: code.into(),
+            severity,
+            url: Some(url.to_string()),
+            value,
+            message,
+            evidence: Evidence {
+                status: page.and_then(|p| p.fetch.status),
+                excerpt: Some(excerpt),
+                archived: page.map(|p| p.fetch.url.clone()),
+                body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
+                extra: serde_json::Value::Null,
+            },
+            observed_at: at,
+        };
+        // previous item lists, by column URL
+        let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();
+        let prev_as_of = input.previous.and_then(|p| p.as_of).map(|t| t.date_naive());
+        if let Some(p) = input.previous {
+            for f in p.facts.iter().filter(|f| f.code == "column.items") {
+                let items = f.value["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| {
+                        Some((
+                            i["url"].as_str()?.to_string(),
+                            i["date"]
+                                .as_str()
+                                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                            i["pinned"].as_bool().unwrap_or(false),
+                        ))
+                    })
+                    .collect();
+                if let Some(u) = &f.url {
+                    previous.insert(u.clone(), items);
+                }
+            }
+        }
+        let template: HashSet<String> = text_nodes(input.dom(0)).into_iter().collect();
+        let mut column_latest: Vec<Option<NaiveDate>> = Vec::new();
+        let mut backdated_seen: HashSet<String> = HashSet::new();
+        for c in &columns {
+            let kind = self.rules.classify(&c.name).to_string();
+            let window = self.rules.window(&kind);
+            let Some(&(i, page)) = by_url.get(c.url.as_str()) else {
+                out.facts.push(Fact {
+                    probe: "columns".into(),
+                    code: "column.latest".into(),
+                    url: Some(c.url.clone()),
+                    value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": false }),
+                    observed_at: at,
+                });
+                column_latest.push(None);
+                continue;
+            };
+            if !page.fetch.ok() {
+                column_latest.push(None);
+                continue; // a failing column page is the links probe's finding
+            }
+            let base =
+                Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
+            let items = list_items(input.dom(i), &base, as_of);
+            let newest = latest(&items, as_of);
+            column_latest.push(newest);
+            let undated = items.iter().filter(|i| i.date.is_none()).count();
+            let pinned = items.iter().filter(|i| i.pinned).count();
+            let future: Vec<&ListItem> = items
+                .iter()
+                .filter(|i| i.date.is_some_and(|d| d > as_of))
+                .collect();
+            let channel = parents.contains(c.url.as_str());
+            out.facts.push(Fact {
+                probe: "columns".into(),
+                code: "column.latest".into(),
+                url: Some(c.url.clone()),
+                value: json!({
+                    "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
+                    "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
+                    "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
+                }),
+                observed_at: at,
+            });
+            let list: Vec<serde_json::Value> = items
+                .iter()
+                .take(200)
+                .map(|i| json!({ "url": i.url, "date": i.date.map(|d| d.to_string()), "pinned": i.pinned, "title": i.title }))
+                .collect();
+            out.facts.push(Fact {
+                probe: "columns".into(),
+                code: "column.items".into(),
+                url: Some(c.url.clone()),
+                value: json!({ "name": c.name, "items": list }),
+                observed_at: at,
+            });
+            // future dates are faked dates
+            for f in &future {
+                if backdated_seen.insert(f.url.clone()) {
+                    out.findings.push(finding(
+                        "content.backdated",
+                        Severity::Veto,
+                        &f.url,
+                        json!({ "column": c.url, "claimed": f.date.map(|d| d.to_string()), "seen": as_of.to_string(), "reason": "future" }),
+                        format!("“{}” in {} is dated {}, after the monitoring time {as_of}", f.title, c.name, f.raw_date.clone().unwrap_or_default()),
+                        format!("{} {}", f.title, f.raw_date.clone().unwrap_or_default()),
+                        Some(page),
+                    ));
+                }
+            }
+            // items that appeared since the last run while claiming a date the last run's list covered
+            if let (Some(prev), Some(pas)) = (previous.get(&c.url), prev_as_of) {
+                let prev_urls: HashSet<&str> = prev.iter().map(|(u, _, _)| u.as_str()).collect();
+                let prev_min = prev
+                    .iter()
+                    .filter(|(_, _, p)| !*p)
+                    .filter_map(|(_, d, _)| *d)
+                    .min();
+                if let Some(prev_min) = prev_min {
+                    for it in items
+                        .iter()
+                        .filter(|it| !it.pinned && !prev_urls.contains(it.url.as_str()))
+                    {
+                        let Some(d) = it.date else { continue };
+                        if d >= prev_min
+                            && d < pas - chrono::Duration::days(1)
+                            && backdated_seen.insert(it.url.clone())
+                        {
+                            out.findings.push(finding(
+                                "content.backdated",
+                                Severity::Veto,
+                                &it.url,
+                                json!({ "column": c.url, "claimed": d.to_string(), "first_seen": as_of.to_string(), "previous_run": pas.to_string(), "previous_oldest": prev_min.to_string(), "reason": "first_seen_after_claimed_date" }),
+                                format!("“{}” in {} claims {d} but was first listed after {pas}: the run of {pas} listed items back to {prev_min} without it", it.title, c.name),
+                                format!("{} {} — not in the list seen on {pas}", it.title, it.raw_date.clone().unwrap_or_default()),
+                                Some(page),
+                            ));
+                        }
+                    }
+                }
+            }
+            if channel && items.is_empty() {
+                continue; // a channel page is judged through its sub-columns
+            }
+            if items.is_empty() {
+                // a content page (a guide, a service list, a form) is not a list, and not blank
+                if let Some(shown) = blank_page(input.dom(i), &template) {
+                    out.findings.push(finding(
+                        "column.blank",
+                        Severity::Deduct,
+                        &c.url,
+                        json!({ "name": c.name, "kind": kind, "level": c.level }),
+                        format!("column {} has no content", c.name),
+                        crate::evidence::clip(
+                            &format!(
+                                "{}: {}",
+                                c.name,
+                                if shown.is_empty() {
+                                    "(nothing but the site template)"
+                                } else {
+                                    &shown
+                                }
+                            ),
+                            200,
+                        ),
+                        Some(page),
+                    ));
+                }
+                continue;
+            }
+            if newest.is_none() {
+                out.findings.push(finding(
+                    "column.undated",
+                    Severity::Deduct,
+                    &c.url,
+                    json!({ "name": c.name, "kind": kind, "items": items.len() }),
+                    format!(
+                        "column {}: none of its {} items shows a date (counts as not updated)",
+                        c.name,
+                        items.len()
+                    ),
+                    items
+                        .iter()
+                        .take(3)
+                        .map(|i| i.title.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    Some(page),
+                ));
+                continue;
+            }
+            if let (Some(w), Some(n)) = (window, newest) {
+                let age = (as_of - n).num_days();
+                if age > w as i64 {
+                    let top = items
+                        .iter()
+                        .filter(|i| i.date == Some(n))
+                        .map(|i| format!("{} {}", i.title, i.raw_date.clone().unwrap_or_default()))
+                        .next()
+                        .unwrap_or_default();
+                    out.findings.push(finding(
+                        "column.stale",
+                        Severity::Deduct,
+                        &c.url,
+                        json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
+                        format!("column {} ({kind}) has no item since {n}: {age} days, window {w}", c.name),
+                        format!("newest item: {top}"),
+                        Some(page),
+                    ));
+                }
+            }
+        }
+        // the home page
+        let home_items = list_items(
+            input.dom(0),
+            &Url::parse(&home.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone()),
+            as_of,
+        );
+        let home_newest = latest(&home_items, as_of);
+        let hub = home_newest.is_none();
+        let decided = if hub {
+            column_latest.iter().flatten().max().copied()
+        } else {
+            home_newest
+        };
+        let window = self.rules.home.window_days as i64;
+        out.facts.push(Fact {
+            probe: "columns".into(),
+            code: "home.latest".into(),
+            url: Some(home.fetch.url.clone()),
+            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
+            observed_at: at,
+        });
+        let stale = match decided {
+            Some(d) => (as_of - d).num_days() > window,
+            None => true,
+        };
+        if stale {
+            let how = if hub {
+                "navigation-hub home page: judged by its column pages"
+            } else {
+                "home page items"
+            };
+            out.findings.push(finding(
+                "home.stale",
+                Severity::Veto,
+                &home.fetch.url,
+                json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "window_days": window }),
+                match decided {
+                    Some(d) => format!("home page not updated since {d} ({} days; {how})", (as_of - d).num_days()),
+                    None => format!("home page shows no dated item ({how})"),
+                },
+                format!("newest date: {} ({how})", decided.map(|d| d.to_string()).unwrap_or_else(|| "none".into())),
+                Some(home),
+            ));
+        }
+        out
+    }
+}
