@@ -1,0 +1,188 @@
+//! The column freshness probe end to end, `--as-of` fixed: fixture sites with fresh, stale, blank
+//! and undated columns, GBK `[05-26]` lists, pinned old items, navigation-hub home pages, and an
+//! item backdated between two runs. Each site's `expected.toml` lists the findings of the columns
+//! probe (codes `column.*`, `home.*`, `content.*`); other probes are tested elsewhere.
+
+use govwatch_crawler::{CrawlSettings, Crawler};
+use govwatch_runner::{RunOptions, run};
+use govwatch_store::Store;
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::{load_fixture_sites, strip_port};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+fn is_column_code(c: &str) -> bool {
+    c.starts_with("column.") || c.starts_with("home.") || c.starts_with("content.")
+}
+
+fn ts(s: &str) -> govwatch_model::Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn settings(net: &TestNet) -> CrawlSettings {
+    CrawlSettings {
+        allow_private: true,
+        dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
+        rate: 20.0,
+        retries: 0,
+        ipv6: false,
+        ..CrawlSettings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_column_case_gives_exactly_its_findings() {
+    let root = govwatch_testutil::workspace_root().join("fixtures/columns");
+    let net = TestNet::start(&root).await.unwrap();
+    let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    assert!(sites.len() >= 9);
+    let crawler = Crawler::new(settings(&net)).unwrap();
+    let port = net.http.port();
+    for fx in sites.iter().filter(|f| f.host != "www.backdate.col.test") {
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            ts("2026-11-28T02:00:00+08:00"),
+            &Default::default(),
+            None,
+        )
+        .await;
+        let got: BTreeSet<(String, String)> = r
+            .findings
+            .iter()
+            .filter(|f| is_column_code(&f.code))
+            .map(|f| {
+                (
+                    f.code.clone(),
+                    strip_port(f.url.as_deref().unwrap_or(""), port),
+                )
+            })
+            .collect();
+        let want: BTreeSet<(String, String)> = fx
+            .expected
+            .finding
+            .iter()
+            .map(|f| (f.code.clone(), f.url.clone()))
+            .collect();
+        if got != want {
+            for f in r
+                .facts
+                .iter()
+                .filter(|f| f.code == "column.latest" || f.code == "home.latest")
+            {
+                eprintln!(
+                    "FACT {} {} {}",
+                    f.code,
+                    f.url.as_deref().unwrap_or(""),
+                    f.value
+                );
+            }
+        }
+        assert_eq!(got, want, "column findings of {}", fx.host);
+        // every stale finding names its window and how far overdue it is
+        for f in r.findings.iter().filter(|f| f.code == "column.stale") {
+            assert!(
+                f.value["days_overdue"].as_i64().unwrap() > 0
+                    && f.value["window_days"].as_u64().is_some()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_backdated_between_two_runs() {
+    let root = govwatch_testutil::workspace_root().join("fixtures/columns");
+    let net = TestNet::start(&root).await.unwrap();
+    let fx = load_fixture_sites(&root, |h| net.http.url(h, "/"))
+        .unwrap()
+        .into_iter()
+        .find(|f| f.host == "www.backdate.col.test")
+        .unwrap();
+    let s = settings(&net);
+    let dir = std::env::temp_dir().join(format!("govwatch-columns-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("govwatch.db");
+    let opts = |as_of: &str| RunOptions {
+        as_of: ts(as_of),
+        only: None,
+        resume: false,
+        settings: serde_json::Value::Null,
+        rules: Default::default(),
+    };
+    // run 1, a week earlier: the list as it was
+    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
+    let (r1, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        vec![fx.site.clone()],
+        opts("2026-11-20T02:00:00+08:00"),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let first: Vec<String> = store
+        .findings(r1.run_id, None)
+        .unwrap()
+        .iter()
+        .map(|f| f.finding.code.clone())
+        .collect();
+    assert!(
+        !first.iter().any(|c| c == "content.backdated"),
+        "nothing to compare with yet: {first:?}"
+    );
+    drop(store);
+    // a week later the list carries a new item claiming an old date
+    let run2 = std::fs::read(root.join("www.backdate.col.test/_run2/xwdt/index.html")).unwrap();
+    let run2 = govwatch_testutil::substitute_port(&run2, net.http.port());
+    net.http.add_route(
+        "www.backdate.col.test",
+        "/xwdt/index.html",
+        govwatch_testutil::RouteResponse::html(run2.clone()),
+    );
+    net.http.add_route(
+        "www.backdate.col.test",
+        "/xwdt/",
+        govwatch_testutil::RouteResponse::html(run2),
+    );
+    let crawler = Arc::new(Crawler::new(s).unwrap());
+    let (r2, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        vec![fx.site.clone()],
+        opts("2026-11-28T02:00:00+08:00"),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let got: BTreeSet<(String, String)> = store
+        .findings(r2.run_id, None)
+        .unwrap()
+        .iter()
+        .filter(|f| is_column_code(&f.finding.code))
+        .map(|f| {
+            (
+                f.finding.code.clone(),
+                strip_port(f.finding.url.as_deref().unwrap_or(""), net.http.port()),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = fx
+        .expected
+        .finding
+        .iter()
+        .map(|f| (f.code.clone(), f.url.clone()))
+        .collect();
+    assert_eq!(got, want);
+    let f = store
+        .findings(r2.run_id, None)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.finding.code == "content.backdated")
+        .unwrap();
+    assert_eq!(f.finding.value["previous_run"], "2026-11-20");
+    assert_eq!(f.finding.value["first_seen"], "2026-11-28");
+}
