@@ -1,7 +1,8 @@
 //! The column freshness probe end to end, `--as-of` fixed: fixture sites with fresh, stale, blank
 //! and undated columns, GBK `[05-26]` lists, pinned old items, navigation-hub home pages, and an
 //! item backdated between two runs. Each site's `expected.toml` lists the findings of the columns
-//! probe (codes `column.*`, `home.*`, `content.*`); other probes are tested elsewhere.
+//! and policy-interpretation probes (codes `column.*`, `home.*`, `content.*`, `policy.*`); other
+//! probes are tested elsewhere.
 
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{RunOptions, run};
@@ -12,7 +13,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 fn is_column_code(c: &str) -> bool {
-    c.starts_with("column.") || c.starts_with("home.") || c.starts_with("content.")
+    c.starts_with("column.")
+        || c.starts_with("home.")
+        || c.starts_with("content.")
+        || c.starts_with("policy.")
 }
 
 fn ts(s: &str) -> govwatch_model::Timestamp {

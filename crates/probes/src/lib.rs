@@ -15,6 +15,8 @@
 //!   Codes `search.*`.
 //! - [`columns`]: stale, blank and undated columns, home page updates, backdated items.
 //!   Codes `column.*`, `home.stale`, `content.backdated`.
+//! - [`interpretation`]: policy documents and their interpretations linked both ways, to the
+//!   right document. Code `policy.interpretation_mismatch`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -22,6 +24,7 @@ pub mod availability;
 pub mod columns;
 pub mod dates;
 pub mod evidence;
+pub mod interpretation;
 pub mod ipv6;
 pub mod links;
 pub mod search;
@@ -106,6 +109,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
         Box::new(columns::Columns {
             rules: rules.columns.clone(),
         }),
+        Box::new(interpretation::Interpretation),
     ]
 }
 
