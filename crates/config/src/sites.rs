@@ -12,7 +12,14 @@ use url::Url;
 /// Keys every `[[site]]` must have.
 pub(crate) const REQUIRED_KEYS: [&str; 6] = ["id", "name", "home", "org", "region", "kind"];
 /// Keys a `[[site]]` may have (the [`SiteOverrides`]).
-pub(crate) const OPTIONAL_KEYS: [&str; 5] = ["rate", "hosts", "columns", "max_pages", "max_depth"];
+pub(crate) const OPTIONAL_KEYS: [&str; 6] = [
+    "rate",
+    "hosts",
+    "columns",
+    "column_kinds",
+    "max_pages",
+    "max_depth",
+];
 
 /// Reads and validates the site registry. Every problem is reported at once: a syntax error as
 /// [`ConfigError::Parse`], anything else as [`ConfigError::Invalid`] with all diagnostics.
@@ -342,6 +349,31 @@ impl Checker<'_> {
                     span,
                     format!(
                         "`columns` must be a table of name = URL, not {}",
+                        item.type_name()
+                    ),
+                ),
+            }
+        }
+        if let Some(item) = table.get("column_kinds") {
+            let span = Self::key_span(table, "column_kinds");
+            match item.as_table_like() {
+                Some(kinds) => {
+                    for (name, v) in kinds.iter() {
+                        match v.as_str() {
+                            Some(kind) if !kind.trim().is_empty() => {
+                                o.column_kinds.insert(name.to_string(), kind.trim().to_string());
+                            }
+                            _ => self.report(
+                                span.clone(),
+                                format!("`column_kinds.{name}` must be a kind name such as \"news\" or \"notice\""),
+                            ),
+                        }
+                    }
+                }
+                None => self.report(
+                    span,
+                    format!(
+                        "`column_kinds` must be a table of column name = kind, not {}",
                         item.type_name()
                     ),
                 ),

@@ -319,3 +319,20 @@ fn missing_sites_file_is_io_error() {
         Err(ConfigError::Io { .. })
     ));
 }
+
+#[test]
+fn column_kinds_override_is_read_and_checked() {
+    let text = "[[site]]\nid = \"3413220004\"\nname = \"萧县人民政府\"\nhome = \"https://www.ahxx.gov.cn/\"\norg = \"萧县人民政府办公室\"\nregion = \"萧县\"\nkind = \"portal\"\n\n[site.column_kinds]\n\"县长之窗\" = \"news\"\n";
+    let sites = govwatch_config::parse_sites(std::path::Path::new("sites.toml"), text).unwrap();
+    assert_eq!(
+        sites[0]
+            .overrides
+            .column_kinds
+            .get("县长之窗")
+            .map(String::as_str),
+        Some("news")
+    );
+    let bad = text.replace("\"news\"", "3");
+    let err = govwatch_config::parse_sites(std::path::Path::new("sites.toml"), &bad).unwrap_err();
+    assert!(err.to_string().contains("column_kinds"), "{err}");
+}

@@ -45,6 +45,10 @@ pub struct SiteOverrides {
     /// Column hints: name → URL of columns the crawl might not find by itself.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub columns: BTreeMap<String, String>,
+    /// Column kinds decided per site: column name → kind (`news`, `notice`, `policy`, …),
+    /// overriding the classification by name in `config/columns.toml`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_kinds: BTreeMap<String, String>,
     /// Most HTML pages to fetch on this site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pages: Option<usize>,

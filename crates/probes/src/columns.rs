@@ -322,7 +322,13 @@ impl Probe for Columns {
         let mut column_latest: Vec<Option<NaiveDate>> = Vec::new();
         let mut backdated_seen: HashSet<String> = HashSet::new();
         for c in &columns {
-            let kind = self.rules.classify(&c.name).to_string();
+            let kind = crawl
+                .site
+                .overrides
+                .column_kinds
+                .get(&c.name)
+                .cloned()
+                .unwrap_or_else(|| self.rules.classify(&c.name).to_string());
             let window = self.rules.window(&kind);
             let Some(&(i, page)) = by_url.get(c.url.as_str()) else {
                 out.facts.push(Fact {
