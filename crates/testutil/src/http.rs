@@ -1132,7 +1132,9 @@ async fn load_file(shared: &Shared, host_dir: &Path, decoded: &str, v6: bool) ->
     {
         return FileLookup::Forbidden;
     }
-    if segments.first() == Some(&V6_DIR) {
+    // `_`-prefixed files and directories (`_v6/`, `_run2/`, `_server.toml`) are the fixtures'
+    // own machinery and never served
+    if segments.iter().any(|s| s.starts_with('_')) {
         return FileLookup::NotFound;
     }
     if decoded.is_empty() || decoded.ends_with('/') {
