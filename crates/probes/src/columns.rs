@@ -271,7 +271,21 @@ impl Probe for Columns {
             .filter(|(_, p)| p.is_html)
             .map(|(i, p)| (p.fetch.url.as_str(), (i, p)))
             .collect();
-        let parents: HashSet<&str> = columns.iter().filter_map(|c| c.parent.as_deref()).collect();
+        // a channel page: a column with sub-columns (discovered below it, or below its path)
+        let dirs: Vec<(String, String)> = columns
+            .iter()
+            .filter_map(|c| Url::parse(&c.url).ok().map(|u| (c.url.clone(), dir_of(&u))))
+            .collect();
+        let mut parents: HashSet<&str> =
+            columns.iter().filter_map(|c| c.parent.as_deref()).collect();
+        for (url, dir) in &dirs {
+            if dirs
+                .iter()
+                .any(|(u, d)| u != url && d.starts_with(dir.as_str()) && d.len() > dir.len())
+            {
+                parents.insert(url.as_str());
+            }
+        }
         let finding = |code: &str,
                        severity: Severity,
                        url: &str,
