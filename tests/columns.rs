@@ -84,6 +84,58 @@ async fn every_column_case_gives_exactly_its_findings() {
             }
         }
         assert_eq!(got, want, "column findings of {}", fx.host);
+        let facts = |code: &str| -> Vec<&serde_json::Value> {
+            r.facts
+                .iter()
+                .filter(|f| f.code == code)
+                .map(|f| &f.value)
+                .collect()
+        };
+        let home = facts("home.latest");
+        assert_eq!(home.len(), 1, "{}", fx.host);
+        match fx.host.as_str() {
+            "www.gbk.col.test" => {
+                // GBK list with [05-26] dates, resolved against the monitoring time
+                assert!(
+                    facts("column.latest")
+                        .iter()
+                        .any(|v| v["kind"] == "notice" && v["latest"] == "2026-05-26"),
+                    "{:?}",
+                    facts("column.latest")
+                );
+            }
+            "www.hub.col.test" | "www.hubstale.col.test" => {
+                assert_eq!(home[0]["hub"], true, "{}", fx.host)
+            }
+            "www.pinned.col.test" => {
+                // pinned 2024 items sit on top; every column's newest date is still a 2026 one
+                for v in facts("column.latest")
+                    .iter()
+                    .filter(|v| v["items"].as_u64() > Some(0))
+                {
+                    assert!(
+                        v["latest"].as_str().is_some_and(|d| d >= "2026-01-01"),
+                        "{v}"
+                    );
+                }
+                assert!(
+                    facts("column.latest")
+                        .iter()
+                        .any(|v| v["pinned"].as_u64() > Some(0))
+                );
+            }
+            "www.fresh.col.test" => {
+                let kinds: BTreeSet<&str> = facts("column.latest")
+                    .iter()
+                    .filter_map(|v| v["kind"].as_str())
+                    .collect();
+                for k in ["news", "notice", "policy", "personnel", "plan"] {
+                    assert!(kinds.contains(k), "{k} among {kinds:?}");
+                }
+                assert_eq!(home[0]["hub"], false);
+            }
+            _ => {}
+        }
         // every stale finding names its window and how far overdue it is
         for f in r.findings.iter().filter(|f| f.code == "column.stale") {
             assert!(
