@@ -15,7 +15,7 @@ async fn every_search_case_gives_exactly_its_findings() {
     let root = govwatch_testutil::workspace_root().join("fixtures/search");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert!(sites.len() >= 9, "search fixture sites: {}", sites.len());
+    assert!(sites.len() >= 10, "search fixture sites: {}", sites.len());
     let settings = CrawlSettings {
         allow_private: true,
         dns_servers: vec![net.dns.addr().to_string()],
@@ -135,11 +135,48 @@ async fn every_search_case_gives_exactly_its_findings() {
     );
     // No search form anywhere: nothing was submitted.
     assert!(fact("www.none.search.test", "search.query").is_empty());
-    // Nothing but search boxes was ever submitted: no POST reached the server.
+    // Nothing but search boxes was ever submitted, and no POST reached the server: the POST
+    // search form was recorded, not submitted.
     assert!(
         net.http
             .requests()
             .iter()
             .all(|r| r.method == "GET" || r.method == "HEAD")
+    );
+    let forms = fact("www.post.search.test", "search.form");
+    assert_eq!(forms[0]["method"], "POST");
+    assert!(fact("www.post.search.test", "search.query").is_empty());
+
+    // With `search_post = true` the same form is submitted by POST, and it works.
+    let mut post = sites
+        .iter()
+        .find(|f| f.host == "www.post.search.test")
+        .unwrap()
+        .site
+        .clone();
+    post.overrides.search_post = true;
+    let r = govwatch_runner::inspect_site(&crawler, &post, as_of, &Default::default(), None).await;
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let q: Vec<&serde_json::Value> = r
+        .facts
+        .iter()
+        .filter(|f| f.code == "search.query")
+        .map(|f| &f.value)
+        .collect();
+    assert_eq!((q.len(), &q[0]["result"]), (1, &json!("ok")));
+    let posts: Vec<_> = net
+        .http
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        (posts[0].host.as_str(), posts[0].path.as_str()),
+        ("www.post.search.test", "/search/")
+    );
+    assert!(
+        String::from_utf8_lossy(&posts[0].body).contains("siteid="),
+        "the form's hidden field was sent"
     );
 }

@@ -379,6 +379,21 @@ impl Checker<'_> {
                 ),
             }
         }
+        if let Some(item) = table.get("search_post") {
+            match item.as_bool() {
+                Some(b) => o.search_post = b,
+                None => {
+                    let span = Self::key_span(table, "search_post");
+                    self.report(
+                        span,
+                        format!(
+                            "`search_post` must be true or false, not {}",
+                            item.type_name()
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(n) = self.integer(table, "max_pages", 1, i64::MAX) {
             o.max_pages = usize::try_from(n).ok();
         }

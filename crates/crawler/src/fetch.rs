@@ -177,6 +177,22 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
 impl Crawler {
     /// Fetches `url` politely, with retries when `spec.retry`.
     pub async fn fetch(&self, url: &Url, spec: FetchSpec) -> Fetched {
+        self.fetch_with_body(url, spec, None).await
+    }
+
+    /// Submits a site-search form by POST (form-encoded `body`), once, without retries. Only
+    /// search forms are ever submitted, and by POST only where the site's configuration allows it;
+    /// a redirect after the POST is followed with GET, as browsers do.
+    pub async fn post_search_form(&self, url: &Url, body: &str) -> Fetched {
+        let spec = FetchSpec {
+            method: "POST",
+            retry: false,
+            ..FetchSpec::PAGE
+        };
+        self.fetch_with_body(url, spec, Some(body)).await
+    }
+
+    async fn fetch_with_body(&self, url: &Url, spec: FetchSpec, body: Option<&str>) -> Fetched {
         let max_attempts = if spec.retry {
             self.settings.retries + 1
         } else {
@@ -185,7 +201,7 @@ impl Crawler {
         let mut attempts = Vec::new();
         let mut attempt_no = 1;
         loop {
-            let a = self.fetch_once(url, spec, attempt_no).await;
+            let a = self.fetch_once(url, spec, attempt_no, body).await;
             let again = attempt_no < max_attempts && retryable(&a.record);
             let wait = if again {
                 let backoff = Duration::from_millis(
@@ -248,7 +264,13 @@ impl Crawler {
         .clone()
     }
 
-    async fn fetch_once(&self, url: &Url, spec: FetchSpec, attempt: u32) -> Attempt {
+    async fn fetch_once(
+        &self,
+        url: &Url,
+        spec: FetchSpec,
+        attempt: u32,
+        body: Option<&str>,
+    ) -> Attempt {
         let started_at = Local::now().fixed_offset();
         let t0 = Instant::now();
         let deadline = t0 + Duration::from_secs_f64(self.settings.timeout_secs);
@@ -280,11 +302,12 @@ impl Crawler {
                 retry_after: None,
             }
         };
-        let method = if spec.method == "HEAD" {
-            Method::HEAD
-        } else {
-            Method::GET
+        let mut method = match spec.method {
+            "HEAD" => Method::HEAD,
+            "POST" if body.is_some() => Method::POST,
+            _ => Method::GET,
         };
+        let mut body = body.map(str::to_string);
         let mut current = url.clone();
         let mut visited: HashSet<String> = HashSet::from([current.to_string()]);
         loop {
@@ -333,11 +356,19 @@ impl Crawler {
                     "time limit reached while following redirects".into(),
                 );
             }
-            let req = self
+            let mut req = self
                 .client
                 .request(method.clone(), current.clone())
                 .header(USER_AGENT, &self.user_agent)
                 .timeout(deadline - now);
+            if let Some(b) = &body {
+                req = req
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(b.clone());
+            }
             let resp = match tokio::time::timeout_at(deadline, req.send()).await {
                 Err(_) => return fail(record, FetchError::Timeout, "no answer in time".into()),
                 Ok(Err(e)) => {
@@ -383,6 +414,10 @@ impl Crawler {
                         );
                     }
                     current = next;
+                    if method == Method::POST && matches!(status.as_u16(), 301..=303) {
+                        method = Method::GET;
+                        body = None;
+                    }
                     continue;
                 }
             }
@@ -402,7 +437,7 @@ impl Crawler {
                 .get(CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
-            let want_body = method == Method::GET
+            let want_body = (method == Method::GET || method == Method::POST)
                 && status.is_success()
                 && match spec.body {
                     BodyMode::None => false,

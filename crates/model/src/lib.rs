@@ -49,6 +49,10 @@ pub struct SiteOverrides {
     /// overriding the classification by name in `config/columns.toml`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub column_kinds: BTreeMap<String, String>,
+    /// Allow the search probe to submit this site's POST search forms (only search forms are ever
+    /// submitted; GET otherwise).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub search_post: bool,
     /// Most HTML pages to fetch on this site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pages: Option<usize>,
@@ -474,11 +478,21 @@ pub struct SiteCrawl {
 pub struct SearchPlan {
     /// The page whose search box is used.
     pub form_page: String,
-    /// The URL submitted (GET, query included).
+    /// The URL submitted (for GET, query included).
     pub url: String,
+    /// `GET`, or `POST` where the site's configuration allows POST searches.
+    #[serde(default = "default_get")]
+    pub method: String,
+    /// The form-encoded body of a POST search.
+    #[serde(default)]
+    pub body: Option<String>,
     pub term: String,
     /// The crawled page the term comes from: the result must link to it or name it.
     pub expect_url: String,
+}
+
+fn default_get() -> String {
+    "GET".into()
 }
 
 /// A submitted search and the result page that came back.

@@ -7,8 +7,9 @@
 //!    provincial search platform), which the runner has the crawler fetch;
 //! 2. [`locate`]: every search entry on the crawled pages — `<form>`s named or labelled for search,
 //!    and JS-built searches (an input plus a handler that builds a URL) read from the scripts;
-//! 3. [`plan`]: a GET search for the title of a crawled article, which the runner has the crawler
-//!    fetch (never a POST: only search forms are ever submitted, and only with GET);
+//! 3. [`plan`]: a search for the title of a crawled article, which the runner has the crawler
+//!    submit: with GET, or by POST only for sites whose configuration says `search_post = true`
+//!    (only search forms are ever submitted);
 //! 4. [`Search`] judges the entries and the results.
 //!
 //! Facts: `search.form` (one per distinct search entry), `search.query` (one per search
@@ -612,50 +613,63 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// The searches to submit: for each distinct GET entry (at most two), the term in a query URL.
+/// The searches to submit: for each distinct entry (at most two), the term in a GET query URL, or
+/// in a form-encoded body for POST forms where the site's configuration allows POST searches.
 pub fn plan(crawl: &SiteCrawl) -> Vec<SearchPlan> {
     let Some((term, expect_url)) = pick_term(crawl) else {
         return vec![];
     };
+    let allow_post = crawl.site.overrides.search_post;
     let mut out = Vec::new();
     for e in locate(crawl)
         .into_iter()
-        .filter(|e| e.method == "GET")
+        .filter(|e| e.method == "GET" || (allow_post && e.method == "POST"))
         .take(2)
     {
-        let url = if e.kind == "script" {
+        if e.kind == "script" {
             // the script appends the term to its URL prefix
-            format!("{}{}", e.action, enc(&term))
+            out.push(SearchPlan {
+                form_page: e.page.clone(),
+                url: format!("{}{}", e.action, enc(&term)),
+                method: "GET".into(),
+                body: None,
+                term: term.clone(),
+                expect_url: expect_url.clone(),
+            });
+            continue;
+        }
+        let Ok(mut u) = Url::parse(&e.action) else {
+            continue;
+        };
+        let mut pairs: Vec<(String, String)> = e.hidden.clone();
+        for s in &e.selects {
+            let v = s
+                .all_value
+                .clone()
+                .or_else(|| {
+                    s.options
+                        .iter()
+                        .find(|(v, _)| !v.is_empty())
+                        .map(|(v, _)| v.clone())
+                })
+                .unwrap_or_default();
+            pairs.push((s.name.clone(), v));
+        }
+        pairs.push((e.query_field.clone(), term.clone()));
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter())
+            .finish();
+        let (url, method, body) = if e.method == "POST" {
+            (u.to_string(), "POST", Some(encoded))
         } else {
-            let Ok(mut u) = Url::parse(&e.action) else {
-                continue;
-            };
-            u.set_query(None);
-            {
-                let mut q = u.query_pairs_mut();
-                for (k, v) in &e.hidden {
-                    q.append_pair(k, v);
-                }
-                for s in &e.selects {
-                    let v = s
-                        .all_value
-                        .clone()
-                        .or_else(|| {
-                            s.options
-                                .iter()
-                                .find(|(v, _)| !v.is_empty())
-                                .map(|(v, _)| v.clone())
-                        })
-                        .unwrap_or_default();
-                    q.append_pair(&s.name, &v);
-                }
-                q.append_pair(&e.query_field, &term);
-            }
-            u.to_string()
+            u.set_query(Some(&encoded));
+            (u.to_string(), "GET", None)
         };
         out.push(SearchPlan {
             form_page: e.page.clone(),
             url,
+            method: method.into(),
+            body,
             term: term.clone(),
             expect_url: expect_url.clone(),
         });
@@ -861,7 +875,7 @@ impl Probe for Search {
                     &a.plan.url,
                     json!({ "term": a.plan.term, "failure": fail, "form_page": a.plan.form_page }),
                     format!("site search fails: {fail} for the query “{}”", a.plan.term),
-                    format!("GET {} → {fail}", a.plan.url),
+                    format!("{} {} → {fail}", a.plan.method, a.plan.url),
                     r.fetch.status,
                     None,
                 ));

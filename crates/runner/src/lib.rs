@@ -112,7 +112,8 @@ pub async fn inspect_site(
 }
 
 /// The search probe's network part, done by the crawler: fetch search pages on other hosts of
-/// the site, then submit the planned GET searches (never a POST, never any other form).
+/// the site, then submit the planned searches (GET; POST only where the site allows it; never
+/// any other form).
 async fn search_io(crawler: &Crawler, crawl: &mut SiteCrawl) {
     for u in govwatch_probes::search::discovery_links(crawl) {
         let Ok(url) = url::Url::parse(&u) else {
@@ -126,7 +127,10 @@ async fn search_io(crawler: &Crawler, crawl: &mut SiteCrawl) {
         let Ok(url) = url::Url::parse(&plan.url) else {
             continue;
         };
-        let f = crawler.fetch(&url, FetchSpec::PAGE).await;
+        let f = match (&plan.method[..], &plan.body) {
+            ("POST", Some(body)) => crawler.post_search_form(&url, body).await,
+            _ => crawler.fetch(&url, FetchSpec::PAGE).await,
+        };
         crawl.fetches.extend(f.attempts.iter().cloned());
         crawl.searches.push(SearchAttempt {
             plan,
