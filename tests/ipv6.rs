@@ -75,9 +75,11 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
     let (p, p4) = (net.http.port(), net.http4.port());
     for fx in &net.sites {
         let r = &results[&fx.host];
+        // this suite is about one probe: its codes are compared exactly
         let got: BTreeSet<(String, String)> = r
             .findings
             .iter()
+            .filter(|f| f.code.starts_with("ipv6."))
             .map(|f| {
                 (
                     f.code.clone(),

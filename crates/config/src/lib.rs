@@ -12,6 +12,7 @@ mod columns;
 mod crawl;
 mod error;
 mod import;
+mod integrity;
 mod probes;
 mod sites;
 
@@ -19,6 +20,10 @@ pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use error::{ConfigError, Diagnostic};
 pub use import::{ImportReport, decode_text, import_csv};
+pub use integrity::{
+    DefacementRules, HiddenLinkRules, IntegrityRules, ScriptRules, SpamKeywordRules,
+    load_integrity_rules,
+};
 pub use probes::{Ipv6Rules, ProbeRules, load_probe_rules};
 pub use sites::{check_sites, load_sites, parse_sites};
 
@@ -31,6 +36,8 @@ pub const SITES_FILE: &str = "sites.toml";
 pub const CRAWL_FILE: &str = "crawl.toml";
 /// File name of the probe thresholds inside a configuration directory.
 pub const PROBES_FILE: &str = "probes.toml";
+/// File name of the integrity rules inside a configuration directory.
+pub const INTEGRITY_FILE: &str = "integrity.toml";
 /// File name of the column kinds and windows inside a configuration directory.
 pub const COLUMNS_FILE: &str = "columns.toml";
 
@@ -62,6 +69,11 @@ impl ConfigDir {
     /// `ROOT/crawl.toml`.
     pub fn crawl_path(&self) -> PathBuf {
         self.root.join(CRAWL_FILE)
+    }
+
+    /// `ROOT/integrity.toml`.
+    pub fn integrity_path(&self) -> PathBuf {
+        self.root.join(INTEGRITY_FILE)
     }
 
     /// `ROOT/columns.toml`.

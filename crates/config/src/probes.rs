@@ -13,6 +13,9 @@ pub struct ProbeRules {
     /// Column kinds and windows, from `columns.toml` (not part of `probes.toml`).
     #[serde(skip)]
     pub columns: crate::ColumnRules,
+    /// Integrity rules, from `integrity.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub integrity: crate::IntegrityRules,
 }
 
 /// Thresholds of the IPv6 probe.

@@ -17,6 +17,8 @@
 //!   Codes `column.*`, `home.stale`, `content.backdated`.
 //! - [`interpretation`]: policy documents and their interpretations linked both ways, to the
 //!   right document. Code `policy.interpretation_mismatch`.
+//! - [`integrity`]: hidden link farms, spam words, hijack scripts, defacement, privacy leaks, HTTPS.
+//!   Codes `integrity.*`, `privacy.*`, `security.*`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -24,6 +26,7 @@ pub mod availability;
 pub mod columns;
 pub mod dates;
 pub mod evidence;
+pub mod integrity;
 pub mod interpretation;
 pub mod ipv6;
 pub mod links;
@@ -110,6 +113,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
             rules: rules.columns.clone(),
         }),
         Box::new(interpretation::Interpretation),
+        Box::new(integrity::Integrity::new(rules.integrity.clone())),
     ]
 }
 

@@ -208,14 +208,14 @@ pub async fn run(
     let mut previous: std::collections::HashMap<String, Previous> =
         std::collections::HashMap::new();
     for s in &todo {
-        if let Some((as_of, facts)) = store.previous_facts(&s.id, run_id, "column.items")? {
-            previous.insert(
-                s.id.clone(),
-                Previous {
+        for prefix in ["column.items", "integrity.home_profile"] {
+            if let Some((as_of, facts)) = store.previous_facts(&s.id, run_id, prefix)? {
+                let p = previous.entry(s.id.clone()).or_insert_with(|| Previous {
                     as_of: Some(as_of),
-                    facts,
-                },
-            );
+                    facts: vec![],
+                });
+                p.facts.extend(facts);
+            }
         }
     }
     let previous = &previous;
