@@ -7,8 +7,8 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
 use clap::{Args, Parser, Subcommand};
 use govwatch_config::{
-    ConfigDir, check_sites, import_csv, load_column_rules, load_crawl_settings, load_integrity_rules,
-    load_probe_rules, load_sites,
+    ConfigDir, check_sites, import_csv, load_column_rules, load_crawl_settings,
+    load_integrity_rules, load_probe_rules, load_sites,
 };
 use govwatch_crawler::Crawler;
 use govwatch_model::{Site, SiteKind, SiteOverrides, SiteResult};

@@ -40,14 +40,31 @@ async fn every_integrity_case_gives_exactly_its_findings() {
     let crawler = Crawler::new(settings(&net)).unwrap();
     let port = net.http.port();
     for fx in sites.iter().filter(|f| f.host != "www.deface.int.test") {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, ts("2026-11-28T02:00:00+08:00"), &Default::default(), None).await;
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            ts("2026-11-28T02:00:00+08:00"),
+            &Default::default(),
+            None,
+        )
+        .await;
         let got: BTreeSet<(String, String)> = r
             .findings
             .iter()
             .filter(|f| ours(&f.code))
-            .map(|f| (f.code.clone(), strip_port(f.url.as_deref().unwrap_or(""), port)))
+            .map(|f| {
+                (
+                    f.code.clone(),
+                    strip_port(f.url.as_deref().unwrap_or(""), port),
+                )
+            })
             .collect();
-        let want: BTreeSet<(String, String)> = fx.expected.finding.iter().map(|f| (f.code.clone(), f.url.clone())).collect();
+        let want: BTreeSet<(String, String)> = fx
+            .expected
+            .finding
+            .iter()
+            .map(|f| (f.code.clone(), f.url.clone()))
+            .collect();
         assert_eq!(got, want, "integrity findings of {}", fx.host);
         for f in r.findings.iter().filter(|f| f.code.starts_with("privacy.")) {
             // the evidence never repeats the number in full
@@ -61,7 +78,11 @@ async fn every_integrity_case_gives_exactly_its_findings() {
 async fn a_home_page_defaced_between_two_runs() {
     let root = govwatch_testutil::workspace_root().join("fixtures/integrity");
     let net = TestNet::start(&root).await.unwrap();
-    let fx = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap().into_iter().find(|f| f.host == "www.deface.int.test").unwrap();
+    let fx = load_fixture_sites(&root, |h| net.http.url(h, "/"))
+        .unwrap()
+        .into_iter()
+        .find(|f| f.host == "www.deface.int.test")
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("govwatch-integrity-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -74,29 +95,73 @@ async fn a_home_page_defaced_between_two_runs() {
         rules: Default::default(),
     };
     let crawler = Arc::new(Crawler::new(settings(&net)).unwrap());
-    let (r1, store) =
-        run(crawler, Store::open(&db).unwrap(), vec![fx.site.clone()], opts("2026-11-27T02:00:00+08:00"), std::future::pending(), |_| {})
-            .await
-            .unwrap();
-    assert!(store.findings(r1.run_id, None).unwrap().iter().all(|f| !ours(&f.finding.code)), "clean on the first night");
+    let (r1, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        vec![fx.site.clone()],
+        opts("2026-11-27T02:00:00+08:00"),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        store
+            .findings(r1.run_id, None)
+            .unwrap()
+            .iter()
+            .all(|f| !ours(&f.finding.code)),
+        "clean on the first night"
+    );
     drop(store);
     let defaced = std::fs::read(root.join("www.deface.int.test/_run2/index.html")).unwrap();
     let defaced = govwatch_testutil::substitute_port(&defaced, net.http.port());
-    net.http.add_route("www.deface.int.test", "/", govwatch_testutil::RouteResponse::html(defaced.clone()));
-    net.http.add_route("www.deface.int.test", "/index.html", govwatch_testutil::RouteResponse::html(defaced));
+    net.http.add_route(
+        "www.deface.int.test",
+        "/",
+        govwatch_testutil::RouteResponse::html(defaced.clone()),
+    );
+    net.http.add_route(
+        "www.deface.int.test",
+        "/index.html",
+        govwatch_testutil::RouteResponse::html(defaced),
+    );
     let crawler = Arc::new(Crawler::new(settings(&net)).unwrap());
-    let (r2, store) =
-        run(crawler, Store::open(&db).unwrap(), vec![fx.site.clone()], opts("2026-11-28T02:00:00+08:00"), std::future::pending(), |_| {})
-            .await
-            .unwrap();
+    let (r2, store) = run(
+        crawler,
+        Store::open(&db).unwrap(),
+        vec![fx.site.clone()],
+        opts("2026-11-28T02:00:00+08:00"),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     let found = store.findings(r2.run_id, None).unwrap();
     let got: BTreeSet<(String, String)> = found
         .iter()
         .filter(|f| ours(&f.finding.code))
-        .map(|f| (f.finding.code.clone(), strip_port(f.finding.url.as_deref().unwrap_or(""), net.http.port())))
+        .map(|f| {
+            (
+                f.finding.code.clone(),
+                strip_port(f.finding.url.as_deref().unwrap_or(""), net.http.port()),
+            )
+        })
         .collect();
-    let want: BTreeSet<(String, String)> = fx.expected.finding.iter().map(|f| (f.code.clone(), f.url.clone())).collect();
+    let want: BTreeSet<(String, String)> = fx
+        .expected
+        .finding
+        .iter()
+        .map(|f| (f.code.clone(), f.url.clone()))
+        .collect();
     assert_eq!(got, want);
-    let d = found.iter().find(|f| f.finding.code == "integrity.defacement").unwrap();
-    assert!(d.finding.value["similarity"].as_f64().unwrap() < 0.3, "{}", d.finding.value);
+    let d = found
+        .iter()
+        .find(|f| f.finding.code == "integrity.defacement")
+        .unwrap();
+    assert!(
+        d.finding.value["similarity"].as_f64().unwrap() < 0.3,
+        "{}",
+        d.finding.value
+    );
 }

@@ -468,6 +468,9 @@ impl Probe for Columns {
                 }
                 continue;
             }
+            if newest.is_none() && undated < 3 {
+                continue; // one or two undated links: a content page's related links, not a list
+            }
             if newest.is_none() {
                 out.findings.push(finding(
                     "column.undated",

@@ -89,11 +89,41 @@ pub fn article_like(u: &Url) -> bool {
     !(file.starts_with("index") || file.starts_with("default") || file.starts_with("list"))
 }
 
+/// Whether a row sits in a menu, drop-down, header or footer (by tag or by class/id words).
+fn in_navigation(row: &ElementRef) -> bool {
+    const WORDS: &[&str] = &[
+        "nav",
+        "menu",
+        "dropdown",
+        "header",
+        "footer",
+        "daohang",
+        "subnav",
+        "topbar",
+        "breadcrumb",
+    ];
+    row.ancestors().filter_map(ElementRef::wrap).any(|a| {
+        let v = a.value();
+        if matches!(v.name(), "nav" | "header" | "footer") {
+            return true;
+        }
+        let attrs = format!("{} {}", v.attr("class").unwrap_or(""), v.id().unwrap_or(""))
+            .to_ascii_lowercase();
+        attrs
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| WORDS.contains(&w) || w == "dh")
+    })
+}
+
 /// The list items of a page.
 pub fn list_items(doc: &Html, page_url: &Url, as_of: NaiveDate) -> Vec<ListItem> {
     let (rows, anchors, nested) = selectors();
     let mut out = Vec::new();
     for row in doc.select(rows) {
+        // navigation (menus, drop-downs, header and footer bars) is not a list of items
+        if in_navigation(&row) {
+            continue;
+        }
         // leaf rows only: a row holding other rows with links is a layout wrapper
         if row
             .select(nested)
@@ -187,7 +217,7 @@ mod tests {
     #[test]
     fn rows_dates_and_pins() {
         let html = r#"<div class="today">今天是2026年11月28日 星期六</div>
-            <ul class="nav"><li><a href="/xwzx/">新闻中心</a></li></ul>
+            <ul class="nav"><li><a href="/xwzx/">新闻中心</a><ul class="dropdown"><li><a href="/xwzx/t1.html">县领导简介及分工</a></li></ul></li></ul>
             <ul class="list">
               <li class="top"><img alt="置顶"><a href="/a/t2024_1.html">关于开展2026年度检查工作的通知</a><span>2024-03-01</span></li>
               <li><a href="./t20261120_2.html" title="县政府召开第十次常务会议">县政府召开第十次常务…</a><span> 2026-11-20</span></li>
