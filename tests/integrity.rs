@@ -1,6 +1,7 @@
 //! The integrity probe end to end: a hidden link farm, legitimate hidden menus and tabs, a hijack
 //! script, a keyword-stuffed title, a page publishing an ID number, and a home page defaced
-//! between two runs. Each site's `expected.toml` lists the `integrity.*` and `privacy.*` findings.
+//! between two runs, a friendly link whose lapsed domain now serves gambling. Each site's
+//! `expected.toml` lists the `integrity.*` and `privacy.*` findings.
 
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{RunOptions, run};
@@ -26,7 +27,6 @@ fn settings(net: &TestNet) -> CrawlSettings {
         rate: 20.0,
         retries: 0,
         ipv6: false,
-        check_external: false,
         ..CrawlSettings::default()
     }
 }

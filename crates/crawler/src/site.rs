@@ -51,6 +51,23 @@ pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
     page
 }
 
+fn key_of(u: &Url) -> String {
+    u.to_string()
+}
+
+/// The `keywords` and `description` meta tags of a page, joined.
+fn head_meta(html: &str) -> String {
+    let doc = Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#)
+        .expect("valid selector");
+    let parts: Vec<String> = doc
+        .select(&sel)
+        .filter_map(|m| m.value().attr("content"))
+        .map(|c| c.trim().to_string())
+        .collect();
+    crate::extract::fold_ws(&parts.join(" "))
+}
+
 /// The availability sample of a home page fetch attempt.
 pub fn sample_of(rec: &FetchRecord) -> Sample {
     Sample {
@@ -164,6 +181,8 @@ impl Crawler {
                 .collect();
             let mut seen: HashSet<String> = HashSet::new();
             let mut targets: Vec<Url> = Vec::new();
+            // links to other sites' pages are read (GET) to see what they serve now
+            let mut read_target: HashSet<String> = HashSet::new();
             for link in pages.iter().flat_map(|p| p.links.iter()) {
                 let Ok(u) = Url::parse(&link.url) else {
                     continue;
@@ -179,37 +198,64 @@ impl Crawler {
                 if !internal && !s.check_external {
                     continue;
                 }
+                if !internal && link.kind == LinkKind::Anchor && !looks_like_document(&u) {
+                    read_target.insert(key_of(&u));
+                }
                 targets.push(u);
             }
             let total = targets.len();
             targets.truncate(s.max_link_checks);
             over_budget = (total - targets.len()) as u64;
             let concurrency = (s.global_concurrency.max(1) as usize).min(64);
-            let checked: Vec<(Url, Vec<FetchRecord>)> = futures::stream::iter(targets)
-                .map(|u| async move {
-                    let head = self.fetch(&u, FetchSpec::CHECK_HEAD).await;
-                    let mut recs = head.attempts.clone();
-                    let h = head.last();
-                    let confirm = h.error.is_none() && h.status.is_some_and(|st| st >= 400);
-                    if confirm {
-                        let get = self.fetch(&u, FetchSpec::CHECK_GET).await;
-                        recs.extend(get.attempts);
-                    }
-                    (u, recs)
-                })
-                .buffer_unordered(concurrency)
-                .collect()
-                .await;
-            for (u, recs) in checked {
+            let read_target = &read_target;
+            let checked: Vec<(Url, Vec<FetchRecord>, Option<(Option<String>, String)>)> =
+                futures::stream::iter(targets)
+                    .map(|u| async move {
+                        if read_target.contains(&key_of(&u)) {
+                            let get = self
+                                .fetch(
+                                    &u,
+                                    FetchSpec {
+                                        purpose: govwatch_model::Purpose::LinkCheck,
+                                        ..FetchSpec::PAGE
+                                    },
+                                )
+                                .await;
+                            let page = build_page(&get, 1);
+                            let seen = page
+                                .is_html
+                                .then(|| (page.title.clone(), head_meta(&page.text)));
+                            return (u, get.attempts, seen);
+                        }
+                        let head = self.fetch(&u, FetchSpec::CHECK_HEAD).await;
+                        let mut recs = head.attempts.clone();
+                        let h = head.last();
+                        let confirm = h.error.is_none() && h.status.is_some_and(|st| st >= 400);
+                        if confirm {
+                            let get = self.fetch(&u, FetchSpec::CHECK_GET).await;
+                            recs.extend(get.attempts);
+                        }
+                        (u, recs, None)
+                    })
+                    .buffer_unordered(concurrency)
+                    .collect()
+                    .await;
+            for (u, recs, seen) in checked {
                 let last = recs.last().expect("one attempt").clone();
                 if last.error == Some(FetchError::RobotsDisallowed) {
                     robots_blocked.push(u.to_string());
                     continue;
                 }
                 fetches.extend(recs);
+                let (target_title, target_meta) = match seen {
+                    Some((t, m)) => (t, Some(m).filter(|m| !m.is_empty())),
+                    None => (None, None),
+                };
                 link_checks.push(LinkCheck {
                     url: u.to_string(),
                     record: last,
+                    target_title,
+                    target_meta,
                 });
             }
             link_checks.sort_by(|a, b| a.url.cmp(&b.url));

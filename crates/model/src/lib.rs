@@ -444,6 +444,12 @@ pub struct SiteResult {
 pub struct LinkCheck {
     pub url: String,
     pub record: FetchRecord,
+    /// For links to other sites' pages: the title and meta keywords/description the target
+    /// serves now (a lapsed domain re-registered by spammers shows itself here).
+    #[serde(default)]
+    pub target_title: Option<String>,
+    #[serde(default)]
+    pub target_meta: Option<String>,
 }
 
 /// What the crawler gathered on one site in one run: the input of every probe.

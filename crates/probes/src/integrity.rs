@@ -10,6 +10,7 @@
 //!
 //! Findings: `integrity.hidden_links`, `integrity.spam_keywords`, `integrity.external_script`,
 //! `integrity.hijack_redirect`, `integrity.defacement` (against the previous run's home page),
+//! `integrity.external_link_changed` (an outbound link whose target now serves spam),
 //! `privacy.id_number`, `privacy.phone` (masked in the evidence), `security.no_https`,
 //! `security.cert_invalid`, `security.mixed_content`. Fact: `integrity.home_profile` (what the
 //! next run compares the home page with).
@@ -500,7 +501,41 @@ impl Probe for Integrity {
             }
         }
 
-        // 6. the home page: HTTPS, certificate, defacement
+        // 6. outbound links whose target now serves spam (a lapsed domain re-registered)
+        for c in &crawl.link_checks {
+            let (Some(title), meta) = (&c.target_title, c.target_meta.clone().unwrap_or_default())
+            else {
+                continue;
+            };
+            let words = self.spam_words(&format!("{title} {meta}"));
+            if words.is_empty() {
+                continue;
+            }
+            let from: Vec<(&Page, &govwatch_model::Link)> = crawl
+                .pages
+                .iter()
+                .flat_map(|p| p.links.iter().map(move |l| (p, l)))
+                .filter(|(_, l)| {
+                    govwatch_model::normalize_url_str(&l.url).as_deref() == Some(c.url.as_str())
+                })
+                .collect();
+            let Some((page, link)) = from.first().copied() else {
+                continue;
+            };
+            let pages: BTreeSet<&str> = from.iter().map(|(p, _)| p.fetch.url.as_str()).collect();
+            let w: Vec<&str> = words.iter().map(|(_, w)| w.as_str()).collect();
+            out.findings.push(mk(
+                "integrity.external_link_changed",
+                Severity::Veto,
+                page,
+                &c.url,
+                json!({ "target": c.url, "anchor": link.text, "target_title": title, "words": w, "from": pages }),
+                format!("the link “{}” on {} now leads to a page about {}", link.text, page.fetch.url, w.join("、")),
+                clip(&format!("link “{}” → {} — <title>{title}</title> {meta}", link.text, c.url), 400),
+            ));
+        }
+
+        // 7. the home page: HTTPS, certificate, defacement
         let Some((hi, home)) = crawl.pages.iter().enumerate().find(|(_, p)| p.depth == 0) else {
             return out;
         };

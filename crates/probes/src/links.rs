@@ -277,14 +277,20 @@ pub(crate) mod tests {
             LinkCheck {
                 url: "http://a.gov.test/gone.html".into(),
                 record: gone,
+                target_title: None,
+                target_meta: None,
             },
             LinkCheck {
                 url: "http://dead.test/".into(),
                 record: rec("http://dead.test/", None, Some(FetchError::Dns)),
+                target_title: None,
+                target_meta: None,
             },
             LinkCheck {
                 url: "http://a.gov.test/logo.png".into(),
                 record: rec("http://a.gov.test/logo.png", Some(200), None),
+                target_title: None,
+                target_meta: None,
             },
             LinkCheck {
                 url: "http://a.gov.test/admin/x".into(),
@@ -293,14 +299,20 @@ pub(crate) mod tests {
                     None,
                     Some(FetchError::RobotsDisallowed),
                 ),
+                target_title: None,
+                target_meta: None,
             },
             LinkCheck {
                 url: "http://a.gov.test/f.doc".into(),
                 record: rec("http://a.gov.test/f.doc", Some(404), None),
+                target_title: None,
+                target_meta: None,
             },
             LinkCheck {
                 url: "http://a.gov.test/moved".into(),
                 record: rec("http://a.gov.test/moved", Some(301), None),
+                target_title: None,
+                target_meta: None,
             },
         ];
         let c = crawl_with(vec![home, inner], checks);
