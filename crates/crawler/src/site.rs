@@ -51,6 +51,9 @@ pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
     page
 }
 
+/// What a link's target page shows: its title and meta keywords/description.
+type TargetSeen = (Option<String>, String);
+
 fn key_of(u: &Url) -> String {
     u.to_string()
 }
@@ -208,7 +211,7 @@ impl Crawler {
             over_budget = (total - targets.len()) as u64;
             let concurrency = (s.global_concurrency.max(1) as usize).min(64);
             let read_target = &read_target;
-            let checked: Vec<(Url, Vec<FetchRecord>, Option<(Option<String>, String)>)> =
+            let checked: Vec<(Url, Vec<FetchRecord>, Option<TargetSeen>)> =
                 futures::stream::iter(targets)
                     .map(|u| async move {
                         if read_target.contains(&key_of(&u)) {
