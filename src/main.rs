@@ -1,6 +1,6 @@
 //! `govwatch`: argument parsing and wiring only; the work is done by the crates under `crates/`.
 //!
-//! Exit codes: 0 ran, nothing found; 1 ran, findings present; 2 could not run; 3 interrupted
+//! Exit codes: 0 ran, nothing found (or only `info` findings); 1 ran, findings present; 2 could not run; 3 interrupted
 //! (the run can be resumed with `govwatch run --resume`).
 
 use anyhow::{Context, Result, anyhow};
@@ -11,7 +11,7 @@ use govwatch_config::{
     load_integrity_rules, load_probe_rules, load_sites,
 };
 use govwatch_crawler::Crawler;
-use govwatch_model::{Site, SiteKind, SiteOverrides, SiteResult};
+use govwatch_model::{Severity, Site, SiteKind, SiteOverrides, SiteResult};
 use govwatch_runner::{Progress, RunOptions, inspect_site, run};
 use govwatch_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -283,10 +283,11 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
         );
         return Ok(EXIT_INTERRUPTED);
     }
+    // `info` findings (e.g. plain http) cost nothing: they do not make the run "findings present"
     let total: u64 = store
         .run_summary(report.run_id)?
         .iter()
-        .map(|s| s.findings)
+        .map(|s| s.findings - s.by_severity.get(Severity::Info))
         .sum();
     Ok(if total > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
@@ -312,9 +313,9 @@ fn print_summary(store: &Store, run_id: i64) -> Result<()> {
             pad(&r.name, 28),
             r.pages,
             r.findings,
-            r.by_severity.get(govwatch_model::Severity::Veto),
-            r.by_severity.get(govwatch_model::Severity::Deduct),
-            r.by_severity.get(govwatch_model::Severity::Warn),
+            r.by_severity.get(Severity::Veto),
+            r.by_severity.get(Severity::Deduct),
+            r.by_severity.get(Severity::Warn),
             codes.join(" ")
         );
     }
@@ -374,11 +375,8 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
     let crawler = Crawler::new(settings)?;
     let result = inspect_site(&crawler, &site, as_of, &rules, None).await;
     print_result(&result, a.json)?;
-    Ok(if result.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    let costly = result.findings.iter().any(|f| f.severity != Severity::Info);
+    Ok(if costly { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
 fn print_result(r: &SiteResult, json: bool) -> Result<()> {
