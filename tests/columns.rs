@@ -4,13 +4,13 @@
 //! and policy-interpretation probes (codes `column.*`, `home.*`, `content.*`, `policy.*`); other
 //! probes are tested elsewhere.
 
-use govwatch_crawler::{CrawlSettings, Crawler};
-use govwatch_runner::{RunOptions, run};
-use govwatch_store::Store;
+mod common;
+
+use common::{expected_set, fast_settings, finding_set, ts, two_runs};
+use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
-use govwatch_testutil::fixtures::{load_fixture_sites, strip_port};
+use govwatch_testutil::fixtures::load_fixture_sites;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 fn is_column_code(c: &str) -> bool {
     c.starts_with("column.")
@@ -19,29 +19,13 @@ fn is_column_code(c: &str) -> bool {
         || c.starts_with("policy.")
 }
 
-fn ts(s: &str) -> govwatch_model::Timestamp {
-    chrono::DateTime::parse_from_rfc3339(s).unwrap()
-}
-
-fn settings(net: &TestNet) -> CrawlSettings {
-    CrawlSettings {
-        allow_private: true,
-        dns_servers: vec![net.dns.addr().to_string()],
-        dns_port: net.dns.addr().port(),
-        rate: 20.0,
-        retries: 0,
-        ipv6: false,
-        ..CrawlSettings::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_column_case_gives_exactly_its_findings() {
     let root = govwatch_testutil::workspace_root().join("fixtures/columns");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
     assert!(sites.len() >= 9);
-    let crawler = Crawler::new(settings(&net)).unwrap();
+    let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let port = net.http.port();
     for fx in sites.iter().filter(|f| f.host != "www.backdate.col.test") {
         let r = govwatch_runner::inspect_site(
@@ -52,23 +36,8 @@ async fn every_column_case_gives_exactly_its_findings() {
             None,
         )
         .await;
-        let got: BTreeSet<(String, String)> = r
-            .findings
-            .iter()
-            .filter(|f| is_column_code(&f.code))
-            .map(|f| {
-                (
-                    f.code.clone(),
-                    strip_port(f.url.as_deref().unwrap_or(""), port),
-                )
-            })
-            .collect();
-        let want: BTreeSet<(String, String)> = fx
-            .expected
-            .finding
-            .iter()
-            .map(|f| (f.code.clone(), f.url.clone()))
-            .collect();
+        let got = finding_set(&r.findings, port, is_column_code);
+        let want = expected_set(fx);
         if got != want {
             for f in r
                 .facts
@@ -155,87 +124,33 @@ async fn an_item_backdated_between_two_runs() {
         .into_iter()
         .find(|f| f.host == "www.backdate.col.test")
         .unwrap();
-    let s = settings(&net);
-    let dir = std::env::temp_dir().join(format!("govwatch-columns-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("govwatch.db");
-    let opts = |as_of: &str| RunOptions {
-        as_of: ts(as_of),
-        only: None,
-        resume: false,
-        settings: serde_json::Value::Null,
-        rules: Default::default(),
-    };
-    // run 1, a week earlier: the list as it was
-    let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
-    let (r1, store) = run(
-        crawler,
-        Store::open(&db).unwrap(),
-        vec![fx.site.clone()],
-        opts("2026-11-20T02:00:00+08:00"),
-        std::future::pending(),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    let first: Vec<String> = store
-        .findings(r1.run_id, None)
-        .unwrap()
-        .iter()
-        .map(|f| f.finding.code.clone())
-        .collect();
-    assert!(
-        !first.iter().any(|c| c == "content.backdated"),
-        "nothing to compare with yet: {first:?}"
-    );
-    drop(store);
     // a week later the list carries a new item claiming an old date
-    let run2 = std::fs::read(root.join("www.backdate.col.test/_run2/xwdt/index.html")).unwrap();
-    let run2 = govwatch_testutil::substitute_port(&run2, net.http.port());
-    net.http.add_route(
-        "www.backdate.col.test",
-        "/xwdt/index.html",
-        govwatch_testutil::RouteResponse::html(run2.clone()),
-    );
-    net.http.add_route(
-        "www.backdate.col.test",
-        "/xwdt/",
-        govwatch_testutil::RouteResponse::html(run2),
-    );
-    let crawler = Arc::new(Crawler::new(s).unwrap());
-    let (r2, store) = run(
-        crawler,
-        Store::open(&db).unwrap(),
-        vec![fx.site.clone()],
-        opts("2026-11-28T02:00:00+08:00"),
-        std::future::pending(),
-        |_| {},
+    let swap = [
+        ("/xwdt/index.html", "_run2/xwdt/index.html"),
+        ("/xwdt/", "_run2/xwdt/index.html"),
+    ];
+    let (before, after) = two_runs(
+        &net,
+        &root,
+        &fx,
+        "2026-11-20T02:00:00+08:00",
+        "2026-11-28T02:00:00+08:00",
+        &swap,
     )
-    .await
-    .unwrap();
-    let got: BTreeSet<(String, String)> = store
-        .findings(r2.run_id, None)
-        .unwrap()
-        .iter()
-        .filter(|f| is_column_code(&f.finding.code))
-        .map(|f| {
-            (
-                f.finding.code.clone(),
-                strip_port(f.finding.url.as_deref().unwrap_or(""), net.http.port()),
-            )
-        })
-        .collect();
-    let want: BTreeSet<(String, String)> = fx
-        .expected
-        .finding
-        .iter()
-        .map(|f| (f.code.clone(), f.url.clone()))
-        .collect();
-    assert_eq!(got, want);
-    let f = store
-        .findings(r2.run_id, None)
-        .unwrap()
+    .await;
+    assert!(
+        !before.iter().any(|f| f.finding.code == "content.backdated"),
+        "nothing to compare with yet"
+    );
+    assert_eq!(
+        finding_set(
+            after.iter().map(|f| &f.finding),
+            net.http.port(),
+            is_column_code
+        ),
+        expected_set(&fx)
+    );
+    let f = after
         .into_iter()
         .find(|f| f.finding.code == "content.backdated")
         .unwrap();

@@ -1,0 +1,107 @@
+//! Helpers shared by the end-to-end tests: fast crawl settings for the fixture network, the
+//! comparison of findings with an `expected.toml`, and a site crawled in two runs.
+#![allow(dead_code)] // each test file uses a part
+
+use govwatch_crawler::{CrawlSettings, Crawler};
+use govwatch_model::{Finding, Timestamp};
+use govwatch_runner::{RunOptions, run};
+use govwatch_store::{Store, StoredFinding};
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::{FixtureSite, strip_port};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+pub fn ts(s: &str) -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+/// Crawl settings for a probe's suite: the fixture network, 20 requests/s, no retries, no IPv6.
+pub fn fast_settings(net: &TestNet) -> CrawlSettings {
+    CrawlSettings {
+        allow_private: true,
+        dns_servers: vec![net.dns.addr().to_string()],
+        dns_port: net.dns.addr().port(),
+        rate: 20.0,
+        retries: 0,
+        ipv6: false,
+        ..CrawlSettings::default()
+    }
+}
+
+/// (code, url without the fixture port) of the findings whose code `keep` accepts.
+pub fn finding_set<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    port: u16,
+    keep: impl Fn(&str) -> bool,
+) -> BTreeSet<(String, String)> {
+    findings
+        .into_iter()
+        .filter(|f| keep(&f.code))
+        .map(|f| {
+            (
+                f.code.clone(),
+                strip_port(f.url.as_deref().unwrap_or(""), port),
+            )
+        })
+        .collect()
+}
+
+/// (code, url) of the findings an `expected.toml` lists.
+pub fn expected_set(fx: &FixtureSite) -> BTreeSet<(String, String)> {
+    fx.expected
+        .finding
+        .iter()
+        .map(|f| (f.code.clone(), f.url.clone()))
+        .collect()
+}
+
+/// Crawls `fx` into a fresh database at `first`, then serves `second_pages` (request path → file
+/// under the fixture root) in place of the site's own files and crawls again at `second`; returns
+/// the second run's findings.
+pub async fn two_runs(
+    net: &TestNet,
+    root: &Path,
+    fx: &FixtureSite,
+    first: &str,
+    second: &str,
+    second_pages: &[(&str, &str)],
+) -> (Vec<StoredFinding>, Vec<StoredFinding>) {
+    let dir = std::env::temp_dir().join(format!(
+        "govwatch-two-runs-{}-{}",
+        std::process::id(),
+        fx.host
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("govwatch.db");
+    let opts = |as_of: &str| RunOptions {
+        as_of: ts(as_of),
+        only: None,
+        resume: false,
+        settings: serde_json::Value::Null,
+        rules: Default::default(),
+    };
+    let crawl = |db: &Path, as_of: &str| {
+        let crawler = Arc::new(Crawler::new(fast_settings(net)).unwrap());
+        run(
+            crawler,
+            Store::open(db).unwrap(),
+            vec![fx.site.clone()],
+            opts(as_of),
+            std::future::pending(),
+            |_| {},
+        )
+    };
+    let (r1, store) = crawl(&db, first).await.unwrap();
+    let before = store.findings(r1.run_id, None).unwrap();
+    drop(store);
+    for (path, file) in second_pages {
+        let body = std::fs::read(root.join(&fx.host).join(file)).unwrap();
+        let body = govwatch_testutil::substitute_port(&body, net.http.port());
+        net.http
+            .add_route(&fx.host, path, govwatch_testutil::RouteResponse::html(body));
+    }
+    let (r2, store) = crawl(&db, second).await.unwrap();
+    (before, store.findings(r2.run_id, None).unwrap())
+}
