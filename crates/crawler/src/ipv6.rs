@@ -77,23 +77,25 @@ async fn lookup(
 }
 
 impl Crawler {
-    /// A client whose requests to `host` all go to `addr` (Host header and SNI unchanged).
-    fn pinned_client(
-        &self,
-        host: &str,
-        addr: SocketAddr,
-        timeout: Duration,
-    ) -> Result<reqwest::Client, String> {
-        reqwest::Client::builder()
+    /// A client whose requests to `host` all go to `addr` (Host header and SNI unchanged),
+    /// built once per host and address. Timeouts are set per request.
+    fn pinned_client(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, String> {
+        let key = (host.to_string(), addr);
+        if let Some(c) = self.pinned.lock().unwrap().get(&key) {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .resolve(host, addr)
             .connect_timeout(Duration::from_secs_f64(
                 self.settings.ipv6_connect_timeout_secs,
             ))
-            .timeout(timeout)
+            .pool_max_idle_per_host(1)
             .no_proxy()
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.pinned.lock().unwrap().insert(key, client.clone());
+        Ok(client)
     }
 
     /// One GET pinned to `addr`, politely, reading at most `max_body` bytes.
@@ -115,7 +117,7 @@ impl Crawler {
             return out;
         }
         let timeout = Duration::from_secs_f64(self.settings.ipv6_get_timeout_secs);
-        let client = match self.pinned_client(&host, sock, timeout) {
+        let client = match self.pinned_client(&host, sock) {
             Ok(c) => c,
             Err(e) => {
                 out.error = Some(e);
@@ -130,6 +132,7 @@ impl Crawler {
             client
                 .get(url.clone())
                 .header(USER_AGENT, &self.user_agent)
+                .timeout(timeout)
                 .send(),
         )
         .await

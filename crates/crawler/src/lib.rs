@@ -60,6 +60,9 @@ pub struct Crawler {
     user_agent: String,
     /// The product token robots.txt groups are matched against.
     agent_token: String,
+    /// Clients pinned to one address of one host (the IPv6 checks), built once and reused:
+    /// building a TLS client costs far more than a request.
+    pinned: std::sync::Mutex<std::collections::HashMap<(String, SocketAddr), reqwest::Client>>,
 }
 
 impl Crawler {
@@ -109,6 +112,7 @@ impl Crawler {
             global: Semaphore::new(settings.global_concurrency.max(1) as usize),
             user_agent: settings.user_agent(),
             agent_token: "govwatch".to_string(),
+            pinned: Default::default(),
             settings,
         })
     }

@@ -536,11 +536,50 @@ fn search_pages(crawl: &SiteCrawl) -> Vec<&Page> {
         .collect()
 }
 
+/// What of a page can hold a search: its raw `<form>`…`</form>` markup and its inline scripts
+/// that navigate. Pages repeating the same header search box give the same key and are parsed
+/// once; pages with neither are not parsed at all.
+fn raw_search_key(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut key = String::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("<form") {
+        let start = at + i;
+        let end = lower[start..]
+            .find("</form>")
+            .map(|e| start + e + 7)
+            .unwrap_or(lower.len());
+        key.push_str(&lower[start..end]);
+        at = end;
+    }
+    if lower.contains("location") || lower.contains("window.open") {
+        let mut at = 0;
+        while let Some(i) = lower[at..].find("<script") {
+            let start = at + i;
+            let end = lower[start..]
+                .find("</script>")
+                .map(|e| start + e + 9)
+                .unwrap_or(lower.len());
+            let chunk = &lower[start..end];
+            if chunk.contains("location") || chunk.contains("window.open") {
+                key.push_str(chunk);
+            }
+            at = end;
+        }
+    }
+    key
+}
+
 /// Distinct search entries on all pages (home first).
 pub fn locate(crawl: &SiteCrawl) -> Vec<SearchEntry> {
     let mut seen = HashSet::new();
+    let mut raw_seen: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for p in search_pages(crawl) {
+        let key = raw_search_key(&p.text);
+        if key.is_empty() || !raw_seen.insert(key) {
+            continue;
+        }
         let doc = Html::parse_document(&p.text);
         for e in locate_in(p, &doc) {
             if seen.insert(e.key()) {
