@@ -98,6 +98,43 @@ impl Crawler {
         Ok(client)
     }
 
+    /// [`Self::pinned_get`], recording the request as a fetch (purpose `link_check`).
+    async fn pinned_get_recorded(
+        &self,
+        url: &Url,
+        addr: IpAddr,
+        max_body: usize,
+        g: &mut Ipv6Gathered,
+    ) -> FamilyGet {
+        let started_at = Local::now().fixed_offset();
+        let t0 = Instant::now();
+        let got = self.pinned_get(url, addr, max_body).await;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let error = got.error.as_deref().map(|e| {
+            let kind = e.split(':').next().unwrap_or("");
+            govwatch_model::FetchError::parse(kind).unwrap_or(govwatch_model::FetchError::Other)
+        });
+        g.fetches.push(govwatch_model::FetchRecord {
+            url: url.to_string(),
+            final_url: url.to_string(),
+            method: "GET".into(),
+            purpose: govwatch_model::Purpose::LinkCheck,
+            status: got.status,
+            started_at,
+            elapsed_ms: t0.elapsed().as_millis() as u64,
+            bytes: got.bytes,
+            content_type: None,
+            content_hash: None,
+            remote_addr: Some(SocketAddr::new(addr, port).to_string()),
+            family: Some(if addr.is_ipv4() { 4 } else { 6 }),
+            error,
+            error_message: got.error.clone(),
+            redirects: vec![],
+            attempt: 1,
+        });
+        got
+    }
+
     /// One GET pinned to `addr`, politely, reading at most `max_body` bytes.
     async fn pinned_get(&self, url: &Url, addr: IpAddr, max_body: usize) -> FamilyGet {
         let host = url.host_str().unwrap_or("").to_string();
@@ -274,7 +311,7 @@ impl Crawler {
             if p.tcp_ok {
                 let started = Local::now().fixed_offset();
                 let t1 = Instant::now();
-                let get = self.pinned_get(home, ip, compare).await;
+                let get = self.pinned_get_recorded(home, ip, compare, &mut g).await;
                 p.http_ms = t1.elapsed().as_millis() as u64;
                 p.http_status = get.status;
                 p.http_error = get.error.clone();
@@ -298,7 +335,7 @@ impl Crawler {
         if g.v6_get.is_some()
             && let Some(ip) = v4.iter().find(|ip| !self.dns.guard().refuses(**ip))
         {
-            g.v4_get = Some(self.pinned_get(home, *ip, compare).await);
+            g.v4_get = Some(self.pinned_get_recorded(home, *ip, compare, &mut g).await);
         }
 
         // 4. Authoritative name servers.
@@ -469,7 +506,7 @@ impl Crawler {
                     error: None,
                 };
                 if let Some(addr) = addr {
-                    let get = self.pinned_get(&url, addr, 0).await;
+                    let get = self.pinned_get_recorded(&url, addr, 0, g).await;
                     l.status = get.status;
                     l.error = get.error;
                     // An answer below 500 means IPv6 works; a 404 is the link's own fault, reported by

@@ -277,6 +277,9 @@ impl Crawler {
         } else {
             None
         };
+        if let Some(g) = &ipv6 {
+            fetches.extend(g.fetches.iter().cloned());
+        }
         SiteCrawl {
             site: site.clone(),
             pages,

@@ -591,6 +591,9 @@ pub struct Ipv6Gathered {
     pub links_not_tried: u64,
     /// Home page samples over IPv6 (this run's; the daemon adds more).
     pub v6_samples: Vec<Sample>,
+    /// Every HTTP request these checks made (pinned to one address), for the `fetches` table.
+    #[serde(default)]
+    pub fetches: Vec<FetchRecord>,
 }
 
 /// The one spelling of a URL used to match links with fetches: fragment dropped, empty query
