@@ -1,7 +1,6 @@
 //! Column kinds and freshness windows (`config/columns.toml`), each rule with its source.
 
 use crate::error::ConfigError;
-use crate::line_col;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -62,25 +61,7 @@ impl Default for ColumnRules {
 
 /// Reads `columns.toml`; a missing file gives the shipped rules.
 pub fn load_column_rules(path: &Path) -> Result<ColumnRules, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ColumnRules::default()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let rules: ColumnRules = toml::from_str(&text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let rules: ColumnRules = crate::load_toml_or_default(path)?;
     let unknown: Vec<&String> = rules
         .order
         .iter()
@@ -128,5 +109,25 @@ mod tests {
             (Some(14), Some(180), Some(365), None)
         );
         assert_eq!(r.home.window_days, 14);
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("govwatch-columns-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("columns.toml");
+        std::fs::write(
+            &p,
+            "order = [\"news\"]\n[home]\nwindow_days = 14\n[kinds.news]\nwindow_day = 14\n",
+        )
+        .unwrap();
+        let err = load_column_rules(&p).unwrap_err().to_string();
+        assert!(err.contains("columns.toml:5:"), "{err}");
+        assert!(load_column_rules(&dir.join("missing.toml")).unwrap() == ColumnRules::default());
     }
 }

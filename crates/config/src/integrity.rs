@@ -2,7 +2,6 @@
 //! script hosts and defacement markers, each with its source in the file.
 
 use crate::error::ConfigError;
-use crate::line_col;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -58,25 +57,7 @@ impl Default for IntegrityRules {
 
 /// Reads `integrity.toml`; a missing file gives the shipped rules.
 pub fn load_integrity_rules(path: &Path) -> Result<IntegrityRules, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IntegrityRules::default()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    toml::from_str(&text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })
+    crate::load_toml_or_default(path)
 }
 
 #[cfg(test)]

@@ -99,6 +99,32 @@ pub fn load(dir: &Path) -> Result<(Vec<Site>, CrawlSettings), ConfigError> {
     ConfigDir::new(dir).load()
 }
 
+/// Reads a TOML file of rules: a missing file gives the defaults (the shipped rules), a syntax
+/// error, a wrong type or an unknown key an error naming the file, line and column.
+pub(crate) fn load_toml_or_default<T: serde::de::DeserializeOwned + Default>(
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(source) => {
+            return Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
 /// 1-based line and column (in characters) of a byte offset into `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

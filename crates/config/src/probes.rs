@@ -1,7 +1,6 @@
 //! Probe rules: thresholds the probes apply (`config/probes.toml`), each with its source.
 
 use crate::error::ConfigError;
-use crate::line_col;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -42,25 +41,7 @@ impl Default for Ipv6Rules {
 /// Reads `probes.toml`; a missing file gives the defaults, an unknown key or bad value an error
 /// naming file and line.
 pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ProbeRules::default()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let rules: ProbeRules = toml::from_str(&text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let rules: ProbeRules = crate::load_toml_or_default(path)?;
     for (key, v) in [
         ("ipv6.max_content_diff", rules.ipv6.max_content_diff),
         ("ipv6.min_link_support", rules.ipv6.min_link_support),
