@@ -74,6 +74,75 @@ impl Probe for Availability {
     }
 }
 
+/// The availability of one site over a rolling window of samples (veto 2: ≥ 5% of ≥ 20 spaced
+/// samples a day for a week). Pure: the caller reads the samples from the store.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AvailabilityWindow {
+    /// Start (inclusive) and end (exclusive) of the window.
+    pub from: govwatch_model::Timestamp,
+    pub until: govwatch_model::Timestamp,
+    pub samples: u32,
+    pub failed: u32,
+    /// `failed / samples`, 0 when there are none.
+    pub ratio: f64,
+    /// Days of the window (counted back from `until` in 24-hour steps).
+    pub days: u32,
+    /// Days that hold at least `min_per_day` samples.
+    pub full_days: u32,
+    /// Every day of the window holds at least `min_per_day` samples: the ratio is a verdict, not
+    /// an early reading.
+    pub complete: bool,
+}
+
+/// Computes the window ending at `until` over `days` days from `samples` (any order; samples
+/// outside the window are ignored). `family` limits the count to IPv4 (`Some(4)`) or IPv6
+/// (`Some(6)`) samples; a sample whose connection never got an address (`family: None`) counts
+/// for every family, because the site was not reachable over any.
+pub fn window(
+    samples: &[govwatch_model::Sample],
+    until: govwatch_model::Timestamp,
+    days: u32,
+    min_per_day: u32,
+    family: Option<u8>,
+) -> AvailabilityWindow {
+    let from = until - chrono::Duration::days(i64::from(days));
+    let mut per_day = vec![0u32; days as usize];
+    let (mut n, mut failed) = (0u32, 0u32);
+    for s in samples {
+        if s.at < from || s.at >= until {
+            continue;
+        }
+        if let (Some(want), Some(got)) = (family, s.family)
+            && want != got
+        {
+            continue;
+        }
+        n += 1;
+        if !s.ok {
+            failed += 1;
+        }
+        let day = ((s.at - from).num_seconds() / 86_400) as usize;
+        if let Some(d) = per_day.get_mut(day) {
+            *d += 1;
+        }
+    }
+    let full_days = per_day.iter().filter(|&&c| c >= min_per_day).count() as u32;
+    AvailabilityWindow {
+        from,
+        until,
+        samples: n,
+        failed,
+        ratio: if n == 0 {
+            0.0
+        } else {
+            f64::from(failed) / f64::from(n)
+        },
+        days,
+        full_days,
+        complete: days > 0 && full_days == days,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +196,57 @@ mod tests {
                 ("avail.sample_failed", Some("HTTP 503"))
             ]
         );
+    }
+
+    fn sample_at(at: govwatch_model::Timestamp, ok: bool, family: Option<u8>) -> Sample {
+        Sample {
+            url: "http://a.gov.test/".into(),
+            at,
+            family,
+            ok,
+            status: if ok { Some(200) } else { None },
+            error: if ok { None } else { Some(FetchError::Timeout) },
+            elapsed_ms: 10,
+        }
+    }
+
+    #[test]
+    fn window_ratio_and_completeness() {
+        let until = chrono::DateTime::parse_from_rfc3339("2020-03-08T00:00:00+08:00").unwrap();
+        // 7 days × 24 hourly samples; 2 of 40 in the last day fail → not 5% of the week.
+        let mut s = Vec::new();
+        for h in 0..(7 * 24) {
+            let at = until - chrono::Duration::hours(h + 1);
+            s.push(sample_at(at, !(h == 3 || h == 5), Some(4)));
+        }
+        // outside the window, and one over IPv6
+        s.push(sample_at(until, false, Some(4)));
+        s.push(sample_at(until - chrono::Duration::days(8), false, Some(4)));
+        s.push(sample_at(
+            until - chrono::Duration::hours(2),
+            false,
+            Some(6),
+        ));
+        let w = window(&s, until, 7, 20, Some(4));
+        assert_eq!(
+            (w.samples, w.failed, w.full_days, w.complete),
+            (168, 2, 7, true)
+        );
+        let all = window(&s, until, 7, 20, None);
+        assert_eq!((all.samples, all.failed), (169, 3));
+        // 40 samples over one day: 2 failures are exactly 5%, and one day is not a full week.
+        let day: Vec<Sample> = (0..40)
+            .map(|i| {
+                sample_at(
+                    until - chrono::Duration::minutes(30 * (i + 1)),
+                    i >= 2,
+                    None,
+                )
+            })
+            .collect();
+        let w = window(&day, until, 1, 20, Some(4));
+        assert_eq!((w.samples, w.failed, w.complete), (40, 2, true));
+        assert!((w.ratio - 0.05).abs() < 1e-12);
+        assert!(!window(&day, until, 7, 20, None).complete);
     }
 }
