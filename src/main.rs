@@ -6,10 +6,7 @@
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
 use clap::{Args, Parser, Subcommand};
-use govwatch_config::{
-    ConfigDir, check_sites, import_csv, load_column_rules, load_crawl_settings,
-    load_integrity_rules, load_probe_rules, load_sites,
-};
+use govwatch_config::{ConfigDir, check_sites, import_csv, load_crawl_settings, load_sites};
 use govwatch_crawler::Crawler;
 use govwatch_model::{Severity, Site, SiteKind, SiteOverrides, SiteResult};
 use govwatch_runner::{Progress, RunOptions, inspect_site, run};
@@ -248,9 +245,7 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let as_of = parse_as_of(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
-    let mut rules = load_probe_rules(&dir.probes_path())?;
-    rules.columns = load_column_rules(&dir.columns_path())?;
-    rules.integrity = load_integrity_rules(&dir.integrity_path())?;
+    let rules = dir.probe_rules()?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
@@ -369,9 +364,7 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
         site.overrides.max_pages = Some(n);
     }
     let as_of = parse_as_of(a.as_of.as_deref())?;
-    let mut rules = load_probe_rules(&dir.probes_path())?;
-    rules.columns = load_column_rules(&dir.columns_path())?;
-    rules.integrity = load_integrity_rules(&dir.integrity_path())?;
+    let rules = dir.probe_rules()?;
     let crawler = Crawler::new(settings)?;
     let result = inspect_site(&crawler, &site, as_of, &rules, None).await;
     print_result(&result, a.json)?;

@@ -11,18 +11,25 @@
 mod columns;
 mod crawl;
 mod error;
+mod holidays;
 mod import;
 mod integrity;
+mod interaction;
 mod probes;
 mod sites;
 
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use error::{ConfigError, Diagnostic};
+pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
 pub use import::{ImportReport, decode_text, import_csv};
 pub use integrity::{
     DefacementRules, HiddenLinkRules, IntegrityRules, ScriptRules, SpamKeywordRules,
     load_integrity_rules,
+};
+pub use interaction::{
+    AdRules, ChannelWords, InteractionRules, LimitRules, ReplyRules, SurveyRules,
+    load_interaction_rules,
 };
 pub use probes::{Ipv6Rules, ProbeRules, load_probe_rules};
 pub use sites::{check_sites, load_sites, parse_sites};
@@ -40,6 +47,10 @@ pub const PROBES_FILE: &str = "probes.toml";
 pub const INTEGRITY_FILE: &str = "integrity.toml";
 /// File name of the column kinds and windows inside a configuration directory.
 pub const COLUMNS_FILE: &str = "columns.toml";
+/// File name of the interaction probe rules inside a configuration directory.
+pub const INTERACTION_FILE: &str = "interaction.toml";
+/// File name of the working-day calendar inside a configuration directory.
+pub const HOLIDAYS_FILE: &str = "holidays.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +95,27 @@ impl ConfigDir {
     /// `ROOT/probes.toml`.
     pub fn probes_path(&self) -> PathBuf {
         self.root.join(PROBES_FILE)
+    }
+
+    /// `ROOT/interaction.toml`.
+    pub fn interaction_path(&self) -> PathBuf {
+        self.root.join(INTERACTION_FILE)
+    }
+
+    /// `ROOT/holidays.toml`.
+    pub fn holidays_path(&self) -> PathBuf {
+        self.root.join(HOLIDAYS_FILE)
+    }
+
+    /// Every probe rule file of the directory (`probes.toml`, `columns.toml`, `integrity.toml`,
+    /// `interaction.toml`, `holidays.toml`); a missing file gives the shipped rules.
+    pub fn probe_rules(&self) -> Result<ProbeRules, ConfigError> {
+        let mut rules = load_probe_rules(&self.probes_path())?;
+        rules.columns = load_column_rules(&self.columns_path())?;
+        rules.integrity = load_integrity_rules(&self.integrity_path())?;
+        rules.interaction = load_interaction_rules(&self.interaction_path())?;
+        rules.calendar = load_work_calendar(&self.holidays_path())?;
+        Ok(rules)
     }
 
     /// Loads the site registry and the crawl settings (see [`load`]).

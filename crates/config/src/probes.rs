@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// All probe thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProbeRules {
     pub ipv6: Ipv6Rules,
@@ -15,6 +15,25 @@ pub struct ProbeRules {
     /// Integrity rules, from `integrity.toml` (not part of `probes.toml`).
     #[serde(skip)]
     pub integrity: crate::IntegrityRules,
+    /// Interaction rules, from `interaction.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub interaction: crate::InteractionRules,
+    /// Working-day calendar, from `holidays.toml` (not part of `probes.toml`).
+    #[serde(skip, default = "crate::WorkCalendar::shipped")]
+    pub calendar: crate::WorkCalendar,
+}
+
+impl Default for ProbeRules {
+    /// The shipped rules of every file.
+    fn default() -> Self {
+        ProbeRules {
+            ipv6: Ipv6Rules::default(),
+            columns: crate::ColumnRules::default(),
+            integrity: crate::IntegrityRules::default(),
+            interaction: crate::InteractionRules::default(),
+            calendar: crate::WorkCalendar::shipped(),
+        }
+    }
 }
 
 /// Thresholds of the IPv6 probe.
