@@ -126,7 +126,7 @@ fn is_hidden(e: &ElementRef, classes: &HashSet<String>, ids: &HashSet<String>) -
     false
 }
 
-fn visible_text(doc: &Html, skip: &HashSet<ego_tree::NodeId>) -> String {
+pub(crate) fn visible_text(doc: &Html, skip: &HashSet<ego_tree::NodeId>) -> String {
     let mut out = String::new();
     for node in doc.root_element().descendants() {
         if let Some(t) = node.value().as_text() {

@@ -19,6 +19,9 @@
 //!   right document. Code `policy.interpretation_mismatch`.
 //! - [`integrity`]: hidden link farms, spam words, hijack scripts, defacement, privacy leaks, HTTPS.
 //!   Codes `integrity.*`, `privacy.*`, `security.*`.
+//! - [`interaction`]: consultation channels, message-form limits, reply lookup, letters and reply
+//!   latency in working days, surveys, commercial content. Codes `message.*`, `survey.count`,
+//!   `content.commercial_ad`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -27,6 +30,7 @@ pub mod columns;
 pub mod dates;
 pub mod evidence;
 pub mod integrity;
+pub mod interaction;
 pub mod interpretation;
 pub mod ipv6;
 pub mod links;
@@ -114,6 +118,10 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
         }),
         Box::new(interpretation::Interpretation),
         Box::new(integrity::Integrity::new(rules.integrity.clone())),
+        Box::new(interaction::Interaction::new(
+            rules.interaction.clone(),
+            rules.calendar.clone(),
+        )),
     ]
 }
 

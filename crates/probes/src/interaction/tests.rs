@@ -1,0 +1,245 @@
+use super::*;
+use crate::links::tests::{crawl_with, rec};
+use crate::{Previous, ProbeInput};
+use govwatch_model::{Link, Page};
+
+/// A page from HTML, with its anchors as links (as the crawler extracts them).
+fn page(url: &str, depth: u32, html: &str) -> Page {
+    let base = Url::parse(url).unwrap();
+    let doc = Html::parse_document(html);
+    let links = doc
+        .select(&sel("a[href]"))
+        .filter_map(|a| {
+            let raw = a.value().attr("href")?.to_string();
+            let u = base.join(&raw).ok()?;
+            Some(Link {
+                url: u.to_string(),
+                raw,
+                text: a
+                    .text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                kind: LinkKind::Anchor,
+            })
+        })
+        .collect();
+    let title = doc
+        .select(&sel("title"))
+        .next()
+        .map(|t| t.text().collect::<String>());
+    Page {
+        fetch: rec(url, Some(200), None),
+        depth,
+        text: html.into(),
+        charset: Some("UTF-8".into()),
+        charset_source: None,
+        title,
+        links,
+        is_html: true,
+    }
+}
+
+fn probe() -> Interaction {
+    Interaction::new(InteractionRules::default(), WorkCalendar::shipped())
+}
+
+fn at(s: &str) -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn codes(out: &ProbeOutput) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = out
+        .findings
+        .iter()
+        .map(|f| (f.code.clone(), f.url.clone().unwrap_or_default()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn classifies_channels() {
+    let p = probe();
+    assert_eq!(p.classify("县长信箱"), Some(Kind::Consultation));
+    assert_eq!(p.classify("网上信访"), Some(Kind::Petition));
+    assert_eq!(p.classify("纪委书记信箱"), Some(Kind::Discipline));
+    assert_eq!(p.classify("在线访谈"), Some(Kind::Interview));
+    assert_eq!(p.classify("意见征集"), Some(Kind::Survey));
+    assert_eq!(p.classify("我为政府网站找错"), Some(Kind::ErrorReport));
+    assert_eq!(p.classify("互动交流"), Some(Kind::Hub));
+    assert_eq!(p.classify("政务公开"), None);
+}
+
+#[test]
+fn letters_latency_in_working_days_and_veto() {
+    let home = page(
+        "http://a.gov.test/",
+        0,
+        r#"<a href="/hdjl/xx/">县长信箱</a><a href="/hdjl/list/">信件公开</a>"#,
+    );
+    let entry = page(
+        "http://a.gov.test/hdjl/xx/",
+        1,
+        r#"<title>县长信箱</title><a href="write.html">我要写信</a>"#,
+    );
+    let list = page(
+        "http://a.gov.test/hdjl/list/",
+        1,
+        r#"<title>信件公开</title><table><tr><th>标题</th><th>来信时间</th><th>状态</th></tr>
+        <tr><td><a href="1.html">春节前咨询供暖问题</a></td><td>2026-02-13</td><td>已回复</td></tr>
+        <tr><td><a href="2.html">调休周六答复的咨询</a></td><td>2026-02-27</td><td>已回复</td></tr>
+        <tr><td><a href="3.html">咨询公积金提取办法</a></td><td>2026-07-10</td><td>未回复</td></tr>
+        <tr><td><a href="4.html">去年的未回复信件</a></td><td>2025-06-01</td><td>未回复</td></tr></table>"#,
+    );
+    let l1 = page(
+        "http://a.gov.test/hdjl/list/1.html",
+        2,
+        "来信时间：2026-02-13 回复时间：2026-02-24",
+    );
+    let l2 = page(
+        "http://a.gov.test/hdjl/list/2.html",
+        2,
+        "来信时间：2026-02-27 答复时间：2026-02-28",
+    );
+    let c = crawl_with(vec![home, entry, list, l1, l2], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-04-01T10:00:00+08:00")));
+    let lat = out
+        .facts
+        .iter()
+        .find(|f| f.code == "message.latency")
+        .unwrap();
+    // (2026-02-13, 2026-02-24]: Sat 14th (调休) and Tue 24th = 2; (02-27, 02-28]: the 调休 Saturday = 1
+    assert_eq!(lat.value["answered"], 2, "{}", lat.value);
+    assert_eq!(lat.value["within_1"], 1);
+    assert_eq!(lat.value["within_5"], 2);
+    assert_eq!(lat.value["median_days"], 1.5);
+    // As of 2026-11-28: the 07-10 letter is > 3 months unanswered; 2025-06-01 is outside the year.
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    let got = codes(&out);
+    assert!(
+        got.contains(&(
+            "message.unanswered_3m".into(),
+            "http://a.gov.test/hdjl/list/3.html".into()
+        )),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(_, u)| u.ends_with("4.html")), "{got:?}");
+    assert!(
+        got.iter().any(|(c, _)| c == "message.no_recent_reply"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn channel_missing_when_only_petition_and_discipline() {
+    let home = page(
+        "http://a.gov.test/",
+        0,
+        r#"<a href="/xf/">网上信访</a><a href="/jj/">纪检举报</a><a href="/ft/">在线访谈</a>"#,
+    );
+    let c = crawl_with(vec![home], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    assert_eq!(
+        codes(&out),
+        vec![(
+            "message.channel_missing".into(),
+            "http://a.gov.test/".into()
+        )]
+    );
+}
+
+#[test]
+fn login_without_return_and_hours_from_history() {
+    let home = page(
+        "http://a.gov.test/",
+        0,
+        r#"<a href="/xx/write.html">我要写信</a><a href="/xx/list.html">留言选登</a>"#,
+    );
+    let write = page(
+        "http://a.gov.test/xx/write.html",
+        1,
+        r#"<title>我要写信</title><p>请先登录后再写信。</p><a href="/sso/login.jsp">统一身份认证登录</a>"#,
+    );
+    let c = crawl_with(vec![home.clone(), write], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    assert!(codes(&out).contains(&(
+        "message.login_no_return".into(),
+        "http://a.gov.test/xx/write.html".into()
+    )));
+    let with_return = page(
+        "http://a.gov.test/xx/write.html",
+        1,
+        r#"<title>我要写信</title><p>请先登录</p><a href="/sso/login?returnUrl=%2Fxx%2Fwrite.html">登录</a>"#,
+    );
+    let c = crawl_with(vec![home.clone(), with_return], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    assert!(
+        !codes(&out)
+            .iter()
+            .any(|(c, _)| c == "message.login_no_return")
+    );
+
+    // Open at 10:00 (an earlier run), closed now at 02:00: the history shows a window.
+    let closed = page(
+        "http://a.gov.test/xx/write.html",
+        1,
+        "<title>我要写信</title><p>当前不在留言开放时间，请在开放时间内留言。</p>",
+    );
+    let c = crawl_with(vec![home, closed], vec![]);
+    let prev = Previous {
+        as_of: None,
+        facts: vec![fact(
+            "message.form",
+            Some("http://a.gov.test/xx/write.html"),
+            json!({"form_present": true, "fetched_hour": 10}),
+            at("2026-11-27T10:00:00+08:00"),
+        )],
+    };
+    let mut input = ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00"));
+    input.previous = Some(&prev);
+    let out = probe().run(&input);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.code == "message.open_hours")
+        .expect("open hours from history");
+    assert_eq!(f.value["open_at_hour"], 10);
+    assert_eq!(f.value["closed_at_hour"], 2);
+}
+
+#[test]
+fn survey_ad_is_reported_and_not_counted() {
+    let home = page(
+        "http://a.gov.test/",
+        0,
+        r#"<a href="/dczj/">调查征集</a><a href="/xx/">局长信箱</a>"#,
+    );
+    let list = page(
+        "http://a.gov.test/dczj/",
+        1,
+        r#"<title>调查征集</title><ul><li><a href="1.html">全省茶叶品牌调查</a><span>2026-10-01</span></li>
+        <li><a href="2.html">关于城市公园管理办法的意见征集</a><span>2026-09-01</span></li></ul>"#,
+    );
+    let ad = page(
+        "http://a.gov.test/dczj/1.html",
+        2,
+        r#"<p>征集时间：2026-10-01至2026-10-31</p><p>云雾春茶官方旗舰店限时抢购，原价198元，现价98元/盒，全场包邮！</p>
+        <a href="https://detail.tmall.com/item.htm?id=1">立即购买</a>"#,
+    );
+    let mail = page(
+        "http://a.gov.test/dczj/2.html",
+        2,
+        "<p>征集时间：2026-09-01至2026-09-30</p><p>请将意见发送至电子邮箱 yj@a.gov.test。</p>",
+    );
+    let c = crawl_with(vec![home, list, ad, mail], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    assert!(codes(&out).contains(&(
+        "content.commercial_ad".into(),
+        "http://a.gov.test/dczj/1.html".into()
+    )));
+    let s = out.facts.iter().find(|f| f.code == "survey.count").unwrap();
+    assert_eq!(s.value["count"], 1, "{}", s.value);
+    assert_eq!(s.value["email_only"], true);
+}
