@@ -49,6 +49,11 @@ pub struct CrawlSettings {
     pub max_pages: usize,
     /// Deepest link level followed from the home page (home = 0).
     pub max_depth: u32,
+    /// Extra levels followed below pages reached through an interaction link (信箱 → letter
+    /// list → letter page sits deeper than news does).
+    pub interaction_extra_depth: u32,
+    /// Anchor words that make a link an interaction link (for `interaction_extra_depth`).
+    pub interaction_words: Vec<String>,
     /// Cap on a robots.txt `Crawl-delay`, in seconds.
     pub max_crawl_delay_secs: f64,
     /// Most distinct query strings followed per path (crawler-trap guard).
@@ -102,6 +107,14 @@ impl Default for CrawlSettings {
             max_body_bytes: 10 * 1024 * 1024,
             max_pages: 200,
             max_depth: 3,
+            interaction_extra_depth: 2,
+            interaction_words: [
+                "互动", "信箱", "留言", "咨询", "信件", "来信", "回复", "答复", "征集", "调查",
+                "问政", "选登", "写信", "诉求",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             max_crawl_delay_secs: 30.0,
             max_query_variants: 20,
             max_url_len: 512,

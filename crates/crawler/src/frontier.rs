@@ -94,9 +94,15 @@ impl Frontier {
 
     /// Offers a URL found at `depth`; returns it (normalised) when it should be fetched.
     pub fn offer(&mut self, url: &Url, depth: u32) -> Result<Url, Skip> {
+        self.offer_within(url, depth, 0)
+    }
+
+    /// Like [`Frontier::offer`], allowing `extra` levels beyond the depth budget (pages along
+    /// interaction links).
+    pub fn offer_within(&mut self, url: &Url, depth: u32, extra: u32) -> Result<Url, Skip> {
         let u = normalize(url);
         let key = u.to_string();
-        let r = self.check(&u, &key, depth);
+        let r = self.check(&u, &key, depth.saturating_sub(extra));
         match r {
             Ok(()) => {
                 self.seen.insert(key);
@@ -174,6 +180,18 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn interaction_links_get_extra_levels() {
+        let mut f = Frontier::new(100, 3, 512, 20);
+        assert_eq!(f.offer(&u("http://a.test/news/4.html"), 4), Err(Skip::Depth));
+        assert!(f.offer_within(&u("http://a.test/hdjl/list/4.html"), 4, 2).is_ok());
+        assert!(f.offer_within(&u("http://a.test/hdjl/list/5.html"), 5, 2).is_ok());
+        assert_eq!(
+            f.offer_within(&u("http://a.test/hdjl/list/6.html"), 6, 2),
+            Err(Skip::Depth)
+        );
     }
 
     #[test]

@@ -109,10 +109,14 @@ impl Crawler {
         let _ = frontier.offer(&home, 0);
         // robots.txt first, so its Crawl-delay governs every request to the host, the home page's too.
         let home_allowed = self.robots_allowed(&home).await;
-        let mut level: Vec<Url> = vec![home.clone()];
+        // Each queued URL with whether it was reached through an interaction link.
+        let mut level: Vec<(Url, bool)> = vec![(home.clone(), false)];
         let mut depth = 0u32;
+        let words = &s.interaction_words;
+        let interaction_link =
+            |text: &str| words.iter().any(|w| !w.is_empty() && text.contains(w.as_str()));
         while !level.is_empty() {
-            let results = futures::future::join_all(level.iter().map(|u| {
+            let results = futures::future::join_all(level.iter().map(|(u, _)| {
                 let spec = if depth == 0 {
                     FetchSpec {
                         robots: false,
@@ -125,7 +129,7 @@ impl Crawler {
             }))
             .await;
             let mut next = Vec::new();
-            for (url, fetched) in level.iter().zip(results) {
+            for ((url, via_interaction), fetched) in level.iter().zip(results) {
                 let last = fetched.last();
                 if last.error == Some(FetchError::RobotsDisallowed) {
                     robots_blocked.push(url.to_string());
@@ -160,11 +164,17 @@ impl Crawler {
                         let internal = lu
                             .host_str()
                             .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
+                        let interaction = *via_interaction || interaction_link(&link.text);
+                        let extra = if interaction {
+                            s.interaction_extra_depth
+                        } else {
+                            0
+                        };
                         if internal
                             && !looks_like_document(&lu)
-                            && let Ok(u) = frontier.offer(&lu, depth + 1)
+                            && let Ok(u) = frontier.offer_within(&lu, depth + 1, extra)
                         {
-                            next.push(u);
+                            next.push((u, interaction));
                         }
                     }
                 }

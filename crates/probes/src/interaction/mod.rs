@@ -333,7 +333,9 @@ impl Probe for Interaction {
             .filter(|c| c.kind == Kind::Consultation)
             .collect();
         let working = consult.iter().any(|c| c.ok == Some(true));
-        if !working {
+        // A link the crawl could not check (robots.txt, budget) proves nothing either way.
+        let proven_dead = consult.iter().all(|c| c.ok == Some(false));
+        if !working && proven_dead {
             let (message, excerpt) = if consult.is_empty() {
                 let others: Vec<String> = channels
                     .iter()
