@@ -205,7 +205,13 @@ fn probe_shows_the_ipv6_section() {
     let dual = net.http.url("dual.ipv6.test", "/").to_string();
     let out = govwatch(&dir, &["probe", &dual]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "a clean site; stdout: {text}");
+    // IPv6 is clean there; the fixture site has no consultation channel, which is a finding.
+    assert_eq!(out.status.code(), Some(1), "stdout: {text}");
+    assert!(text.contains("message.channel_missing"), "{text}");
+    assert!(
+        !text.contains("] ipv6."),
+        "no IPv6 finding on a dual-stack site: {text}"
+    );
     assert!(text.contains("IPv6:"), "{text}");
     assert!(text.contains("AAAA            ::1"), "{text}");
     assert!(text.contains("reachable       1 of 1 addresses"), "{text}");

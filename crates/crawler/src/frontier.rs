@@ -185,9 +185,18 @@ mod tests {
     #[test]
     fn interaction_links_get_extra_levels() {
         let mut f = Frontier::new(100, 3, 512, 20);
-        assert_eq!(f.offer(&u("http://a.test/news/4.html"), 4), Err(Skip::Depth));
-        assert!(f.offer_within(&u("http://a.test/hdjl/list/4.html"), 4, 2).is_ok());
-        assert!(f.offer_within(&u("http://a.test/hdjl/list/5.html"), 5, 2).is_ok());
+        assert_eq!(
+            f.offer(&u("http://a.test/news/4.html"), 4),
+            Err(Skip::Depth)
+        );
+        assert!(
+            f.offer_within(&u("http://a.test/hdjl/list/4.html"), 4, 2)
+                .is_ok()
+        );
+        assert!(
+            f.offer_within(&u("http://a.test/hdjl/list/5.html"), 5, 2)
+                .is_ok()
+        );
         assert_eq!(
             f.offer_within(&u("http://a.test/hdjl/list/6.html"), 6, 2),
             Err(Skip::Depth)

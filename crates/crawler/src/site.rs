@@ -113,8 +113,11 @@ impl Crawler {
         let mut level: Vec<(Url, bool)> = vec![(home.clone(), false)];
         let mut depth = 0u32;
         let words = &s.interaction_words;
-        let interaction_link =
-            |text: &str| words.iter().any(|w| !w.is_empty() && text.contains(w.as_str()));
+        let interaction_link = |text: &str| {
+            words
+                .iter()
+                .any(|w| !w.is_empty() && text.contains(w.as_str()))
+        };
         while !level.is_empty() {
             let results = futures::future::join_all(level.iter().map(|(u, _)| {
                 let spec = if depth == 0 {

@@ -246,9 +246,45 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
             .collect();
         if let Some(l) = row_letter(&row, &cells, None, base, invalid) {
             out.push(l);
+        } else if row.select(&sel("a[href]")).next().is_none()
+            && let Some(l) = qa_letter(&text_of(&row), invalid)
+        {
+            out.push(l);
         }
     }
     out
+}
+
+/// A question-and-answer block without links: "来信：… 2026-11-10 答复：… 2026-11-12".
+fn qa_letter(text: &str, invalid: &[String]) -> Option<LetterInfo> {
+    static Q: OnceLock<Regex> = OnceLock::new();
+    static A: OnceLock<Regex> = OnceLock::new();
+    let q = re(
+        &Q,
+        &format!(r"(?:来信|留言|提问|问题|咨询|问)\s*[：:]\s*(.{{2,200}}?)\s*{DATE}"),
+    );
+    let a = re(
+        &A,
+        &format!(r"(?:答复|回复|回答|答)\s*[：:](.{{0,3000}}?){DATE}"),
+    );
+    let qc = q.captures(text)?;
+    let sent = date_of(&qc, 2);
+    let after = &text[qc.get(0)?.end()..];
+    let replied = a.captures(after).and_then(|c| date_of(&c, 2));
+    let status = match (status_in(text, invalid), replied) {
+        (Some(s), _) => s,
+        (None, Some(_)) => Status::Replied,
+        (None, None) => return None,
+    };
+    Some(LetterInfo {
+        url: None,
+        title: crate::evidence::clip(qc[1].trim(), 40),
+        sent,
+        replied,
+        status,
+        kind_label: None,
+        excerpt: crate::evidence::clip(text, 120),
+    })
 }
 
 fn row_letter(
@@ -258,13 +294,28 @@ fn row_letter(
     base: &Url,
     invalid: &[String],
 ) -> Option<LetterInfo> {
-    let link = row.select(&sel("a[href]")).next()?;
-    let href = link.value().attr("href")?;
-    if href.starts_with("javascript:") || href.starts_with('#') {
-        return None;
-    }
-    let url = base.join(href).ok()?;
-    let title = text_of(&link);
+    let link = row.select(&sel("a[href]")).next().filter(|l| {
+        l.value()
+            .attr("href")
+            .is_some_and(|h| !h.starts_with("javascript:") && !h.starts_with('#'))
+    });
+    let (url, title) = match link {
+        Some(l) => {
+            let mut u = base.join(l.value().attr("href")?).ok()?;
+            u.set_fragment(None);
+            (Some(u.to_string()), text_of(&l))
+        }
+        // A table of letters whose titles are not links: the longest cell is the title.
+        None if cols.is_some() => {
+            let t = cells
+                .iter()
+                .filter(|c| all_dates(c).is_empty())
+                .max_by_key(|c| c.chars().count())?
+                .clone();
+            (None, t)
+        }
+        None => return None,
+    };
     if title.chars().count() < 4 {
         return None;
     }
@@ -297,10 +348,8 @@ fn row_letter(
         (None, Some(_)) => Status::Replied,
         (None, None) => Status::Unknown,
     };
-    let mut url = url;
-    url.set_fragment(None);
     Some(LetterInfo {
-        url: Some(url.to_string()),
+        url,
         title,
         sent,
         replied,
@@ -349,5 +398,14 @@ mod tests {
         assert_eq!(l[1].status, Status::Unanswered);
         assert_eq!(l[2].status, Status::Processing);
         assert_eq!(l[2].url.as_deref(), Some("http://a.gov.test/hdjl/3.html"));
+        // question-and-answer blocks without links
+        let qa = Html::parse_document(
+            "<ul><li><p><b>来信：</b>光伏发电项目备案需要提交哪些材料？<span>2026-10-28</span></p>\
+             <p><b>答复：</b>您好！分布式光伏发电项目实行备案管理。<span>2026-10-30</span></p></li></ul>",
+        );
+        let l = read_letter_list(&qa, &base, &inv());
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].sent, NaiveDate::from_ymd_opt(2026, 10, 28));
+        assert_eq!(l[0].replied, NaiveDate::from_ymd_opt(2026, 10, 30));
     }
 }

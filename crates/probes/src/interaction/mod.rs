@@ -294,7 +294,14 @@ impl Probe for Interaction {
                     }
                     _ => continue,
                 };
-                if seen.contains_key(&l.url) {
+                if let Some(&at) = seen.get(&l.url) {
+                    // The same page linked as 互动交流 and as 县长信箱: the specific name wins.
+                    if channels[at].kind == Kind::Hub && kind != Kind::Hub {
+                        channels[at].kind = kind;
+                        channels[at].role = role;
+                        channels[at].name = text.to_string();
+                        cx.kind_of_url.insert(l.url.clone(), kind);
+                    }
                     continue;
                 }
                 let (ok, status, failure) = target_state(input, &cx, &l.url);
@@ -335,7 +342,8 @@ impl Probe for Interaction {
         let working = consult.iter().any(|c| c.ok == Some(true));
         // A link the crawl could not check (robots.txt, budget) proves nothing either way.
         let proven_dead = consult.iter().all(|c| c.ok == Some(false));
-        if !working && proven_dead {
+        // A home page that did not open shows no channels: availability reports it, not this.
+        if !working && proven_dead && home.fetch.ok() {
             let (message, excerpt) = if consult.is_empty() {
                 let others: Vec<String> = channels
                     .iter()
@@ -886,6 +894,7 @@ impl Interaction {
         let mut days: Vec<u32> = Vec::new();
         let (mut in_window, mut answered) = (0u32, 0u32);
         let mut last_reply: Option<NaiveDate> = None;
+        let mut replied_by: Option<NaiveDate> = None;
         let mut newest_list: Option<(NaiveDate, String)> = None;
         let mut consult = 0;
         for (key, l) in letters {
@@ -919,6 +928,14 @@ impl Interaction {
                 && rp <= today
             {
                 last_reply = last_reply.max(Some(rp));
+            }
+            // Shown as answered without a reply date: it was answered on or after it was sent.
+            if i.replied.is_none()
+                && i.status == Status::Replied
+                && let Some(s) = i.sent
+                && s <= today
+            {
+                replied_by = replied_by.max(Some(s));
             }
             if let (Some(s), Some(list)) = (i.sent, &l.list)
                 && newest_list.as_ref().is_none_or(|(d, _)| s > *d)
@@ -998,7 +1015,8 @@ impl Interaction {
         }
         // No reply published in the last months (only judged where letters are published).
         let recent = months_before(today, r.no_recent_reply_months);
-        if consult > 0 && last_reply.is_none_or(|d| d < recent) {
+        let proven_recent = last_reply.max(replied_by).is_some_and(|d| d >= recent);
+        if consult > 0 && !proven_recent {
             let url =
                 list_url.unwrap_or_else(|| letters.keys().next().cloned().unwrap_or_default());
             let page = pages.iter().find(|p| p.fetch.url == url);

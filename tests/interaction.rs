@@ -1,0 +1,194 @@
+//! The interaction probe end to end over `fixtures/interaction` (see its README): message-form
+//! limits stated as attributes, validator rules, script checks and notice text; a daily cap in text
+//! and in a cookie script; opening hours in text and in a `getHours()` script; a site with no
+//! lookup; letters answered across the 2026 Spring Festival and a 调休 Saturday (latency in
+//! working days); an unanswered letter older than 3 months; a survey column with 6 activities in
+//! the year; a survey that is an advertisement; no consultation channel; a dead one. The crawl must
+//! never submit (or even request) a message form's action.
+
+mod common;
+
+use common::{expected_set, fast_settings, finding_set, ts};
+use govwatch_crawler::Crawler;
+use govwatch_testutil::TestNet;
+use govwatch_testutil::fixtures::load_fixture_sites;
+use serde_json::Value;
+
+fn is_interaction_code(c: &str) -> bool {
+    c.starts_with("message.") || c.starts_with("survey.") || c == "content.commercial_ad"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
+    let root = govwatch_testutil::workspace_root().join("fixtures/interaction");
+    let net = TestNet::start(&root).await.unwrap();
+    let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    assert_eq!(sites.len(), 10);
+    let crawler = Crawler::new(fast_settings(&net)).unwrap();
+    let port = net.http.port();
+    let rules = govwatch_config::ProbeRules::default();
+    for fx in &sites {
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            ts("2026-11-28T10:00:00+08:00"),
+            &rules,
+            None,
+        )
+        .await;
+        let facts = |code: &str| -> Vec<Value> {
+            r.facts
+                .iter()
+                .filter(|f| f.code == code)
+                .map(|f| f.value.clone())
+                .collect()
+        };
+        let got = finding_set(&r.findings, port, is_interaction_code);
+        let want = expected_set(fx);
+        if got != want {
+            for f in r.facts.iter().filter(|f| is_interaction_code(&f.code)) {
+                eprintln!(
+                    "FACT {} {} {}",
+                    f.code,
+                    f.url.as_deref().unwrap_or(""),
+                    f.value
+                );
+            }
+            for f in r.findings.iter().filter(|f| is_interaction_code(&f.code)) {
+                eprintln!("FINDING {} {} {:?}", f.code, f.message, f.evidence.excerpt);
+            }
+        }
+        assert_eq!(got, want, "interaction findings of {}", fx.host);
+
+        // the form of each consultation channel (the one with a textarea)
+        let forms = facts("message.form");
+        let form = forms
+            .iter()
+            .find(|v| v["kind"] == "consultation" && v["form_present"] == true);
+        let latency = facts("message.latency");
+        assert_eq!(latency.len(), 1, "{}", fx.host);
+        let latency = &latency[0];
+        let survey = &facts("survey.count")[0];
+        match fx.host.as_str() {
+            "www.attr.msg.test" => {
+                let f = form.expect("form");
+                assert_eq!(f["min_len"], 50);
+                assert_eq!(f["min_source"]["how"], "attribute");
+                assert_eq!(f["max_len"], 1000);
+                assert_eq!(f["daily_cap"], 1);
+            }
+            "www.rule.msg.test" => {
+                let f = form.expect("form");
+                assert_eq!(f["min_len"], 50);
+                assert_eq!(f["min_source"]["how"], "validator");
+                assert_eq!(f["daily_cap"], 1);
+                let cap = r
+                    .findings
+                    .iter()
+                    .find(|x| x.code == "message.daily_cap")
+                    .unwrap();
+                assert_eq!(cap.value["how"], "script");
+            }
+            "www.alert.msg.test" => {
+                let f = form.expect("form");
+                assert_eq!(f["min_len"], 50);
+                assert_eq!(f["min_source"]["how"], "script");
+                assert_eq!(f["open_hours"], "08:00-19:00");
+                assert_eq!(f["daily_cap"], 1);
+            }
+            "www.hours.msg.test" => {
+                let f = form.expect("form");
+                assert_eq!(f["open_hours"], "08:00-19:00");
+                let h = r
+                    .findings
+                    .iter()
+                    .find(|x| x.code == "message.open_hours")
+                    .unwrap();
+                assert_eq!(h.value["how"], "script");
+            }
+            "www.latency.msg.test" => {
+                let f = form.expect("form");
+                assert_eq!(
+                    (f["min_len"].clone(), f["max_len"].clone()),
+                    (5.into(), 400.into())
+                );
+                assert_eq!(f["captcha"], true);
+                // six letters, all answered: working days 2, 1, 0, 2, 9, 1
+                assert_eq!(latency["letters"], 6, "{latency}");
+                assert_eq!(latency["answered"], 6, "{latency}");
+                assert_eq!(latency["within_1"], 3, "{latency}");
+                assert_eq!(latency["within_5"], 5, "{latency}");
+                assert_eq!(latency["median_days"], 1.5, "{latency}");
+                assert_eq!(latency["last_reply"], "2026-11-23");
+                let mut by_sent: Vec<(String, u64)> = facts("message.letter")
+                    .iter()
+                    .map(|l| {
+                        (
+                            l["sent"].as_str().unwrap_or("").to_string(),
+                            l["working_days"].as_u64().unwrap_or(99),
+                        )
+                    })
+                    .collect();
+                by_sent.sort();
+                assert_eq!(
+                    by_sent,
+                    vec![
+                        ("2026-02-13".to_string(), 2), // Spring Festival; Sat 02-14 worked
+                        ("2026-02-27".to_string(), 1), // answered on the 调休 Saturday
+                        ("2026-06-01".to_string(), 0),
+                        ("2026-09-30".to_string(), 2), // National Day
+                        ("2026-11-02".to_string(), 9),
+                        ("2026-11-20".to_string(), 1),
+                    ]
+                );
+            }
+            "www.late.msg.test" => {
+                let statuses: Vec<String> = facts("message.letter")
+                    .iter()
+                    .map(|l| format!("{} {} {}", l["sent"], l["status"], l["kind"]))
+                    .collect();
+                assert!(
+                    statuses
+                        .iter()
+                        .any(|s| s.contains("2026-05-01") && s.contains("petition")),
+                    "{statuses:?}"
+                );
+                assert!(
+                    statuses
+                        .iter()
+                        .any(|s| s.contains("2026-06-15") && s.contains("invalid")),
+                    "{statuses:?}"
+                );
+                assert_eq!(latency["last_reply"], "2026-08-20");
+            }
+            "www.survey.msg.test" => {
+                assert_eq!(survey["count"], 6, "{survey}");
+                assert_eq!(survey["online"], true);
+                assert_eq!(survey["email_only"], false);
+            }
+            "www.ad.msg.test" => {
+                // the advertisement is not an activity; the other one takes e-mail only
+                assert_eq!(survey["count"], 1, "{survey}");
+                assert_eq!(survey["email_only"], true, "{survey}");
+                assert_eq!(survey["excluded_ads"].as_array().map(Vec::len), Some(1));
+            }
+            _ => {}
+        }
+    }
+    // Nothing was ever posted, and no message form's action was requested.
+    for req in net.http.requests() {
+        assert!(
+            req.method == "GET" || req.method == "HEAD",
+            "{} {}{}",
+            req.method,
+            req.host,
+            req.path
+        );
+        assert!(
+            !req.path.to_ascii_lowercase().contains("submit"),
+            "a form action was requested: {}{}",
+            req.host,
+            req.path
+        );
+    }
+}
