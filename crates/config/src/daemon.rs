@@ -251,11 +251,11 @@ impl SinkConfig {
 
 /// `warnings.toml`: the rules and the sinks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct WarningConfig {
-    #[serde(rename = "warning")]
+    #[serde(rename = "warning", default)]
     pub warnings: Vec<WarningRule>,
-    #[serde(rename = "sink")]
+    #[serde(rename = "sink", default)]
     pub sinks: Vec<SinkConfig>,
 }
 

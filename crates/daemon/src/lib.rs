@@ -163,7 +163,7 @@ impl Daemon {
         let (site2, rules, warn) = (site.clone(), self.rules.clone(), self.warnings.clone());
         self.db(move |st| refresh_availability(st, &site2, now, &rules, &warn))
             .await?;
-        self.deliver().await?;
+        Box::pin(self.deliver()).await?;
         Ok(n)
     }
 
@@ -182,7 +182,8 @@ impl Daemon {
                     site_name: site.map(|s| s.name.as_str()).unwrap_or(""),
                     site_home: site.map(|s| s.home.as_str()).unwrap_or(""),
                 };
-                let r = sink.send(&notice).await;
+                // boxed: the SMTP and HTTP futures are large
+                let r = Box::pin(sink.send(&notice)).await;
                 if let Err(e) = &r {
                     tracing::error!(sink = sink.name(), warning = w.id, error = %e, "warning not delivered");
                 }
@@ -206,7 +207,7 @@ impl Daemon {
             Ok(())
         })
         .await?;
-        self.deliver().await?;
+        Box::pin(self.deliver()).await?;
         Ok(())
     }
 

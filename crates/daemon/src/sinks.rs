@@ -104,13 +104,15 @@ impl Sink {
             }
             SinkConfig::Webhook { url, .. } => {
                 let client = self.http.as_ref().expect("webhook client built");
-                let resp = client
-                    .post(url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(n.json().to_string())
-                    .send()
-                    .await
-                    .map_err(|e| format!("POST {url}: {e}"))?;
+                let resp = Box::pin(
+                    client
+                        .post(url)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(n.json().to_string())
+                        .send(),
+                )
+                .await
+                .map_err(|e| format!("POST {url}: {e}"))?;
                 if resp.status().is_success() {
                     Ok(())
                 } else {
@@ -155,8 +157,7 @@ impl Sink {
                     m = m.to(t.parse().map_err(|e| format!("to {t:?}: {e}"))?);
                 }
                 let msg = m.body(n.text()).map_err(|e| format!("mail: {e}"))?;
-                transport
-                    .send(msg)
+                Box::pin(transport.send(msg))
                     .await
                     .map(|_| ())
                     .map_err(|e| format!("SMTP {host}:{port}: {e}"))
