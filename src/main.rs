@@ -307,9 +307,11 @@ fn cmd_status(a: StatusArgs) -> Result<u8> {
     }
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
     let rows = govwatch_daemon::status::status(&store, &sites)?;
+    let open: usize = rows.iter().map(|r| r.warnings.len()).sum();
+    let code = if open > 0 { EXIT_FINDINGS } else { EXIT_CLEAN };
     if a.json {
         outln!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(EXIT_CLEAN);
+        return Ok(code);
     }
     outln!(
         "{:<12} {} {:<27} {:<22} {:<22}  warnings",
@@ -361,8 +363,7 @@ fn cmd_status(a: StatusArgs) -> Result<u8> {
             }
         );
     }
-    let open: usize = rows.iter().map(|r| r.warnings.len()).sum();
-    Ok(if open > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+    Ok(code)
 }
 
 async fn cmd_run(a: RunArgs) -> Result<u8> {

@@ -112,3 +112,115 @@ pub fn apply(
     }
     Ok(Outcome::Unchanged)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govwatch_model::{Fact, Finding, Severity};
+
+    fn fact(code: &str, value: serde_json::Value) -> StoredFact {
+        StoredFact {
+            id: 0,
+            site_id: "s".into(),
+            fact: Fact {
+                probe: "p".into(),
+                code: code.into(),
+                url: None,
+                value,
+                observed_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
+                    .unwrap(),
+            },
+        }
+    }
+
+    fn finding(code: &str) -> StoredFinding {
+        StoredFinding {
+            id: 0,
+            site_id: "s".into(),
+            finding: Finding {
+                probe: "columns".into(),
+                code: code.into(),
+                severity: Severity::Deduct,
+                url: None,
+                value: serde_json::Value::Null,
+                message: String::new(),
+                evidence: Default::default(),
+                observed_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
+                    .unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn run_metrics() {
+        let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
+        let facts = vec![
+            fact("home.latest", json!({"latest": "2026-11-18", "hub": false})),
+            // replied: not waiting
+            fact(
+                "message.letter",
+                json!({"sent": "2026-06-01", "replied": "2026-06-03", "status": "replied"}),
+            ),
+            // unanswered 77 days
+            fact(
+                "message.letter",
+                json!({"sent": "2026-09-12", "replied": null, "status": "unanswered"}),
+            ),
+            // processing, 20 days
+            fact(
+                "message.letter",
+                json!({"sent": "2026-11-08", "replied": null, "status": "processing"}),
+            ),
+            // more than a year ago: outside the rule
+            fact(
+                "message.letter",
+                json!({"sent": "2025-01-01", "replied": null, "status": "unanswered"}),
+            ),
+        ];
+        let findings = vec![
+            finding("column.blank"),
+            finding("column.blank"),
+            finding("column.blank"),
+            finding("column.stale"),
+        ];
+        let run = RunData {
+            as_of,
+            facts: &facts,
+            findings: &findings,
+        };
+        let m = |x| measure_run(x, &run);
+        assert_eq!(m(WarningMetric::HomeDaysStale), Some(10.0));
+        assert_eq!(m(WarningMetric::BlankColumns), Some(3.0));
+        assert_eq!(m(WarningMetric::StaleColumns), Some(1.0));
+        assert_eq!(m(WarningMetric::LetterDaysUnanswered), Some(77.0));
+        assert_eq!(m(WarningMetric::AvailabilityRatio), None);
+        // the shipped thresholds: 10 days, > 2 blank, not > 6 stale, 76 days
+        let cfg = govwatch_config::WarningConfig::default();
+        let open: Vec<&str> = cfg
+            .warnings
+            .iter()
+            .filter(|w| m(w.metric).is_some_and(|v| v >= w.open_at))
+            .map(|w| w.code.as_str())
+            .collect();
+        assert_eq!(
+            open,
+            [
+                "warn.home_stale",
+                "warn.columns_blank",
+                "warn.letter_unanswered"
+            ]
+        );
+        // a home page without dated items is not measured (home.stale judges it)
+        let hub = vec![fact("home.latest", json!({"latest": null, "hub": true}))];
+        let run = RunData {
+            as_of,
+            facts: &hub,
+            findings: &[],
+        };
+        assert_eq!(measure_run(WarningMetric::HomeDaysStale, &run), None);
+        assert_eq!(
+            measure_run(WarningMetric::LetterDaysUnanswered, &run),
+            Some(0.0)
+        );
+    }
+}
