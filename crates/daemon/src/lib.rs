@@ -332,11 +332,15 @@ impl Daemon {
         let mut samplers: JoinSet<(usize, Result<usize>)> = JoinSet::new();
         let mut nightly: Option<tokio::task::JoinHandle<NightlyOutcome>> = None;
         let now = Local::now().fixed_offset();
-        // the newest slot already served; a slot becomes due when it is newer
+        // The newest slot served; a newer slot becomes due. A run resumed for an older night is
+        // followed by tonight's when it has passed (and missed nights are to be run).
         let mut served: Option<NaiveDate> = Some(schedule::last_slot(now, at, tz).date_naive());
         if let Some((slot, resume)) = self.startup_nightly(now).await? {
             if !resume {
                 tracing::info!(%slot, "nightly run missed while down: running it now");
+            }
+            if self.config.run_missed_nightly {
+                served = Some(slot);
             }
             nightly = Some(tokio::spawn(self.clone().nightly(
                 slot,

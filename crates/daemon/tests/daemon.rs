@@ -134,15 +134,17 @@ async fn two_of_forty_failed_samples_are_the_veto_one_is_not() {
     let net = TestNet::start(&root).await.unwrap();
     let fx = site("3400000001", net.http.url("v4only.ipv6.test", "/").as_str());
     let as_of = ts("2026-11-20T02:00:00+08:00");
-    let mut rules = ProbeRules::default();
-    rules.availability = AvailabilityRules {
-        window_days: 2,
-        ..AvailabilityRules::default()
+    let rules = ProbeRules {
+        availability: AvailabilityRules {
+            window_days: 2,
+            ..AvailabilityRules::default()
+        },
+        ..ProbeRules::default()
     };
     for (failed, veto) in [(2, true), (1, false)] {
         let dir = scratch(&format!("veto-{failed}"));
         let mut store = Store::open(dir.join("g.db")).unwrap();
-        store.upsert_sites(&[fx.clone()]).unwrap();
+        store.upsert_sites(std::slice::from_ref(&fx)).unwrap();
         let home = fx.home.as_str();
         let n = store
             .insert_samples(None, &fx.id, &spread_samples(home, as_of, 2, 40, failed))
@@ -205,8 +207,10 @@ fn daemon_with_sinks(
     sinks: Vec<SinkConfig>,
     net: &TestNet,
 ) -> Arc<Daemon> {
-    let mut warnings = WarningConfig::default();
-    warnings.sinks = sinks;
+    let warnings = WarningConfig {
+        sinks,
+        ..WarningConfig::default()
+    };
     Daemon::new(DaemonSetup {
         sites,
         settings: fast(net),
