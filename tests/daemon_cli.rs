@@ -1,5 +1,6 @@
-//! `govwatch daemon`, the real binary: it runs the missed nightly crawl at start; killed with
-//! SIGKILL in the middle of it and started again, it resumes the same run, which then records
+//! `govwatch daemon`, the real binary: it runs the missed nightly crawl at start; stopped with
+//! SIGTERM (exit 0) and killed with SIGKILL in the middle of it, and started again each time, it
+//! resumes the same run, which then records
 //! per site exactly the pages, fetches and findings of a run that was never killed. SIGTERM
 //! stops it with exit 0. `govwatch status --json` reports the sites.
 
@@ -138,10 +139,47 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let db = dir.join("govwatch.db");
     let args = ["daemon", "--config", "config", "--db", "govwatch.db"];
 
-    // 1. the missed nightly run starts at once; kill -9 after the first site is committed
+    // One page of the third site answers after 3 s, so its crawl is long enough to be stopped
+    // in (the reference run below waits the same).
+    let slow = "www.fgw.anping.gov.test";
+    net.http.set_fault(
+        slow,
+        "/jgzn/",
+        govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
+    );
+
+    // 1. the missed nightly run starts at once; SIGTERM after the first site is committed:
+    // exit 0, the run interrupted with its committed sites kept
     let mut child = govwatch(&dir, &args).spawn().unwrap();
     wait_until(&mut child, "the first site committed", || {
         query_i64(&db, "SELECT count(*) FROM run_sites") >= 1
+    });
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "SIGTERM exits 0; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done = query_i64(&db, "SELECT count(*) FROM run_sites");
+    assert!(
+        done >= 1 && done < total,
+        "stopped part way: {done} of {total}"
+    );
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT count(*) FROM runs WHERE status = 'interrupted'"
+        ),
+        1
+    );
+
+    // 2. started again, it resumes the run; kill -9 while it crawls the slow site
+    let before = net.http.requests_for(slow).len();
+    let mut child = govwatch(&dir, &args).spawn().unwrap();
+    wait_until(&mut child, "the slow site being crawled", || {
+        net.http.requests_for(slow).len() > before
     });
     signal(&child, "-KILL");
     child.wait().unwrap();
@@ -152,12 +190,12 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     );
     let samples_before = query_i64(&db, "SELECT count(*) FROM samples WHERE run_id IS NULL");
 
-    // 2. started again: the same run is resumed and finished
+    // 3. started a third time: the same run is resumed and finished
     let mut child = govwatch(&dir, &args).spawn().unwrap();
     wait_until(&mut child, "the run finished", || {
         query_i64(&db, "SELECT count(*) FROM runs WHERE status = 'done'") == 1
     });
-    // 3. SIGTERM: a clean stop, exit 0
+    // SIGTERM: a clean stop, exit 0
     signal(&child, "-TERM");
     let out = child.wait_with_output().unwrap();
     assert_eq!(
