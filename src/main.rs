@@ -306,7 +306,9 @@ fn cmd_status(a: StatusArgs) -> Result<u8> {
         return Err(anyhow!("{}: no such database", a.db.display()));
     }
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
-    let rows = govwatch_daemon::status::status(&store, &sites)?;
+    let rules = load_probe_rules(&dir.probes_path())?;
+    let now = Local::now().fixed_offset();
+    let rows = govwatch_daemon::status::status(&store, &sites, &rules.availability, now)?;
     let open: usize = rows.iter().map(|r| r.warnings.len()).sum();
     let code = if open > 0 { EXIT_FINDINGS } else { EXIT_CLEAN };
     if a.json {
@@ -318,7 +320,7 @@ fn cmd_status(a: StatusArgs) -> Result<u8> {
         "site",
         pad("name", 24),
         "last sample",
-        "7-day availability",
+        "failed (7 days)",
         "last crawl"
     );
     for r in &rows {
@@ -332,7 +334,7 @@ fn cmd_status(a: StatusArgs) -> Result<u8> {
         };
         let avail = match &r.availability {
             Some(v) => format!(
-                "{:.2}% failed/{}{}{}",
+                "{:.2}% of {}{}{}",
                 v.ratio * 100.0,
                 v.samples,
                 if v.complete { "" } else { " (partial)" },

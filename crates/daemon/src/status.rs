@@ -1,5 +1,7 @@
 //! `govwatch status`: per site, the last sample, the 7-day availability, the last crawl and the
-//! open warnings, read from the database (read-only; works while the daemon runs).
+//! open warnings, read from the database (works while the daemon runs). The availability window
+//! is computed from the stored samples up to the moment asked (`now`), so it is current whether
+//! or not the daemon runs.
 
 use govwatch_model::Site;
 use govwatch_store::{Store, StoreError};
@@ -51,8 +53,13 @@ pub struct SiteStatus {
     pub warnings: Vec<OpenWarning>,
 }
 
-/// The status of every site, in registry order.
-pub fn status(store: &Store, sites: &[Site]) -> Result<Vec<SiteStatus>, StoreError> {
+/// The status of every site, in registry order, at `now`.
+pub fn status(
+    store: &Store,
+    sites: &[Site],
+    rules: &govwatch_config::AvailabilityRules,
+    now: govwatch_model::Timestamp,
+) -> Result<Vec<SiteStatus>, StoreError> {
     let mut out = Vec::new();
     for s in sites {
         let last_sample = store.last_sample(&s.id)?.map(|x| LastSample {
@@ -63,13 +70,16 @@ pub fn status(store: &Store, sites: &[Site]) -> Result<Vec<SiteStatus>, StoreErr
             error: x.error.map(|e| e.as_str().to_string()),
             elapsed_ms: x.elapsed_ms,
         });
-        let availability = store.availability(&s.id)?.map(|a| Availability {
-            ratio: a.ratio,
-            samples: a.samples,
-            failed: a.failed,
-            complete: a.complete,
-            unreachable: a.value["unreachable"].as_bool().unwrap_or(false),
-            computed_at: a.computed_at,
+        let (fact, _) = govwatch_runner::availability_verdict(store, s, now, rules)?;
+        let v = &fact.value;
+        let samples = v["samples"].as_u64().unwrap_or(0);
+        let availability = (samples > 0).then(|| Availability {
+            ratio: v["ratio"].as_f64().unwrap_or(0.0),
+            samples,
+            failed: v["failed"].as_u64().unwrap_or(0),
+            complete: v["complete"].as_bool().unwrap_or(false),
+            unreachable: v["unreachable"].as_bool().unwrap_or(false),
+            computed_at: now.to_rfc3339(),
         });
         let last_crawl = store.last_site_run(&s.id)?.map(|r| LastCrawl {
             run_id: r.run_id,
