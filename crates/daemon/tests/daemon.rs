@@ -434,3 +434,54 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
         }
     });
 }
+
+/// Shutdown is bounded: a sample stuck on a slow home page is abandoned after the grace period
+/// instead of being waited for, and the daemon returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
+    let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
+    let net = TestNet::start(&root).await.unwrap();
+    let host = "v4only.ipv6.test";
+    net.http
+        .set_fault(host, "/", Fault::Delay(std::time::Duration::from_secs(12)));
+    let dir = scratch("grace");
+    let now = chrono::Utc::now();
+    let daemon = Daemon::new(DaemonSetup {
+        sites: vec![site("3400000009", net.http.url(host, "/").as_str())],
+        settings: fast(&net),
+        rules: ProbeRules::default(),
+        config: DaemonConfig {
+            interval_minutes: 600.0,
+            jitter_minutes: 0.0,
+            nightly_at: (now + CDuration::hours(12)).format("%H:%M").to_string(),
+            timezone: "UTC".into(),
+            run_missed_nightly: false,
+            shutdown_grace_secs: 0.2,
+            ..DaemonConfig::default()
+        },
+        warnings: WarningConfig::default(),
+        db: dir.join("g.db"),
+    })
+    .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let d2 = daemon.clone();
+    let task = tokio::spawn(async move {
+        d2.run(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    // wait until the sample's request reached the (slow) server
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !net.http.requests_for(host).iter().any(|r| r.path == "/") {
+        assert!(std::time::Instant::now() < deadline, "no sample started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let stopped = std::time::Instant::now();
+    tx.send(()).unwrap();
+    let report = task.await.unwrap().unwrap();
+    // returned long before the 12-second answer (the bound is the 0.2 s grace)
+    assert!(stopped.elapsed() < std::time::Duration::from_secs(8));
+    assert_eq!((report.samples, report.abandoned), (0, 1));
+    daemon.with_store(|st| assert!(st.last_sample("3400000009").unwrap().is_none()));
+}
