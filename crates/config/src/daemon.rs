@@ -368,5 +368,24 @@ mod tests {
         std::fs::write(&p, "intervall = 3\n").unwrap();
         let e = load_daemon_config(&p).unwrap_err().to_string();
         assert!(e.contains("daemon.toml:1:1"), "{e}");
+        let w = dir.join("warnings.toml");
+        std::fs::write(
+            &w,
+            "[[warning]]\ncode = \"x\"\nmetric = \"availability\"\nopen_at = 1\nsource = \"s\"\nmessage = \"m\"\n",
+        )
+        .unwrap();
+        let e = load_warning_config(&w).unwrap_err().to_string();
+        assert!(e.contains("warnings.toml:3:10"), "{e}");
+        std::fs::write(
+            &w,
+            "[[warning]]\ncode = \"x\"\nmetric = \"blank_columns\"\nopen_at = 1\nclear_below = 2\nsource = \"s\"\nmessage = \"m\"\n\n[[sink]]\nname = \"h\"\nkind = \"smtp\"\nhost = \"h\"\nfrom = \"nobody\"\nto = []\n",
+        )
+        .unwrap();
+        let e = load_warning_config(&w).unwrap_err().to_string();
+        assert!(e.contains("clear_below must not exceed open_at"), "{e}");
+        assert!(
+            e.contains("no recipient") && e.contains("bad `from`"),
+            "{e}"
+        );
     }
 }
