@@ -6,7 +6,10 @@
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
 use clap::{Args, Parser, Subcommand};
-use govwatch_config::{ConfigDir, check_sites, import_csv, load_crawl_settings, load_sites};
+use govwatch_config::{
+    ConfigDir, check_sites, import_csv, load_crawl_settings, load_daemon_config, load_sites,
+    load_warning_config,
+};
 use govwatch_crawler::Crawler;
 use govwatch_model::{Severity, Site, SiteKind, SiteOverrides, SiteResult};
 use govwatch_runner::{Progress, RunOptions, inspect_site, run};
@@ -57,6 +60,35 @@ enum Cmd {
     },
     /// Serve the bundled fixture sites on loopback and run the nightly job on them.
     Demo(DemoArgs),
+    /// Run continuously: sample every home page hourly (IPv4 and IPv6), crawl nightly, raise
+    /// early warnings. SIGTERM or Ctrl-C stops it cleanly (exit 0).
+    Daemon(DaemonArgs),
+    /// Per site: last sample, 7-day availability, last crawl, open warnings.
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct DaemonArgs {
+    /// Configuration directory (sites.toml, crawl.toml, probes.toml, daemon.toml, warnings.toml …).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    /// SQLite database.
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+    /// One JSON document (an array of sites).
+    #[arg(long)]
+    json: bool,
+    /// The time the status is judged at (default: now), e.g. 2026-11-28 or 2026-11-28T10:00+08:00.
+    #[arg(long)]
+    as_of: Option<String>,
 }
 
 #[derive(Args)]
@@ -166,6 +198,8 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Probe(a) => cmd_probe(a).await,
         Cmd::Sites { cmd } => cmd_sites(cmd),
         Cmd::Demo(a) => cmd_demo(a).await,
+        Cmd::Daemon(a) => cmd_daemon(a).await,
+        Cmd::Status(a) => cmd_status(a),
     }
 }
 
@@ -236,6 +270,104 @@ async fn stop_signal() {
     }
 }
 
+fn load_rules(dir: &ConfigDir) -> Result<govwatch_runner::ProbeRules> {
+    Ok(dir.probe_rules()?)
+}
+
+async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let (sites, settings) = dir
+        .load()
+        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    settings.validate()?;
+    let setup = govwatch_daemon::DaemonSetup {
+        sites,
+        settings,
+        rules: load_rules(&dir)?,
+        config: load_daemon_config(&dir.daemon_path())?,
+        warnings: load_warning_config(&dir.warnings_path())?,
+        db: a.db,
+    };
+    let daemon = govwatch_daemon::Daemon::new(setup)?;
+    let report = daemon.run(stop_signal()).await?;
+    eprintln!(
+        "govwatch daemon stopped: {} samples stored, {} nightly run(s) finished, {} sample(s) abandoned",
+        report.samples,
+        report.nightly_runs.len(),
+        report.abandoned
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn cmd_status(a: StatusArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let sites = load_sites(&dir.sites_path())?;
+    if !a.db.exists() {
+        return Err(anyhow!("{}: no such database", a.db.display()));
+    }
+    let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let rules = load_rules(&dir)?;
+    let now = parse_as_of(a.as_of.as_deref())?;
+    let rows = govwatch_daemon::status::status(&store, &sites, &rules.availability, now)?;
+    let open: usize = rows.iter().map(|r| r.warnings.len()).sum();
+    let code = if open > 0 { EXIT_FINDINGS } else { EXIT_CLEAN };
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(code);
+    }
+    outln!(
+        "{:<12} {} {:<27} {:<22} {:<22}  warnings",
+        "site",
+        pad("name", 24),
+        "last sample",
+        "failed (7 days)",
+        "last crawl"
+    );
+    for r in &rows {
+        let sample = match &r.last_sample {
+            Some(s) => format!(
+                "{} {}",
+                s.at.get(..16).unwrap_or(&s.at).replace('T', " "),
+                if s.ok { "ok" } else { "FAIL" }
+            ),
+            None => "-".into(),
+        };
+        let avail = match &r.availability {
+            Some(v) => format!(
+                "{:.2}% of {}{}{}",
+                v.ratio * 100.0,
+                v.samples,
+                if v.complete { "" } else { " (partial)" },
+                if v.unreachable { " VETO" } else { "" }
+            ),
+            None => "-".into(),
+        };
+        let crawl = match &r.last_crawl {
+            Some(c) => format!(
+                "run {} {}",
+                c.run_id,
+                c.finished_at.get(..10).unwrap_or(&c.finished_at)
+            ),
+            None => "-".into(),
+        };
+        let warns: Vec<&str> = r.warnings.iter().map(|w| w.code.as_str()).collect();
+        outln!(
+            "{:<12} {} {:<27} {:<22} {:<22}  {}",
+            r.id,
+            pad(&r.name, 24),
+            sample,
+            avail,
+            crawl,
+            if warns.is_empty() {
+                "-".to_string()
+            } else {
+                warns.join(" ")
+            }
+        );
+    }
+    Ok(code)
+}
+
 async fn cmd_run(a: RunArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
     let (sites, settings) = dir
@@ -245,7 +377,7 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let as_of = parse_as_of(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
-    let rules = dir.probe_rules()?;
+    let rules = load_rules(&dir)?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
@@ -364,7 +496,7 @@ async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
         site.overrides.max_pages = Some(n);
     }
     let as_of = parse_as_of(a.as_of.as_deref())?;
-    let rules = dir.probe_rules()?;
+    let rules = load_rules(&dir)?;
     let crawler = Crawler::new(settings)?;
     let result = inspect_site(&crawler, &site, as_of, &rules, None).await;
     print_result(&result, a.json)?;

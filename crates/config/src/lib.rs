@@ -10,6 +10,7 @@
 
 mod columns;
 mod crawl;
+mod daemon;
 mod error;
 mod holidays;
 mod import;
@@ -20,6 +21,10 @@ mod sites;
 
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
+pub use daemon::{
+    DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
+    load_daemon_config, load_warning_config, parse_timezone,
+};
 pub use error::{ConfigError, Diagnostic};
 pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
 pub use import::{ImportReport, decode_text, import_csv};
@@ -31,7 +36,7 @@ pub use interaction::{
     AdRules, ChannelWords, InteractionRules, LimitRules, ReplyRules, SurveyRules,
     load_interaction_rules,
 };
-pub use probes::{Ipv6Rules, ProbeRules, load_probe_rules};
+pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
 pub use sites::{check_sites, load_sites, parse_sites};
 
 use govwatch_model::Site;
@@ -51,6 +56,10 @@ pub const COLUMNS_FILE: &str = "columns.toml";
 pub const INTERACTION_FILE: &str = "interaction.toml";
 /// File name of the working-day calendar inside a configuration directory.
 pub const HOLIDAYS_FILE: &str = "holidays.toml";
+/// File name of the daemon's schedule inside a configuration directory.
+pub const DAEMON_FILE: &str = "daemon.toml";
+/// File name of the early warnings and their sinks inside a configuration directory.
+pub const WARNINGS_FILE: &str = "warnings.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +99,16 @@ impl ConfigDir {
     /// `ROOT/columns.toml`.
     pub fn columns_path(&self) -> PathBuf {
         self.root.join(COLUMNS_FILE)
+    }
+
+    /// `ROOT/daemon.toml`.
+    pub fn daemon_path(&self) -> PathBuf {
+        self.root.join(DAEMON_FILE)
+    }
+
+    /// `ROOT/warnings.toml`.
+    pub fn warnings_path(&self) -> PathBuf {
+        self.root.join(WARNINGS_FILE)
     }
 
     /// `ROOT/probes.toml`.

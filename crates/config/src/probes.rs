@@ -9,6 +9,7 @@ use std::path::Path;
 #[serde(deny_unknown_fields, default)]
 pub struct ProbeRules {
     pub ipv6: Ipv6Rules,
+    pub availability: AvailabilityRules,
     /// Column kinds and windows, from `columns.toml` (not part of `probes.toml`).
     #[serde(skip)]
     pub columns: crate::ColumnRules,
@@ -28,6 +29,7 @@ impl Default for ProbeRules {
     fn default() -> Self {
         ProbeRules {
             ipv6: Ipv6Rules::default(),
+            availability: AvailabilityRules::default(),
             columns: crate::ColumnRules::default(),
             integrity: crate::IntegrityRules::default(),
             interaction: crate::InteractionRules::default(),
@@ -57,6 +59,46 @@ impl Default for Ipv6Rules {
     }
 }
 
+/// The availability verdict over a rolling window of samples (veto 2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AvailabilityRules {
+    /// Days of the window, counted back from the monitoring time (the rule monitors one week).
+    pub window_days: u32,
+    /// Samples each day must hold for the window to be complete (the rule: ≥ 20 a day).
+    pub min_per_day: u32,
+    /// Failed share at which the site is unreachable (inclusive; the rule: 5%).
+    pub veto_ratio: f64,
+    /// Which samples count: `ipv4`, `ipv6` or `any` (a sample that never got an address counts
+    /// for every family).
+    pub family: String,
+    /// The veto is given only over a complete window (every day with `min_per_day` samples).
+    pub require_complete: bool,
+}
+
+impl Default for AvailabilityRules {
+    fn default() -> Self {
+        AvailabilityRules {
+            window_days: 7,
+            min_per_day: 20,
+            veto_ratio: 0.05,
+            family: "ipv4".into(),
+            require_complete: true,
+        }
+    }
+}
+
+impl AvailabilityRules {
+    /// `family` as the window function takes it (`Some(4)`, `Some(6)`, `None` for any).
+    pub fn family_filter(&self) -> Option<u8> {
+        match self.family.as_str() {
+            "ipv4" => Some(4),
+            "ipv6" => Some(6),
+            _ => None,
+        }
+    }
+}
+
 /// Reads `probes.toml`; a missing file gives the defaults, an unknown key or bad value an error
 /// naming file and line.
 pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
@@ -71,6 +113,31 @@ pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
                 path.display()
             )]));
         }
+    }
+    let a = &rules.availability;
+    let mut errs = Vec::new();
+    if !(0.0..=1.0).contains(&a.veto_ratio) {
+        errs.push(format!(
+            "{}: availability.veto_ratio must be between 0 and 1 (got {})",
+            path.display(),
+            a.veto_ratio
+        ));
+    }
+    if !matches!(a.family.as_str(), "ipv4" | "ipv6" | "any") {
+        errs.push(format!(
+            "{}: availability.family must be ipv4, ipv6 or any (got {:?})",
+            path.display(),
+            a.family
+        ));
+    }
+    if a.window_days == 0 {
+        errs.push(format!(
+            "{}: availability.window_days must be at least 1",
+            path.display()
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(ConfigError::Settings(errs));
     }
     Ok(rules)
 }

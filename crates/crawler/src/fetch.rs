@@ -47,6 +47,8 @@ pub struct FetchSpec {
     pub robots: bool,
     /// Retry transient failures.
     pub retry: bool,
+    /// Connect only over this address family (`4` or `6`); `None`: whichever answers.
+    pub family: Option<u8>,
 }
 
 impl FetchSpec {
@@ -56,6 +58,7 @@ impl FetchSpec {
         body: BodyMode::Html,
         robots: true,
         retry: true,
+        family: None,
     };
     pub const CHECK_HEAD: FetchSpec = FetchSpec {
         method: "HEAD",
@@ -63,6 +66,7 @@ impl FetchSpec {
         body: BodyMode::None,
         robots: true,
         retry: true,
+        family: None,
     };
     pub const CHECK_GET: FetchSpec = FetchSpec {
         method: "GET",
@@ -70,6 +74,7 @@ impl FetchSpec {
         body: BodyMode::None,
         robots: true,
         retry: true,
+        family: None,
     };
 }
 
@@ -246,6 +251,7 @@ impl Crawler {
                 body: BodyMode::Any,
                 robots: false,
                 retry: false,
+                family: None,
             };
             let f = self.fetch(&robots_url, spec).await;
             let rules = rules_from(&self.agent_token, f.last(), f.body.as_deref());
@@ -357,7 +363,7 @@ impl Crawler {
                 );
             }
             let mut req = self
-                .client
+                .client_for(spec.family)
                 .request(method.clone(), current.clone())
                 .header(USER_AGENT, &self.user_agent)
                 .timeout(deadline - now);

@@ -52,7 +52,7 @@ fn fqdn(name: &str) -> String {
 }
 
 /// AAAA/A records of a name with the CNAME chain; `Err` only for a failure (not for "no records").
-async fn lookup(
+pub(crate) async fn lookup(
     resolver: &TokioResolver,
     name: &str,
     rtype: RecordType,

@@ -10,6 +10,7 @@
 //! - [`frontier`]: URL normalisation, de-duplication, budgets and trap guards.
 //! - [`site`]: a whole site: breadth-first crawl, then a check of every link and resource.
 //! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
+//! - [`sample`]: one availability sample of a home page over IPv4 and over IPv6 (the daemon's).
 //!
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
@@ -23,6 +24,7 @@ pub mod gate;
 pub mod guard;
 pub mod ipv6;
 pub mod robots;
+pub mod sample;
 pub mod site;
 
 pub use fetch::{BodyMode, FetchSpec, Fetched};
@@ -63,6 +65,30 @@ pub struct Crawler {
     /// Clients pinned to one address of one host (the IPv6 checks), built once and reused:
     /// building a TLS client costs far more than a request.
     pinned: std::sync::Mutex<std::collections::HashMap<(String, SocketAddr), reqwest::Client>>,
+    /// Clients that connect over one address family only (availability samples over IPv4 and
+    /// over IPv6), built on first use.
+    family_clients: [std::sync::OnceLock<reqwest::Client>; 2],
+}
+
+/// The crawler's HTTP client: no automatic redirects, the guarded resolver, the time limits;
+/// bound to `local` (`0.0.0.0` or `::`) it connects over that address family only.
+fn build_client(
+    settings: &CrawlSettings,
+    dns: &Arc<Dns>,
+    local: Option<std::net::IpAddr>,
+) -> Result<reqwest::Client, CrawlerError> {
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver(dns.clone())))
+        .connect_timeout(Duration::from_secs_f64(settings.connect_timeout_secs))
+        .timeout(Duration::from_secs_f64(settings.timeout_secs))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(settings.host_concurrency.max(1) as usize)
+        .no_proxy();
+    if let Some(ip) = local {
+        b = b.local_address(ip);
+    }
+    b.build().map_err(|e| CrawlerError::Client(e.to_string()))
 }
 
 impl Crawler {
@@ -89,16 +115,7 @@ impl Crawler {
             allowed,
         };
         let dns = Arc::new(Dns::new(&servers, guard).map_err(CrawlerError::Dns)?);
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(GuardedResolver(dns.clone())))
-            .connect_timeout(Duration::from_secs_f64(settings.connect_timeout_secs))
-            .timeout(Duration::from_secs_f64(settings.timeout_secs))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(settings.host_concurrency.max(1) as usize)
-            .no_proxy()
-            .build()
-            .map_err(|e| CrawlerError::Client(e.to_string()))?;
+        let client = build_client(&settings, &dns, None)?;
         let policy = HostPolicy {
             rate: settings.rate,
             burst: settings.burst,
@@ -113,6 +130,7 @@ impl Crawler {
             user_agent: settings.user_agent(),
             agent_token: "govwatch".to_string(),
             pinned: Default::default(),
+            family_clients: Default::default(),
             settings,
         })
     }
@@ -133,5 +151,22 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
+    }
+
+    /// The client for requests over `family` (`Some(4)`, `Some(6)`) or over either (`None`).
+    /// A family client binds its sockets to the unspecified address of that family, so the
+    /// connector tries only that family's addresses of the name.
+    pub(crate) fn client_for(&self, family: Option<u8>) -> &reqwest::Client {
+        let (slot, local) = match family {
+            Some(4) => (&self.family_clients[0], std::net::IpAddr::from([0u8; 4])),
+            Some(6) => (&self.family_clients[1], std::net::IpAddr::from([0u16; 8])),
+            _ => return &self.client,
+        };
+        slot.get_or_init(|| {
+            build_client(&self.settings, &self.dns, Some(local)).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, family, "cannot build a single-family client; using the default");
+                self.client.clone()
+            })
+        })
     }
 }

@@ -8,6 +8,10 @@
 //! Codes:
 //! - `avail.sample` (fact): one per sample: `{ok, status, error, elapsed_ms, family}`.
 //! - `avail.sample_failed` (finding, warn): a failed sample, with the failure as evidence.
+//! - `avail.window` (fact): the rolling window of stored samples before the monitoring time
+//!   ([`window`], judged by [`judge_window`]).
+//! - `avail.unreachable` (finding, veto): failures ≥ `veto_ratio` (5%, inclusive) of a complete
+//!   window (every day with ≥ `min_per_day` samples).
 
 use crate::{Probe, ProbeInput, ProbeOutput};
 use govwatch_model::{Evidence, Fact, Finding, Severity};
@@ -143,6 +147,72 @@ pub fn window(
     }
 }
 
+/// The `avail.window` fact of a site and, when the window shows the site unreachable, the
+/// `avail.unreachable` veto finding. `main` is the window over the rules' family, `v6` the one
+/// over IPv6 (recorded for the IPv6 success rate), `at` the time of the judgement.
+pub fn judge_window(
+    main: &AvailabilityWindow,
+    v6: Option<&AvailabilityWindow>,
+    rules: &govwatch_config::AvailabilityRules,
+    home: &str,
+    at: govwatch_model::Timestamp,
+) -> (Fact, Option<Finding>) {
+    let reached = main.samples > 0 && main.ratio >= rules.veto_ratio;
+    let unreachable = reached && (main.complete || !rules.require_complete);
+    let value = json!({
+        "from": main.from.to_rfc3339(),
+        "until": main.until.to_rfc3339(),
+        "family": rules.family,
+        "samples": main.samples,
+        "failed": main.failed,
+        "ratio": main.ratio,
+        "days": main.days,
+        "full_days": main.full_days,
+        "min_per_day": rules.min_per_day,
+        "complete": main.complete,
+        "veto_ratio": rules.veto_ratio,
+        "unreachable": unreachable,
+        "v6": v6.map(|w| json!({"samples": w.samples, "failed": w.failed, "ratio": w.ratio})),
+    });
+    let fact = Fact {
+        probe: "availability".into(),
+        code: "avail.window".into(),
+        url: Some(home.to_string()),
+        value: value.clone(),
+        observed_at: at,
+    };
+    let finding = unreachable.then(|| {
+        let pct = main.ratio * 100.0;
+        let excerpt = format!(
+            "{} of {} samples failed ({pct:.2}%) from {} to {}",
+            main.failed,
+            main.samples,
+            main.from.to_rfc3339(),
+            main.until.to_rfc3339()
+        );
+        Finding {
+            probe: "availability".into(),
+            code: "avail.unreachable".into(),
+            severity: Severity::Veto,
+            url: Some(home.to_string()),
+            value,
+            message: format!(
+                "站点无法访问：近{}天首页抽查 {} 次，{} 次失败（{pct:.2}%），达到 {}% 单项否决线",
+                main.days,
+                main.samples,
+                main.failed,
+                rules.veto_ratio * 100.0
+            ),
+            evidence: Evidence {
+                excerpt: Some(excerpt),
+                ..Default::default()
+            },
+            observed_at: at,
+        }
+    });
+    (fact, finding)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +318,56 @@ mod tests {
         assert_eq!((w.samples, w.failed, w.complete), (40, 2, true));
         assert!((w.ratio - 0.05).abs() < 1e-12);
         assert!(!window(&day, until, 7, 20, None).complete);
+    }
+
+    fn day_of(n: u32, failed: u32, until: govwatch_model::Timestamp, days: u32) -> Vec<Sample> {
+        // n samples spread evenly over `days` days before `until`, the first `failed` failing
+        let span = i64::from(days) * 86_400_000;
+        (0..n)
+            .map(|i| {
+                let ms = span * i64::from(i + 1) / i64::from(n + 1);
+                sample_at(
+                    until - chrono::Duration::milliseconds(ms),
+                    i >= failed,
+                    Some(4),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn veto_at_five_percent_of_a_complete_window() {
+        let until = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
+        let rules = govwatch_config::AvailabilityRules {
+            window_days: 2,
+            ..Default::default()
+        };
+        let judge = |s: &[Sample]| {
+            let w = window(s, until, rules.window_days, rules.min_per_day, Some(4));
+            judge_window(&w, None, &rules, "http://a.gov.test/", until)
+        };
+        let (fact, f) = judge(&day_of(40, 2, until, 2));
+        assert_eq!(fact.value["samples"], 40);
+        assert_eq!(fact.value["failed"], 2);
+        assert_eq!(fact.value["complete"], true);
+        let f = f.expect("2 of 40 is 5%: the veto");
+        assert_eq!(
+            (f.code.as_str(), f.severity),
+            ("avail.unreachable", Severity::Veto)
+        );
+        assert!((f.value["ratio"].as_f64().unwrap() - 0.05).abs() < 1e-12);
+        let (fact, f) = judge(&day_of(40, 1, until, 2));
+        assert!(f.is_none(), "1 of 40 is 2.5%");
+        assert_eq!(fact.value["unreachable"], false);
+        // the same 5% over an incomplete window (one day of the two) is not yet a veto
+        let (fact, f) = judge(&day_of(40, 2, until, 1));
+        assert_eq!(fact.value["complete"], false);
+        assert!(f.is_none());
+        let lenient = govwatch_config::AvailabilityRules {
+            require_complete: false,
+            ..rules.clone()
+        };
+        let w = window(&day_of(40, 2, until, 1), until, 2, 20, Some(4));
+        assert!(judge_window(&w, None, &lenient, "u", until).1.is_some());
     }
 }

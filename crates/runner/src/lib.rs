@@ -162,6 +162,40 @@ fn crawl_summary(c: &SiteCrawl, at: Timestamp) -> Fact {
     }
 }
 
+/// The availability window of `site` over the stored samples of the `window_days` before
+/// `until`, as the `avail.window` fact and, when the rule is met, the `avail.unreachable` veto.
+pub fn availability_verdict(
+    store: &Store,
+    site: &Site,
+    until: Timestamp,
+    rules: &govwatch_config::AvailabilityRules,
+) -> Result<(Fact, Option<govwatch_model::Finding>), StoreError> {
+    use govwatch_probes::availability::{judge_window, window};
+    let from = until - chrono::Duration::days(i64::from(rules.window_days));
+    let samples = store.samples(&site.id, from, until)?;
+    let main = window(
+        &samples,
+        until,
+        rules.window_days,
+        rules.min_per_day,
+        rules.family_filter(),
+    );
+    let v6 = window(
+        &samples,
+        until,
+        rules.window_days,
+        rules.min_per_day,
+        Some(6),
+    );
+    Ok(judge_window(
+        &main,
+        Some(&v6),
+        rules,
+        site.home.as_str(),
+        until,
+    ))
+}
+
 /// Runs (or resumes) the nightly job over `sites`. Stops early, leaving a resumable run, when
 /// `stop` resolves (Ctrl-C, SIGTERM).
 pub async fn run(
@@ -219,6 +253,17 @@ pub async fn run(
         }
     }
     let previous = &previous;
+    // The availability window of each site: the stored samples of the week before the monitoring
+    // time (the daemon's and earlier runs'), judged by the veto rule.
+    let mut windows: std::collections::HashMap<String, (Fact, Option<govwatch_model::Finding>)> =
+        std::collections::HashMap::new();
+    for s in &todo {
+        windows.insert(
+            s.id.clone(),
+            availability_verdict(&store, s, as_of, &opts.rules.availability)?,
+        );
+    }
+    let windows = &windows;
     let already_done = sites.len() - todo.len();
     progress(Progress::Started {
         run_id,
@@ -235,8 +280,12 @@ pub async fn run(
             let crawler = crawler.clone();
             let writer = writer.clone();
             async move {
-                let result =
+                let mut result =
                     inspect_site(&crawler, &site, as_of, rules, previous.get(&site.id)).await;
+                if let Some((fact, finding)) = windows.get(&site.id) {
+                    result.facts.push(fact.clone());
+                    result.findings.extend(finding.clone());
+                }
                 let (pages, findings) = (result.pages.len(), result.findings.len());
                 writer
                     .write_site(run_id, result)

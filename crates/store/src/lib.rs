@@ -13,10 +13,12 @@
 //!
 //! The layout of the tables is documented for outside readers in `docs/schema.md`.
 
+mod daemon;
 mod error;
 mod schema;
 mod writer;
 
+pub use daemon::{AvailabilityRow, Raised, SiteRun, WarningRow, parse_time};
 pub use error::{Result, StoreError};
 pub use schema::SCHEMA_VERSION;
 pub use writer::{StoreWriter, spawn_writer};

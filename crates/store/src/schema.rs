@@ -145,8 +145,52 @@ CREATE INDEX findings_run_code ON findings (run_id, code);
 CREATE INDEX findings_run_severity ON findings (run_id, severity);
 "#;
 
+/// The daemon: its own state (nightly runs, rounds), the latest availability window per site,
+/// early warnings and their delivery to each sink.
+const V_DAEMON: &str = r#"
+CREATE TABLE daemon_state (
+    key         TEXT PRIMARY KEY NOT NULL,
+    value       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE availability (
+    site_id     TEXT PRIMARY KEY NOT NULL REFERENCES sites (id),
+    computed_at TEXT NOT NULL,
+    samples     INTEGER NOT NULL,
+    failed      INTEGER NOT NULL,
+    ratio       REAL NOT NULL,
+    complete    INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    value       TEXT NOT NULL CHECK (json_valid(value))
+) WITHOUT ROWID;
+
+CREATE TABLE warnings (
+    id            INTEGER PRIMARY KEY,
+    site_id       TEXT NOT NULL REFERENCES sites (id),
+    code          TEXT NOT NULL,
+    opened_at     TEXT NOT NULL,
+    closed_at     TEXT,
+    value         TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(value)),
+    message       TEXT NOT NULL,
+    last_value    TEXT NOT NULL DEFAULT 'null' CHECK (json_valid(last_value)),
+    last_seen_at  TEXT NOT NULL,
+    last_sent     TEXT
+);
+CREATE UNIQUE INDEX warnings_open ON warnings (site_id, code) WHERE closed_at IS NULL;
+CREATE INDEX warnings_site ON warnings (site_id, opened_at);
+
+CREATE TABLE warning_deliveries (
+    warning_id  INTEGER NOT NULL REFERENCES warnings (id),
+    sink        TEXT NOT NULL,
+    sent_at     TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    PRIMARY KEY (warning_id, sink)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

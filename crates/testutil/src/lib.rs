@@ -16,10 +16,13 @@
 //! - [`TestNet`]: both together, with an A (and AAAA) record for every host
 //!   directory of the fixture root, or the records of its `_dns.toml`
 //!   ([`site_dns_records`]).
+//! - [`receivers`]: a webhook receiver and a minimal SMTP server for the daemon's warning sinks
+//!   (test-only, hand-written).
 
 pub mod dns;
 pub mod fixtures;
 pub mod http;
+pub mod receivers;
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
