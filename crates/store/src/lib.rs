@@ -15,10 +15,12 @@
 
 mod error;
 mod schema;
+mod scores;
 mod writer;
 
 pub use error::{Result, StoreError};
 pub use schema::SCHEMA_VERSION;
+pub use scores::{ArchiveRecord, PageRow, ScoreItemRow, ScoreRow, ScoreSet, ScoringRef, SiteRow};
 pub use writer::{StoreWriter, spawn_writer};
 
 use chrono::DateTime;
