@@ -22,6 +22,14 @@ use govwatch_model::{SiteKind, Timestamp};
 use govwatch_store::{ScoreSet, Store, StoredFact, StoredFinding};
 use std::collections::HashMap;
 
+/// The rules shipped in `config/indicators.toml`, compiled in: for the demo when it runs outside
+/// the project directory (`govwatch score` and `report` read the file from `--config`).
+pub fn shipped_rules() -> Rules {
+    const TEXT: &str = include_str!("../../../config/indicators.toml");
+    parse_rules(TEXT, std::path::Path::new("config/indicators.toml"))
+        .expect("the shipped config/indicators.toml is valid (tested)")
+}
+
 /// Why a run could not be scored.
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
