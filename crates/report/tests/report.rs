@@ -169,7 +169,7 @@ fn fixture(dir: &std::path::Path) -> (Store, i64, i64) {
                 run,
                 &result(
                     &c,
-                    vec![page(&c.home.to_string(), "<html>丙</html>")],
+                    vec![page(c.home.as_ref(), "<html>丙</html>")],
                     vec![],
                 ),
             )
