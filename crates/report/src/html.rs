@@ -36,7 +36,7 @@ fn link(url: &str) -> String {
 }
 
 const STYLE: &str = r#"
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto; max-width: 1200px; color: #222; line-height: 1.5; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif; margin: 2em auto; max-width: 1200px; color: #222; line-height: 1.5; }
 h1 { font-size: 1.6em; text-align: center; }
 h2 { border-bottom: 2px solid #a00; padding-bottom: .2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 1em 0; width: 100%; font-size: .92em; }

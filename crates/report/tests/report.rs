@@ -167,11 +167,7 @@ fn fixture(dir: &std::path::Path) -> (Store, i64, i64) {
         store
             .write_site_result(
                 run,
-                &result(
-                    &c,
-                    vec![page(c.home.as_ref(), "<html>丙</html>")],
-                    vec![],
-                ),
+                &result(&c, vec![page(c.home.as_ref(), "<html>丙</html>")], vec![]),
             )
             .unwrap();
         store
@@ -362,4 +358,105 @@ fn a_run_without_scores_under_the_rules_is_refused_with_the_command_to_run() {
     let other = govwatch_score::parse_rules(&text, std::path::Path::new("x.toml")).unwrap();
     let e = ReportData::load(&store, second, &other, "t".into(), None).unwrap_err();
     assert!(e.to_string().contains("govwatch score --run"), "{e}");
+}
+
+/// The Chromium binary: `GOVWATCH_CHROMIUM`, else `chromium` / `chromium-browser` on PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("GOVWATCH_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| [d.join("chromium"), d.join("chromium-browser")])
+        .find(|p| p.is_file())
+}
+
+fn run_chromium(
+    bin: &std::path::Path,
+    profile: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new("timeout")
+        .arg("120")
+        .arg(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+/// The HTML report opens in headless Chromium: the DOM it builds holds the six tables and the
+/// per-site sections, the hostile title is text (no script element), and a screenshot is taken.
+/// Skipped, loudly, when Chromium is not installed; `.ci/run` installs it and sets
+/// GOVWATCH_REQUIRE_CHROMIUM=1 so that CI never skips.
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
+            "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
+        );
+        eprintln!(
+            "\n!!!!!!!! SKIPPED html_report_renders_in_headless_chromium: no chromium on PATH \
+             (apt-get install chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let dir = scratch("chromium");
+    let (mut store, first, second) = fixture(&dir);
+    let rules = shipped_rules();
+    warc::write_run_warc(&mut store, second, &dir).unwrap();
+    let d = ReportData::load(&store, second, &rules, "2020年第二季度".into(), Some(first)).unwrap();
+    let html_path = dir.join("report.html");
+    std::fs::write(&html_path, render_html(&d)).unwrap();
+    let url = format!("file://{}", html_path.display());
+    let profile = dir.join("profile");
+
+    let out = run_chromium(&bin, &profile, &["--dump-dom", &url]);
+    assert!(
+        out.status.success(),
+        "chromium --dump-dom: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(dom.matches("<table class=\"annex\">").count(), 6, "{dom}");
+    assert_eq!(dom.matches("<section class=\"site\"").count(), 3);
+    assert!(dom.contains("附件1 各地区政府网站检查情况"));
+    assert!(dom.contains("<svg"));
+    assert!(!dom.contains("<script"), "the hostile title stayed text");
+    assert!(dom.contains("&lt;script&gt;alert('x')&lt;/script&gt;县人民政府"));
+
+    let shot = dir.join("report.png");
+    let out = run_chromium(
+        &bin,
+        &profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+            "--hide-scrollbars",
+            &url,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "chromium --screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // width and height from the IHDR chunk
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((w, h), (1280, 2000));
+    eprintln!("screenshot: {} ({} bytes)", shot.display(), png.len());
 }

@@ -102,11 +102,11 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                 skipped: 0,
             };
             let figures = format!(
-                "{} of {} samples failed ({:.2}%) over {} days, {} of them with ≥ {} samples",
-                w.failed,
-                w.samples,
-                w.ratio * 100.0,
+                "{} 天内监测 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
                 w.days,
+                w.samples,
+                w.failed,
+                w.ratio * 100.0,
                 w.full_days,
                 a.min_per_day
             );
@@ -118,7 +118,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                     v,
                     0,
                     &m,
-                    format!("window incomplete, not judged: {figures}"),
+                    format!("监测未满周期，未作判定：{figures}"),
                 ));
             } else if f64::from(w.failed) >= a.failed_ratio_at_least * f64::from(w.samples) - 1e-9 {
                 vetoed = true;
@@ -128,7 +128,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                     v,
                     0,
                     &m,
-                    format!("{figures}: ≥ {}%", a.failed_ratio_at_least * 100.0),
+                    format!("{figures}，达到 {}%（含）", a.failed_ratio_at_least * 100.0),
                 ));
             }
             continue;
@@ -142,7 +142,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                 v,
                 0,
                 &m,
-                format!("{} found (≥ {})", m.count(), v.at_least),
+                format!("发现 {} 处（≥ {}）", m.count(), v.at_least),
             ));
         }
     }
@@ -174,18 +174,18 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
             let n = m.count() as i64;
             let (mut pts, mut note) = match rule.amount {
                 Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
-                Some(Amount::Once(p)) => (p, format!("{n} found, once")),
+                Some(Amount::Once(p)) => (p, format!("发现 {n} 处，扣一次")),
                 None => (0, String::new()),
             };
             if let Some(max) = rule.max
                 && pts > max
             {
-                note.push_str(&format!(", rule capped at {}", points(max)));
+                note.push_str(&format!("，本项最多 {} 分", points(max)));
                 pts = max;
             }
             if m.skipped > 0 {
                 note.push_str(&format!(
-                    "; {} not counted again (same URL as {})",
+                    "；{} 处与 {} 同一网址，不重复扣分",
                     m.skipped,
                     rule.skip_if_same_url.join(", ")
                 ));
@@ -203,7 +203,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                 finding_ids: Vec::new(),
                 fact_ids: Vec::new(),
                 note: format!(
-                    "{} deducted, indicator capped at {}",
+                    "共扣 {} 分，本指标最多扣 {} 分",
                     points(total),
                     points(ind.points)
                 ),
@@ -230,13 +230,13 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
             let n = m.count() as i64;
             let (mut pts, mut note) = match rule.amount {
                 Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
-                Some(Amount::Once(p)) => (p, format!("{n} found")),
+                Some(Amount::Once(p)) => (p, format!("符合 {n} 项")),
                 None => (0, String::new()),
             };
             if let Some(max) = rule.max
                 && pts > max
             {
-                note.push_str(&format!(", rule capped at {}", points(max)));
+                note.push_str(&format!("，本项最多 {} 分", points(max)));
                 pts = max;
             }
             items.push(item("bonus", "bonus", rule, pts, &m, note));
@@ -252,7 +252,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                 points: -points(bonus - max),
                 finding_ids: Vec::new(),
                 fact_ids: Vec::new(),
-                note: format!("bonus capped at {}", points(max)),
+                note: format!("加分最多 {} 分", points(max)),
             });
             bonus = max;
         }

@@ -238,7 +238,7 @@ fn per_rule_and_per_indicator_caps() {
     s.many("search.no_results", 8, json!({}));
     let r = s.score(&rules());
     assert_eq!(r.score, Some(95.0));
-    assert!(r.items[0].note.contains("rule capped at 5"));
+    assert!(r.items[0].note.contains("本项最多 5 分"));
     // function indicator cap 20: + 30 broken home links → 35 → capped to 20
     s.many("link.broken_home", 30, json!({}));
     let r = s.score(&rules());
@@ -345,7 +345,11 @@ fn availability_veto_at_5_percent_of_a_complete_week() {
     s.samples(20, 7);
     let r = s.score(&rules());
     assert!(r.vetoed, "{:?}", r.items);
-    assert!(r.items[0].note.contains("7 of 140"), "{}", r.items[0].note);
+    assert!(
+        r.items[0].note.contains("监测 140 次，失败 7 次"),
+        "{}",
+        r.items[0].note
+    );
     // 6 failed = 4.29% → no veto
     let mut s = Site::new(SiteKind::Department);
     s.samples(20, 6);
@@ -362,7 +366,7 @@ fn incomplete_availability_window_is_said_not_judged() {
     assert!(!r.complete);
     assert_eq!(r.verdict, PASS);
     let note = r.items.iter().find(|i| i.part == "note").unwrap();
-    assert!(note.note.contains("window incomplete"), "{}", note.note);
+    assert!(note.note.contains("未作判定"), "{}", note.note);
     assert_eq!(traced(&r), 0.0);
 }
 
