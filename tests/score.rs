@@ -78,6 +78,8 @@ async fn fixture_sites_give_the_expected_verdict_table() {
     let as_of = "2026-11-28T02:00:00+08:00";
     let settings = govwatch_crawler::CrawlSettings {
         ipv6: true, // the fixtures' expected findings include IPv6
+        // politeness is tested in e2e.rs; here the sjj site's Crawl-delay: 2 would only slow it
+        max_crawl_delay_secs: 0.05,
         ..fast_settings(&net)
     };
     let crawler = Arc::new(Crawler::new(settings).unwrap());
