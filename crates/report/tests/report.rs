@@ -344,6 +344,31 @@ fn reports_escape_site_content_and_read_back() {
         .read_to_string(&mut all)
         .unwrap();
     assert_eq!(all.matches("WARC/1.1\r\n").count(), 4);
+
+    // and a web-archive tool reads it: warcio (PyPI) checks every record's digest
+    match which("warcio") {
+        Some(warcio) => {
+            let out = std::process::Command::new(warcio)
+                .args(["check", "-v"])
+                .arg(&warc_path)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "warcio check: {text}");
+            assert_eq!(text.matches("digest pass").count(), 3, "{text}");
+        }
+        None => eprintln!(
+            "\n!!!!!!!! warcio not on PATH: the WARC was checked by this test only \
+             (pip install warcio) !!!!!!!!\n"
+        ),
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 #[test]
