@@ -902,3 +902,23 @@ fn cmd_report(a: ReportArgs) -> Result<u8> {
     }
     Ok(EXIT_CLEAN)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_are_bounded_in_china_time() {
+        let (from, until, name) = quarter_bounds("2020Q1").unwrap();
+        assert_eq!(from.to_rfc3339(), "2020-01-01T00:00:00+08:00");
+        assert_eq!(until.to_rfc3339(), "2020-04-01T00:00:00+08:00");
+        assert_eq!(name, "2020年第一季度");
+        let (from, until, name) = quarter_bounds("2019q4").unwrap();
+        assert_eq!(from.to_rfc3339(), "2019-10-01T00:00:00+08:00");
+        assert_eq!(until.to_rfc3339(), "2020-01-01T00:00:00+08:00");
+        assert_eq!(name, "2019年第四季度");
+        for bad in ["2020Q5", "2020Q0", "Q1", "2020", "20x0Q1"] {
+            assert!(quarter_bounds(bad).is_err(), "{bad}");
+        }
+    }
+}
