@@ -503,6 +503,23 @@ pub fn summary(d: &ReportData) -> String {
             .map(|x| format!("{}%", fmt_num(x)))
             .unwrap_or_else(|| "—".into())
     );
+    let kinds: Vec<String> = f
+        .by_kind
+        .iter()
+        .map(|g| {
+            format!(
+                "{}{}个、合格率{}",
+                g.name,
+                g.sites,
+                g.pass_rate
+                    .map(|x| format!("{}%", fmt_num(x)))
+                    .unwrap_or_else(|| "—".into())
+            )
+        })
+        .collect();
+    if !kinds.is_empty() {
+        s.push_str(&format!("按类型：{}。", kinds.join("，")));
+    }
     s.push_str(&format!(
         "门户网站{}个，其中{}个进入加分环节（占{}）；得分高于{}分的网站{}个。",
         f.portals,
