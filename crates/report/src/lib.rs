@@ -19,7 +19,7 @@ use govwatch_store::{
     ArchiveRecord, PageRow, RunRow, ScoreRow, ScoreSet, SiteRow, Store, StoredFact, StoredFinding,
 };
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub use since::{RectItem, Rectification};
@@ -91,6 +91,11 @@ pub struct ReportData {
     pub figures: Figures,
     pub rules: RulesInfo,
     pub since: Option<Rectification>,
+    /// (site, URL or final URL) → page id, and page id → index in `archive`.
+    #[serde(skip)]
+    page_index: HashMap<(String, String), i64>,
+    #[serde(skip)]
+    archive_index: HashMap<i64, usize>,
 }
 
 impl ReportData {
@@ -126,7 +131,20 @@ impl ReportData {
             Some(prev) => Some(since::compare(store, prev, run_id, &findings, rules)?),
             None => None,
         };
+        let mut page_index = HashMap::new();
+        for p in &pages {
+            for u in [&p.final_url, &p.url] {
+                page_index.insert((p.site_id.clone(), u.clone()), p.id);
+            }
+        }
+        let archive_index = archive
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.page_id, i))
+            .collect();
         Ok(ReportData {
+            page_index,
+            archive_index,
             title,
             run,
             sites,
@@ -164,14 +182,10 @@ impl ReportData {
         .flatten()
         .collect();
         for w in want {
-            let page = self
-                .pages
-                .iter()
-                .find(|p| p.site_id == f.site_id && (p.url == w || p.final_url == w));
-            if let Some(p) = page
-                && let Some(a) = self.archive.iter().find(|a| a.page_id == p.id)
+            if let Some(page) = self.page_index.get(&(f.site_id.clone(), w.to_string()))
+                && let Some(&i) = self.archive_index.get(page)
             {
-                return Some(a);
+                return Some(&self.archive[i]);
             }
         }
         None
