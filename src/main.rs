@@ -738,7 +738,7 @@ fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> Result<()> {
         let incomplete = if s.complete {
             ""
         } else {
-            " [window incomplete]"
+            " [监测未满周期]"
         };
         outln!(
             "{:<12} {} {} {:<10} {} {:>7} {:>6} {:>5}  {}{}",
