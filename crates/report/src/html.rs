@@ -221,7 +221,7 @@ pub fn render_html(d: &ReportData) -> String {
                 let _ = writeln!(
                     s,
                     "<tr><td>{part}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&i.indicator),
+                    esc(d.rules.indicators.get(&i.indicator).unwrap_or(&i.indicator)),
                     esc(&i.name),
                     fmt_num(i.points),
                     refs.join(" "),

@@ -57,6 +57,8 @@ pub struct RulesInfo {
     pub rectification_source: String,
     /// (rule name, why) of rules nothing measures yet.
     pub not_measured: Vec<(String, String)>,
+    /// Indicator id → Chinese name (`veto` and `bonus` included).
+    pub indicators: BTreeMap<String, String>,
 }
 
 impl RulesInfo {
@@ -71,6 +73,15 @@ impl RulesInfo {
                 .vetoes
                 .iter()
                 .filter_map(|v| v.not_measured.as_ref().map(|w| (v.name.clone(), w.clone())))
+                .collect(),
+            indicators: r
+                .indicators
+                .iter()
+                .map(|i| (i.id.clone(), i.name.clone()))
+                .chain([
+                    ("veto".to_string(), "单项否决".to_string()),
+                    ("bonus".to_string(), "加分".to_string()),
+                ])
                 .collect(),
         }
     }
