@@ -164,7 +164,21 @@ pub fn render_html(d: &ReportData) -> String {
     }
 
     // per-site pages
-    s.push_str("<h2 id=\"sites\">各网站检查详情</h2>\n");
+    s.push_str("<h2 id=\"sites\">各网站检查详情</h2>\n<ul class=\"toc\">\n");
+    for site in &d.sites {
+        if let Some(score) = d.score(&site.id) {
+            let _ = writeln!(
+                s,
+                "<li><a href=\"#site-{}\">{}</a>（{}）：{} {}</li>",
+                esc(&site.id),
+                esc(&site.name),
+                esc(&site.id),
+                verdict_zh(&score.verdict),
+                score.score.map(fmt_num).unwrap_or_else(|| "—".into())
+            );
+        }
+    }
+    s.push_str("</ul>\n");
     for site in &d.sites {
         let Some(score) = d.score(&site.id) else {
             continue;
