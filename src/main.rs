@@ -65,6 +65,10 @@ enum Cmd {
     Daemon(DaemonArgs),
     /// Per site: last sample, 7-day availability, last crawl, open warnings.
     Status(StatusArgs),
+    /// Score a run by config/indicators.toml and print the verdict table (合格/不合格).
+    Score(ScoreArgs),
+    /// The quarterly report of a scored run: annex tables, summary, evidence, rectification.
+    Report(ReportArgs),
 }
 
 #[derive(Args)]
@@ -89,6 +93,47 @@ struct StatusArgs {
     /// The time the status is judged at (default: now), e.g. 2026-11-28 or 2026-11-28T10:00+08:00.
     #[arg(long)]
     as_of: Option<String>,
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    /// The run to score (default: the newest finished run).
+    #[arg(long, conflicts_with = "as_of")]
+    run: Option<i64>,
+    /// Score the newest finished run whose monitoring time is on or before this date.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Configuration directory (indicators.toml).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+    /// One JSON object per site instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The quarter, e.g. 2020Q1: its newest finished run (monitoring time in the quarter, +08:00).
+    #[arg(long, conflicts_with = "run")]
+    quarter: Option<String>,
+    /// The run (default: the newest finished run).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Compare with this earlier run: findings fixed, still open and new (整改).
+    #[arg(long)]
+    since: Option<i64>,
+    /// Formats, comma-separated: md, html, csv, xlsx, json.
+    #[arg(long, value_delimiter = ',', default_value = "md,html,csv,xlsx,json")]
+    format: Vec<String>,
+    /// Directory to write into (created if missing).
+    #[arg(long, default_value = "report")]
+    out: PathBuf,
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
 }
 
 #[derive(Args)]
@@ -200,6 +245,8 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Demo(a) => cmd_demo(a).await,
         Cmd::Daemon(a) => cmd_daemon(a).await,
         Cmd::Status(a) => cmd_status(a),
+        Cmd::Score(a) => cmd_score(a),
+        Cmd::Report(a) => cmd_report(a),
     }
 }
 
@@ -702,7 +749,7 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     })
     .await?;
     pb.finish_and_clear();
-    let store = Store::open(&a.db)?;
+    let mut store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
     outln!(
         "stored in {} (run {}); findings: {}",
@@ -710,5 +757,293 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         report.run_id,
         report.findings
     );
+    let indicators = PathBuf::from("config").join(govwatch_score::INDICATORS_FILE);
+    let rules = if indicators.is_file() {
+        govwatch_score::load_rules(&indicators)?
+    } else {
+        govwatch_score::shipped_rules()
+    };
+    let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
+    store.write_scores(&set)?;
+    print_verdicts(&store, &set)?;
+    let dir = match a.db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let title = run_title(&store, report.run_id)?;
+    let written = write_report(
+        &mut store,
+        report.run_id,
+        &rules,
+        title,
+        None,
+        &["html".into(), "xlsx".into()],
+        &dir,
+    )?;
+    for p in written {
+        outln!("report: {}", absolute(&p).display());
+    }
     Ok(EXIT_CLEAN)
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The newest finished run (or, when none finished, the newest run).
+fn newest_run(store: &Store, pick: impl Fn(&govwatch_store::RunRow) -> bool) -> Result<i64> {
+    let runs = store.runs()?;
+    runs.iter()
+        .rev()
+        .find(|r| r.status == govwatch_store::RunStatus::Done && pick(r))
+        .map(|r| r.id)
+        .ok_or_else(|| anyhow!("no finished run matches in {}", store.path().display()))
+}
+
+fn run_as_of(r: &govwatch_store::RunRow) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(&r.as_of).ok()
+}
+
+fn cmd_score(a: ScoreArgs) -> Result<u8> {
+    let rules = govwatch_score::load_rules(&a.config.join(govwatch_score::INDICATORS_FILE))?;
+    let mut store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let run_id = match (a.run, a.as_of.as_deref()) {
+        (Some(id), _) => id,
+        (None, Some(d)) => {
+            let until = parse_as_of(Some(d))?;
+            // a date alone means the whole day
+            let until = if d.len() == 10 {
+                until + chrono::Duration::days(1)
+            } else {
+                until + chrono::Duration::seconds(1)
+            };
+            newest_run(&store, |r| run_as_of(r).is_some_and(|t| t < until))?
+        }
+        (None, None) => newest_run(&store, |_| true)?,
+    };
+    let set = govwatch_score::score_run(&store, run_id, &rules)?;
+    store.write_scores(&set)?;
+    if a.json {
+        for s in &set.scores {
+            outln!(
+                "{}",
+                serde_json::json!({"run": run_id, "rules": rules.version, "score": s})
+            );
+        }
+    } else {
+        print_verdicts(&store, &set)?;
+    }
+    let failed = set.scores.iter().any(|s| s.verdict != govwatch_score::PASS);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> Result<()> {
+    let sites = store.run_sites(set.run_id)?;
+    outln!(
+        "run {} scored under rules {} (as of {}): {} sites",
+        set.run_id,
+        set.rules_version,
+        set.as_of,
+        set.scores.len()
+    );
+    outln!(
+        "{:<12} {} {} {:<10} {:<6} {:>7} {:>6} {:>5}  problems",
+        "site",
+        pad("name", 28),
+        pad("region", 12),
+        "kind",
+        "verdict",
+        "score",
+        "deduct",
+        "bonus"
+    );
+    for s in &set.scores {
+        let site = sites.iter().find(|x| x.id == s.site_id);
+        let problems = govwatch_report::problems_of(s);
+        let incomplete = if s.complete {
+            ""
+        } else {
+            " [监测未满周期]"
+        };
+        outln!(
+            "{:<12} {} {} {:<10} {} {:>7} {:>6} {:>5}  {}{}",
+            s.site_id,
+            pad(site.map(|x| x.name.as_str()).unwrap_or(""), 28),
+            pad(site.map(|x| x.region.as_str()).unwrap_or(""), 12),
+            site.map(|x| x.kind.as_str()).unwrap_or(""),
+            pad(govwatch_score::verdict_zh(&s.verdict), 7),
+            s.score
+                .map(govwatch_report::fmt_num)
+                .unwrap_or_else(|| "veto".into()),
+            govwatch_report::fmt_num(s.deducted),
+            govwatch_report::fmt_num(s.bonus),
+            problems,
+            incomplete
+        );
+    }
+    let passed = set
+        .scores
+        .iter()
+        .filter(|s| s.verdict == govwatch_score::PASS)
+        .count();
+    let n = set.scores.len();
+    outln!(
+        "合格 {passed} / {n}, 不合格 {}, 合格率 {}",
+        n - passed,
+        if n > 0 {
+            format!(
+                "{}%",
+                govwatch_report::fmt_num(passed as f64 * 100.0 / n as f64)
+            )
+        } else {
+            "—".into()
+        }
+    );
+    Ok(())
+}
+
+/// `2020Q1` → its first instant and the first instant of the next quarter (+08:00).
+fn quarter_bounds(q: &str) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffset>, String)> {
+    let bad = || anyhow!("--quarter {q:?}: expected YEARQn, e.g. 2020Q1");
+    let (y, n) = q
+        .to_ascii_uppercase()
+        .split_once('Q')
+        .map(|(y, n)| (y.to_string(), n.to_string()))
+        .ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let n: u32 = n.parse().map_err(|_| bad())?;
+    if !(1..=4).contains(&n) {
+        return Err(bad());
+    }
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let start = |y: i32, m: u32| {
+        cst.from_local_datetime(
+            &NaiveDate::from_ymd_opt(y, m, 1)
+                .expect("valid")
+                .and_hms_opt(0, 0, 0)
+                .expect("valid"),
+        )
+        .single()
+        .expect("fixed offset")
+    };
+    let from = start(y, (n - 1) * 3 + 1);
+    let until = if n == 4 {
+        start(y + 1, 1)
+    } else {
+        start(y, n * 3 + 1)
+    };
+    let names = ["一", "二", "三", "四"];
+    Ok((from, until, format!("{y}年第{}季度", names[n as usize - 1])))
+}
+
+fn run_title(store: &Store, run_id: i64) -> Result<String> {
+    let run = store
+        .run(run_id)?
+        .ok_or_else(|| anyhow!("run {run_id} does not exist"))?;
+    let day = run_as_of(&run)
+        .map(|t| t.format("%Y年%-m月%-d日").to_string())
+        .unwrap_or_default();
+    Ok(format!("第 {run_id} 次检查，监测时间点 {day}"))
+}
+
+/// Scores the run if it has no scoring under these rules, writes the WARC and the formats.
+fn write_report(
+    store: &mut Store,
+    run_id: i64,
+    rules: &govwatch_score::Rules,
+    title: String,
+    since: Option<i64>,
+    formats: &[String],
+    out: &std::path::Path,
+) -> Result<Vec<PathBuf>> {
+    for f in formats {
+        if !["md", "html", "csv", "xlsx", "json"].contains(&f.as_str()) {
+            return Err(anyhow!(
+                "--format {f:?}: expected md, html, csv, xlsx or json"
+            ));
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    if store.scores(run_id, Some(&rules.hash))?.is_none() {
+        let set = govwatch_score::score_run(store, run_id, rules)?;
+        store.write_scores(&set)?;
+        eprintln!("run {run_id} scored under rules {}", rules.version);
+    }
+    let (warc, _) = govwatch_report::warc::write_run_warc(store, run_id, out)?;
+    let mut written = vec![warc];
+    let d = govwatch_report::ReportData::load(store, run_id, rules, title, since)?;
+    for f in formats {
+        match f.as_str() {
+            "md" => written.push(govwatch_report::write_file(
+                out,
+                "report.md",
+                &govwatch_report::render_md(&d),
+            )?),
+            "html" => written.push(govwatch_report::write_file(
+                out,
+                "report.html",
+                &govwatch_report::html::render_html(&d),
+            )?),
+            "json" => written.push(govwatch_report::write_file(
+                out,
+                "report.json",
+                &serde_json::to_string_pretty(&govwatch_report::render_json(&d))?,
+            )?),
+            "csv" => written.extend(govwatch_report::write_csv(&d, out)?),
+            "xlsx" => {
+                let p = out.join("report.xlsx");
+                govwatch_report::xlsx::write_xlsx(&d, &p)?;
+                written.push(p);
+            }
+            _ => unreachable!("checked above"),
+        }
+    }
+    Ok(written)
+}
+
+fn cmd_report(a: ReportArgs) -> Result<u8> {
+    let rules = govwatch_score::load_rules(&a.config.join(govwatch_score::INDICATORS_FILE))?;
+    let mut store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let (run_id, title) = match (a.run, a.quarter.as_deref()) {
+        (Some(id), _) => (id, run_title(&store, id)?),
+        (None, Some(q)) => {
+            let (from, until, name) = quarter_bounds(q)?;
+            let id = newest_run(&store, |r| {
+                run_as_of(r).is_some_and(|t| t >= from && t < until)
+            })
+            .with_context(|| format!("no finished run with a monitoring time in {q}"))?;
+            (id, name)
+        }
+        (None, None) => {
+            let id = newest_run(&store, |_| true)?;
+            (id, run_title(&store, id)?)
+        }
+    };
+    let written = write_report(
+        &mut store, run_id, &rules, title, a.since, &a.format, &a.out,
+    )?;
+    for p in written {
+        outln!("{}", p.display());
+    }
+    Ok(EXIT_CLEAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_are_bounded_in_china_time() {
+        let (from, until, name) = quarter_bounds("2020Q1").unwrap();
+        assert_eq!(from.to_rfc3339(), "2020-01-01T00:00:00+08:00");
+        assert_eq!(until.to_rfc3339(), "2020-04-01T00:00:00+08:00");
+        assert_eq!(name, "2020年第一季度");
+        let (from, until, name) = quarter_bounds("2019q4").unwrap();
+        assert_eq!(from.to_rfc3339(), "2019-10-01T00:00:00+08:00");
+        assert_eq!(until.to_rfc3339(), "2020-01-01T00:00:00+08:00");
+        assert_eq!(name, "2019年第四季度");
+        for bad in ["2020Q5", "2020Q0", "Q1", "2020", "20x0Q1"] {
+            assert!(quarter_bounds(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -16,11 +16,13 @@
 mod daemon;
 mod error;
 mod schema;
+mod scores;
 mod writer;
 
 pub use daemon::{AvailabilityRow, Raised, SiteRun, WarningRow, parse_time};
 pub use error::{Result, StoreError};
 pub use schema::SCHEMA_VERSION;
+pub use scores::{ArchiveRecord, PageRow, ScoreItemRow, ScoreRow, ScoreSet, ScoringRef, SiteRow};
 pub use writer::{StoreWriter, spawn_writer};
 
 use chrono::DateTime;

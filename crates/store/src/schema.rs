@@ -189,8 +189,60 @@ CREATE TABLE warning_deliveries (
 ) WITHOUT ROWID;
 "#;
 
+/// Scores and the evidence archive: one row per site scored for a run under one rule set
+/// (`scores`), the items that trace every point to the findings and facts behind it
+/// (`score_items`), and where each crawled page of a run sits in the run's WARC file
+/// (`archive_records`). A run can be scored again under other rules (another `rules_hash`) and the
+/// two compared; scoring again under the same rules replaces that scoring.
+const V_SCORES_ARCHIVE: &str = r#"
+CREATE TABLE scores (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id),
+    site_id       TEXT NOT NULL REFERENCES sites (id),
+    rules_version TEXT NOT NULL,
+    rules_hash    TEXT NOT NULL,
+    scored_at     TEXT NOT NULL,
+    as_of         TEXT NOT NULL,
+    verdict       TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+    vetoed        INTEGER NOT NULL CHECK (vetoed IN (0, 1)),
+    deducted      REAL NOT NULL,
+    bonus         REAL NOT NULL,
+    bonus_scored  INTEGER NOT NULL CHECK (bonus_scored IN (0, 1)),
+    score         REAL,
+    complete      INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    UNIQUE (run_id, site_id, rules_hash)
+);
+CREATE INDEX scores_run ON scores (run_id, rules_hash);
+
+CREATE TABLE score_items (
+    id          INTEGER PRIMARY KEY,
+    score_id    INTEGER NOT NULL REFERENCES scores (id) ON DELETE CASCADE,
+    part        TEXT NOT NULL CHECK (part IN ('veto', 'deduct', 'cap', 'bonus', 'note')),
+    indicator   TEXT NOT NULL,
+    rule        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    points      REAL NOT NULL,
+    finding_ids TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(finding_ids)),
+    fact_ids    TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(fact_ids)),
+    note        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX score_items_score ON score_items (score_id);
+
+CREATE TABLE archive_records (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    page_id    INTEGER NOT NULL REFERENCES pages (id),
+    url        TEXT NOT NULL,
+    file       TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    offset     INTEGER NOT NULL,
+    length     INTEGER NOT NULL,
+    PRIMARY KEY (run_id, page_id)
+) WITHOUT ROWID;
+CREATE INDEX archive_records_url ON archive_records (run_id, url);
+"#;
+
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

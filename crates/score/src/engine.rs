@@ -1,0 +1,379 @@
+//! The scoring engine: pure. One site, its findings, facts and availability samples, and the rules
+//! in; the verdict, the points and the items that trace every point to findings and facts out.
+
+use crate::rules::{Amount, Centi, Cond, FactSelector, Op, Rule, Rules, Selector, points};
+use chrono::{Months, NaiveDate};
+use govwatch_model::{Sample, SiteKind, Timestamp};
+use govwatch_store::{ScoreItemRow, ScoreRow, StoredFact, StoredFinding};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// What the engine needs of a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteInfo {
+    pub id: String,
+    pub kind: SiteKind,
+}
+
+/// One site's material for one scoring.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteInput<'a> {
+    pub site: &'a SiteInfo,
+    /// The monitoring time point every window and date is judged against.
+    pub as_of: Timestamp,
+    /// The site's findings of the run.
+    pub findings: &'a [StoredFinding],
+    /// The site's facts of the run.
+    pub facts: &'a [StoredFact],
+    /// The site's availability samples (any run or the daemon), at least the window's days.
+    pub samples: &'a [Sample],
+}
+
+/// `pass` / `fail` as stored; 合格 / 不合格 as printed.
+pub const PASS: &str = "pass";
+pub const FAIL: &str = "fail";
+
+/// Chinese word of a stored verdict.
+pub fn verdict_zh(v: &str) -> &'static str {
+    if v == PASS { "合格" } else { "不合格" }
+}
+
+struct Matched {
+    findings: Vec<i64>,
+    facts: Vec<i64>,
+    skipped: usize,
+}
+
+impl Matched {
+    fn count(&self) -> usize {
+        self.findings.len() + self.facts.len()
+    }
+}
+
+fn item(
+    part: &str,
+    indicator: &str,
+    rule: &Rule,
+    pts: Centi,
+    m: &Matched,
+    note: String,
+) -> ScoreItemRow {
+    ScoreItemRow {
+        part: part.into(),
+        indicator: indicator.into(),
+        rule: rule.id.clone(),
+        name: rule.name.clone(),
+        points: points(pts),
+        finding_ids: m.findings.clone(),
+        fact_ids: m.facts.clone(),
+        note,
+    }
+}
+
+/// Scores one site.
+pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
+    let kind = input.site.kind;
+    let mut items = Vec::new();
+    let mut complete = true;
+    let mut vetoed = false;
+
+    // Part 1: every veto is checked, so that each one that applies is named with its evidence.
+    for v in rules.vetoes.iter().filter(|v| v.kinds.contains(&kind)) {
+        if v.not_measured.is_some() {
+            continue;
+        }
+        if let Some(a) = &v.availability {
+            let w = govwatch_probes::availability::window(
+                input.samples,
+                input.as_of,
+                a.days,
+                a.min_per_day,
+                None,
+            );
+            let failed_ids: Vec<i64> = input
+                .findings
+                .iter()
+                .filter(|f| f.finding.code == "avail.sample_failed")
+                .map(|f| f.id)
+                .collect();
+            let m = Matched {
+                findings: failed_ids,
+                facts: Vec::new(),
+                skipped: 0,
+            };
+            let figures = format!(
+                "{} 天内监测 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
+                w.days,
+                w.samples,
+                w.failed,
+                w.ratio * 100.0,
+                w.full_days,
+                a.min_per_day
+            );
+            if !w.complete {
+                complete = false;
+                items.push(item(
+                    "note",
+                    "veto",
+                    v,
+                    0,
+                    &m,
+                    format!("监测未满周期，未作判定：{figures}"),
+                ));
+            } else if f64::from(w.failed) >= a.failed_ratio_at_least * f64::from(w.samples) - 1e-9 {
+                vetoed = true;
+                items.push(item(
+                    "veto",
+                    "veto",
+                    v,
+                    0,
+                    &m,
+                    format!("{figures}，达到 {}%（含）", a.failed_ratio_at_least * 100.0),
+                ));
+            }
+            continue;
+        }
+        let m = matched(v, input, &HashSet::new());
+        if m.count() >= v.at_least as usize {
+            vetoed = true;
+            items.push(item(
+                "veto",
+                "veto",
+                v,
+                0,
+                &m,
+                format!("发现 {} 处（≥ {}）", m.count(), v.at_least),
+            ));
+        }
+    }
+    if vetoed {
+        return ScoreRow {
+            site_id: input.site.id.clone(),
+            verdict: FAIL.into(),
+            vetoed: true,
+            deducted: 0.0,
+            bonus: 0.0,
+            bonus_scored: false,
+            score: None,
+            complete,
+            items,
+        };
+    }
+
+    // Part 2: deductions, each finding counted once, each indicator capped.
+    let mut used: HashSet<i64> = HashSet::new();
+    let mut deducted: Centi = 0;
+    for ind in rules.indicators.iter().filter(|i| i.kinds.contains(&kind)) {
+        let mut total: Centi = 0;
+        for rule in ind.rules.iter().filter(|r| r.kinds.contains(&kind)) {
+            let m = matched(rule, input, &used);
+            if m.count() == 0 {
+                continue;
+            }
+            used.extend(m.findings.iter().copied());
+            let n = m.count() as i64;
+            let (mut pts, mut note) = match rule.amount {
+                Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
+                Some(Amount::Once(p)) => (p, format!("发现 {n} 处，扣一次")),
+                None => (0, String::new()),
+            };
+            if let Some(max) = rule.max
+                && pts > max
+            {
+                note.push_str(&format!("，本项最多 {} 分", points(max)));
+                pts = max;
+            }
+            if m.skipped > 0 {
+                note.push_str(&format!(
+                    "；{} 处与 {} 同一网址，不重复扣分",
+                    m.skipped,
+                    rule.skip_if_same_url.join(", ")
+                ));
+            }
+            items.push(item("deduct", &ind.id, rule, -pts, &m, note));
+            total += pts;
+        }
+        if total > ind.points {
+            items.push(ScoreItemRow {
+                part: "cap".into(),
+                indicator: ind.id.clone(),
+                rule: String::new(),
+                name: ind.name.clone(),
+                points: points(total - ind.points),
+                finding_ids: Vec::new(),
+                fact_ids: Vec::new(),
+                note: format!(
+                    "共扣 {} 分，本指标最多扣 {} 分",
+                    points(total),
+                    points(ind.points)
+                ),
+            });
+            total = ind.points;
+        }
+        deducted += total;
+    }
+    let base = crate::rules::centi(rules.scale.base);
+    let part2 = base - deducted;
+    let pass = part2 >= crate::rules::centi(rules.scale.fail_below);
+
+    // Part 3: bonus, for the kinds that have it, strictly above the threshold.
+    let bonus_scored = pass
+        && rules.scale.bonus_kinds.contains(&kind)
+        && part2 > crate::rules::centi(rules.scale.bonus_above);
+    let mut bonus: Centi = 0;
+    if bonus_scored {
+        for rule in rules.bonuses.iter().filter(|r| r.kinds.contains(&kind)) {
+            let m = matched(rule, input, &HashSet::new());
+            if m.count() < rule.at_least as usize {
+                continue;
+            }
+            let n = m.count() as i64;
+            let (mut pts, mut note) = match rule.amount {
+                Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
+                Some(Amount::Once(p)) => (p, format!("符合 {n} 项")),
+                None => (0, String::new()),
+            };
+            if let Some(max) = rule.max
+                && pts > max
+            {
+                note.push_str(&format!("，本项最多 {} 分", points(max)));
+                pts = max;
+            }
+            items.push(item("bonus", "bonus", rule, pts, &m, note));
+            bonus += pts;
+        }
+        let max = crate::rules::centi(rules.scale.bonus_max);
+        if bonus > max {
+            items.push(ScoreItemRow {
+                part: "cap".into(),
+                indicator: "bonus".into(),
+                rule: String::new(),
+                name: "加分".into(),
+                points: -points(bonus - max),
+                finding_ids: Vec::new(),
+                fact_ids: Vec::new(),
+                note: format!("加分最多 {} 分", points(max)),
+            });
+            bonus = max;
+        }
+    }
+    ScoreRow {
+        site_id: input.site.id.clone(),
+        verdict: if pass { PASS } else { FAIL }.into(),
+        vetoed: false,
+        deducted: points(deducted),
+        bonus: points(bonus),
+        bonus_scored,
+        score: Some(points(part2 + bonus)),
+        complete,
+        items,
+    }
+}
+
+/// The findings and facts a rule reads, leaving out findings already `used` and those whose URL
+/// a `skip_if_same_url` code covers.
+fn matched(rule: &Rule, input: &SiteInput<'_>, used: &HashSet<i64>) -> Matched {
+    let skip_urls: HashSet<&str> = input
+        .findings
+        .iter()
+        .filter(|f| rule.skip_if_same_url.contains(&f.finding.code))
+        .filter_map(|f| f.finding.url.as_deref())
+        .collect();
+    let mut m = Matched {
+        findings: Vec::new(),
+        facts: Vec::new(),
+        skipped: 0,
+    };
+    for f in input.findings {
+        if used.contains(&f.id) || !rule.select.iter().any(|s| selects(s, f)) {
+            continue;
+        }
+        if f.finding
+            .url
+            .as_deref()
+            .is_some_and(|u| skip_urls.contains(u))
+        {
+            m.skipped += 1;
+            continue;
+        }
+        m.findings.push(f.id);
+    }
+    for f in input.facts {
+        if rule.facts.iter().any(|s| fact_meets(s, f, input.as_of)) {
+            m.facts.push(f.id);
+        }
+    }
+    m
+}
+
+fn selects(s: &Selector, f: &StoredFinding) -> bool {
+    s.codes.contains(&f.finding.code)
+        && s.where_.iter().all(|(field, values)| {
+            let v = &f.finding.value[field.as_str()];
+            values.iter().any(|w| json_eq(v, w))
+        })
+}
+
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut cur = v;
+    for part in path.split('.') {
+        cur = cur.get(part)?;
+    }
+    (!cur.is_null()).then_some(cur)
+}
+
+fn fact_meets(s: &FactSelector, f: &StoredFact, as_of: Timestamp) -> bool {
+    f.fact.code == s.code && s.when.iter().all(|c| cond_holds(c, &f.fact.value, as_of))
+}
+
+fn as_date(v: &Value) -> Option<NaiveDate> {
+    let s = v.as_str()?;
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Whether a condition holds on a value; a missing field never holds.
+pub fn cond_holds(c: &Cond, value: &Value, as_of: Timestamp) -> bool {
+    let Some(v) = lookup(value, &c.path) else {
+        return false;
+    };
+    let num = |op: fn(f64, f64) -> bool| match (v.as_f64(), c.value.as_f64()) {
+        (Some(x), Some(y)) => op(x, y),
+        _ => false,
+    };
+    let today = as_of.date_naive();
+    match c.op {
+        Op::Eq => json_eq(v, &c.value),
+        Op::Ne => !json_eq(v, &c.value),
+        Op::In => c
+            .value
+            .as_array()
+            .is_some_and(|a| a.iter().any(|w| json_eq(v, w))),
+        Op::NotIn => c
+            .value
+            .as_array()
+            .is_some_and(|a| !a.iter().any(|w| json_eq(v, w))),
+        Op::Gt => num(|x, y| x > y),
+        Op::Gte => num(|x, y| x >= y),
+        Op::Lt => num(|x, y| x < y),
+        Op::Lte => num(|x, y| x <= y),
+        Op::WithinDays => match (as_date(v), c.value.as_u64()) {
+            (Some(d), Some(n)) => {
+                d <= today && (today - d).num_days() <= i64::try_from(n).unwrap_or(i64::MAX)
+            }
+            _ => false,
+        },
+        Op::OlderThanMonths => match (as_date(v), c.value.as_u64()) {
+            (Some(d), Some(n)) => today
+                .checked_sub_months(Months::new(u32::try_from(n).unwrap_or(u32::MAX)))
+                .is_some_and(|limit| d < limit),
+            _ => false,
+        },
+    }
+}

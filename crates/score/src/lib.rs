@@ -1,0 +1,105 @@
+//! Scoring by the official indicators (政府网站与政务新媒体检查指标, 国办秘函〔2019〕19号), with the
+//! rules as data (`config/indicators.toml`).
+//!
+//! - [`rules`]: the rules file, loaded and checked (unknown codes, malformed rules → file:line).
+//! - [`engine`]: pure scoring of one site: vetoes first, deductions capped per indicator, bonus
+//!   for portals strictly above 80, every point traced to finding and fact ids.
+//! - [`score_run`]: a stored run scored (the availability window read from the stored samples).
+//! - [`figures`]: the summary paragraph figures (pass rates by region and kind, bonus share,
+//!   reply shares).
+
+pub mod codes;
+pub mod engine;
+pub mod figures;
+pub mod rules;
+
+pub use engine::{FAIL, PASS, SiteInfo, SiteInput, score_site, verdict_zh};
+pub use figures::{Figures, Group, Replies, figures};
+pub use rules::{INDICATORS_FILE, Rules, load_rules, parse_rules};
+
+use chrono::DateTime;
+use govwatch_model::{SiteKind, Timestamp};
+use govwatch_store::{ScoreSet, Store, StoredFact, StoredFinding};
+use std::collections::HashMap;
+
+/// The rules shipped in `config/indicators.toml`, compiled in: for the demo when it runs outside
+/// the project directory (`govwatch score` and `report` read the file from `--config`).
+pub fn shipped_rules() -> Rules {
+    const TEXT: &str = include_str!("../../../config/indicators.toml");
+    parse_rules(TEXT, std::path::Path::new("config/indicators.toml"))
+        .expect("the shipped config/indicators.toml is valid (tested)")
+}
+
+/// Why a run could not be scored.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Store(#[from] govwatch_store::StoreError),
+    #[error(transparent)]
+    Config(#[from] govwatch_config::ConfigError),
+    #[error("run {0} does not exist")]
+    NoRun(i64),
+    #[error("run {run}: {message}")]
+    Bad { run: i64, message: String },
+}
+
+/// Scores every site a run recorded, under `rules`, at the run's monitoring time.
+pub fn score_run(store: &Store, run_id: i64, rules: &Rules) -> Result<ScoreSet, ScoreError> {
+    let run = store.run(run_id)?.ok_or(ScoreError::NoRun(run_id))?;
+    let as_of: Timestamp =
+        DateTime::parse_from_rfc3339(&run.as_of).map_err(|e| ScoreError::Bad {
+            run: run_id,
+            message: format!("as_of {:?} is not RFC 3339: {e}", run.as_of),
+        })?;
+    let sites = store.run_sites(run_id)?;
+    let mut findings: HashMap<String, Vec<StoredFinding>> = HashMap::new();
+    for f in store.findings(run_id, None)? {
+        findings.entry(f.site_id.clone()).or_default().push(f);
+    }
+    let mut facts: HashMap<String, Vec<StoredFact>> = HashMap::new();
+    for f in store.facts(run_id, None)? {
+        facts.entry(f.site_id.clone()).or_default().push(f);
+    }
+    let days = rules
+        .vetoes
+        .iter()
+        .filter_map(|v| v.availability.as_ref().map(|a| a.days))
+        .max()
+        .unwrap_or(0);
+    let since = as_of - chrono::Duration::days(i64::from(days));
+    let mut scores = Vec::new();
+    for s in &sites {
+        let kind = match s.kind.as_str() {
+            "portal" => SiteKind::Portal,
+            _ => SiteKind::Department,
+        };
+        let info = SiteInfo {
+            id: s.id.clone(),
+            kind,
+        };
+        let samples = if days > 0 {
+            store.samples(&s.id, since, as_of)?
+        } else {
+            Vec::new()
+        };
+        let input = SiteInput {
+            site: &info,
+            as_of,
+            findings: findings.get(&s.id).map(Vec::as_slice).unwrap_or(&[]),
+            facts: facts.get(&s.id).map(Vec::as_slice).unwrap_or(&[]),
+            samples: &samples,
+        };
+        scores.push(score_site(rules, &input));
+    }
+    Ok(ScoreSet {
+        run_id,
+        rules_version: rules.version.clone(),
+        rules_hash: rules.hash.clone(),
+        scored_at: chrono::Local::now().fixed_offset().to_rfc3339(),
+        as_of: run.as_of,
+        scores,
+    })
+}
+
+#[cfg(test)]
+mod tests;
