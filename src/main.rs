@@ -4,7 +4,7 @@
 //! (the run can be resumed with `govwatch run --resume`).
 
 use anyhow::{Context, Result, anyhow};
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use clap::{Args, Parser, Subcommand};
 use govwatch_config::{
     ConfigDir, check_sites, import_csv, load_crawl_settings, load_daemon_config, load_sites,
@@ -252,10 +252,12 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
 
 /// Parses `--as-of`; dates without a zone are Asia/Shanghai (+08:00).
 fn parse_as_of(s: Option<&str>) -> Result<DateTime<FixedOffset>> {
-    let Some(s) = s else {
-        return Ok(Local::now().fixed_offset());
-    };
     let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let Some(s) = s else {
+        // Now, in China time (the inspections' clock), to the second.
+        let now = chrono::Utc::now().with_timezone(&cst);
+        return Ok(now.with_nanosecond(0).unwrap_or(now));
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t);
     }

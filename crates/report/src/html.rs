@@ -132,10 +132,10 @@ pub fn render_html(d: &ReportData) -> String {
         s,
         "<p class=\"note\">检查批次：第 {} 次，监测时间点 {}；评分规则 {}（{}…）；评分时间 {}。</p>",
         d.run.id,
-        esc(&d.run.as_of),
+        esc(&crate::display_time(&d.run.as_of)),
         esc(&d.rules.version),
         esc(&d.rules.hash[..12.min(d.rules.hash.len())]),
-        esc(&d.scores.scored_at)
+        esc(&crate::display_time(&d.scores.scored_at))
     );
 
     // charts

@@ -598,7 +598,9 @@ pub fn render_md(d: &ReportData) -> String {
     );
     out.push_str(&format!(
         "检查批次：第 {} 次，监测时间点 {}；评分规则 {}。\n\n",
-        d.run.id, d.run.as_of, d.rules.version
+        d.run.id,
+        display_time(&d.run.as_of),
+        d.rules.version
     ));
     for table in annexes(d) {
         out.push_str(&format!("## {} {}\n\n", table.key, table.title));
@@ -693,4 +695,18 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ReportE
     let path = dir.join(name);
     std::fs::write(&path, text).map_err(io_err(&path))?;
     Ok(path)
+}
+
+/// A stored RFC 3339 time as people read it in a notice: China time, to the second
+/// (`2026-11-28 10:00:00`); text that is not such a time is shown as it is.
+pub fn display_time(t: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(t) {
+        Ok(d) => {
+            let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+            d.with_timezone(&cst)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        }
+        Err(_) => t.to_string(),
+    }
 }
