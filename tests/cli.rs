@@ -1,49 +1,18 @@
 //! The `govwatch` binary itself: stopped by SIGTERM or killed with SIGKILL in the middle of a run,
 //! then `govwatch run --resume` finishes the same run with exactly the findings of the fixtures.
 
+mod common;
+
+use common::govwatch;
 use govwatch_testutil::TestNet;
-use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites, strip_port};
+use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("govwatch-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    dir
-}
-
 fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
-    let mut t = String::new();
-    for f in sites {
-        let s = &f.site;
-        t.push_str(&format!(
-            "[[site]]\nid = \"{}\"\nname = \"{}\"\nhome = \"{}\"\norg = \"{}\"\nregion = \"{}\"\nkind = \"{}\"\n\n",
-            s.id, s.name, s.home, s.org, s.region, s.kind.as_str()
-        ));
-    }
-    std::fs::write(dir.join("config/sites.toml"), t).unwrap();
-    std::fs::write(
-        dir.join("config/crawl.toml"),
-        format!(
-            "rate = 5.0\nsite_concurrency = 1\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
-            net.dns.addr(),
-            net.dns.addr().port()
-        ),
-    )
-    .unwrap();
-}
-
-fn govwatch(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_govwatch"));
-    c.current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
+    common::write_config(dir, net, sites, "rate = 5.0\nsite_concurrency = 1");
 }
 
 /// Sites whose result is committed, read straight from the database.
@@ -70,23 +39,6 @@ fn wait_for_first_site(child: &mut Child, db: &Path) {
     }
 }
 
-fn findings(db: &Path, port: u16) -> BTreeSet<(String, String, String)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut st = conn
-        .prepare("SELECT site_id, code, url FROM findings")
-        .unwrap();
-    st.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            strip_port(&r.get::<_, String>(2)?, port),
-        ))
-    })
-    .unwrap()
-    .map(|r| r.unwrap())
-    .collect()
-}
-
 fn expected(sites: &[FixtureSite]) -> BTreeSet<(String, String, String)> {
     sites
         .iter()
@@ -108,7 +60,7 @@ fn stop_and_resume(signal: &str) {
     let root = govwatch_testutil::fixtures_sites_dir();
     let net = rt.block_on(TestNet::start(&root)).unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    let dir = scratch(signal);
+    let dir = common::scratch("cli", signal);
     write_config(&dir, &net, &sites);
     let db = dir.join("govwatch.db");
 
@@ -155,7 +107,7 @@ fn stop_and_resume(signal: &str) {
     assert_eq!((runs, status.as_str()), (1, "done"), "one run, finished");
     assert_eq!(sites_done(&db), sites.len() as i64);
     assert_eq!(
-        findings(&db, net.http.port()),
+        common::stored_findings(&db, net.http.port()),
         expected(&sites),
         "no finding missing or duplicated"
     );
@@ -192,7 +144,7 @@ fn probe_shows_the_ipv6_section() {
     if !net.http.has_v6() {
         return;
     }
-    let dir = scratch("probe");
+    let dir = common::scratch("cli", "probe");
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(

@@ -4,39 +4,22 @@
 //! per site exactly the pages, fetches and findings of a run that was never killed. SIGTERM
 //! stops it with exit 0. `govwatch status --json` reports the sites.
 
+mod common;
+
+use common::govwatch;
 use govwatch_testutil::TestNet;
-use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites, strip_port};
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("govwatch-dcli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    dir
-}
-
 fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
-    let mut t = String::new();
-    for f in sites {
-        let s = &f.site;
-        t.push_str(&format!(
-            "[[site]]\nid = \"{}\"\nname = \"{}\"\nhome = \"{}\"\norg = \"{}\"\nregion = \"{}\"\nkind = \"{}\"\n\n",
-            s.id, s.name, s.home, s.org, s.region, s.kind.as_str()
-        ));
-    }
-    std::fs::write(dir.join("config/sites.toml"), t).unwrap();
-    std::fs::write(
-        dir.join("config/crawl.toml"),
-        format!(
-            "rate = 20.0\nretries = 0\nipv6 = false\nsite_concurrency = 1\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
-            net.dns.addr(),
-            net.dns.addr().port()
-        ),
-    )
-    .unwrap();
+    common::write_config(
+        dir,
+        net,
+        sites,
+        "rate = 20.0\nretries = 0\nipv6 = false\nsite_concurrency = 1",
+    );
     // The nightly slot (00:00 UTC) has always passed today: the run is due at the first start.
     // Samples every 10 hours: only the first site is sampled during the test.
     std::fs::write(
@@ -44,16 +27,6 @@ fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
         "interval_minutes = 600.0\njitter_minutes = 0.0\nnightly_at = \"00:00\"\ntimezone = \"UTC\"\nshutdown_grace_secs = 5.0\n",
     )
     .unwrap();
-}
-
-fn govwatch(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_govwatch"));
-    c.current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
 }
 
 fn query_i64(db: &Path, sql: &str) -> i64 {
@@ -100,23 +73,6 @@ fn run_counts(db: &Path, run_id: i64) -> Vec<(String, i64, i64, i64)> {
     .collect()
 }
 
-fn findings(db: &Path, port: u16) -> BTreeSet<(String, String, String)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut st = conn
-        .prepare("SELECT site_id, code, url FROM findings")
-        .unwrap();
-    st.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            strip_port(&r.get::<_, String>(2)?, port),
-        ))
-    })
-    .unwrap()
-    .map(|r| r.unwrap())
-    .collect()
-}
-
 #[test]
 fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -134,7 +90,7 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         .collect();
     assert!(sites.len() >= 3);
     let total = sites.len() as i64;
-    let dir = scratch("kill");
+    let dir = common::scratch("dcli", "kill");
     write_config(&dir, &net, &sites);
     let db = dir.join("govwatch.db");
     let args = ["daemon", "--config", "config", "--db", "govwatch.db"];
@@ -232,7 +188,7 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         .unwrap()
         .query_row("SELECT as_of FROM runs WHERE id = 1", [], |r| r.get(0))
         .unwrap();
-    let ref_dir = scratch("reference");
+    let ref_dir = common::scratch("dcli", "reference");
     write_config(&ref_dir, &net, &sites);
     let out = govwatch(&ref_dir, &["run", "--as-of", &as_of])
         .output()
@@ -246,8 +202,8 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let ref_db = ref_dir.join("govwatch.db");
     assert_eq!(run_counts(&db, 1), run_counts(&ref_db, 1));
     assert_eq!(
-        findings(&db, net.http.port()),
-        findings(&ref_db, net.http.port())
+        common::stored_findings(&db, net.http.port()),
+        common::stored_findings(&ref_db, net.http.port())
     );
 
     // 5. status --json

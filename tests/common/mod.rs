@@ -105,3 +105,64 @@ pub async fn two_runs(
     let (r2, store) = crawl(&db, second).await.unwrap();
     (before, store.findings(r2.run_id, None).unwrap())
 }
+
+/// A fresh scratch directory with a `config/` folder, for a test of the real binary.
+pub fn scratch(prefix: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("govwatch-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    dir
+}
+
+/// Writes `config/sites.toml` for the fixture sites and `config/crawl.toml` pointing at the
+/// fixture network, with `crawl_extra` (TOML lines) added.
+pub fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite], crawl_extra: &str) {
+    let mut t = String::new();
+    for f in sites {
+        let s = &f.site;
+        t.push_str(&format!(
+            "[[site]]\nid = \"{}\"\nname = \"{}\"\nhome = \"{}\"\norg = \"{}\"\nregion = \"{}\"\nkind = \"{}\"\n\n",
+            s.id, s.name, s.home, s.org, s.region, s.kind.as_str()
+        ));
+    }
+    std::fs::write(dir.join("config/sites.toml"), t).unwrap();
+    std::fs::write(
+        dir.join("config/crawl.toml"),
+        format!(
+            "{crawl_extra}\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            net.dns.addr(),
+            net.dns.addr().port()
+        ),
+    )
+    .unwrap();
+}
+
+/// The `govwatch` binary run in `dir` with piped output.
+pub fn govwatch(dir: &Path, args: &[&str]) -> std::process::Command {
+    use std::process::Stdio;
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_govwatch"));
+    c.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Every stored finding as (site, code, URL without the fixture port).
+pub fn stored_findings(db: &Path, port: u16) -> BTreeSet<(String, String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT site_id, code, url FROM findings")
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            strip_port(&r.get::<_, String>(2)?, port),
+        ))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
