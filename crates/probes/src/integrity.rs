@@ -437,9 +437,9 @@ impl Probe for Integrity {
             }
 
             // 4. privacy: resident ID numbers and mobile numbers in page text
-            let all_text = visible_text(doc, &HashSet::new());
+            let all_text = input.text(i);
             let ids_found: BTreeSet<String> = id_re()
-                .captures_iter(&all_text)
+                .captures_iter(all_text)
                 .map(|c| c[1].to_string())
                 .filter(|s| valid_id_number(s))
                 .collect();
@@ -459,7 +459,7 @@ impl Probe for Integrity {
                 ));
             }
             let phones: BTreeSet<String> = phone_re()
-                .captures_iter(&all_text)
+                .captures_iter(all_text)
                 .map(|c| c[1].to_string())
                 .filter(|p| !ids_found.iter().any(|id| id.contains(p.as_str())))
                 .collect();

@@ -49,6 +49,7 @@ pub struct ProbeInput<'a> {
     /// What the newest earlier run recorded for the site (for comparisons across runs).
     pub previous: Option<&'a Previous>,
     doms: Vec<OnceCell<Html>>,
+    texts: Vec<OnceCell<String>>,
 }
 
 /// Facts of the newest earlier run that finished the site, with its monitoring time.
@@ -65,6 +66,7 @@ impl<'a> ProbeInput<'a> {
             as_of,
             previous: None,
             doms: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
+            texts: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
         }
     }
 
@@ -75,6 +77,13 @@ impl<'a> ProbeInput<'a> {
     /// The home page, when it was fetched.
     pub fn home(&self) -> Option<&'a Page> {
         self.crawl.pages.iter().find(|p| p.depth == 0)
+    }
+
+    /// The visible text of page `i` (no script, style or head; white space folded), computed
+    /// once on first use and shared by every probe.
+    pub fn text(&self, i: usize) -> &str {
+        self.texts[i]
+            .get_or_init(|| integrity::visible_text(self.dom(i), &std::collections::HashSet::new()))
     }
 
     /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.

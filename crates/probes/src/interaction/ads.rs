@@ -17,7 +17,7 @@ fn host_matches(host: &str, suffix: &str) -> bool {
 /// Scans every page; returns the URLs reported.
 pub(super) fn scan(
     probe: &Interaction,
-    cx: &mut Ctx,
+    cx: &Ctx,
     survey_pages: &[usize],
     at: Timestamp,
     out: &mut crate::ProbeOutput,
@@ -53,7 +53,7 @@ pub(super) fn scan(
                 shops.push((h.to_string(), l.url.clone()));
             }
         }
-        let text = cx.text(i).to_string();
+        let text = cx.text(i);
         let strong: Vec<&String> = rules
             .strong
             .iter()
@@ -73,7 +73,7 @@ pub(super) fn scan(
         }
         let excerpt = strong
             .first()
-            .and_then(|w| crate::evidence::excerpt_around(&text, w, 40))
+            .and_then(|w| crate::evidence::excerpt_around(text, w, 40))
             .or_else(|| shops.first().map(|(_, u)| format!("link to {u}")))
             .unwrap_or_default();
         flagged.push(p.fetch.url.clone());

@@ -178,7 +178,6 @@ struct Ctx<'a, 'b> {
     index: HashMap<&'a str, usize>,
     /// Channel kind of each URL some channel link points to.
     kind_of_url: HashMap<String, Kind>,
-    texts: Vec<Option<String>>,
 }
 
 impl<'a, 'b> Ctx<'a, 'b> {
@@ -186,12 +185,8 @@ impl<'a, 'b> Ctx<'a, 'b> {
         self.index.get(url).copied()
     }
 
-    fn text(&mut self, i: usize) -> &str {
-        if self.texts[i].is_none() {
-            let t = crate::integrity::visible_text(self.input.dom(i), &Default::default());
-            self.texts[i] = Some(t);
-        }
-        self.texts[i].as_deref().unwrap_or("")
+    fn text(&self, i: usize) -> &'a str {
+        self.input.text(i)
     }
 }
 
@@ -262,7 +257,6 @@ impl Probe for Interaction {
             input,
             index: page_index(pages),
             kind_of_url: HashMap::new(),
-            texts: vec![None; pages.len()],
         };
 
         // ---- Channels ------------------------------------------------------------------
@@ -439,8 +433,8 @@ impl Probe for Interaction {
                 continue;
             }
             let title = p.title.clone().unwrap_or_default();
-            let text = cx.text(i).to_string();
-            let Some(mut info) = letters::read_letter_page(&text, &title, invalid) else {
+            let text = cx.text(i);
+            let Some(mut info) = letters::read_letter_page(text, &title, invalid) else {
                 continue;
             };
             info.url = Some(p.fetch.url.clone());
@@ -531,7 +525,7 @@ impl Probe for Interaction {
                 continue;
             }
             let title = p.title.clone().unwrap_or_default();
-            let text = cx.text(i).to_string();
+            let text = cx.text(i);
             let kind = match kind {
                 Some(k) => k,
                 None => {
@@ -550,8 +544,8 @@ impl Probe for Interaction {
             if !matches!(kind, Kind::Consultation | Kind::Petition) {
                 continue;
             }
-            let lim = limits::read_limits(doc, &text);
-            let login = self.login_state(doc, &text, has_textarea, p);
+            let lim = limits::read_limits(doc, text);
+            let login = self.login_state(doc, text, has_textarea, p);
             let hour = china(p.fetch.started_at).hour();
             out.facts.push(fact(
                 "message.form",
@@ -580,7 +574,7 @@ impl Probe for Interaction {
                 &lim,
                 login.as_ref(),
                 p,
-                &text,
+                text,
                 &previous_forms,
                 hour,
                 at,
@@ -612,8 +606,8 @@ impl Probe for Interaction {
                 pages[i].is_html && pages[i].fetch.ok() && page_kind(&cx, i) == Some(Kind::Survey)
             })
             .collect();
-        let ad_pages = ads::scan(self, &mut cx, &survey_pages, at, &mut out);
-        self.count_surveys(&mut cx, &survey_pages, &ad_pages, today, at, &mut out);
+        let ad_pages = ads::scan(self, &cx, &survey_pages, at, &mut out);
+        self.count_surveys(&cx, &survey_pages, &ad_pages, today, at, &mut out);
         out
     }
 }
@@ -1038,7 +1032,7 @@ impl Interaction {
 
     fn count_surveys(
         &self,
-        cx: &mut Ctx,
+        cx: &Ctx,
         survey_pages: &[usize],
         ad_pages: &[String],
         today: NaiveDate,
@@ -1072,10 +1066,10 @@ impl Interaction {
                 let detail = cx.page(&it.url);
                 let (start, channel) = match detail {
                     Some(d) => {
-                        let text = cx.text(d).to_string();
+                        let text = cx.text(d);
                         (
-                            survey_start(&text).unwrap_or(listed),
-                            survey_channel(input.dom(d), &text),
+                            survey_start(text).unwrap_or(listed),
+                            survey_channel(input.dom(d), text),
                         )
                     }
                     None => (listed, "unknown"),
