@@ -312,15 +312,7 @@ pub fn load_crawl_settings(path: &Path) -> Result<CrawlSettings, ConfigError> {
 
 /// Like [`load_crawl_settings`] for text already read; `file` is only used in messages.
 pub(crate) fn parse_crawl_settings(file: &Path, text: &str) -> Result<CrawlSettings, ConfigError> {
-    let settings: CrawlSettings = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let settings: CrawlSettings = crate::parse_toml(text, file)?;
     let problems = settings.problems();
     if problems.is_empty() {
         return Ok(settings);

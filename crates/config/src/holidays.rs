@@ -107,18 +107,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// Parses the calendar text; `path` names the file in errors (with line and column).
 pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigError> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| crate::line_col(text, s.start))
-            .unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let file: File = crate::parse_toml(text, path)?;
     let err = |span: std::ops::Range<usize>, message: String| {
         let (line, column) = crate::line_col(text, span.start);
         ConfigError::Parse {

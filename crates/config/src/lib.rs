@@ -155,18 +155,23 @@ pub fn load(dir: &Path) -> Result<(Vec<Site>, CrawlSettings), ConfigError> {
 pub(crate) fn load_toml_or_default<T: serde::de::DeserializeOwned + Default>(
     path: &Path,
 ) -> Result<T, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    toml::from_str(&text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_toml(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(source) => Err(ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Parses TOML text into `T`; an error names `path` with the line and column.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
         ConfigError::Parse {
             file: path.to_path_buf(),
             line,
@@ -177,7 +182,7 @@ pub(crate) fn load_toml_or_default<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// 1-based line and column (in characters) of a byte offset into `text`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

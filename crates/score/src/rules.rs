@@ -240,22 +240,10 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn at(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>) {
-        let (line, column) = line_col(self.text, span.start);
+        let (line, column) = govwatch_config::line_col(self.text, span.start);
         self.diags
             .push(Diagnostic::new(self.path, line, column, msg.into()));
     }
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
 }
 
 /// Reads `path` (required: the scorer has no built-in rules).
@@ -269,15 +257,7 @@ pub fn load_rules(path: &Path) -> Result<Rules, ConfigError> {
 
 /// Parses and checks the text of a rules file (`path` names it in errors).
 pub fn parse_rules(text: &str, path: &Path) -> Result<Rules, ConfigError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ConfigError::Parse {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let raw: RawFile = govwatch_config::parse_toml(text, path)?;
     let mut ck = Checker {
         path,
         text,
