@@ -412,6 +412,11 @@ impl Probe for Interaction {
             ) {
                 continue;
             }
+            // Only pages of an interaction channel, or that say they list letters: a 办件公示
+            // table (受理/办结, 已办结) is services, not messages.
+            if kind.is_none() && !letter_context(p, cx.text(i)) {
+                continue;
+            }
             let Ok(base) = Url::parse(&p.fetch.final_url) else {
                 continue;
             };
@@ -466,7 +471,11 @@ impl Probe for Interaction {
                     l.page = Some(i);
                 }
                 None => {
-                    let kind = page_kind(&cx, i).unwrap_or(Kind::Consultation);
+                    let kind = match page_kind(&cx, i) {
+                        Some(k) => k,
+                        None if letter_context(p, text) => Kind::Consultation,
+                        None => continue,
+                    };
                     if matches!(kind, Kind::Survey | Kind::Interview | Kind::ErrorReport) {
                         continue;
                     }
@@ -610,6 +619,16 @@ impl Probe for Interaction {
         self.count_surveys(&cx, &survey_pages, &ad_pages, today, at, &mut out);
         out
     }
+}
+
+/// A page that names itself as about letters or messages: in its title or its first lines
+/// (the breadcrumb and heading).
+fn letter_context(p: &Page, text: &str) -> bool {
+    let head: String = text.chars().take(300).collect();
+    let title = p.title.as_deref().unwrap_or("");
+    LETTER_CONTEXT
+        .iter()
+        .any(|w| title.contains(w) || head.contains(w))
 }
 
 /// Whether a link target answered: from the crawled page, else from the link check.

@@ -243,3 +243,40 @@ fn survey_ad_is_reported_and_not_counted() {
     assert_eq!(s.value["count"], 1, "{}", s.value);
     assert_eq!(s.value["email_only"], true);
 }
+
+#[test]
+fn service_case_tables_are_not_letters() {
+    let home = page(
+        "http://a.gov.test/",
+        0,
+        r#"<a href="/xx/">局长信箱</a><a href="/bjgs/">办件公示</a>"#,
+    );
+    let entry = page(
+        "http://a.gov.test/xx/",
+        1,
+        r#"<title>局长信箱</title><ul><li><a href="1.html">咨询社保卡补办</a><span>已回复</span><span>2026-11-20</span></li></ul>"#,
+    );
+    // 办件公示: applications with 办结时间 and 办理中 statuses, months old — services, not messages
+    let cases = page(
+        "http://a.gov.test/bjgs/",
+        1,
+        r#"<title>办件公示</title><table><tr><th>事项名称</th><th>受理时间</th><th>办结时间</th><th>状态</th></tr>
+        <tr><td><a href="c1.html">企业投资项目备案申请</a></td><td>2026-03-02</td><td></td><td>办理中</td></tr>
+        <tr><td><a href="c2.html">建设工程规划许可证核发</a></td><td>2026-01-10</td><td>2026-02-20</td><td>已办结</td></tr></table>"#,
+    );
+    let c = crawl_with(vec![home, entry, cases], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    let letters: Vec<&Fact> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "message.letter")
+        .collect();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.code == "message.unanswered_3m"),
+        "{:?}",
+        codes(&out)
+    );
+}
