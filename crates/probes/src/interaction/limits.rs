@@ -260,11 +260,20 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     }
 
     // 3. Notice text, clause by clause.
-    for clause in clauses(text) {
-        if mentions(clause, OTHER_FIELD) && !mentions(clause, &["内容", "字数", "正文"]) {
-            continue;
+    // A clause without a field of its own ("，不超过20字") is about the field named before it in
+    // the same sentence.
+    let mut other_field = false;
+    for (clause, sentence_start) in clauses_in_sentences(text) {
+        if sentence_start {
+            other_field = false;
         }
-        if !clause.contains('字') {
+        if mentions(clause, &["内容", "字数", "正文"]) || mentions(clause, CONTENT_WORDS) {
+            other_field =
+                mentions(clause, OTHER_FIELD) && !mentions(clause, &["内容", "字数", "正文"]);
+        } else if mentions(clause, OTHER_FIELD) {
+            other_field = true;
+        }
+        if other_field || !clause.contains('字') {
             continue;
         }
         let (lo, hi) = text_limits(clause);
@@ -343,9 +352,25 @@ fn tag_excerpt(e: &ElementRef) -> String {
     crate::evidence::clip(&s, 200)
 }
 
-fn clauses(text: &str) -> impl Iterator<Item = &str> {
+/// The comma-separated clauses of each sentence, with whether the clause starts a sentence.
+fn clauses_in_sentences(text: &str) -> impl Iterator<Item = (&str, bool)> {
     text.split([
         '。', '；', ';', '！', '!', '\n', '？', '?', '（', '）', '(', ')',
+    ])
+    .flat_map(|sentence| {
+        sentence
+            .split(['，', ','])
+            .filter(|c| !c.trim().is_empty())
+            .enumerate()
+            .map(|(i, c)| (c, i == 0))
+    })
+}
+
+/// Clauses of notice text: a limit and the field it is about ("标题不少于5字，内容不少于50字")
+/// sit in one clause between punctuation marks.
+fn clauses(text: &str) -> impl Iterator<Item = &str> {
+    text.split([
+        '。', '；', ';', '！', '!', '\n', '？', '?', '（', '）', '(', ')', '，', ',',
     ])
     .filter(|c| !c.trim().is_empty())
 }
@@ -768,6 +793,11 @@ mod tests {
         assert_eq!(t.daily_cap, Some(1));
         let t = limits("<p>为保证质量，每日限留言一条。</p><textarea></textarea>");
         assert_eq!(t.daily_cap, Some(1));
+        // the title's limit and the content's limit in one sentence
+        let t = limits(
+            "<p>写信须知：标题不少于5字，内容不少于50字，不超过800字。</p><textarea></textarea>",
+        );
+        assert_eq!((t.min_len, t.max_len), (Some(50), Some(800)));
     }
 
     #[test]
