@@ -968,7 +968,11 @@ impl Interaction {
             let limit = months_after(sent, r.unanswered_months);
             let late = match i.replied {
                 Some(rp) => rp > limit,
-                None => !matches!(i.status, Status::Replied) && today > limit,
+                // Only a letter the site shows as unanswered or in progress: a row whose state
+                // the crawl could not read is not evidence for a veto.
+                None => {
+                    matches!(i.status, Status::Unanswered | Status::Processing) && today > limit
+                }
             };
             if late {
                 let page = l.page.map(|p| &pages[p]);

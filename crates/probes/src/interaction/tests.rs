@@ -91,7 +91,8 @@ fn letters_latency_in_working_days_and_veto() {
         <tr><td><a href="1.html">春节前咨询供暖问题</a></td><td>2026-02-13</td><td>已回复</td></tr>
         <tr><td><a href="2.html">调休周六答复的咨询</a></td><td>2026-02-27</td><td>已回复</td></tr>
         <tr><td><a href="3.html">咨询公积金提取办法</a></td><td>2026-07-10</td><td>未回复</td></tr>
-        <tr><td><a href="4.html">去年的未回复信件</a></td><td>2025-06-01</td><td>未回复</td></tr></table>"#,
+        <tr><td><a href="4.html">去年的未回复信件</a></td><td>2025-06-01</td><td>未回复</td></tr>
+        <tr><td><a href="5.html">状态未知的咨询信件</a></td><td>2026-05-05</td><td></td></tr></table>"#,
     );
     let l1 = page(
         "http://a.gov.test/hdjl/list/1.html",
@@ -126,6 +127,8 @@ fn letters_latency_in_working_days_and_veto() {
         "{got:?}"
     );
     assert!(!got.iter().any(|(_, u)| u.ends_with("4.html")), "{got:?}");
+    // a row without a readable state is not evidence for the veto
+    assert!(!got.iter().any(|(_, u)| u.ends_with("5.html")), "{got:?}");
     assert!(
         got.iter().any(|(c, _)| c == "message.no_recent_reply"),
         "{got:?}"
