@@ -218,7 +218,15 @@ impl Daemon {
         resume: bool,
         mut stop: watch::Receiver<bool>,
     ) -> NightlyOutcome {
-        let as_of = Local::now().fixed_offset();
+        // The monitoring time: now in the configured time zone (Asia/Shanghai), to the second,
+        // as `govwatch run` records it.
+        let as_of = {
+            let now = match self.config.offset() {
+                Ok(tz) => chrono::Utc::now().with_timezone(&tz),
+                Err(_) => Local::now().fixed_offset(),
+            };
+            chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now)
+        };
         if !resume {
             let d = slot.to_string();
             self.db(move |st| {

@@ -16,7 +16,7 @@ pub mod letters;
 pub mod limits;
 
 use crate::{Probe, ProbeInput, ProbeOutput};
-use chrono::{Datelike, FixedOffset, Months, NaiveDate, Timelike};
+use chrono::{FixedOffset, Months, NaiveDate, Timelike};
 use govwatch_config::{InteractionRules, WorkCalendar};
 use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, Timestamp};
 use letters::{LetterInfo, Status};
@@ -1127,7 +1127,6 @@ impl Interaction {
             }),
             at,
         ));
-        let _ = today.year();
     }
 }
 
