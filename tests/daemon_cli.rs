@@ -60,13 +60,31 @@ fn signal(child: &Child, sig: &str) {
 }
 
 /// (site, pages, fetches, findings) of every site of a run.
-fn run_counts(db: &Path, run_id: i64) -> Vec<(String, i64, i64, i64)> {
+/// Per site of a run: pages, the site's own page and robots.txt requests, the URLs it checked
+/// (its own requests or answers shared within the run), findings. A link check answered by
+/// another site's request in the same invocation costs no request of its own, so the raw request
+/// count of a resumed run legitimately differs from an unkilled one; what it checked does not.
+fn run_counts(db: &Path, run_id: i64) -> Vec<(String, i64, i64, i64, i64)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut st = conn
-        .prepare("SELECT site_id, pages, fetches, findings FROM run_sites WHERE run_id = ?1 ORDER BY site_id")
+        .prepare(
+            "SELECT r.site_id, r.pages,
+                    (SELECT count(*) FROM fetches f WHERE f.run_id = r.run_id AND f.site_id = r.site_id
+                        AND f.purpose IN ('page', 'robots')),
+                    (SELECT json_extract(value, '$.checked') FROM facts x WHERE x.run_id = r.run_id
+                        AND x.site_id = r.site_id AND x.code = 'link.summary'),
+                    r.findings
+             FROM run_sites r WHERE r.run_id = ?1 ORDER BY r.site_id",
+        )
         .unwrap();
     st.query_map([run_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get::<_, Option<i64>>(3)?.unwrap_or(-1),
+            r.get(4)?,
+        ))
     })
     .unwrap()
     .map(|r| r.unwrap())

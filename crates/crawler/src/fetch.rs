@@ -4,8 +4,10 @@
 //! 1. refuses non-http(s) URLs and, unless allowed, IP-literal hosts in private ranges (names are
 //!    checked by the resolver, see [`crate::dns`]);
 //! 2. consults robots.txt when the fetch asks for it;
-//! 3. waits for the host's gate (rate, connection, Crawl-delay) and the global cap;
-//! 4. sends with a total deadline (15 s by default) covering redirects and the body;
+//! 3. waits for the host's gate (rate, connection, Crawl-delay) and the global cap — time
+//!    recorded as `queue_ms`, never counted against the site;
+//! 4. sends with a deadline (15 s by default) on the server's time, from the moment the request
+//!    leaves our queues to the end of its body, summed over redirect hops;
 //! 5. follows redirects by hand (each hop re-checked and gated), detecting loops and capping hops;
 //! 6. reads the body only when wanted, up to the size cap (counted after decompression).
 //!
@@ -179,6 +181,41 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     d.to_std().ok()
 }
 
+/// Where a fetch's time went: on the wire (the server's time, which the time limit judges) or
+/// waiting in our own queues (host gate, global permit), over every redirect hop.
+#[derive(Debug, Default)]
+struct Clock {
+    server: Duration,
+    queued: Duration,
+    /// When the hop in flight was sent.
+    sent: Option<Instant>,
+    hops: u32,
+}
+
+impl Clock {
+    fn send(&mut self) {
+        self.sent = Some(Instant::now());
+        self.hops += 1;
+    }
+
+    /// Ends the hop in flight, adding its time to the server's.
+    fn hop_done(&mut self) {
+        if let Some(t) = self.sent.take() {
+            self.server += t.elapsed();
+        }
+    }
+
+    /// The server's time so far, the hop in flight included.
+    fn server_time(&self) -> Duration {
+        self.server + self.sent.map(|t| t.elapsed()).unwrap_or_default()
+    }
+
+    fn stamp(&self, record: &mut FetchRecord) {
+        record.elapsed_ms = self.server_time().as_millis() as u64;
+        record.queue_ms = self.queued.as_millis() as u64;
+    }
+}
+
 impl Crawler {
     /// Fetches `url` politely, with retries when `spec.retry`.
     pub async fn fetch(&self, url: &Url, spec: FetchSpec) -> Fetched {
@@ -277,17 +314,21 @@ impl Crawler {
         attempt: u32,
         body: Option<&str>,
     ) -> Attempt {
-        let started_at = Local::now().fixed_offset();
-        let t0 = Instant::now();
-        let deadline = t0 + Duration::from_secs_f64(self.settings.timeout_secs);
+        // The time limit (15 s, the availability rule) is the server's time: it runs only while a
+        // request of this fetch is on the wire, from the moment it is sent (after the host's gate
+        // and the global permit) to the end of its body, summed over redirect hops. Time spent
+        // waiting in our own queues is recorded apart (`queue_ms`) and never fails a fetch.
+        let budget = Duration::from_secs_f64(self.settings.timeout_secs);
+        let mut clock = Clock::default();
         let mut record = FetchRecord {
             url: url.to_string(),
             final_url: url.to_string(),
             method: spec.method.to_string(),
             purpose: spec.purpose,
             status: None,
-            started_at,
+            started_at: Local::now().fixed_offset(),
             elapsed_ms: 0,
+            queue_ms: 0,
             bytes: 0,
             content_type: None,
             content_hash: None,
@@ -298,10 +339,10 @@ impl Crawler {
             redirects: Vec::new(),
             attempt,
         };
-        let fail = |mut record: FetchRecord, e: FetchError, msg: String| {
+        let fail = |mut record: FetchRecord, clock: &Clock, e: FetchError, msg: String| {
             record.error = Some(e);
             record.error_message = Some(msg);
-            record.elapsed_ms = t0.elapsed().as_millis() as u64;
+            clock.stamp(&mut record);
             Attempt {
                 record,
                 body: None,
@@ -321,12 +362,18 @@ impl Crawler {
             if !matches!(current.scheme(), "http" | "https") {
                 return fail(
                     record,
+                    &clock,
                     FetchError::Unsupported,
                     format!("scheme {} is not fetched", current.scheme()),
                 );
             }
             let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
-                return fail(record, FetchError::Unsupported, "URL has no host".into());
+                return fail(
+                    record,
+                    &clock,
+                    FetchError::Unsupported,
+                    "URL has no host".into(),
+                );
             };
             let literal = match current.host() {
                 Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
@@ -336,6 +383,7 @@ impl Crawler {
             if let Some(ip) = literal.filter(|ip| self.dns.guard().refuses(*ip)) {
                 return fail(
                     record,
+                    &clock,
                     FetchError::BlockedAddress,
                     format!("refused non-public address {ip}"),
                 );
@@ -343,10 +391,12 @@ impl Crawler {
             if spec.robots && !Box::pin(self.robots_allowed(&current)).await {
                 return fail(
                     record,
+                    &clock,
                     FetchError::RobotsDisallowed,
                     format!("robots.txt disallows {current}"),
                 );
             }
+            let queued_at = Instant::now();
             let gate = self.gates.get(&host);
             let _host_permit = gate.acquire().await;
             let _global = self
@@ -354,19 +404,28 @@ impl Crawler {
                 .acquire()
                 .await
                 .expect("global semaphore never closes");
-            let now = Instant::now();
-            if now >= deadline {
+            clock.queued += queued_at.elapsed();
+            let remaining = budget.saturating_sub(clock.server);
+            if remaining.is_zero() {
                 return fail(
                     record,
+                    &clock,
                     FetchError::Timeout,
                     "time limit reached while following redirects".into(),
                 );
             }
+            if clock.hops == 0 {
+                // the request's time is when it was sent, not when it was queued
+                record.started_at = Local::now().fixed_offset();
+            }
+            clock.send();
+            self.count_sent();
+            let deadline = clock.sent.expect("just sent") + remaining;
             let mut req = self
                 .client_for(spec.family)
                 .request(method.clone(), current.clone())
                 .header(USER_AGENT, &self.user_agent)
-                .timeout(deadline - now);
+                .timeout(remaining);
             if let Some(b) = &body {
                 req = req
                     .header(
@@ -376,10 +435,17 @@ impl Crawler {
                     .body(b.clone());
             }
             let resp = match tokio::time::timeout_at(deadline, req.send()).await {
-                Err(_) => return fail(record, FetchError::Timeout, "no answer in time".into()),
+                Err(_) => {
+                    return fail(
+                        record,
+                        &clock,
+                        FetchError::Timeout,
+                        "no answer in time".into(),
+                    );
+                }
                 Ok(Err(e)) => {
                     let (kind, msg) = classify(&e);
-                    return fail(record, kind, msg);
+                    return fail(record, &clock, kind, msg);
                 }
                 Ok(Ok(r)) => r,
             };
@@ -397,6 +463,7 @@ impl Crawler {
                     let Ok(mut next) = current.join(&loc) else {
                         return fail(
                             record,
+                            &clock,
                             FetchError::BadRedirect,
                             format!("unusable Location {loc:?}"),
                         );
@@ -408,6 +475,7 @@ impl Crawler {
                     if !visited.insert(next.to_string()) {
                         return fail(
                             record,
+                            &clock,
                             FetchError::RedirectLoop,
                             format!("redirect loop back to {next}"),
                         );
@@ -415,11 +483,13 @@ impl Crawler {
                     if record.redirects.len() as u32 > self.settings.max_redirects {
                         return fail(
                             record,
+                            &clock,
                             FetchError::TooManyRedirects,
                             format!("more than {} redirects", self.settings.max_redirects),
                         );
                     }
                     current = next;
+                    clock.hop_done();
                     if method == Method::POST && matches!(status.as_u16(), 301..=303) {
                         method = Method::GET;
                         body = None;
@@ -456,7 +526,7 @@ impl Crawler {
                 } else {
                     declared_len.unwrap_or(0)
                 };
-                record.elapsed_ms = t0.elapsed().as_millis() as u64;
+                clock.stamp(&mut record);
                 return Attempt {
                     record,
                     body: None,
@@ -467,6 +537,7 @@ impl Crawler {
             if declared_len.is_some_and(|l| l > cap) {
                 return fail(
                     record,
+                    &clock,
                     FetchError::TooLarge,
                     format!("Content-Length over the {cap}-byte cap"),
                 );
@@ -479,6 +550,7 @@ impl Crawler {
                     Err(_) => {
                         return fail(
                             record,
+                            &clock,
                             FetchError::Timeout,
                             "body not complete in time".into(),
                         );
@@ -490,7 +562,7 @@ impl Crawler {
                         } else {
                             kind
                         };
-                        return fail(record, kind, msg);
+                        return fail(record, &clock, kind, msg);
                     }
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(chunk))) => {
@@ -498,6 +570,7 @@ impl Crawler {
                             record.bytes = body.len() as u64 + chunk.len() as u64;
                             return fail(
                                 record,
+                                &clock,
                                 FetchError::TooLarge,
                                 format!("body over the {cap}-byte cap"),
                             );
@@ -508,7 +581,7 @@ impl Crawler {
             }
             record.bytes = body.len() as u64;
             record.content_hash = Some(hex::encode(Sha256::digest(&body)));
-            record.elapsed_ms = t0.elapsed().as_millis() as u64;
+            clock.stamp(&mut record);
             return Attempt {
                 record,
                 body: Some(body),

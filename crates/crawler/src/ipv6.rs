@@ -16,16 +16,13 @@
 use crate::Crawler;
 use crate::decode::decode_html;
 use chrono::Local;
-use govwatch_model::{
-    AddrProbe, FamilyGet, Ipv6Gathered, LinkKind, LinkV6, NsProbe, Page, Sample, Site,
-    normalize_url_str,
-};
+use govwatch_model::{AddrProbe, FamilyGet, Ipv6Gathered, LinkV6, NsProbe, Page, Sample, Site};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use reqwest::header::USER_AGENT;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -106,9 +103,15 @@ impl Crawler {
         max_body: usize,
         g: &mut Ipv6Gathered,
     ) -> FamilyGet {
-        let started_at = Local::now().fixed_offset();
         let t0 = Instant::now();
-        let got = self.pinned_get(url, addr, max_body).await;
+        let (got, sent) = self.pinned_get(url, addr, max_body).await;
+        let started_at = sent
+            .map(|(at, _)| at)
+            .unwrap_or_else(|| Local::now().fixed_offset());
+        let (elapsed, queued) = match sent {
+            Some((_, sent_at)) => (sent_at.elapsed(), sent_at - t0),
+            None => (t0.elapsed(), Duration::ZERO),
+        };
         let port = url.port_or_known_default().unwrap_or(80);
         let error = got.error.as_deref().map(|e| {
             let kind = e.split(':').next().unwrap_or("");
@@ -121,7 +124,8 @@ impl Crawler {
             purpose: govwatch_model::Purpose::LinkCheck,
             status: got.status,
             started_at,
-            elapsed_ms: t0.elapsed().as_millis() as u64,
+            elapsed_ms: elapsed.as_millis() as u64,
+            queue_ms: queued.as_millis() as u64,
             bytes: got.bytes,
             content_type: None,
             content_hash: None,
@@ -135,8 +139,15 @@ impl Crawler {
         got
     }
 
-    /// One GET pinned to `addr`, politely, reading at most `max_body` bytes.
-    async fn pinned_get(&self, url: &Url, addr: IpAddr, max_body: usize) -> FamilyGet {
+    /// One GET pinned to `addr`, politely, reading at most `max_body` bytes; with when it was sent
+    /// (after the host's gate), when it was sent at all. Its time limit runs from that moment.
+    async fn pinned_get(
+        &self,
+        url: &Url,
+        addr: IpAddr,
+        max_body: usize,
+    ) -> (FamilyGet, Option<(govwatch_model::Timestamp, Instant)>) {
+        let mut sent = None;
         let host = url.host_str().unwrap_or("").to_string();
         let port = url.port_or_known_default().unwrap_or(80);
         let sock = SocketAddr::new(addr, port);
@@ -151,19 +162,22 @@ impl Crawler {
             out.error = Some(format!(
                 "blocked_address: refused non-public address {addr}"
             ));
-            return out;
+            return (out, sent);
         }
         let timeout = Duration::from_secs_f64(self.settings.ipv6_get_timeout_secs);
         let client = match self.pinned_client(&host, sock) {
             Ok(c) => c,
             Err(e) => {
                 out.error = Some(e);
-                return out;
+                return (out, sent);
             }
         };
         let gate = self.gates.get(&host);
         let _permit = gate.acquire().await;
-        let deadline = Instant::now() + timeout;
+        let now = Instant::now();
+        self.count_sent();
+        sent = Some((Local::now().fixed_offset(), now));
+        let deadline = now + timeout;
         let resp = match tokio::time::timeout_at(
             deadline,
             client
@@ -176,12 +190,12 @@ impl Crawler {
         {
             Err(_) => {
                 out.error = Some("timeout: no answer in time".into());
-                return out;
+                return (out, sent);
             }
             Ok(Err(e)) => {
                 let (kind, msg) = crate::fetch::classify(&e);
                 out.error = Some(format!("{}: {msg}", kind.as_str()));
-                return out;
+                return (out, sent);
             }
             Ok(Ok(r)) => r,
         };
@@ -192,7 +206,7 @@ impl Crawler {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         if max_body == 0 {
-            return out;
+            return (out, sent);
         }
         let mut resp = resp;
         let mut body = Vec::new();
@@ -218,11 +232,18 @@ impl Crawler {
         }
         out.bytes = body.len() as u64;
         out.body = decode_html(&body, ct.as_deref()).text;
-        out
+        (out, sent)
     }
 
-    /// Gathers every IPv6 fact of the site; `pages` are the pages crawled (for level-2/3 links).
-    pub async fn gather_ipv6(&self, site: &Site, pages: &[Page]) -> Ipv6Gathered {
+    /// Gathers every IPv6 fact of the site. `levels` are the internal links of the home page
+    /// (level 2) and of level-2 pages (level 3), in the order found; `pages` are the pages crawled
+    /// (a level-2/3 page already fetched over IPv6 is not asked again).
+    pub async fn gather_ipv6(
+        &self,
+        site: &Site,
+        pages: &[Page],
+        levels: &[Vec<String>; 2],
+    ) -> Ipv6Gathered {
         let home = &site.home;
         let host = home.host_str().unwrap_or("").to_ascii_lowercase();
         let port = home.port_or_known_default().unwrap_or(80);
@@ -344,7 +365,7 @@ impl Crawler {
         }
 
         // 5. Level-2 and level-3 internal links.
-        self.gather_links_v6(site, pages, &mut g).await;
+        self.gather_links_v6(pages, levels, &mut g).await;
         g
     }
 
@@ -439,30 +460,18 @@ impl Crawler {
         }
     }
 
-    async fn gather_links_v6(&self, site: &Site, pages: &[Page], g: &mut Ipv6Gathered) {
-        let hosts = site.hosts();
-        let internal = |u: &str| -> Option<String> {
-            let n = normalize_url_str(u)?;
-            let h = Url::parse(&n).ok()?.host_str()?.to_ascii_lowercase();
-            hosts.contains(&h).then_some(n)
-        };
-        let mut seen: HashSet<String> = HashSet::new();
-        if let Some(h) = pages.iter().find(|p| p.depth == 0) {
-            seen.insert(h.fetch.url.clone());
-            seen.insert(h.fetch.final_url.clone());
-        }
-        let mut levels: [Vec<String>; 2] = [vec![], vec![]];
-        for (depth, level) in [(0u32, 0usize), (1, 1)] {
-            for p in pages.iter().filter(|p| p.depth == depth && p.is_html) {
-                for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
-                    if let Some(u) = internal(&l.url)
-                        && seen.insert(u.clone())
-                    {
-                        levels[level].push(u);
-                    }
-                }
-            }
-        }
+    async fn gather_links_v6(
+        &self,
+        pages: &[Page],
+        levels: &[Vec<String>; 2],
+        g: &mut Ipv6Gathered,
+    ) {
+        // pages the crawl already fetched over IPv6 answer for themselves
+        let over_v6: HashMap<&str, &Page> = pages
+            .iter()
+            .filter(|p| p.fetch.family == Some(6))
+            .map(|p| (p.fetch.url.as_str(), p))
+            .collect();
         let cap = self.settings.ipv6_link_sample;
         let mut aaaa_cache: BTreeMap<String, Option<IpAddr>> = BTreeMap::new();
         // Links on the home host go to an address that answered (else the first usable one), so
@@ -505,7 +514,11 @@ impl Crawler {
                     status: None,
                     error: None,
                 };
-                if let Some(addr) = addr {
+                if let Some(p) = over_v6.get(u.as_str()) {
+                    l.status = p.fetch.status;
+                    l.error = p.fetch.failure().filter(|_| p.fetch.error.is_some());
+                    l.ok_v6 = Some(p.fetch.error.is_none() && l.status.is_some_and(|s| s < 500));
+                } else if let Some(addr) = addr {
                     let get = self.pinned_get_recorded(&url, addr, 0, g).await;
                     l.status = get.status;
                     l.error = get.error;

@@ -8,13 +8,16 @@
 //! - [`decode`]: charset decision (BOM, header, meta, chardetng) and decoding.
 //! - [`extract`]: links and title from the parsed page.
 //! - [`frontier`]: URL normalisation, de-duplication, budgets and trap guards.
-//! - [`site`]: a whole site: breadth-first crawl, then a check of every link and resource.
+//! - [`site`]: a whole site: breadth-first crawl in one lane per host, then a check of every link
+//!   and resource; pages parsed on CPU workers and handed to a [`site::PageSink`].
+//! - [`cache`]: the run's shared answers, so a URL linked from many sites is asked once a run.
 //! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
 //! - [`sample`]: one availability sample of a home page over IPv4 and over IPv6 (the daemon's).
 //!
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
 
+pub mod cache;
 pub mod decode;
 pub mod dns;
 pub mod extract;
@@ -68,7 +71,17 @@ pub struct Crawler {
     /// Clients that connect over one address family only (availability samples over IPv4 and
     /// over IPv6), built on first use.
     family_clients: [std::sync::OnceLock<reqwest::Client>; 2],
+    /// CPU workers: parsing and probing run on the blocking pool, this many at once (the
+    /// machine's cores), so CPU work never stalls the network tasks and never piles up.
+    cpu: Arc<Semaphore>,
+    /// Requests sent so far (every attempt that left our queues), for progress and figures.
+    sent: std::sync::atomic::AtomicU64,
 }
+
+/// A CPU task that panicked (its message), instead of taking the run down.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CpuPanic(pub String);
 
 /// The crawler's HTTP client: no automatic redirects, the guarded resolver, the time limits;
 /// bound to `local` (`0.0.0.0` or `::`) it connects over that address family only.
@@ -131,6 +144,12 @@ impl Crawler {
             agent_token: "govwatch".to_string(),
             pinned: Default::default(),
             family_clients: Default::default(),
+            cpu: Arc::new(Semaphore::new(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2),
+            )),
+            sent: Default::default(),
             settings,
         })
     }
@@ -151,6 +170,40 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
+    }
+
+    /// Requests sent so far by this crawler (every attempt, retries included).
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_sent(&self) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs CPU work (parsing, probing) on a worker thread, at most one per core at once. A panic
+    /// in `f` comes back as [`CpuPanic`] instead of ending the process.
+    pub async fn cpu<F, R>(&self, f: F) -> Result<R, CpuPanic>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let _permit = self
+            .cpu
+            .acquire()
+            .await
+            .expect("cpu semaphore never closes");
+        tokio::task::spawn_blocking(f).await.map_err(|e| {
+            let msg = match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into()),
+                Err(e) => e.to_string(),
+            };
+            CpuPanic(msg)
+        })
     }
 
     /// The client for requests over `family` (`Some(4)`, `Some(6)`) or over either (`None`).

@@ -1,29 +1,106 @@
-//! Crawling a whole site: breadth-first pages, then every link and resource they reference.
+//! Crawling a whole site: its pages breadth-first, then every link and resource they reference.
 //!
 //! The home page is fetched first and is also the run's availability sample (its first attempt,
 //! before any retry, is what the 15-second rule judges). robots.txt governs the crawl; the single
 //! home page request is the inspection's mandated check and is made even where robots.txt forbids
 //! crawling, but nothing is followed from it then.
 //!
-//! Pages are fetched level by level; within a level all requests are issued at once and the host
-//! gates serialise them, so a site's extra hosts (a search host, a static host) proceed in
-//! parallel while each host still sees one request at a time. Then every link and resource not
-//! crawled as a page is checked (HEAD; a failing HEAD is confirmed with GET, since many servers
-//! answer HEAD wrongly), external hosts each under their own gate.
+//! Scheduling keeps politeness the only limit and our own queues short:
+//! - each host of the site is a *lane* with as many requests in flight as the host's gate allows
+//!   (one by default); the next URL of a lane is taken only when its previous request is done, so
+//!   a site never queues a burst on its host while other sites wait, and the order is exactly
+//!   breadth-first;
+//! - a fetched page is decoded and parsed on a CPU worker ([`Crawler::cpu`]) and handed to the
+//!   [`PageSink`] (the nightly run streams its text to the store there); the crawl keeps only what
+//!   it needs of it;
+//! - once the pages are done, every link and resource not crawled as a page is checked: the site's
+//!   own on their host's lane, other sites' a few at a time, each through its host's gate. Checks
+//!   (HEAD; a HEAD answered with an error status is confirmed with GET, since many servers answer
+//!   HEAD wrongly; links to other sites' pages are read with GET to see what they serve now) go
+//!   through the run's [`RunCache`], so a URL linked from many sites is asked once per run.
 
 use crate::Crawler;
+use crate::cache::{Answer, RunCache};
 use crate::decode::decode_html;
 use crate::extract;
 use crate::fetch::{FetchSpec, Fetched};
 use crate::frontier::{Frontier, looks_like_document, normalize};
 use futures::StreamExt;
-use govwatch_model::{FetchError, FetchRecord, LinkCheck, LinkKind, Page, Sample, Site, SiteCrawl};
+use futures::stream::FuturesUnordered;
+use govwatch_model::{
+    FetchError, FetchRecord, LinkCheck, LinkKind, Page, Purpose, Sample, Site, SiteCrawl,
+};
 use scraper::Html;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use url::Url;
 
-/// Turns a fetch into a page: decodes and parses HTML bodies.
-pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
+/// What happens to each fetched page while its DOM is at hand, on a CPU worker.
+pub trait PageSink: Send + Sync {
+    /// `page` carries its decoded text and links. A sink may take the text away (the nightly run
+    /// streams it to the store) and read the DOM (e.g. to note the page's search boxes).
+    fn page(&self, page: &mut Page, doc: &Html);
+
+    /// Whether crawled pages keep their link lists once the crawl has read them. A sink that
+    /// stores the text says no: the links are read again from the text when the probes need them.
+    fn keeps_links(&self) -> bool {
+        true
+    }
+}
+
+/// Keeps every page's text and links in memory (one-site probes, tests).
+pub struct KeepText;
+
+impl PageSink for KeepText {
+    fn page(&self, _page: &mut Page, _doc: &Html) {}
+}
+
+/// How one site crawl shares the run: where its pages go and the run's cache of answers.
+#[derive(Clone)]
+pub struct CrawlContext {
+    pub sink: Arc<dyn PageSink>,
+    pub cache: Option<Arc<RunCache>>,
+}
+
+impl Default for CrawlContext {
+    fn default() -> Self {
+        CrawlContext {
+            sink: Arc::new(KeepText),
+            cache: None,
+        }
+    }
+}
+
+/// The `keywords` and `description` meta tags of a parsed page, joined.
+fn head_meta(doc: &Html) -> String {
+    static SEL: std::sync::OnceLock<scraper::Selector> = std::sync::OnceLock::new();
+    let sel = SEL.get_or_init(|| {
+        scraper::Selector::parse(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#)
+            .expect("valid selector")
+    });
+    let parts: Vec<&str> = doc
+        .select(sel)
+        .filter_map(|m| m.value().attr("content"))
+        .map(str::trim)
+        .collect();
+    let mut meta = extract::fold_ws(&parts.join(" "));
+    if meta.len() > 600 {
+        let mut cut = 600;
+        while !meta.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        meta.truncate(cut);
+    }
+    meta
+}
+
+/// Decodes and parses a fetch into a page (CPU work), hands it to `sink`, and returns the
+/// fetch's attempts, the page and the page's meta keywords/description.
+pub fn parse_page(
+    fetched: Fetched,
+    depth: u32,
+    sink: &dyn PageSink,
+) -> (Vec<FetchRecord>, Page, String) {
     let rec = fetched.last().clone();
     let mut page = Page {
         fetch: rec,
@@ -35,40 +112,27 @@ pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
         links: Vec::new(),
         is_html: false,
     };
+    let mut meta = String::new();
     if let Some(body) = &fetched.body {
         let d = decode_html(body, page.fetch.content_type.as_deref());
-        let base = Url::parse(&page.fetch.final_url).ok();
         let doc = Html::parse_document(&d.text);
         page.title = extract::title(&doc);
-        if let Some(base) = base {
+        if let Ok(base) = Url::parse(&page.fetch.final_url) {
             page.links = extract::links(&doc, &base);
         }
+        meta = head_meta(&doc);
         page.charset = Some(d.encoding.name().to_string());
         page.charset_source = Some(d.source);
         page.text = d.text;
         page.is_html = true;
+        sink.page(&mut page, &doc);
     }
-    page
+    (fetched.attempts, page, meta)
 }
 
-/// What a link's target page shows: its title and meta keywords/description.
-type TargetSeen = (Option<String>, String);
-
-fn key_of(u: &Url) -> String {
-    u.to_string()
-}
-
-/// The `keywords` and `description` meta tags of a page, joined.
-fn head_meta(html: &str) -> String {
-    let doc = Html::parse_document(html);
-    let sel = scraper::Selector::parse(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#)
-        .expect("valid selector");
-    let parts: Vec<String> = doc
-        .select(&sel)
-        .filter_map(|m| m.value().attr("content"))
-        .map(|c| c.trim().to_string())
-        .collect();
-    crate::extract::fold_ws(&parts.join(" "))
+/// Turns a fetch into a page: decodes and parses HTML bodies (text and links kept).
+pub fn build_page(fetched: &Fetched, depth: u32) -> Page {
+    parse_page(fetched.clone(), depth, &KeepText).1
 }
 
 /// The availability sample of a home page fetch attempt.
@@ -84,9 +148,47 @@ pub fn sample_of(rec: &FetchRecord) -> Sample {
     }
 }
 
+/// Link checks to other hosts in flight at once for one site (each still waits for its host's
+/// gate; this only bounds how many wait).
+const EXTERNAL_CHECKS_IN_FLIGHT: usize = 4;
+
+/// A page of the site waiting for its lane.
+struct PageJob {
+    url: Url,
+    depth: u32,
+    /// Reached through an interaction link (extra depth allowed).
+    via_interaction: bool,
+}
+
+/// A fetched and parsed page coming back to the crawl.
+struct PageDone {
+    host: String,
+    job: PageJob,
+    attempts: Vec<FetchRecord>,
+    page: Page,
+}
+
+/// A checked link coming back to the crawl.
+struct CheckDone {
+    host: Option<String>,
+    url: Url,
+    /// The requests this site made for it (none when another site's answer was shared).
+    own: Vec<FetchRecord>,
+    answer: Arc<Answer>,
+}
+
+fn host_of(u: &Url) -> String {
+    u.host_str().unwrap_or("").to_ascii_lowercase()
+}
+
 impl Crawler {
-    /// Crawls one site and checks its links.
+    /// Crawls one site and checks its links, keeping every page's text in memory.
     pub async fn crawl_site(&self, site: &Site) -> SiteCrawl {
+        self.crawl_site_with(site, &CrawlContext::default()).await
+    }
+
+    /// Crawls one site and checks its links, sharing the run through `ctx`.
+    pub async fn crawl_site_with(&self, site: &Site, ctx: &CrawlContext) -> SiteCrawl {
         let s = &self.settings;
         let mut hosts: Vec<String> = site.hosts();
         if let Some(rate) = site.overrides.rate {
@@ -104,89 +206,125 @@ impl Crawler {
         let mut pages: Vec<Page> = Vec::new();
         let mut samples = Vec::new();
         let mut robots_blocked: Vec<String> = Vec::new();
+        // every link and resource seen, in order, with whether it is read (GET) when checked
+        let mut targets: Vec<(Url, bool)> = Vec::new();
+        let mut target_seen: HashSet<String> = HashSet::new();
+        // internal links of the home page (level 2) and of level-2 pages (level 3), for IPv6
+        let mut levels: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        let mut level_seen: HashSet<String> = HashSet::new();
 
         let home = normalize(&site.home);
         let _ = frontier.offer(&home, 0);
+        level_seen.insert(home.to_string());
         // robots.txt first, so its Crawl-delay governs every request to the host, the home page's too.
         let home_allowed = self.robots_allowed(&home).await;
-        // Each queued URL with whether it was reached through an interaction link.
-        let mut level: Vec<(Url, bool)> = vec![(home.clone(), false)];
-        let mut depth = 0u32;
         let words = &s.interaction_words;
         let interaction_link = |text: &str| {
             words
                 .iter()
                 .any(|w| !w.is_empty() && text.contains(w.as_str()))
         };
-        while !level.is_empty() {
-            let results = futures::future::join_all(level.iter().map(|(u, _)| {
-                let spec = if depth == 0 {
-                    FetchSpec {
-                        robots: false,
-                        ..FetchSpec::PAGE
-                    }
-                } else {
-                    FetchSpec::PAGE
-                };
-                self.fetch(u, spec)
-            }))
-            .await;
-            let mut next = Vec::new();
-            for ((url, via_interaction), fetched) in level.iter().zip(results) {
-                let last = fetched.last();
-                if last.error == Some(FetchError::RobotsDisallowed) {
-                    robots_blocked.push(url.to_string());
-                    continue;
+        let keep_links = ctx.sink.keeps_links();
+
+        // 1. pages, breadth-first, one lane per host
+        let mut lanes: BTreeMap<String, VecDeque<PageJob>> = BTreeMap::new();
+        lanes.entry(host_of(&home)).or_default().push_back(PageJob {
+            url: home.clone(),
+            depth: 0,
+            via_interaction: false,
+        });
+        let mut busy: HashMap<String, u32> = HashMap::new();
+        let mut inflight = FuturesUnordered::new();
+        loop {
+            for (host, queue) in lanes.iter_mut() {
+                let cap = self.gates.get(host).policy().concurrency.max(1);
+                let n = busy.entry(host.clone()).or_default();
+                while *n < cap {
+                    let Some(job) = queue.pop_front() else { break };
+                    *n += 1;
+                    inflight.push(self.page_job(host.clone(), job, ctx));
                 }
-                fetches.extend(fetched.attempts.iter().cloned());
-                let mut follow = true;
-                if depth == 0 {
-                    samples.push(sample_of(fetched.first()));
-                    // A home page that redirects to another host (http → https, a new domain)
-                    // makes that host part of the site.
-                    if let Ok(f) = Url::parse(&last.final_url) {
-                        if let Some(h) = f.host_str() {
-                            let h = h.to_ascii_lowercase();
-                            if !hosts.contains(&h) {
-                                hosts.push(h);
-                            }
-                        }
-                        frontier.mark_seen(&f);
-                    }
-                    follow = home_allowed;
-                    if !follow {
-                        robots_blocked.push(url.to_string());
-                    }
-                }
-                let page = build_page(&fetched, depth);
-                if follow {
-                    for link in page.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
-                        let Ok(lu) = Url::parse(&link.url) else {
-                            continue;
-                        };
-                        let internal = lu
-                            .host_str()
-                            .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
-                        let interaction = *via_interaction || interaction_link(&link.text);
-                        let extra = if interaction {
-                            s.interaction_extra_depth
-                        } else {
-                            0
-                        };
-                        if internal
-                            && !looks_like_document(&lu)
-                            && let Ok(u) = frontier.offer_within(&lu, depth + 1, extra)
-                        {
-                            next.push((u, interaction));
-                        }
-                    }
-                }
-                pages.push(page);
             }
-            level = next;
-            depth += 1;
+            let Some(done) = inflight.next().await else {
+                break;
+            };
+            let PageDone {
+                host,
+                job,
+                attempts,
+                mut page,
+            } = done;
+            if let Some(n) = busy.get_mut(&host) {
+                *n = n.saturating_sub(1);
+            }
+            let last = attempts.last().expect("a fetch has one attempt");
+            if last.error == Some(FetchError::RobotsDisallowed) {
+                robots_blocked.push(job.url.to_string());
+                continue;
+            }
+            let depth = job.depth;
+            let mut follow = true;
+            if depth == 0 {
+                samples.push(sample_of(&attempts[0]));
+                // A home page that redirects to another host (http → https, a new domain)
+                // makes that host part of the site.
+                if let Ok(f) = Url::parse(&last.final_url) {
+                    let h = host_of(&f);
+                    if !h.is_empty() && !hosts.contains(&h) {
+                        hosts.push(h);
+                    }
+                    level_seen.insert(normalize(&f).to_string());
+                }
+                follow = home_allowed;
+                if !follow {
+                    robots_blocked.push(job.url.to_string());
+                }
+            }
+            // the URL that answered is crawled too: never queue it again
+            if let Ok(f) = Url::parse(&last.final_url) {
+                frontier.mark_seen(&f);
+            }
+            fetches.extend(attempts);
+            let internal = |u: &Url| {
+                u.host_str()
+                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+            };
+            for link in &page.links {
+                let Ok(lu) = Url::parse(&link.url) else {
+                    continue;
+                };
+                let lu = normalize(&lu);
+                let key = lu.to_string();
+                let is_internal = internal(&lu);
+                if link.kind == LinkKind::Anchor {
+                    if follow && is_internal && !looks_like_document(&lu) {
+                        let via = job.via_interaction || interaction_link(&link.text);
+                        let extra = if via { s.interaction_extra_depth } else { 0 };
+                        if let Ok(u) = frontier.offer_within(&lu, depth + 1, extra) {
+                            lanes.entry(host_of(&u)).or_default().push_back(PageJob {
+                                url: u,
+                                depth: depth + 1,
+                                via_interaction: via,
+                            });
+                        }
+                    }
+                    if depth <= 1 && is_internal && level_seen.insert(key.clone()) {
+                        levels[depth as usize].push(key.clone());
+                    }
+                }
+                if target_seen.insert(key) {
+                    let read =
+                        !is_internal && link.kind == LinkKind::Anchor && !looks_like_document(&lu);
+                    targets.push((lu, read));
+                }
+            }
+            if !keep_links {
+                page.links = Vec::new();
+            }
+            pages.push(page);
         }
 
+        // 2. every link and resource not crawled as a page
         let mut link_checks = Vec::new();
         let mut over_budget = 0u64;
         if s.check_links {
@@ -195,81 +333,74 @@ impl Crawler {
                 .flat_map(|p| [p.fetch.url.clone(), p.fetch.final_url.clone()])
                 .chain(robots_blocked.iter().cloned())
                 .collect();
-            let mut seen: HashSet<String> = HashSet::new();
-            let mut targets: Vec<Url> = Vec::new();
-            // links to other sites' pages are read (GET) to see what they serve now
-            let mut read_target: HashSet<String> = HashSet::new();
-            for link in pages.iter().flat_map(|p| p.links.iter()) {
-                let Ok(u) = Url::parse(&link.url) else {
-                    continue;
-                };
-                let u = normalize(&u);
-                let key = u.to_string();
-                if crawled.contains(&key) || !seen.insert(key) {
-                    continue;
+            let internal = |u: &Url| {
+                u.host_str()
+                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+            };
+            let mut wanted: Vec<(Url, bool)> = targets
+                .into_iter()
+                .filter(|(u, _)| !crawled.contains(u.as_str()))
+                .filter(|(u, _)| s.check_external || internal(u))
+                .collect();
+            over_budget = wanted.len().saturating_sub(s.max_link_checks) as u64;
+            wanted.truncate(s.max_link_checks);
+            let mut lanes: BTreeMap<String, VecDeque<(Url, bool)>> = BTreeMap::new();
+            let mut external: VecDeque<(Url, bool)> = VecDeque::new();
+            for (u, read) in wanted {
+                if internal(&u) {
+                    lanes.entry(host_of(&u)).or_default().push_back((u, read));
+                } else {
+                    external.push_back((u, read));
                 }
-                let internal = u
-                    .host_str()
-                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)));
-                if !internal && !s.check_external {
-                    continue;
-                }
-                if !internal && link.kind == LinkKind::Anchor && !looks_like_document(&u) {
-                    read_target.insert(key_of(&u));
-                }
-                targets.push(u);
             }
-            let total = targets.len();
-            targets.truncate(s.max_link_checks);
-            over_budget = (total - targets.len()) as u64;
-            let concurrency = (s.global_concurrency.max(1) as usize).min(64);
-            let read_target = &read_target;
-            let checked: Vec<(Url, Vec<FetchRecord>, Option<TargetSeen>)> =
-                futures::stream::iter(targets)
-                    .map(|u| async move {
-                        if read_target.contains(&key_of(&u)) {
-                            let get = self
-                                .fetch(
-                                    &u,
-                                    FetchSpec {
-                                        purpose: govwatch_model::Purpose::LinkCheck,
-                                        ..FetchSpec::PAGE
-                                    },
-                                )
-                                .await;
-                            let page = build_page(&get, 1);
-                            let seen = page
-                                .is_html
-                                .then(|| (page.title.clone(), head_meta(&page.text)));
-                            return (u, get.attempts, seen);
+            let mut busy: HashMap<String, u32> = HashMap::new();
+            let mut external_busy = 0usize;
+            let mut inflight = FuturesUnordered::new();
+            loop {
+                for (host, queue) in lanes.iter_mut() {
+                    let cap = self.gates.get(host).policy().concurrency.max(1);
+                    let n = busy.entry(host.clone()).or_default();
+                    while *n < cap {
+                        let Some((u, read)) = queue.pop_front() else {
+                            break;
+                        };
+                        *n += 1;
+                        inflight.push(self.check_job(Some(host.clone()), u, read, ctx));
+                    }
+                }
+                while external_busy < EXTERNAL_CHECKS_IN_FLIGHT {
+                    let Some((u, read)) = external.pop_front() else {
+                        break;
+                    };
+                    external_busy += 1;
+                    inflight.push(self.check_job(None, u, read, ctx));
+                }
+                let Some(done) = inflight.next().await else {
+                    break;
+                };
+                match &done.host {
+                    Some(h) => {
+                        if let Some(n) = busy.get_mut(h) {
+                            *n = n.saturating_sub(1);
                         }
-                        let head = self.fetch(&u, FetchSpec::CHECK_HEAD).await;
-                        let mut recs = head.attempts.clone();
-                        let h = head.last();
-                        let confirm = h.error.is_none() && h.status.is_some_and(|st| st >= 400);
-                        if confirm {
-                            let get = self.fetch(&u, FetchSpec::CHECK_GET).await;
-                            recs.extend(get.attempts);
-                        }
-                        (u, recs, None)
-                    })
-                    .buffer_unordered(concurrency)
-                    .collect()
-                    .await;
-            for (u, recs, seen) in checked {
-                let last = recs.last().expect("one attempt").clone();
-                if last.error == Some(FetchError::RobotsDisallowed) {
-                    robots_blocked.push(u.to_string());
+                    }
+                    None => external_busy -= 1,
+                }
+                let CheckDone {
+                    url, own, answer, ..
+                } = done;
+                if answer.record.error == Some(FetchError::RobotsDisallowed) {
+                    robots_blocked.push(url.to_string());
                     continue;
                 }
-                fetches.extend(recs);
-                let (target_title, target_meta) = match seen {
-                    Some((t, m)) => (t, Some(m).filter(|m| !m.is_empty())),
+                fetches.extend(own);
+                let (target_title, target_meta) = match &answer.seen {
+                    Some((t, m)) => (t.clone(), Some(m.clone()).filter(|m| !m.is_empty())),
                     None => (None, None),
                 };
                 link_checks.push(LinkCheck {
-                    url: u.to_string(),
-                    record: last,
+                    url: url.to_string(),
+                    record: answer.record.clone(),
                     target_title,
                     target_meta,
                 });
@@ -286,7 +417,7 @@ impl Crawler {
         robots_blocked.sort();
         robots_blocked.dedup();
         let ipv6 = if s.ipv6 {
-            Some(self.gather_ipv6(site, &pages).await)
+            Some(self.gather_ipv6(site, &pages, &levels).await)
         } else {
             None
         };
@@ -305,5 +436,182 @@ impl Crawler {
             search_pages: Vec::new(),
             searches: Vec::new(),
         }
+    }
+
+    /// Fetches a page (the home page without asking robots.txt), parses it on a CPU worker and
+    /// publishes its answer in the run's cache for other sites' link checks.
+    async fn page_job(&self, host: String, job: PageJob, ctx: &CrawlContext) -> PageDone {
+        let spec = if job.depth == 0 {
+            FetchSpec {
+                robots: false,
+                ..FetchSpec::PAGE
+            }
+        } else {
+            FetchSpec::PAGE
+        };
+        let mut mine: Option<(Vec<FetchRecord>, Page)> = None;
+        if let Some(cache) = &ctx.cache {
+            let cell = cache.cell(job.url.as_str());
+            let (slot, url, depth) = (&mut mine, &job.url, job.depth);
+            cell.get_or_init(|| async move {
+                let (attempts, page, meta) = self.fetch_and_parse(url, spec, depth, ctx).await;
+                let answer = Answer {
+                    record: attempts.last().expect("one attempt").clone(),
+                    seen: page.is_html.then(|| (page.title.clone(), meta)),
+                };
+                *slot = Some((attempts, page));
+                Arc::new(answer)
+            })
+            .await;
+        }
+        // Not cached, or another site's check answered first: a page needs its own body.
+        let (attempts, page) = match mine {
+            Some(m) => m,
+            None => {
+                let (a, p, _) = self.fetch_and_parse(&job.url, spec, job.depth, ctx).await;
+                (a, p)
+            }
+        };
+        PageDone {
+            host,
+            job,
+            attempts,
+            page,
+        }
+    }
+
+    async fn fetch_and_parse(
+        &self,
+        url: &Url,
+        spec: FetchSpec,
+        depth: u32,
+        ctx: &CrawlContext,
+    ) -> (Vec<FetchRecord>, Page, String) {
+        let fetched = self.fetch(url, spec).await;
+        let sink = ctx.sink.clone();
+        let fallback = fetched.attempts.clone();
+        match self
+            .cpu(move || parse_page(fetched, depth, sink.as_ref()))
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                // The parser gave up on this page: it counts as fetched, not as read.
+                tracing::error!(%url, error = %e, "parsing a page failed");
+                let page = Page {
+                    fetch: fallback.last().expect("one attempt").clone(),
+                    depth,
+                    text: String::new(),
+                    charset: None,
+                    charset_source: None,
+                    title: None,
+                    links: Vec::new(),
+                    is_html: false,
+                };
+                (fallback, page, String::new())
+            }
+        }
+    }
+
+    /// Checks one link, sharing the answer through the run's cache.
+    async fn check_job(
+        &self,
+        host: Option<String>,
+        url: Url,
+        read: bool,
+        ctx: &CrawlContext,
+    ) -> CheckDone {
+        let (own, answer) = match &ctx.cache {
+            Some(cache) => {
+                let cell = cache.cell(url.as_str());
+                let mut own = Vec::new();
+                let (slot, u) = (&mut own, &url);
+                let answer = cell
+                    .get_or_init(|| async move {
+                        let (recs, a) = self.check_uncached(u, read).await;
+                        *slot = recs;
+                        Arc::new(a)
+                    })
+                    .await
+                    .clone();
+                (own, answer)
+            }
+            None => {
+                let (recs, a) = self.check_uncached(&url, read).await;
+                (recs, Arc::new(a))
+            }
+        };
+        CheckDone {
+            host,
+            url,
+            own,
+            answer,
+        }
+    }
+
+    /// One link check: a page of another site is read (GET) to see what it serves now; anything
+    /// else gets a HEAD, confirmed with a GET when the HEAD answered with an error status.
+    async fn check_uncached(&self, url: &Url, read: bool) -> (Vec<FetchRecord>, Answer) {
+        if read {
+            let get = self
+                .fetch(
+                    url,
+                    FetchSpec {
+                        purpose: Purpose::LinkCheck,
+                        ..FetchSpec::PAGE
+                    },
+                )
+                .await;
+            let has_body = get.body.is_some();
+            let (attempts, page, meta) = match self.cpu(move || parse_page(get, 1, &KeepText)).await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(%url, error = %e, "parsing a linked page failed");
+                    return (
+                        vec![],
+                        Answer {
+                            record: failed_parse(url),
+                            seen: None,
+                        },
+                    );
+                }
+            };
+            let seen = (has_body && page.is_html).then(|| (page.title.clone(), meta));
+            let record = attempts.last().expect("one attempt").clone();
+            return (attempts, Answer { record, seen });
+        }
+        let head = self.fetch(url, FetchSpec::CHECK_HEAD).await;
+        let mut recs = head.attempts;
+        let h = recs.last().expect("one attempt");
+        if h.error.is_none() && h.status.is_some_and(|st| st >= 400) {
+            let get = self.fetch(url, FetchSpec::CHECK_GET).await;
+            recs.extend(get.attempts);
+        }
+        let record = recs.last().expect("one attempt").clone();
+        (recs, Answer { record, seen: None })
+    }
+}
+
+/// The record of a linked page whose answer could not be parsed (never a broken link).
+fn failed_parse(url: &Url) -> FetchRecord {
+    FetchRecord {
+        url: url.to_string(),
+        final_url: url.to_string(),
+        method: "GET".into(),
+        purpose: Purpose::LinkCheck,
+        status: None,
+        started_at: chrono::Local::now().fixed_offset(),
+        elapsed_ms: 0,
+        queue_ms: 0,
+        bytes: 0,
+        content_type: None,
+        content_hash: None,
+        remote_addr: None,
+        family: None,
+        error: Some(FetchError::Other),
+        error_message: Some("the answer could not be parsed".into()),
+        redirects: vec![],
+        attempt: 1,
     }
 }

@@ -242,8 +242,13 @@ pub struct FetchRecord {
     /// HTTP status of the final answer, when there was one.
     pub status: Option<u16>,
     pub started_at: Timestamp,
-    /// Wall time from the request to the end of the body, in milliseconds.
+    /// The server's time, in milliseconds: from the moment the request was sent (after our own
+    /// queues) to the end of the body, summed over redirect hops. The 15-second rule judges this.
     pub elapsed_ms: u64,
+    /// Time the request waited in govwatch's own queues (host politeness gate, global cap), in
+    /// milliseconds: never the site's failure, recorded apart so it can be told from server time.
+    #[serde(default)]
+    pub queue_ms: u64,
     /// Body bytes received (after decompression).
     pub bytes: u64,
     pub content_type: Option<String>,

@@ -70,6 +70,16 @@ impl<'a> ProbeInput<'a> {
         }
     }
 
+    /// Like [`ProbeInput::new`], with pages already parsed (`doms[i]` filled for page `i`),
+    /// so that no page is parsed twice.
+    pub fn with_doms(crawl: &'a SiteCrawl, as_of: Timestamp, doms: Vec<OnceCell<Html>>) -> Self {
+        let mut input = ProbeInput::new(crawl, as_of);
+        if doms.len() == input.doms.len() {
+            input.doms = doms;
+        }
+        input
+    }
+
     pub fn pages(&self) -> &'a [Page] {
         &self.crawl.pages
     }
@@ -143,9 +153,33 @@ pub fn run_all(
 ) -> ProbeOutput {
     let mut input = ProbeInput::new(crawl, as_of);
     input.previous = previous;
+    run_input(&input, rules)
+}
+
+/// Runs every probe over a prepared input (pages possibly parsed already). A probe that panics
+/// (a page no one foresaw) is recorded as a `probe.error` fact and the other probes still run:
+/// one bad page never ends the night.
+pub fn run_input(input: &ProbeInput, rules: &ProbeRules) -> ProbeOutput {
     let mut out = ProbeOutput::default();
     for p in all(rules) {
-        out.extend(p.run(&input));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.run(input))) {
+            Ok(o) => out.extend(o),
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| e.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                let home = input.home();
+                out.facts.push(Fact {
+                    probe: p.name().into(),
+                    code: "probe.error".into(),
+                    url: Some(input.crawl.site.home.to_string()),
+                    value: serde_json::json!({ "probe": p.name(), "error": msg }),
+                    observed_at: home.map(|h| h.fetch.started_at).unwrap_or(input.as_of),
+                });
+            }
+        }
     }
     out
 }

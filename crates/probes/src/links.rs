@@ -189,6 +189,7 @@ pub(crate) mod tests {
             status,
             started_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap(),
             elapsed_ms: 5,
+            queue_ms: 0,
             bytes: 10,
             content_type: Some("text/html".into()),
             content_hash: Some("h".into()),

@@ -590,29 +590,84 @@ pub fn locate(crawl: &SiteCrawl) -> Vec<SearchEntry> {
     out
 }
 
+/// Whether a link says it leads to a search (its text, or a search host or path).
+fn search_link(text: &str, normalized_url: &str) -> bool {
+    let lu = normalized_url.to_ascii_lowercase();
+    has_any(text, SEARCH_WORDS) || lu.contains("://search.") || lu.contains("/search")
+}
+
 /// Search links on crawled pages that lead to pages not crawled (a separate search host).
 pub fn discovery_links(crawl: &SiteCrawl) -> Vec<String> {
+    let mut candidates: Vec<String> = Vec::new();
+    for p in crawl.pages.iter().filter(|p| p.is_html && p.depth <= 1) {
+        note_search_links(p, &mut candidates);
+    }
+    not_crawled(crawl, candidates)
+}
+
+fn note_search_links(p: &Page, out: &mut Vec<String>) {
+    for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+        let Some(u) = normalize_url_str(&l.url) else {
+            continue;
+        };
+        if search_link(&l.text, &u) && !out.contains(&u) {
+            out.push(u);
+        }
+    }
+}
+
+fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
     let crawled: HashSet<&str> = crawl
         .pages
         .iter()
         .flat_map(|p| [p.fetch.url.as_str(), p.fetch.final_url.as_str()])
         .collect();
-    let mut out: Vec<String> = Vec::new();
-    for p in crawl.pages.iter().filter(|p| p.is_html && p.depth <= 1) {
-        for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
-            let Some(u) = normalize_url_str(&l.url) else {
-                continue;
-            };
-            let lu = u.to_ascii_lowercase();
-            let says = has_any(&l.text, SEARCH_WORDS)
-                || lu.contains("://search.")
-                || lu.contains("/search");
-            if says && !crawled.contains(u.as_str()) && !out.contains(&u) && out.len() < 3 {
-                out.push(u);
+    candidates
+        .into_iter()
+        .filter(|u| !crawled.contains(u.as_str()))
+        .take(3)
+        .collect()
+}
+
+/// The search boxes and search links of a site, noted page by page while it is crawled (with
+/// its DOM at hand), so that the searches can be planned without keeping the pages' text.
+/// [`SearchScan::add`] on every page in crawl order gives what [`locate`] and
+/// [`discovery_links`] give on the whole crawl.
+#[derive(Debug, Default)]
+pub struct SearchScan {
+    raw_seen: HashSet<String>,
+    seen: HashSet<String>,
+    entries: Vec<SearchEntry>,
+    candidates: Vec<String>,
+}
+
+impl SearchScan {
+    /// Notes one page (its text and links must still be there).
+    pub fn add(&mut self, page: &Page, doc: &Html) {
+        if page.is_html && page.fetch.ok() {
+            let key = raw_search_key(&page.text);
+            if !key.is_empty() && self.raw_seen.insert(key) {
+                for e in locate_in(page, doc) {
+                    if self.seen.insert(e.key()) {
+                        self.entries.push(e);
+                    }
+                }
             }
         }
+        if page.is_html && page.depth <= 1 {
+            note_search_links(page, &mut self.candidates);
+        }
     }
-    out
+
+    /// Search links (on the home page and its level) to pages not crawled, at most three.
+    pub fn discovery_links(&self, crawl: &SiteCrawl) -> Vec<String> {
+        not_crawled(crawl, self.candidates.clone())
+    }
+
+    /// The searches to submit (see [`plan`]).
+    pub fn plan(&self, crawl: &SiteCrawl) -> Vec<SearchPlan> {
+        plan_with(crawl, self.entries.clone())
+    }
 }
 
 /// The title of a crawled article to search for, and its URL.
@@ -655,12 +710,16 @@ fn enc(s: &str) -> String {
 /// The searches to submit: for each distinct entry (at most two), the term in a GET query URL, or
 /// in a form-encoded body for POST forms where the site's configuration allows POST searches.
 pub fn plan(crawl: &SiteCrawl) -> Vec<SearchPlan> {
+    plan_with(crawl, locate(crawl))
+}
+
+fn plan_with(crawl: &SiteCrawl, entries: Vec<SearchEntry>) -> Vec<SearchPlan> {
     let Some((term, expect_url)) = pick_term(crawl) else {
         return vec![];
     };
     let allow_post = crawl.site.overrides.search_post;
     let mut out = Vec::new();
-    for e in locate(crawl)
+    for e in entries
         .into_iter()
         .filter(|e| e.method == "GET" || (allow_post && e.method == "POST"))
         .take(2)
@@ -975,6 +1034,7 @@ mod tests {
                 started_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
                     .unwrap(),
                 elapsed_ms: 1,
+                queue_ms: 0,
                 bytes: 1,
                 content_type: None,
                 content_hash: None,

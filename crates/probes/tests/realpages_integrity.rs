@@ -23,6 +23,7 @@ fn crawl_of(name: &str, url: &str) -> Option<SiteCrawl> {
             status: Some(200),
             started_at: t,
             elapsed_ms: 1,
+            queue_ms: 0,
             bytes: text.len() as u64,
             content_type: Some("text/html".into()),
             content_hash: None,

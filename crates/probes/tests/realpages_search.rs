@@ -26,6 +26,7 @@ fn page(name: &str, url: &str, gbk: bool) -> Option<Page> {
             status: Some(200),
             started_at: t,
             elapsed_ms: 1,
+            queue_ms: 0,
             bytes: bytes.len() as u64,
             content_type: Some("text/html".into()),
             content_hash: None,

@@ -50,6 +50,7 @@ fn page(url: &str, body: &str) -> Page {
             status: Some(200),
             started_at: ts("2020-03-30T02:00:01+08:00"),
             elapsed_ms: 10,
+            queue_ms: 0,
             bytes: body.len() as u64,
             content_type: Some("text/html; charset=GBK".into()),
             content_hash: Some(text_hash(body)),

@@ -9,14 +9,20 @@ pub mod demo;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
-use govwatch_crawler::site::build_page;
-use govwatch_crawler::{Crawler, FetchSpec};
-use govwatch_model::{Fact, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp};
+use govwatch_crawler::cache::RunCache;
+use govwatch_crawler::site::{CrawlContext, PageSink, parse_page};
+use govwatch_crawler::{Crawler, FetchSpec, Fetched};
+use govwatch_model::{Fact, Page, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp};
 pub use govwatch_probes::Previous;
-use govwatch_store::{RunStatus, Store, StoreError, spawn_writer};
+use govwatch_probes::ProbeInput;
+use govwatch_probes::search::SearchScan;
+use govwatch_store::{
+    PackedBody, RunStatus, Store, StoreError, StoreWriter, pack_body, spawn_writer, unpack_body,
+};
+use scraper::Html;
 use serde_json::json;
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// Why a run could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +78,8 @@ pub struct RunReport {
     pub interrupted: bool,
 }
 
-/// Crawls one site, runs every probe and gathers the result (nothing stored).
+/// Crawls one site, runs every probe and gathers the result (nothing stored; the pages' text is
+/// kept in memory — `govwatch probe` and tests).
 pub async fn inspect_site(
     crawler: &Crawler,
     site: &Site,
@@ -80,26 +87,140 @@ pub async fn inspect_site(
     rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> SiteResult {
+    match inspect(crawler, site, as_of, rules, previous, None, None, None).await {
+        Ok((r, _)) => r,
+        Err(e) => {
+            // only a probe that panicked can get here when nothing is stored
+            tracing::error!(site = %site.id, error = %e, "inspecting a site failed");
+            SiteResult {
+                site: site.clone(),
+                started_at: as_of,
+                finished_at: as_of,
+                fetches: vec![],
+                pages: vec![],
+                samples: vec![],
+                facts: vec![],
+                findings: vec![],
+            }
+        }
+    }
+}
+
+/// Why one site could not be inspected to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the archived body of {0} is missing from the store")]
+    BodyLost(String),
+    #[error("probing the site failed: {0}")]
+    Probes(String),
+}
+
+/// What the crawl hands each page to, for one site: the search boxes and links are noted while
+/// the page's DOM is at hand, and (in a stored run) the text is streamed to the store, so that a
+/// site in flight holds no page text and no link lists.
+struct SiteSink {
+    bodies: Option<StoreWriter>,
+    search: Mutex<SearchScan>,
+    lost: Mutex<Option<String>>,
+}
+
+impl PageSink for SiteSink {
+    fn page(&self, page: &mut Page, doc: &Html) {
+        self.search
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(page, doc);
+        let Some(writer) = &self.bodies else { return };
+        if !page.is_html {
+            return;
+        }
+        let hash = page
+            .fetch
+            .content_hash
+            .clone()
+            .unwrap_or_else(|| govwatch_store::text_hash(&page.text));
+        page.fetch.content_hash = Some(hash.clone());
+        let body = PackedBody {
+            hash,
+            charset: page.charset.clone(),
+            size: page.text.len() as u64,
+            data: pack_body(&page.text),
+        };
+        match writer.put_body(body) {
+            Ok(()) => page.text = String::new(),
+            Err(e) => {
+                let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+                lost.get_or_insert_with(|| format!("{}: {e}", page.fetch.url));
+            }
+        }
+    }
+
+    fn keeps_links(&self) -> bool {
+        self.bodies.is_none()
+    }
+}
+
+/// One site, start to finish: crawl (sharing `cache` with the run's other sites; streaming page
+/// texts through `bodies` when given), search, probes. From the end of the crawl on, the site
+/// holds one of `slots` (returned with the result, to be kept until the result is stored).
+#[allow(clippy::too_many_arguments)]
+async fn inspect<'s>(
+    crawler: &Crawler,
+    site: &Site,
+    as_of: Timestamp,
+    rules: &ProbeRules,
+    previous: Option<&Previous>,
+    cache: Option<Arc<RunCache>>,
+    bodies: Option<StoreWriter>,
+    slots: Option<&'s tokio::sync::Semaphore>,
+) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
     let started_at = chrono::Local::now().fixed_offset();
-    let mut crawl = crawler.crawl_site(site).await;
-    search_io(crawler, &mut crawl).await;
-    let crawl = Arc::new(crawl);
-    let c2 = crawl.clone();
-    // Parsing and probing are CPU work: keep them off the async workers.
+    let sink = Arc::new(SiteSink {
+        bodies: bodies.clone(),
+        search: Mutex::new(SearchScan::default()),
+        lost: Mutex::new(None),
+    });
+    let ctx = CrawlContext {
+        sink: sink.clone(),
+        cache,
+    };
+    let mut crawl = crawler.crawl_site_with(site, &ctx).await;
+    search_io(crawler, &mut crawl, &sink, &ctx).await;
+    if let Some(lost) = sink.lost.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(InspectError::BodyLost(lost));
+    }
+    let slot = match slots {
+        Some(s) => Some(s.acquire().await.expect("probe slots never close")),
+        None => None,
+    };
+    // the pages' texts back from the store, for the probes
+    let packed: HashMap<String, Vec<u8>> = match &bodies {
+        None => HashMap::new(),
+        Some(w) => {
+            let wanted: Vec<String> = all_pages(&crawl)
+                .filter(|p| p.is_html)
+                .filter_map(|p| p.fetch.content_hash.clone())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            w.packed_bodies(wanted).await?.into_iter().collect()
+        }
+    };
+    let streamed = bodies.is_some();
     let rules = rules.clone();
     let previous = previous.cloned();
-    let out = tokio::task::spawn_blocking(move || {
-        govwatch_probes::run_all(&c2, as_of, &rules, previous.as_ref())
-    })
-    .await
-    .expect("probes do not panic");
-    let crawl = Arc::try_unwrap(crawl).unwrap_or_else(|a| (*a).clone());
+    let (crawl, out) = crawler
+        .cpu(move || probe_phase(crawl, packed, streamed, as_of, &rules, previous.as_ref()))
+        .await
+        .map_err(|e| InspectError::Probes(e.to_string()))??;
     let mut facts = vec![crawl_summary(&crawl, started_at)];
     facts.extend(out.facts);
     let mut pages = crawl.pages;
     pages.extend(crawl.search_pages);
     pages.extend(crawl.searches.into_iter().map(|s| s.result));
-    SiteResult {
+    let result = SiteResult {
         site: crawl.site,
         started_at,
         finished_at: chrono::Local::now().fixed_offset(),
@@ -108,22 +229,110 @@ pub async fn inspect_site(
         samples: crawl.samples,
         facts,
         findings: out.findings,
+    };
+    Ok((result, slot))
+}
+
+fn all_pages(crawl: &SiteCrawl) -> impl Iterator<Item = &Page> {
+    crawl
+        .pages
+        .iter()
+        .chain(crawl.search_pages.iter())
+        .chain(crawl.searches.iter().map(|s| &s.result))
+}
+
+/// The CPU part of a site's inspection: the pages' texts unpacked (and, when they were streamed,
+/// parsed once to read their links again), every probe run, the texts dropped again.
+fn probe_phase(
+    mut crawl: SiteCrawl,
+    packed: HashMap<String, Vec<u8>>,
+    streamed: bool,
+    as_of: Timestamp,
+    rules: &ProbeRules,
+    previous: Option<&Previous>,
+) -> Result<(SiteCrawl, govwatch_probes::ProbeOutput), InspectError> {
+    let restore = |page: &mut Page| -> Result<Option<Html>, InspectError> {
+        if !streamed || !page.is_html {
+            return Ok(None);
+        }
+        let hash = page.fetch.content_hash.as_deref().unwrap_or("");
+        let data = packed
+            .get(hash)
+            .ok_or_else(|| InspectError::BodyLost(page.fetch.url.clone()))?;
+        page.text = unpack_body(data).map_err(|e| {
+            InspectError::Store(StoreError::Io {
+                path: std::path::PathBuf::from(&page.fetch.url),
+                source: e,
+            })
+        })?;
+        let doc = Html::parse_document(&page.text);
+        if let Ok(base) = url::Url::parse(&page.fetch.final_url) {
+            page.links = govwatch_crawler::extract::links(&doc, &base);
+        }
+        Ok(Some(doc))
+    };
+    let mut doms = Vec::with_capacity(crawl.pages.len());
+    for page in crawl.pages.iter_mut() {
+        let cell = std::cell::OnceCell::new();
+        if let Some(doc) = restore(page)? {
+            let _ = cell.set(doc);
+        }
+        doms.push(cell);
     }
+    for page in crawl
+        .search_pages
+        .iter_mut()
+        .chain(crawl.searches.iter_mut().map(|s| &mut s.result))
+    {
+        restore(page)?;
+    }
+    let out = {
+        let mut input = ProbeInput::with_doms(&crawl, as_of, doms);
+        input.previous = previous;
+        govwatch_probes::run_input(&input, rules)
+    };
+    if streamed {
+        // the store has the texts; the result going to it carries only their hashes
+        for page in crawl
+            .pages
+            .iter_mut()
+            .chain(crawl.search_pages.iter_mut())
+            .chain(crawl.searches.iter_mut().map(|s| &mut s.result))
+        {
+            page.text = String::new();
+        }
+    }
+    Ok((crawl, out))
 }
 
 /// The search probe's network part, done by the crawler: fetch search pages on other hosts of
 /// the site, then submit the planned searches (GET; POST only where the site allows it; never
 /// any other form).
-async fn search_io(crawler: &Crawler, crawl: &mut SiteCrawl) {
-    for u in govwatch_probes::search::discovery_links(crawl) {
+async fn search_io(
+    crawler: &Crawler,
+    crawl: &mut SiteCrawl,
+    sink: &Arc<SiteSink>,
+    ctx: &CrawlContext,
+) {
+    let discovery = sink
+        .search
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .discovery_links(crawl);
+    for u in discovery {
         let Ok(url) = url::Url::parse(&u) else {
             continue;
         };
         let f = crawler.fetch(&url, FetchSpec::PAGE).await;
         crawl.fetches.extend(f.attempts.iter().cloned());
-        crawl.search_pages.push(build_page(&f, 1));
+        crawl.search_pages.push(parse_on_cpu(crawler, f, ctx).await);
     }
-    for plan in govwatch_probes::search::plan(crawl) {
+    let plans = sink
+        .search
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .plan(crawl);
+    for plan in plans {
         let Ok(url) = url::Url::parse(&plan.url) else {
             continue;
         };
@@ -134,8 +343,30 @@ async fn search_io(crawler: &Crawler, crawl: &mut SiteCrawl) {
         crawl.fetches.extend(f.attempts.iter().cloned());
         crawl.searches.push(SearchAttempt {
             plan,
-            result: build_page(&f, 1),
+            result: parse_on_cpu(crawler, f, ctx).await,
         });
+    }
+}
+
+/// Parses a fetched search page on a CPU worker through the site's sink.
+async fn parse_on_cpu(crawler: &Crawler, f: Fetched, ctx: &CrawlContext) -> Page {
+    let sink = ctx.sink.clone();
+    let fallback = f.last().clone();
+    match crawler.cpu(move || parse_page(f, 1, sink.as_ref()).1).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(url = %fallback.url, error = %e, "parsing a search page failed");
+            Page {
+                fetch: fallback,
+                depth: 1,
+                text: String::new(),
+                charset: None,
+                charset_source: None,
+                title: None,
+                links: vec![],
+                is_html: false,
+            }
+        }
     }
 }
 
@@ -194,6 +425,41 @@ pub fn availability_verdict(
         site.home.as_str(),
         until,
     ))
+}
+
+/// One site of a run: inspected with the run's cache, its page texts streamed to the store, then
+/// probed and committed while holding one of the run's probe slots.
+#[allow(clippy::too_many_arguments)]
+async fn inspect_in_run(
+    crawler: &Crawler,
+    site: &Site,
+    as_of: Timestamp,
+    rules: &ProbeRules,
+    previous: Option<&Previous>,
+    cache: Arc<RunCache>,
+    writer: &StoreWriter,
+    probe_slots: &tokio::sync::Semaphore,
+    run_id: i64,
+    window: Option<&(Fact, Option<govwatch_model::Finding>)>,
+) -> Result<(usize, usize), InspectError> {
+    let (mut result, _slot) = inspect(
+        crawler,
+        site,
+        as_of,
+        rules,
+        previous,
+        Some(cache),
+        Some(writer.clone()),
+        Some(probe_slots),
+    )
+    .await?;
+    if let Some((fact, finding)) = window {
+        result.facts.push(fact.clone());
+        result.findings.extend(finding.clone());
+    }
+    let (pages, findings) = (result.pages.len(), result.findings.len());
+    writer.write_site(run_id, result).await?;
+    Ok((pages, findings))
 }
 
 /// Runs (or resumes) the nightly job over `sites`. Stops early, leaving a resumable run, when
@@ -275,40 +541,61 @@ pub async fn run(
     let (writer, handle) = spawn_writer(store);
     let concurrency = crawler.settings().site_concurrency.max(1) as usize;
     let rules = &opts.rules;
+    // One answer per URL for the whole run, shared by every site.
+    let cache = Arc::new(RunCache::new());
+    // Sites between the end of their crawl and their commit: each holds its pages' texts and
+    // parsed pages while it is probed, so only a few at a time (one per core, plus one loading).
+    let probe_slots = Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            + 1,
+    ));
     let mut results = futures::stream::iter(todo)
         .map(|site| {
             let crawler = crawler.clone();
             let writer = writer.clone();
+            let cache = cache.clone();
+            let probe_slots = probe_slots.clone();
             async move {
-                let mut result =
-                    inspect_site(&crawler, &site, as_of, rules, previous.get(&site.id)).await;
-                if let Some((fact, finding)) = windows.get(&site.id) {
-                    result.facts.push(fact.clone());
-                    result.findings.extend(finding.clone());
-                }
-                let (pages, findings) = (result.pages.len(), result.findings.len());
-                writer
-                    .write_site(run_id, result)
-                    .await
-                    .map(|_| (site, pages, findings))
+                let r = inspect_in_run(
+                    &crawler,
+                    &site,
+                    as_of,
+                    rules,
+                    previous.get(&site.id),
+                    cache,
+                    &writer,
+                    &probe_slots,
+                    run_id,
+                    windows.get(&site.id),
+                )
+                .await;
+                (site, r)
             }
         })
         .buffer_unordered(concurrency);
     let (mut pages, mut findings, mut interrupted) = (0, 0, false);
     let mut first_error: Option<StoreError> = None;
+    let mut failed_sites: Vec<String> = Vec::new();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             next = results.next() => match next {
                 None => break,
-                Some(Ok((site, p, f))) => {
+                Some((site, Ok((p, f)))) => {
                     pages += p;
                     findings += f;
                     progress(Progress::SiteDone { site: &site, pages: p, findings: f });
                 }
-                Some(Err(e)) => {
-                    tracing::error!(error = %e, "could not store a site's result");
+                Some((site, Err(InspectError::Store(e)))) => {
+                    tracing::error!(site = %site.id, error = %e, "could not store a site's result");
                     first_error.get_or_insert(e);
+                }
+                Some((site, Err(e))) => {
+                    // this site is left unrecorded (resumable); the night goes on
+                    tracing::error!(site = %site.id, error = %e, "could not inspect a site");
+                    failed_sites.push(format!("{}: {e}", site.id));
                 }
             },
             _ = &mut stop => {
@@ -327,8 +614,15 @@ pub async fn run(
     }
     if interrupted {
         store.mark_interrupted(run_id)?;
-    } else {
+    } else if failed_sites.is_empty() {
         store.finish_run(run_id, RunStatus::Done, None)?;
+    } else {
+        let note = format!(
+            "{} site(s) could not be inspected: {}",
+            failed_sites.len(),
+            failed_sites.join("; ")
+        );
+        store.finish_run(run_id, RunStatus::Done, Some(&note))?;
     }
     let report = RunReport {
         run_id,

@@ -48,6 +48,17 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The value of `bodies.encoding`: a zlib stream (RFC 1950) around DEFLATE data.
 pub const BODY_ENCODING: &str = "zlib";
 
+/// A page body packed for the `bodies` table ([`pack_body`]), keyed by the hash of the bytes
+/// fetched (`fetches.content_hash`).
+#[derive(Debug, Clone)]
+pub struct PackedBody {
+    pub hash: String,
+    pub charset: Option<String>,
+    /// Length of the decoded text in bytes.
+    pub size: u64,
+    pub data: Vec<u8>,
+}
+
 /// State of a run (`runs.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -671,6 +682,61 @@ impl Store {
         self.ctx(r)
     }
 
+    /// Archives page bodies already packed ([`pack_body`]) in one transaction, each unless a body
+    /// with its hash is stored. Bodies are content-addressed and shared between runs, so a body
+    /// written while its site is still being crawled is harmless if the site is never recorded.
+    pub fn put_bodies(&mut self, bodies: &[PackedBody]) -> Result<()> {
+        let r = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO bodies (hash, charset, encoding, size, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for b in bodies {
+                    stmt.execute(params![
+                        b.hash,
+                        b.charset,
+                        BODY_ENCODING,
+                        to_i64(b.size),
+                        b.data
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        self.ctx(r)
+    }
+
+    /// The packed bodies of these hashes (those stored), for the caller to unpack.
+    pub fn packed_bodies(&self, hashes: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+        let r = (|| {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT encoding, data FROM bodies WHERE hash = ?1")?;
+            let mut out = Vec::with_capacity(hashes.len());
+            for h in hashes {
+                let row = stmt
+                    .query_row(params![h], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    })
+                    .optional()?;
+                if let Some((encoding, data)) = row {
+                    if encoding != BODY_ENCODING {
+                        return Err(StoreError::corrupt(format!(
+                            "body {h} has unknown encoding {encoding:?}"
+                        )));
+                    }
+                    out.push((h.clone(), data));
+                }
+            }
+            Ok(out)
+        })();
+        self.ctx(r)
+    }
+
     /// The decoded text of an archived page body, by its hash (`bodies.hash`).
     pub fn page_body(&self, hash: &str) -> Result<Option<String>> {
         let r = (|| {
@@ -840,6 +906,17 @@ pub fn text_hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// A page body as the `bodies` table keeps it (`encoding` [`BODY_ENCODING`]): the text, zlib.
+/// Callers may pack on their own threads and hand the result to [`Store::put_bodies`].
+pub fn pack_body(text: &str) -> Vec<u8> {
+    deflate(text).expect("compressing into memory does not fail")
+}
+
+/// The text of a body packed by [`pack_body`].
+pub fn unpack_body(data: &[u8]) -> std::io::Result<String> {
+    inflate(data)
+}
+
 fn deflate(text: &str) -> std::io::Result<Vec<u8>> {
     let mut enc = ZlibEncoder::new(
         Vec::with_capacity(text.len() / 4 + 64),
@@ -899,8 +976,8 @@ fn insert_fetch(tx: &Transaction<'_>, run_id: i64, site_id: &str, f: &FetchRecor
     let mut stmt = tx.prepare_cached(
         "INSERT INTO fetches (run_id, site_id, url, final_url, method, purpose, status, started_at,
              elapsed_ms, bytes, content_type, content_hash, remote_addr, family, error_kind,
-             error_message, redirects, attempt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             error_message, redirects, attempt, queue_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
     stmt.execute(params![
         run_id,
@@ -921,6 +998,7 @@ fn insert_fetch(tx: &Transaction<'_>, run_id: i64, site_id: &str, f: &FetchRecor
         f.error_message,
         redirects,
         f.attempt,
+        to_i64(f.queue_ms),
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -937,6 +1015,8 @@ fn store_body(tx: &Transaction<'_>, page: &Page) -> Result<String> {
         |r| r.get(0),
     )?;
     if !exists {
+        // (a body streamed while the site was crawled is already there: such pages arrive here
+        // without their text and only its hash is referenced; the runner makes sure it arrived)
         let data = deflate(&page.text)?;
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO bodies (hash, charset, encoding, size, data) VALUES (?1, ?2, ?3, ?4, ?5)",

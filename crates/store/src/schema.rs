@@ -241,8 +241,16 @@ CREATE TABLE archive_records (
 CREATE INDEX archive_records_url ON archive_records (run_id, url);
 "#;
 
+/// Queue time apart from server time: `fetches.queue_ms` is how long a request waited in
+/// govwatch's own queues (host politeness gate, global cap) before it was sent; `elapsed_ms` is
+/// from then on the server's time, which the 15-second rule judges. Rows written before this
+/// version hold 0 (their `elapsed_ms` may include queue time).
+const V_QUEUE_TIME: &str = r#"
+ALTER TABLE fetches ADD COLUMN queue_ms INTEGER NOT NULL DEFAULT 0;
+"#;
+
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE, V_QUEUE_TIME];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -73,6 +73,7 @@ fn fetch(url: &str, purpose: Purpose, status: Option<u16>, at: &str) -> FetchRec
         status,
         started_at: ts(at),
         elapsed_ms: 120,
+        queue_ms: 0,
         bytes: 2048,
         content_type: Some("text/html; charset=GBK".to_string()),
         content_hash: None,
