@@ -29,8 +29,19 @@ pub struct CrawlSettings {
     pub host_concurrency: u32,
     /// Requests in flight in all.
     pub global_concurrency: u32,
-    /// Sites crawled at once.
+    /// Sites crawled at once; 0 = sized by the run from the registry, the expected requests per
+    /// site and the night window (`night_end`), up to `max_sites_in_flight`.
     pub site_concurrency: u32,
+    /// When the nightly run should be done, `HH:MM` China time (Asia/Shanghai, +08:00); empty =
+    /// as soon as politeness allows (every site at once, up to `max_sites_in_flight`).
+    pub night_end: String,
+    /// Most sites in flight when `site_concurrency` is 0.
+    pub max_sites_in_flight: u32,
+    /// URLs of hosts that are always up (e.g. the national portal), asked before a run and when
+    /// requests keep failing mid-run: when none answers, the monitoring machine's own network is
+    /// down, the run stops (exit 2) and no site is blamed. Empty: the run still refuses to record
+    /// anything until some site has answered, but cannot tell a lost network mid-run.
+    pub reference_urls: Vec<String>,
     /// Total time allowed per request, in seconds (the availability rule's 15 s).
     pub timeout_secs: f64,
     /// Time allowed to connect, in seconds.
@@ -97,7 +108,10 @@ impl Default for CrawlSettings {
             burst: 1,
             host_concurrency: 1,
             global_concurrency: 64,
-            site_concurrency: 16,
+            site_concurrency: 0,
+            night_end: "06:00".to_string(),
+            max_sites_in_flight: 1000,
+            reference_urls: Vec::new(),
             timeout_secs: 15.0,
             connect_timeout_secs: 5.0,
             retries: 2,
@@ -210,7 +224,7 @@ impl CrawlSettings {
             ("burst", self.burst),
             ("host_concurrency", self.host_concurrency),
             ("global_concurrency", self.global_concurrency),
-            ("site_concurrency", self.site_concurrency),
+            ("max_sites_in_flight", self.max_sites_in_flight),
         ] {
             if value == 0 {
                 p.push((key, "must be at least 1".into()));
@@ -278,7 +292,26 @@ impl CrawlSettings {
                 p.push(("dns_servers", format!("`{s}` is not IP:PORT")));
             }
         }
+        if !self.night_end.is_empty() && self.night_end_minutes().is_none() {
+            p.push((
+                "night_end",
+                format!("`{}` is not a time HH:MM (or empty)", self.night_end),
+            ));
+        }
+        for u in &self.reference_urls {
+            match url::Url::parse(u) {
+                Ok(x) if matches!(x.scheme(), "http" | "https") && x.host_str().is_some() => {}
+                _ => p.push(("reference_urls", format!("`{u}` is not an http(s) URL"))),
+            }
+        }
         p
+    }
+
+    /// `night_end` as minutes after midnight, China time (`None` when empty or malformed).
+    pub fn night_end_minutes(&self) -> Option<u32> {
+        let (h, m) = self.night_end.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
     }
 }
 
@@ -396,15 +429,29 @@ mod tests {
             ]
         );
         let e = CrawlSettings {
-            site_concurrency: 0,
+            global_concurrency: 0,
             ..Default::default()
         }
         .validate()
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid crawl settings: site_concurrency: must be at least 1"
+            "invalid crawl settings: global_concurrency: must be at least 1"
         );
+        let e = CrawlSettings {
+            night_end: "6 am".into(),
+            reference_urls: vec!["www.gov.cn".into()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid crawl settings: night_end: `6 am` is not a time HH:MM (or empty); reference_urls: `www.gov.cn` is not an http(s) URL"
+        );
+        // 0 = sized by the run
+        assert!(CrawlSettings::default().validate().is_ok());
+        assert_eq!(CrawlSettings::default().night_end_minutes(), Some(360));
     }
 
     #[test]

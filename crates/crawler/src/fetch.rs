@@ -244,6 +244,7 @@ impl Crawler {
         let mut attempt_no = 1;
         loop {
             let a = self.fetch_once(url, spec, attempt_no, body).await;
+            self.health.observe(&a.record);
             let again = attempt_no < max_attempts && retryable(&a.record);
             let wait = if again {
                 let backoff = Duration::from_millis(

@@ -33,6 +33,8 @@ pub struct HostGate {
     sem: Semaphore,
     limiter: DefaultDirectRateLimiter,
     state: Mutex<GateState>,
+    /// Requests let through so far.
+    passed: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -76,6 +78,7 @@ impl HostGate {
             sem: Semaphore::new(policy.concurrency.max(1) as usize),
             limiter: RateLimiter::direct(quota(&policy)),
             state: Mutex::new(GateState::default()),
+            passed: Default::default(),
         }
     }
 
@@ -115,6 +118,8 @@ impl HostGate {
             }
         }
         self.limiter.until_ready().await;
+        self.passed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         HostPermit {
             gate: self,
             _permit: permit,
@@ -143,6 +148,42 @@ impl HostGates {
         map.entry(key)
             .or_insert_with(|| Arc::new(HostGate::new(self.default)))
             .clone()
+    }
+
+    /// Requests let through so far, by host.
+    pub fn request_counts(&self) -> HashMap<String, u64> {
+        let map = self.gates.lock().unwrap();
+        map.iter()
+            .map(|(h, g)| {
+                (
+                    h.clone(),
+                    g.passed.load(std::sync::atomic::Ordering::Relaxed),
+                )
+            })
+            .collect()
+    }
+
+    /// The host that let through the most requests since `before` (a [`Self::request_counts`]),
+    /// with their number and the least time they take at the host's pace (rate or Crawl-delay):
+    /// the politeness bound a crawl of those requests could meet.
+    pub fn busiest_since(
+        &self,
+        before: &HashMap<String, u64>,
+    ) -> Option<(String, u64, Duration)> {
+        let map = self.gates.lock().unwrap();
+        map.iter()
+            .map(|(h, g)| {
+                let n = g
+                    .passed
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    .saturating_sub(before.get(h).copied().unwrap_or(0));
+                let gap = Duration::from_secs_f64(1.0 / g.policy.rate.max(1e-6))
+                    .max(g.state.lock().unwrap().crawl_delay);
+                let lanes = g.policy.concurrency.max(1);
+                (h.clone(), n, gap * (n as u32) / lanes)
+            })
+            .filter(|(_, n, _)| *n > 0)
+            .max_by(|a, b| a.2.cmp(&b.2).then(a.1.cmp(&b.1)))
     }
 
     /// Gives `host` its own rate (a site's override); only before its first request.

@@ -11,6 +11,7 @@
 //! - [`site`]: a whole site: breadth-first crawl in one lane per host, then a check of every link
 //!   and resource; pages parsed on CPU workers and handed to a [`site::PageSink`].
 //! - [`cache`]: the run's shared answers, so a URL linked from many sites is asked once a run.
+//! - [`health`]: what the requests say about the monitoring machine's own network.
 //! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
 //! - [`sample`]: one availability sample of a home page over IPv4 and over IPv6 (the daemon's).
 //!
@@ -25,6 +26,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod gate;
 pub mod guard;
+pub mod health;
 pub mod ipv6;
 pub mod robots;
 pub mod sample;
@@ -76,6 +78,8 @@ pub struct Crawler {
     cpu: Arc<Semaphore>,
     /// Requests sent so far (every attempt that left our queues), for progress and figures.
     sent: std::sync::atomic::AtomicU64,
+    /// What the requests say about our own network.
+    health: health::NetHealth,
 }
 
 /// A CPU task that panicked (its message), instead of taking the run down.
@@ -150,6 +154,7 @@ impl Crawler {
                     .unwrap_or(2),
             )),
             sent: Default::default(),
+            health: Default::default(),
             settings,
         })
     }
@@ -170,6 +175,44 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
+    }
+
+    /// What the requests so far say about the monitoring machine's own network.
+    pub fn health(&self) -> &health::NetHealth {
+        &self.health
+    }
+
+    /// Asks each of the configured reference URLs (hosts that are always up) once, without
+    /// robots.txt and without retries: the URLs that answered (any HTTP status) and, for the
+    /// others, why not. Used to tell our own network failing from the sites failing.
+    pub async fn check_references(&self) -> (Vec<String>, Vec<String>) {
+        let spec = FetchSpec {
+            method: "HEAD",
+            purpose: govwatch_model::Purpose::Robots,
+            body: BodyMode::None,
+            robots: false,
+            retry: false,
+            family: None,
+        };
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for u in &self.settings.reference_urls {
+            let Ok(url) = url::Url::parse(u) else {
+                failed.push(format!("{u}: not a URL"));
+                continue;
+            };
+            let f = self.fetch(&url, spec).await;
+            let last = f.last();
+            if health::evidence(last) == health::Evidence::Answered {
+                ok.push(u.clone());
+            } else {
+                failed.push(format!(
+                    "{u}: {}",
+                    last.failure().unwrap_or_else(|| "no answer".into())
+                ));
+            }
+        }
+        (ok, failed)
     }
 
     /// Requests sent so far by this crawler (every attempt, retries included).

@@ -6,6 +6,8 @@
 //!   (Ctrl-C, SIGTERM, kill -9) leaves whole sites or nothing, and `resume` finishes the rest.
 
 pub mod demo;
+pub mod network;
+pub mod plan;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
@@ -35,6 +37,9 @@ pub enum RunError {
     UnknownSites(String),
     #[error("the store writer stopped unexpectedly")]
     WriterGone,
+    /// The monitoring machine's own network is down: nothing about the sites was recorded.
+    #[error("本机网络不通，未检查任何网站 (the monitoring machine cannot reach the network; no site was inspected): {0}")]
+    NetworkDown(String),
 }
 
 /// Options of one run.
@@ -53,6 +58,10 @@ pub struct RunOptions {
 
 /// Progress events, for a progress bar or log lines.
 pub enum Progress<'a> {
+    /// The run's plan, before the first request.
+    Planned(&'a plan::Plan),
+    /// Every second: requests sent so far in this run.
+    Tick { requests: u64 },
     Started {
         run_id: i64,
         total: usize,
@@ -76,6 +85,18 @@ pub struct RunReport {
     pub pages: usize,
     pub findings: usize,
     pub interrupted: bool,
+    /// Why the run stopped when the monitoring machine's network went down (the run is left
+    /// interrupted, resumable; sites recorded before are kept).
+    pub network_down: Option<String>,
+    /// The run's plan (for this invocation's sites).
+    pub plan: plan::Plan,
+    /// Wall time of this invocation.
+    pub wall: std::time::Duration,
+    /// Requests this invocation sent.
+    pub requests: u64,
+    /// The host that took the most requests in this invocation, with how many, and the least
+    /// time they needed at its rate (the politeness bound the run actually met).
+    pub busiest_host: Option<(String, u64, std::time::Duration)>,
 }
 
 /// Crawls one site, runs every probe and gathers the result (nothing stored; the pages' text is
@@ -87,7 +108,7 @@ pub async fn inspect_site(
     rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> SiteResult {
-    match inspect(crawler, site, as_of, rules, previous, None, None, None).await {
+    match inspect(crawler, site, as_of, rules, previous, None, None, None, None).await {
         Ok((r, _)) => r,
         Err(e) => {
             // only a probe that panicked can get here when nothing is stored
@@ -115,6 +136,8 @@ pub enum InspectError {
     BodyLost(String),
     #[error("probing the site failed: {0}")]
     Probes(String),
+    #[error("the monitoring machine cannot reach the network: {0}")]
+    NetworkDown(String),
 }
 
 /// What the crawl hands each page to, for one site: the search boxes and links are noted while
@@ -175,6 +198,7 @@ async fn inspect<'s>(
     cache: Option<Arc<RunCache>>,
     bodies: Option<StoreWriter>,
     slots: Option<&'s tokio::sync::Semaphore>,
+    gate: Option<&network::NetGate>,
 ) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
     let started_at = chrono::Local::now().fixed_offset();
     let sink = Arc::new(SiteSink {
@@ -190,6 +214,10 @@ async fn inspect<'s>(
     search_io(crawler, &mut crawl, &sink, &ctx).await;
     if let Some(lost) = sink.lost.lock().unwrap_or_else(|e| e.into_inner()).take() {
         return Err(InspectError::BodyLost(lost));
+    }
+    // nothing is recorded before the run has seen the network work
+    if let Some(g) = gate {
+        g.pass().await.map_err(InspectError::NetworkDown)?;
     }
     let slot = match slots {
         Some(s) => Some(s.acquire().await.expect("probe slots never close")),
@@ -441,6 +469,7 @@ async fn inspect_in_run(
     probe_slots: &tokio::sync::Semaphore,
     run_id: i64,
     window: Option<&(Fact, Option<govwatch_model::Finding>)>,
+    gate: &network::NetGate,
 ) -> Result<(usize, usize), InspectError> {
     let (mut result, _slot) = inspect(
         crawler,
@@ -451,6 +480,7 @@ async fn inspect_in_run(
         Some(cache),
         Some(writer.clone()),
         Some(probe_slots),
+        Some(gate),
     )
     .await?;
     if let Some((fact, finding)) = window {
@@ -458,6 +488,9 @@ async fn inspect_in_run(
         result.findings.extend(finding.clone());
     }
     let (pages, findings) = (result.pages.len(), result.findings.len());
+    if let Some(why) = gate.down() {
+        return Err(InspectError::NetworkDown(why));
+    }
     writer.write_site(run_id, result).await?;
     Ok((pages, findings))
 }
@@ -487,6 +520,10 @@ pub async fn run(
             sites.into_iter().filter(|s| ids.contains(&s.id)).collect()
         }
     };
+    // our own network first: with no reference host answering, no site can be judged
+    network::preflight(&crawler)
+        .await
+        .map_err(RunError::NetworkDown)?;
     store.upsert_sites(&sites)?;
     let (run_id, as_of) = if opts.resume {
         let row = store
@@ -530,6 +567,15 @@ pub async fn run(
         );
     }
     let windows = &windows;
+    let history = store.recent_site_fetches()?;
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let the_plan = plan::plan(
+        &todo,
+        crawler.settings(),
+        &history,
+        chrono::Utc::now().with_timezone(&china),
+    );
+    progress(Progress::Planned(&the_plan));
     let already_done = sites.len() - todo.len();
     progress(Progress::Started {
         run_id,
@@ -539,7 +585,18 @@ pub async fn run(
     tracing::info!(run_id, sites = sites.len(), already_done, %as_of, "run started");
 
     let (writer, handle) = spawn_writer(store);
-    let concurrency = crawler.settings().site_concurrency.max(1) as usize;
+    let concurrency = the_plan.in_flight.max(1);
+    let gate = Arc::new(network::NetGate::new(
+        &crawler,
+        concurrency.min(todo.len()),
+    ));
+    let watcher = tokio::spawn(
+        gate.clone()
+            .watch(crawler.clone(), std::time::Duration::from_secs(10)),
+    );
+    let requests_at_start = crawler.requests_sent();
+    let gates_at_start = crawler.gates().request_counts();
+    let started = std::time::Instant::now();
     let rules = &opts.rules;
     // One answer per URL for the whole run, shared by every site.
     let cache = Arc::new(RunCache::new());
@@ -557,6 +614,7 @@ pub async fn run(
             let writer = writer.clone();
             let cache = cache.clone();
             let probe_slots = probe_slots.clone();
+            let gate = gate.clone();
             async move {
                 let r = inspect_in_run(
                     &crawler,
@@ -569,6 +627,7 @@ pub async fn run(
                     &probe_slots,
                     run_id,
                     windows.get(&site.id),
+                    &gate,
                 )
                 .await;
                 (site, r)
@@ -578,15 +637,32 @@ pub async fn run(
     let (mut pages, mut findings, mut interrupted) = (0, 0, false);
     let mut first_error: Option<StoreError> = None;
     let mut failed_sites: Vec<String> = Vec::new();
+    let mut network_down: Option<String> = None;
+    let mut down_rx = gate.subscribe_down();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tokio::pin!(stop);
     loop {
         tokio::select! {
+            _ = tick.tick() => {
+                progress(Progress::Tick { requests: crawler.requests_sent() - requests_at_start });
+            }
+            _ = down_rx.changed() => {
+                if let Some(why) = gate.down() {
+                    tracing::error!(run_id, %why, "the monitoring machine's network is down: stopping the run");
+                    network_down = Some(why);
+                    break;
+                }
+            }
             next = results.next() => match next {
                 None => break,
                 Some((site, Ok((p, f)))) => {
                     pages += p;
                     findings += f;
                     progress(Progress::SiteDone { site: &site, pages: p, findings: f });
+                }
+                Some((_, Err(InspectError::NetworkDown(why)))) => {
+                    network_down = Some(why);
+                    break;
                 }
                 Some((site, Err(InspectError::Store(e)))) => {
                     tracing::error!(site = %site.id, error = %e, "could not store a site's result");
@@ -606,13 +682,19 @@ pub async fn run(
         }
     }
     drop(results);
+    watcher.abort();
     drop(writer);
     let mut store = handle.join().map_err(|_| RunError::WriterGone)??;
     if let Some(e) = first_error {
         store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()))?;
         return Err(e.into());
     }
-    if interrupted {
+    if let Some(why) = &network_down {
+        let note = format!(
+            "stopped: the monitoring machine cannot reach the network ({why}); sites recorded              before are kept, none after; resume when the network is back"
+        );
+        store.finish_run(run_id, RunStatus::Interrupted, Some(&note))?;
+    } else if interrupted {
         store.mark_interrupted(run_id)?;
     } else if failed_sites.is_empty() {
         store.finish_run(run_id, RunStatus::Done, None)?;
@@ -624,6 +706,7 @@ pub async fn run(
         );
         store.finish_run(run_id, RunStatus::Done, Some(&note))?;
     }
+    let busiest_host = crawler.gates().busiest_since(&gates_at_start);
     let report = RunReport {
         run_id,
         as_of,
@@ -631,7 +714,12 @@ pub async fn run(
         already_done,
         pages,
         findings,
-        interrupted,
+        interrupted: interrupted || network_down.is_some(),
+        network_down,
+        plan: the_plan,
+        wall: started.elapsed(),
+        requests: crawler.requests_sent() - requests_at_start,
+        busiest_host,
     };
     Ok((report, store))
 }

@@ -776,6 +776,25 @@ impl Store {
         self.ctx(r)
     }
 
+    /// Requests each site needed the last time a run recorded it (`run_sites.fetches` of its
+    /// newest recorded run), for planning the next run.
+    pub fn recent_site_fetches(&self) -> Result<HashMap<String, u64>> {
+        let r = (|| {
+            let mut stmt = self.conn.prepare(
+                "SELECT site_id, fetches FROM run_sites
+                 WHERE (site_id, run_id) IN (SELECT site_id, max(run_id) FROM run_sites GROUP BY site_id)",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut out = HashMap::new();
+            for row in rows {
+                let (site, n) = row?;
+                out.insert(site, to_u64(n));
+            }
+            Ok(out)
+        })();
+        self.ctx(r)
+    }
+
     /// Per site recorded in the run: pages, fetches, facts, and findings by severity and code.
     /// Sorted by site id.
     pub fn run_summary(&self, run_id: i64) -> Result<Vec<SiteSummary>> {

@@ -1,0 +1,212 @@
+//! The plan of a run: how many requests it will make, how many sites it crawls at once, and the
+//! least time politeness allows.
+//!
+//! At 1 request/s per host a site takes as many seconds as it needs requests, so a night only fits
+//! when many sites are crawled at once. [`plan`] estimates each site's requests (what it needed in
+//! its last run, else its page budget and the link checks that come with it), then keeps enough
+//! sites in flight to be done by the night's end (`night_end` in `crawl.toml`), never more than
+//! `max_sites_in_flight`; `site_concurrency` > 0 fixes the number instead.
+//!
+//! The politeness bound is the least wall time the rate limit allows: the slowest site alone
+//! (its requests at its host's rate), or all requests spread over the sites in flight, whichever is
+//! longer. A run that takes much longer than its bound spent the time in its own queues.
+
+use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, NaiveTime, Timelike};
+use govwatch_config::CrawlSettings;
+use govwatch_model::Site;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How a run will go, before it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Sites to crawl in this invocation.
+    pub sites: usize,
+    /// Sites crawled at once.
+    pub in_flight: usize,
+    /// Requests expected in all.
+    pub requests: u64,
+    /// Sites whose estimate comes from their previous run.
+    pub from_history: usize,
+    /// The slowest site alone: its requests at its host's rate.
+    pub longest_site: Duration,
+    /// The least wall time politeness allows (see the module documentation).
+    pub bound: Duration,
+    /// When the run should be done (the night's end), if one is set.
+    pub night_end: Option<DateTime<FixedOffset>>,
+    /// When the run will be done if it keeps to its bound.
+    pub expected_finish: DateTime<FixedOffset>,
+}
+
+/// Requests a site is expected to need without history: its page budget, a link check for about
+/// every second page (documents, images and other sites' pages not crawled), robots.txt, and a
+/// few searches.
+pub fn default_estimate(site: &Site, settings: &CrawlSettings) -> u64 {
+    let pages = site.overrides.max_pages.unwrap_or(settings.max_pages) as u64;
+    let checks = if settings.check_links {
+        (pages / 2).min(settings.max_link_checks as u64)
+    } else {
+        0
+    };
+    pages + checks + 4
+}
+
+/// The next time `minutes` after midnight (China time) comes after `now`.
+fn next_time_of_day(now: DateTime<FixedOffset>, minutes: u32) -> DateTime<FixedOffset> {
+    let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let local = now.with_timezone(&china);
+    let t = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).expect("valid time");
+    let mut day = local.date_naive();
+    if local.time().with_nanosecond(0).unwrap_or(local.time()) >= t {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day.and_time(t)
+        .and_local_timezone(china)
+        .single()
+        .expect("fixed offsets are never ambiguous")
+}
+
+/// Plans a run of `sites` starting at `now` (wall-clock time; the monitoring time is another
+/// matter). `history` holds each site's requests in its last recorded run.
+pub fn plan(
+    sites: &[Site],
+    settings: &CrawlSettings,
+    history: &HashMap<String, u64>,
+    now: DateTime<FixedOffset>,
+) -> Plan {
+    let mut requests = 0u64;
+    let mut from_history = 0usize;
+    let mut longest = Duration::ZERO;
+    let mut total_secs = 0f64;
+    for s in sites {
+        let n = match history.get(&s.id) {
+            Some(&n) if n > 0 => {
+                from_history += 1;
+                n
+            }
+            _ => default_estimate(s, settings),
+        };
+        requests += n;
+        let rate = s.overrides.rate.unwrap_or(settings.rate).max(1e-6);
+        let secs = n as f64 / rate;
+        total_secs += secs;
+        longest = longest.max(Duration::from_secs_f64(secs));
+    }
+    let night_end = settings
+        .night_end_minutes()
+        .map(|m| next_time_of_day(now, m));
+    let n = sites.len().max(1);
+    let max = (settings.max_sites_in_flight.max(1) as usize).min(n);
+    let in_flight = if settings.site_concurrency > 0 {
+        (settings.site_concurrency as usize).min(n)
+    } else {
+        match night_end {
+            // enough sites at once that the work fits before the night's end, with a margin
+            // for sites of uneven size; never fewer than 16 (or all, when there are fewer)
+            Some(end) => {
+                let window = (end - now).num_seconds().max(60) as f64;
+                let needed = (total_secs * 1.5 / window).ceil() as usize;
+                needed.clamp(16.min(n), max)
+            }
+            None => max,
+        }
+    };
+    let spread = Duration::from_secs_f64(total_secs / in_flight.max(1) as f64);
+    let bound = longest.max(spread);
+    let expected_finish =
+        now + ChronoDuration::from_std(bound).unwrap_or_else(|_| ChronoDuration::zero());
+    Plan {
+        sites: sites.len(),
+        in_flight,
+        requests,
+        from_history,
+        longest_site: longest,
+        bound,
+        night_end,
+        expected_finish,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govwatch_model::{SiteKind, SiteOverrides};
+
+    fn site(i: usize) -> Site {
+        Site {
+            id: format!("34{i:08}"),
+            name: format!("site {i}"),
+            home: url::Url::parse(&format!("http://s{i}.gov.test/")).unwrap(),
+            org: String::new(),
+            region: String::new(),
+            kind: SiteKind::Portal,
+            overrides: SiteOverrides::default(),
+        }
+    }
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_province_fits_the_night_with_enough_sites_at_once() {
+        // 835 sites of 200 pages at 1 request/s: 304 s each, 70 hours in a row.
+        let sites: Vec<Site> = (0..835).map(site).collect();
+        let settings = CrawlSettings::default();
+        let p = plan(
+            &sites,
+            &settings,
+            &HashMap::new(),
+            at("2026-11-30T02:00:00+08:00"),
+        );
+        assert_eq!(p.requests, 835 * 304);
+        assert_eq!(p.night_end, Some(at("2026-11-30T06:00:00+08:00")));
+        // 4 hours: 835 * 304 s * 1.5 / 14400 s = 26.4 → 27 sites at once
+        assert_eq!(p.in_flight, 27);
+        assert!(p.expected_finish <= p.night_end.unwrap());
+        assert_eq!(p.longest_site, Duration::from_secs(304));
+    }
+
+    #[test]
+    fn history_and_fixed_concurrency() {
+        let sites: Vec<Site> = (0..10).map(site).collect();
+        let history: HashMap<String, u64> = [(sites[0].id.clone(), 1000)].into();
+        let settings = CrawlSettings {
+            site_concurrency: 4,
+            ..Default::default()
+        };
+        let p = plan(&sites, &settings, &history, at("2026-11-30T02:00:00+08:00"));
+        assert_eq!(p.from_history, 1);
+        assert_eq!(p.in_flight, 4);
+        assert_eq!(p.requests, 1000 + 9 * 304);
+        // the slowest site alone takes 1000 s; 3736 requests over 4 lanes take 934 s
+        assert_eq!(p.bound, Duration::from_secs(1000));
+    }
+
+    #[test]
+    fn no_night_end_means_every_site_at_once() {
+        let sites: Vec<Site> = (0..1200).map(site).collect();
+        let settings = CrawlSettings {
+            night_end: String::new(),
+            max_pages: 50,
+            ..Default::default()
+        };
+        let p = plan(
+            &sites,
+            &settings,
+            &HashMap::new(),
+            at("2026-11-30T23:30:00+08:00"),
+        );
+        assert_eq!(p.in_flight, 1000, "capped by max_sites_in_flight");
+        // a run started after 06:00 aims at the next morning
+        let settings = CrawlSettings::default();
+        let p = plan(
+            &sites[..3],
+            &settings,
+            &HashMap::new(),
+            at("2026-11-30T07:00:00+08:00"),
+        );
+        assert_eq!(p.night_end, Some(at("2026-12-01T06:00:00+08:00")));
+        assert_eq!(p.in_flight, 3);
+    }
+}
