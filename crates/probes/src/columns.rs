@@ -225,6 +225,15 @@ fn text_nodes(doc: &Html) -> Vec<String> {
 /// Whether a page without list items is blank: it says so, or it carries almost no text of its
 /// own beyond what the home page template also carries (navigation, header, footer).
 fn blank_page(doc: &Html, template: &HashSet<String>) -> Option<String> {
+    // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column
+    static FORM: std::sync::OnceLock<Selector> = std::sync::OnceLock::new();
+    let form = FORM.get_or_init(|| {
+        Selector::parse("form textarea, form input[type=text], form input:not([type]), form select")
+            .expect("valid selector")
+    });
+    if doc.select(form).next().is_some() {
+        return None;
+    }
     let nodes = text_nodes(doc);
     if let Some(m) = nodes
         .iter()
