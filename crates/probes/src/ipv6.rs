@@ -173,7 +173,9 @@ impl Probe for Ipv6 {
             "ipv6.aaaa",
             json!({ "host": host, "cname_chain": g.cname_chain, "a": g.a, "aaaa_raw": g.aaaa_raw, "aaaa": g.aaaa, "dns_error": g.dns_error }),
         );
-        if g.aaaa.is_empty() {
+        // a lookup that failed (rather than answering "no record") measured nothing
+        let aaaa_failed = g.dns_error.as_deref().is_some_and(|e| e.starts_with("AAAA "));
+        if g.aaaa.is_empty() && !aaaa_failed {
             let why = if g.aaaa_raw.is_empty() {
                 format!("AAAA {host}: no record")
             } else {
@@ -391,6 +393,13 @@ impl Probe for Ipv6 {
                 "ipv6.success_rate",
                 json!({ "samples": g.v6_samples.len(), "ok": ok, "rate": ratio(ok, g.v6_samples.len()) }),
             );
+        }
+        // A site whose home page could not be reached at all, over any family, gives no IPv6
+        // finding: nothing was measured but the failure, which availability reports.
+        let home_reached = input.home().is_some_and(|h| h.fetch.status.is_some());
+        let reached_v6 = g.addresses.iter().any(|a| a.reachable());
+        if !home_reached && !reached_v6 {
+            o.out.findings.clear();
         }
         o.out
     }

@@ -183,3 +183,71 @@ pub fn run_input(input: &ProbeInput, rules: &ProbeRules) -> ProbeOutput {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govwatch_model::{FetchError, Ipv6Gathered, Sample};
+
+    /// A site whose name no longer resolves: the home page never answered, over any family.
+    fn unreachable_site() -> SiteCrawl {
+        let mut home = links::tests::rec("http://a.gov.test/", None, Some(FetchError::Dns));
+        home.bytes = 0;
+        home.content_hash = None;
+        home.error_message = Some("no record found for a.gov.test".into());
+        let page = Page {
+            fetch: home.clone(),
+            depth: 0,
+            text: String::new(),
+            charset: None,
+            charset_source: None,
+            title: None,
+            links: vec![],
+            is_html: false,
+        };
+        let mut crawl = links::tests::crawl_with(vec![page], vec![]);
+        crawl.samples = vec![Sample {
+            url: home.url.clone(),
+            at: home.started_at,
+            family: None,
+            ok: false,
+            status: None,
+            error: Some(FetchError::Dns),
+            elapsed_ms: 3,
+        }];
+        crawl.fetches = vec![home];
+        crawl.ipv6 = Some(Ipv6Gathered {
+            host: "a.gov.test".into(),
+            port: 80,
+            ..Default::default()
+        });
+        crawl
+    }
+
+    #[test]
+    fn an_unreachable_home_page_gives_only_the_availability_finding() {
+        let crawl = unreachable_site();
+        let as_of = crawl.fetches[0].started_at;
+        let out = run_all(&crawl, as_of, &ProbeRules::default(), None);
+        let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, vec!["avail.sample_failed"]);
+        // the IPv6 facts are still recorded, for the record
+        assert!(out.facts.iter().any(|f| f.code == "ipv6.aaaa"));
+    }
+
+    #[test]
+    fn a_failed_aaaa_lookup_is_not_a_missing_aaaa() {
+        let mut crawl = unreachable_site();
+        crawl.pages[0].fetch = links::tests::rec("http://a.gov.test/", Some(200), None);
+        let g = crawl.ipv6.as_mut().unwrap();
+        g.a = vec!["203.0.113.7".into()];
+        g.dns_error = Some("AAAA a.gov.test: request timed out".into());
+        let as_of = crawl.fetches[0].started_at;
+        let out = run_all(&crawl, as_of, &ProbeRules::default(), None);
+        assert!(
+            !out.findings.iter().any(|f| f.code == "ipv6.no_aaaa"),
+            "{:?}",
+            out.findings
+        );
+    }
+}
