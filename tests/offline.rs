@@ -15,9 +15,13 @@ fn dead_port() -> u16 {
 
 fn write_config(dir: &Path, crawl_extra: &str) {
     let mut sites = String::new();
-    for (i, host) in ["www.a.offline.test", "www.b.offline.test", "www.c.offline.test"]
-        .iter()
-        .enumerate()
+    for (i, host) in [
+        "www.a.offline.test",
+        "www.b.offline.test",
+        "www.c.offline.test",
+    ]
+    .iter()
+    .enumerate()
     {
         sites.push_str(&format!(
             "[[site]]\nid = \"131000009{i}\"\nname = \"离线测试网站{i}\"\nhome = \"http://{host}/\"\n\
@@ -71,7 +75,10 @@ fn a_machine_without_network_records_nothing_and_exits_2() {
 #[test]
 fn a_reference_url_that_does_not_answer_stops_the_run_before_it_starts() {
     let dir = common::scratch("offline", "reference");
-    write_config(&dir, "reference_urls = [\"https://www.reference.offline.test/\"]");
+    write_config(
+        &dir,
+        "reference_urls = [\"https://www.reference.offline.test/\"]",
+    );
     let out = govwatch(&dir, &["run", "--as-of", "2026-11-28"])
         .output()
         .unwrap();
@@ -79,12 +86,17 @@ fn a_reference_url_that_does_not_answer_stops_the_run_before_it_starts() {
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("本机网络不通"), "stderr: {stderr}");
     assert!(
-        stderr.contains("none of the reference URLs answered (https://www.reference.offline.test/: "),
+        stderr
+            .contains("none of the reference URLs answered (https://www.reference.offline.test/: "),
         "the cause is named: {stderr}"
     );
     let db = dir.join("govwatch.db");
     if db.exists() {
-        assert_eq!(count(&db, "SELECT count(*) FROM runs"), 0, "no run was begun");
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM runs"),
+            0,
+            "no run was begun"
+        );
         assert_eq!(count(&db, "SELECT count(*) FROM findings"), 0);
     }
 }

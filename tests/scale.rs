@@ -44,16 +44,30 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// One column's articles: (path, title, date).
-fn articles(dir: &str, name: &str, n: usize, date: impl Fn(usize) -> String) -> Vec<(String, String, String)> {
+fn articles(
+    dir: &str,
+    name: &str,
+    n: usize,
+    date: impl Fn(usize) -> String,
+) -> Vec<(String, String, String)> {
     (1..=n)
-        .map(|i| (format!("/{dir}/t{i}.html"), format!("{name}第{i}期工作情况"), date(i)))
+        .map(|i| {
+            (
+                format!("/{dir}/t{i}.html"),
+                format!("{name}第{i}期工作情况"),
+                date(i),
+            )
+        })
         .collect()
 }
 
 fn list(items: &[(String, String, String)]) -> String {
     let mut s = String::from("<ul class=\"list\">");
     for (path, title, date) in items {
-        let _ = write!(s, "<li><a href=\"{path}\">{title}</a><span>{date}</span></li>");
+        let _ = write!(
+            s,
+            "<li><a href=\"{path}\">{title}</a><span>{date}</span></li>"
+        );
     }
     s.push_str("</ul>");
     s
@@ -69,8 +83,12 @@ fn write(root: &Path, path: &str, text: &str) {
 fn write_site(root: &Path) -> Vec<String> {
     let day = |d: u32| format!("2026-11-{d:02}");
     let gzdt = articles("gzdt", "工作动态", 20, |i| day(27 - (i as u32 % 20)));
-    let tzgg = articles("tzgg", "通知公告", 14, |i| format!("2026-{:02}-15", 10 - i % 6));
-    let zcwj = articles("zcwj", "政策文件", 10, |i| format!("2025-03-{:02}", 11 - i));
+    let tzgg = articles("tzgg", "通知公告", 14, |i| {
+        format!("2026-{:02}-15", 10 - i % 6)
+    });
+    let zcwj = articles("zcwj", "政策文件", 10, |i| {
+        format!("2025-03-{:02}", 11 - i)
+    });
     let zwgk = articles("zwgk", "政务公开", 4, |i| day(20 - i as u32));
     let bsfw = articles("bsfw", "办事服务", 3, |i| day(10 - i as u32));
     let mut pages = vec!["/".to_string()];
@@ -109,11 +127,20 @@ fn write_site(root: &Path) -> Vec<String> {
         .enumerate()
     {
         let mut body = format!("<h1>{title}</h1><div class=\"info\">发布时间：{date}</div>");
-        body.push_str(&"<p>为进一步做好有关工作，现将具体事项说明如下，请各单位认真贯彻落实。</p>".repeat(8));
+        body.push_str(
+            &"<p>为进一步做好有关工作，现将具体事项说明如下，请各单位认真贯彻落实。</p>".repeat(8),
+        );
         if n % 3 == 0 && attachments < 15 {
             attachments += 1;
-            let _ = write!(body, "<p><a href=\"/files/a{attachments}.pdf\">附件{attachments}</a></p>");
-            write(root, &format!("/files/a{attachments}.pdf"), "%PDF-1.4 fixture\n");
+            let _ = write!(
+                body,
+                "<p><a href=\"/files/a{attachments}.pdf\">附件{attachments}</a></p>"
+            );
+            write(
+                root,
+                &format!("/files/a{attachments}.pdf"),
+                "%PDF-1.4 fixture\n",
+            );
         }
         if path == "/zcwj/t3.html" {
             body.push_str("<p><a href=\"/files/gone.pdf\">原文件下载</a></p>");
@@ -127,7 +154,9 @@ fn write_site(root: &Path) -> Vec<String> {
         "/hdjl/index.html",
         &page(
             "互动交流",
-            &format!("{nav}<h1>互动交流</h1><ul><li><a href=\"/hdjl/xzxx/\">县长信箱</a></li><li><a href=\"/hdjl/cx.html\">信件查询</a></li></ul>"),
+            &format!(
+                "{nav}<h1>互动交流</h1><ul><li><a href=\"/hdjl/xzxx/\">县长信箱</a></li><li><a href=\"/hdjl/cx.html\">信件查询</a></li></ul>"
+            ),
         ),
     );
     write(
@@ -147,7 +176,11 @@ fn write_site(root: &Path) -> Vec<String> {
             "<h1>信件查询</h1><form action=\"/hdjl/cx.html\" method=\"get\"><p>查询码：<input type=\"text\" name=\"code\"></p><p><input type=\"submit\" value=\"查询\"></p></form>",
         ),
     );
-    pages.extend(["/hdjl/".to_string(), "/hdjl/xzxx/".into(), "/hdjl/cx.html".into()]);
+    pages.extend([
+        "/hdjl/".to_string(),
+        "/hdjl/xzxx/".into(),
+        "/hdjl/cx.html".into(),
+    ]);
     write(root, "/images/logo.png", "\u{89}PNG fixture");
     write(root, "/robots.txt", "User-agent: *\nDisallow: /admin/\n");
     write(root, "/_dns.toml", "a = [\"127.0.0.1\"]\naaaa = []\n");
@@ -221,21 +254,25 @@ async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_pl
 
     // every page crawled, none timed out, none asked twice
     let conn = rusqlite::Connection::open(dir.join("govwatch.db")).unwrap();
-    let q = |sql: &str| -> i64 {
-        conn.query_row(sql, [&big.site.id], |r| r.get(0)).unwrap()
-    };
+    let q = |sql: &str| -> i64 { conn.query_row(sql, [&big.site.id], |r| r.get(0)).unwrap() };
     assert_eq!(
-        q("SELECT count(*) FROM pages WHERE run_id = 1 AND site_id = ?1 AND status = 200 \
-           AND url NOT LIKE '%/search/?%'"),
+        q(
+            "SELECT count(*) FROM pages WHERE run_id = 1 AND site_id = ?1 AND status = 200 \
+           AND url NOT LIKE '%/search/?%'"
+        ),
         60
     );
     assert_eq!(
-        q("SELECT count(*) FROM pages WHERE run_id = 1 AND site_id = ?1 AND url LIKE '%/search/?q=%'"),
+        q(
+            "SELECT count(*) FROM pages WHERE run_id = 1 AND site_id = ?1 AND url LIKE '%/search/?q=%'"
+        ),
         1,
         "one search submitted"
     );
     assert_eq!(
-        q("SELECT count(*) FROM fetches WHERE run_id = 1 AND site_id = ?1 AND error_kind = 'timeout'"),
+        q(
+            "SELECT count(*) FROM fetches WHERE run_id = 1 AND site_id = ?1 AND error_kind = 'timeout'"
+        ),
         0,
         "queue time is never a time-out"
     );
@@ -245,7 +282,8 @@ async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_pl
         "nothing needed a retry"
     );
     assert!(
-        q("SELECT count(*) FROM fetches WHERE run_id = 1 AND site_id = ?1 AND queue_ms >= 500") > 30,
+        q("SELECT count(*) FROM fetches WHERE run_id = 1 AND site_id = ?1 AND queue_ms >= 500")
+            > 30,
         "requests waited in our own queues (host gate, global cap), and it was recorded apart"
     );
     assert!(
@@ -258,7 +296,11 @@ async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_pl
         .map(|r| (r.method.clone(), r.path.clone()))
         .collect();
     let distinct: BTreeSet<&(String, String)> = asked.iter().collect();
-    assert_eq!(distinct.len(), asked.len(), "no request made twice: {asked:?}");
+    assert_eq!(
+        distinct.len(),
+        asked.len(),
+        "no request made twice: {asked:?}"
+    );
     for w in log.windows(2) {
         assert!(
             w[1].at.duration_since(w[0].at) >= Duration::from_millis(950),

@@ -36,8 +36,9 @@ struct Args {
     /// Connections per host [default: 8 without a rate limit, 1 with one].
     #[arg(long)]
     host_concurrency: Option<u32>,
-    /// Sites crawled at once.
-    #[arg(long, default_value_t = 64)]
+    /// Sites crawled at once; 0 = every site at once, as `govwatch run` sizes it with no night
+    /// window (up to 1,000).
+    #[arg(long, default_value_t = 0)]
     site_concurrency: u32,
     /// Write the farm to this directory (empty or missing) and keep it, instead of a temp dir.
     #[arg(long, value_name = "DIR")]
@@ -45,6 +46,9 @@ struct Args {
     /// SQLite database to write (must not exist) [default: a temp file, removed afterwards].
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// Internal: serve the farm in DIR (the child process the benchmark starts).
+    #[arg(long, value_name = "DIR", hide = true)]
+    serve_farm: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +69,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(dir) = args.serve_farm.clone() {
+        return match rt.block_on(serve_farm(&dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("govwatch-bench (farm server): {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match rt.block_on(bench(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -72,6 +85,109 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The child process: serves the farm with the fixture HTTP server (127.0.0.1 only, like the
+/// peers' nginx farm: no IPv6) and the test DNS server (A records only), prints
+/// `READY <http port> <dns addr>`, and answers until its stdin closes, then prints
+/// `REQUESTS <n>` (what it served).
+async fn serve_farm(dir: &Path) -> Result<()> {
+    use tokio::io::AsyncReadExt;
+    let http = govwatch_testutil::FixtureServer::start_v4_only(dir)
+        .await
+        .with_context(|| format!("serving {}", dir.display()))?;
+    let net = TestNet::with_server(http, Vec::new()).await?;
+    println!("READY {} {}", net.http.port(), net.dns.addr());
+    let mut sink = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    println!("REQUESTS {}", net.http.requests().len());
+    Ok(())
+}
+
+/// The farm server, running in a child process so that its CPU time and memory are not counted
+/// as the crawler's (the peers were measured against nginx in its own process too).
+struct FarmServer {
+    child: std::process::Child,
+    port: u16,
+    dns: String,
+}
+
+impl FarmServer {
+    fn start(dir: &Path) -> Result<FarmServer> {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let exe = std::env::current_exe().context("finding this program")?;
+        let mut child = Command::new(exe)
+            .arg("--serve-farm")
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting the farm server process")?;
+        let out = child.stdout.as_mut().expect("piped");
+        let mut line = String::new();
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .context("reading from the farm server")?;
+        let mut parts = line.split_whitespace();
+        let (Some("READY"), Some(port), Some(dns)) = (parts.next(), parts.next(), parts.next())
+        else {
+            let _ = child.kill();
+            bail!("the farm server did not start: {line:?}");
+        };
+        Ok(FarmServer {
+            port: port.parse().context("the farm server's port")?,
+            dns: dns.to_string(),
+            child,
+        })
+    }
+
+    fn url(&self, host: &str) -> url::Url {
+        url::Url::parse(&format!("http://{host}:{}/", self.port)).expect("valid URL")
+    }
+
+    /// Stops the server; returns the requests it served.
+    fn stop(mut self) -> Option<u64> {
+        use std::io::BufRead;
+        drop(self.child.stdin.take());
+        let mut n = None;
+        if let Some(out) = self.child.stdout.take() {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(v) = line.strip_prefix("REQUESTS ") {
+                    n = v.trim().parse().ok();
+                }
+            }
+        }
+        let _ = self.child.wait();
+        n
+    }
+}
+
+/// What the farm plants on every site, and nothing else may be found: the six blank column
+/// pages, a home page whose newest item is from 2020, the broken link `/missing/page.html` (on
+/// the home page, page 0), the `/search` form that leads nowhere, no consultation channel, plain
+/// http, and (served over IPv4 only, like the nginx farm) no AAAA.
+fn planted(host: &str, port: u16) -> Vec<(String, String)> {
+    let base = format!("http://{host}:{port}");
+    let mut v: Vec<(String, String)> = farm::COLUMNS
+        .iter()
+        .map(|(c, _)| ("column.blank".to_string(), format!("{base}/{c}/")))
+        .collect();
+    for code in [
+        "home.stale",
+        "message.channel_missing",
+        "security.no_https",
+        "ipv6.no_aaaa",
+    ] {
+        v.push((code.to_string(), format!("{base}/")));
+    }
+    v.push((
+        "link.broken_home".into(),
+        format!("{base}/missing/page.html"),
+    ));
+    v.push(("search.broken".into(), format!("{base}/search?q=")));
+    v
 }
 
 /// Politeness settings derived from the arguments.
@@ -206,32 +322,34 @@ async fn bench(a: Args) -> Result<()> {
         secs(gen_time),
     );
 
-    // 2. The fixture network.
-    let net = TestNet::start(dir.path())
-        .await
-        .with_context(|| format!("starting the fixture servers on {}", dir.path().display()))?;
+    // 2. The farm's servers, in a child process.
+    let server = FarmServer::start(dir.path())?;
 
     // 3. The crawler, the sites and the store, as `govwatch run` builds them.
     let settings = CrawlSettings {
         allow_private: true,
-        dns_servers: vec![net.dns.addr().to_string()],
-        dns_port: net.dns.addr().port(),
+        dns_servers: vec![server.dns.clone()],
+        dns_port: server.dns.parse::<std::net::SocketAddr>()?.port(),
         rate: pol.rate,
         burst: pol.burst,
         host_concurrency: pol.host_concurrency,
         global_concurrency: 128,
         site_concurrency: a.site_concurrency,
+        // no night window: every site at once, as fast as politeness allows
+        night_end: String::new(),
+        max_sites_in_flight: 1000,
         max_pages: a.pages + 10,
         max_depth: 10,
         ..Default::default()
     };
     settings.validate()?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
+    let report_sites: Vec<String> = (0..a.sites).map(farm::site_id).collect();
     let sites: Vec<Site> = (0..a.sites)
         .map(|i| Site {
             id: farm::site_id(i),
             name: farm::site_name(i),
-            home: net.http.url(&farm::host(i), "/"),
+            home: server.url(&farm::host(i)),
             org: "示例县人民政府办公室".into(),
             region: "示例县".into(),
             kind: SiteKind::Portal,
@@ -263,11 +381,15 @@ async fn bench(a: Args) -> Result<()> {
         rules: Default::default(),
     };
     println!(
-        "crawl: fixture server on port {}, {}, {} sites at once, 128 requests at once in all, \
-         max_pages {}, max_depth 10, every probe, store {}",
-        net.http.port(),
+        "crawl: farm server (child process) on port {}, {}, {} sites at once, 128 requests at \
+         once in all, max_pages {}, max_depth 10, every probe, store {}",
+        server.port,
         pol.label,
-        a.site_concurrency,
+        if a.site_concurrency == 0 {
+            "every site (auto)".to_string()
+        } else {
+            a.site_concurrency.to_string()
+        },
         a.pages + 10,
         db_path.display(),
     );
@@ -284,6 +406,15 @@ async fn bench(a: Args) -> Result<()> {
     let before = Usage::now();
     let t = Instant::now();
     let (report, store) = run(crawler, store, sites, opts, stop, |p| {
+        if let Progress::Planned(plan) = p {
+            eprintln!(
+                "  plan: {} sites, {} at once, ~{} requests, politeness bound (planned) {:.1} s",
+                plan.sites,
+                plan.in_flight,
+                thousands(plan.requests),
+                secs(plan.bound)
+            );
+        }
         if let Progress::SiteDone { pages, .. } = p {
             done += 1;
             done_pages += pages;
@@ -322,7 +453,33 @@ async fn bench(a: Args) -> Result<()> {
             *by_code.entry(code.clone()).or_insert(0) += n;
         }
     }
-    let server_requests = net.http.requests().len();
+    let port = server.port;
+    let mut unexpected: Vec<String> = Vec::new();
+    let mut missing = 0usize;
+    for (i, site) in report_sites.iter().enumerate() {
+        let want: std::collections::BTreeSet<(String, String)> =
+            planted(&farm::host(i), port).into_iter().collect();
+        let got: std::collections::BTreeSet<(String, String)> = store
+            .findings(report.run_id, Some(site))?
+            .into_iter()
+            .map(|f| {
+                let mut url = f.finding.url.unwrap_or_default();
+                if f.finding.code == "search.broken"
+                    && let Some(at) = url.find("?q=")
+                {
+                    url.truncate(at + 3); // the term searched for varies
+                }
+                (f.finding.code, url)
+            })
+            .collect();
+        for g in got.difference(&want) {
+            unexpected.push(format!("{site} {} {}", g.0, g.1));
+        }
+        if summary.iter().any(|s| &s.site_id == site) {
+            missing += want.difference(&got).count();
+        }
+    }
+    let server_requests = server.stop().unwrap_or(0);
     drop(store);
     let db_bytes = db_size(&db_path);
     // Every file of the farm, and the home page twice (`/` and `/index.html`, both linked).
@@ -381,6 +538,14 @@ async fn bench(a: Args) -> Result<()> {
         codes.join(", ")
     );
     println!(
+        "beyond planted    {} finding(s) the farm did not plant; {} planted finding(s) missed",
+        unexpected.len(),
+        missing
+    );
+    for u in unexpected.iter().take(10) {
+        println!("                  unexpected: {u}");
+    }
+    println!(
         "database          {:.1} MB ({})",
         db_bytes as f64 / 1e6,
         if a.db.is_some() {
@@ -389,18 +554,18 @@ async fn bench(a: Args) -> Result<()> {
             "temp file, removed"
         }
     );
-    if pol.rate < 1e6 && a.sites > 0 {
-        let per_host = fetches as f64 / a.sites as f64 / pol.rate;
-        let overall = fetches as f64 / (pol.rate * f64::from(a.site_concurrency.max(1)));
-        println!(
-            "politeness bound  >= {:.1} s (requests per site / rate, or requests / (rate x sites at once))",
-            per_host.max(overall)
-        );
+    if pol.rate < 1e6 {
+        match &report.busiest_host {
+            Some((host, n, bound)) => println!(
+                "politeness bound  {:.1} s: the busiest host, {host}, served {n} requests at {} \
+                 request(s)/s; wall / bound = {:.3}",
+                secs(*bound),
+                pol.rate,
+                secs(wall) / secs(*bound).max(1e-9)
+            ),
+            None => println!("politeness bound  - (no request made)"),
+        }
     }
-    println!(
-        "note: the fixture HTTP server and the DNS server run inside this process, so their CPU and \
-         memory are included in the figures above; nothing is subtracted."
-    );
     if html_pages < farm_urls && !report.interrupted {
         println!(
             "warning: {} HTML pages crawled, the farm has {} HTML URLs: some were not reached",
@@ -415,9 +580,9 @@ async fn bench(a: Args) -> Result<()> {
     );
     println!("|---|---|---|---|---|---|---|");
     println!(
-        "| govwatch {}, {} sites at once, {} | {:.1} s | {:.1} s | {} | {} | {:.0} MB | decode, DOM, every probe, SQLite, archived body; fixture server in-process |",
+        "| govwatch {}, {} sites at once, {} | {:.1} s | {:.1} s | {} | {} | {:.0} MB | decode, DOM, every probe, SQLite, archived body |",
         env!("CARGO_PKG_VERSION"),
-        a.site_concurrency,
+        report.plan.in_flight,
         pol.label,
         secs(wall),
         secs(cpu),

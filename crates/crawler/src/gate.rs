@@ -166,10 +166,7 @@ impl HostGates {
     /// The host that let through the most requests since `before` (a [`Self::request_counts`]),
     /// with their number and the least time they take at the host's pace (rate or Crawl-delay):
     /// the politeness bound a crawl of those requests could meet.
-    pub fn busiest_since(
-        &self,
-        before: &HashMap<String, u64>,
-    ) -> Option<(String, u64, Duration)> {
+    pub fn busiest_since(&self, before: &HashMap<String, u64>) -> Option<(String, u64, Duration)> {
         let map = self.gates.lock().unwrap();
         map.iter()
             .map(|(h, g)| {

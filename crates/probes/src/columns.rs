@@ -75,15 +75,41 @@ fn column_name(text: &str) -> Option<String> {
     ((2..=10).contains(&n) && cjk && !NOT_COLUMNS.contains(&t)).then(|| t.to_string())
 }
 
-fn meta_column_name(page: &Page) -> Option<String> {
-    let doc = Html::parse_document(&page.text);
-    let sel =
+fn meta_column_name(doc: &Html) -> Option<String> {
+    static SEL: std::sync::OnceLock<Selector> = std::sync::OnceLock::new();
+    let sel = SEL.get_or_init(|| {
         Selector::parse(r#"meta[name="ColumnName"], meta[name="columnname"], meta[name="column"]"#)
-            .ok()?;
-    doc.select(&sel)
+            .expect("valid selector")
+    });
+    doc.select(sel)
         .find_map(|m| m.value().attr("content"))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// What the columns probe reads of one page: its `ColumnName` meta tag and, for pages that can
+/// be a column (the home page, index-like URLs, configured columns), its dated list items and
+/// whether it is blank. `None` parts were not read during the crawl and are read on demand.
+pub struct ColumnsScan {
+    meta_name: Option<String>,
+    items: Option<Vec<ListItem>>,
+    blank: Option<Option<String>>,
+}
+
+/// Whether a page may be a column index (so its list is read while it is parsed).
+fn column_candidate(page: &Page, hints: &BTreeMap<String, String>) -> bool {
+    if page.depth == 0 {
+        return true;
+    }
+    let hinted = |u: &str| {
+        hints
+            .values()
+            .filter_map(|h| normalize_url_str(h))
+            .any(|h| h == u)
+    };
+    [&page.fetch.url, &page.fetch.final_url]
+        .iter()
+        .any(|u| Url::parse(u).is_ok_and(|x| dir_like(&x)) || hinted(u))
 }
 
 /// The base path of a column URL (`/zwgk/tzgg/index.html` → `/zwgk/tzgg/`).
@@ -95,8 +121,14 @@ fn dir_of(u: &Url) -> String {
     }
 }
 
-/// Columns of the site, home navigation first, then sub-columns of channel pages.
-pub fn discover(pages: &[Page], hosts: &[String], hints: &BTreeMap<String, String>) -> Vec<Column> {
+/// Columns of the site, home navigation first, then sub-columns of channel pages; a link whose
+/// text is no column name takes the `ColumnName` meta tag of its page (`meta_name`).
+pub fn discover(
+    pages: &[Page],
+    hosts: &[String],
+    hints: &BTreeMap<String, String>,
+    meta_name: &dyn Fn(&Page) -> Option<String>,
+) -> Vec<Column> {
     let by_url: HashMap<String, &Page> = pages
         .iter()
         .filter(|p| p.is_html)
@@ -128,8 +160,7 @@ pub fn discover(pages: &[Page], hosts: &[String], hints: &BTreeMap<String, Strin
             continue;
         };
         let key = page_key(&url);
-        let name =
-            column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_column_name(p)));
+        let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
         let Some(name) = name else { continue };
         if seen.insert(key.clone()) {
             out.push(Column {
@@ -175,8 +206,7 @@ pub fn discover(pages: &[Page], hosts: &[String], hints: &BTreeMap<String, Strin
                 continue;
             };
             let key = page_key(&url);
-            let name =
-                column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_column_name(p)));
+            let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
             let Some(name) = name else { continue };
             if seen.insert(key.clone()) {
                 out.push(Column {
@@ -222,16 +252,70 @@ fn text_nodes(doc: &Html) -> Vec<String> {
     out
 }
 
+/// The text nodes of the home page: the site's template (navigation, header, footer), which a
+/// blank column page shows and nothing else.
+pub fn template(home: &Html) -> HashSet<String> {
+    text_nodes(home).into_iter().collect()
+}
+
+/// Whether the page carries a form to fill in: a text area, or a form with fields that is not
+/// a site search box (whose action, field names or button say search).
+fn working_form(doc: &Html) -> bool {
+    static SEL: std::sync::OnceLock<(Selector, Selector, Selector)> = std::sync::OnceLock::new();
+    let (textarea, form, field) = SEL.get_or_init(|| {
+        (
+            Selector::parse("textarea").expect("valid selector"),
+            Selector::parse("form").expect("valid selector"),
+            Selector::parse(
+                "input[type=text], input:not([type]), input[type=radio], input[type=checkbox], select, input[type=submit], button",
+            )
+            .expect("valid selector"),
+        )
+    });
+    if doc.select(textarea).next().is_some() {
+        return true;
+    }
+    doc.select(form).any(|f| {
+        let action = f.value().attr("action").unwrap_or("").to_ascii_lowercase();
+        let mut fields = 0;
+        let mut search = ["search", "sou", "query", "find", "jsearch"]
+            .iter()
+            .any(|w| action.contains(w));
+        for e in f.select(field) {
+            let v = e.value();
+            let name = v.attr("name").unwrap_or("").to_ascii_lowercase();
+            let label = v.attr("value").unwrap_or("").to_string() + &e.text().collect::<String>();
+            if [
+                "q",
+                "query",
+                "keyword",
+                "keywords",
+                "kw",
+                "searchword",
+                "sword",
+                "wd",
+                "searchkey",
+                "search",
+            ]
+            .contains(&name.as_str())
+                || ["搜索", "检索", "搜 索"].iter().any(|w| label.contains(w))
+            {
+                search = true;
+            }
+            if !matches!(v.attr("type"), Some("submit") | Some("button")) && v.name() != "button" {
+                fields += 1;
+            }
+        }
+        !search && fields > 0
+    })
+}
+
 /// Whether a page without list items is blank: it says so, or it carries almost no text of its
 /// own beyond what the home page template also carries (navigation, header, footer).
 fn blank_page(doc: &Html, template: &HashSet<String>) -> Option<String> {
-    // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column
-    static FORM: std::sync::OnceLock<Selector> = std::sync::OnceLock::new();
-    let form = FORM.get_or_init(|| {
-        Selector::parse("form textarea, form input[type=text], form input:not([type]), form select")
-            .expect("valid selector")
-    });
-    if doc.select(form).next().is_some() {
+    // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column;
+    // the site search box every page carries in its header is no such form
+    if working_form(doc) {
         return None;
     }
     let nodes = text_nodes(doc);
@@ -258,9 +342,38 @@ fn latest(items: &[ListItem], as_of: NaiveDate) -> Option<NaiveDate> {
         .max()
 }
 
+impl Columns {
+    fn read_page(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> ColumnsScan {
+        let mut scan = ColumnsScan {
+            meta_name: meta_column_name(doc),
+            items: None,
+            blank: None,
+        };
+        if page.fetch.ok() && column_candidate(page, &cx.site.overrides.columns) {
+            let base = Url::parse(&page.fetch.final_url).unwrap_or_else(|_| cx.site.home.clone());
+            let items = list_items(doc, &base, cx.as_of.date_naive());
+            if items.is_empty()
+                && let Some(t) = cx.template
+            {
+                scan.blank = Some(blank_page(doc, t));
+            }
+            scan.items = Some(items);
+        }
+        scan
+    }
+}
+
 impl Probe for Columns {
     fn name(&self) -> &'static str {
         "columns"
+    }
+
+    fn slot(&self) -> Option<usize> {
+        Some(1)
+    }
+
+    fn scan(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<crate::Scan> {
+        Some(Box::new(self.read_page(page, doc, cx)))
     }
 
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
@@ -272,7 +385,38 @@ impl Probe for Columns {
         let as_of = input.as_of.date_naive();
         let at = home.fetch.started_at;
         let hosts = crawl.site.hosts();
-        let columns = discover(&crawl.pages, &hosts, &crawl.site.overrides.columns);
+        let index: HashMap<&str, usize> = crawl
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.fetch.url.as_str(), i))
+            .collect();
+        let scan = |i: usize| input.scan::<ColumnsScan>(self, i);
+        let meta_name = |p: &Page| {
+            index
+                .get(p.fetch.url.as_str())
+                .and_then(|&i| scan(i))
+                .and_then(|s| s.meta_name.clone())
+        };
+        let columns = discover(
+            &crawl.pages,
+            &hosts,
+            &crawl.site.overrides.columns,
+            &meta_name,
+        );
+        // a page's list items and blankness: read during the crawl, or now
+        let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
+            match scan(i).and_then(|s| s.items.clone()) {
+                Some(items) => items,
+                None => list_items(input.dom(i), base, as_of),
+            }
+        };
+        let blank_of = |i: usize| -> Option<String> {
+            match scan(i).and_then(|s| s.blank.clone()) {
+                Some(b) => b,
+                None => blank_page(input.dom(i), input.template()),
+            }
+        };
         let by_url: HashMap<&str, (usize, &Page)> = crawl
             .pages
             .iter()
@@ -341,7 +485,6 @@ impl Probe for Columns {
                 }
             }
         }
-        let template: HashSet<String> = text_nodes(input.dom(0)).into_iter().collect();
         let mut column_latest: Vec<Option<NaiveDate>> = Vec::new();
         let mut backdated_seen: HashSet<String> = HashSet::new();
         for c in &columns {
@@ -370,7 +513,7 @@ impl Probe for Columns {
             }
             let base =
                 Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
-            let items = list_items(input.dom(i), &base, as_of);
+            let items = items_of(i, &base);
             let newest = latest(&items, as_of);
             column_latest.push(newest);
             let undated = items.iter().filter(|i| i.date.is_none()).count();
@@ -453,7 +596,7 @@ impl Probe for Columns {
             }
             if items.is_empty() {
                 // a content page (a guide, a service list, a form) is not a list, and not blank
-                if let Some(shown) = blank_page(input.dom(i), &template) {
+                if let Some(shown) = blank_of(i) {
                     out.findings.push(finding(
                         "column.blank",
                         Severity::Deduct,
@@ -523,10 +666,9 @@ impl Probe for Columns {
             }
         }
         // the home page
-        let home_items = list_items(
-            input.dom(0),
+        let home_items = items_of(
+            0,
             &Url::parse(&home.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone()),
-            as_of,
         );
         let home_newest = latest(&home_items, as_of);
         let hub = home_newest.is_none();
@@ -567,5 +709,54 @@ impl Probe for Columns {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#"<div class="head"><form action="/search/" method="get"><input type="text" name="q"><input type="submit" value="搜索"></form>
+        <ul><li><a href="/">首页</a></li><li><a href="/tzgg/">通知公告</a></li></ul></div>"#;
+
+    fn doc(body: &str) -> Html {
+        Html::parse_document(&format!(
+            "<html><body>{HEAD}{body}<div>某某县人民政府 主办</div></body></html>"
+        ))
+    }
+
+    #[test]
+    fn a_page_with_only_the_header_search_box_is_blank_and_a_form_page_is_not() {
+        let home = doc(
+            "<ul><li><a href=\"/a.html\">县政府召开常务会议</a><span>2026-11-27</span></li></ul>",
+        );
+        let t = template(&home);
+        assert!(
+            blank_page(&doc("<h1>通知公告</h1>"), &t).is_some(),
+            "the template alone is blank"
+        );
+        let letter = doc(
+            r#"<h1>县长信箱</h1><form action="/xx/submit" method="post"><input name="title"><textarea name="content"></textarea><input type="submit" value="提交"></form>"#,
+        );
+        assert_eq!(
+            blank_page(&letter, &t),
+            None,
+            "a message form is a working page"
+        );
+        let lookup = doc(
+            r#"<h1>信件查询</h1><form action="/cx.html"><input name="code"><input type="submit" value="查询"></form>"#,
+        );
+        assert_eq!(
+            blank_page(&lookup, &t),
+            None,
+            "a lookup form is a working page"
+        );
+        let scoped = doc(
+            r#"<h1>政务公开</h1><form action="/s.jsp"><select name="col"><option>全部</option></select><input name="keyword"><button>检索</button></form>"#,
+        );
+        assert!(
+            blank_page(&scoped, &t).is_some(),
+            "a second search box is still no content"
+        );
     }
 }

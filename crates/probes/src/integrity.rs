@@ -41,7 +41,11 @@ impl Integrity {
             .iter()
             .flat_map(|(cat, ws)| ws.iter().map(|w| (cat.clone(), w.to_lowercase())))
             .collect();
-        let matcher = AhoCorasick::new(words.iter().map(|(_, w)| w.as_str()))
+        // ASCII letters match in either case; the text is not lower-cased first (a copy of every
+        // page's text was the probe's largest cost)
+        let matcher = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(words.iter().map(|(_, w)| w.as_str()))
             .expect("spam words build a matcher");
         Integrity {
             rules,
@@ -52,9 +56,8 @@ impl Integrity {
 
     /// Distinct spam words in `text` (lower-cased), with their categories.
     fn spam_words(&self, text: &str) -> BTreeSet<(String, String)> {
-        let lower = text.to_lowercase();
         self.matcher
-            .find_iter(&lower)
+            .find_iter(text)
             .map(|m| self.words[m.pattern().as_usize()].clone())
             .collect()
     }
@@ -148,6 +151,23 @@ pub(crate) fn visible_text(doc: &Html, skip: &HashSet<ego_tree::NodeId>) -> Stri
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether the text holds a run of at least `n` ASCII digits (a mobile number has 11, an ID
+/// number 17 or 18): most pages have none, and need no regex search.
+fn has_digit_run(text: &str, n: usize) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 fn id_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"(?:^|[^0-9A-Za-z])([1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?:[^0-9A-Za-z]|$)").unwrap())
@@ -213,198 +233,319 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
     })
 }
 
+/// What the integrity probe reads of one page: its own findings (link farms, spam words,
+/// privacy), the scripts it loads from other hosts, its plain-http resources and, for the home
+/// page, what the next run compares it with.
+pub struct IntegrityScan {
+    findings: Vec<Finding>,
+    /// Scripts from hosts that are neither the site's nor allowed: (host, URL).
+    foreign: Vec<(String, String)>,
+    /// An inline script that redirects visitors by where they came from.
+    hijack: Option<String>,
+    /// Resources loaded over plain http on an https page.
+    mixed: Vec<String>,
+    /// The home page's line hashes and lower-cased visible text.
+    home: Option<(BTreeSet<u64>, String)>,
+}
+
+/// A finding about `page`, with the page as evidence.
+fn finding(
+    code: &str,
+    sev: Severity,
+    page: &Page,
+    url: &str,
+    value: serde_json::Value,
+    message: String,
+    excerpt: String,
+) -> Finding {
+    Finding {
+        probe: "integrity".into(),
+        code: code.into(),
+        severity: sev,
+        url: Some(url.to_string()),
+        value,
+        message,
+        evidence: Evidence {
+            status: page.fetch.status,
+            excerpt: Some(excerpt),
+            archived: Some(page.fetch.url.clone()),
+            body_hash: page.fetch.content_hash.clone(),
+            extra: serde_json::Value::Null,
+        },
+        observed_at: page.fetch.started_at,
+    }
+}
+
+impl Integrity {
+    /// Reads one page (sections 1–5 of the probe, and the home page's profile).
+    fn read_page(
+        &self,
+        page: &Page,
+        doc: &Html,
+        site: &govwatch_model::Site,
+    ) -> Option<IntegrityScan> {
+        if !page.is_html || !page.fetch.ok() {
+            return None;
+        }
+        let hosts = site.hosts();
+        let owned = |h: &str| hosts.iter().any(|x| x.eq_ignore_ascii_case(h));
+        let mk =
+            |code: &str,
+             sev: Severity,
+             page: &Page,
+             url: &str,
+             value: serde_json::Value,
+             message: String,
+             excerpt: String| finding(code, sev, page, url, value, message, excerpt);
+        let mut scan = IntegrityScan {
+            findings: Vec::new(),
+            foreign: Vec::new(),
+            hijack: None,
+            mixed: Vec::new(),
+            home: None,
+        };
+        let out = &mut scan;
+
+        let Ok(base) = Url::parse(&page.fetch.final_url) else {
+            return None;
+        };
+        let url = page.fetch.url.as_str();
+        let (classes, ids) = hidden_selectors(doc);
+
+        // 1. hidden link farms
+        let mut hidden_roots: HashSet<ego_tree::NodeId> = HashSet::new();
+        let mut farm_hosts: BTreeSet<String> = BTreeSet::new();
+        let mut farm_words: BTreeSet<(String, String)> = BTreeSet::new();
+        let (mut farm_links, mut farm_blocks) = (0usize, 0usize);
+        let mut farm_excerpt = String::new();
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+        {
+            if !is_hidden(&el, &classes, &ids)
+                || el.ancestors().any(|a| hidden_roots.contains(&a.id()))
+            {
+                continue;
+            }
+            hidden_roots.insert(el.id());
+            let mut hosts: BTreeSet<String> = BTreeSet::new();
+            let mut words = BTreeSet::new();
+            let mut outbound = 0;
+            for a in el.select(&sel("a[href]")) {
+                let Ok(u) = base.join(a.value().attr("href").unwrap_or("").trim()) else {
+                    continue;
+                };
+                let Some(h) = u.host_str().map(str::to_ascii_lowercase) else {
+                    continue;
+                };
+                if owned(&h) || !matches!(u.scheme(), "http" | "https") {
+                    continue;
+                }
+                outbound += 1;
+                hosts.insert(h);
+                words.extend(self.spam_words(&format!("{} {}", a.text().collect::<String>(), u)));
+            }
+            if outbound == 0 {
+                continue;
+            }
+            let r = &self.rules.hidden_links;
+            let gov = hosts
+                .iter()
+                .filter(|h| host_allowed(h, &r.government_suffixes))
+                .count();
+            let share = gov as f64 / hosts.len() as f64;
+            let farm = words.len() >= r.min_spam_words
+                || (hosts.len() >= r.min_outbound_hosts && share < r.max_government_share);
+            if farm {
+                farm_blocks += 1;
+                farm_links += outbound;
+                farm_hosts.extend(hosts);
+                farm_words.extend(words);
+                if farm_excerpt.is_empty() {
+                    farm_excerpt = clip(
+                        &el.html().split_whitespace().collect::<Vec<_>>().join(" "),
+                        500,
+                    );
+                }
+            }
+        }
+        if farm_blocks > 0 {
+            let words: Vec<&str> = farm_words.iter().map(|(_, w)| w.as_str()).collect();
+            out.findings.push(mk(
+                "integrity.hidden_links",
+                Severity::Veto,
+                page,
+                url,
+                json!({ "blocks": farm_blocks, "links": farm_links, "hosts": farm_hosts, "words": words }),
+                format!("{farm_links} hidden links to {} outside hosts on {url} (暗链)", farm_hosts.len()),
+                farm_excerpt,
+            ));
+        }
+
+        // 2. spam words in the title, meta tags and visible text (hidden blocks left out)
+        let title = page.title.clone().unwrap_or_default();
+        let meta: String = doc
+            .select(&sel(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#))
+            .filter_map(|m| m.value().attr("content"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let in_head = self.spam_words(&format!("{title} {meta}"));
+        let text = visible_text(doc, &hidden_roots);
+        let in_text = self.spam_words(&text);
+        let sk = &self.rules.spam_keywords;
+        if in_head.len() >= sk.min_in_title_meta.max(1) || in_text.len() >= sk.min_in_text.max(1) {
+            let all: BTreeSet<&str> = in_head
+                .iter()
+                .chain(in_text.iter())
+                .map(|(_, w)| w.as_str())
+                .collect();
+            let excerpt = if !in_head.is_empty() {
+                clip(
+                    &format!("<title>{title}</title> keywords/description: {meta}"),
+                    400,
+                )
+            } else {
+                let w = in_text
+                    .iter()
+                    .next()
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_default();
+                crate::evidence::excerpt_around(&text.to_lowercase(), &w, 60).unwrap_or_default()
+            };
+            out.findings.push(mk(
+                "integrity.spam_keywords",
+                Severity::Veto,
+                page,
+                url,
+                json!({ "words": all, "in_title_meta": in_head.iter().map(|(_, w)| w).collect::<Vec<_>>(), "in_text": in_text.iter().map(|(_, w)| w).collect::<Vec<_>>() }),
+                format!("spam words on {url}: {}", all.iter().copied().collect::<Vec<_>>().join("、")),
+                excerpt,
+            ));
+        }
+
+        // 3. external scripts and hijack redirects
+        let inline: String = doc
+            .select(&sel("script:not([src])"))
+            .map(|s| s.text().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let hijack = (inline.contains("document.referrer")
+            && (inline.contains("location") || inline.contains("window.open")))
+        .then(|| {
+            crate::evidence::excerpt_around(&inline, "document.referrer", 120).unwrap_or_default()
+        });
+        let mut foreign: Vec<(String, String)> = Vec::new();
+        for s in doc.select(&sel("script[src]")) {
+            let Ok(u) = base.join(s.value().attr("src").unwrap_or("").trim()) else {
+                continue;
+            };
+            if !matches!(u.scheme(), "http" | "https") {
+                continue; // browser extensions saved with the page, data: URLs
+            }
+            let Some(h) = u.host_str().map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            if !owned(&h) && !host_allowed(&h, &self.rules.scripts.allowed_hosts) {
+                foreign.push((h, u.to_string()));
+            }
+        }
+        out.foreign = foreign;
+        out.hijack = hijack;
+
+        // 4. privacy: resident ID numbers and mobile numbers in page text
+        let all_text = visible_text(doc, &HashSet::new());
+        let all_text = all_text.as_str();
+        let digits = has_digit_run(all_text, 11);
+        let ids_found: BTreeSet<String> = (if digits { Some(id_re()) } else { None })
+            .into_iter()
+            .flat_map(|re| re.captures_iter(all_text))
+            .map(|c| c[1].to_string())
+            .filter(|s| valid_id_number(s))
+            .collect();
+        if !ids_found.is_empty() {
+            let masked: Vec<String> = ids_found.iter().map(|s| mask_id(s)).collect();
+            out.findings.push(mk(
+                "privacy.id_number",
+                Severity::Deduct,
+                page,
+                url,
+                json!({ "count": ids_found.len(), "masked": masked }),
+                format!(
+                    "{} resident ID number(s) published on {url}",
+                    ids_found.len()
+                ),
+                masked.join(", "),
+            ));
+        }
+        let phones: BTreeSet<String> = (if digits { Some(phone_re()) } else { None })
+            .into_iter()
+            .flat_map(|re| re.captures_iter(all_text))
+            .map(|c| c[1].to_string())
+            .filter(|p| !ids_found.iter().any(|id| id.contains(p.as_str())))
+            .collect();
+        if !phones.is_empty() {
+            let masked: Vec<String> = phones.iter().map(|s| mask_phone(s)).collect();
+            out.findings.push(mk(
+                "privacy.phone",
+                Severity::Warn,
+                page,
+                url,
+                json!({ "count": phones.len(), "masked": masked }),
+                format!("{} mobile number(s) published on {url}", phones.len()),
+                masked.join(", "),
+            ));
+        }
+
+        // 5. mixed content on https pages
+        if base.scheme() == "https" {
+            out.mixed = page
+                .links
+                .iter()
+                .filter(|l| {
+                    l.kind != govwatch_model::LinkKind::Anchor && l.url.starts_with("http://")
+                })
+                .map(|l| l.url.clone())
+                .collect();
+        }
+        if page.depth == 0 {
+            out.home = Some((
+                line_hashes(doc),
+                visible_text(doc, &HashSet::new()).to_lowercase(),
+            ));
+        }
+        Some(scan)
+    }
+}
+
 impl Probe for Integrity {
     fn name(&self) -> &'static str {
         "integrity"
     }
 
+    fn slot(&self) -> Option<usize> {
+        Some(0)
+    }
+
+    fn scan(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<crate::Scan> {
+        self.read_page(page, doc, cx.site)
+            .map(|s| Box::new(s) as crate::Scan)
+    }
+
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
         let crawl = input.crawl;
         let mut out = ProbeOutput::default();
-        let site = &crawl.site;
-        let owned = |h: &str| site.hosts().iter().any(|x| x.eq_ignore_ascii_case(h));
-        let mk = |code: &str,
-                  sev: Severity,
-                  page: &Page,
-                  url: &str,
-                  value: serde_json::Value,
-                  message: String,
-                  excerpt: String| Finding {
-            probe: "integrity".into(),
-            code: code.into(),
-            severity: sev,
-            url: Some(url.to_string()),
-            value,
-            message,
-            evidence: Evidence {
-                status: page.fetch.status,
-                excerpt: Some(excerpt),
-                archived: Some(page.fetch.url.clone()),
-                body_hash: page.fetch.content_hash.clone(),
-                extra: serde_json::Value::Null,
-            },
-            observed_at: page.fetch.started_at,
-        };
+        let mk = finding;
         let mut scripts_seen: HashSet<String> = HashSet::new();
         let mut mixed_seen = false;
         for (i, page) in crawl.pages.iter().enumerate() {
-            if !page.is_html || !page.fetch.ok() {
-                continue;
-            }
-            let doc = input.dom(i);
-            let Ok(base) = Url::parse(&page.fetch.final_url) else {
+            let Some(sc) = input.scan::<IntegrityScan>(self, i) else {
                 continue;
             };
             let url = page.fetch.url.as_str();
-            let (classes, ids) = hidden_selectors(doc);
-
-            // 1. hidden link farms
-            let mut hidden_roots: HashSet<ego_tree::NodeId> = HashSet::new();
-            let mut farm_hosts: BTreeSet<String> = BTreeSet::new();
-            let mut farm_words: BTreeSet<(String, String)> = BTreeSet::new();
-            let (mut farm_links, mut farm_blocks) = (0usize, 0usize);
-            let mut farm_excerpt = String::new();
-            for el in doc
-                .root_element()
-                .descendants()
-                .filter_map(ElementRef::wrap)
-            {
-                if !is_hidden(&el, &classes, &ids)
-                    || el.ancestors().any(|a| hidden_roots.contains(&a.id()))
-                {
-                    continue;
-                }
-                hidden_roots.insert(el.id());
-                let mut hosts: BTreeSet<String> = BTreeSet::new();
-                let mut words = BTreeSet::new();
-                let mut outbound = 0;
-                for a in el.select(&sel("a[href]")) {
-                    let Ok(u) = base.join(a.value().attr("href").unwrap_or("").trim()) else {
-                        continue;
-                    };
-                    let Some(h) = u.host_str().map(str::to_ascii_lowercase) else {
-                        continue;
-                    };
-                    if owned(&h) || !matches!(u.scheme(), "http" | "https") {
-                        continue;
-                    }
-                    outbound += 1;
-                    hosts.insert(h);
-                    words.extend(self.spam_words(&format!(
-                        "{} {}",
-                        a.text().collect::<String>(),
-                        u
-                    )));
-                }
-                if outbound == 0 {
-                    continue;
-                }
-                let r = &self.rules.hidden_links;
-                let gov = hosts
-                    .iter()
-                    .filter(|h| host_allowed(h, &r.government_suffixes))
-                    .count();
-                let share = gov as f64 / hosts.len() as f64;
-                let farm = words.len() >= r.min_spam_words
-                    || (hosts.len() >= r.min_outbound_hosts && share < r.max_government_share);
-                if farm {
-                    farm_blocks += 1;
-                    farm_links += outbound;
-                    farm_hosts.extend(hosts);
-                    farm_words.extend(words);
-                    if farm_excerpt.is_empty() {
-                        farm_excerpt = clip(
-                            &el.html().split_whitespace().collect::<Vec<_>>().join(" "),
-                            500,
-                        );
-                    }
-                }
-            }
-            if farm_blocks > 0 {
-                let words: Vec<&str> = farm_words.iter().map(|(_, w)| w.as_str()).collect();
-                out.findings.push(mk(
-                    "integrity.hidden_links",
-                    Severity::Veto,
-                    page,
-                    url,
-                    json!({ "blocks": farm_blocks, "links": farm_links, "hosts": farm_hosts, "words": words }),
-                    format!("{farm_links} hidden links to {} outside hosts on {url} (暗链)", farm_hosts.len()),
-                    farm_excerpt,
-                ));
-            }
-
-            // 2. spam words in the title, meta tags and visible text (hidden blocks left out)
-            let title = page.title.clone().unwrap_or_default();
-            let meta: String = doc
-                .select(&sel(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#))
-                .filter_map(|m| m.value().attr("content"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let in_head = self.spam_words(&format!("{title} {meta}"));
-            let text = visible_text(doc, &hidden_roots);
-            let in_text = self.spam_words(&text);
-            let sk = &self.rules.spam_keywords;
-            if in_head.len() >= sk.min_in_title_meta.max(1)
-                || in_text.len() >= sk.min_in_text.max(1)
-            {
-                let all: BTreeSet<&str> = in_head
-                    .iter()
-                    .chain(in_text.iter())
-                    .map(|(_, w)| w.as_str())
-                    .collect();
-                let excerpt = if !in_head.is_empty() {
-                    clip(
-                        &format!("<title>{title}</title> keywords/description: {meta}"),
-                        400,
-                    )
-                } else {
-                    let w = in_text
-                        .iter()
-                        .next()
-                        .map(|(_, w)| w.clone())
-                        .unwrap_or_default();
-                    crate::evidence::excerpt_around(&text.to_lowercase(), &w, 60)
-                        .unwrap_or_default()
-                };
-                out.findings.push(mk(
-                    "integrity.spam_keywords",
-                    Severity::Veto,
-                    page,
-                    url,
-                    json!({ "words": all, "in_title_meta": in_head.iter().map(|(_, w)| w).collect::<Vec<_>>(), "in_text": in_text.iter().map(|(_, w)| w).collect::<Vec<_>>() }),
-                    format!("spam words on {url}: {}", all.iter().copied().collect::<Vec<_>>().join("、")),
-                    excerpt,
-                ));
-            }
-
-            // 3. external scripts and hijack redirects
-            let inline: String = doc
-                .select(&sel("script:not([src])"))
-                .map(|s| s.text().collect::<String>())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let hijack = (inline.contains("document.referrer")
-                && (inline.contains("location") || inline.contains("window.open")))
-            .then(|| {
-                crate::evidence::excerpt_around(&inline, "document.referrer", 120)
-                    .unwrap_or_default()
-            });
-            let mut foreign: Vec<(String, String)> = Vec::new();
-            for s in doc.select(&sel("script[src]")) {
-                let Ok(u) = base.join(s.value().attr("src").unwrap_or("").trim()) else {
-                    continue;
-                };
-                if !matches!(u.scheme(), "http" | "https") {
-                    continue; // browser extensions saved with the page, data: URLs
-                }
-                let Some(h) = u.host_str().map(str::to_ascii_lowercase) else {
-                    continue;
-                };
-                if !owned(&h) && !host_allowed(&h, &self.rules.scripts.allowed_hosts) {
-                    foreign.push((h, u.to_string()));
-                }
-            }
-            let new: Vec<&(String, String)> = foreign
+            out.findings.extend(sc.findings.iter().cloned());
+            let new: Vec<&(String, String)> = sc
+                .foreign
                 .iter()
                 .filter(|(h, _)| scripts_seen.insert(h.clone()))
                 .collect();
@@ -412,18 +553,18 @@ impl Probe for Integrity {
                 let hosts: Vec<&str> = new.iter().map(|(h, _)| h.as_str()).collect();
                 out.findings.push(mk(
                     "integrity.external_script",
-                    if hijack.is_some() { Severity::Veto } else { Severity::Warn },
+                    if sc.hijack.is_some() { Severity::Veto } else { Severity::Warn },
                     page,
                     url,
-                    json!({ "hosts": hosts, "scripts": new.iter().map(|(_, u)| u).collect::<Vec<_>>(), "hijack": hijack.is_some() }),
+                    json!({ "hosts": hosts, "scripts": new.iter().map(|(_, u)| u).collect::<Vec<_>>(), "hijack": sc.hijack.is_some() }),
                     format!("scripts from outside hosts on {url}: {}", hosts.join(", ")),
-                    match &hijack {
+                    match &sc.hijack {
                         Some(h) => clip(&format!("<script src=\"{}\"> … {h}", new[0].1), 400),
                         None => format!("<script src=\"{}\">", new[0].1),
                     },
                 ));
-            } else if let Some(h) = &hijack
-                && foreign.is_empty()
+            } else if let Some(h) = &sc.hijack
+                && sc.foreign.is_empty()
             {
                 out.findings.push(mk(
                     "integrity.hijack_redirect",
@@ -435,69 +576,18 @@ impl Probe for Integrity {
                     clip(h, 400),
                 ));
             }
-
-            // 4. privacy: resident ID numbers and mobile numbers in page text
-            let all_text = input.text(i);
-            let ids_found: BTreeSet<String> = id_re()
-                .captures_iter(all_text)
-                .map(|c| c[1].to_string())
-                .filter(|s| valid_id_number(s))
-                .collect();
-            if !ids_found.is_empty() {
-                let masked: Vec<String> = ids_found.iter().map(|s| mask_id(s)).collect();
+            if !mixed_seen && !sc.mixed.is_empty() {
+                mixed_seen = true;
+                let http_res = &sc.mixed;
                 out.findings.push(mk(
-                    "privacy.id_number",
-                    Severity::Deduct,
-                    page,
-                    url,
-                    json!({ "count": ids_found.len(), "masked": masked }),
-                    format!(
-                        "{} resident ID number(s) published on {url}",
-                        ids_found.len()
-                    ),
-                    masked.join(", "),
-                ));
-            }
-            let phones: BTreeSet<String> = phone_re()
-                .captures_iter(all_text)
-                .map(|c| c[1].to_string())
-                .filter(|p| !ids_found.iter().any(|id| id.contains(p.as_str())))
-                .collect();
-            if !phones.is_empty() {
-                let masked: Vec<String> = phones.iter().map(|s| mask_phone(s)).collect();
-                out.findings.push(mk(
-                    "privacy.phone",
+                    "security.mixed_content",
                     Severity::Warn,
                     page,
                     url,
-                    json!({ "count": phones.len(), "masked": masked }),
-                    format!("{} mobile number(s) published on {url}", phones.len()),
-                    masked.join(", "),
+                    json!({ "resources": http_res.iter().take(20).collect::<Vec<_>>(), "count": http_res.len() }),
+                    format!("{} resources loaded over plain http on the https page {url}", http_res.len()),
+                    http_res.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
                 ));
-            }
-
-            // 5. mixed content on https pages
-            if base.scheme() == "https" && !mixed_seen {
-                let http_res: Vec<String> = page
-                    .links
-                    .iter()
-                    .filter(|l| {
-                        l.kind != govwatch_model::LinkKind::Anchor && l.url.starts_with("http://")
-                    })
-                    .map(|l| l.url.clone())
-                    .collect();
-                if !http_res.is_empty() {
-                    mixed_seen = true;
-                    out.findings.push(mk(
-                        "security.mixed_content",
-                        Severity::Warn,
-                        page,
-                        url,
-                        json!({ "resources": http_res.iter().take(20).collect::<Vec<_>>(), "count": http_res.len() }),
-                        format!("{} resources loaded over plain http on the https page {url}", http_res.len()),
-                        http_res.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                    ));
-                }
             }
         }
 
@@ -570,9 +660,12 @@ impl Probe for Integrity {
                 ),
             ));
         }
-        if home.is_html && home.fetch.ok() {
-            let doc = input.dom(hi);
-            let lines = line_hashes(doc);
+        if let Some(IntegrityScan {
+            home: Some((lines, text)),
+            ..
+        }) = input.scan::<IntegrityScan>(self, hi)
+        {
+            let lines = lines.clone();
             let title = home.title.clone().unwrap_or_default();
             out.facts.push(Fact {
                 probe: "integrity".into(),
@@ -581,7 +674,6 @@ impl Probe for Integrity {
                 value: json!({ "title": title, "lines": lines }),
                 observed_at: home.fetch.started_at,
             });
-            let text = visible_text(doc, &HashSet::new()).to_lowercase();
             let marker = self.rules.defacement.markers.iter().find(|m| {
                 text.contains(&m.to_lowercase()) || title.to_lowercase().contains(&m.to_lowercase())
             });
@@ -615,9 +707,9 @@ impl Probe for Integrity {
                 || (marker.is_some() && similarity.is_some())
             {
                 let excerpt = match marker {
-                    Some(m) => crate::evidence::excerpt_around(&text, &m.to_lowercase(), 80)
+                    Some(m) => crate::evidence::excerpt_around(text, &m.to_lowercase(), 80)
                         .unwrap_or_default(),
-                    None => clip(&text, 200),
+                    None => clip(text, 200),
                 };
                 out.findings.push(mk(
                     "integrity.defacement",

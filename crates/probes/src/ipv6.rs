@@ -174,7 +174,10 @@ impl Probe for Ipv6 {
             json!({ "host": host, "cname_chain": g.cname_chain, "a": g.a, "aaaa_raw": g.aaaa_raw, "aaaa": g.aaaa, "dns_error": g.dns_error }),
         );
         // a lookup that failed (rather than answering "no record") measured nothing
-        let aaaa_failed = g.dns_error.as_deref().is_some_and(|e| e.starts_with("AAAA "));
+        let aaaa_failed = g
+            .dns_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("AAAA "));
         if g.aaaa.is_empty() && !aaaa_failed {
             let why = if g.aaaa_raw.is_empty() {
                 format!("AAAA {host}: no record")

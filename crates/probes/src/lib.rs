@@ -37,11 +37,51 @@ pub mod links;
 pub mod search;
 
 pub use govwatch_config::ProbeRules;
-use govwatch_model::{Fact, Finding, Page, SiteCrawl, Timestamp};
+use govwatch_model::{Fact, Finding, Page, Site, SiteCrawl, Timestamp};
 use scraper::Html;
+use std::any::Any;
 use std::cell::OnceCell;
+use std::collections::HashSet;
+
+/// What a probe reads of one page while the page's DOM is at hand ([`Probe::scan`]).
+pub type Scan = Box<dyn Any + Send + Sync>;
+
+/// Slots of [`PageScans`]: one per probe that scans pages.
+pub const SCAN_SLOTS: usize = 4;
+
+/// The scans of one page, by probe slot ([`Probe::slot`]).
+#[derive(Default)]
+pub struct PageScans(pub [Option<Scan>; SCAN_SLOTS]);
+
+/// What a page scan may know besides the page: the site, the monitoring time, and the text
+/// nodes of the site's home page (its template: navigation, header, footer), which the home page
+/// gives before any other page is fetched.
+pub struct ScanCx<'a> {
+    pub site: &'a Site,
+    pub as_of: Timestamp,
+    pub template: Option<&'a HashSet<String>>,
+}
+
+/// Scans one page for every probe that scans pages (see [`Probe::scan`]).
+pub fn scan_page(probes: &[Box<dyn Probe>], page: &Page, doc: &Html, cx: &ScanCx) -> PageScans {
+    let mut out = PageScans::default();
+    for p in probes {
+        if let Some(slot) = p.slot() {
+            out.0[slot] = p.scan(page, doc, cx);
+        }
+    }
+    out
+}
+
+/// Reads a page's text again when it is not in memory (the nightly run keeps it in the store).
+pub type Loader<'a> = Box<dyn Fn(&Page) -> Option<String> + 'a>;
 
 /// What a probe sees of one site in one run.
+///
+/// Pages come with their scans when they were scanned during the crawl (the nightly run); a scan
+/// missing, or a page's DOM or text asked for, is computed here on first use (the page's text
+/// read again through the loader when it is not in memory), so a probe gives the same answer
+/// either way.
 pub struct ProbeInput<'a> {
     pub crawl: &'a SiteCrawl,
     /// The monitoring time point every date rule is judged against.
@@ -50,6 +90,11 @@ pub struct ProbeInput<'a> {
     pub previous: Option<&'a Previous>,
     doms: Vec<OnceCell<Html>>,
     texts: Vec<OnceCell<String>>,
+    raw: Vec<OnceCell<String>>,
+    scans: Vec<[OnceCell<Option<Scan>>; SCAN_SLOTS]>,
+    template: OnceCell<HashSet<String>>,
+    loader: Option<Loader<'a>>,
+    site_scans: [Option<Scan>; SCAN_SLOTS],
 }
 
 /// Facts of the newest earlier run that finished the site, with its monitoring time.
@@ -61,22 +106,58 @@ pub struct Previous {
 
 impl<'a> ProbeInput<'a> {
     pub fn new(crawl: &'a SiteCrawl, as_of: Timestamp) -> ProbeInput<'a> {
+        let n = crawl.pages.len();
         ProbeInput {
             crawl,
             as_of,
             previous: None,
-            doms: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
-            texts: (0..crawl.pages.len()).map(|_| OnceCell::new()).collect(),
+            doms: (0..n).map(|_| OnceCell::new()).collect(),
+            texts: (0..n).map(|_| OnceCell::new()).collect(),
+            raw: (0..n).map(|_| OnceCell::new()).collect(),
+            scans: (0..n).map(|_| Default::default()).collect(),
+            template: OnceCell::new(),
+            loader: None,
+            site_scans: Default::default(),
         }
     }
 
-    /// Like [`ProbeInput::new`], with pages already parsed (`doms[i]` filled for page `i`),
-    /// so that no page is parsed twice.
-    pub fn with_doms(crawl: &'a SiteCrawl, as_of: Timestamp, doms: Vec<OnceCell<Html>>) -> Self {
-        let mut input = ProbeInput::new(crawl, as_of);
-        if doms.len() == input.doms.len() {
-            input.doms = doms;
+    /// Adds what the crawl noted for `probe` over the whole site (e.g. the search boxes found
+    /// page by page), so the probe need not read the pages again.
+    pub fn with_site_scan(mut self, probe: &dyn Probe, scan: Scan) -> Self {
+        if let Some(slot) = probe.slot() {
+            self.site_scans[slot] = Some(scan);
         }
+        self
+    }
+
+    /// What the crawl noted for `probe` over the whole site, if anything.
+    pub fn site_scan<T: Any>(&self, probe: &dyn Probe) -> Option<&T> {
+        self.site_scans[probe.slot()?]
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<T>())
+    }
+
+    /// Like [`ProbeInput::new`], with the pages' scans made during the crawl (`scans[i]` for
+    /// page `i`), the home page's template, and a loader for the pages' text.
+    pub fn with_scans(
+        crawl: &'a SiteCrawl,
+        as_of: Timestamp,
+        scans: Vec<PageScans>,
+        template: Option<HashSet<String>>,
+        loader: Option<Loader<'a>>,
+    ) -> Self {
+        let mut input = ProbeInput::new(crawl, as_of);
+        for (cells, scan) in input.scans.iter_mut().zip(scans) {
+            for (cell, s) in cells.iter_mut().zip(scan.0) {
+                if s.is_some() {
+                    let _ = cell.set(s);
+                }
+            }
+        }
+        if let Some(t) = template {
+            let _ = input.template.set(t);
+        }
+        input.loader = loader;
         input
     }
 
@@ -89,16 +170,54 @@ impl<'a> ProbeInput<'a> {
         self.crawl.pages.iter().find(|p| p.depth == 0)
     }
 
+    /// The decoded text (HTML) of page `i`: in memory, or read again through the loader.
+    pub fn raw_text(&self, i: usize) -> &str {
+        let p = &self.crawl.pages[i];
+        if !p.text.is_empty() || !p.is_html {
+            return &p.text;
+        }
+        self.raw[i].get_or_init(|| self.loader.as_ref().and_then(|l| l(p)).unwrap_or_default())
+    }
+
     /// The visible text of page `i` (no script, style or head; white space folded), computed
     /// once on first use and shared by every probe.
     pub fn text(&self, i: usize) -> &str {
-        self.texts[i]
-            .get_or_init(|| integrity::visible_text(self.dom(i), &std::collections::HashSet::new()))
+        self.texts[i].get_or_init(|| integrity::visible_text(self.dom(i), &HashSet::new()))
     }
 
     /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.
     pub fn dom(&self, i: usize) -> &Html {
-        self.doms[i].get_or_init(|| Html::parse_document(&self.crawl.pages[i].text))
+        self.doms[i].get_or_init(|| Html::parse_document(self.raw_text(i)))
+    }
+
+    /// The home page's template: the text nodes it shares with every page of the site.
+    pub fn template(&self) -> &HashSet<String> {
+        self.template
+            .get_or_init(|| match self.crawl.pages.first() {
+                Some(p) if p.depth == 0 && p.is_html => columns::template(self.dom(0)),
+                _ => HashSet::new(),
+            })
+    }
+
+    /// What `probe` read of page `i`: its scan from the crawl, or the scan made now.
+    pub fn scan<T: Any>(&self, probe: &dyn Probe, i: usize) -> Option<&T> {
+        let slot = probe.slot()?;
+        self.scans[i][slot]
+            .get_or_init(|| {
+                let page = &self.crawl.pages[i];
+                if !page.is_html {
+                    return None;
+                }
+                let template = (i != 0).then(|| self.template());
+                let cx = ScanCx {
+                    site: &self.crawl.site,
+                    as_of: self.as_of,
+                    template,
+                };
+                probe.scan(page, self.dom(i), &cx)
+            })
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<T>())
     }
 }
 
@@ -117,9 +236,22 @@ impl ProbeOutput {
 }
 
 /// A judge of one family of rules.
-pub trait Probe {
+pub trait Probe: Send + Sync {
     /// Short stable name, the prefix of its codes (`links`, `availability`, …).
     fn name(&self) -> &'static str;
+
+    /// The probe's slot in [`PageScans`], when it scans pages.
+    fn slot(&self) -> Option<usize> {
+        None
+    }
+
+    /// What the probe reads of one page, while its DOM is at hand: the nightly run scans each
+    /// page as it is fetched and keeps only the scans, so [`Probe::run`] needs neither the
+    /// page's text nor its DOM again. `None` for a page with nothing to note.
+    fn scan(&self, _page: &Page, _doc: &Html, _cx: &ScanCx) -> Option<Scan> {
+        None
+    }
+
     fn run(&self, input: &ProbeInput) -> ProbeOutput;
 }
 

@@ -123,7 +123,12 @@ impl Probe for Links {
                 .take(MAX_FROM)
                 .map(|(p, _)| p.fetch.url.as_str())
                 .collect();
-            let excerpt = excerpt_around(&page.text, &link.raw, 80).map(|e| clip(&e, 300));
+            // the page's text is read again for the excerpt when it is not in memory
+            let text = match crawl.pages.iter().position(|p| std::ptr::eq(p, page)) {
+                Some(i) => input.raw_text(i),
+                None => page.text.as_str(),
+            };
+            let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
             out.findings.push(Finding {
                 probe: self.name().into(),
                 code: code.into(),

@@ -668,6 +668,11 @@ impl SearchScan {
     pub fn plan(&self, crawl: &SiteCrawl) -> Vec<SearchPlan> {
         plan_with(crawl, self.entries.clone())
     }
+
+    /// The distinct search entries found, as [`locate`] gives them.
+    pub fn entries(&self) -> Vec<SearchEntry> {
+        self.entries.clone()
+    }
 }
 
 /// The title of a crawled article to search for, and its URL.
@@ -851,6 +856,10 @@ impl Probe for Search {
         "search"
     }
 
+    fn slot(&self) -> Option<usize> {
+        Some(3)
+    }
+
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
         let crawl = input.crawl;
         let mut out = ProbeOutput::default();
@@ -881,7 +890,11 @@ impl Probe for Search {
             },
             observed_at: at,
         };
-        let entries = locate(crawl);
+        // the entries noted while the site was crawled, or read from the pages now
+        let entries = match input.site_scan::<Vec<SearchEntry>>(self) {
+            Some(e) => e.clone(),
+            None => locate(crawl),
+        };
         if entries.is_empty() {
             out.findings.push(mk(
                 "search.missing",

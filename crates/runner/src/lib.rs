@@ -14,10 +14,12 @@ pub use govwatch_config::ProbeRules;
 use govwatch_crawler::cache::RunCache;
 use govwatch_crawler::site::{CrawlContext, PageSink, parse_page};
 use govwatch_crawler::{Crawler, FetchSpec, Fetched};
-use govwatch_model::{Fact, Page, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp};
+use govwatch_model::{
+    Fact, Link, LinkKind, Page, SearchAttempt, Site, SiteCrawl, SiteResult, Timestamp,
+};
 pub use govwatch_probes::Previous;
-use govwatch_probes::ProbeInput;
 use govwatch_probes::search::SearchScan;
+use govwatch_probes::{PageScans, Probe, ProbeInput, ScanCx};
 use govwatch_store::{
     PackedBody, RunStatus, Store, StoreError, StoreWriter, pack_body, spawn_writer, unpack_body,
 };
@@ -38,7 +40,9 @@ pub enum RunError {
     #[error("the store writer stopped unexpectedly")]
     WriterGone,
     /// The monitoring machine's own network is down: nothing about the sites was recorded.
-    #[error("本机网络不通，未检查任何网站 (the monitoring machine cannot reach the network; no site was inspected): {0}")]
+    #[error(
+        "本机网络不通，未检查任何网站 (the monitoring machine cannot reach the network; no site was inspected): {0}"
+    )]
     NetworkDown(String),
 }
 
@@ -108,7 +112,11 @@ pub async fn inspect_site(
     rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> SiteResult {
-    match inspect(crawler, site, as_of, rules, previous, None, None, None, None).await {
+    match inspect(
+        crawler, site, as_of, rules, previous, None, None, None, None,
+    )
+    .await
+    {
         Ok((r, _)) => r,
         Err(e) => {
             // only a probe that panicked can get here when nothing is stored
@@ -140,25 +148,99 @@ pub enum InspectError {
     NetworkDown(String),
 }
 
-/// What the crawl hands each page to, for one site: the search boxes and links are noted while
-/// the page's DOM is at hand, and (in a stored run) the text is streamed to the store, so that a
-/// site in flight holds no page text and no link lists.
+/// The links of a site's pages, packed while the site is crawled: every distinct string once,
+/// each page a list of indices. A site in flight keeps no page text and no link objects; the
+/// pages get their links back when the probes run.
+#[derive(Default)]
+struct LinkTable {
+    strings: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+    pages: HashMap<String, Vec<(u32, u32, u32, LinkKind)>>,
+}
+
+impl LinkTable {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let a: Arc<str> = Arc::from(s);
+        let i = self.strings.len() as u32;
+        self.strings.push(a.clone());
+        self.index.insert(a, i);
+        i
+    }
+
+    fn keep(&mut self, page: &Page) {
+        let packed = page
+            .links
+            .iter()
+            .map(|l| {
+                (
+                    self.intern(&l.url),
+                    self.intern(&l.raw),
+                    self.intern(&l.text),
+                    l.kind,
+                )
+            })
+            .collect();
+        self.pages.insert(page.fetch.url.clone(), packed);
+    }
+
+    fn links_of(&self, url: &str) -> Option<Vec<Link>> {
+        let s = |i: u32| self.strings[i as usize].to_string();
+        self.pages.get(url).map(|v| {
+            v.iter()
+                .map(|&(u, r, t, kind)| Link {
+                    url: s(u),
+                    raw: s(r),
+                    text: s(t),
+                    kind,
+                })
+                .collect()
+        })
+    }
+}
+
+/// What the crawl hands each page to, for one site: while the page's DOM is at hand, every
+/// probe scans it, its search boxes and links are noted, and (in a stored run) its text is
+/// streamed to the store — so a site in flight holds no page text, no DOM and no link objects,
+/// and its probes need not parse any page again.
 struct SiteSink {
+    site: Site,
+    as_of: Timestamp,
+    probes: Arc<Vec<Box<dyn Probe>>>,
     bodies: Option<StoreWriter>,
     search: Mutex<SearchScan>,
+    template: Mutex<Option<Arc<HashSet<String>>>>,
+    scans: Mutex<HashMap<String, PageScans>>,
+    links: Mutex<LinkTable>,
     lost: Mutex<Option<String>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl PageSink for SiteSink {
     fn page(&self, page: &mut Page, doc: &Html) {
-        self.search
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .add(page, doc);
+        locked(&self.search).add(page, doc);
         let Some(writer) = &self.bodies else { return };
         if !page.is_html {
             return;
         }
+        // the home page comes first: its text nodes are the template other pages are read against
+        if page.depth == 0 && locked(&self.template).is_none() {
+            *locked(&self.template) = Some(Arc::new(govwatch_probes::columns::template(doc)));
+        }
+        let template = locked(&self.template).clone();
+        let cx = ScanCx {
+            site: &self.site,
+            as_of: self.as_of,
+            template: template.as_deref().filter(|_| page.depth > 0),
+        };
+        let scans = govwatch_probes::scan_page(&self.probes, page, doc, &cx);
+        locked(&self.scans).insert(page.fetch.url.clone(), scans);
+        locked(&self.links).keep(page);
         let hash = page
             .fetch
             .content_hash
@@ -174,8 +256,7 @@ impl PageSink for SiteSink {
         match writer.put_body(body) {
             Ok(()) => page.text = String::new(),
             Err(e) => {
-                let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
-                lost.get_or_insert_with(|| format!("{}: {e}", page.fetch.url));
+                locked(&self.lost).get_or_insert_with(|| format!("{}: {e}", page.fetch.url));
             }
         }
     }
@@ -202,8 +283,14 @@ async fn inspect<'s>(
 ) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
     let started_at = chrono::Local::now().fixed_offset();
     let sink = Arc::new(SiteSink {
+        site: site.clone(),
+        as_of,
+        probes: Arc::new(govwatch_probes::all(rules)),
         bodies: bodies.clone(),
         search: Mutex::new(SearchScan::default()),
+        template: Mutex::new(None),
+        scans: Mutex::new(HashMap::new()),
+        links: Mutex::new(LinkTable::default()),
         lost: Mutex::new(None),
     });
     let ctx = CrawlContext {
@@ -219,15 +306,22 @@ async fn inspect<'s>(
     if let Some(g) = gate {
         g.pass().await.map_err(InspectError::NetworkDown)?;
     }
+    let t_slot = std::time::Instant::now();
     let slot = match slots {
         Some(s) => Some(s.acquire().await.expect("probe slots never close")),
         None => None,
     };
+    let t_load = std::time::Instant::now();
     // the pages' texts back from the store, for the probes
     let packed: HashMap<String, Vec<u8>> = match &bodies {
         None => HashMap::new(),
         Some(w) => {
-            let wanted: Vec<String> = all_pages(&crawl)
+            // the probes read only the search pages and results again (the crawled pages were
+            // scanned as they came)
+            let wanted: Vec<String> = crawl
+                .search_pages
+                .iter()
+                .chain(crawl.searches.iter().map(|s| &s.result))
                 .filter(|p| p.is_html)
                 .filter_map(|p| p.fetch.content_hash.clone())
                 .collect::<HashSet<_>>()
@@ -236,13 +330,30 @@ async fn inspect<'s>(
             w.packed_bodies(wanted).await?.into_iter().collect()
         }
     };
-    let streamed = bodies.is_some();
     let rules = rules.clone();
     let previous = previous.cloned();
+    let t_probe = std::time::Instant::now();
     let (crawl, out) = crawler
-        .cpu(move || probe_phase(crawl, packed, streamed, as_of, &rules, previous.as_ref()))
+        .cpu(move || {
+            probe_phase(
+                crawl,
+                &sink,
+                packed,
+                bodies,
+                as_of,
+                &rules,
+                previous.as_ref(),
+            )
+        })
         .await
         .map_err(|e| InspectError::Probes(e.to_string()))??;
+    tracing::debug!(
+        site = %site.id,
+        slot_wait_ms = (t_load - t_slot).as_millis() as u64,
+        load_ms = (t_probe - t_load).as_millis() as u64,
+        probe_ms = t_probe.elapsed().as_millis() as u64,
+        "site probed"
+    );
     let mut facts = vec![crawl_summary(&crawl, started_at)];
     facts.extend(out.facts);
     let mut pages = crawl.pages;
@@ -261,61 +372,68 @@ async fn inspect<'s>(
     Ok((result, slot))
 }
 
-fn all_pages(crawl: &SiteCrawl) -> impl Iterator<Item = &Page> {
-    crawl
-        .pages
-        .iter()
-        .chain(crawl.search_pages.iter())
-        .chain(crawl.searches.iter().map(|s| &s.result))
-}
-
-/// The CPU part of a site's inspection: the pages' texts unpacked (and, when they were streamed,
-/// parsed once to read their links again), every probe run, the texts dropped again.
+/// The CPU part of a site's inspection. In a stored run the pages come back without text or
+/// links: their links are unpacked and every probe runs over the scans made while the site was
+/// crawled (a page the probes still need to read is read again from the store); the search pages
+/// and results get their text back. Texts are dropped again before the result is stored.
 fn probe_phase(
     mut crawl: SiteCrawl,
+    sink: &SiteSink,
     packed: HashMap<String, Vec<u8>>,
-    streamed: bool,
+    bodies: Option<StoreWriter>,
     as_of: Timestamp,
     rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> Result<(SiteCrawl, govwatch_probes::ProbeOutput), InspectError> {
-    let restore = |page: &mut Page| -> Result<Option<Html>, InspectError> {
-        if !streamed || !page.is_html {
-            return Ok(None);
+    let streamed = bodies.is_some();
+    let mut scans = Vec::new();
+    if streamed {
+        let table = locked(&sink.links);
+        let mut by_url = std::mem::take(&mut *locked(&sink.scans));
+        for page in crawl.pages.iter_mut() {
+            if let Some(links) = table.links_of(&page.fetch.url) {
+                page.links = links;
+            }
+            scans.push(by_url.remove(&page.fetch.url).unwrap_or_default());
         }
-        let hash = page.fetch.content_hash.as_deref().unwrap_or("");
-        let data = packed
-            .get(hash)
-            .ok_or_else(|| InspectError::BodyLost(page.fetch.url.clone()))?;
-        page.text = unpack_body(data).map_err(|e| {
-            InspectError::Store(StoreError::Io {
-                path: std::path::PathBuf::from(&page.fetch.url),
-                source: e,
-            })
-        })?;
-        let doc = Html::parse_document(&page.text);
-        if let Ok(base) = url::Url::parse(&page.fetch.final_url) {
-            page.links = govwatch_crawler::extract::links(&doc, &base);
+        for page in crawl
+            .search_pages
+            .iter_mut()
+            .chain(crawl.searches.iter_mut().map(|s| &mut s.result))
+        {
+            if let Some(links) = table.links_of(&page.fetch.url) {
+                page.links = links;
+            }
+            if !page.is_html {
+                continue;
+            }
+            let hash = page.fetch.content_hash.as_deref().unwrap_or("");
+            let data = packed
+                .get(hash)
+                .ok_or_else(|| InspectError::BodyLost(page.fetch.url.clone()))?;
+            page.text = unpack_body(data).map_err(|e| {
+                InspectError::Store(StoreError::Io {
+                    path: std::path::PathBuf::from(&page.fetch.url),
+                    source: e,
+                })
+            })?;
         }
-        Ok(Some(doc))
-    };
-    let mut doms = Vec::with_capacity(crawl.pages.len());
-    for page in crawl.pages.iter_mut() {
-        let cell = std::cell::OnceCell::new();
-        if let Some(doc) = restore(page)? {
-            let _ = cell.set(doc);
-        }
-        doms.push(cell);
-    }
-    for page in crawl
-        .search_pages
-        .iter_mut()
-        .chain(crawl.searches.iter_mut().map(|s| &mut s.result))
-    {
-        restore(page)?;
     }
     let out = {
-        let mut input = ProbeInput::with_doms(&crawl, as_of, doms);
+        // a page a probe must still read is read again from the store
+        let loader: Option<govwatch_probes::Loader> = bodies.map(|w| {
+            Box::new(move |p: &Page| {
+                let hash = p.fetch.content_hash.clone()?;
+                let got = w.blocking_packed_bodies(vec![hash]).ok()?;
+                let (_, data) = got.into_iter().next()?;
+                unpack_body(&data).ok()
+            }) as govwatch_probes::Loader
+        });
+        let template = locked(&sink.template).as_deref().cloned();
+        let search_entries = locked(&sink.search).entries();
+        let search = govwatch_probes::search::Search;
+        let mut input = ProbeInput::with_scans(&crawl, as_of, scans, template, loader)
+            .with_site_scan(&search, Box::new(search_entries));
         input.previous = previous;
         govwatch_probes::run_input(&input, rules)
     };
@@ -491,7 +609,9 @@ async fn inspect_in_run(
     if let Some(why) = gate.down() {
         return Err(InspectError::NetworkDown(why));
     }
+    let t_write = std::time::Instant::now();
     writer.write_site(run_id, result).await?;
+    tracing::debug!(site = %site.id, write_ms = t_write.elapsed().as_millis() as u64, "site written");
     Ok((pages, findings))
 }
 
@@ -586,10 +706,7 @@ pub async fn run(
 
     let (writer, handle) = spawn_writer(store);
     let concurrency = the_plan.in_flight.max(1);
-    let gate = Arc::new(network::NetGate::new(
-        &crawler,
-        concurrency.min(todo.len()),
-    ));
+    let gate = Arc::new(network::NetGate::new(&crawler, concurrency.min(todo.len())));
     let watcher = tokio::spawn(
         gate.clone()
             .watch(crawler.clone(), std::time::Duration::from_secs(10)),

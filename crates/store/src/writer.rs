@@ -185,6 +185,15 @@ impl StoreWriter {
         r
     }
 
+    /// [`Self::packed_bodies`] from a thread that may block (a CPU worker).
+    pub fn blocking_packed_bodies(&self, hashes: Vec<String>) -> Result<PackedBodies, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .blocking_send(WriteOp::GetBodies { hashes, reply })
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
     /// Adds availability samples (see [`Store::insert_samples`]); returns the rows inserted.
     pub async fn insert_samples(
         &self,

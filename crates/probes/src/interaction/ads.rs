@@ -53,17 +53,10 @@ pub(super) fn scan(
                 shops.push((h.to_string(), l.url.clone()));
             }
         }
-        let text = cx.text(i);
-        let strong: Vec<&String> = rules
-            .strong
-            .iter()
-            .filter(|w| text.contains(w.as_str()))
-            .collect();
-        let weak: Vec<&String> = rules
-            .weak
-            .iter()
-            .filter(|w| text.contains(w.as_str()))
-            .collect();
+        let Some(sc) = cx.scan(probe, i) else {
+            continue;
+        };
+        let (strong, weak) = (&sc.ad_words.0, &sc.ad_words.1);
         let score = 2 * shops.len().min(1) + 2 * strong.len() + weak.len();
         let in_survey =
             survey_ctx.contains(&p.fetch.url) || survey_ctx.contains(&p.fetch.final_url);
@@ -71,9 +64,9 @@ pub(super) fn scan(
         if score < needed || (strong.is_empty() && shops.is_empty()) {
             continue;
         }
-        let excerpt = strong
-            .first()
-            .and_then(|w| crate::evidence::excerpt_around(text, w, 40))
+        let excerpt = sc
+            .ad_excerpt
+            .clone()
             .or_else(|| shops.first().map(|(_, u)| format!("link to {u}")))
             .unwrap_or_default();
         flagged.push(p.fetch.url.clone());

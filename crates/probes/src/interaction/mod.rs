@@ -190,6 +190,13 @@ impl<'a, 'b> Ctx<'a, 'b> {
     }
 }
 
+impl<'b> Ctx<'_, 'b> {
+    /// What the probe read of page `i` (during the crawl, or now).
+    fn scan<'s>(&'s self, probe: &Interaction, i: usize) -> Option<&'s InteractionScan> {
+        self.input.scan::<InteractionScan>(probe, i)
+    }
+}
+
 // One place builds every finding of the probe, so the evidence is filled alike.
 #[allow(clippy::too_many_arguments)]
 fn finding(
@@ -230,6 +237,33 @@ fn fact(code: &str, url: Option<&str>, value: Value, at: Timestamp) -> Fact {
     }
 }
 
+/// What the interaction probe reads of one page while its DOM is at hand (see
+/// [`crate::Probe::scan`]).
+pub struct InteractionScan {
+    /// The page says it is about letters or messages (title, breadcrumb, heading).
+    letter_context: bool,
+    /// Letters listed on the page (kept only when the page turns out to be a letter list).
+    letter_list: Vec<LetterInfo>,
+    /// The letter the page itself shows, if it is a letter page.
+    letter_page: Option<LetterInfo>,
+    /// A form to look a message up by its number.
+    lookup: bool,
+    has_textarea: bool,
+    /// For pages with a form: its limits, its login, its visible text. `None`: no form, read on
+    /// demand if the page turns out to be a channel's write page.
+    form: Option<FormScan>,
+    /// Sales phrases (strong, weak) in the text, and an excerpt around the first strong one.
+    ad_words: (Vec<String>, Vec<String>),
+    ad_excerpt: Option<String>,
+}
+
+/// A form page as read: limits, login, visible text.
+struct FormScan {
+    limits: limits::FormLimits,
+    login: Option<Login>,
+    text: String,
+}
+
 /// A published letter with everything known about it.
 #[derive(Debug, Clone)]
 struct Letter {
@@ -240,9 +274,71 @@ struct Letter {
     page: Option<usize>,
 }
 
+impl Interaction {
+    fn read_page(&self, p: &Page, doc: &Html) -> Option<InteractionScan> {
+        if !p.is_html || !p.fetch.ok() {
+            return None;
+        }
+        let text = crate::integrity::visible_text(doc, &std::collections::HashSet::new());
+        let invalid = &self.rules.replies.invalid_status;
+        let title = p.title.clone().unwrap_or_default();
+        let (letter_list, letter_page) = if p.depth == 0 {
+            (vec![], None)
+        } else {
+            let list = match Url::parse(&p.fetch.final_url) {
+                Ok(base) => letters::read_letter_list(doc, &base, invalid),
+                Err(_) => vec![],
+            };
+            (list, letters::read_letter_page(&text, &title, invalid))
+        };
+        let has_textarea = doc.select(&sel("form textarea, textarea")).next().is_some();
+        let has_form = has_textarea || doc.select(&sel("form")).next().is_some();
+        let form = has_form.then(|| FormScan {
+            limits: limits::read_limits(doc, &text),
+            login: self.login_state(doc, &text, has_textarea, p),
+            text: text.clone(),
+        });
+        let rules = &self.rules.ads;
+        let strong: Vec<String> = rules
+            .strong
+            .iter()
+            .filter(|w| text.contains(w.as_str()))
+            .cloned()
+            .collect();
+        let weak: Vec<String> = rules
+            .weak
+            .iter()
+            .filter(|w| text.contains(w.as_str()))
+            .cloned()
+            .collect();
+        let ad_excerpt = strong
+            .first()
+            .and_then(|w| crate::evidence::excerpt_around(&text, w, 40));
+        Some(InteractionScan {
+            letter_context: letter_context(p, &text),
+            letter_list,
+            letter_page,
+            lookup: is_lookup_page(doc, &text),
+            has_textarea,
+            form,
+            ad_words: (strong, weak),
+            ad_excerpt,
+        })
+    }
+}
+
 impl Probe for Interaction {
     fn name(&self) -> &'static str {
         "interaction"
+    }
+
+    fn slot(&self) -> Option<usize> {
+        Some(2)
+    }
+
+    fn scan(&self, page: &Page, doc: &Html, _cx: &crate::ScanCx) -> Option<crate::Scan> {
+        self.read_page(page, doc)
+            .map(|s| Box::new(s) as crate::Scan)
     }
 
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
@@ -399,7 +495,6 @@ impl Probe for Interaction {
         };
 
         // ---- Letters -------------------------------------------------------------------
-        let invalid = &self.rules.replies.invalid_status;
         let mut letters: BTreeMap<String, Letter> = BTreeMap::new();
         for (i, p) in pages.iter().enumerate() {
             if !p.is_html || !p.fetch.ok() || p.depth == 0 {
@@ -412,15 +507,15 @@ impl Probe for Interaction {
             ) {
                 continue;
             }
-            // Only pages of an interaction channel, or that say they list letters: a 办件公示
-            // table (受理/办结, 已办结) is services, not messages.
-            if kind.is_none() && !letter_context(p, cx.text(i)) {
-                continue;
-            }
-            let Ok(base) = Url::parse(&p.fetch.final_url) else {
+            let Some(sc) = cx.scan(self, i) else {
                 continue;
             };
-            for info in letters::read_letter_list(input.dom(i), &base, invalid) {
+            // Only pages of an interaction channel, or that say they list letters: a 办件公示
+            // table (受理/办结, 已办结) is services, not messages.
+            if kind.is_none() && !sc.letter_context {
+                continue;
+            }
+            for info in sc.letter_list.iter().cloned() {
                 let key = info
                     .url
                     .clone()
@@ -437,9 +532,10 @@ impl Probe for Interaction {
             if !p.is_html || !p.fetch.ok() || p.depth == 0 {
                 continue;
             }
-            let title = p.title.clone().unwrap_or_default();
-            let text = cx.text(i);
-            let Some(mut info) = letters::read_letter_page(text, &title, invalid) else {
+            let Some(sc) = cx.scan(self, i) else {
+                continue;
+            };
+            let Some(mut info) = sc.letter_page.clone() else {
                 continue;
             };
             info.url = Some(p.fetch.url.clone());
@@ -473,7 +569,7 @@ impl Probe for Interaction {
                 None => {
                     let kind = match page_kind(&cx, i) {
                         Some(k) => k,
-                        None if letter_context(p, text) => Kind::Consultation,
+                        None if sc.letter_context => Kind::Consultation,
                         None => continue,
                     };
                     if matches!(kind, Kind::Survey | Kind::Interview | Kind::ErrorReport) {
@@ -519,11 +615,13 @@ impl Probe for Interaction {
             if !p.is_html || !p.fetch.ok() {
                 continue;
             }
-            let doc = input.dom(i);
-            if !has_lookup && is_lookup_page(doc, cx.text(i)) {
+            let Some(sc) = cx.scan(self, i) else {
+                continue;
+            };
+            if !has_lookup && sc.lookup {
                 has_lookup = true;
             }
-            let has_textarea = doc.select(&sel("form textarea, textarea")).next().is_some();
+            let has_textarea = sc.has_textarea;
             let kind = page_kind(&cx, i);
             let targeted = write_targets.contains(&p.fetch.url.as_str())
                 || write_targets.contains(&p.fetch.final_url.as_str());
@@ -533,12 +631,25 @@ impl Probe for Interaction {
             if !(has_textarea || targeted || was_form) {
                 continue;
             }
+            // read while crawled; a write page without any form is read now
+            let read_now;
+            let form = match &sc.form {
+                Some(f) => f,
+                None => {
+                    let (doc, text) = (input.dom(i), cx.text(i));
+                    read_now = FormScan {
+                        limits: limits::read_limits(doc, text),
+                        login: self.login_state(doc, text, has_textarea, p),
+                        text: text.to_string(),
+                    };
+                    &read_now
+                }
+            };
             let title = p.title.clone().unwrap_or_default();
-            let text = cx.text(i);
             let kind = match kind {
                 Some(k) => k,
                 None => {
-                    let head: String = text.chars().take(400).collect();
+                    let head: String = form.text.chars().take(400).collect();
                     if ["写信", "留言", "咨询", "来信", "信箱"]
                         .iter()
                         .any(|w| title.contains(w) || head.contains(w))
@@ -553,8 +664,7 @@ impl Probe for Interaction {
             if !matches!(kind, Kind::Consultation | Kind::Petition) {
                 continue;
             }
-            let lim = limits::read_limits(doc, text);
-            let login = self.login_state(doc, text, has_textarea, p);
+            let (lim, login, text) = (&form.limits, form.login.as_ref(), form.text.as_str());
             let hour = china(p.fetch.started_at).hour();
             out.facts.push(fact(
                 "message.form",
@@ -569,8 +679,8 @@ impl Probe for Interaction {
                     "open_hours": lim.open_hours(),
                     "workdays_only": lim.workdays_only,
                     "captcha": lim.captcha,
-                    "login_required": login.as_ref().map(|l| l.required).unwrap_or(false),
-                    "login_url": login.as_ref().and_then(|l| l.url.clone()),
+                    "login_required": login.map(|l| l.required).unwrap_or(false),
+                    "login_url": login.and_then(|l| l.url.clone()),
                     "form_present": lim.form_present,
                     "fetched_hour": hour,
                 }),
@@ -579,16 +689,7 @@ impl Probe for Interaction {
             if kind != Kind::Consultation {
                 continue;
             }
-            self.judge_form(
-                &lim,
-                login.as_ref(),
-                p,
-                text,
-                &previous_forms,
-                hour,
-                at,
-                &mut out,
-            );
+            self.judge_form(lim, login, p, text, &previous_forms, hour, at, &mut out);
         }
         if !consult.is_empty() && working && !has_lookup {
             out.findings.push(finding(
