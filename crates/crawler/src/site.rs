@@ -455,9 +455,11 @@ impl Crawler {
             let (slot, url, depth) = (&mut mine, &job.url, job.depth);
             cell.get_or_init(|| async move {
                 let (attempts, page, meta) = self.fetch_and_parse(url, spec, depth, ctx).await;
+                // what another site's link check needs of it: the answer, and for the home page
+                // and its level (what other sites link to) what the page shows
                 let answer = Answer {
-                    record: attempts.last().expect("one attempt").clone(),
-                    seen: page.is_html.then(|| (page.title.clone(), meta)),
+                    record: slim(attempts.last().expect("one attempt")),
+                    seen: (page.is_html && depth <= 1).then(|| (page.title.clone(), meta)),
                 };
                 *slot = Some((attempts, page));
                 Arc::new(answer)
@@ -590,6 +592,17 @@ impl Crawler {
         }
         let record = recs.last().expect("one attempt").clone();
         (recs, Answer { record, seen: None })
+    }
+}
+
+/// A page's answer as the run's cache keeps it for other sites' link checks: what a link check
+/// reports (status, error, redirects, where it ended), not the body's hash, type or address.
+fn slim(rec: &FetchRecord) -> FetchRecord {
+    FetchRecord {
+        content_type: None,
+        content_hash: None,
+        remote_addr: None,
+        ..rec.clone()
     }
 }
 

@@ -253,14 +253,22 @@ fn text_nodes(doc: &Html) -> Vec<String> {
 }
 
 /// The text nodes of the home page: the site's template (navigation, header, footer), which a
-/// blank column page shows and nothing else.
-pub fn template(home: &Html) -> HashSet<String> {
-    text_nodes(home).into_iter().collect()
+/// blank column page shows and nothing else. Kept as hashes of the nodes: a site in flight holds
+/// its template until its columns are judged.
+pub fn template(home: &Html) -> HashSet<u64> {
+    text_nodes(home).iter().map(|t| node_hash(t)).collect()
+}
+
+fn node_hash(t: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    t.hash(&mut h);
+    h.finish()
 }
 
 /// Whether the page carries a form to fill in: a text area, or a form with fields that is not
 /// a site search box (whose action, field names or button say search).
-fn working_form(doc: &Html) -> bool {
+pub(crate) fn working_form(doc: &Html) -> bool {
     static SEL: std::sync::OnceLock<(Selector, Selector, Selector)> = std::sync::OnceLock::new();
     let (textarea, form, field) = SEL.get_or_init(|| {
         (
@@ -312,7 +320,7 @@ fn working_form(doc: &Html) -> bool {
 
 /// Whether a page without list items is blank: it says so, or it carries almost no text of its
 /// own beyond what the home page template also carries (navigation, header, footer).
-fn blank_page(doc: &Html, template: &HashSet<String>) -> Option<String> {
+fn blank_page(doc: &Html, template: &HashSet<u64>) -> Option<String> {
     // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column;
     // the site search box every page carries in its header is no such form
     if working_form(doc) {
@@ -325,7 +333,10 @@ fn blank_page(doc: &Html, template: &HashSet<String>) -> Option<String> {
     {
         return Some(m.clone());
     }
-    let own: Vec<&String> = nodes.iter().filter(|t| !template.contains(*t)).collect();
+    let own: Vec<&String> = nodes
+        .iter()
+        .filter(|t| !template.contains(&node_hash(t)))
+        .collect();
     let chars: usize = own
         .iter()
         .map(|t| t.chars().filter(|c| (*c as u32) >= 0x3400).count())

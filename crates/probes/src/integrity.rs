@@ -244,8 +244,16 @@ pub struct IntegrityScan {
     hijack: Option<String>,
     /// Resources loaded over plain http on an https page.
     mixed: Vec<String>,
-    /// The home page's line hashes and lower-cased visible text.
-    home: Option<(BTreeSet<u64>, String)>,
+    /// The home page's profile: its line hashes, the first defacement marker it shows with the
+    /// text around it, and the start of its text.
+    home: Option<HomeScan>,
+}
+
+/// What the home page shows, for the defacement check against the previous run.
+struct HomeScan {
+    lines: BTreeSet<u64>,
+    marker: Option<(String, String)>,
+    head: String,
 }
 
 /// A finding about `page`, with the page as evidence.
@@ -509,12 +517,29 @@ impl Integrity {
                 .collect();
         }
         if page.depth == 0 {
-            out.home = Some((
-                line_hashes(doc),
-                visible_text(doc, &HashSet::new()).to_lowercase(),
-            ));
+            let text = visible_text(doc, &HashSet::new()).to_lowercase();
+            let title = page.title.clone().unwrap_or_default().to_lowercase();
+            let marker = self.rules.defacement.markers.iter().find_map(|m| {
+                let lm = m.to_lowercase();
+                (text.contains(&lm) || title.contains(&lm)).then(|| {
+                    let excerpt =
+                        crate::evidence::excerpt_around(&text, &lm, 80).unwrap_or_default();
+                    (m.clone(), excerpt)
+                })
+            });
+            out.home = Some(HomeScan {
+                lines: line_hashes(doc),
+                marker,
+                head: clip(&text, 200),
+            });
         }
-        Some(scan)
+        // nothing noted: nothing kept while the site is in flight
+        let empty = scan.findings.is_empty()
+            && scan.foreign.is_empty()
+            && scan.hijack.is_none()
+            && scan.mixed.is_empty()
+            && scan.home.is_none();
+        (!empty).then_some(scan)
     }
 }
 
@@ -661,11 +686,10 @@ impl Probe for Integrity {
             ));
         }
         if let Some(IntegrityScan {
-            home: Some((lines, text)),
-            ..
+            home: Some(hs), ..
         }) = input.scan::<IntegrityScan>(self, hi)
         {
-            let lines = lines.clone();
+            let lines = hs.lines.clone();
             let title = home.title.clone().unwrap_or_default();
             out.facts.push(Fact {
                 probe: "integrity".into(),
@@ -674,9 +698,7 @@ impl Probe for Integrity {
                 value: json!({ "title": title, "lines": lines }),
                 observed_at: home.fetch.started_at,
             });
-            let marker = self.rules.defacement.markers.iter().find(|m| {
-                text.contains(&m.to_lowercase()) || title.to_lowercase().contains(&m.to_lowercase())
-            });
+            let marker = hs.marker.as_ref().map(|(m, _)| m);
             let prev: Option<BTreeSet<u64>> = input.previous.and_then(|p| {
                 p.facts
                     .iter()
@@ -706,10 +728,9 @@ impl Probe for Integrity {
             if (changed && (spam_on_home || marker.is_some()))
                 || (marker.is_some() && similarity.is_some())
             {
-                let excerpt = match marker {
-                    Some(m) => crate::evidence::excerpt_around(text, &m.to_lowercase(), 80)
-                        .unwrap_or_default(),
-                    None => clip(text, 200),
+                let excerpt = match &hs.marker {
+                    Some((_, e)) => e.clone(),
+                    None => hs.head.clone(),
                 };
                 out.findings.push(mk(
                     "integrity.defacement",

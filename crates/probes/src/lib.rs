@@ -49,9 +49,13 @@ pub type Scan = Box<dyn Any + Send + Sync>;
 /// Slots of [`PageScans`]: one per probe that scans pages.
 pub const SCAN_SLOTS: usize = 4;
 
-/// The scans of one page, by probe slot ([`Probe::slot`]).
+/// The scans of one page, by probe slot ([`Probe::slot`]); `scanned` when the page was scanned
+/// at all (an empty slot then means the probe noted nothing, not that it has yet to read).
 #[derive(Default)]
-pub struct PageScans(pub [Option<Scan>; SCAN_SLOTS]);
+pub struct PageScans {
+    pub slots: [Option<Scan>; SCAN_SLOTS],
+    pub scanned: bool,
+}
 
 /// What a page scan may know besides the page: the site, the monitoring time, and the text
 /// nodes of the site's home page (its template: navigation, header, footer), which the home page
@@ -59,15 +63,18 @@ pub struct PageScans(pub [Option<Scan>; SCAN_SLOTS]);
 pub struct ScanCx<'a> {
     pub site: &'a Site,
     pub as_of: Timestamp,
-    pub template: Option<&'a HashSet<String>>,
+    pub template: Option<&'a HashSet<u64>>,
 }
 
 /// Scans one page for every probe that scans pages (see [`Probe::scan`]).
 pub fn scan_page(probes: &[Box<dyn Probe>], page: &Page, doc: &Html, cx: &ScanCx) -> PageScans {
-    let mut out = PageScans::default();
+    let mut out = PageScans {
+        scanned: true,
+        ..Default::default()
+    };
     for p in probes {
         if let Some(slot) = p.slot() {
-            out.0[slot] = p.scan(page, doc, cx);
+            out.slots[slot] = p.scan(page, doc, cx);
         }
     }
     out
@@ -92,7 +99,7 @@ pub struct ProbeInput<'a> {
     texts: Vec<OnceCell<String>>,
     raw: Vec<OnceCell<String>>,
     scans: Vec<[OnceCell<Option<Scan>>; SCAN_SLOTS]>,
-    template: OnceCell<HashSet<String>>,
+    template: OnceCell<HashSet<u64>>,
     loader: Option<Loader<'a>>,
     site_scans: [Option<Scan>; SCAN_SLOTS],
 }
@@ -143,15 +150,16 @@ impl<'a> ProbeInput<'a> {
         crawl: &'a SiteCrawl,
         as_of: Timestamp,
         scans: Vec<PageScans>,
-        template: Option<HashSet<String>>,
+        template: Option<HashSet<u64>>,
         loader: Option<Loader<'a>>,
     ) -> Self {
         let mut input = ProbeInput::new(crawl, as_of);
         for (cells, scan) in input.scans.iter_mut().zip(scans) {
-            for (cell, s) in cells.iter_mut().zip(scan.0) {
-                if s.is_some() {
-                    let _ = cell.set(s);
-                }
+            if !scan.scanned {
+                continue;
+            }
+            for (cell, s) in cells.iter_mut().zip(scan.slots) {
+                let _ = cell.set(s);
             }
         }
         if let Some(t) = template {
@@ -191,7 +199,7 @@ impl<'a> ProbeInput<'a> {
     }
 
     /// The home page's template: the text nodes it shares with every page of the site.
-    pub fn template(&self) -> &HashSet<String> {
+    pub fn template(&self) -> &HashSet<u64> {
         self.template
             .get_or_init(|| match self.crawl.pages.first() {
                 Some(p) if p.depth == 0 && p.is_html => columns::template(self.dom(0)),
@@ -285,15 +293,15 @@ pub fn run_all(
 ) -> ProbeOutput {
     let mut input = ProbeInput::new(crawl, as_of);
     input.previous = previous;
-    run_input(&input, rules)
+    run_input(&input, &all(rules))
 }
 
 /// Runs every probe over a prepared input (pages possibly parsed already). A probe that panics
 /// (a page no one foresaw) is recorded as a `probe.error` fact and the other probes still run:
 /// one bad page never ends the night.
-pub fn run_input(input: &ProbeInput, rules: &ProbeRules) -> ProbeOutput {
+pub fn run_input(input: &ProbeInput, probes: &[Box<dyn Probe>]) -> ProbeOutput {
     let mut out = ProbeOutput::default();
-    for p in all(rules) {
+    for p in probes {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.run(input))) {
             Ok(o) => out.extend(o),
             Err(e) => {

@@ -112,8 +112,9 @@ pub async fn inspect_site(
     rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> SiteResult {
+    let probes = Arc::new(govwatch_probes::all(rules));
     match inspect(
-        crawler, site, as_of, rules, previous, None, None, None, None,
+        crawler, site, as_of, &probes, previous, None, None, None, None,
     )
     .await
     {
@@ -155,7 +156,16 @@ pub enum InspectError {
 struct LinkTable {
     strings: Vec<Arc<str>>,
     index: HashMap<Arc<str>, u32>,
-    pages: HashMap<String, Vec<(u32, u32, u32, LinkKind)>>,
+    pages: HashMap<u64, Vec<(u32, u32, u32, LinkKind)>>,
+}
+
+/// A page's key in the per-site tables while the site is in flight (a hash of its URL, so the
+/// URL is not kept a third time).
+fn url_key(url: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut h);
+    h.finish()
 }
 
 impl LinkTable {
@@ -183,12 +193,12 @@ impl LinkTable {
                 )
             })
             .collect();
-        self.pages.insert(page.fetch.url.clone(), packed);
+        self.pages.insert(url_key(&page.fetch.url), packed);
     }
 
     fn links_of(&self, url: &str) -> Option<Vec<Link>> {
         let s = |i: u32| self.strings[i as usize].to_string();
-        self.pages.get(url).map(|v| {
+        self.pages.get(&url_key(url)).map(|v| {
             v.iter()
                 .map(|&(u, r, t, kind)| Link {
                     url: s(u),
@@ -211,8 +221,8 @@ struct SiteSink {
     probes: Arc<Vec<Box<dyn Probe>>>,
     bodies: Option<StoreWriter>,
     search: Mutex<SearchScan>,
-    template: Mutex<Option<Arc<HashSet<String>>>>,
-    scans: Mutex<HashMap<String, PageScans>>,
+    template: Mutex<Option<Arc<HashSet<u64>>>>,
+    scans: Mutex<HashMap<u64, PageScans>>,
     links: Mutex<LinkTable>,
     lost: Mutex<Option<String>>,
 }
@@ -239,7 +249,7 @@ impl PageSink for SiteSink {
             template: template.as_deref().filter(|_| page.depth > 0),
         };
         let scans = govwatch_probes::scan_page(&self.probes, page, doc, &cx);
-        locked(&self.scans).insert(page.fetch.url.clone(), scans);
+        locked(&self.scans).insert(url_key(&page.fetch.url), scans);
         locked(&self.links).keep(page);
         let hash = page
             .fetch
@@ -274,7 +284,7 @@ async fn inspect<'s>(
     crawler: &Crawler,
     site: &Site,
     as_of: Timestamp,
-    rules: &ProbeRules,
+    probes: &Arc<Vec<Box<dyn Probe>>>,
     previous: Option<&Previous>,
     cache: Option<Arc<RunCache>>,
     bodies: Option<StoreWriter>,
@@ -285,7 +295,7 @@ async fn inspect<'s>(
     let sink = Arc::new(SiteSink {
         site: site.clone(),
         as_of,
-        probes: Arc::new(govwatch_probes::all(rules)),
+        probes: probes.clone(),
         bodies: bodies.clone(),
         search: Mutex::new(SearchScan::default()),
         template: Mutex::new(None),
@@ -330,7 +340,6 @@ async fn inspect<'s>(
             w.packed_bodies(wanted).await?.into_iter().collect()
         }
     };
-    let rules = rules.clone();
     let previous = previous.cloned();
     let t_probe = std::time::Instant::now();
     let (crawl, out) = crawler
@@ -341,7 +350,6 @@ async fn inspect<'s>(
                 packed,
                 bodies,
                 as_of,
-                &rules,
                 previous.as_ref(),
             )
         })
@@ -382,7 +390,6 @@ fn probe_phase(
     packed: HashMap<String, Vec<u8>>,
     bodies: Option<StoreWriter>,
     as_of: Timestamp,
-    rules: &ProbeRules,
     previous: Option<&Previous>,
 ) -> Result<(SiteCrawl, govwatch_probes::ProbeOutput), InspectError> {
     let streamed = bodies.is_some();
@@ -394,7 +401,7 @@ fn probe_phase(
             if let Some(links) = table.links_of(&page.fetch.url) {
                 page.links = links;
             }
-            scans.push(by_url.remove(&page.fetch.url).unwrap_or_default());
+            scans.push(by_url.remove(&url_key(&page.fetch.url)).unwrap_or_default());
         }
         for page in crawl
             .search_pages
@@ -435,7 +442,7 @@ fn probe_phase(
         let mut input = ProbeInput::with_scans(&crawl, as_of, scans, template, loader)
             .with_site_scan(&search, Box::new(search_entries));
         input.previous = previous;
-        govwatch_probes::run_input(&input, rules)
+        govwatch_probes::run_input(&input, &sink.probes)
     };
     if streamed {
         // the store has the texts; the result going to it carries only their hashes
@@ -580,7 +587,7 @@ async fn inspect_in_run(
     crawler: &Crawler,
     site: &Site,
     as_of: Timestamp,
-    rules: &ProbeRules,
+    probes: &Arc<Vec<Box<dyn Probe>>>,
     previous: Option<&Previous>,
     cache: Arc<RunCache>,
     writer: &StoreWriter,
@@ -593,7 +600,7 @@ async fn inspect_in_run(
         crawler,
         site,
         as_of,
-        rules,
+        probes,
         previous,
         Some(cache),
         Some(writer.clone()),
@@ -714,7 +721,9 @@ pub async fn run(
     let requests_at_start = crawler.requests_sent();
     let gates_at_start = crawler.gates().request_counts();
     let started = std::time::Instant::now();
-    let rules = &opts.rules;
+    // Every probe, built once for the run (their word matchers are not small).
+    let probes = Arc::new(govwatch_probes::all(&opts.rules));
+    let probes = &probes;
     // One answer per URL for the whole run, shared by every site.
     let cache = Arc::new(RunCache::new());
     // Sites between the end of their crawl and their commit: each holds its pages' texts and
@@ -737,7 +746,7 @@ pub async fn run(
                     &crawler,
                     &site,
                     as_of,
-                    rules,
+                    probes,
                     previous.get(&site.id),
                     cache,
                     &writer,

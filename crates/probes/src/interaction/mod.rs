@@ -191,9 +191,14 @@ impl<'a, 'b> Ctx<'a, 'b> {
 }
 
 impl<'b> Ctx<'_, 'b> {
-    /// What the probe read of page `i` (during the crawl, or now).
+    /// What the probe read of page `i` (during the crawl, or now); an empty scan for a page of
+    /// a kind the probe does not read (not HTML, failed).
     fn scan<'s>(&'s self, probe: &Interaction, i: usize) -> Option<&'s InteractionScan> {
-        self.input.scan::<InteractionScan>(probe, i)
+        let p = &self.input.pages()[i];
+        if !p.is_html || !p.fetch.ok() {
+            return None;
+        }
+        Some(self.input.scan::<InteractionScan>(probe, i).unwrap_or(&NOTHING))
     }
 }
 
@@ -257,6 +262,18 @@ pub struct InteractionScan {
     ad_excerpt: Option<String>,
 }
 
+/// A page with nothing for this probe (the scan of most pages).
+static NOTHING: InteractionScan = InteractionScan {
+    letter_context: false,
+    letter_list: Vec::new(),
+    letter_page: None,
+    lookup: false,
+    has_textarea: false,
+    form: None,
+    ad_words: (Vec::new(), Vec::new()),
+    ad_excerpt: None,
+};
+
 /// A form page as read: limits, login, visible text.
 struct FormScan {
     limits: limits::FormLimits,
@@ -292,8 +309,9 @@ impl Interaction {
             (list, letters::read_letter_page(&text, &title, invalid))
         };
         let has_textarea = doc.select(&sel("form textarea, textarea")).next().is_some();
-        let has_form = has_textarea || doc.select(&sel("form")).next().is_some();
-        let form = has_form.then(|| FormScan {
+        // a page with a form to fill in (not just the header's search box) is read as a form
+        // page now; any other page that turns out to be a write page is read on demand
+        let form = crate::columns::working_form(doc).then(|| FormScan {
             limits: limits::read_limits(doc, &text),
             login: self.login_state(doc, &text, has_textarea, p),
             text: text.clone(),
@@ -314,7 +332,7 @@ impl Interaction {
         let ad_excerpt = strong
             .first()
             .and_then(|w| crate::evidence::excerpt_around(&text, w, 40));
-        Some(InteractionScan {
+        let scan = InteractionScan {
             letter_context: letter_context(p, &text),
             letter_list,
             letter_page,
@@ -323,7 +341,17 @@ impl Interaction {
             form,
             ad_words: (strong, weak),
             ad_excerpt,
-        })
+        };
+        // nothing noted: nothing kept while the site is in flight
+        let nothing = !scan.letter_context
+            && scan.letter_list.is_empty()
+            && scan.letter_page.is_none()
+            && !scan.lookup
+            && !scan.has_textarea
+            && scan.form.is_none()
+            && scan.ad_words.0.is_empty()
+            && scan.ad_words.1.is_empty();
+        (!nothing).then_some(scan)
     }
 }
 
