@@ -177,6 +177,14 @@ struct CheckDone {
     answer: Arc<Answer>,
 }
 
+/// A URL's key in a site's sets while it is crawled (a hash, so the URL is not kept twice).
+fn hash_of(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
 fn host_of(u: &Url) -> String {
     u.host_str().unwrap_or("").to_ascii_lowercase()
 }
@@ -184,10 +192,13 @@ fn host_of(u: &Url) -> String {
 impl Crawler {
     /// Crawls one site and checks its links, keeping every page's text in memory.
     pub async fn crawl_site(&self, site: &Site) -> SiteCrawl {
-        self.crawl_site_with(site, &CrawlContext::default()).await
+        let mut crawl = self.crawl_site_with(site, &CrawlContext::default()).await;
+        crawl.complete_fetches();
+        crawl
     }
 
-    /// Crawls one site and checks its links, sharing the run through `ctx`.
+    /// Crawls one site and checks its links, sharing the run through `ctx`. The pages' final
+    /// answers are in `pages[].fetch` only until [`SiteCrawl::complete_fetches`].
     pub async fn crawl_site_with(&self, site: &Site, ctx: &CrawlContext) -> SiteCrawl {
         let s = &self.settings;
         let mut hosts: Vec<String> = site.hosts();
@@ -207,8 +218,8 @@ impl Crawler {
         let mut samples = Vec::new();
         let mut robots_blocked: Vec<String> = Vec::new();
         // every link and resource seen, in order, with whether it is read (GET) when checked
-        let mut targets: Vec<(Url, bool)> = Vec::new();
-        let mut target_seen: HashSet<String> = HashSet::new();
+        let mut targets: Vec<(Box<str>, bool)> = Vec::new();
+        let mut target_seen: HashSet<u64> = HashSet::new();
         // internal links of the home page (level 2) and of level-2 pages (level 3), for IPv6
         let mut levels: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut level_seen: HashSet<String> = HashSet::new();
@@ -284,7 +295,9 @@ impl Crawler {
             if let Ok(f) = Url::parse(&last.final_url) {
                 frontier.mark_seen(&f);
             }
-            fetches.extend(attempts);
+            // the last attempt lives on as the page's own record (see `page_fetches_apart`)
+            let n = attempts.len();
+            fetches.extend(attempts.into_iter().take(n.saturating_sub(1)));
             let internal = |u: &Url| {
                 u.host_str()
                     .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
@@ -312,10 +325,10 @@ impl Crawler {
                         levels[depth as usize].push(key.clone());
                     }
                 }
-                if target_seen.insert(key) {
+                if target_seen.insert(hash_of(&key)) {
                     let read =
                         !is_internal && link.kind == LinkKind::Anchor && !looks_like_document(&lu);
-                    targets.push((lu, read));
+                    targets.push((key.into(), read));
                 }
             }
             if !keep_links {
@@ -339,7 +352,8 @@ impl Crawler {
             };
             let mut wanted: Vec<(Url, bool)> = targets
                 .into_iter()
-                .filter(|(u, _)| !crawled.contains(u.as_str()))
+                .filter(|(u, _)| !crawled.contains(&**u))
+                .filter_map(|(u, read)| Url::parse(&u).ok().map(|u| (u, read)))
                 .filter(|(u, _)| s.check_external || internal(u))
                 .collect();
             over_budget = wanted.len().saturating_sub(s.max_link_checks) as u64;
@@ -389,7 +403,7 @@ impl Crawler {
                 let CheckDone {
                     url, own, answer, ..
                 } = done;
-                if answer.record.error == Some(FetchError::RobotsDisallowed) {
+                if answer.error() == Some(FetchError::RobotsDisallowed) {
                     robots_blocked.push(url.to_string());
                     continue;
                 }
@@ -400,7 +414,7 @@ impl Crawler {
                 };
                 link_checks.push(LinkCheck {
                     url: url.to_string(),
-                    record: answer.record.clone(),
+                    record: answer.record(url.as_str()),
                     target_title,
                     target_meta,
                 });
@@ -435,6 +449,7 @@ impl Crawler {
             ipv6,
             search_pages: Vec::new(),
             searches: Vec::new(),
+            page_fetches_apart: true,
         }
     }
 
@@ -457,10 +472,10 @@ impl Crawler {
                 let (attempts, page, meta) = self.fetch_and_parse(url, spec, depth, ctx).await;
                 // what another site's link check needs of it: the answer, and for the home page
                 // and its level (what other sites link to) what the page shows
-                let answer = Answer {
-                    record: slim(attempts.last().expect("one attempt")),
-                    seen: (page.is_html && depth <= 1).then(|| (page.title.clone(), meta)),
-                };
+                let answer = Answer::of(
+                    attempts.last().expect("one attempt"),
+                    (page.is_html && depth <= 1).then(|| (page.title.clone(), meta)),
+                );
                 *slot = Some((attempts, page));
                 Arc::new(answer)
             })
@@ -570,18 +585,12 @@ impl Crawler {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(%url, error = %e, "parsing a linked page failed");
-                    return (
-                        vec![],
-                        Answer {
-                            record: failed_parse(url),
-                            seen: None,
-                        },
-                    );
+                    return (vec![], Answer::of(&failed_parse(url), None));
                 }
             };
             let seen = (has_body && page.is_html).then(|| (page.title.clone(), meta));
             let record = attempts.last().expect("one attempt").clone();
-            return (attempts, Answer { record, seen });
+            return (attempts, Answer::of(&record, seen));
         }
         let head = self.fetch(url, FetchSpec::CHECK_HEAD).await;
         let mut recs = head.attempts;
@@ -591,18 +600,7 @@ impl Crawler {
             recs.extend(get.attempts);
         }
         let record = recs.last().expect("one attempt").clone();
-        (recs, Answer { record, seen: None })
-    }
-}
-
-/// A page's answer as the run's cache keeps it for other sites' link checks: what a link check
-/// reports (status, error, redirects, where it ended), not the body's hash, type or address.
-fn slim(rec: &FetchRecord) -> FetchRecord {
-    FetchRecord {
-        content_type: None,
-        content_hash: None,
-        remote_addr: None,
-        ..rec.clone()
+        (recs, Answer::of(&record, None))
     }
 }
 

@@ -482,6 +482,21 @@ pub struct SiteCrawl {
     /// Searches submitted to see whether site search works.
     #[serde(default)]
     pub searches: Vec<SearchAttempt>,
+    /// While a site is crawled, the final answer of each crawled page is kept once, as the page's
+    /// `fetch`, not again in `fetches`; [`SiteCrawl::complete_fetches`] puts them back.
+    #[serde(default)]
+    pub page_fetches_apart: bool,
+}
+
+impl SiteCrawl {
+    /// Makes `fetches` hold every exchange again (the pages' final answers included).
+    pub fn complete_fetches(&mut self) {
+        if self.page_fetches_apart {
+            self.fetches
+                .extend(self.pages.iter().map(|p| p.fetch.clone()));
+            self.page_fetches_apart = false;
+        }
+    }
 }
 
 /// A search to submit: planned by the search probe (pure), fetched by the crawler.

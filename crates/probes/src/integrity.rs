@@ -21,7 +21,7 @@ use aho_corasick::AhoCorasick;
 use govwatch_config::IntegrityRules;
 use govwatch_model::{Evidence, Fact, FetchError, Finding, Page, Severity};
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
@@ -45,6 +45,7 @@ impl Integrity {
         // page's text was the probe's largest cost)
         let matcher = aho_corasick::AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(words.iter().map(|(_, w)| w.as_str()))
             .expect("spam words build a matcher");
         Integrity {
@@ -63,9 +64,7 @@ impl Integrity {
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
+use crate::html::sel;
 
 fn hidden_rule_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -94,7 +93,7 @@ fn hides(decl: &str) -> bool {
 /// Classes and ids hidden by the page's own `<style>` blocks.
 fn hidden_selectors(doc: &Html) -> (HashSet<String>, HashSet<String>) {
     let (mut classes, mut ids) = (HashSet::new(), HashSet::new());
-    for st in doc.select(&sel("style")) {
+    for st in doc.select(sel("style")) {
         let css = st.text().collect::<String>();
         for c in hidden_rule_re().captures_iter(&css) {
             if hides(&c[3]) {
@@ -286,12 +285,8 @@ fn finding(
 
 impl Integrity {
     /// Reads one page (sections 1–5 of the probe, and the home page's profile).
-    fn read_page(
-        &self,
-        page: &Page,
-        doc: &Html,
-        site: &govwatch_model::Site,
-    ) -> Option<IntegrityScan> {
+    fn read_page(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<IntegrityScan> {
+        let site = cx.site;
         if !page.is_html || !page.fetch.ok() {
             return None;
         }
@@ -340,7 +335,7 @@ impl Integrity {
             let mut hosts: BTreeSet<String> = BTreeSet::new();
             let mut words = BTreeSet::new();
             let mut outbound = 0;
-            for a in el.select(&sel("a[href]")) {
+            for a in el.select(sel("a[href]")) {
                 let Ok(u) = base.join(a.value().attr("href").unwrap_or("").trim()) else {
                     continue;
                 };
@@ -394,7 +389,7 @@ impl Integrity {
         // 2. spam words in the title, meta tags and visible text (hidden blocks left out)
         let title = page.title.clone().unwrap_or_default();
         let meta: String = doc
-            .select(&sel(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#))
+            .select(sel(r#"meta[name="keywords"], meta[name="Keywords"], meta[name="description"], meta[name="Description"]"#))
             .filter_map(|m| m.value().attr("content"))
             .collect::<Vec<_>>()
             .join(" ");
@@ -434,7 +429,7 @@ impl Integrity {
 
         // 3. external scripts and hijack redirects
         let inline: String = doc
-            .select(&sel("script:not([src])"))
+            .select(sel("script:not([src])"))
             .map(|s| s.text().collect::<String>())
             .collect::<Vec<_>>()
             .join("\n");
@@ -444,7 +439,7 @@ impl Integrity {
             crate::evidence::excerpt_around(&inline, "document.referrer", 120).unwrap_or_default()
         });
         let mut foreign: Vec<(String, String)> = Vec::new();
-        for s in doc.select(&sel("script[src]")) {
+        for s in doc.select(sel("script[src]")) {
             let Ok(u) = base.join(s.value().attr("src").unwrap_or("").trim()) else {
                 continue;
             };
@@ -462,7 +457,7 @@ impl Integrity {
         out.hijack = hijack;
 
         // 4. privacy: resident ID numbers and mobile numbers in page text
-        let all_text = visible_text(doc, &HashSet::new());
+        let all_text = cx.visible_text(doc).to_string();
         let all_text = all_text.as_str();
         let digits = has_digit_run(all_text, 11);
         let ids_found: BTreeSet<String> = (if digits { Some(id_re()) } else { None })
@@ -517,7 +512,7 @@ impl Integrity {
                 .collect();
         }
         if page.depth == 0 {
-            let text = visible_text(doc, &HashSet::new()).to_lowercase();
+            let text = cx.visible_text(doc).to_lowercase();
             let title = page.title.clone().unwrap_or_default().to_lowercase();
             let marker = self.rules.defacement.markers.iter().find_map(|m| {
                 let lm = m.to_lowercase();
@@ -553,7 +548,7 @@ impl Probe for Integrity {
     }
 
     fn scan(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<crate::Scan> {
-        self.read_page(page, doc, cx.site)
+        self.read_page(page, doc, cx)
             .map(|s| Box::new(s) as crate::Scan)
     }
 
@@ -630,9 +625,7 @@ impl Probe for Integrity {
                 .pages
                 .iter()
                 .flat_map(|p| p.links.iter().map(move |l| (p, l)))
-                .filter(|(_, l)| {
-                    govwatch_model::normalize_url_str(&l.url).as_deref() == Some(c.url.as_str())
-                })
+                .filter(|(_, l)| input.normalized(&l.url).as_deref() == Some(c.url.as_str()))
                 .collect();
             let Some((page, link)) = from.first().copied() else {
                 continue;
@@ -685,10 +678,7 @@ impl Probe for Integrity {
                 ),
             ));
         }
-        if let Some(IntegrityScan {
-            home: Some(hs), ..
-        }) = input.scan::<IntegrityScan>(self, hi)
-        {
+        if let Some(IntegrityScan { home: Some(hs), .. }) = input.scan::<IntegrityScan>(self, hi) {
             let lines = hs.lines.clone();
             let title = home.title.clone().unwrap_or_default();
             out.facts.push(Fact {

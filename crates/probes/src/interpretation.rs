@@ -12,7 +12,7 @@
 
 use crate::dates::article_like;
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Finding, LinkKind, Page, Severity, normalize_url_str};
+use govwatch_model::{Evidence, Finding, LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
@@ -78,7 +78,7 @@ impl Probe for Interpretation {
             p.links
                 .iter()
                 .filter(|l| l.kind == LinkKind::Anchor)
-                .filter_map(|l| normalize_url_str(&l.url))
+                .filter_map(|l| input.normalized(&l.url))
                 .filter(|u| articles.contains_key(u) && *u != p.fetch.url)
                 .collect()
         };

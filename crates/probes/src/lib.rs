@@ -29,6 +29,7 @@ pub mod availability;
 pub mod columns;
 pub mod dates;
 pub mod evidence;
+pub mod html;
 pub mod integrity;
 pub mod interaction;
 pub mod interpretation;
@@ -64,6 +65,16 @@ pub struct ScanCx<'a> {
     pub site: &'a Site,
     pub as_of: Timestamp,
     pub template: Option<&'a HashSet<u64>>,
+    /// The page's visible text, computed once for every probe that reads it.
+    pub text: OnceCell<String>,
+}
+
+impl ScanCx<'_> {
+    /// The visible text of the page being scanned (see [`ProbeInput::text`]).
+    pub fn visible_text(&self, doc: &Html) -> &str {
+        self.text
+            .get_or_init(|| integrity::visible_text(doc, &HashSet::new()))
+    }
 }
 
 /// Scans one page for every probe that scans pages (see [`Probe::scan`]).
@@ -102,6 +113,7 @@ pub struct ProbeInput<'a> {
     template: OnceCell<HashSet<u64>>,
     loader: Option<Loader<'a>>,
     site_scans: [Option<Scan>; SCAN_SLOTS],
+    norms: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
 }
 
 /// Facts of the newest earlier run that finished the site, with its monitoring time.
@@ -125,7 +137,19 @@ impl<'a> ProbeInput<'a> {
             template: OnceCell::new(),
             loader: None,
             site_scans: Default::default(),
+            norms: Default::default(),
         }
+    }
+
+    /// [`govwatch_model::normalize_url_str`], remembered: a site's pages repeat the same links
+    /// (navigation, footer) hundreds of times, and the probes normalise each of them.
+    pub fn normalized(&self, url: &str) -> Option<String> {
+        if let Some(n) = self.norms.borrow().get(url) {
+            return n.clone();
+        }
+        let n = govwatch_model::normalize_url_str(url);
+        self.norms.borrow_mut().insert(url.to_string(), n.clone());
+        n
     }
 
     /// Adds what the crawl noted for `probe` over the whole site (e.g. the search boxes found
@@ -221,6 +245,7 @@ impl<'a> ProbeInput<'a> {
                     site: &self.crawl.site,
                     as_of: self.as_of,
                     template,
+                    text: OnceCell::new(),
                 };
                 probe.scan(page, self.dom(i), &cx)
             })

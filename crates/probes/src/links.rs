@@ -17,9 +17,7 @@
 
 use crate::evidence::{clip, excerpt_around};
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{
-    Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity, normalize_url_str,
-};
+use govwatch_model::{Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -73,7 +71,7 @@ impl Probe for Links {
         for page in crawl.pages.iter().filter(|p| p.is_html) {
             for link in &page.links {
                 total_links += 1;
-                let Some(key) = normalize_url_str(&link.url) else {
+                let Some(key) = input.normalized(&link.url) else {
                     continue;
                 };
                 let t = targets.entry(key).or_insert_with(|| Target {
@@ -252,6 +250,7 @@ pub(crate) mod tests {
             ipv6: None,
             search_pages: vec![],
             searches: vec![],
+            page_fetches_apart: false,
         }
     }
 

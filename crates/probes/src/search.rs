@@ -23,7 +23,7 @@ use govwatch_model::{
     Evidence, Fact, Finding, LinkKind, Page, SearchPlan, Severity, SiteCrawl, normalize_url_str,
 };
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashSet;
@@ -154,9 +154,7 @@ impl SearchEntry {
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
+use crate::html::sel;
 
 fn js_url_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -188,13 +186,13 @@ fn text_of(e: &ElementRef) -> String {
 
 fn inline_scripts(doc: &Html) -> String {
     let mut s = String::new();
-    for e in doc.select(&sel("script")) {
+    for e in doc.select(sel("script")) {
         if e.value().attr("src").is_none() {
             s.push_str(&e.text().collect::<String>());
             s.push('\n');
         }
     }
-    for e in doc.select(&sel("[onclick], [onsubmit]")) {
+    for e in doc.select(sel("[onclick], [onsubmit]")) {
         for a in ["onclick", "onsubmit"] {
             if let Some(v) = e.value().attr(a) {
                 s.push_str(v);
@@ -229,7 +227,7 @@ fn select_info(e: &ElementRef, scripts: &str, only_select: bool) -> SelectInfo {
     let name = v.attr("name").or(v.attr("id")).unwrap_or("").to_string();
     let id = v.attr("id").unwrap_or("");
     let options: Vec<(String, String)> = e
-        .select(&sel("option"))
+        .select(sel("option"))
         .map(|o| {
             (
                 o.value()
@@ -429,7 +427,7 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .flat_map(|(_, c)| c.iter().map(|e| e.id()))
         .collect();
     let loose: Vec<ElementRef> = doc
-        .select(&sel("input"))
+        .select(sel("input"))
         .filter(|e| !in_forms.contains(&e.id()) && is_query_input(e))
         .collect();
     // the URL the script builds must look like a search (not, say, an error-report link)

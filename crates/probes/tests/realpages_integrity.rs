@@ -62,6 +62,7 @@ fn crawl_of(name: &str, url: &str) -> Option<SiteCrawl> {
         ipv6: None,
         search_pages: vec![],
         searches: vec![],
+        page_fetches_apart: false,
     })
 }
 

@@ -247,6 +247,7 @@ impl PageSink for SiteSink {
             site: &self.site,
             as_of: self.as_of,
             template: template.as_deref().filter(|_| page.depth > 0),
+            text: std::cell::OnceCell::new(),
         };
         let scans = govwatch_probes::scan_page(&self.probes, page, doc, &cx);
         locked(&self.scans).insert(url_key(&page.fetch.url), scans);
@@ -343,16 +344,7 @@ async fn inspect<'s>(
     let previous = previous.cloned();
     let t_probe = std::time::Instant::now();
     let (crawl, out) = crawler
-        .cpu(move || {
-            probe_phase(
-                crawl,
-                &sink,
-                packed,
-                bodies,
-                as_of,
-                previous.as_ref(),
-            )
-        })
+        .cpu(move || probe_phase(crawl, &sink, packed, bodies, as_of, previous.as_ref()))
         .await
         .map_err(|e| InspectError::Probes(e.to_string()))??;
     tracing::debug!(
@@ -393,6 +385,7 @@ fn probe_phase(
     previous: Option<&Previous>,
 ) -> Result<(SiteCrawl, govwatch_probes::ProbeOutput), InspectError> {
     let streamed = bodies.is_some();
+    crawl.complete_fetches();
     let mut scans = Vec::new();
     if streamed {
         let table = locked(&sink.links);
@@ -592,11 +585,12 @@ async fn inspect_in_run(
     cache: Arc<RunCache>,
     writer: &StoreWriter,
     probe_slots: &tokio::sync::Semaphore,
+    write_slots: &tokio::sync::Semaphore,
     run_id: i64,
     window: Option<&(Fact, Option<govwatch_model::Finding>)>,
     gate: &network::NetGate,
 ) -> Result<(usize, usize), InspectError> {
-    let (mut result, _slot) = inspect(
+    let (mut result, slot) = inspect(
         crawler,
         site,
         as_of,
@@ -617,7 +611,19 @@ async fn inspect_in_run(
         return Err(InspectError::NetworkDown(why));
     }
     let t_write = std::time::Instant::now();
-    writer.write_site(run_id, result).await?;
+    // the JSON columns are written out on a CPU worker: the store's one writer only inserts
+    let prepared = crawler
+        .cpu(move || govwatch_store::prepare_site(result, true))
+        .await
+        .map_err(|e| InspectError::Probes(e.to_string()))??;
+    // the next site may be probed while this one waits for the writer, which writes the sites
+    // waiting together (a few results, small now, wait at once)
+    let _write_slot = write_slots
+        .acquire()
+        .await
+        .expect("write slots never close");
+    drop(slot);
+    writer.write_prepared(run_id, prepared).await?;
     tracing::debug!(site = %site.id, write_ms = t_write.elapsed().as_millis() as u64, "site written");
     Ok((pages, findings))
 }
@@ -734,12 +740,15 @@ pub async fn run(
             .unwrap_or(2)
             + 1,
     ));
+    // Results waiting for the store's writer (written together, in one transaction).
+    let write_slots = Arc::new(tokio::sync::Semaphore::new(16));
     let mut results = futures::stream::iter(todo)
         .map(|site| {
             let crawler = crawler.clone();
             let writer = writer.clone();
             let cache = cache.clone();
             let probe_slots = probe_slots.clone();
+            let write_slots = write_slots.clone();
             let gate = gate.clone();
             async move {
                 let r = inspect_in_run(
@@ -751,6 +760,7 @@ pub async fn run(
                     cache,
                     &writer,
                     &probe_slots,
+                    &write_slots,
                     run_id,
                     windows.get(&site.id),
                     &gate,

@@ -33,7 +33,7 @@ use govwatch_model::{
     CharsetSource, Evidence, Fact, FetchError, FetchRecord, Finding, Page, Sample, Severity, Site,
     SiteResult, Timestamp,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -47,6 +47,71 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The value of `bodies.encoding`: a zlib stream (RFC 1950) around DEFLATE data.
 pub const BODY_ENCODING: &str = "zlib";
+
+/// A site's result with its JSON columns already written out ([`prepare_site`]), so the writer
+/// thread only binds and inserts: at the end of a night a thousand sites queue for it at once.
+#[derive(Debug, Clone)]
+pub struct PreparedSite {
+    pub result: SiteResult,
+    fetch_redirects: Vec<String>,
+    page_links: Vec<String>,
+    fact_values: Vec<String>,
+    finding_values: Vec<String>,
+    finding_evidence: Vec<String>,
+    /// The pages' bodies were streamed to the store ([`Store::put_bodies`]) while the site was
+    /// crawled: pages without text reference them by hash.
+    streamed: bool,
+}
+
+/// Writes out a site result's JSON columns (on the caller's thread). `streamed`: its pages'
+/// bodies were put in the store already and the pages come without their text.
+pub fn prepare_site(result: SiteResult, streamed: bool) -> Result<PreparedSite> {
+    let json = |v: &dyn erased::Ser| v.to_json();
+    Ok(PreparedSite {
+        streamed,
+        fetch_redirects: result
+            .fetches
+            .iter()
+            .map(|f| json(&f.redirects))
+            .collect::<Result<_>>()?,
+        page_links: result
+            .pages
+            .iter()
+            .map(|p| json(&p.links))
+            .collect::<Result<_>>()?,
+        fact_values: result
+            .facts
+            .iter()
+            .map(|f| json(&f.value))
+            .collect::<Result<_>>()?,
+        finding_values: result
+            .findings
+            .iter()
+            .map(|f| json(&f.value))
+            .collect::<Result<_>>()?,
+        finding_evidence: result
+            .findings
+            .iter()
+            .map(|f| json(&f.evidence))
+            .collect::<Result<_>>()?,
+        result,
+    })
+}
+
+mod erased {
+    /// Anything serde can write as JSON, behind one object-safe call.
+    pub trait Ser {
+        fn to_json(&self) -> super::Result<String>;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_json(&self) -> super::Result<String> {
+            Ok(serde_json::to_string(self)?)
+        }
+    }
+}
+
+/// Pages of write-ahead log after which a commit copies the log into the database (~40 MB).
+pub(crate) const AUTOCHECKPOINT_PAGES: i64 = 10_000;
 
 /// A page body packed for the `bodies` table ([`pack_body`]), keyed by the hash of the bytes
 /// fetched (`fetches.content_hash`).
@@ -260,7 +325,7 @@ impl Store {
         // A night writes hundreds of megabytes: a checkpoint every ~40 MB of log (not every
         // 4 MB) keeps the writer from stopping to copy the log into the database after every
         // few sites.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000)
+        conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
             .map_err(open_err)?;
         let version = schema::migrate(&mut conn, &path).map_err(|e| e.in_db(&path))?;
         Ok(Store {
@@ -273,6 +338,14 @@ impl Store {
     /// The file this store was opened from (`:memory:` for an in-memory store).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Sets `wal_autocheckpoint` (0: commits never checkpoint; the writer thread's background
+    /// checkpointer does).
+    pub(crate) fn set_autocheckpoint(&mut self, pages: i64) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(StoreError::from)
     }
 
     /// The schema version of the open database (`PRAGMA user_version`).
@@ -413,7 +486,37 @@ impl Store {
     /// If the run already has this site, nothing is written (so a resumed run never duplicates
     /// rows). The run must exist and be `running` or `interrupted`.
     pub fn write_site_result(&mut self, run_id: i64, result: &SiteResult) -> Result<()> {
-        let r = write_site(&mut self.conn, run_id, result);
+        let prepared = self.ctx(prepare_site(result.clone(), false))?;
+        self.write_prepared(run_id, &prepared)
+    }
+
+    /// Writes several prepared results in one transaction (see [`write_sites`]); one outcome
+    /// per site, in order.
+    pub fn write_prepared_many(&mut self, sites: &[(i64, &PreparedSite)]) -> Vec<Result<()>> {
+        match write_sites(&mut self.conn, sites) {
+            Ok(outs) => outs
+                .into_iter()
+                .zip(sites)
+                .map(|(r, (run_id, p))| {
+                    let r = self.ctx(r)?;
+                    tracing::debug!(run_id, site = %p.result.site.id, written = r, "site result");
+                    Ok(())
+                })
+                .collect(),
+            Err(e) => {
+                let msg = e.to_string();
+                sites
+                    .iter()
+                    .map(|_| Err(StoreError::corrupt(format!("writing sites failed: {msg}"))))
+                    .collect()
+            }
+        }
+    }
+
+    /// [`Store::write_site_result`] of a result prepared by [`prepare_site`].
+    pub fn write_prepared(&mut self, run_id: i64, prepared: &PreparedSite) -> Result<()> {
+        let result = &prepared.result;
+        let r = write_site(&mut self.conn, run_id, prepared);
         match self.ctx(r)? {
             true => tracing::debug!(run_id, site = %result.site.id, "site result written"),
             false => {
@@ -944,7 +1047,8 @@ pub fn unpack_body(data: &[u8]) -> std::io::Result<String> {
 fn deflate(text: &str) -> std::io::Result<Vec<u8>> {
     let mut enc = ZlibEncoder::new(
         Vec::with_capacity(text.len() / 4 + 64),
-        Compression::default(),
+        // the fastest level: a night archives every page, and the archive is read rarely
+        Compression::fast(),
     );
     enc.write_all(text.as_bytes())?;
     enc.finish()
@@ -972,7 +1076,7 @@ fn site_exists(conn: &Connection, site_id: &str) -> Result<bool> {
     )?)
 }
 
-fn upsert_site(tx: &Transaction<'_>, site: &Site, now: &str) -> Result<()> {
+fn upsert_site(tx: &Connection, site: &Site, now: &str) -> Result<()> {
     let overrides = serde_json::to_string(&site.overrides)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO sites (id, name, home, org, region, kind, overrides, updated_at)
@@ -995,8 +1099,13 @@ fn upsert_site(tx: &Transaction<'_>, site: &Site, now: &str) -> Result<()> {
     Ok(())
 }
 
-fn insert_fetch(tx: &Transaction<'_>, run_id: i64, site_id: &str, f: &FetchRecord) -> Result<i64> {
-    let redirects = serde_json::to_string(&f.redirects)?;
+fn insert_fetch(
+    tx: &Connection,
+    run_id: i64,
+    site_id: &str,
+    f: &FetchRecord,
+    redirects: &str,
+) -> Result<i64> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO fetches (run_id, site_id, url, final_url, method, purpose, status, started_at,
              elapsed_ms, bytes, content_type, content_hash, remote_addr, family, error_kind,
@@ -1028,11 +1137,12 @@ fn insert_fetch(tx: &Transaction<'_>, run_id: i64, site_id: &str, f: &FetchRecor
 }
 
 /// Archives a page's text unless a body with the same hash is already stored; returns the hash.
-fn store_body(tx: &Transaction<'_>, page: &Page) -> Result<String> {
+fn store_body(tx: &Connection, page: &Page) -> Result<String> {
     let hash = match &page.fetch.content_hash {
         Some(h) if !h.is_empty() => h.clone(),
         _ => text_hash(&page.text),
     };
+
     let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM bodies WHERE hash = ?1)",
         params![hash],
@@ -1057,7 +1167,7 @@ fn store_body(tx: &Transaction<'_>, page: &Page) -> Result<String> {
 }
 
 fn insert_samples(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     run_id: Option<i64>,
     site_id: &str,
     samples: &[Sample],
@@ -1088,9 +1198,43 @@ fn insert_samples(
 type FetchKey<'a> = (&'a str, i64, u32);
 
 /// The write path of [`Store::write_site_result`]; `Ok(false)` when the site was already recorded.
-fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool> {
-    let site_id = r.site.id.as_str();
+fn write_site(conn: &mut Connection, run_id: i64, prepared: &PreparedSite) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let written = write_site_in(&tx, run_id, prepared)?;
+    if written {
+        tx.commit()?;
+    }
+    Ok(written)
+}
+
+/// Writes several sites in one transaction, each under its own savepoint: a site that fails is
+/// rolled back alone, and the others are committed together (each still whole or absent). One
+/// commit for many sites keeps the writer ahead when a thousand sites finish at once.
+fn write_sites(conn: &mut Connection, sites: &[(i64, &PreparedSite)]) -> Result<Vec<Result<bool>>> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut out = Vec::with_capacity(sites.len());
+    for (run_id, prepared) in sites {
+        let sp = tx.savepoint()?;
+        match write_site_in(&sp, *run_id, prepared) {
+            Ok(true) => {
+                sp.commit()?;
+                out.push(Ok(true));
+            }
+            other => {
+                // dropping the savepoint rolls it back
+                drop(sp);
+                out.push(other);
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The body of [`write_site`], inside a transaction or savepoint the caller commits.
+fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSite) -> Result<bool> {
+    let r = &prepared.result;
+    let site_id = r.site.id.as_str();
     let status: Option<String> = tx
         .query_row(
             "SELECT status FROM runs WHERE id = ?1",
@@ -1122,14 +1266,14 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
         |r| r.get(0),
     )?;
     if done {
-        return Ok(false); // the transaction rolls back: nothing was written
+        return Ok(false); // nothing was written
     }
-    upsert_site(&tx, &r.site, &now())?;
+    upsert_site(tx, &r.site, &now())?;
 
     // Fetches; remember their ids so pages can point at their own fetch.
     let mut fetch_ids: HashMap<FetchKey<'_>, Vec<(usize, i64)>> = HashMap::new();
     for (i, f) in r.fetches.iter().enumerate() {
-        let id = insert_fetch(&tx, run_id, site_id, f)?;
+        let id = insert_fetch(tx, run_id, site_id, f, &prepared.fetch_redirects[i])?;
         fetch_ids
             .entry((f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
             .or_default()
@@ -1143,7 +1287,7 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
                  charset_source, is_html, body_hash, links)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
-        for page in &r.pages {
+        for (pi, page) in r.pages.iter().enumerate() {
             let f = &page.fetch;
             let known = fetch_ids
                 .get(&(f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
@@ -1155,11 +1299,21 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
                     // The page's exchange was not listed among the fetches: record it too, so
                     // that `fetches` really holds every exchange.
                     fetches += 1;
-                    insert_fetch(&tx, run_id, site_id, f)?
+                    insert_fetch(
+                        tx,
+                        run_id,
+                        site_id,
+                        f,
+                        &serde_json::to_string(&f.redirects)?,
+                    )?
                 }
             };
-            let body_hash = if page.is_html || !page.text.is_empty() {
-                Some(store_body(&tx, page)?)
+            let body_hash = if prepared.streamed && page.is_html && page.text.is_empty() {
+                // streamed while the site was crawled: the row is there (the page's foreign key
+                // to `bodies` would refuse the page otherwise)
+                page.fetch.content_hash.clone()
+            } else if page.is_html || !page.text.is_empty() {
+                Some(store_body(tx, page)?)
             } else {
                 None
             };
@@ -1176,26 +1330,26 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
                 page.charset_source.map(CharsetSource::as_str),
                 page.is_html,
                 body_hash,
-                serde_json::to_string(&page.links)?,
+                prepared.page_links[pi],
             ])?;
         }
     }
 
-    insert_samples(&tx, Some(run_id), site_id, &r.samples)?;
+    insert_samples(tx, Some(run_id), site_id, &r.samples)?;
 
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO facts (run_id, site_id, probe, code, url, value, observed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for fact in &r.facts {
+        for (fi, fact) in r.facts.iter().enumerate() {
             stmt.execute(params![
                 run_id,
                 site_id,
                 fact.probe,
                 fact.code,
                 fact.url,
-                serde_json::to_string(&fact.value)?,
+                prepared.fact_values[fi],
                 fact.observed_at.to_rfc3339(),
             ])?;
         }
@@ -1207,7 +1361,7 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
                  observed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for finding in &r.findings {
+        for (fi, finding) in r.findings.iter().enumerate() {
             stmt.execute(params![
                 run_id,
                 site_id,
@@ -1215,9 +1369,9 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
                 finding.code,
                 finding.severity.as_str(),
                 finding.url,
-                serde_json::to_string(&finding.value)?,
+                prepared.finding_values[fi],
                 finding.message,
-                serde_json::to_string(&finding.evidence)?,
+                prepared.finding_evidence[fi],
                 finding.observed_at.to_rfc3339(),
             ])?;
         }
@@ -1236,7 +1390,6 @@ fn write_site(conn: &mut Connection, run_id: i64, r: &SiteResult) -> Result<bool
             to_i64(r.findings.len() as u64),
         ],
     )?;
-    tx.commit()?;
     Ok(true)
 }
 

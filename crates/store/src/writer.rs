@@ -6,7 +6,7 @@
 //! a site's probes run ([`StoreWriter::packed_bodies`]): the thread's own connection sees its own
 //! writes, so a body put before is always found.
 
-use crate::{PackedBody, Store, StoreError};
+use crate::{PackedBody, PreparedSite, Store, StoreError};
 use govwatch_model::{Sample, SiteResult};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,7 @@ pub type PackedBodies = Vec<(String, Vec<u8>)>;
 pub(crate) enum WriteOp {
     Site {
         run_id: i64,
-        result: Box<SiteResult>,
+        result: Box<PreparedSite>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     Samples {
@@ -71,6 +71,8 @@ pub fn spawn_writer(
         .name("govwatch-store".to_string())
         .spawn(move || {
             let mut store = store;
+            // the log is copied into the database by a thread of its own while this one writes
+            let checkpointer = Checkpointer::start(&mut store);
             let mut ops: Vec<WriteOp> = Vec::with_capacity(BATCH);
             let mut bodies: Vec<PackedBody> = Vec::new();
             while let Some(first) = rx.blocking_recv() {
@@ -81,22 +83,88 @@ pub fn spawn_writer(
                         Err(_) => break,
                     }
                 }
+                let mut sites: Vec<SiteOp> = Vec::new();
                 for op in ops.drain(..) {
-                    if let WriteOp::Body(b) = op {
-                        bodies.push(b);
-                        continue;
+                    match op {
+                        WriteOp::Body(b) => {
+                            if !sites.is_empty() {
+                                flush_sites(&mut store, &mut sites);
+                            }
+                            bodies.push(b);
+                        }
+                        WriteOp::Site {
+                            run_id,
+                            result,
+                            reply,
+                        } => {
+                            // bodies first: the sites' pages refer to them
+                            flush_bodies(&mut store, &mut bodies, &failed);
+                            sites.push((run_id, result, reply));
+                        }
+                        other => {
+                            flush_bodies(&mut store, &mut bodies, &failed);
+                            flush_sites(&mut store, &mut sites);
+                            apply(&mut store, other);
+                        }
                     }
-                    // bodies first, in one transaction: whatever comes next may need them
-                    flush_bodies(&mut store, &mut bodies, &failed);
-                    apply(&mut store, op);
                 }
                 flush_bodies(&mut store, &mut bodies, &failed);
+                flush_sites(&mut store, &mut sites);
+            }
+            if let Some(c) = checkpointer {
+                c.stop(&mut store);
             }
             tracing::debug!(db = %store.path().display(), "store writer stopped");
             Ok(store)
         })
         .expect("cannot start the store writer thread");
     (StoreWriter { tx, body_failed }, handle)
+}
+
+/// Copies the write-ahead log into the database in the background (SQLite's PASSIVE
+/// checkpoint, which never blocks the writer), so the writer thread spends its time writing.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    /// Starts checkpointing `store`'s file every two seconds (nothing for a database in memory).
+    fn start(store: &mut Store) -> Option<Checkpointer> {
+        let path = store.path().to_path_buf();
+        if path.as_os_str() == ":memory:" {
+            return None;
+        }
+        let conn = rusqlite::Connection::open(&path).ok()?;
+        let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+        store.set_autocheckpoint(0).ok()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("govwatch-checkpoint".to_string())
+            .spawn(move || {
+                while !flag.load(Ordering::SeqCst) {
+                    for _ in 0..20 {
+                        if flag.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::debug!(error = %e, "background checkpoint");
+                    }
+                }
+            })
+            .ok()?;
+        Some(Checkpointer { stop, thread })
+    }
+
+    fn stop(self, store: &mut Store) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.thread.join();
+        let _ = store.set_autocheckpoint(crate::AUTOCHECKPOINT_PAGES);
+    }
 }
 
 fn flush_bodies(store: &mut Store, bodies: &mut Vec<PackedBody>, failed: &AtomicBool) {
@@ -110,6 +178,29 @@ fn flush_bodies(store: &mut Store, bodies: &mut Vec<PackedBody>, failed: &Atomic
     bodies.clear();
 }
 
+/// A site result waiting to be written, with where its outcome goes.
+type SiteOp = (
+    i64,
+    Box<PreparedSite>,
+    oneshot::Sender<Result<(), StoreError>>,
+);
+
+/// Writes the sites waiting, in one transaction (each site under its own savepoint).
+fn flush_sites(store: &mut Store, sites: &mut Vec<SiteOp>) {
+    if sites.is_empty() {
+        return;
+    }
+    let batch: Vec<SiteOp> = std::mem::take(sites);
+    let refs: Vec<(i64, &PreparedSite)> = batch.iter().map(|(r, p, _)| (*r, &**p)).collect();
+    let outcomes = store.write_prepared_many(&refs);
+    for ((run_id, prepared, reply), r) in batch.into_iter().zip(outcomes) {
+        if let Err(Err(e)) = reply.send(r) {
+            tracing::error!(run_id, site = %prepared.result.site.id, error = %e,
+                "writing a site result failed and nobody was waiting for the answer");
+        }
+    }
+}
+
 fn apply(store: &mut Store, op: WriteOp) {
     match op {
         WriteOp::Site {
@@ -117,9 +208,9 @@ fn apply(store: &mut Store, op: WriteOp) {
             result,
             reply,
         } => {
-            let r = store.write_site_result(run_id, &result);
+            let r = store.write_prepared(run_id, &result);
             if let Err(Err(e)) = reply.send(r) {
-                tracing::error!(run_id, site = %result.site.id, error = %e,
+                tracing::error!(run_id, site = %result.result.site.id, error = %e,
                     "writing a site result failed and nobody was waiting for the answer");
             }
         }
@@ -146,11 +237,22 @@ impl StoreWriter {
     /// Writes a site's result for the run (see [`Store::write_site_result`]) and waits until it
     /// is committed, so that on `Ok` the result is durable.
     pub async fn write_site(&self, run_id: i64, result: SiteResult) -> Result<(), StoreError> {
+        let prepared = crate::prepare_site(result, false)?;
+        self.write_prepared(run_id, prepared).await
+    }
+
+    /// Writes a result prepared by [`crate::prepare_site`] (its JSON written out on the
+    /// caller's thread) and waits until it is committed.
+    pub async fn write_prepared(
+        &self,
+        run_id: i64,
+        prepared: PreparedSite,
+    ) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(WriteOp::Site {
                 run_id,
-                result: Box::new(result),
+                result: Box::new(prepared),
                 reply,
             })
             .await

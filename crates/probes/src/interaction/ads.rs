@@ -45,7 +45,9 @@ pub(super) fn scan(
             if l.kind != LinkKind::Anchor {
                 continue;
             }
-            if let Ok(u) = Url::parse(&l.url)
+            // a shop host's name is in the URL; only then is it parsed
+            if rules.shop_hosts.iter().any(|s| l.url.contains(s.as_str()))
+                && let Ok(u) = Url::parse(&l.url)
                 && let Some(h) = u.host_str()
                 && rules.shop_hosts.iter().any(|s| host_matches(h, s))
                 && !shops.iter().any(|(x, _)| x == h)

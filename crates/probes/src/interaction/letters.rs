@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use std::sync::OnceLock;
 use url::Url;
 
@@ -157,9 +157,7 @@ pub fn read_letter_page(text: &str, title: &str, invalid: &[String]) -> Option<L
     })
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
+use crate::html::sel;
 
 fn text_of(e: &ElementRef) -> String {
     e.text()
@@ -203,9 +201,9 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
     let mut out = Vec::new();
     // Tables with a header row.
     let mut seen_rows = std::collections::HashSet::new();
-    for table in doc.select(&sel("table")) {
+    for table in doc.select(sel("table")) {
         let rows: Vec<ElementRef> = table
-            .select(&sel("tr"))
+            .select(sel("tr"))
             .filter(|r| {
                 // rows of this table, not of a nested one
                 r.ancestors()
@@ -223,7 +221,7 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
                 .map(|c| text_of(&c))
                 .collect();
             if let Some(h) = header_columns(&cells)
-                && row.select(&sel("a[href]")).next().is_none()
+                && row.select(sel("a[href]")).next().is_none()
             {
                 cols = Some(h);
                 continue;
@@ -235,8 +233,8 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
         }
     }
     // Lists: li / dd / div rows holding a link and a status word.
-    for row in doc.select(&sel("li, dd, dl, div.item, div.list-item, p")) {
-        if seen_rows.contains(&row.id()) || row.select(&sel("li, dd, table")).next().is_some() {
+    for row in doc.select(sel("li, dd, dl, div.item, div.list-item, p")) {
+        if seen_rows.contains(&row.id()) || row.select(sel("li, dd, table")).next().is_some() {
             continue;
         }
         let cells: Vec<String> = row
@@ -246,7 +244,7 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
             .collect();
         if let Some(l) = row_letter(&row, &cells, None, base, invalid) {
             out.push(l);
-        } else if row.select(&sel("a[href]")).next().is_none()
+        } else if row.select(sel("a[href]")).next().is_none()
             && let Some(l) = qa_letter(&text_of(&row), invalid)
         {
             out.push(l);
@@ -294,7 +292,7 @@ fn row_letter(
     base: &Url,
     invalid: &[String],
 ) -> Option<LetterInfo> {
-    let link = row.select(&sel("a[href]")).next().filter(|l| {
+    let link = row.select(sel("a[href]")).next().filter(|l| {
         l.value()
             .attr("href")
             .is_some_and(|h| !h.starts_with("javascript:") && !h.starts_with('#'))

@@ -12,7 +12,7 @@
 //! - Captcha and login.
 
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -50,9 +50,7 @@ impl FormLimits {
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
+use crate::html::sel;
 
 fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pat).expect("valid regex"))
@@ -172,7 +170,7 @@ fn ident_is_content(ident: &str, textarea_ids: &[String]) -> Option<bool> {
 /// Reads the limits of the form on `doc` (`text` is its visible text).
 pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     let mut out = FormLimits::default();
-    let textareas: Vec<ElementRef> = doc.select(&sel("textarea")).collect();
+    let textareas: Vec<ElementRef> = doc.select(sel("textarea")).collect();
     out.form_present = !textareas.is_empty();
     let mut ids: Vec<String> = Vec::new();
     for t in &textareas {
@@ -251,7 +249,7 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
 
     // 2. Scripts: validator rule blocks keyed by the field, and submit checks.
     let scripts: Vec<String> = doc
-        .select(&sel("script"))
+        .select(sel("script"))
         .filter(|s| s.value().attr("src").is_none())
         .map(|s| s.text().collect::<String>())
         .collect();
@@ -724,7 +722,7 @@ fn has_captcha(doc: &Html, text: &str) -> bool {
             words.iter().any(|w| l.contains(w))
         })
     };
-    doc.select(&sel("input, img")).any(|e| {
+    doc.select(sel("input, img")).any(|e| {
         attr_hit(e.value().attr("name"))
             || attr_hit(e.value().attr("id"))
             || attr_hit(e.value().attr("src"))

@@ -20,7 +20,7 @@ use chrono::{FixedOffset, Months, NaiveDate, Timelike};
 use govwatch_config::{InteractionRules, WorkCalendar};
 use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, Timestamp};
 use letters::{LetterInfo, Status};
-use scraper::{Html, Selector};
+use scraper::Html;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
@@ -29,6 +29,8 @@ use url::Url;
 pub struct Interaction {
     pub rules: InteractionRules,
     pub calendar: WorkCalendar,
+    /// The sales phrases (strong ones first, then weak), found in one pass over a page's text.
+    ad_matcher: aho_corasick::AhoCorasick,
 }
 
 /// What a channel is for; the rules exclude some kinds.
@@ -95,7 +97,35 @@ const LETTER_CONTEXT: &[&str] = &[
 
 impl Interaction {
     pub fn new(rules: InteractionRules, calendar: WorkCalendar) -> Interaction {
-        Interaction { rules, calendar }
+        let ad_matcher =
+            aho_corasick::AhoCorasick::new(rules.ads.strong.iter().chain(rules.ads.weak.iter()))
+                .expect("sales phrases build a matcher");
+        Interaction {
+            rules,
+            calendar,
+            ad_matcher,
+        }
+    }
+
+    /// The distinct strong and weak sales phrases in `text`, in the rules' order.
+    fn ad_words(&self, text: &str) -> (Vec<String>, Vec<String>) {
+        let n_strong = self.rules.ads.strong.len();
+        let mut found = vec![false; n_strong + self.rules.ads.weak.len()];
+        for m in self.ad_matcher.find_overlapping_iter(text) {
+            found[m.pattern().as_usize()] = true;
+        }
+        let pick = |words: &[String], offset: usize| -> Vec<String> {
+            words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| found[offset + i])
+                .map(|(_, w)| w.clone())
+                .collect()
+        };
+        (
+            pick(&self.rules.ads.strong, 0),
+            pick(&self.rules.ads.weak, n_strong),
+        )
     }
 
     /// The kind of a link or page name, by the channel words (first match in rule order).
@@ -147,9 +177,7 @@ impl Interaction {
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("valid selector")
-}
+use crate::html::sel;
 
 fn china(t: Timestamp) -> chrono::DateTime<FixedOffset> {
     t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
@@ -198,7 +226,11 @@ impl<'b> Ctx<'_, 'b> {
         if !p.is_html || !p.fetch.ok() {
             return None;
         }
-        Some(self.input.scan::<InteractionScan>(probe, i).unwrap_or(&NOTHING))
+        Some(
+            self.input
+                .scan::<InteractionScan>(probe, i)
+                .unwrap_or(&NOTHING),
+        )
     }
 }
 
@@ -292,11 +324,11 @@ struct Letter {
 }
 
 impl Interaction {
-    fn read_page(&self, p: &Page, doc: &Html) -> Option<InteractionScan> {
+    fn read_page(&self, p: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<InteractionScan> {
         if !p.is_html || !p.fetch.ok() {
             return None;
         }
-        let text = crate::integrity::visible_text(doc, &std::collections::HashSet::new());
+        let text = cx.visible_text(doc);
         let invalid = &self.rules.replies.invalid_status;
         let title = p.title.clone().unwrap_or_default();
         let (letter_list, letter_page) = if p.depth == 0 {
@@ -306,37 +338,25 @@ impl Interaction {
                 Ok(base) => letters::read_letter_list(doc, &base, invalid),
                 Err(_) => vec![],
             };
-            (list, letters::read_letter_page(&text, &title, invalid))
+            (list, letters::read_letter_page(text, &title, invalid))
         };
-        let has_textarea = doc.select(&sel("form textarea, textarea")).next().is_some();
+        let has_textarea = doc.select(sel("form textarea, textarea")).next().is_some();
         // a page with a form to fill in (not just the header's search box) is read as a form
         // page now; any other page that turns out to be a write page is read on demand
         let form = crate::columns::working_form(doc).then(|| FormScan {
-            limits: limits::read_limits(doc, &text),
-            login: self.login_state(doc, &text, has_textarea, p),
-            text: text.clone(),
+            limits: limits::read_limits(doc, text),
+            login: self.login_state(doc, text, has_textarea, p),
+            text: text.to_string(),
         });
-        let rules = &self.rules.ads;
-        let strong: Vec<String> = rules
-            .strong
-            .iter()
-            .filter(|w| text.contains(w.as_str()))
-            .cloned()
-            .collect();
-        let weak: Vec<String> = rules
-            .weak
-            .iter()
-            .filter(|w| text.contains(w.as_str()))
-            .cloned()
-            .collect();
+        let (strong, weak) = self.ad_words(text);
         let ad_excerpt = strong
             .first()
-            .and_then(|w| crate::evidence::excerpt_around(&text, w, 40));
+            .and_then(|w| crate::evidence::excerpt_around(text, w, 40));
         let scan = InteractionScan {
-            letter_context: letter_context(p, &text),
+            letter_context: letter_context(p, text),
             letter_list,
             letter_page,
-            lookup: is_lookup_page(doc, &text),
+            lookup: is_lookup_page(doc, text),
             has_textarea,
             form,
             ad_words: (strong, weak),
@@ -364,8 +384,8 @@ impl Probe for Interaction {
         Some(2)
     }
 
-    fn scan(&self, page: &Page, doc: &Html, _cx: &crate::ScanCx) -> Option<crate::Scan> {
-        self.read_page(page, doc)
+    fn scan(&self, page: &Page, doc: &Html, cx: &crate::ScanCx) -> Option<crate::Scan> {
+        self.read_page(page, doc, cx)
             .map(|s| Box::new(s) as crate::Scan)
     }
 
@@ -388,6 +408,7 @@ impl Probe for Interaction {
         order.sort_by_key(|&i| pages[i].depth);
         let mut channels: Vec<Channel> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut judged: HashMap<&str, (Option<Kind>, Role)> = HashMap::new();
         for &i in &order {
             let p = &pages[i];
             if !p.is_html {
@@ -402,8 +423,11 @@ impl Probe for Interaction {
                 if !(2..=16).contains(&n) {
                     continue;
                 }
-                let role = self.role(text);
-                let kind = match (self.classify(text), role) {
+                // the same link texts (navigation) repeat on every page: classified once
+                let (class, role) = *judged
+                    .entry(text)
+                    .or_insert_with(|| (self.classify(text), self.role(text)));
+                let kind = match (class, role) {
                     (Some(k), _) => k,
                     (None, Role::Lookup | Role::List)
                         if LETTER_CONTEXT.iter().any(|x| text.contains(x)) =>
@@ -789,7 +813,7 @@ fn is_lookup_page(doc: &Html, text: &str) -> bool {
         "留言查询",
         "办件查询",
     ];
-    let field = doc.select(&sel("form input")).any(|e| {
+    let field = doc.select(sel("form input")).any(|e| {
         let v = e.value();
         let attrs = [v.attr("name"), v.attr("id"), v.attr("placeholder")];
         attrs.iter().flatten().any(|a| {
@@ -809,7 +833,7 @@ fn is_lookup_page(doc: &Html, text: &str) -> bool {
                 .any(|w| l.contains(w))
         })
     });
-    field || (doc.select(&sel("form")).next().is_some() && words.iter().any(|w| text.contains(w)))
+    field || (doc.select(sel("form")).next().is_some() && words.iter().any(|w| text.contains(w)))
 }
 
 struct Login {
@@ -830,7 +854,7 @@ impl Interaction {
         let words = &self.rules.channels.login;
         let base = Url::parse(&page.fetch.final_url).ok()?;
         let mut links = Vec::new();
-        for a in doc.select(&sel("a[href]")) {
+        for a in doc.select(sel("a[href]")) {
             let t: String = a.text().collect::<String>().trim().to_string();
             let href = a.value().attr("href").unwrap_or("");
             let hl = href.to_ascii_lowercase();
@@ -1276,12 +1300,12 @@ fn survey_start(text: &str) -> Option<NaiveDate> {
 /// `other` (post, phone, fax).
 fn survey_channel(doc: &Html, text: &str) -> &'static str {
     let form = doc
-        .select(&sel(
+        .select(sel(
             "form textarea, form input[type=radio], form input[type=checkbox], form select",
         ))
         .next()
         .is_some();
-    let link = doc.select(&sel("a[href]")).any(|a| {
+    let link = doc.select(sel("a[href]")).any(|a| {
         let t: String = a.text().collect();
         [
             "在线提交",

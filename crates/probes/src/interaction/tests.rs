@@ -8,7 +8,7 @@ fn page(url: &str, depth: u32, html: &str) -> Page {
     let base = Url::parse(url).unwrap();
     let doc = Html::parse_document(html);
     let links = doc
-        .select(&sel("a[href]"))
+        .select(sel("a[href]"))
         .filter_map(|a| {
             let raw = a.value().attr("href")?.to_string();
             let u = base.join(&raw).ok()?;
@@ -26,7 +26,7 @@ fn page(url: &str, depth: u32, html: &str) -> Page {
         })
         .collect();
     let title = doc
-        .select(&sel("title"))
+        .select(sel("title"))
         .next()
         .map(|t| t.text().collect::<String>());
     Page {
