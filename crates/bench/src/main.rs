@@ -46,6 +46,11 @@ struct Args {
     /// SQLite database to write (must not exist) [default: a temp file, removed afterwards].
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// Crawl an already served farm instead of generating one: its home URLs, one a line (e.g.
+    /// `../shared/bench/farm.py`'s `sites.txt`, served by nginx with `serve.sh`). `--sites` and
+    /// `--pages` must match the farm.
+    #[arg(long, value_name = "FILE")]
+    urls: Option<PathBuf>,
     /// Internal: serve the farm in DIR (the child process the benchmark starts).
     #[arg(long, value_name = "DIR", hide = true)]
     serve_farm: Option<PathBuf>,
@@ -168,8 +173,8 @@ impl FarmServer {
 /// pages, a home page whose newest item is from 2020, the broken link `/missing/page.html` (on
 /// the home page, page 0), the `/search` form that leads nowhere, no consultation channel, plain
 /// http, and (served over IPv4 only, like the nginx farm) no AAAA.
-fn planted(host: &str, port: u16) -> Vec<(String, String)> {
-    let base = format!("http://{host}:{port}");
+fn planted(base: &str) -> Vec<(String, String)> {
+    let base = base.trim_end_matches('/');
     let mut v: Vec<(String, String)> = farm::COLUMNS
         .iter()
         .map(|(c, _)| ("column.blank".to_string(), format!("{base}/{c}/")))
@@ -304,32 +309,59 @@ async fn bench(a: Args) -> Result<()> {
     }
     let start_usage = Usage::now();
 
-    // 1. The farm.
-    let dir = farm_dir(a.keep.as_deref())?;
-    let t = Instant::now();
-    let stats = farm::generate(dir.path(), a.sites, a.pages)
-        .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
-    let gen_time = t.elapsed();
-    println!(
-        "farm: {} sites x {} pages (+6 column pages each): {} files, {:.1} MB, {:.1} KB a page \
-         (column pages aside), written to {} in {:.1} s",
-        a.sites,
-        a.pages,
-        thousands(stats.files as u64),
-        stats.bytes as f64 / 1e6,
-        stats.page_bytes as f64 / (a.sites * a.pages) as f64 / 1e3,
-        dir.path().display(),
-        secs(gen_time),
-    );
-
-    // 2. The farm's servers, in a child process.
-    let server = FarmServer::start(dir.path())?;
+    // 1. The farm, and 2. its servers in a child process (or a farm served already).
+    let (dir, server, homes) = match &a.urls {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let homes: Vec<url::Url> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| url::Url::parse(l).with_context(|| format!("{}: bad URL {l:?}", file.display())))
+                .collect::<Result<_>>()?;
+            if homes.len() != a.sites {
+                bail!(
+                    "{} lists {} sites; pass --sites {} (and the farm's --pages)",
+                    file.display(),
+                    homes.len(),
+                    homes.len()
+                );
+            }
+            println!("farm: {} sites served already, from {}", homes.len(), file.display());
+            (None, None, homes)
+        }
+        None => {
+            let dir = farm_dir(a.keep.as_deref())?;
+            let t = Instant::now();
+            let stats = farm::generate(dir.path(), a.sites, a.pages)
+                .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
+            let gen_time = t.elapsed();
+            println!(
+                "farm: {} sites x {} pages (+6 column pages each): {} files, {:.1} MB, {:.1} KB a page \
+                 (column pages aside), written to {} in {:.1} s",
+                a.sites,
+                a.pages,
+                thousands(stats.files as u64),
+                stats.bytes as f64 / 1e6,
+                stats.page_bytes as f64 / (a.sites * a.pages) as f64 / 1e3,
+                dir.path().display(),
+                secs(gen_time),
+            );
+            let server = FarmServer::start(dir.path())?;
+            let homes = (0..a.sites).map(|i| server.url(&farm::host(i))).collect();
+            (Some(dir), Some(server), homes)
+        }
+    };
 
     // 3. The crawler, the sites and the store, as `govwatch run` builds them.
     let settings = CrawlSettings {
         allow_private: true,
-        dns_servers: vec![server.dns.clone()],
-        dns_port: server.dns.parse::<std::net::SocketAddr>()?.port(),
+        dns_servers: server.iter().map(|s| s.dns.clone()).collect(),
+        dns_port: match &server {
+            Some(s) => s.dns.parse::<std::net::SocketAddr>()?.port(),
+            None => 53,
+        },
         rate: pol.rate,
         burst: pol.burst,
         host_concurrency: pol.host_concurrency,
@@ -349,7 +381,7 @@ async fn bench(a: Args) -> Result<()> {
         .map(|i| Site {
             id: farm::site_id(i),
             name: farm::site_name(i),
-            home: server.url(&farm::host(i)),
+            home: homes[i].clone(),
             org: "示例县人民政府办公室".into(),
             region: "示例县".into(),
             kind: SiteKind::Portal,
@@ -381,9 +413,12 @@ async fn bench(a: Args) -> Result<()> {
         rules: Default::default(),
     };
     println!(
-        "crawl: farm server (child process) on port {}, {}, {} sites at once, 128 requests at \
-         once in all, max_pages {}, max_depth 10, every probe, store {}",
-        server.port,
+        "crawl: {}, {}, {} sites at once, 128 requests at once in all, max_pages {}, max_depth \
+         10, every probe, store {}",
+        match &server {
+            Some(s) => format!("farm server (child process) on port {}", s.port),
+            None => "the farm's own server".to_string(),
+        },
         pol.label,
         if a.site_concurrency == 0 {
             "every site (auto)".to_string()
@@ -453,12 +488,11 @@ async fn bench(a: Args) -> Result<()> {
             *by_code.entry(code.clone()).or_insert(0) += n;
         }
     }
-    let port = server.port;
     let mut unexpected: Vec<String> = Vec::new();
     let mut missing = 0usize;
     for (i, site) in report_sites.iter().enumerate() {
         let want: std::collections::BTreeSet<(String, String)> =
-            planted(&farm::host(i), port).into_iter().collect();
+            planted(homes[i].as_str()).into_iter().collect();
         let got: std::collections::BTreeSet<(String, String)> = store
             .findings(report.run_id, Some(site))?
             .into_iter()
@@ -479,7 +513,7 @@ async fn bench(a: Args) -> Result<()> {
             missing += want.difference(&got).count();
         }
     }
-    let server_requests = server.stop().unwrap_or(0);
+    let server_requests = server.map(|s| s.stop().unwrap_or(0));
     drop(store);
     let db_bytes = db_size(&db_path);
     // Every file of the farm, and the home page twice (`/` and `/index.html`, both linked).
@@ -506,7 +540,10 @@ async fn bench(a: Args) -> Result<()> {
     println!(
         "HTTP requests     {} (crawler fetches, robots.txt and link checks included; the server logged {})",
         thousands(fetches),
-        thousands(server_requests as u64)
+        match server_requests {
+            Some(n) => thousands(n),
+            None => "-".into(),
+        }
     );
     println!(
         "bytes             {:.1} MB of bodies read",
@@ -596,7 +633,7 @@ async fn bench(a: Args) -> Result<()> {
         thousands(per_sec(fetches, wall).round() as u64),
         ms_per(cpu, fetches),
     );
-    if let FarmDir::Kept(p) = &dir {
+    if let Some(FarmDir::Kept(p)) = &dir {
         println!("farm kept in {}", p.display());
     }
     Ok(())
