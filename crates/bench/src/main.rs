@@ -318,7 +318,9 @@ async fn bench(a: Args) -> Result<()> {
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
-                .map(|l| url::Url::parse(l).with_context(|| format!("{}: bad URL {l:?}", file.display())))
+                .map(|l| {
+                    url::Url::parse(l).with_context(|| format!("{}: bad URL {l:?}", file.display()))
+                })
                 .collect::<Result<_>>()?;
             if homes.len() != a.sites {
                 bail!(
@@ -328,7 +330,11 @@ async fn bench(a: Args) -> Result<()> {
                     homes.len()
                 );
             }
-            println!("farm: {} sites served already, from {}", homes.len(), file.display());
+            println!(
+                "farm: {} sites served already, from {}",
+                homes.len(),
+                file.display()
+            );
             (None, None, homes)
         }
         None => {

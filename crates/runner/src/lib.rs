@@ -827,7 +827,8 @@ pub async fn run(
     }
     if let Some(why) = &network_down {
         let note = format!(
-            "stopped: the monitoring machine cannot reach the network ({why}); sites recorded              before are kept, none after; resume when the network is back"
+            "stopped: the monitoring machine cannot reach the network ({why}); sites recorded \
+             before are kept, none after; resume when the network is back"
         );
         store.finish_run(run_id, RunStatus::Interrupted, Some(&note))?;
     } else if interrupted {
