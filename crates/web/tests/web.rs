@@ -780,3 +780,239 @@ async fn a_non_loopback_listener_answers_401_without_the_token() {
         .unwrap_err();
     assert!(e.to_string().contains("at least 16 characters"), "{e}");
 }
+
+/// The Chromium binary: `GOVWATCH_CHROMIUM`, else `chromium` / `chromium-browser` on PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("GOVWATCH_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| [d.join("chromium"), d.join("chromium-browser")])
+        .find(|p| p.is_file())
+}
+
+/// What headless Chromium printed: the DOM (with `--dump-dom`) and the console messages as
+/// (message, source URL).
+struct Browsed {
+    dom: String,
+    console: Vec<(String, String)>,
+}
+
+/// Runs headless Chromium once. `*.test` names resolve to 127.0.0.1 (the fixture server), so
+/// anything the archived page tried to load from its site would reach the server's request log.
+fn browse(bin: &Path, profile: &Path, args: &[&str]) -> Browsed {
+    let out = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-proxy-server",
+            "--host-resolver-rules=MAP *.test 127.0.0.1",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium {args:?}: {stderr}");
+    let console = stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(|l| {
+            let msg = l.split_once("] ").map(|x| x.1).unwrap_or(l);
+            match msg.rsplit_once(", source: ") {
+                Some((m, src)) => (m.to_string(), src.to_string()),
+                None => (msg.to_string(), String::new()),
+            }
+        })
+        .collect();
+    Browsed {
+        dom: String::from_utf8_lossy(&out.stdout).into_owned(),
+        console,
+    }
+}
+
+/// Width and height of a PNG file (from its IHDR chunk).
+fn png_size(path: &Path) -> (u32, u32) {
+    let png = std::fs::read(path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+    (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    )
+}
+
+/// What a sandboxed page without scripts may log: scripts, the refresh and loads refused.
+fn refused(msg: &str) -> bool {
+    msg.contains("Blocked script execution")
+        || msg.contains("violates the following Content Security Policy directive")
+        || msg.contains("Refused to execute the redirect")
+}
+
+/// The archived page in headless Chromium: opened as a plain file its scripts run and it loads its
+/// image, stylesheet and frame from the fixture server (the control); replayed by the view, and
+/// framed in the finding page, nothing runs and nothing is requested. The site page and the
+/// finding page log nothing to the console; screenshots of both and of the replay are taken.
+/// Skipped, loudly, without Chromium; `.ci/run` sets GOVWATCH_REQUIRE_CHROMIUM=1 so CI never skips.
+#[test]
+fn the_archived_page_runs_no_script_in_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
+            "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
+        );
+        eprintln!(
+            "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
+             (apt-get install chromium) !!!!!!!!\n"
+        );
+        return;
+    };
+    let d = demo();
+    let dir = d.dir.join("chromium");
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("profile");
+    let gone1 = finding_id(d.run1, HOSTILE, "link.broken_home", "/gone.html");
+    let stored: String = {
+        let hash: String = sql(
+            "SELECT body_hash FROM pages WHERE run_id = ?1 AND site_id = ?2 AND depth = 0",
+            rusqlite::params![d.run1, HOSTILE],
+        );
+        Store::open_read_only(&d.db)
+            .unwrap()
+            .page_body(&hash)
+            .unwrap()
+            .unwrap()
+    };
+    let hostile_requests = || d.net.http.requests_for(HOSTILE_HOST).len();
+
+    // the control: the archived page opened as a file runs its scripts and loads from its site
+    // (alert() is stubbed: headless Chromium would wait on the dialog of the injected onerror)
+    let control = dir.join("control.html");
+    std::fs::write(
+        &control,
+        stored.replacen(
+            "<head>",
+            "<head><script>window.alert = function () {};</script>",
+            1,
+        ),
+    )
+    .unwrap();
+    d.net.http.clear_log();
+    let b = browse(
+        &bin,
+        &profile,
+        &["--dump-dom", &format!("file://{}", control.display())],
+    );
+    // (the scripts' own text holds these strings once; what they did adds a second copy)
+    let injected = "<p id=\"injected\">注入内容</p>";
+    assert!(
+        b.dom.contains("<p id=\"state\">页面已被脚本改写</p>"),
+        "{}",
+        b.dom
+    );
+    assert_eq!(b.dom.matches(injected).count(), 2);
+    assert!(b.dom.contains("data-hijacked=\"yes\""));
+    assert!(
+        hostile_requests() > 0,
+        "the control loads its image, stylesheet and frame"
+    );
+
+    // replayed by the view: the page as archived, the excerpt marked, no script run
+    d.net.http.clear_log();
+    let replay_url = format!("{}/findings/{gone1}/archive", d.open);
+    let b = browse(&bin, &profile, &["--dump-dom", &replay_url]);
+    assert!(
+        b.dom
+            .contains("<p id=\"state\">原始页面：测试县信访局首页。</p>"),
+        "{}",
+        b.dom
+    );
+    assert!(!b.dom.contains("<p id=\"state\">页面已被脚本改写</p>"));
+    assert_eq!(b.dom.matches(injected).count(), 1, "only the script's text");
+    assert!(!b.dom.contains("data-hijacked=\"yes\""));
+    assert!(b.dom.contains("<mark id=\"govwatch-excerpt\""));
+    assert!(
+        b.console
+            .iter()
+            .any(|(m, _)| m.contains("Blocked script execution")),
+        "{:?}",
+        b.console
+    );
+    for (m, src) in &b.console {
+        // (Chromium names no source for a refused frame)
+        assert!(
+            (src.starts_with(&replay_url) || src.trim().is_empty()) && refused(m),
+            "{m} ({src})"
+        );
+    }
+
+    // the finding page frames it: the page itself logs nothing, the frame only its refusals
+    let finding_url = format!("{}/findings/{gone1}", d.open);
+    let b = browse(&bin, &profile, &["--dump-dom", &finding_url]);
+    assert!(b.dom.contains("<h2 id=\"archive\">存档页面</h2>"));
+    assert!(b.dom.contains("<iframe class=\"replay\" sandbox=\"\""));
+    assert!(!b.dom.to_ascii_lowercase().contains("<script"));
+    assert!(
+        b.console
+            .iter()
+            .any(|(m, _)| m.contains("Blocked script execution")),
+        "{:?}",
+        b.console
+    );
+    for (m, src) in &b.console {
+        // (Chromium names no source for a refused frame)
+        assert!(
+            (src.starts_with(&replay_url) || src.trim().is_empty()) && refused(m),
+            "{m} ({src})"
+        );
+    }
+
+    // the site page: the hostile name is text, nothing logged
+    let site_url = format!("{}/runs/{}/sites/{HOSTILE}", d.open, d.run2);
+    let b = browse(&bin, &profile, &["--dump-dom", &site_url]);
+    assert!(b.dom.contains("发现的问题及证据"));
+    assert!(b.dom.contains("&lt;script&gt;alert('站名')&lt;/script&gt;\"&gt;&lt;img src=x onerror=alert(2)&gt;测试县信访局"));
+    let lower = b.dom.to_ascii_lowercase();
+    assert!(
+        !lower.contains("<script") && !lower.contains("<img"),
+        "no element from site text"
+    );
+    assert!(b.console.is_empty(), "{:?}", b.console);
+
+    // screenshots (look at them: Chinese text, tables, the framed archived page)
+    for (name, url, h) in [
+        ("site.png", &site_url, 2400),
+        ("finding.png", &finding_url, 2400),
+        ("replay.png", &replay_url, 900),
+    ] {
+        let shot = dir.join(name);
+        browse(
+            &bin,
+            &profile,
+            &[
+                &format!("--screenshot={}", shot.display()),
+                &format!("--window-size=1280,{h}"),
+                "--hide-scrollbars",
+                url,
+            ],
+        );
+        assert_eq!(png_size(&shot), (1280, h));
+        eprintln!("screenshot: {}", shot.display());
+    }
+    assert_eq!(
+        hostile_requests(),
+        0,
+        "nothing was loaded from the archived page's site"
+    );
+}

@@ -3,7 +3,7 @@
 //! page itself: in a sandboxed frame ([`crate::replay`]) and as source text with the excerpt
 //! marked (escaped first, then marked).
 
-use crate::layout::{self, num, part_zh, time, url_link};
+use crate::layout::{self, time, url_link};
 use crate::replay::{self, MARK_ID, archived_evidence, locate, mark_text};
 use crate::{App, WebError};
 use axum::extract::{Path, State};
@@ -65,11 +65,9 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
     let site = store.site(&f.site_id)?;
     let site_name = site.as_ref().map(|s| s.name.clone()).unwrap_or_default();
     let scoring = app.scoring(store, run_id)?;
-    let items: Vec<_> = scoring
-        .set
-        .scores
+    let score = scoring.set.scores.iter().find(|s| s.site_id == f.site_id);
+    let items: Vec<_> = score
         .iter()
-        .filter(|s| s.site_id == f.site_id)
         .flat_map(|s| s.items.iter())
         .filter(|i| i.finding_ids.contains(&id))
         .collect();
@@ -108,7 +106,7 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                 tr { th { "网址" } td.url { (x.url.as_deref().map(url_link).unwrap_or_else(|| html! { "—" })) } }
                 tr { th { "网站" } td { a href={ "/runs/" (run_id) "/sites/" (f.site_id) "#f-" (id) } { (site_name) } " （" (f.site_id) "）" } }
                 tr { th { "检查批次" } td { a href={ "/runs/" (run_id) } { "第 " (run_id) " 次" } } }
-                tr { th { "监测时间" } td { (time(&x.observed_at.to_rfc3339())) } }
+                tr { th { "发现时间" } td { (time(&x.observed_at.to_rfc3339())) } }
                 tr { th { "HTTP 状态" } td { (x.evidence.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) } }
                 tr { th { "证据片段" } td { @match &x.evidence.excerpt { Some(e) => pre.excerpt { (e) }, None => "—" } } }
                 tr { th { "测量值" } td { pre { (pretty(&x.value)) } } }
@@ -118,11 +116,8 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                 tr {
                     th { "计分" }
                     td {
-                        @if items.is_empty() { "不计分（或已在其他项、单项否决中处理）" }
-                        @for it in &items {
-                            (part_zh(&it.part)) "「" (it.name) "」：本项 " (num(it.points)) " 分，依据 "
-                            (it.finding_ids.len() + it.fact_ids.len()) " 条；" (it.note) br;
-                        }
+                        (super::site::cost(f, &items, score))
+                        @for it in items.iter().filter(|i| !i.note.is_empty()) { br; span.note { (it.note) } }
                     }
                 }
             }

@@ -35,7 +35,7 @@ fn severity_rank(s: Severity) -> u8 {
 }
 
 /// What a finding cost: the score items that name it, in words.
-fn cost(f: &StoredFinding, items: &[&ScoreItemRow], score: Option<&ScoreRow>) -> Markup {
+pub(crate) fn cost(f: &StoredFinding, items: &[&ScoreItemRow], score: Option<&ScoreRow>) -> Markup {
     if !items.is_empty() {
         return html! {
             @for (i, it) in items.iter().enumerate() {
@@ -194,7 +194,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                 }
                 p.meta {
                     "网址：" (x.url.as_deref().map(url_link).unwrap_or_else(|| html! { "—" }))
-                    "；监测时间：" (time(&x.observed_at.to_rfc3339()))
+                    "；发现时间：" (time(&x.observed_at.to_rfc3339()))
                     @if let Some(st) = x.evidence.status { "；HTTP 状态：" (st) }
                 }
                 @if let Some(e) = &x.evidence.excerpt { pre.excerpt { (e) } }
