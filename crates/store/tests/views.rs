@@ -246,7 +246,7 @@ fn a_read_only_store_reads_the_views_and_writes_nothing() {
     assert!(store.archive_record(runs[1], page.id).unwrap().is_none());
 
     // nothing can be written through it
-    let e = store.upsert_sites(&[a.clone()]).unwrap_err();
+    let e = store.upsert_sites(std::slice::from_ref(&a)).unwrap_err();
     assert!(e.to_string().contains("readonly database"), "{e}");
 }
 

@@ -22,6 +22,7 @@ th, td { border: 1px solid #bbb; padding: .3em .5em; vertical-align: top; text-a
 th { background: #f3e9e9; white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.url, code.url { word-break: break-all; }
+.nowrap { white-space: nowrap; }
 tr.sum td { font-weight: bold; background: #f7f7f7; }
 .fail { color: #b00; font-weight: bold; }
 .pass { color: #060; font-weight: bold; }

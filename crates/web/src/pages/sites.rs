@@ -217,11 +217,11 @@ fn render(store: &Store, app: &App, run_id: i64, f: &Filters) -> Result<Markup, 
                         td.num { (i + 1) }
                         td { a href={ "/runs/" (run_id) "/sites/" (site.id) } { (site.name) } }
                         td { (site.id) }
-                        td { (site.region) }
-                        td { (kind_zh(&site.kind)) }
+                        td.nowrap { (site.region) }
+                        td.nowrap { (kind_zh(&site.kind)) }
                         @match score {
                             Some(s) => {
-                                td { (layout::verdict(&s.verdict)) @if !s.complete { br; span.note { "监测未满周期" } } }
+                                td.nowrap { (layout::verdict(&s.verdict)) @if !s.complete { br; span.note { "监测未满周期" } } }
                                 td.num { (s.score.map(num).unwrap_or_else(|| "—".into())) }
                                 td.num { (num(s.deducted)) }
                                 td.num { (num(s.bonus)) }
