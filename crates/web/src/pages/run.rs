@@ -59,9 +59,12 @@ pub(crate) fn annex_table(t: &Table) -> Markup {
     }
 }
 
+/// Rows shown per 整改 state on the run page (the CSV download has them all).
+const RECT_ROWS: usize = 200;
+
 fn rect_rows(run_id: i64, since_run: i64, state: &str, class: &str, items: &[RectItem]) -> Markup {
     html! {
-        @for i in items {
+        @for i in items.iter().take(RECT_ROWS) {
             tr {
                 td class=(class) { (state) }
                 td { a href={ "/runs/" (if class == "state-fixed" { since_run } else { run_id }) "/sites/" (i.site_id) } { (i.site_name) } br; span.note { (i.site_id) } }
@@ -193,6 +196,9 @@ fn render(store: &Store, app: &App, run_id: i64) -> Result<Markup, WebError> {
                             (rect_rows(run_id, r.since_run, "新发现", "state-new", &r.new))
                             (rect_rows(run_id, r.since_run, "已整改", "state-fixed", &r.fixed))
                         }
+                    }
+                    @if [r.open.len(), r.new.len(), r.fixed.len()].iter().any(|n| *n > RECT_ROWS) {
+                        p.note { "每种状态最多列出 " (RECT_ROWS) " 条；完整清单见下载的 整改情况.csv。" }
                     }
                 }
             }
