@@ -396,6 +396,25 @@ mod tests {
     }
 
     #[test]
+    fn the_token_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "  0123456789abcdef  \nignored second line\n").unwrap();
+        let t = load_token(None, Some(&path)).unwrap().unwrap();
+        assert!(t.matches("0123456789abcdef"));
+        std::fs::write(&path, "short\n").unwrap();
+        let e = load_token(None, Some(&path)).unwrap_err();
+        assert!(e.to_string().contains("--token-file"), "{e}");
+        let e = load_token(None, Some(&dir.path().join("missing"))).unwrap_err();
+        assert!(matches!(e, WebError::TokenFile { .. }), "{e}");
+        assert!(matches!(
+            load_token(Some("0123456789abcdef"), Some(&path)),
+            Err(WebError::TwoTokens)
+        ));
+        assert!(load_token(None, None).unwrap().is_none());
+    }
+
+    #[test]
     fn loopback_hosts_only_when_open() {
         let ok = |host: &str| {
             let mut h = HeaderMap::new();
