@@ -69,6 +69,27 @@ enum Cmd {
     Score(ScoreArgs),
     /// The quarterly report of a scored run: annex tables, summary, evidence, rectification.
     Report(ReportArgs),
+    /// A read-only web view of the database: runs, sites, findings, archived pages, downloads.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "govwatch.db")]
+    db: PathBuf,
+    /// Configuration directory (indicators.toml).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    /// Address to listen on; beyond loopback a token is required.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Access token (Authorization: Bearer, or the login form); visible to other local users in
+    /// the process list, so prefer --token-file.
+    #[arg(long, conflicts_with = "token_file")]
+    token: Option<String>,
+    /// File whose first line is the access token.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -247,6 +268,17 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Status(a) => cmd_status(a),
         Cmd::Score(a) => cmd_score(a),
         Cmd::Report(a) => cmd_report(a),
+        Cmd::Serve(a) => {
+            let opts = govwatch_web::ServeOptions {
+                db: a.db,
+                config: a.config,
+                listen: a.listen,
+                token: a.token,
+                token_file: a.token_file,
+            };
+            govwatch_web::serve(opts, stop_signal()).await?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 

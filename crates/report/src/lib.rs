@@ -118,9 +118,6 @@ impl ReportData {
         title: String,
         since_run: Option<i64>,
     ) -> Result<ReportData, ReportError> {
-        let run = store
-            .run(run_id)?
-            .ok_or_else(|| ReportError::Other(format!("run {run_id} does not exist")))?;
         let scores = store.scores(run_id, Some(&rules.hash))?.ok_or_else(|| {
             ReportError::Other(format!(
                 "run {run_id} has no scores under rules {} ({}); run `govwatch score --run {run_id}` first",
@@ -128,6 +125,22 @@ impl ReportData {
                 rules.path.display()
             ))
         })?;
+        ReportData::with_scores(store, run_id, rules, scores, title, since_run)
+    }
+
+    /// Reads a run with a scoring given by the caller (e.g. one made in memory by a viewer that
+    /// may not write to the database).
+    pub fn with_scores(
+        store: &Store,
+        run_id: i64,
+        rules: &Rules,
+        scores: ScoreSet,
+        title: String,
+        since_run: Option<i64>,
+    ) -> Result<ReportData, ReportError> {
+        let run = store
+            .run(run_id)?
+            .ok_or_else(|| ReportError::Other(format!("run {run_id} does not exist")))?;
         let sites = store.run_sites(run_id)?;
         let findings = store.findings(run_id, None)?;
         let facts: Vec<StoredFact> = store

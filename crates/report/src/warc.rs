@@ -98,11 +98,32 @@ pub fn write_run_warc(
     run_id: i64,
     dir: &Path,
 ) -> Result<(std::path::PathBuf, Vec<ArchiveRecord>), ReportError> {
+    let path = dir.join(warc_name(run_id));
+    let (out, records) = run_warc(store, run_id).map_err(|e| match e {
+        ReportError::Io { source, .. } => ReportError::Io {
+            path: path.clone(),
+            source,
+        },
+        e => e,
+    })?;
+    std::fs::write(&path, &out).map_err(io_err(&path))?;
+    store.write_archive_records(run_id, &records)?;
+    Ok((path, records))
+}
+
+/// The file name of a run's WARC: `run-RUN.warc.gz`.
+pub fn warc_name(run_id: i64) -> String {
+    format!("run-{run_id}.warc.gz")
+}
+
+/// A run's WARC file in memory and where each page sits in it; nothing is written. The bytes are
+/// the same as [`write_run_warc`] writes (record ids and compression are deterministic).
+pub fn run_warc(store: &Store, run_id: i64) -> Result<(Vec<u8>, Vec<ArchiveRecord>), ReportError> {
     let run = store
         .run(run_id)?
         .ok_or_else(|| ReportError::Other(format!("run {run_id} does not exist")))?;
-    let name = format!("run-{run_id}.warc.gz");
-    let path = dir.join(&name);
+    let name = warc_name(run_id);
+    let path = std::path::PathBuf::from(&name);
     let pages = store.run_pages(run_id)?;
     let mut out: Vec<u8> = Vec::new();
     let info_id = record_id(&format!("warcinfo run {run_id} {}", run.started_at));
@@ -173,9 +194,7 @@ pub fn write_run_warc(
         });
         out.extend(bytes);
     }
-    std::fs::write(&path, &out).map_err(io_err(&path))?;
-    store.write_archive_records(run_id, &records)?;
-    Ok((path, records))
+    Ok((out, records))
 }
 
 #[cfg(test)]

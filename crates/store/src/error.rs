@@ -68,6 +68,18 @@ pub enum StoreError {
         known: i64,
     },
 
+    /// A read-only open met a database at an older schema version (it cannot be upgraded then).
+    #[error(
+        "the database {} has schema version {found}, but this build reads version {known}; \
+         run any other govwatch command on it once (e.g. `govwatch status`) to upgrade it",
+        path.display()
+    )]
+    OlderSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
     /// Applying a schema migration failed; the database stays at the previous version.
     #[error(
         "upgrading the database {} to schema version {version} failed: {source}; the database \
@@ -166,6 +178,7 @@ impl StoreError {
             | StoreError::Json { path, .. }
             | StoreError::Io { path, .. }
             | StoreError::NewerSchema { path, .. }
+            | StoreError::OlderSchema { path, .. }
             | StoreError::Migration { path, .. }
             | StoreError::Corrupt { path, .. }
             | StoreError::UnknownRun { path, .. }

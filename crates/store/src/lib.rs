@@ -5,6 +5,7 @@
 //! - [`spawn_writer`] moves a [`Store`] onto a dedicated thread fed by a channel, so that async
 //!   tasks hand over [`SiteResult`]s through a cloneable [`StoreWriter`] without ever blocking
 //!   the runtime on SQLite.
+//! - [`Store::open_read_only`] and the read queries of viewers such as `govwatch serve` (`views`).
 //!
 //! Consistency: a site's whole result for a run is written in one transaction, which also adds
 //! its `run_sites` row. A crash (Ctrl-C, `kill -9`, power loss) therefore leaves every site either
@@ -17,12 +18,14 @@ mod daemon;
 mod error;
 mod schema;
 mod scores;
+mod views;
 mod writer;
 
 pub use daemon::{AvailabilityRow, Raised, SiteRun, WarningRow, parse_time};
 pub use error::{Result, StoreError};
 pub use schema::SCHEMA_VERSION;
 pub use scores::{ArchiveRecord, PageRow, ScoreItemRow, ScoreRow, ScoreSet, ScoringRef, SiteRow};
+pub use views::{PassCount, RunTally, ScoringTally, SiteScoreRef, SiteVisit, StoredFetch};
 pub use writer::{StoreWriter, spawn_writer};
 
 use chrono::DateTime;

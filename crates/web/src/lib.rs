@@ -1,0 +1,223 @@
+//! `govwatch serve`: a read-only web view of the govwatch database for the inspection office.
+//!
+//! Server-rendered HTML (no script at all), in Chinese, every string that comes from a site
+//! escaped by the templates ([maud](https://maud.lambda.xyz/) escapes whatever it interpolates).
+//!
+//! - [`serve`] checks the options ([`ServeOptions`]), opens the database read-only, loads the
+//!   scoring rules and serves until the shutdown future resolves; [`router`] builds the same
+//!   application for tests.
+//! - [`access`]: who may read. A loopback listener needs no token; any other listener needs one
+//!   ([`access::access_policy`]), given as `Authorization: Bearer …` or through the login form's
+//!   HttpOnly cookie. Only `GET` (and `HEAD`) are served, plus the login `POST`.
+//! - [`pages`]: the pages — runs, one run, the sites of a run (filters, sort), one site (verdict,
+//!   items, findings, history, 整改), one finding (evidence, fetch records, archived page).
+//! - [`replay`]: the archived page as fetched, inside a sandboxed frame, served with a
+//!   Content-Security-Policy that runs no script and loads nothing, the excerpt marked.
+//! - [`downloads`]: a run's report files (html, xlsx, csv, md, json, WARC), made on request by
+//!   `govwatch-report`.
+//!
+//! The store owns every SQL statement: each request opens its own read-only connection
+//! ([`govwatch_store::Store::open_read_only`]) on a blocking thread.
+
+pub mod access;
+pub mod downloads;
+mod layout;
+pub mod pages;
+pub mod replay;
+
+use access::Access;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use govwatch_score::Rules;
+use govwatch_store::{ScoreSet, Store, StoreError};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What `govwatch serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The SQLite database (opened read-only; it must exist).
+    pub db: PathBuf,
+    /// The configuration directory (`indicators.toml`: rule names, rectification period).
+    pub config: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The access token, given on the command line.
+    pub token: Option<String>,
+    /// A file holding the access token (its first line; surrounding white space ignored).
+    pub token_file: Option<PathBuf>,
+}
+
+/// Why the server could not start, or why a page could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(
+        "--listen {listen} is not a loopback address, so a token is required: give --token-file FILE \
+         (or --token), or listen on 127.0.0.1 / [::1]"
+    )]
+    TokenRequired { listen: SocketAddr },
+    #[error("{what}: the token must be at least {min} characters long", min = access::MIN_TOKEN_LEN)]
+    TokenTooShort { what: String },
+    #[error("--token and --token-file were both given; give one")]
+    TwoTokens,
+    #[error("--token-file {}: {source}", path.display())]
+    TokenFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: no such database (run `govwatch demo` or `govwatch run` first)", .0.display())]
+    NoDatabase(PathBuf),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Rules(#[from] govwatch_config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Score(#[from] govwatch_score::ScoreError),
+    #[error(transparent)]
+    Report(#[from] govwatch_report::ReportError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The page asked for does not exist (the text says what was looked for, in Chinese).
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the page task failed: {0}")]
+    Task(String),
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title) = match &self {
+            WebError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
+            WebError::Store(StoreError::UnknownRun { .. }) => (StatusCode::NOT_FOUND, "未找到"),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "出错了"),
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "page failed");
+        }
+        let body = layout::page(
+            title,
+            maud::html! {
+                h1 { (title) }
+                p.error { (self.to_string()) }
+                p { a href="/" { "返回检查批次列表" } }
+            },
+        );
+        (status, Html(body.into_string())).into_response()
+    }
+}
+
+/// The application: where the database is, the scoring rules, and who may read.
+#[derive(Debug)]
+pub struct App {
+    pub db: PathBuf,
+    pub rules: Rules,
+    pub access: Access,
+}
+
+/// A run's scoring as the pages show it: the one stored under the configured rules, or, when the
+/// run was never scored under them, one made in memory now (the web view writes nothing).
+#[derive(Debug, Clone)]
+pub struct Scoring {
+    pub set: ScoreSet,
+    /// Read from the database (`false`: computed for this page and not stored).
+    pub stored: bool,
+}
+
+impl App {
+    pub fn new(db: PathBuf, rules: Rules, access: Access) -> App {
+        App { db, rules, access }
+    }
+
+    /// Runs `f` with a read-only connection on a blocking thread.
+    pub(crate) async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Store, &App) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let app = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open_read_only(&app.db)?;
+            f(&store, &app)
+        })
+        .await
+        .map_err(|e| WebError::Task(e.to_string()))?
+    }
+
+    /// The run's scoring under the configured rules (see [`Scoring`]).
+    pub fn scoring(&self, store: &Store, run_id: i64) -> Result<Scoring, WebError> {
+        if let Some(set) = store.scores(run_id, Some(&self.rules.hash))? {
+            return Ok(Scoring { set, stored: true });
+        }
+        let set = govwatch_score::score_run(store, run_id, &self.rules)?;
+        Ok(Scoring { set, stored: false })
+    }
+}
+
+/// The application's routes (every page, the replay, the downloads, the login form), behind the
+/// access check.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(pages::runs::handler))
+        .route("/runs/{run}", get(pages::run::handler))
+        .route("/runs/{run}/sites", get(pages::sites::handler))
+        .route("/runs/{run}/sites/{site}", get(pages::site::handler))
+        .route("/runs/{run}/files/{name}", get(downloads::handler))
+        .route("/sites", get(pages::sites::latest_handler))
+        .route("/findings/{id}", get(pages::finding::handler))
+        .route("/findings/{id}/archive", get(replay::handler))
+        .route("/style.css", get(layout::stylesheet))
+        .route("/login", get(access::login_form).post(access::login_submit))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            access::guard,
+        ))
+        .with_state(app)
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound("没有这个页面。".into())
+}
+
+/// Checks the options, then serves until `shutdown` resolves.
+pub async fn serve(
+    opts: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let token = access::load_token(opts.token.as_deref(), opts.token_file.as_deref())?;
+    let access = access::access_policy(opts.listen, token)?;
+    if !opts.db.is_file() {
+        return Err(WebError::NoDatabase(opts.db));
+    }
+    // fail now, not at the first page, when the file is not a readable govwatch database
+    drop(Store::open_read_only(&opts.db)?);
+    let rules = govwatch_score::load_rules(&opts.config.join(govwatch_score::INDICATORS_FILE))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| WebError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    let who = match &access {
+        Access::Open => "no token (loopback only)",
+        Access::Token(_) => "token required",
+    };
+    eprintln!(
+        "govwatch serve: http://{addr}/ over {} (read-only, {who}); Ctrl-C stops",
+        opts.db.display()
+    );
+    let app = Arc::new(App::new(opts.db, rules, access));
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
