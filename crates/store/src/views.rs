@@ -335,7 +335,7 @@ impl Store {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, url, final_url, method, purpose, status, started_at, elapsed_ms, bytes,
                         content_type, content_hash, remote_addr, family, error_kind, error_message,
-                        redirects, attempt
+                        redirects, attempt, queue_ms
                  FROM fetches WHERE run_id = ?1 AND site_id = ?2 AND (url = ?3 OR final_url = ?3)
                  ORDER BY id",
             )?;
@@ -360,6 +360,7 @@ impl Store {
                         r.get::<_, Option<String>>(14)?,
                         r.get::<_, String>(15)?,
                         r.get::<_, u32>(16)?,
+                        r.get::<_, i64>(17)?,
                     ))
                 })?;
                 for row in rows {
@@ -381,6 +382,7 @@ impl Store {
                         error_message,
                         redirects,
                         attempt,
+                        queue_ms,
                     ) = row?;
                     if out.iter().any(|f| f.id == id) {
                         continue;
@@ -416,6 +418,7 @@ impl Store {
                             error_message,
                             redirects: serde_json::from_str(&redirects)?,
                             attempt,
+                            queue_ms: to_u64(queue_ms),
                         },
                     });
                 }

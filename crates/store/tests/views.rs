@@ -52,6 +52,7 @@ fn fetch(url: &str, purpose: Purpose, status: Option<u16>, attempt: u32) -> Fetc
         error_message: None,
         redirects: vec![],
         attempt,
+        queue_ms: 7,
     }
 }
 
