@@ -11,6 +11,7 @@
 //! - [`site`]: a whole site: breadth-first crawl, then a check of every link and resource.
 //! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
 //! - [`sample`]: one availability sample of a home page over IPv4 and over IPv6 (the daemon's).
+//! - [`feed`]: a new-media account's feed (RSS, Atom, JSON Feed) fetched and read into posts.
 //!
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
@@ -18,6 +19,7 @@
 pub mod decode;
 pub mod dns;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod frontier;
 pub mod gate;
