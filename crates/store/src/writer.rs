@@ -2,7 +2,7 @@
 //! channel, so SQLite never blocks the async runtime and writes never contend with each other.
 
 use crate::{Store, StoreError};
-use govwatch_model::{Sample, SiteResult};
+use govwatch_model::{AccountResult, Sample, SiteResult};
 use tokio::sync::{mpsc, oneshot};
 
 /// Writes waiting for the writer thread before senders wait (back-pressure on the crawl).
@@ -20,6 +20,11 @@ pub(crate) enum WriteOp {
         site_id: String,
         samples: Vec<Sample>,
         reply: oneshot::Sender<Result<usize, StoreError>>,
+    },
+    Account {
+        run_id: i64,
+        result: Box<AccountResult>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
     },
 }
 
@@ -59,6 +64,13 @@ pub fn spawn_writer(
                                 "writing a site result failed and nobody was waiting for the answer");
                         }
                     }
+                    WriteOp::Account { run_id, result, reply } => {
+                        let r = store.write_account_result(run_id, &result);
+                        if let Err(Err(e)) = reply.send(r) {
+                            tracing::error!(run_id, account = %result.account.key(), error = %e,
+                                "writing an account result failed and nobody was waiting for the answer");
+                        }
+                    }
                     WriteOp::Samples { run_id, site_id, samples, reply } => {
                         let r = store.insert_samples(run_id, &site_id, &samples);
                         if let Err(Err(e)) = reply.send(r) {
@@ -82,6 +94,25 @@ impl StoreWriter {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(WriteOp::Site {
+                run_id,
+                result: Box::new(result),
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Writes a new-media account's result for the run (see [`Store::write_account_result`]) and
+    /// waits until it is committed.
+    pub async fn write_account(
+        &self,
+        run_id: i64,
+        result: AccountResult,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(WriteOp::Account {
                 run_id,
                 result: Box::new(result),
                 reply,
