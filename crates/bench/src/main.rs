@@ -261,6 +261,7 @@ async fn bench(a: Args) -> Result<()> {
         resume: false,
         settings: serde_json::to_value(&settings)?,
         rules: Default::default(),
+        accounts: Vec::new(),
     };
     println!(
         "crawl: fixture server on port {}, {}, {} sites at once, 128 requests at once in all, \

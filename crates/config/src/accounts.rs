@@ -321,7 +321,9 @@ impl Checker<'_> {
             if !valid_id(s) {
                 self.report(
                     Self::key_span(table, "site"),
-                    format!("site `{s}` must be a 网站标识码 of exactly 10 ASCII letters or digits"),
+                    format!(
+                        "site `{s}` must be a 网站标识码 of exactly 10 ASCII letters or digits"
+                    ),
                 );
             } else if let Some(ids) = sites
                 && !ids.contains(&s.as_str())

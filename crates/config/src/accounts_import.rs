@@ -16,7 +16,15 @@ use toml_edit::{DocumentMut, Item, Table};
 const NAME_COLUMNS: &[&str] = &["账号名称", "名称", "账号昵称"];
 const PLATFORM_COLUMNS: &[&str] = &["平台", "平台类型", "账号类型", "所属平台"];
 const ID_COLUMNS: &[&str] = &[
-    "账号ID", "账号id", "账号标识", "账号", "ID", "id", "微信号", "UID", "uid",
+    "账号ID",
+    "账号id",
+    "账号标识",
+    "账号",
+    "ID",
+    "id",
+    "微信号",
+    "UID",
+    "uid",
 ];
 const ORG_COLUMNS: &[&str] = &["主办单位", "开办主体", "运营主体", "开办单位"];
 const REGION_COLUMNS: &[&str] = &["地区", "所属地区", "行政区划"];

@@ -26,6 +26,8 @@ mod media_findings;
 mod probes;
 mod sites;
 
+pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
+pub use accounts_import::import_accounts_csv;
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use daemon::{
@@ -43,8 +45,6 @@ pub use interaction::{
     AdRules, ChannelWords, InteractionRules, LimitRules, ReplyRules, SurveyRules,
     load_interaction_rules,
 };
-pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
-pub use accounts_import::import_accounts_csv;
 pub use media::{
     DuplicateRules, ManualCode, ManualRules, MediaRules, OffTopicRules, PostWindow, RepostRules,
     StaleRules, ZombieRules, load_media_rules,

@@ -139,7 +139,11 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         d.push(Diagnostic::new(path, line_of(text, key, nth), 0, msg));
     };
     if r.stale.window_days == 0 {
-        at("window_days", 0, "[stale] window_days must be at least 1".into());
+        at(
+            "window_days",
+            0,
+            "[stale] window_days must be at least 1".into(),
+        );
     }
     if r.posts.months == 0 {
         at("months", 0, "[posts] months must be at least 1".into());
@@ -155,7 +159,11 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         );
     }
     if r.repost.min_posts == 0 {
-        at("min_posts", 0, "[repost] min_posts must be at least 1".into());
+        at(
+            "min_posts",
+            0,
+            "[repost] min_posts must be at least 1".into(),
+        );
     }
     for (name, list) in [
         ("phrases", &r.zombie.phrases),
@@ -187,17 +195,22 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
             at(
                 "code",
                 i,
-                format!(
-                    "[[manual.code]] `{}` is not a media code (media.…)",
-                    c.code
-                ),
+                format!("[[manual.code]] `{}` is not a media code (media.…)", c.code),
             );
         }
         if !seen.insert(c.code.as_str()) {
-            at("code", i, format!("[[manual.code]] `{}` is listed twice", c.code));
+            at(
+                "code",
+                i,
+                format!("[[manual.code]] `{}` is listed twice", c.code),
+            );
         }
         if c.name.trim().is_empty() {
-            at("name", i, format!("[[manual.code]] `{}` needs a name", c.code));
+            at(
+                "name",
+                i,
+                format!("[[manual.code]] `{}` needs a name", c.code),
+            );
         }
     }
     d.sort_by_key(|x| x.line);
@@ -236,11 +249,17 @@ mod tests {
         let e = load_media_rules(&path).unwrap_err().to_string();
         let line = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
         assert!(
-            e.contains(&format!("media.toml:{}: [repost] share_above", line("share_above = 1.5"))),
+            e.contains(&format!(
+                "media.toml:{}: [repost] share_above",
+                line("share_above = 1.5")
+            )),
             "{e}"
         );
         assert!(
-            e.contains(&format!("media.toml:{}: [[manual.code]] `unanswered`", line("code = \"unanswered\""))),
+            e.contains(&format!(
+                "media.toml:{}: [[manual.code]] `unanswered`",
+                line("code = \"unanswered\"")
+            )),
             "{e}"
         );
         // an unknown key, with its line and column

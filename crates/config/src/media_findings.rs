@@ -184,12 +184,9 @@ pub fn read_manual_findings(
                 evidence_url: evidence,
                 source: format!("{file_name}:{line}"),
             }),
-            _ => out.diagnostics.push(Diagnostic::new(
-                csv_path,
-                line,
-                0,
-                problems.join("; "),
-            )),
+            _ => out
+                .diagnostics
+                .push(Diagnostic::new(csv_path, line, 0, problems.join("; "))),
         }
     }
     Ok(out)

@@ -65,7 +65,12 @@ fn shipped_registry_and_rules_load() {
     assert_eq!(dir.probe_rules().unwrap().media, MediaRules::default());
     // no accounts.toml at all: no accounts
     let s = Scratch::new("no-accounts");
-    assert!(ConfigDir::new(s.dir()).accounts(&sites()).unwrap().is_empty());
+    assert!(
+        ConfigDir::new(s.dir())
+            .accounts(&sites())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -137,10 +142,16 @@ feed = \"http://x.test/feed\"
     has("a.toml:14:", "platform `weixin`");
     has("a.toml:15:", "account id `has space`");
     has("a.toml:16:", "`name` must not be empty");
-    has("a.toml:19:", "site `9999999999` is not in the site registry");
+    has(
+        "a.toml:19:",
+        "site `9999999999` is not in the site registry",
+    );
     has("a.toml:20:", "unknown key `colour`");
     has("a.toml:22:", "missing required key `region`");
-    has("a.toml:28:", "feed: `ftp://x/feed` must be an http or https URL");
+    has(
+        "a.toml:28:",
+        "feed: `ftp://x/feed` must be an http or https URL",
+    );
     has("a.toml:30:", "toutiao:3 has no feed");
     has("a.toml:40:", "duplicate account weibo:1 (first at line 7)");
     // without the site registry, unknown sites pass
@@ -195,11 +206,11 @@ fn check_import(s: &Scratch, csv: &Path) {
     // no 网站标识码: the site whose 主办单位 is the account's
     assert_eq!(edu.site, "3413000019");
     assert_eq!(edu.platform, Platform::Wechat);
-    assert_eq!(
-        edu.feed.as_str(),
-        "https://feeds.test/wechat/szjy2020.xml"
-    );
-    let tt = accounts.iter().find(|a| a.platform == Platform::Toutiao).unwrap();
+    assert_eq!(edu.feed.as_str(), "https://feeds.test/wechat/szjy2020.xml");
+    let tt = accounts
+        .iter()
+        .find(|a| a.platform == Platform::Toutiao)
+        .unwrap();
     assert_eq!(
         tt.feed.as_str(),
         "http://rsshub.test/toutiao/user/token/MS4wLjABAAAA"
@@ -234,7 +245,10 @@ fn csv_import_refuses_a_broken_registry_and_a_missing_column() {
     assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), before);
     let csv = s.write("b.csv", "账号名称,平台\n甲,微博\n");
     let e = import_accounts_csv(&csv, &s.path("new.toml"), &sites()).unwrap_err();
-    assert!(e.to_string().contains("b.csv:1: missing column 账号ID"), "{e}");
+    assert!(
+        e.to_string().contains("b.csv:1: missing column 账号ID"),
+        "{e}"
+    );
     assert!(!s.path("new.toml").exists());
 }
 

@@ -12,9 +12,9 @@
 //!
 //! Whether a post is a repost is the media probe's rule (`govwatch-probes`), not the reader's.
 
+use crate::Crawler;
 use crate::decode::{charset_from_content_type, decode_html};
 use crate::fetch::{BodyMode, FetchSpec, Fetched};
-use crate::Crawler;
 use chrono::{DateTime, FixedOffset, Utc};
 use encoding_rs::Encoding;
 use feed_rs::model::{Entry, FeedType};
@@ -117,7 +117,9 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
     let decl = head.trim_start().strip_prefix("<?xml")?;
     let decl = &decl[..decl.find("?>")?];
     let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
     let rest = rest.trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let label = rest[1..].split(quote).next()?;
@@ -126,7 +128,10 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// Decodes a feed body: BOM, then the header's charset, then the XML declaration, then what the
 /// page decoder decides (valid UTF-8, or a guess).
-fn decode_feed(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding, CharsetSource) {
+fn decode_feed(
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (String, &'static Encoding, CharsetSource) {
     if Encoding::for_bom(bytes).is_none()
         && content_type.and_then(charset_from_content_type).is_none()
         && let Some(enc) = xml_declared_encoding(bytes)
@@ -217,7 +222,11 @@ fn post(e: &Entry, base: &Url) -> Post {
     Post {
         id: e.id.clone(),
         link: link.map(|l| base.join(&l).map(|u| u.to_string()).unwrap_or(l)),
-        title: e.title.as_ref().map(|t| plain(&t.content)).unwrap_or_default(),
+        title: e
+            .title
+            .as_ref()
+            .map(|t| plain(&t.content))
+            .unwrap_or_default(),
         published: published.map(|t| t.with_timezone(&china())),
         text,
         links,
@@ -234,8 +243,27 @@ fn post(e: &Entry, base: &Url) -> Post {
 
 /// Elements after whose start a space is put, so that words of two blocks do not run together.
 const BLOCKS: &[&str] = &[
-    "br", "p", "div", "blockquote", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4",
-    "h5", "h6", "section", "article", "img", "hr", "table",
+    "br",
+    "p",
+    "div",
+    "blockquote",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "img",
+    "hr",
+    "table",
 ];
 
 /// An HTML fragment as plain text (white space folded) and the http(s) links it holds

@@ -101,6 +101,19 @@ fn require_site(tx: &Connection, site_id: &str) -> Result<()> {
     }
 }
 
+fn require_run_exists(tx: &Connection, run_id: i64) -> Result<()> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
+        params![run_id],
+        |r| r.get(0),
+    )?;
+    if exists {
+        Ok(())
+    } else {
+        Err(StoreError::unknown_run(run_id))
+    }
+}
+
 fn require_open_run(tx: &Connection, run_id: i64) -> Result<()> {
     let status: Option<String> = tx
         .query_row(
@@ -547,10 +560,10 @@ impl Store {
                         |r| r.get(0),
                     )?;
                     if !known {
-                        return Err(StoreError::corrupt(format!(
-                            "account {} is not recorded; record the registry first",
-                            m.account
-                        )));
+                        return Err(StoreError::unknown_account(
+                            &m.account,
+                            "is not recorded (record the account registry first)",
+                        ));
                     }
                     n += stmt.execute(params![
                         m.account,
@@ -633,9 +646,11 @@ impl Store {
                 )
                 .optional()?;
             let Some(site) = site else {
-                return Err(StoreError::corrupt(format!(
-                    "run {run_id} did not inspect account {account_key}"
-                )));
+                require_run_exists(&tx, run_id)?;
+                return Err(StoreError::unknown_account(
+                    account_key,
+                    format!("was not inspected by run {run_id}"),
+                ));
             };
             let mut fresh = Vec::new();
             for f in findings {

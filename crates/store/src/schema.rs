@@ -314,13 +314,7 @@ CREATE INDEX findings_run_account ON findings (run_id, account_key) WHERE accoun
 "#;
 
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    V1,
-    V_DAEMON,
-    V_SCORES_ARCHIVE,
-    V_PLACEHOLDER_4,
-    V_MEDIA,
-];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE, V_PLACEHOLDER_4, V_MEDIA];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

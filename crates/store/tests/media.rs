@@ -5,8 +5,8 @@
 use chrono::DateTime;
 use govwatch_model::{
     Account, AccountResult, CharsetSource, Evidence, Fact, FeedFailure, FeedRead, FetchRecord,
-    Finding, ManualFinding, Page, Platform, Post, Purpose, Severity, Site, SiteKind,
-    SiteOverrides, Timestamp,
+    Finding, ManualFinding, Page, Platform, Post, Purpose, Severity, Site, SiteKind, SiteOverrides,
+    Timestamp,
 };
 use govwatch_store::{RunStatus, SCHEMA_VERSION, Store, StoreError, spawn_writer};
 use serde_json::json;
@@ -162,7 +162,11 @@ fn an_account_is_written_whole_once_and_kept_out_of_site_queries() {
     store.write_account_result(run, &result(&b, false)).unwrap();
     // again: nothing duplicated
     store.write_account_result(run, &result(&a, true)).unwrap();
-    assert!(store.write_account_result(run, &result(&orphan, true)).is_err());
+    assert!(
+        store
+            .write_account_result(run, &result(&orphan, true))
+            .is_err()
+    );
     assert_eq!(
         store.accounts_done(run).unwrap(),
         ["weibo:1", "weibo:2"].map(String::from).into()
@@ -199,7 +203,11 @@ fn an_account_is_written_whole_once_and_kept_out_of_site_queries() {
     let posts = store.posts(run, "weibo:1").unwrap();
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].repost.as_deref(), Some("prefix:转发微博"));
-    assert_eq!(posts[0].text.chars().count(), 501, "cut to 500 and an ellipsis");
+    assert_eq!(
+        posts[0].text.chars().count(),
+        501,
+        "cut to 500 and an ellipsis"
+    );
     assert_eq!(posts[0].categories, vec!["转发".to_string()]);
     assert_eq!(
         posts[0].published.unwrap().to_rfc3339(),
@@ -269,14 +277,22 @@ fn manual_findings_are_stored_once_and_added_to_a_run_once() {
         observed_at: ts("2026-11-28T10:00:00+08:00"),
     };
     // not inspected by the run yet
-    assert!(store.add_account_findings(run, &a.key(), &[finding.clone()]).is_err());
+    assert!(
+        store
+            .add_account_findings(run, &a.key(), &[finding.clone()])
+            .is_err()
+    );
     store.write_account_result(run, &result(&a, true)).unwrap();
     assert_eq!(
-        store.add_account_findings(run, &a.key(), &[finding.clone()]).unwrap(),
+        store
+            .add_account_findings(run, &a.key(), &[finding.clone()])
+            .unwrap(),
         1
     );
     assert_eq!(
-        store.add_account_findings(run, &a.key(), &[finding]).unwrap(),
+        store
+            .add_account_findings(run, &a.key(), &[finding])
+            .unwrap(),
         0
     );
     let codes: Vec<String> = store

@@ -33,7 +33,11 @@ pub fn findings(
             probe: "manual".into(),
             code: m.code.clone(),
             severity: code.severity,
-            url: Some(m.evidence_url.clone().unwrap_or_else(|| account.feed.to_string())),
+            url: Some(
+                m.evidence_url
+                    .clone()
+                    .unwrap_or_else(|| account.feed.to_string()),
+            ),
             value: json!({
                 "account": key,
                 "platform": account.platform.as_str(),

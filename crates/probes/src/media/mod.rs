@@ -88,8 +88,12 @@ impl Media {
         }
         let mut out = ProbeOutput::default();
         self.duplicate_finding(account, feed, registry, as_of, &mut out);
-        out.findings
-            .extend(manual::findings(&self.rules.manual, account, manual_rows, as_of));
+        out.findings.extend(manual::findings(
+            &self.rules.manual,
+            account,
+            manual_rows,
+            as_of,
+        ));
         let today = china_day(as_of);
         // Posts published after the monitoring time did not exist then.
         let seen: Vec<&Post> = feed
@@ -428,7 +432,10 @@ fn post_line(p: &Post) -> String {
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_else(|| "（无日期）".into()),
         clip(&p.title, 60),
-        p.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default()
+        p.link
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default()
     )
 }
 

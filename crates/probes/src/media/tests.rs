@@ -66,14 +66,24 @@ fn run(a: &Account, f: &mut FeedRead) -> ProbeOutput {
 fn fourteen_days_is_in_time_fifteen_is_stale() {
     let a = account(Platform::Weibo, "1", "安平县人民政府办公室");
     // 2026-11-14 23:59 China time: 14 calendar days before 2026-11-28
-    let mut f = feed(vec![post(1, "2026-11-14T23:59:00+08:00", "会议", "县政府召开会议")]);
+    let mut f = feed(vec![post(
+        1,
+        "2026-11-14T23:59:00+08:00",
+        "会议",
+        "县政府召开会议",
+    )]);
     let out = run(&a, &mut f);
     assert!(codes(&out).is_empty(), "{:?}", out.findings);
     let feed_fact = out.facts.iter().find(|f| f.code == "media.feed").unwrap();
     assert_eq!(feed_fact.value["latest"], "2026-11-14T23:59:00+08:00");
     assert_eq!(feed_fact.value["account"], "weibo:1");
     // 15:59 UTC on the 13th is 23:59 on the 13th in China: 15 days
-    let mut f = feed(vec![post(1, "2026-11-13T15:59:00Z", "会议", "县政府召开会议")]);
+    let mut f = feed(vec![post(
+        1,
+        "2026-11-13T15:59:00Z",
+        "会议",
+        "县政府召开会议",
+    )]);
     let out = run(&a, &mut f);
     assert_eq!(codes(&out), vec!["media.stale"]);
     let s = &out.findings[0];
@@ -179,7 +189,10 @@ fn repost_share_above_the_bar_over_enough_posts() {
     let out = run(&a, &mut f);
     assert_eq!(codes(&out), vec!["media.repost_only"]);
     let r = &out.findings[0];
-    assert_eq!((r.value["posts"].clone(), r.value["reposts"].clone()), (6.into(), 5.into()));
+    assert_eq!(
+        (r.value["posts"].clone(), r.value["reposts"].clone()),
+        (6.into(), 5.into())
+    );
     assert_eq!(f.posts[0].repost.as_deref(), Some("prefix:转发微博"));
     assert_eq!(f.posts[5].repost, None);
     // 4 of 5 = 80%: not above the bar
@@ -209,7 +222,12 @@ fn repost_share_above_the_bar_over_enough_posts() {
 #[test]
 fn repost_markers_and_official_forwarding() {
     let r = MediaRules::default().repost;
-    let mut p = post(1, AS_OF, "转发省政府办公厅关于做好冬季防火工作的通知", "各乡镇：现将通知转发给你们。");
+    let mut p = post(
+        1,
+        AS_OF,
+        "转发省政府办公厅关于做好冬季防火工作的通知",
+        "各乡镇：现将通知转发给你们。",
+    );
     assert_eq!(repost::marker(&r, &p), None);
     p.text = "学习了//@安平发布:冬季防火".into();
     assert_eq!(repost::marker(&r, &p).as_deref(), Some("marker://@"));
@@ -221,7 +239,12 @@ fn repost_markers_and_official_forwarding() {
 #[test]
 fn ads_use_the_sites_rule_and_off_topic_words() {
     let a = account(Platform::Wechat, "gh_1", "单位");
-    let mut ad = post(1, "2026-11-25T09:00:00+08:00", "年货节", "限时抢购！本地特产全场包邮，点击购买");
+    let mut ad = post(
+        1,
+        "2026-11-25T09:00:00+08:00",
+        "年货节",
+        "限时抢购！本地特产全场包邮，点击购买",
+    );
     ad.links = vec!["https://item.taobao.com/item.htm?id=1".into()];
     let price = post(
         2,
@@ -229,7 +252,12 @@ fn ads_use_the_sites_rule_and_off_topic_words() {
         "价格监测",
         "本周猪肉价格监测：部分超市特价促销，价格平稳。",
     );
-    let gossip = post(3, "2026-11-23T09:00:00+08:00", "十二星座今日运势", "看看你的星座今日运势");
+    let gossip = post(
+        3,
+        "2026-11-23T09:00:00+08:00",
+        "十二星座今日运势",
+        "看看你的星座今日运势",
+    );
     let mut f = feed(vec![ad, price, gossip]);
     let out = run(&a, &mut f);
     assert_eq!(codes(&out), vec!["media.commercial_ad", "media.off_topic"]);
@@ -261,7 +289,14 @@ fn one_unit_two_accounts_on_one_platform() {
     let e = account(Platform::Other, "5", "安平县人民政府办公室");
     let registry = vec![a.clone(), b.clone(), c.clone(), d.clone(), e.clone()];
     let m = probe();
-    let fresh = || feed(vec![post(1, "2026-11-27T09:00:00+08:00", "会议", "召开会议")]);
+    let fresh = || {
+        feed(vec![post(
+            1,
+            "2026-11-27T09:00:00+08:00",
+            "会议",
+            "召开会议",
+        )])
+    };
     let dup = |x: &Account| {
         let out = m.inspect(x, &mut fresh(), &registry, &[], ts(AS_OF));
         codes(&out)
@@ -303,7 +338,12 @@ fn manual_findings_within_the_window() {
             ..row("media.unanswered", "2026-11-20")
         },
     ];
-    let mut f = feed(vec![post(1, "2026-11-27T09:00:00+08:00", "会议", "召开会议")]);
+    let mut f = feed(vec![post(
+        1,
+        "2026-11-27T09:00:00+08:00",
+        "会议",
+        "召开会议",
+    )]);
     let out = probe().inspect(&a, &mut f, std::slice::from_ref(&a), &rows, ts(AS_OF));
     assert_eq!(codes(&out), vec!["media.comments_closed"]);
     let m = &out.findings[0];
