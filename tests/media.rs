@@ -82,15 +82,9 @@ async fn every_account_gives_exactly_its_findings() {
     let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let rules = govwatch_config::ProbeRules::default();
     for a in &registry {
-        let r = govwatch_runner::media::inspect_account(
-            &crawler,
-            a,
-            &registry,
-            &[],
-            ts(AS_OF),
-            &rules,
-        )
-        .await;
+        let r =
+            govwatch_runner::media::inspect_account(&crawler, a, &registry, &[], ts(AS_OF), &rules)
+                .await;
         let got: BTreeSet<(String, String)> = r
             .findings
             .iter()
@@ -125,7 +119,12 @@ async fn every_account_gives_exactly_its_findings() {
         match &exp.not_measured {
             Some(reason) => {
                 assert_eq!(not_measured.len(), 1, "{}", a.key());
-                assert_eq!(not_measured[0].value["reason"], reason.as_str(), "{}", a.key());
+                assert_eq!(
+                    not_measured[0].value["reason"],
+                    reason.as_str(),
+                    "{}",
+                    a.key()
+                );
                 assert!(!r.feed.measured());
                 assert!(r.facts.iter().all(|f| f.code == "media.not_measured"));
             }
@@ -135,7 +134,10 @@ async fn every_account_gives_exactly_its_findings() {
                 // the archived copy of the feed is the evidence of every finding
                 let page = r.feed.page.as_ref().unwrap();
                 for f in &r.findings {
-                    assert_eq!(f.evidence.archived.as_deref(), Some(page.fetch.url.as_str()));
+                    assert_eq!(
+                        f.evidence.archived.as_deref(),
+                        Some(page.fetch.url.as_str())
+                    );
                     assert_eq!(f.evidence.status, Some(200));
                 }
             }
@@ -144,7 +146,10 @@ async fn every_account_gives_exactly_its_findings() {
         match a.key().as_str() {
             "weibo:2010000001" => {
                 let share = fact("media.repost_share").unwrap();
-                assert_eq!((share["posts"].clone(), share["reposts"].clone()), (8.into(), 2.into()));
+                assert_eq!(
+                    (share["posts"].clone(), share["reposts"].clone()),
+                    (8.into(), 2.into())
+                );
                 let feed = fact("media.feed").unwrap();
                 assert_eq!(feed["format"], "rss2");
                 assert_eq!(feed["latest"], "2026-11-27T09:30:00+08:00");
@@ -163,7 +168,11 @@ async fn every_account_gives_exactly_its_findings() {
                 assert!(s.message.contains("14天内无更新"), "{}", s.message);
             }
             "weibo:2010000003" => {
-                let z = r.findings.iter().find(|f| f.code == "media.zombie").unwrap();
+                let z = r
+                    .findings
+                    .iter()
+                    .find(|f| f.code == "media.zombie")
+                    .unwrap();
                 assert_eq!(z.value["announced"], "2026-10-15");
                 assert_eq!(z.value["phrase"], "停止更新");
                 let s = r.findings.iter().find(|f| f.code == "media.stale").unwrap();
@@ -172,7 +181,10 @@ async fn every_account_gives_exactly_its_findings() {
             "toutiao:MS4wLjABAAAAanpingjiaoyu" => {
                 assert_eq!(fact("media.feed").unwrap()["format"], "atom");
                 let f = &r.findings[0];
-                assert_eq!((f.value["posts"].clone(), f.value["reposts"].clone()), (8.into(), 7.into()));
+                assert_eq!(
+                    (f.value["posts"].clone(), f.value["reposts"].clone()),
+                    (8.into(), 7.into())
+                );
                 assert_eq!(f.value["share"], 0.875);
             }
             "wechat:anping_nongye" => {
@@ -180,7 +192,10 @@ async fn every_account_gives_exactly_its_findings() {
                 let page = r.feed.page.as_ref().unwrap();
                 assert_eq!(page.charset.as_deref(), Some("GBK"));
                 let f = &r.findings[0];
-                assert_eq!(f.value["title"], "【年货节】安平特产黑木耳限时抢购，全场包邮！");
+                assert_eq!(
+                    f.value["title"],
+                    "【年货节】安平特产黑木耳限时抢购，全场包邮！"
+                );
                 assert_eq!(
                     f.value["shop_links"][0],
                     "https://item.taobao.com/item.htm?id=660000000001"
@@ -209,8 +224,9 @@ async fn every_account_gives_exactly_its_findings() {
     let robots = log.iter().filter(|r| r.path == "/robots.txt").count();
     assert_eq!(robots, 1, "{log:?}");
     assert_eq!(log.len(), 1 + 10, "{log:?}");
-    assert!(
-        log.iter()
-            .all(|r| r.user_agent.as_deref().is_some_and(|u| u.contains("govwatch")))
-    );
+    assert!(log.iter().all(|r| {
+        r.user_agent
+            .as_deref()
+            .is_some_and(|u| u.contains("govwatch"))
+    }));
 }
