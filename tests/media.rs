@@ -230,3 +230,268 @@ async fn every_account_gives_exactly_its_findings() {
             .is_some_and(|u| u.contains("govwatch"))
     }));
 }
+
+fn scratch_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("govwatch-media-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn opts(accounts: Vec<Account>, resume: bool) -> govwatch_runner::RunOptions {
+    govwatch_runner::RunOptions {
+        as_of: ts(AS_OF),
+        only: None,
+        resume,
+        settings: serde_json::Value::Null,
+        rules: Default::default(),
+        accounts,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stores_scores_and_reports_the_accounts() {
+    use govwatch_store::{RunStatus, Store};
+    use std::sync::Arc;
+    let net = TestNet::start(root()).await.unwrap();
+    let port = net.http.port();
+    let sites = vec![site(&net)];
+    let registry = accounts(&net, &sites);
+    let dir = scratch_db("run");
+    let db = dir.join("govwatch.db");
+    let media_rules = govwatch_config::MediaRules::default();
+
+    // the inspectors' observations, imported before the run
+    let read = govwatch_config::read_manual_findings(
+        &root().join("manual.csv"),
+        &registry,
+        &media_rules.manual,
+    )
+    .unwrap();
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    assert_eq!(read.rows.len(), 3);
+    let mut store = Store::open(&db).unwrap();
+    let done = govwatch_runner::media::import_findings(
+        &mut store,
+        &sites,
+        &registry,
+        &read.rows,
+        &media_rules,
+        None,
+    )
+    .unwrap();
+    assert_eq!((done.stored, done.known), (3, 0));
+
+    // a run already holding one account (as if it had been stopped), resumed
+    let run_id = store
+        .begin_run(ts(AS_OF), &serde_json::Value::Null)
+        .unwrap();
+    let crawler = Arc::new(Crawler::new(fast_settings(&net)).unwrap());
+    let first = govwatch_runner::media::inspect_account(
+        &crawler,
+        &registry[0],
+        &registry,
+        &store.manual_findings().unwrap(),
+        ts(AS_OF),
+        &Default::default(),
+    )
+    .await;
+    store.write_account_result(run_id, &first).unwrap();
+    store.mark_interrupted(run_id).unwrap();
+    let (report, store) = govwatch_runner::run(
+        crawler,
+        store,
+        sites.clone(),
+        opts(registry.clone(), true),
+        std::future::pending(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.run_id, run_id);
+    assert!(!report.interrupted);
+    assert_eq!(report.accounts, 11);
+    assert_eq!(report.accounts_done, 10);
+    assert_eq!(store.run(run_id).unwrap().unwrap().status, RunStatus::Done);
+    let rows = store.run_accounts(run_id).unwrap();
+    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.iter().filter(|a| !a.measured).count(), 3);
+
+    // every finding stored once, with the imported ones in the quarter
+    let mut got: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for f in store.account_findings(run_id).unwrap() {
+        got.entry(f.account_key.clone()).or_default().insert((
+            f.stored.finding.code.clone(),
+            strip_port(f.stored.finding.url.as_deref().unwrap_or(""), port),
+        ));
+    }
+    let total: usize = store.account_findings(run_id).unwrap().len();
+    assert_eq!(total, got.values().map(BTreeSet::len).sum::<usize>());
+    for (key, exp) in expected() {
+        let mut want: BTreeSet<(String, String)> = exp
+            .finding
+            .iter()
+            .map(|f| (f.code.clone(), f.url.clone()))
+            .collect();
+        match key.as_str() {
+            "weibo:2010000002" => {
+                want.insert((
+                    "media.comments_closed".into(),
+                    "https://weibo.com/2010000002".into(),
+                ));
+            }
+            "wechat:anping_nongye" => {
+                want.insert((
+                    "media.unanswered".into(),
+                    "http://rsshub.media.test/wechat/mp/anping_nongye".into(),
+                ));
+            }
+            _ => {}
+        }
+        assert_eq!(got.remove(&key).unwrap_or_default(), want, "{key}");
+    }
+    assert!(got.is_empty(), "{got:?}");
+    // posts are kept, with their repost marks
+    let posts = store
+        .posts(run_id, "toutiao:MS4wLjABAAAAanpingjiaoyu")
+        .unwrap();
+    assert_eq!(posts.len(), 10);
+    assert_eq!(posts.iter().filter(|p| p.repost.is_some()).count(), 7);
+    // the site's own findings are not mixed with the accounts'
+    assert!(
+        store
+            .findings(run_id, None)
+            .unwrap()
+            .iter()
+            .all(|f| !f.finding.code.starts_with("media."))
+    );
+
+    // verdicts by the new-media vetoes
+    let rules = govwatch_score::shipped_rules();
+    let verdicts = govwatch_score::score_accounts(&store, run_id, &rules).unwrap();
+    let by_key: BTreeMap<&str, &str> = verdicts
+        .iter()
+        .map(|v| (v.key.as_str(), v.verdict.as_str()))
+        .collect();
+    for (key, verdict) in [
+        ("weibo:2010000001", "pass"),
+        ("weibo:2010000002", "fail"),
+        ("weibo:2010000003", "fail"),
+        ("toutiao:MS4wLjABAAAAanpingjiaoyu", "pass"),
+        ("wechat:anping_nongye", "fail"),
+        ("wechat:anping_wenlv", "pass"),
+        ("douyin:MS4wLjABAAAAanpingwenlv1", "pass"),
+        ("douyin:MS4wLjABAAAAanpingwenlv2", "pass"),
+        ("weibo:2010000009", "not_measured"),
+        ("kuaishou:anping_jt", "not_measured"),
+        ("weishi:anping_weishi", "not_measured"),
+    ] {
+        assert_eq!(by_key[key], verdict, "{key}");
+    }
+    let gongan = verdicts
+        .iter()
+        .find(|v| v.key == "weibo:2010000002")
+        .unwrap();
+    let vetoes: Vec<&str> = gongan.items.iter().map(|i| i.rule.as_str()).collect();
+    assert_eq!(vetoes, vec!["media_stale", "media_interaction_poor"]);
+
+    // the report: annex 4 filled, the summary counts the accounts, the evidence archived
+    let mut store = store;
+    let set = govwatch_score::score_run(&store, run_id, &rules).unwrap();
+    store.write_scores(&set).unwrap();
+    let (_warc, _) = govwatch_report::warc::write_run_warc(&mut store, run_id, &dir).unwrap();
+    let d = govwatch_report::ReportData::load(&store, run_id, &rules, "测试".into(), None).unwrap();
+    let annexes = govwatch_report::annexes(&d);
+    let a4 = annexes.iter().find(|t| t.key == "附件4").unwrap();
+    assert_eq!(
+        a4.headers,
+        vec![
+            "序号",
+            "地区",
+            "账号名称",
+            "平台",
+            "主办单位",
+            "存在问题",
+            "检查结果"
+        ]
+    );
+    let rows: Vec<Vec<String>> = a4
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text()).collect())
+        .collect();
+    let names: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[2].as_str(), r[3].as_str(), r[6].as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("安平农业", "微信公众号", "不合格"),
+            ("安平公安", "微博", "不合格"),
+            ("安平环保", "微博", "不合格"),
+            ("安平文旅", "抖音", "合格"),
+            ("安平旅游", "抖音", "合格"),
+            ("安平教育", "今日头条", "合格"),
+            ("安平文旅", "微信公众号", "合格"),
+        ]
+    );
+    assert_eq!(rows[1][4], "安平县公安局");
+    assert_eq!(
+        rows[1][5],
+        "监测时间点前14天内无更新（最近发布于 2026-11-13） [media.stale]；评论功能关闭（检查人员 2026-11-20 发现：该微博所有博文评论区均已关闭，公众无法评论） [media.comments_closed]"
+    );
+    assert!(
+        rows[2][5].contains("2026-10-15 发布停更公告后未关停注销（僵尸账号） [media.zombie]"),
+        "{}",
+        rows[2][5]
+    );
+    assert!(
+        rows[5][5].contains("内容基本为转发（8 条中转发 7 条） [media.repost_only]"),
+        "{}",
+        rows[5][5]
+    );
+    assert!(
+        rows[0][5].contains(
+            "发布商业广告（《【年货节】安平特产黑木耳限时抢购，全场包邮！》） [media.commercial_ad]"
+        ),
+        "{}",
+        rows[0][5]
+    );
+    assert!(
+        rows[3][5].contains("同一主办单位在同一平台开设多个账号（安平文旅、安平旅游）"),
+        "{}",
+        rows[3][5]
+    );
+    let note = a4.note.as_deref().unwrap();
+    assert!(
+        note.contains("以下3个账号的订阅源无法读取，未作判定"),
+        "{note}"
+    );
+    assert!(
+        note.contains("安平应急（微博，订阅源无法读取：HTTP 503）"),
+        "{note}"
+    );
+    let summary = govwatch_report::summary(&d);
+    assert!(
+        summary.contains("共检查政务新媒体账号8个，合格5个，不合格3个，合格率62.5%；另有3个账号的订阅源无法读取，未作判定。"),
+        "{summary}"
+    );
+    // the evidence of an account's finding is the archived feed in the run's WARC
+    let stale = d
+        .media
+        .findings
+        .iter()
+        .find(|f| f.account_key == "weibo:2010000002" && f.stored.finding.code == "media.stale")
+        .unwrap();
+    let rec = d.archived(&stale.stored).expect("the feed is archived");
+    assert_eq!(
+        strip_port(&rec.url, port),
+        "http://rsshub.media.test/weibo/user/2010000002"
+    );
+    let html = govwatch_report::html::render_html(&d);
+    assert!(html.contains("政务新媒体检查详情"));
+    assert!(html.contains("单项否决：内容不更新"));
+    assert!(html.contains("该微博所有博文评论区均已关闭"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

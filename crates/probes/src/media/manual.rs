@@ -41,6 +41,7 @@ pub fn findings(
             value: json!({
                 "account": key,
                 "platform": account.platform.as_str(),
+                "name": code.name,
                 "date": m.date.to_string(),
                 "note": m.note,
                 "source": m.source,
