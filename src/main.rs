@@ -907,6 +907,7 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
     store.write_scores(&set)?;
     print_verdicts(&store, &set)?;
+    print_account_verdicts(&store, report.run_id, &rules, false)?;
     let dir = match a.db.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -975,7 +976,60 @@ fn cmd_score(a: ScoreArgs) -> Result<u8> {
         print_verdicts(&store, &set)?;
     }
     let failed = set.scores.iter().any(|s| s.verdict != govwatch_score::PASS);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+    let accounts_failed = print_account_verdicts(&store, run_id, &rules, a.json)?;
+    Ok(if failed || accounts_failed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// The run's new-media accounts by the media vetoes (one JSON object per account with `--json`);
+/// returns whether one failed.
+fn print_account_verdicts(
+    store: &Store,
+    run_id: i64,
+    rules: &govwatch_score::Rules,
+    json: bool,
+) -> Result<bool> {
+    let verdicts = govwatch_score::score_accounts(store, run_id, rules)?;
+    if verdicts.is_empty() {
+        return Ok(false);
+    }
+    let accounts = store.run_accounts(run_id)?;
+    if json {
+        for v in &verdicts {
+            outln!(
+                "{}",
+                serde_json::json!({"run": run_id, "rules": rules.version, "account": v})
+            );
+        }
+    } else {
+        let f = govwatch_score::account_figures(&verdicts);
+        outln!(
+            "new-media accounts: {} judged, {} 合格, {} 不合格, {} 未监测, 合格率 {}",
+            f.passed + f.failed,
+            f.passed,
+            f.failed,
+            f.not_measured,
+            f.pass_rate
+                .map(|x| format!("{}%", govwatch_report::fmt_num(x)))
+                .unwrap_or_else(|| "—".into())
+        );
+        for v in &verdicts {
+            let a = accounts.iter().find(|a| a.key == v.key);
+            let vetoes: Vec<&str> = v.items.iter().map(|i| i.name.as_str()).collect();
+            outln!(
+                "{:<36} {} {} {}  {}",
+                v.key,
+                pad(a.map(|a| a.name.as_str()).unwrap_or(""), 20),
+                pad(a.map(|a| a.platform_zh()).unwrap_or(""), 12),
+                pad(govwatch_score::account_verdict_zh(&v.verdict), 7),
+                vetoes.join("；")
+            );
+        }
+    }
+    Ok(verdicts.iter().any(|v| v.verdict == govwatch_score::FAIL))
 }
 
 fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> Result<()> {

@@ -495,3 +495,246 @@ async fn a_run_stores_scores_and_reports_the_accounts() {
     assert!(html.contains("该微博所有博文评论区均已关闭"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_accounts_give_their_findings() {
+    let root = govwatch_testutil::fixtures_sites_dir();
+    let net = TestNet::start(&root).await.unwrap();
+    let port = net.http.port();
+    let sites: Vec<Site> =
+        govwatch_testutil::fixtures::load_fixture_sites(&root, |h| net.http.url(h, "/"))
+            .unwrap()
+            .into_iter()
+            .map(|f| f.site)
+            .collect();
+    let registry = govwatch_runner::demo::demo_accounts(&root, port, &sites).unwrap();
+    assert_eq!(registry.len(), 4);
+    let crawler = Crawler::new(fast_settings(&net)).unwrap();
+    let mut got = BTreeMap::new();
+    for a in &registry {
+        let r = govwatch_runner::media::inspect_account(
+            &crawler,
+            a,
+            &registry,
+            &[],
+            ts(AS_OF),
+            &Default::default(),
+        )
+        .await;
+        let codes: BTreeSet<(String, String)> = r
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code.clone(),
+                    strip_port(f.url.as_deref().unwrap_or(""), port),
+                )
+            })
+            .collect();
+        got.insert(a.name.clone(), codes);
+    }
+    let set = |v: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(got["安平发布"], set(&[]));
+    assert_eq!(
+        got["安平发改"],
+        set(&[(
+            "media.stale",
+            "http://rsshub.anping.gov.test/wechat/mp/anping_fgw"
+        )])
+    );
+    assert_eq!(
+        got["安平数据"],
+        set(&[
+            (
+                "media.stale",
+                "http://rsshub.anping.gov.test/weibo/user/1310000103"
+            ),
+            ("media.zombie", "https://weibo.com/1310000103/Qb3Sj001"),
+        ])
+    );
+    assert_eq!(
+        got["安平农业农村"],
+        set(&[(
+            "media.commercial_ad",
+            "https://mp.weixin.qq.com/s/AnpNc0000000000000001"
+        )])
+    );
+}
+
+fn out(c: &mut std::process::Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
+    use common::govwatch;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let net = rt.block_on(TestNet::start(root())).unwrap();
+    let port = net.http.port().to_string();
+    let dir = common::scratch("media-cli", "main");
+    let home = net.http.url("www.anping.media.test", "/");
+    std::fs::write(
+        dir.join("config/sites.toml"),
+        format!(
+            "[[site]]\nid = \"1310000001\"\nname = \"安平县人民政府\"\nhome = \"{home}\"\norg = \"安平县人民政府办公室\"\nregion = \"安平县\"\nkind = \"portal\"\n"
+        ),
+    )
+    .unwrap();
+    let accounts = std::fs::read_to_string(root().join("accounts.toml"))
+        .unwrap()
+        .replace("{{PORT}}", &port);
+    std::fs::write(dir.join("config/accounts.toml"), &accounts).unwrap();
+    std::fs::write(
+        dir.join("config/crawl.toml"),
+        format!(
+            "rate = 20.0\nretries = 0\nipv6 = false\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            net.dns.addr(),
+            net.dns.addr().port()
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        govwatch_testutil::workspace_root().join("config/indicators.toml"),
+        dir.join("config/indicators.toml"),
+    )
+    .unwrap();
+
+    let (code, stdout, stderr) = out(&mut govwatch(&dir, &["accounts", "check"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("11 accounts, no problems"), "{stdout}");
+
+    let (code, stdout, stderr) = out(&mut govwatch(
+        &dir,
+        &[
+            "media",
+            "import-findings",
+            root().join("manual.csv").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("3 new, 0 already stored, 0 skipped"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = out(&mut govwatch(
+        &dir,
+        &["run", "--as-of", "2026-11-28T10:00:00+08:00"],
+    ));
+    assert_eq!(code, 1, "findings present: {stdout}\n{stderr}");
+    assert!(stdout.contains("11 new-media accounts"), "{stdout}");
+    assert!(
+        stdout.contains("weibo:2010000002") && stdout.contains("media.stale×1"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("NOT MEASURED").count(), 3, "{stdout}");
+
+    let (code, stdout, stderr) = out(&mut govwatch(&dir, &["score"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("new-media accounts: 8 judged, 5 合格, 3 不合格, 3 未监测, 合格率 62.5%"),
+        "{stdout}"
+    );
+
+    // an observation imported after the run, added to it at once
+    std::fs::write(
+        dir.join("late.csv"),
+        "账号,问题代码,日期,说明\n安平文旅,media.unanswered,2026-11-26,私信咨询开放时间未获回复\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&mut govwatch(
+        &dir,
+        &["media", "import-findings", "late.csv", "--run", "1"],
+    ));
+    assert_eq!(
+        code, 1,
+        "a row skipped (两个账号同名 安平文旅): {stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("late.csv:2:") && stderr.contains("names 2 accounts"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.join("late.csv"),
+        "账号,平台,问题代码,日期,说明\n安平文旅,微信公众号,media.unanswered,2026-11-26,私信咨询开放时间未获回复\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&mut govwatch(
+        &dir,
+        &["media", "import-findings", "late.csv", "--run", "1"],
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("1 new, 0 already stored, 0 skipped; 1 added to run 1"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = out(&mut govwatch(
+        &dir,
+        &["report", "--format", "md,csv", "--out", "rep"],
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    let md = std::fs::read_to_string(dir.join("rep/report.md")).unwrap();
+    assert!(md.contains("## 附件4 存在问题的政务新媒体"), "{md}");
+    assert!(
+        md.contains("共检查政务新媒体账号8个，合格4个，不合格4个，合格率50%"),
+        "the late observation fails 安平文旅: {md}"
+    );
+    let csv = std::fs::read_to_string(dir.join("rep/附件4.csv")).unwrap();
+    assert!(csv.contains("安平公安,微博,安平县公安局"), "{csv}");
+    assert!(
+        csv.contains("公众留言长期不回复（检查人员 2026-11-26 发现"),
+        "{csv}"
+    );
+
+    // the registry from a CSV, into a fresh configuration
+    let dir2 = common::scratch("media-cli", "import");
+    std::fs::copy(
+        dir.join("config/sites.toml"),
+        dir2.join("config/sites.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir2.join("a.csv"),
+        "账号名称,平台,账号ID,主办单位,地区,网站标识码,订阅地址\n安平发布,新浪微博,2010000001,安平县人民政府新闻办公室,安平县,1310000001,http://rsshub.media.test/weibo/user/2010000001\n坏行,微博,,某单位,安平县,1310000001,\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(&mut govwatch(&dir2, &["accounts", "import", "a.csv"]));
+    assert_eq!(code, 1, "a row skipped: {stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 added, 0 updated, 0 unchanged, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("a.csv:3:"), "{stderr}");
+    let (code, stdout, _) = out(&mut govwatch(&dir2, &["accounts", "check"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("1 accounts, no problems"), "{stdout}");
+    // a broken registry: file and line
+    std::fs::write(
+        dir2.join("config/accounts.toml"),
+        "[[account]]\nplatform = \"weibo\"\nid = \"1\"\nname = \"甲\"\norg = \"乙\"\nregion = \"\"\nsite = \"1310000009\"\nfeed = \"http://x.test/f\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = out(&mut govwatch(&dir2, &["accounts", "check"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("accounts.toml:7:1: site `1310000009` is not in the site registry"),
+        "{stderr}"
+    );
+    drop(net);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
