@@ -155,7 +155,7 @@ fn an_account_is_written_whole_once_and_kept_out_of_site_queries() {
     let mut orphan = account("3");
     orphan.site = "9999999999".into();
     assert!(matches!(
-        store.upsert_accounts(&[orphan.clone()]),
+        store.upsert_accounts(std::slice::from_ref(&orphan)),
         Err(StoreError::UnknownSite { .. })
     ));
     store.write_account_result(run, &result(&a, true)).unwrap();
@@ -257,10 +257,24 @@ fn manual_findings_are_stored_once_and_added_to_a_run_once() {
         source: "checks.csv:2".into(),
     };
     // the account must be recorded first
-    assert!(store.import_manual_findings(&[row.clone()]).is_err());
-    store.upsert_accounts(&[a.clone()]).unwrap();
-    assert_eq!(store.import_manual_findings(&[row.clone()]).unwrap(), 1);
-    assert_eq!(store.import_manual_findings(&[row.clone()]).unwrap(), 0);
+    assert!(
+        store
+            .import_manual_findings(std::slice::from_ref(&row))
+            .is_err()
+    );
+    store.upsert_accounts(std::slice::from_ref(&a)).unwrap();
+    assert_eq!(
+        store
+            .import_manual_findings(std::slice::from_ref(&row))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .import_manual_findings(std::slice::from_ref(&row))
+            .unwrap(),
+        0
+    );
     let stored = store.manual_findings().unwrap();
     assert_eq!(stored.len(), 1);
     assert!(stored[0].id > 0);
@@ -279,13 +293,13 @@ fn manual_findings_are_stored_once_and_added_to_a_run_once() {
     // not inspected by the run yet
     assert!(
         store
-            .add_account_findings(run, &a.key(), &[finding.clone()])
+            .add_account_findings(run, &a.key(), std::slice::from_ref(&finding))
             .is_err()
     );
     store.write_account_result(run, &result(&a, true)).unwrap();
     assert_eq!(
         store
-            .add_account_findings(run, &a.key(), &[finding.clone()])
+            .add_account_findings(run, &a.key(), std::slice::from_ref(&finding))
             .unwrap(),
         1
     );
