@@ -893,10 +893,11 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let mut store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
     outln!(
-        "stored in {} (run {}); findings: {}",
+        "stored in {} (run {}); findings: {} on sites, {} on new-media accounts",
         a.db.display(),
         report.run_id,
-        report.findings
+        report.findings,
+        report.account_findings
     );
     let indicators = PathBuf::from("config").join(govwatch_score::INDICATORS_FILE);
     let rules = if indicators.is_file() {
