@@ -7,8 +7,8 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use clap::{Args, Parser, Subcommand};
 use govwatch_config::{
-    ConfigDir, check_sites, import_csv, load_crawl_settings, load_daemon_config, load_sites,
-    load_warning_config,
+    ConfigDir, check_accounts, check_sites, import_accounts_csv, import_csv, load_crawl_settings,
+    load_daemon_config, load_sites, load_warning_config,
 };
 use govwatch_crawler::Crawler;
 use govwatch_model::{Severity, Site, SiteKind, SiteOverrides, SiteResult};
@@ -57,6 +57,16 @@ enum Cmd {
     Sites {
         #[command(subcommand)]
         cmd: SitesCmd,
+    },
+    /// The new-media account registry (config/accounts.toml).
+    Accounts {
+        #[command(subcommand)]
+        cmd: AccountsCmd,
+    },
+    /// New-media accounts: inspectors' findings (comments closed, messages never answered …).
+    Media {
+        #[command(subcommand)]
+        cmd: MediaCmd,
     },
     /// Serve the bundled fixture sites on loopback and run the nightly job on them.
     Demo(DemoArgs),
@@ -213,6 +223,37 @@ enum SitesCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum AccountsCmd {
+    /// Import an account list CSV (UTF-8 or GBK) into accounts.toml, merging.
+    Import {
+        csv: PathBuf,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
+    /// Validate accounts.toml against sites.toml: every problem with its file and line.
+    Check {
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum MediaCmd {
+    /// Import inspectors' findings on accounts (CSV: 账号, 问题代码, 日期, 说明, 证据网址); they
+    /// enter every later run, and with --run that run at once.
+    ImportFindings {
+        csv: PathBuf,
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        #[arg(long, default_value = "govwatch.db")]
+        db: PathBuf,
+        /// Also add them to this (finished) run's accounts now.
+        #[arg(long)]
+        run: Option<i64>,
+    },
+}
+
 #[derive(Args)]
 struct DemoArgs {
     #[arg(long, default_value = "govwatch.db")]
@@ -263,6 +304,8 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Run(a) => cmd_run(a).await,
         Cmd::Probe(a) => cmd_probe(a).await,
         Cmd::Sites { cmd } => cmd_sites(cmd),
+        Cmd::Accounts { cmd } => cmd_accounts(cmd),
+        Cmd::Media { cmd } => cmd_media(cmd),
         Cmd::Demo(a) => cmd_demo(a).await,
         Cmd::Daemon(a) => cmd_daemon(a).await,
         Cmd::Status(a) => cmd_status(a),
@@ -478,8 +521,10 @@ async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
         .load()
         .with_context(|| format!("loading configuration from {}", a.config.display()))?;
     settings.validate()?;
+    let accounts = dir.accounts(&sites)?;
     let setup = govwatch_daemon::DaemonSetup {
         sites,
+        accounts,
         settings,
         rules: load_rules(&dir)?,
         config: load_daemon_config(&dir.daemon_path())?,
@@ -576,12 +621,14 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
     let rules = load_rules(&dir)?;
+    let accounts = dir.accounts(&sites)?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
         resume: a.resume,
         settings: serde_json::to_value(&settings)?,
         rules,
+        accounts,
     };
     let mut view = RunView::new();
     let (report, store) = run(crawler, store, sites, opts, stop_signal(), |p| view.on(p)).await?;
@@ -607,11 +654,20 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
         .run_summary(report.run_id)?
         .iter()
         .map(|s| s.findings - s.by_severity.get(Severity::Info))
-        .sum();
+        .sum::<u64>()
+        + govwatch_runner::media::summary_lines(&store, report.run_id)?.1;
     Ok(if total > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
 fn print_summary(store: &Store, run_id: i64) -> Result<()> {
+    print_site_summary(store, run_id)?;
+    for line in govwatch_runner::media::summary_lines(store, run_id)?.0 {
+        outln!("{line}");
+    }
+    Ok(())
+}
+
+fn print_site_summary(store: &Store, run_id: i64) -> Result<()> {
     let rows = store.run_summary(run_id)?;
     outln!("run {run_id}: {} sites", rows.len());
     outln!(
@@ -870,6 +926,89 @@ fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
     }
 }
 
+fn cmd_accounts(cmd: AccountsCmd) -> Result<u8> {
+    match cmd {
+        AccountsCmd::Import { csv, config } => {
+            let dir = ConfigDir::new(&config);
+            let sites = load_sites(&dir.sites_path())?;
+            let rep = import_accounts_csv(&csv, &dir.accounts_path(), &sites)?;
+            for d in &rep.diagnostics {
+                eprintln!("{d}");
+            }
+            outln!(
+                "{}: {} added, {} updated, {} unchanged, {} skipped",
+                dir.accounts_path().display(),
+                rep.added,
+                rep.updated,
+                rep.unchanged,
+                rep.skipped
+            );
+            Ok(if rep.diagnostics.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+        AccountsCmd::Check { config } => {
+            let dir = ConfigDir::new(&config);
+            let sites = load_sites(&dir.sites_path())?;
+            let diags = check_accounts(&dir.accounts_path(), Some(&sites));
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            if diags.is_empty() {
+                let n = dir.accounts(&sites)?.len();
+                outln!(
+                    "{}: {n} accounts, no problems",
+                    dir.accounts_path().display()
+                );
+                Ok(EXIT_CLEAN)
+            } else {
+                Err(anyhow!(
+                    "{} problem(s) in {}",
+                    diags.len(),
+                    dir.accounts_path().display()
+                ))
+            }
+        }
+    }
+}
+
+fn cmd_media(cmd: MediaCmd) -> Result<u8> {
+    let MediaCmd::ImportFindings {
+        csv,
+        config,
+        db,
+        run,
+    } = cmd;
+    let dir = ConfigDir::new(&config);
+    let sites = load_sites(&dir.sites_path())?;
+    let accounts = dir.accounts(&sites)?;
+    let rules = load_rules(&dir)?.media;
+    let read = govwatch_config::read_manual_findings(&csv, &accounts, &rules.manual)?;
+    for d in &read.diagnostics {
+        eprintln!("{d}");
+    }
+    let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let done = govwatch_runner::media::import_findings(
+        &mut store, &sites, &accounts, &read.rows, &rules, run,
+    )?;
+    outln!(
+        "{}: {} new, {} already stored, {} skipped{}",
+        csv.display(),
+        done.stored,
+        done.known,
+        read.diagnostics.len(),
+        run.map(|r| format!("; {} added to run {r}", done.added_to_run))
+            .unwrap_or_default()
+    );
+    Ok(if read.diagnostics.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
 async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let fixtures = a.fixtures.unwrap_or_else(|| {
         let local = PathBuf::from("fixtures/sites");
@@ -891,10 +1030,11 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let mut store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
     outln!(
-        "stored in {} (run {}); findings: {}",
+        "stored in {} (run {}); findings: {} on sites, {} on new-media accounts",
         a.db.display(),
         report.run_id,
-        report.findings
+        report.findings,
+        report.account_findings
     );
     let indicators = PathBuf::from("config").join(govwatch_score::INDICATORS_FILE);
     let rules = if indicators.is_file() {
@@ -905,6 +1045,7 @@ async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
     store.write_scores(&set)?;
     print_verdicts(&store, &set)?;
+    print_account_verdicts(&store, report.run_id, &rules, false)?;
     let dir = match a.db.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -973,7 +1114,60 @@ fn cmd_score(a: ScoreArgs) -> Result<u8> {
         print_verdicts(&store, &set)?;
     }
     let failed = set.scores.iter().any(|s| s.verdict != govwatch_score::PASS);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+    let accounts_failed = print_account_verdicts(&store, run_id, &rules, a.json)?;
+    Ok(if failed || accounts_failed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// The run's new-media accounts by the media vetoes (one JSON object per account with `--json`);
+/// returns whether one failed.
+fn print_account_verdicts(
+    store: &Store,
+    run_id: i64,
+    rules: &govwatch_score::Rules,
+    json: bool,
+) -> Result<bool> {
+    let verdicts = govwatch_score::score_accounts(store, run_id, rules)?;
+    if verdicts.is_empty() {
+        return Ok(false);
+    }
+    let accounts = store.run_accounts(run_id)?;
+    if json {
+        for v in &verdicts {
+            outln!(
+                "{}",
+                serde_json::json!({"run": run_id, "rules": rules.version, "account": v})
+            );
+        }
+    } else {
+        let f = govwatch_score::account_figures(&verdicts);
+        outln!(
+            "new-media accounts: {} judged, {} 合格, {} 不合格, {} 未监测, 合格率 {}",
+            f.passed + f.failed,
+            f.passed,
+            f.failed,
+            f.not_measured,
+            f.pass_rate
+                .map(|x| format!("{}%", govwatch_report::fmt_num(x)))
+                .unwrap_or_else(|| "—".into())
+        );
+        for v in &verdicts {
+            let a = accounts.iter().find(|a| a.key == v.key);
+            let vetoes: Vec<&str> = v.items.iter().map(|i| i.name.as_str()).collect();
+            outln!(
+                "{:<36} {} {} {}  {}",
+                v.key,
+                pad(a.map(|a| a.name.as_str()).unwrap_or(""), 20),
+                pad(a.map(|a| a.platform_zh()).unwrap_or(""), 12),
+                pad(govwatch_score::account_verdict_zh(&v.verdict), 7),
+                vetoes.join("；")
+            );
+        }
+    }
+    Ok(verdicts.iter().any(|v| v.verdict == govwatch_score::FAIL))
 }
 
 fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> Result<()> {

@@ -46,6 +46,7 @@ fn opts(settings: &CrawlSettings) -> RunOptions {
         resume: false,
         settings: serde_json::to_value(settings).unwrap(),
         rules: Default::default(),
+        accounts: Vec::new(),
     }
 }
 

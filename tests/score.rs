@@ -89,6 +89,7 @@ async fn fixture_sites_give_the_expected_verdict_table() {
         resume: false,
         settings: serde_json::Value::Null,
         rules: Default::default(),
+        accounts: Vec::new(),
     };
     let sites: Vec<_> = fixtures.iter().map(|f| f.site.clone()).collect();
     let (report, mut store) = run(

@@ -81,6 +81,7 @@ pub async fn two_runs(
         resume: false,
         settings: serde_json::Value::Null,
         rules: Default::default(),
+        accounts: Vec::new(),
     };
     let crawl = |db: &Path, as_of: &str| {
         let crawler = Arc::new(Crawler::new(fast_settings(net)).unwrap());

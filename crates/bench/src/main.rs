@@ -417,6 +417,7 @@ async fn bench(a: Args) -> Result<()> {
         resume: false,
         settings: serde_json::to_value(&settings)?,
         rules: Default::default(),
+        accounts: Vec::new(),
     };
     println!(
         "crawl: {}, {}, {} sites at once, 128 requests at once in all, max_pages {}, max_depth \

@@ -130,18 +130,19 @@ pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, Con
     Ok(report)
 }
 
-fn merge(doc: &mut DocumentMut, rows: &[Row], report: &mut ImportReport) {
-    if !doc.contains_key("site") {
-        doc.insert("site", Item::ArrayOfTables(ArrayOfTables::new()));
+/// Makes sure `doc` has the array of tables `key`; returns the comments that must lead its first
+/// new table (a file without tables keeps its comments as trailing decor, which toml_edit would
+/// print after the new tables: they are moved in front of the first one).
+pub(crate) fn prepare_tables(doc: &mut DocumentMut, key: &str) -> String {
+    if !doc.contains_key(key) {
+        doc.insert(key, Item::ArrayOfTables(ArrayOfTables::new()));
     }
-    // Comments in a file without tables are its trailing decor, which toml_edit would print after
-    // the new tables: move them in front of the first one.
     let mut leading = doc.trailing().as_str().unwrap_or("").to_string();
-    let has_sites = doc
-        .get("site")
+    let has_tables = doc
+        .get(key)
         .and_then(Item::as_array_of_tables)
         .is_some_and(|t| !t.is_empty());
-    if !has_sites && !leading.is_empty() {
+    if !has_tables && !leading.is_empty() {
         doc.set_trailing("");
         while !leading.ends_with("\n\n") {
             leading.push('\n');
@@ -149,6 +150,11 @@ fn merge(doc: &mut DocumentMut, rows: &[Row], report: &mut ImportReport) {
     } else {
         leading.clear();
     }
+    leading
+}
+
+fn merge(doc: &mut DocumentMut, rows: &[Row], report: &mut ImportReport) {
+    let mut leading = prepare_tables(doc, "site");
     let Some(tables) = doc.get_mut("site").and_then(Item::as_array_of_tables_mut) else {
         return; // not reached: the registry was validated before the merge
     };
@@ -226,7 +232,7 @@ fn update(table: &mut Table, row: &Row) -> bool {
 }
 
 /// Sets a string key, keeping the old value's comments and spacing; returns whether it changed.
-fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
+pub(crate) fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
     match table.get_mut(key) {
         Some(Item::Value(old)) if old.as_str() == Some(new) => false,
         Some(Item::Value(old)) => {
@@ -243,11 +249,16 @@ fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
 }
 
 /// Finds the column named by one of `names` (header cells are trimmed, BOM removed).
-fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+pub(crate) fn column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| names.contains(&h.as_str()))
 }
 
-fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<Row>, ConfigError> {
+/// A CSV reader over decoded text (comma- or tab-separated, judged by the header line) and its
+/// header cells (trimmed, BOM removed).
+pub(crate) fn csv_reader<'t>(
+    file: &Path,
+    text: &'t str,
+) -> Result<(csv::Reader<&'t [u8]>, Vec<String>), ConfigError> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
         b'\t'
@@ -272,6 +283,11 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
                 .to_string()
         })
         .collect();
+    Ok((reader, headers))
+}
+
+fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<Row>, ConfigError> {
+    let (mut reader, headers) = csv_reader(file, text)?;
     let required = |names: &[&str]| {
         column(&headers, names).ok_or_else(|| ConfigError::Csv {
             file: file.to_path_buf(),
@@ -367,7 +383,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
     Ok(rows)
 }
 
-fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
+pub(crate) fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
     report.skipped += 1;
     let line = usize::try_from(line).unwrap_or(usize::MAX);
     report
@@ -376,7 +392,7 @@ fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
 }
 
 /// Whether `s` starts with `scheme://`.
-fn has_scheme(s: &str) -> bool {
+pub(crate) fn has_scheme(s: &str) -> bool {
     let Some((scheme, _)) = s.split_once("://") else {
         return false;
     };
@@ -402,7 +418,7 @@ fn parse_csv_kind(s: &str) -> Option<SiteKind> {
 }
 
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`.
-fn write_atomic(path: &Path, contents: &str) -> Result<(), ConfigError> {
+pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), ConfigError> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| ConfigError::Io { path: p, source }

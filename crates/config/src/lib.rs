@@ -7,7 +7,12 @@
 //!   `sites.toml`, keeping comments and per-site overrides.
 //! - [`load_crawl_settings`] and [`CrawlSettings`]: politeness, limits and time-outs.
 //! - [`ConfigDir`] / [`load`]: both files from one directory.
+//! - [`load_accounts`] / [`check_accounts`] / [`import_accounts_csv`]: the new-media account
+//!   registry (`config/accounts.toml`), [`load_media_rules`] its rules (`config/media.toml`),
+//!   [`read_manual_findings`] inspectors' observations of accounts from CSV.
 
+mod accounts;
+mod accounts_import;
 mod columns;
 mod crawl;
 mod daemon;
@@ -16,9 +21,13 @@ mod holidays;
 mod import;
 mod integrity;
 mod interaction;
+mod media;
+mod media_findings;
 mod probes;
 mod sites;
 
+pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
+pub use accounts_import::import_accounts_csv;
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
 pub use daemon::{
@@ -36,10 +45,15 @@ pub use interaction::{
     AdRules, ChannelWords, InteractionRules, LimitRules, ReplyRules, SurveyRules,
     load_interaction_rules,
 };
+pub use media::{
+    DuplicateRules, ManualCode, ManualRules, MediaRules, OffTopicRules, PostWindow, RepostRules,
+    StaleRules, ZombieRules, load_media_rules,
+};
+pub use media_findings::{ManualImport, parse_day, read_manual_findings};
 pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
 pub use sites::{check_sites, load_sites, parse_sites};
 
-use govwatch_model::Site;
+use govwatch_model::{Account, Site};
 use std::path::{Path, PathBuf};
 
 /// File name of the site registry inside a configuration directory.
@@ -60,6 +74,10 @@ pub const HOLIDAYS_FILE: &str = "holidays.toml";
 pub const DAEMON_FILE: &str = "daemon.toml";
 /// File name of the early warnings and their sinks inside a configuration directory.
 pub const WARNINGS_FILE: &str = "warnings.toml";
+/// File name of the new-media account registry inside a configuration directory.
+pub const ACCOUNTS_FILE: &str = "accounts.toml";
+/// File name of the new-media rules inside a configuration directory.
+pub const MEDIA_FILE: &str = "media.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,15 +144,35 @@ impl ConfigDir {
         self.root.join(HOLIDAYS_FILE)
     }
 
+    /// `ROOT/accounts.toml`.
+    pub fn accounts_path(&self) -> PathBuf {
+        self.root.join(ACCOUNTS_FILE)
+    }
+
+    /// `ROOT/media.toml`.
+    pub fn media_path(&self) -> PathBuf {
+        self.root.join(MEDIA_FILE)
+    }
+
     /// Every probe rule file of the directory (`probes.toml`, `columns.toml`, `integrity.toml`,
-    /// `interaction.toml`, `holidays.toml`); a missing file gives the shipped rules.
+    /// `interaction.toml`, `holidays.toml`, `media.toml`); a missing file gives the shipped rules.
     pub fn probe_rules(&self) -> Result<ProbeRules, ConfigError> {
         let mut rules = load_probe_rules(&self.probes_path())?;
         rules.columns = load_column_rules(&self.columns_path())?;
         rules.integrity = load_integrity_rules(&self.integrity_path())?;
         rules.interaction = load_interaction_rules(&self.interaction_path())?;
         rules.calendar = load_work_calendar(&self.holidays_path())?;
+        rules.media = load_media_rules(&self.media_path())?;
         Ok(rules)
+    }
+
+    /// The new-media account registry, checked against `sites` (no `accounts.toml`: no accounts).
+    pub fn accounts(&self, sites: &[Site]) -> Result<Vec<Account>, ConfigError> {
+        let path = self.accounts_path();
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        load_accounts(&path, Some(sites))
     }
 
     /// Loads the site registry and the crawl settings (see [`load`]).

@@ -22,6 +22,9 @@ pub struct ProbeRules {
     /// Working-day calendar, from `holidays.toml` (not part of `probes.toml`).
     #[serde(skip, default = "crate::WorkCalendar::shipped")]
     pub calendar: crate::WorkCalendar,
+    /// New-media rules, from `media.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub media: crate::MediaRules,
 }
 
 impl Default for ProbeRules {
@@ -34,6 +37,7 @@ impl Default for ProbeRules {
             integrity: crate::IntegrityRules::default(),
             interaction: crate::InteractionRules::default(),
             calendar: crate::WorkCalendar::shipped(),
+            media: crate::MediaRules::default(),
         }
     }
 }

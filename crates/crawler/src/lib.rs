@@ -14,6 +14,7 @@
 //! - [`health`]: what the requests say about the monitoring machine's own network.
 //! - [`ipv6`]: the IPv6 facts of a site (AAAA, every address, v4/v6 content, name servers, links).
 //! - [`sample`]: one availability sample of a home page over IPv4 and over IPv6 (the daemon's).
+//! - [`feed`]: a new-media account's feed (RSS, Atom, JSON Feed) fetched and read into posts.
 //!
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
@@ -22,6 +23,7 @@ pub mod cache;
 pub mod decode;
 pub mod dns;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod frontier;
 pub mod gate;

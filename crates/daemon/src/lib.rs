@@ -55,6 +55,8 @@ pub const STATE_NIGHTLY_STATUS: &str = "nightly.status";
 /// Everything the daemon is configured with.
 pub struct DaemonSetup {
     pub sites: Vec<Site>,
+    /// The new-media account registry: the nightly run reads their feeds after the sites.
+    pub accounts: Vec<govwatch_model::Account>,
     pub settings: CrawlSettings,
     pub rules: ProbeRules,
     pub config: DaemonConfig,
@@ -77,6 +79,7 @@ pub struct DaemonReport {
 pub struct Daemon {
     crawler: Arc<Crawler>,
     sites: Vec<Site>,
+    accounts: Vec<govwatch_model::Account>,
     rules: ProbeRules,
     config: DaemonConfig,
     warnings: WarningConfig,
@@ -109,6 +112,7 @@ impl Daemon {
         Ok(Arc::new(Daemon {
             crawler,
             sites: setup.sites,
+            accounts: setup.accounts,
             rules: setup.rules,
             config: setup.config,
             warnings: setup.warnings,
@@ -243,6 +247,7 @@ impl Daemon {
             resume,
             settings: self.settings_json.clone(),
             rules: self.rules.clone(),
+            accounts: self.accounts.clone(),
         };
         let state = self.store.clone();
         let stop_fut = async move {

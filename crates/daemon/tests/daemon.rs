@@ -161,6 +161,7 @@ async fn two_of_forty_failed_samples_are_the_veto_one_is_not() {
             resume: false,
             settings: serde_json::Value::Null,
             rules: rules.clone(),
+            accounts: Vec::new(),
         };
         let crawler = Arc::new(Crawler::new(fast(&net)).unwrap());
         let (report, mut store) = govwatch_runner::run(
@@ -215,6 +216,7 @@ fn daemon_with_sinks(
         sites,
         settings: fast(net),
         rules: ProbeRules::default(),
+        accounts: Vec::new(),
         config: DaemonConfig::default(),
         warnings,
         db: dir.join("g.db"),
@@ -381,6 +383,7 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
         sites: sites.clone(),
         settings: fast(&net),
         rules: ProbeRules::default(),
+        accounts: Vec::new(),
         config: DaemonConfig {
             interval_minutes: 0.005,
             jitter_minutes: 0.0,
@@ -450,6 +453,7 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
         sites: vec![site("3400000009", net.http.url(host, "/").as_str())],
         settings: fast(&net),
         rules: ProbeRules::default(),
+        accounts: Vec::new(),
         config: DaemonConfig {
             interval_minutes: 600.0,
             jitter_minutes: 0.0,

@@ -5,6 +5,13 @@
 //! - [`FetchRecord`] and [`FetchError`]: one HTTP exchange, successful or not, as the crawler saw it.
 //! - [`Page`] and [`Link`]: a fetched HTML page with its decoded text and the links found in it.
 //! - [`Fact`], [`Finding`], [`Severity`], [`Evidence`]: what probes report and the store keeps.
+//! - [`media`]: government new-media accounts (政务新媒体), their feeds' posts and results.
+
+pub mod media;
+
+pub use media::{
+    Account, AccountResult, FeedFailure, FeedRead, ManualFinding, Platform, Post, account_key,
+};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};

@@ -22,6 +22,9 @@
 //! - [`interaction`]: consultation channels, message-form limits, reply lookup, letters and reply
 //!   latency in working days, surveys, commercial content. Codes `message.*`, `survey.count`,
 //!   `content.commercial_ad`.
+//! - [`media`]: government new-media accounts over their feeds' posts (not updated, stop
+//!   announcements, reposts, ads, off-topic posts, duplicate accounts, inspectors' findings).
+//!   Codes `media.*`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -35,6 +38,7 @@ pub mod interaction;
 pub mod interpretation;
 pub mod ipv6;
 pub mod links;
+pub mod media;
 pub mod search;
 
 pub use govwatch_config::ProbeRules;

@@ -115,6 +115,54 @@ fn table_html(t: &Table, id: &str) -> String {
     s
 }
 
+/// One finding with its evidence: code, severity, message, URL, time, status, excerpt, and the
+/// record of the WARC (or the page) that holds the archived copy.
+pub fn finding_html(d: &ReportData, f: &govwatch_store::StoredFinding) -> String {
+    let mut s = String::new();
+    let x = &f.finding;
+    let _ = write!(
+        s,
+        "<div class=\"finding {}\" id=\"f-{}\">\n<p><b>#{}</b> <code>{}</code>（{}）{}</p>\n\
+         <p>网址：{}；时间：{}{}</p>\n",
+        esc(x.severity.as_str()),
+        f.id,
+        f.id,
+        esc(&x.code),
+        esc(x.severity.as_str()),
+        esc(&x.message),
+        x.url.as_deref().map(link).unwrap_or_else(|| "—".into()),
+        esc(&x.observed_at.to_rfc3339()),
+        x.evidence
+            .status
+            .map(|st| format!("；HTTP 状态：{st}"))
+            .unwrap_or_default()
+    );
+    if let Some(e) = &x.evidence.excerpt {
+        let _ = writeln!(s, "<pre>{}</pre>", esc(e));
+    }
+    match d.archived(f) {
+        Some(a) => {
+            let _ = writeln!(
+                s,
+                "<p class=\"note\">存档：<a href=\"{}\">{}</a> 记录 {}（偏移 {}，{} 字节），页面 {}</p>",
+                esc(&a.file),
+                esc(&a.file),
+                esc(&a.record_id),
+                a.offset,
+                a.length,
+                esc(&a.url)
+            );
+        }
+        None => {
+            if let Some(arch) = &x.evidence.archived {
+                let _ = writeln!(s, "<p class=\"note\">存档页面：{}</p>", esc(arch));
+            }
+        }
+    }
+    s.push_str("</div>\n");
+    s
+}
+
 /// Renders the whole report.
 pub fn render_html(d: &ReportData) -> String {
     let mut s = String::new();
@@ -249,50 +297,11 @@ pub fn render_html(d: &ReportData) -> String {
             let _ = writeln!(s, "<h4>发现的问题及证据（{} 条）</h4>", findings.len());
         }
         for f in findings {
-            let x = &f.finding;
-            let _ = write!(
-                s,
-                "<div class=\"finding {}\" id=\"f-{}\">\n<p><b>#{}</b> <code>{}</code>（{}）{}</p>\n\
-                 <p>网址：{}；时间：{}{}</p>\n",
-                esc(x.severity.as_str()),
-                f.id,
-                f.id,
-                esc(&x.code),
-                esc(x.severity.as_str()),
-                esc(&x.message),
-                x.url.as_deref().map(link).unwrap_or_else(|| "—".into()),
-                esc(&x.observed_at.to_rfc3339()),
-                x.evidence
-                    .status
-                    .map(|st| format!("；HTTP 状态：{st}"))
-                    .unwrap_or_default()
-            );
-            if let Some(e) = &x.evidence.excerpt {
-                let _ = writeln!(s, "<pre>{}</pre>", esc(e));
-            }
-            match d.archived(f) {
-                Some(a) => {
-                    let _ = writeln!(
-                        s,
-                        "<p class=\"note\">存档：<a href=\"{}\">{}</a> 记录 {}（偏移 {}，{} 字节），页面 {}</p>",
-                        esc(&a.file),
-                        esc(&a.file),
-                        esc(&a.record_id),
-                        a.offset,
-                        a.length,
-                        esc(&a.url)
-                    );
-                }
-                None => {
-                    if let Some(arch) = &x.evidence.archived {
-                        let _ = writeln!(s, "<p class=\"note\">存档页面：{}</p>", esc(arch));
-                    }
-                }
-            }
-            s.push_str("</div>\n");
+            s.push_str(&finding_html(d, f));
         }
         s.push_str("</section>\n");
     }
+    s.push_str(&crate::media::render_html(d));
     s.push_str("</body>\n</html>\n");
     s
 }

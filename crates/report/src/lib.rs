@@ -6,10 +6,12 @@
 //!   paragraph; they are rendered as Markdown, CSV, JSON ([`write_md`], [`write_csv`],
 //!   [`write_json`]), one self-contained HTML file ([`html`]) and an XLSX workbook ([`xlsx`]).
 //! - [`warc`] writes a run's fetched pages as a WARC/1.1 file, one gzip member per record.
+//! - [`media`]: the new-media accounts — annex 4, their summary sentence, their evidence section.
 //!
 //! Every string that comes from a site (names, titles, URLs, excerpts) is escaped in HTML.
 
 pub mod html;
+pub mod media;
 pub mod since;
 pub mod warc;
 pub mod xlsx;
@@ -102,6 +104,8 @@ pub struct ReportData {
     pub figures: Figures,
     pub rules: RulesInfo,
     pub since: Option<Rectification>,
+    /// The run's new-media accounts, their verdicts and findings.
+    pub media: media::MediaReport,
     /// (site, URL or final URL) → page id, and page id → index in `archive`.
     #[serde(skip)]
     page_index: HashMap<(String, String), i64>,
@@ -166,7 +170,9 @@ impl ReportData {
             .enumerate()
             .map(|(i, a)| (a.page_id, i))
             .collect();
+        let media = media::MediaReport::load(store, run_id, rules)?;
         Ok(ReportData {
+            media,
             page_index,
             archive_index,
             title,
@@ -450,16 +456,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
     };
 
     // 附件4
-    let a4 = Table {
-        key: "附件4".into(),
-        title: "存在问题的政务新媒体".into(),
-        headers: ["序号", "地区", "账号名称", "平台", "主办单位", "存在问题"]
-            .map(String::from)
-            .to_vec(),
-        rows: Vec::new(),
-        note: Some("govwatch 尚未检查政务新媒体账号（本表由检查人员另行填写）。".to_string()),
-        widths: vec![6.0, 16.0, 24.0, 12.0, 24.0, 50.0],
-    };
+    let a4 = media::annex4(d);
 
     // 附件5
     let mut rows = Vec::new();
@@ -589,6 +586,7 @@ pub fn summary(d: &ReportData) -> String {
                 .unwrap_or_default()
         ));
     }
+    s.push_str(&media::summary_sentence(d));
     if f.incomplete > 0 {
         s.push_str(&format!(
             "另有{}个网站的可用性监测未满7天（每天不少于20次），站点无法访问指标未作判定。",
@@ -699,6 +697,7 @@ pub fn render_json(d: &ReportData) -> serde_json::Value {
         "scores": d.scores,
         "findings": d.findings,
         "archived": archived,
+        "media": d.media,
         "rectification": d.since,
     })
 }

@@ -250,6 +250,18 @@ fn reports_escape_site_content_and_read_back() {
         "first run's date + 15 days"
     );
 
+    // no new-media account in this run: annex 4 says so, the summary says nothing of accounts
+    let a4 = govwatch_report::annexes(&d)
+        .into_iter()
+        .find(|t| t.key == "附件4")
+        .unwrap();
+    assert!(a4.rows.is_empty());
+    assert_eq!(
+        a4.note.as_deref(),
+        Some("本次未检查政务新媒体账号（config/accounts.toml 未登记账号）。")
+    );
+    assert!(!govwatch_report::summary(&d).contains("政务新媒体"));
+
     // XLSX read back with calamine
     let xlsx = dir.join("report.xlsx");
     govwatch_report::xlsx::write_xlsx(&d, &xlsx).unwrap();

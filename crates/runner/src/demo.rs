@@ -1,5 +1,7 @@
 //! `govwatch demo`: the project's fixture sites served on loopback with a local DNS server, crawled
-//! by the real crawler (private addresses allowed for this alone), stored like a nightly run.
+//! by the real crawler (private addresses allowed for this alone), stored like a nightly run. The
+//! fixture root's `accounts.toml` (feed URLs with `{{PORT}}`) registers the demo's new-media
+//! accounts, whose feeds a fixture host serves.
 
 use crate::{Progress, RunError, RunOptions, RunReport, run};
 use govwatch_crawler::{CrawlSettings, Crawler};
@@ -21,6 +23,28 @@ pub enum DemoError {
     Run(#[from] RunError),
     #[error(transparent)]
     Store(#[from] govwatch_store::StoreError),
+    #[error(transparent)]
+    Config(#[from] govwatch_config::ConfigError),
+}
+
+/// File of the fixture root that registers the demo's new-media accounts.
+pub const DEMO_ACCOUNTS: &str = "accounts.toml";
+
+/// The demo's new-media accounts: `root/accounts.toml` with `{{PORT}}` replaced by the fixture
+/// server's port, checked against the fixture sites (none when the file is absent).
+pub fn demo_accounts(
+    root: &Path,
+    port: u16,
+    sites: &[Site],
+) -> Result<Vec<govwatch_model::Account>, govwatch_config::ConfigError> {
+    let path = root.join(DEMO_ACCOUNTS);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(govwatch_config::ConfigError::Io { path, source }),
+    };
+    let text = text.replace("{{PORT}}", &port.to_string());
+    govwatch_config::parse_accounts(&path, &text, Some(sites))
 }
 
 /// Crawl settings for the local fixture network: defaults, but private addresses allowed and DNS
@@ -55,6 +79,7 @@ pub async fn run_demo(
         .into_iter()
         .map(|f| f.site)
         .collect();
+    let accounts = demo_accounts(fixtures, net.http.port(), &sites)?;
     let settings = demo_settings(&net);
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(db)?;
@@ -64,6 +89,7 @@ pub async fn run_demo(
         resume: false,
         settings: serde_json::to_value(&settings).unwrap_or_default(),
         rules: crate::ProbeRules::default(),
+        accounts,
     };
     let (report, store) = run(
         crawler,

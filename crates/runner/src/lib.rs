@@ -4,10 +4,13 @@
 //! - [`run`]: many sites in parallel (politeness is the crawler's business), each site's result
 //!   committed in one transaction through the store's writer thread, so a run stopped at any point
 //!   (Ctrl-C, SIGTERM, kill -9) leaves whole sites or nothing, and `resume` finishes the rest.
+//! - [`media`]: after the sites, the feeds of the registered new-media accounts (政务新媒体),
+//!   each account committed in one transaction like a site.
 
 pub mod demo;
 pub mod network;
 pub mod plan;
+pub mod media;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
@@ -58,6 +61,9 @@ pub struct RunOptions {
     pub settings: serde_json::Value,
     /// Probe thresholds (`config/probes.toml`).
     pub rules: ProbeRules,
+    /// The new-media account registry (`config/accounts.toml`); the run reads the accounts of
+    /// the sites it inspects.
+    pub accounts: Vec<govwatch_model::Account>,
 }
 
 /// Progress events, for a progress bar or log lines.
@@ -101,6 +107,11 @@ pub struct RunReport {
     /// The host that took the most requests in this invocation, with how many, and the least
     /// time they needed at its rate (the politeness bound the run actually met).
     pub busiest_host: Option<(String, u64, std::time::Duration)>,
+    /// New-media accounts of the run, and those recorded by this invocation.
+    pub accounts: usize,
+    pub accounts_done: usize,
+    /// Findings of the accounts recorded by this invocation.
+    pub account_findings: usize,
 }
 
 /// Crawls one site, runs every probe and gathers the result (nothing stored; the pages' text is
@@ -668,6 +679,16 @@ pub async fn run(
     } else {
         (store.begin_run(opts.as_of, &opts.settings)?, opts.as_of)
     };
+    // The accounts of the sites the run inspects, and the inspectors' observations.
+    let accounts = media::accounts_of_run(&opts.accounts, &sites);
+    store.upsert_accounts(&accounts)?;
+    let accounts_done = store.accounts_done(run_id)?;
+    let accounts_todo: Vec<govwatch_model::Account> = accounts
+        .iter()
+        .filter(|a| !accounts_done.contains(&a.key()))
+        .cloned()
+        .collect();
+    let manual = store.manual_findings()?;
     let done = store.sites_done(run_id)?;
     let todo: Vec<Site> = sites
         .iter()
@@ -818,6 +839,34 @@ pub async fn run(
         }
     }
     drop(results);
+    let mut media_done = media::AccountsDone::default();
+    if !interrupted
+        && network_down.is_none()
+        && first_error.is_none()
+        && !accounts_todo.is_empty()
+     {
+        tracing::info!(
+            run_id,
+            accounts = accounts_todo.len(),
+            "reading new-media accounts"
+        );
+        media_done = media::run_accounts(
+            &crawler,
+            &writer,
+            run_id,
+            accounts_todo,
+            &opts.accounts,
+            &manual,
+            as_of,
+            rules,
+            &mut stop,
+        )
+        .await;
+        interrupted = media_done.interrupted;
+        if let Some(e) = media_done.error.take() {
+            first_error.get_or_insert(e);
+        }
+    }
     watcher.abort();
     drop(writer);
     let mut store = handle.join().map_err(|_| RunError::WriterGone)??;
@@ -857,6 +906,8 @@ pub async fn run(
         wall: started.elapsed(),
         requests: crawler.requests_sent() - requests_at_start,
         busiest_host,
+        accounts: accounts.len(),
+        accounts_done: media_done.accounts,
     };
     Ok((report, store))
 }

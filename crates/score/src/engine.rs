@@ -38,14 +38,14 @@ pub fn verdict_zh(v: &str) -> &'static str {
     if v == PASS { "合格" } else { "不合格" }
 }
 
-struct Matched {
-    findings: Vec<i64>,
-    facts: Vec<i64>,
+pub(crate) struct Matched {
+    pub(crate) findings: Vec<i64>,
+    pub(crate) facts: Vec<i64>,
     skipped: usize,
 }
 
 impl Matched {
-    fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.findings.len() + self.facts.len()
     }
 }
@@ -272,7 +272,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
 
 /// The findings and facts a rule reads, leaving out findings already `used` and those whose URL
 /// a `skip_if_same_url` code covers.
-fn matched(rule: &Rule, input: &SiteInput<'_>, used: &HashSet<i64>) -> Matched {
+pub(crate) fn matched(rule: &Rule, input: &SiteInput<'_>, used: &HashSet<i64>) -> Matched {
     let skip_urls: HashSet<&str> = input
         .findings
         .iter()

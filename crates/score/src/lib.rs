@@ -7,14 +7,21 @@
 //! - [`score_run`]: a stored run scored (the availability window read from the stored samples).
 //! - [`figures`]: the summary paragraph figures (pass rates by region and kind, bonus share,
 //!   reply shares).
+//! - [`media`]: government new-media accounts by the veto part (`[[media_veto]]`): 合格, 不合格
+//!   or 未监测, and their pass rate.
 
 pub mod codes;
 pub mod engine;
 pub mod figures;
+pub mod media;
 pub mod rules;
 
 pub use engine::{FAIL, PASS, SiteInfo, SiteInput, score_site, verdict_zh};
 pub use figures::{Figures, Group, Replies, figures};
+pub use media::{
+    AccountFigures, AccountVerdict, NOT_MEASURED, account_figures, account_verdict_zh,
+    score_accounts,
+};
 pub use rules::{INDICATORS_FILE, Rules, load_rules, parse_rules};
 
 use chrono::DateTime;

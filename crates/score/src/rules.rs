@@ -44,6 +44,9 @@ pub struct Rules {
     pub vetoes: Vec<Rule>,
     pub indicators: Vec<Indicator>,
     pub bonuses: Vec<Rule>,
+    /// Single vetoes of government new-media accounts (`[[media_veto]]`): any one → the account
+    /// fails.
+    pub media_vetoes: Vec<Rule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +186,8 @@ struct RawFile {
     indicator: Vec<Spanned<RawIndicator>>,
     #[serde(default)]
     bonus: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    media_veto: Vec<Spanned<RawRule>>,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +235,8 @@ enum Part {
     Veto,
     Deduct,
     Bonus,
+    /// A veto of new-media accounts: no site kinds, no availability window.
+    MediaVeto,
 }
 
 struct Checker<'a> {
@@ -325,6 +332,11 @@ pub fn parse_rules(text: &str, path: &Path) -> Result<Rules, ConfigError> {
         .into_iter()
         .map(|r| check_rule(&mut ck, r, Part::Bonus, None, &mut ids))
         .collect();
+    let media_vetoes = raw
+        .media_veto
+        .into_iter()
+        .map(|r| check_rule(&mut ck, r, Part::MediaVeto, None, &mut ids))
+        .collect();
     if !ck.diags.is_empty() {
         return Err(ConfigError::Invalid(ck.diags));
     }
@@ -338,6 +350,7 @@ pub fn parse_rules(text: &str, path: &Path) -> Result<Rules, ConfigError> {
         vetoes,
         indicators,
         bonuses,
+        media_vetoes,
     })
 }
 
@@ -354,6 +367,14 @@ fn check_rule(
         ck.at(r.id.span(), format!("duplicate id {:?}", r.id.get_ref()));
     }
     let kinds = match (&r.kinds, parent_kinds) {
+        (Some(_), _) if part == Part::MediaVeto => {
+            ck.at(
+                span.clone(),
+                "kinds are site kinds: a [[media_veto]] applies to every account",
+            );
+            Vec::new()
+        }
+        (None, _) if part == Part::MediaVeto => Vec::new(),
         (Some(k), _) => k.clone(),
         (None, Some(p)) => p.clone(),
         (None, None) => {
@@ -480,6 +501,20 @@ fn check_rule(
     }
     let has_matchers = !select.is_empty() || !facts.is_empty();
     match part {
+        Part::MediaVeto => {
+            if has_matchers == r.not_measured.is_some() {
+                ck.at(
+                    span.clone(),
+                    "a media veto needs exactly one of: select/facts (with at_least), not_measured",
+                );
+            }
+            if r.availability.is_some() {
+                ck.at(span.clone(), "availability belongs to site vetoes");
+            }
+            if amount.is_some() {
+                ck.at(span.clone(), "a veto has no points (per/once)");
+            }
+        }
         Part::Veto => {
             let ways = [
                 has_matchers,

@@ -114,6 +114,15 @@ pub enum StoreError {
     )]
     UnknownSite { path: PathBuf, site_id: String },
 
+    /// The new-media account is not in the `accounts` table, or not among a run's accounts.
+    #[error("account {key} {what} in the database {}", path.display())]
+    UnknownAccount {
+        path: PathBuf,
+        key: String,
+        /// e.g. "is not recorded (record the account registry first)".
+        what: String,
+    },
+
     /// Site results can only be added to a run that is `running` or `interrupted`.
     #[error(
         "run {run_id} in the database {} is already {status}, so no more results can be added \
@@ -159,6 +168,14 @@ impl StoreError {
         }
     }
 
+    pub(crate) fn unknown_account(key: &str, what: impl Into<String>) -> StoreError {
+        StoreError::UnknownAccount {
+            path: PathBuf::new(),
+            key: key.to_string(),
+            what: what.into(),
+        }
+    }
+
     /// An error met while opening and setting up the database file.
     pub(crate) fn opening(path: &Path, source: rusqlite::Error) -> StoreError {
         let path = path.to_path_buf();
@@ -183,6 +200,7 @@ impl StoreError {
             | StoreError::Corrupt { path, .. }
             | StoreError::UnknownRun { path, .. }
             | StoreError::UnknownSite { path, .. }
+            | StoreError::UnknownAccount { path, .. }
             | StoreError::RunClosed { path, .. } => {
                 if path.as_os_str().is_empty() {
                     *path = db.to_path_buf();

@@ -16,6 +16,7 @@
 
 mod daemon;
 mod error;
+mod media;
 mod schema;
 mod scores;
 mod views;
@@ -23,6 +24,7 @@ mod writer;
 
 pub use daemon::{AvailabilityRow, Raised, SiteRun, WarningRow, parse_time};
 pub use error::{Result, StoreError};
+pub use media::{AccountRunRow, StoredAccountFact, StoredAccountFinding};
 pub use schema::SCHEMA_VERSION;
 pub use scores::{ArchiveRecord, PageRow, ScoreItemRow, ScoreRow, ScoreSet, ScoringRef, SiteRow};
 pub use views::{PassCount, RunTally, ScoringTally, SiteScoreRef, SiteVisit, StoredFetch};
@@ -561,13 +563,15 @@ impl Store {
         self.ctx(r)
     }
 
-    /// The findings of a run (of one site, or all sites), in the order they were written.
+    /// The findings of a run (of one site, or all sites), in the order they were written; the
+    /// findings of new-media accounts are read with [`Store::account_findings`].
     pub fn findings(&self, run_id: i64, site_id: Option<&str>) -> Result<Vec<StoredFinding>> {
         let r = (|| {
             self.require_run(run_id)?;
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, site_id, probe, code, severity, url, value, message, evidence, observed_at
-                 FROM findings WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2) ORDER BY id",
+                 FROM findings WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2)
+                     AND account_key IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map(params![run_id, site_id], |r| {
                 Ok((
@@ -621,13 +625,15 @@ impl Store {
         self.ctx(r)
     }
 
-    /// The facts of a run (of one site, or all sites), in the order they were written.
+    /// The facts of a run (of one site, or all sites), in the order they were written; the facts
+    /// of new-media accounts are read with [`Store::account_facts`].
     pub fn facts(&self, run_id: i64, site_id: Option<&str>) -> Result<Vec<StoredFact>> {
         let r = (|| {
             self.require_run(run_id)?;
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, site_id, probe, code, url, value, observed_at
-                 FROM facts WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2) ORDER BY id",
+                 FROM facts WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2)
+                     AND account_key IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map(params![run_id, site_id], |r| {
                 Ok((
@@ -939,7 +945,8 @@ impl Store {
                 .collect();
 
             let mut stmt = self.conn.prepare_cached(
-                "SELECT site_id, count(*) FROM facts WHERE run_id = ?1 GROUP BY site_id",
+                "SELECT site_id, count(*) FROM facts WHERE run_id = ?1 AND account_key IS NULL
+                 GROUP BY site_id",
             )?;
             let rows = stmt.query_map(params![run_id], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
@@ -952,8 +959,8 @@ impl Store {
             }
 
             let mut stmt = self.conn.prepare_cached(
-                "SELECT site_id, severity, code, count(*) FROM findings WHERE run_id = ?1
-                 GROUP BY site_id, severity, code",
+                "SELECT site_id, severity, code, count(*) FROM findings
+                 WHERE run_id = ?1 AND account_key IS NULL GROUP BY site_id, severity, code",
             )?;
             let rows = stmt.query_map(params![run_id], |r| {
                 Ok((

@@ -249,8 +249,75 @@ const V_QUEUE_TIME: &str = r#"
 ALTER TABLE fetches ADD COLUMN queue_ms INTEGER NOT NULL DEFAULT 0;
 "#;
 
+/// Government new-media accounts (政务新媒体): the account registry (`accounts`), which accounts
+/// a run inspected (`run_accounts`, the per-account twin of `run_sites`), the posts read from
+/// each account's feed (`posts`), inspectors' observations imported from CSV
+/// (`manual_findings`), and an `account_key` on `fetches`, `pages`, `facts` and `findings` so an
+/// account's feed fetch, archived feed, facts and findings sit in the same tables as the sites'
+/// (with `site_id` the site the account belongs to, and `account_key` NULL for site rows).
+const V_MEDIA: &str = r#"
+CREATE TABLE accounts (
+    key         TEXT PRIMARY KEY NOT NULL,
+    platform    TEXT NOT NULL CHECK (platform IN ('weibo', 'wechat', 'toutiao', 'douyin', 'kuaishou', 'weishi', 'app', 'other')),
+    account_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    org         TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    site_id     TEXT NOT NULL REFERENCES sites (id),
+    feed        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE run_accounts (
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    account_key TEXT NOT NULL REFERENCES accounts (key),
+    measured    INTEGER NOT NULL CHECK (measured IN (0, 1)),
+    started_at  TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    posts       INTEGER NOT NULL,
+    findings    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, account_key)
+) WITHOUT ROWID;
+
+CREATE TABLE posts (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs (id),
+    account_key  TEXT NOT NULL REFERENCES accounts (key),
+    guid         TEXT NOT NULL,
+    link         TEXT,
+    title        TEXT NOT NULL,
+    published    TEXT,
+    published_ms INTEGER,
+    repost       TEXT,
+    excerpt      TEXT NOT NULL,
+    links        TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(links)),
+    categories   TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(categories))
+);
+CREATE INDEX posts_run_account ON posts (run_id, account_key);
+
+CREATE TABLE manual_findings (
+    id           INTEGER PRIMARY KEY,
+    account_key  TEXT NOT NULL REFERENCES accounts (key),
+    code         TEXT NOT NULL,
+    observed     TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    evidence_url TEXT,
+    source       TEXT NOT NULL,
+    imported_at  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX manual_findings_unique
+    ON manual_findings (account_key, code, observed, note, ifnull(evidence_url, ''));
+
+ALTER TABLE fetches ADD COLUMN account_key TEXT REFERENCES accounts (key);
+ALTER TABLE pages ADD COLUMN account_key TEXT REFERENCES accounts (key);
+ALTER TABLE facts ADD COLUMN account_key TEXT REFERENCES accounts (key);
+ALTER TABLE findings ADD COLUMN account_key TEXT REFERENCES accounts (key);
+CREATE INDEX facts_run_account ON facts (run_id, account_key) WHERE account_key IS NOT NULL;
+CREATE INDEX findings_run_account ON findings (run_id, account_key) WHERE account_key IS NOT NULL;
+"#;
+
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE, V_QUEUE_TIME];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE, V_QUEUE_TIME, V_MEDIA];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -7,7 +7,7 @@
 //! writes, so a body put before is always found.
 
 use crate::{PackedBody, PreparedSite, Store, StoreError};
-use govwatch_model::{Sample, SiteResult};
+use govwatch_model::{AccountResult, Sample, SiteResult};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{mpsc, oneshot};
@@ -37,6 +37,11 @@ pub(crate) enum WriteOp {
     GetBodies {
         hashes: Vec<String>,
         reply: oneshot::Sender<Result<PackedBodies, StoreError>>,
+    },
+    Account {
+        run_id: i64,
+        result: Box<AccountResult>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
     },
 }
 
@@ -226,6 +231,17 @@ fn apply(store: &mut Store, op: WriteOp) {
                     "writing samples failed and nobody was waiting for the answer");
             }
         }
+        WriteOp::Account {
+            run_id,
+            result,
+            reply,
+        } => {
+            let r = store.write_account_result(run_id, &result);
+            if let Err(Err(e)) = reply.send(r) {
+                tracing::error!(run_id, account = %result.account.key(), error = %e,
+                    "writing an account result failed and nobody was waiting for the answer");
+            }
+        }
         WriteOp::GetBodies { hashes, reply } => {
             let _ = reply.send(store.packed_bodies(&hashes));
         }
@@ -294,6 +310,25 @@ impl StoreWriter {
             .blocking_send(WriteOp::GetBodies { hashes, reply })
             .map_err(|_| StoreError::WriterGone)?;
         answer.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Writes a new-media account's result for the run (see [`Store::write_account_result`]) and
+    /// waits until it is committed.
+    pub async fn write_account(
+        &self,
+        run_id: i64,
+        result: AccountResult,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(WriteOp::Account {
+                run_id,
+                result: Box::new(result),
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     /// Adds availability samples (see [`Store::insert_samples`]); returns the rows inserted.

@@ -1,0 +1,207 @@
+//! Inspectors' observations of new-media accounts, from CSV (UTF-8 or GBK): comments closed,
+//! messages never answered, and the like — what a feed cannot say. `govwatch media
+//! import-findings FILE.csv` stores them; every run then reports them for the account with the
+//! inspector's note and evidence URL.
+//!
+//! Columns (Chinese or English headers): 账号 (the account's `platform:id`, its name or its id),
+//! 平台 (optional, to tell accounts of one name apart), 问题代码 (a code of `[manual]` in
+//! `media.toml`), 日期 (the day it was observed: 2020-03-10, 2020/3/10, 2020年3月10日), 说明 (what
+//! was seen), 证据网址 (optional: the page or screenshot that shows it).
+
+use crate::error::{ConfigError, Diagnostic};
+use crate::import::{column, csv_reader, decode_text};
+use crate::media::ManualRules;
+use crate::sites::parse_http_url;
+use chrono::NaiveDate;
+use govwatch_model::{Account, ManualFinding, Platform};
+use std::path::Path;
+
+const ACCOUNT_COLUMNS: &[&str] = &["账号", "账号名称", "account"];
+const PLATFORM_COLUMNS: &[&str] = &["平台", "platform"];
+const CODE_COLUMNS: &[&str] = &["问题代码", "代码", "code"];
+const DATE_COLUMNS: &[&str] = &["日期", "发现日期", "检查日期", "date"];
+const NOTE_COLUMNS: &[&str] = &["说明", "问题描述", "备注", "note"];
+const EVIDENCE_COLUMNS: &[&str] = &["证据网址", "证据", "截图", "evidence", "url"];
+
+/// What a manual-findings CSV holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ManualImport {
+    /// The valid rows (`id` 0: not stored yet).
+    pub rows: Vec<ManualFinding>,
+    /// One per skipped row: `FILE.csv:LINE: problem`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads a day as inspectors write it.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// The account a cell names: its key, else its name, else its id (narrowed by `platform`).
+fn resolve<'a>(
+    accounts: &'a [Account],
+    cell: &str,
+    platform: Option<Platform>,
+) -> Result<&'a Account, String> {
+    if let Some(a) = accounts.iter().find(|a| a.key() == cell) {
+        return Ok(a);
+    }
+    let on = |a: &&Account| platform.is_none_or(|p| a.platform == p);
+    for by in [
+        &(|a: &&Account| a.name == cell) as &dyn Fn(&&Account) -> bool,
+        &|a: &&Account| a.id == cell,
+    ] {
+        let found: Vec<&Account> = accounts.iter().filter(|a| by(a) && on(a)).collect();
+        match found.as_slice() {
+            [one] => return Ok(one),
+            [] => {}
+            many => {
+                let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
+                return Err(format!(
+                    "账号 `{cell}` names {} accounts ({}): write its platform:id",
+                    many.len(),
+                    keys.join(", ")
+                ));
+            }
+        }
+    }
+    Err(format!(
+        "账号 `{cell}` is not in the account registry (accounts.toml)"
+    ))
+}
+
+/// Reads `csv_path`. Rows naming an unknown account or code, a bad day or no note are skipped
+/// with a diagnostic; a missing required column fails the whole file.
+pub fn read_manual_findings(
+    csv_path: &Path,
+    accounts: &[Account],
+    rules: &ManualRules,
+) -> Result<ManualImport, ConfigError> {
+    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
+        path: csv_path.to_path_buf(),
+        source,
+    })?;
+    let (text, _) = decode_text(&bytes);
+    let (mut reader, headers) = csv_reader(csv_path, &text)?;
+    let required = |names: &[&str]| {
+        column(&headers, names).ok_or_else(|| ConfigError::Csv {
+            file: csv_path.to_path_buf(),
+            line: 1,
+            message: format!("missing column {}", names.join(" / ")),
+        })
+    };
+    let account_col = required(ACCOUNT_COLUMNS)?;
+    let code_col = required(CODE_COLUMNS)?;
+    let date_col = required(DATE_COLUMNS)?;
+    let note_col = required(NOTE_COLUMNS)?;
+    let platform_col = column(&headers, PLATFORM_COLUMNS);
+    let evidence_col = column(&headers, EVIDENCE_COLUMNS);
+    let file_name = csv_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = ManualImport::default();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0) as usize;
+                out.diagnostics.push(Diagnostic::new(
+                    csv_path,
+                    line,
+                    0,
+                    format!("unreadable row: {e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+        let mut problems = Vec::new();
+        let platform = match cell_opt(platform_col) {
+            Some(p) => match Platform::from_label(&p) {
+                Some(p) => Some(p),
+                None => {
+                    problems.push(format!("unknown 平台 `{p}`"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let account = match resolve(accounts, &cell(account_col), platform) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        };
+        let code = cell(code_col);
+        if rules.code(&code).is_none() {
+            let known: Vec<&str> = rules.codes.iter().map(|c| c.code.as_str()).collect();
+            problems.push(format!(
+                "问题代码 `{code}` is not importable (media.toml [manual]: {})",
+                known.join(", ")
+            ));
+        }
+        let date = parse_day(&cell(date_col));
+        if date.is_none() {
+            problems.push(format!(
+                "日期 `{}` is not a day (2020-03-10, 2020/3/10 or 2020年3月10日)",
+                cell(date_col)
+            ));
+        }
+        let note = cell(note_col);
+        if note.is_empty() {
+            problems.push("empty 说明: say what was seen".to_string());
+        }
+        let evidence = match cell_opt(evidence_col) {
+            Some(u) => match parse_http_url(&u) {
+                Ok(u) => Some(u.to_string()),
+                Err(e) => {
+                    problems.push(format!("证据网址: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        match (account, date) {
+            (Some(a), Some(date)) if problems.is_empty() => out.rows.push(ManualFinding {
+                id: 0,
+                account: a.key(),
+                code,
+                date,
+                note,
+                evidence_url: evidence,
+                source: format!("{file_name}:{line}"),
+            }),
+            _ => out
+                .diagnostics
+                .push(Diagnostic::new(csv_path, line, 0, problems.join("; "))),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_as_inspectors_write_them() {
+        let d = NaiveDate::from_ymd_opt(2020, 3, 10).unwrap();
+        for s in ["2020-03-10", "2020/3/10", "2020年3月10日", " 2020.03.10 "] {
+            assert_eq!(parse_day(s), Some(d), "{s}");
+        }
+        assert_eq!(parse_day("3/10"), None);
+    }
+}

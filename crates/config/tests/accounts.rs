@@ -1,0 +1,290 @@
+//! The new-media account registry (`accounts.toml`): loading with feed templates, every problem
+//! with its line, the CSV import (UTF-8 and GBK, merge keeping comments, bad rows skipped with
+//! their line), and inspectors' observations from CSV.
+
+mod common;
+
+use common::{Scratch, shipped_config};
+use govwatch_config::{
+    ConfigDir, ConfigError, MediaRules, check_accounts, import_accounts_csv, load_accounts,
+    load_sites, parse_accounts, read_manual_findings,
+};
+use govwatch_model::{Platform, Site};
+use std::path::Path;
+
+fn sites() -> Vec<Site> {
+    load_sites(&shipped_config().join("sites.toml")).unwrap()
+}
+
+const REGISTRY: &str = "\
+# hand-written header: kept by the import
+[feeds]
+weibo = \"http://rsshub.test/weibo/user/{id}\"
+toutiao = \"http://rsshub.test/toutiao/user/token/{id}\"
+
+[[account]]
+platform = \"weibo\"
+id = \"5012345678\"   # kept comment
+name = \"萧县发布\"
+org = \"萧县人民政府办公室\"
+region = \"宿州市萧县\"
+site = \"3413220004\"
+
+[[account]]
+platform = \"wechat\"
+id = \"xiaoxianfabu\"
+name = \"萧县发布\"
+org = \"萧县人民政府办公室\"
+region = \"宿州市萧县\"
+site = \"3413220004\"
+feed = \"https://feeds.test/wechat/xiaoxianfabu.atom\"
+";
+
+#[test]
+fn registry_loads_with_templates_and_own_feeds() {
+    let accounts = parse_accounts(Path::new("accounts.toml"), REGISTRY, Some(&sites())).unwrap();
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[0].platform, Platform::Weibo);
+    assert_eq!(accounts[0].key(), "weibo:5012345678");
+    assert_eq!(
+        accounts[0].feed.as_str(),
+        "http://rsshub.test/weibo/user/5012345678"
+    );
+    assert_eq!(
+        accounts[1].feed.as_str(),
+        "https://feeds.test/wechat/xiaoxianfabu.atom"
+    );
+    assert_eq!(accounts[1].site, "3413220004");
+}
+
+#[test]
+fn shipped_registry_and_rules_load() {
+    let dir = ConfigDir::new(shipped_config());
+    assert!(dir.accounts(&sites()).unwrap().is_empty());
+    assert!(check_accounts(&dir.accounts_path(), Some(&sites())).is_empty());
+    assert_eq!(dir.probe_rules().unwrap().media, MediaRules::default());
+    // no accounts.toml at all: no accounts
+    let s = Scratch::new("no-accounts");
+    assert!(
+        ConfigDir::new(s.dir())
+            .accounts(&sites())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_its_line() {
+    let text = "\
+[feeds]
+weibo = \"http://rsshub.test/weibo/user/\"
+tiktok = \"http://rsshub.test/x/{id}\"
+
+[[account]]
+platform = \"weibo\"
+id = \"1\"
+name = \"甲\"
+org = \"某单位\"
+region = \"\"
+site = \"3413220004\"
+
+[[account]]
+platform = \"weixin\"
+id = \"has space\"
+name = \"\"
+org = \"某单位\"
+region = \"\"
+site = \"9999999999\"
+colour = \"red\"
+
+[[account]]
+platform = \"douyin\"
+id = \"2\"
+name = \"乙\"
+org = \"某单位\"
+site = \"3413220004\"
+feed = \"ftp://x/feed\"
+
+[[account]]
+platform = \"toutiao\"
+id = \"3\"
+name = \"丙\"
+org = \"某单位\"
+region = \"\"
+site = \"3413220004\"
+
+[[account]]
+platform = \"weibo\"
+id = \"1\"
+name = \"甲again\"
+org = \"某单位\"
+region = \"\"
+site = \"3413220004\"
+feed = \"http://x.test/feed\"
+";
+    let e = parse_accounts(Path::new("a.toml"), text, Some(&sites())).unwrap_err();
+    let ConfigError::Invalid(d) = &e else {
+        panic!("{e}")
+    };
+    let lines: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    let has = |prefix: &str, words: &str| {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(words)),
+            "{prefix} {words}: {lines:#?}"
+        )
+    };
+    has("a.toml:2:", "has no {id}");
+    has("a.toml:3:", "unknown platform `tiktok`");
+    // the weibo template is broken, so the first account has no feed
+    has("a.toml:5:", "weibo:1 has no feed");
+    has("a.toml:14:", "platform `weixin`");
+    has("a.toml:15:", "account id `has space`");
+    has("a.toml:16:", "`name` must not be empty");
+    has(
+        "a.toml:19:",
+        "site `9999999999` is not in the site registry",
+    );
+    has("a.toml:20:", "unknown key `colour`");
+    has("a.toml:22:", "missing required key `region`");
+    has(
+        "a.toml:28:",
+        "feed: `ftp://x/feed` must be an http or https URL",
+    );
+    has("a.toml:30:", "toutiao:3 has no feed");
+    has("a.toml:40:", "duplicate account weibo:1 (first at line 7)");
+    // without the site registry, unknown sites pass
+    let e = parse_accounts(Path::new("a.toml"), text, None).unwrap_err();
+    assert!(!e.to_string().contains("9999999999"));
+    // syntax errors name the line
+    let e = parse_accounts(Path::new("a.toml"), "[[account]\n", None).unwrap_err();
+    assert!(e.to_string().starts_with("a.toml:1:"), "{e}");
+}
+
+fn import_csv_text() -> String {
+    "账号名称,平台,账号ID,主办单位,地区,网站标识码,订阅地址\n\
+萧县发布,新浪微博,5012345678,萧县人民政府办公室,宿州市萧县,3413220004,\n\
+宿州教育,微信公众号,szjy2020,宿州市教育局,宿州市,,https://feeds.test/wechat/szjy2020.xml\n\
+宿州发布,今日头条,MS4wLjABAAAA,宿州市人民政府办公室,宿州市,3413000001,\n\
+无名,抖音,dy1,宿州市教育局,宿州市,3413000019,\n\
+没单位,微博,77,某不存在的局,宿州市,,\n\
+坏平台,脸书,88,宿州市教育局,宿州市,3413000019,http://x.test/f\n"
+        .to_string()
+}
+
+fn check_import(s: &Scratch, csv: &Path) {
+    let toml_path = s.write("accounts.toml", REGISTRY);
+    let rep = import_accounts_csv(csv, &toml_path, &sites()).unwrap();
+    assert_eq!(
+        (rep.added, rep.updated, rep.unchanged, rep.skipped),
+        (2, 0, 1, 3),
+        "{rep:?}"
+    );
+    let diags: Vec<String> = rep.diagnostics.iter().map(|d| d.to_string()).collect();
+    let name = csv.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        diags[0].contains(&format!("{name}:5:"))
+            && diags[0].contains("no [feeds] template for douyin"),
+        "{diags:?}"
+    );
+    assert!(
+        diags[1].contains(&format!("{name}:6:"))
+            && diags[1].contains("no registered site has 主办单位 某不存在的局"),
+        "{diags:?}"
+    );
+    assert!(
+        diags[2].contains(&format!("{name}:7:")) && diags[2].contains("unknown 平台 `脸书`"),
+        "{diags:?}"
+    );
+    let text = std::fs::read_to_string(&toml_path).unwrap();
+    assert!(text.starts_with("# hand-written header: kept by the import"));
+    assert!(text.contains("id = \"5012345678\"   # kept comment"));
+    let accounts = load_accounts(&toml_path, Some(&sites())).unwrap();
+    assert_eq!(accounts.len(), 4);
+    let edu = accounts.iter().find(|a| a.id == "szjy2020").unwrap();
+    // no 网站标识码: the site whose 主办单位 is the account's
+    assert_eq!(edu.site, "3413000019");
+    assert_eq!(edu.platform, Platform::Wechat);
+    assert_eq!(edu.feed.as_str(), "https://feeds.test/wechat/szjy2020.xml");
+    let tt = accounts
+        .iter()
+        .find(|a| a.platform == Platform::Toutiao)
+        .unwrap();
+    assert_eq!(
+        tt.feed.as_str(),
+        "http://rsshub.test/toutiao/user/token/MS4wLjABAAAA"
+    );
+    // importing again changes nothing
+    let before = std::fs::read_to_string(&toml_path).unwrap();
+    let rep = import_accounts_csv(csv, &toml_path, &sites()).unwrap();
+    assert_eq!((rep.added, rep.updated, rep.unchanged), (0, 0, 3));
+    assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), before);
+}
+
+#[test]
+fn csv_import_merges_utf8_and_gbk() {
+    let s = Scratch::new("accounts-import");
+    let csv = s.write("accounts.csv", import_csv_text());
+    check_import(&s, &csv);
+    let s = Scratch::new("accounts-import-gbk");
+    let text = import_csv_text();
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
+    assert!(!bad);
+    let csv = s.write("accounts-gbk.csv", gbk);
+    check_import(&s, &csv);
+}
+
+#[test]
+fn csv_import_refuses_a_broken_registry_and_a_missing_column() {
+    let s = Scratch::new("accounts-import-bad");
+    let toml_path = s.write("accounts.toml", "[[account]]\nplatform = \"weibo\"\n");
+    let csv = s.write("a.csv", import_csv_text());
+    let before = std::fs::read_to_string(&toml_path).unwrap();
+    assert!(import_accounts_csv(&csv, &toml_path, &sites()).is_err());
+    assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), before);
+    let csv = s.write("b.csv", "账号名称,平台\n甲,微博\n");
+    let e = import_accounts_csv(&csv, &s.path("new.toml"), &sites()).unwrap_err();
+    assert!(
+        e.to_string().contains("b.csv:1: missing column 账号ID"),
+        "{e}"
+    );
+    assert!(!s.path("new.toml").exists());
+}
+
+#[test]
+fn manual_findings_are_read_with_their_lines() {
+    let accounts = parse_accounts(Path::new("accounts.toml"), REGISTRY, Some(&sites())).unwrap();
+    let s = Scratch::new("manual");
+    let csv = s.write(
+        "checks.csv",
+        "账号,平台,问题代码,日期,说明,证据网址\n\
+weibo:5012345678,,media.comments_closed,2020-03-10,评论区已关闭,https://weibo.test/5012345678\n\
+萧县发布,微信公众号,media.unanswered,2020年3月12日,3条留言未回复,\n\
+萧县发布,,media.unanswered,2020-03-12,两个账号同名,\n\
+不存在,,media.unanswered,2020-03-12,x,\n\
+xiaoxianfabu,,media.stale,2020-03-12,x,\n\
+xiaoxianfabu,,media.security,3/12,x,\n\
+xiaoxianfabu,,media.security,2020-03-12,,\n",
+    );
+    let rules = MediaRules::default().manual;
+    let got = read_manual_findings(&csv, &accounts, &rules).unwrap();
+    assert_eq!(got.rows.len(), 2, "{:?}", got.diagnostics);
+    assert_eq!(got.rows[0].account, "weibo:5012345678");
+    assert_eq!(got.rows[0].code, "media.comments_closed");
+    assert_eq!(got.rows[0].date.to_string(), "2020-03-10");
+    assert_eq!(
+        got.rows[0].evidence_url.as_deref(),
+        Some("https://weibo.test/5012345678")
+    );
+    assert_eq!(got.rows[0].source, "checks.csv:2");
+    assert_eq!(got.rows[1].account, "wechat:xiaoxianfabu");
+    assert_eq!(got.rows[1].date.to_string(), "2020-03-12");
+    let d: Vec<String> = got.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(d.len(), 5, "{d:#?}");
+    assert!(d[0].contains("checks.csv:4:") && d[0].contains("names 2 accounts"));
+    assert!(d[1].contains("checks.csv:5:") && d[1].contains("not in the account registry"));
+    assert!(d[2].contains("checks.csv:6:") && d[2].contains("`media.stale` is not importable"));
+    assert!(d[3].contains("checks.csv:7:") && d[3].contains("is not a day"));
+    assert!(d[4].contains("checks.csv:8:") && d[4].contains("empty 说明"));
+}

@@ -1,0 +1,377 @@
+//! Feeds of government new-media accounts (RSS 2.0, RSS 1.0/0.9x, Atom, JSON Feed), as bridges
+//! such as RSSHub serve them for 微博, 微信公众号, 头条号 and 抖音 accounts.
+//!
+//! - [`Crawler::read_feed`]: one polite fetch of the feed ([`FEED_SPEC`]: robots.txt, the host's
+//!   rate limit, the 15 s limit, retries — what every page gets), then [`read_fetched`].
+//! - [`read_fetched`]: pure: the fetched bytes decoded (BOM, `charset=` of the header, the XML
+//!   declaration's `encoding`, else UTF-8 or a guess) and parsed with `feed-rs` into [`Post`]s;
+//!   or why the feed cannot be measured ([`FeedFailure`]): the fetch failed, the body is not a
+//!   feed, the feed is empty, or no item has a date.
+//! - [`html_text`]: an item's HTML body as plain text (block elements and `<br>` become spaces,
+//!   scripts and styles dropped) with the links it holds.
+//!
+//! Whether a post is a repost is the media probe's rule (`govwatch-probes`), not the reader's.
+
+use crate::Crawler;
+use crate::decode::{charset_from_content_type, decode_html};
+use crate::fetch::{BodyMode, FetchSpec, Fetched};
+use chrono::{DateTime, FixedOffset, Utc};
+use encoding_rs::Encoding;
+use feed_rs::model::{Entry, FeedType};
+use govwatch_model::{CharsetSource, FeedFailure, FeedRead, Page, Post, Purpose};
+use scraper::{Html, Node, Selector};
+use url::Url;
+
+/// How a feed is fetched: a GET of any content type, obeying robots.txt, with retries. Feeds are
+/// stored as pages (`purpose` page, `is_html` false) so their bodies are archived as evidence.
+pub const FEED_SPEC: FetchSpec = FetchSpec {
+    method: "GET",
+    purpose: Purpose::Page,
+    body: BodyMode::Any,
+    robots: true,
+    retry: true,
+    family: None,
+};
+
+/// A feed parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    /// `rss2`, `rss1`, `rss0`, `atom` or `json`.
+    pub format: &'static str,
+    pub title: Option<String>,
+    pub posts: Vec<Post>,
+}
+
+/// China time, in which posts are shown and judged.
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+impl Crawler {
+    /// Fetches and reads an account's feed.
+    pub async fn read_feed(&self, url: &Url) -> FeedRead {
+        let f = self.fetch(url, FEED_SPEC).await;
+        read_fetched(url, &f)
+    }
+}
+
+/// Reads a fetched feed: the posts, or why it cannot be measured.
+pub fn read_fetched(url: &Url, f: &Fetched) -> FeedRead {
+    let last = f.last();
+    let mut read = FeedRead {
+        url: url.to_string(),
+        fetches: f.attempts.clone(),
+        page: None,
+        format: None,
+        title: None,
+        posts: Vec::new(),
+        failure: None,
+    };
+    let body = match (&f.body, last.failure()) {
+        (_, Some(why)) => {
+            read.failure = Some((FeedFailure::Fetch, why));
+            return read;
+        }
+        (None, None) => {
+            read.failure = Some((FeedFailure::Fetch, "no body".into()));
+            return read;
+        }
+        (Some(b), None) => b,
+    };
+    let (text, encoding, source) = decode_feed(body, last.content_type.as_deref());
+    let base = Url::parse(&last.final_url).unwrap_or_else(|_| url.clone());
+    let parsed = parse_feed_text(&text, &base);
+    read.page = Some(Page {
+        fetch: last.clone(),
+        depth: 0,
+        text,
+        charset: Some(encoding.name().to_string()),
+        charset_source: Some(source),
+        title: parsed.as_ref().ok().and_then(|p| p.title.clone()),
+        links: Vec::new(),
+        is_html: false,
+    });
+    match parsed {
+        Err(e) => read.failure = Some((FeedFailure::Parse, e)),
+        Ok(p) => {
+            read.format = Some(p.format.to_string());
+            read.title = p.title;
+            read.posts = p.posts;
+            if read.posts.is_empty() {
+                read.failure = Some((FeedFailure::Empty, "the feed holds no item".into()));
+            } else if read.posts.iter().all(|p| p.published.is_none()) {
+                read.failure = Some((
+                    FeedFailure::Undated,
+                    format!("none of the {} items has a date", read.posts.len()),
+                ));
+            }
+        }
+    }
+    read
+}
+
+/// The encoding named by an XML declaration (`<?xml version="1.0" encoding="GBK"?>`).
+fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(256)];
+    let head = String::from_utf8_lossy(head);
+    let decl = head.trim_start().strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let label = rest[1..].split(quote).next()?;
+    Encoding::for_label(label.trim().as_bytes())
+}
+
+/// Decodes a feed body: BOM, then the header's charset, then the XML declaration, then what the
+/// page decoder decides (valid UTF-8, or a guess).
+fn decode_feed(
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (String, &'static Encoding, CharsetSource) {
+    if Encoding::for_bom(bytes).is_none()
+        && content_type.and_then(charset_from_content_type).is_none()
+        && let Some(enc) = xml_declared_encoding(bytes)
+    {
+        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+        if !had_errors {
+            return (text.into_owned(), enc, CharsetSource::Meta);
+        }
+    }
+    let d = decode_html(bytes, content_type);
+    (d.text, d.encoding, d.source)
+}
+
+/// The text with its XML declaration saying UTF-8 (the parser decodes by the declaration, and
+/// the text is already decoded).
+fn as_utf8_xml(text: &str) -> std::borrow::Cow<'_, str> {
+    let t = text.trim_start_matches('\u{feff}');
+    let trimmed = t.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("<?xml")
+        && let Some(end) = rest.find("?>")
+    {
+        return format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+            &rest[end + 2..]
+        )
+        .into();
+    }
+    t.into()
+}
+
+/// Parses decoded feed text (RSS, Atom or JSON Feed); `base` resolves relative links.
+pub fn parse_feed_text(text: &str, base: &Url) -> Result<ParsedFeed, String> {
+    let xml = as_utf8_xml(text);
+    let feed = feed_rs::parser::Builder::new()
+        .base_uri(Some(base.as_str()))
+        .build()
+        .parse(xml.as_bytes())
+        .map_err(|e| format!("not an RSS, Atom or JSON feed: {e}"))?;
+    let format = match feed.feed_type {
+        FeedType::RSS2 => "rss2",
+        FeedType::RSS1 => "rss1",
+        FeedType::RSS0 => "rss0",
+        FeedType::Atom => "atom",
+        FeedType::JSON => "json",
+    };
+    let title = feed
+        .title
+        .as_ref()
+        .map(|t| plain(&t.content))
+        .filter(|t| !t.is_empty());
+    let posts = feed.entries.iter().map(|e| post(e, base)).collect();
+    Ok(ParsedFeed {
+        format,
+        title,
+        posts,
+    })
+}
+
+/// Text that may hold markup, as plain text.
+fn plain(s: &str) -> String {
+    if s.contains('<') {
+        html_text(s, None).0
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+fn post(e: &Entry, base: &Url) -> Post {
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| e.links.first())
+        .map(|l| l.href.clone());
+    let body = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| e.summary.as_ref().map(|s| s.content.clone()))
+        .unwrap_or_default();
+    let link_base = link
+        .as_deref()
+        .and_then(|l| base.join(l).ok())
+        .unwrap_or_else(|| base.clone());
+    let (text, links) = html_text(&body, Some(&link_base));
+    let published: Option<DateTime<Utc>> = e.published.or(e.updated);
+    Post {
+        id: e.id.clone(),
+        link: link.map(|l| base.join(&l).map(|u| u.to_string()).unwrap_or(l)),
+        title: e
+            .title
+            .as_ref()
+            .map(|t| plain(&t.content))
+            .unwrap_or_default(),
+        published: published.map(|t| t.with_timezone(&china())),
+        text,
+        links,
+        categories: e
+            .categories
+            .iter()
+            .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
+        repost: None,
+    }
+}
+
+/// Elements after whose start a space is put, so that words of two blocks do not run together.
+const BLOCKS: &[&str] = &[
+    "br",
+    "p",
+    "div",
+    "blockquote",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "img",
+    "hr",
+    "table",
+];
+
+/// An HTML fragment as plain text (white space folded) and the http(s) links it holds
+/// (resolved against `base` when given).
+pub fn html_text(html: &str, base: Option<&Url>) -> (String, Vec<String>) {
+    let doc = Html::parse_fragment(html);
+    let mut out = String::new();
+    for node in doc.root_element().descendants() {
+        match node.value() {
+            Node::Text(t) => {
+                let skip = node
+                    .parent()
+                    .and_then(|p| p.value().as_element().map(|e| e.name()))
+                    .is_some_and(|n| n == "script" || n == "style");
+                if !skip {
+                    out.push_str(t);
+                }
+            }
+            Node::Element(e) if BLOCKS.contains(&e.name()) => out.push(' '),
+            _ => {}
+        }
+    }
+    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sel = Selector::parse("a[href]").expect("valid selector");
+    let mut links = Vec::new();
+    for a in doc.select(&sel) {
+        let Some(href) = a.value().attr("href") else {
+            continue;
+        };
+        let u = match base {
+            Some(b) => b.join(href.trim()).ok(),
+            None => Url::parse(href.trim()).ok(),
+        };
+        if let Some(u) = u.filter(|u| matches!(u.scheme(), "http" | "https")) {
+            let s = u.to_string();
+            if !links.contains(&s) {
+                links.push(s);
+            }
+        }
+    }
+    (text, links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_bodies_become_text_and_links() {
+        let (t, links) = html_text(
+            "转发微博<br><blockquote> - 转发 <a href=\"https://weibo.com/1\">@安平发布</a>: 今天<b>开会</b></blockquote><script>x()</script><p>二</p>",
+            Some(&Url::parse("https://weibo.com/2/abc").unwrap()),
+        );
+        assert_eq!(t, "转发微博 - 转发 @安平发布: 今天开会 二");
+        assert_eq!(links, vec!["https://weibo.com/1".to_string()]);
+    }
+
+    #[test]
+    fn xml_declarations_name_the_encoding() {
+        assert_eq!(
+            xml_declared_encoding(b"<?xml version=\"1.0\" encoding=\"GBK\"?><rss/>"),
+            Some(encoding_rs::GBK)
+        );
+        assert_eq!(
+            xml_declared_encoding(b"<?xml version='1.0' encoding='gb2312' ?>"),
+            Some(encoding_rs::GBK)
+        );
+        assert_eq!(xml_declared_encoding(b"<rss version=\"2.0\"/>"), None);
+        assert_eq!(
+            as_utf8_xml("<?xml version=\"1.0\" encoding=\"GBK\"?>\n<rss/>"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss/>"
+        );
+    }
+
+    #[test]
+    fn three_formats_parse_alike() {
+        let base = Url::parse("http://rsshub.test/x").unwrap();
+        let rss = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title><![CDATA[安平发布的微博]]></title><link>https://weibo.com/1</link><description>d</description>
+<item><title><![CDATA[转发微博]]></title><description><![CDATA[转发微博<br><blockquote> - 转发 <a href="https://weibo.com/9">@云泽发布</a>: 通知</blockquote>]]></description><pubDate>Fri, 20 Nov 2026 02:00:00 GMT</pubDate><guid isPermaLink="false">https://weibo.com/1/A</guid><link>https://weibo.com/1/A</link><category>转发</category></item></channel></rss>"#;
+        let p = parse_feed_text(rss, &base).unwrap();
+        assert_eq!(p.format, "rss2");
+        assert_eq!(p.title.as_deref(), Some("安平发布的微博"));
+        let post = &p.posts[0];
+        assert_eq!(post.title, "转发微博");
+        assert_eq!(post.text, "转发微博 - 转发 @云泽发布: 通知");
+        assert_eq!(post.link.as_deref(), Some("https://weibo.com/1/A"));
+        assert_eq!(post.categories, vec!["转发".to_string()]);
+        assert_eq!(
+            post.published.unwrap().to_rfc3339(),
+            "2026-11-20T10:00:00+08:00"
+        );
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>安平头条</title><id>x</id><updated>2026-11-20T02:00:00Z</updated>
+<entry><title>标题</title><id>e1</id><link href="/a/1"/><updated>2026-11-19T02:00:00Z</updated><content type="html">&lt;p&gt;正文&lt;/p&gt;</content><category term="政务"/></entry></feed>"#;
+        let p = parse_feed_text(atom, &base).unwrap();
+        assert_eq!(p.format, "atom");
+        assert_eq!(p.posts[0].text, "正文");
+        assert_eq!(p.posts[0].link.as_deref(), Some("http://rsshub.test/a/1"));
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"安平抖音","items":[{"id":"v1","url":"https://www.douyin.com/video/1","title":"视频","content_html":"<p>防汛</p>","date_published":"2026-11-18T08:00:00+08:00","tags":["防汛"]}]}"#;
+        let p = parse_feed_text(json, &base).unwrap();
+        assert_eq!(p.format, "json");
+        assert_eq!(p.posts[0].title, "视频");
+        assert_eq!(p.posts[0].text, "防汛");
+        assert_eq!(p.posts[0].categories, vec!["防汛".to_string()]);
+        assert_eq!(
+            p.posts[0].published.unwrap().to_rfc3339(),
+            "2026-11-18T08:00:00+08:00"
+        );
+        assert!(parse_feed_text("<html><body>502 Bad Gateway</body></html>", &base).is_err());
+        assert!(parse_feed_text("not a feed", &base).is_err());
+    }
+}
