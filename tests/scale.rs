@@ -242,6 +242,7 @@ async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_pl
         resume: false,
         settings: serde_json::to_value(&settings).unwrap(),
         rules: Default::default(),
+        accounts: Vec::new(),
     };
     let sites = fixtures.iter().map(|f| f.site.clone()).collect();
     let (report, store) = run(crawler, store, sites, opts, std::future::pending(), |_| {})

@@ -8,9 +8,9 @@
 //!   each account committed in one transaction like a site.
 
 pub mod demo;
+pub mod media;
 pub mod network;
 pub mod plan;
-pub mod media;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
@@ -840,11 +840,8 @@ pub async fn run(
     }
     drop(results);
     let mut media_done = media::AccountsDone::default();
-    if !interrupted
-        && network_down.is_none()
-        && first_error.is_none()
-        && !accounts_todo.is_empty()
-     {
+    if !interrupted && network_down.is_none() && first_error.is_none() && !accounts_todo.is_empty()
+    {
         tracing::info!(
             run_id,
             accounts = accounts_todo.len(),
@@ -858,7 +855,7 @@ pub async fn run(
             &opts.accounts,
             &manual,
             as_of,
-            rules,
+            &opts.rules,
             &mut stop,
         )
         .await;
@@ -908,6 +905,7 @@ pub async fn run(
         busiest_host,
         accounts: accounts.len(),
         accounts_done: media_done.accounts,
+        account_findings: media_done.findings,
     };
     Ok((report, store))
 }

@@ -220,7 +220,8 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
     upsert_account(&tx, &r.account, &now())?;
     let mut fetch_ids = Vec::new();
     for f in &r.feed.fetches {
-        let id = insert_fetch(&tx, run_id, site_id, f)?;
+        let redirects = serde_json::to_string(&f.redirects)?;
+        let id = insert_fetch(&tx, run_id, site_id, f, &redirects)?;
         tx.execute(
             "UPDATE fetches SET account_key = ?2 WHERE id = ?1",
             params![id, key],
@@ -236,7 +237,8 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
         let fetch_id = match fetch_id {
             Some(id) => id,
             None => {
-                let id = insert_fetch(&tx, run_id, site_id, &page.fetch)?;
+                let redirects = serde_json::to_string(&page.fetch.redirects)?;
+                let id = insert_fetch(&tx, run_id, site_id, &page.fetch, &redirects)?;
                 tx.execute(
                     "UPDATE fetches SET account_key = ?2 WHERE id = ?1",
                     params![id, key],

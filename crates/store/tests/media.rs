@@ -57,6 +57,7 @@ fn feed_fetch(url: &str, status: u16) -> FetchRecord {
         error_message: None,
         redirects: vec![],
         attempt: 1,
+        queue_ms: 0,
     }
 }
 

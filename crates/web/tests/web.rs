@@ -111,6 +111,7 @@ async fn build() -> Demo {
             resume: false,
             settings: serde_json::Value::Null,
             rules: Default::default(),
+            accounts: Vec::new(),
         };
         run(
             crawler,
