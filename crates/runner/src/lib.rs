@@ -558,29 +558,13 @@ pub fn availability_verdict(
     until: Timestamp,
     rules: &govwatch_config::AvailabilityRules,
 ) -> Result<(Fact, Option<govwatch_model::Finding>), StoreError> {
-    use govwatch_probes::availability::{judge_window, window};
     let from = until - chrono::Duration::days(i64::from(rules.window_days));
     let samples = store.samples(&site.id, from, until)?;
-    let main = window(
+    Ok(govwatch_probes::availability::verdict(
         &samples,
         until,
-        rules.window_days,
-        rules.min_per_day,
-        rules.family_filter(),
-    );
-    let v6 = window(
-        &samples,
-        until,
-        rules.window_days,
-        rules.min_per_day,
-        Some(6),
-    );
-    Ok(judge_window(
-        &main,
-        Some(&v6),
         rules,
         site.home.as_str(),
-        until,
     ))
 }
 
