@@ -166,7 +166,13 @@ pub fn verdict(
         rules.min_per_day,
         rules.family_filter(),
     );
-    let v6 = window(samples, until, rules.window_days, rules.min_per_day, Some(6));
+    let v6 = window(
+        samples,
+        until,
+        rules.window_days,
+        rules.min_per_day,
+        Some(6),
+    );
     judge_window(&main, Some(&v6), rules, home, until)
 }
 
