@@ -208,16 +208,18 @@ async fn fixture_sites_give_the_expected_verdict_table() {
         "{md}"
     );
 
-    // re-scored under changed rules (veto at 6% instead of 5%): a second scoring beside the first
+    // re-scored under changed rules (the availability veto for portals only; 1310000004 is a
+    // department's site): a second scoring beside the first
     let changed = dir.join("config");
     std::fs::create_dir_all(&changed).unwrap();
     let text = std::fs::read_to_string(config.join("indicators.toml"))
         .unwrap()
         .replacen(
-            "failed_ratio_at_least = 0.05",
-            "failed_ratio_at_least = 0.06",
+            "kinds = [\"portal\", \"department\"]\n[veto.availability]",
+            "kinds = [\"portal\"]\n[veto.availability]",
             1,
         );
+    assert!(text.contains("kinds = [\"portal\"]\n[veto.availability]"));
     std::fs::write(changed.join("indicators.toml"), text).unwrap();
     let out = govwatch(&[
         "score",

@@ -147,6 +147,35 @@ pub fn window(
     }
 }
 
+/// The availability verdict of a site — the one place where the window, its family and the veto
+/// rule meet (the run, the daemon, `status` and, through the stored `avail.window` fact, the
+/// scorer all use it): the window over the rules' family (`probes.toml [availability] family`,
+/// IPv4 by default; IPv6 is judged by its own indicator) and, beside it, the IPv6 window for the
+/// record. Returns the `avail.window` fact and, when the rule is met, the `avail.unreachable`
+/// veto finding. `samples` may hold any samples; those outside the window are ignored.
+pub fn verdict(
+    samples: &[govwatch_model::Sample],
+    until: govwatch_model::Timestamp,
+    rules: &govwatch_config::AvailabilityRules,
+    home: &str,
+) -> (Fact, Option<Finding>) {
+    let main = window(
+        samples,
+        until,
+        rules.window_days,
+        rules.min_per_day,
+        rules.family_filter(),
+    );
+    let v6 = window(
+        samples,
+        until,
+        rules.window_days,
+        rules.min_per_day,
+        Some(6),
+    );
+    judge_window(&main, Some(&v6), rules, home, until)
+}
+
 /// The `avail.window` fact of a site and, when the window shows the site unreachable, the
 /// `avail.unreachable` veto finding. `main` is the window over the rules' family, `v6` the one
 /// over IPv6 (recorded for the IPv6 success rate), `at` the time of the judgement.

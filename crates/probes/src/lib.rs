@@ -60,6 +60,33 @@ pub const SCAN_SLOTS: usize = 4;
 pub struct PageScans {
     pub slots: [Option<Scan>; SCAN_SLOTS],
     pub scanned: bool,
+    /// Probes whose scan panicked on this page, with the panic's message: their slot stays
+    /// empty (the probe then sees nothing to note here), and the run records a `probe.error`
+    /// fact naming the page ([`scan_errors`]).
+    pub panics: Vec<(String, String)>,
+}
+
+/// The `probe.error` facts of the scans that panicked on `page`.
+pub fn scan_errors(page: &Page, scans: &PageScans) -> Vec<Fact> {
+    scans
+        .panics
+        .iter()
+        .map(|(probe, msg)| Fact {
+            probe: probe.clone(),
+            code: "probe.error".into(),
+            url: Some(page.fetch.url.clone()),
+            value: serde_json::json!({ "probe": probe, "error": msg, "page": page.fetch.url }),
+            observed_at: page.fetch.started_at,
+        })
+        .collect()
+}
+
+/// The message a panic carried (`panic!` with a literal or a formatted string).
+fn panic_message(e: &(dyn Any + Send)) -> String {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// What a page scan may know besides the page: the site, the monitoring time, and the text
@@ -89,7 +116,11 @@ pub fn scan_page(probes: &[Box<dyn Probe>], page: &Page, doc: &Html, cx: &ScanCx
     };
     for p in probes {
         if let Some(slot) = p.slot() {
-            out.slots[slot] = p.scan(page, doc, cx);
+            // one page no one foresaw must not end the site's crawl, nor the night
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.scan(page, doc, cx))) {
+                Ok(scan) => out.slots[slot] = scan,
+                Err(e) => out.panics.push((p.name().to_string(), panic_message(&*e))),
+            }
         }
     }
     out
@@ -334,11 +365,7 @@ pub fn run_input(input: &ProbeInput, probes: &[Box<dyn Probe>]) -> ProbeOutput {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.run(input))) {
             Ok(o) => out.extend(o),
             Err(e) => {
-                let msg = e
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| e.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".into());
+                let msg = panic_message(&*e);
                 let home = input.home();
                 out.facts.push(Fact {
                     probe: p.name().into(),

@@ -398,6 +398,7 @@ fn probe_phase(
     let streamed = bodies.is_some();
     crawl.complete_fetches();
     let mut scans = Vec::new();
+    let mut scan_errors = Vec::new();
     if streamed {
         let table = locked(&sink.links);
         let mut by_url = std::mem::take(&mut *locked(&sink.scans));
@@ -405,7 +406,9 @@ fn probe_phase(
             if let Some(links) = table.links_of(&page.fetch.url) {
                 page.links = links;
             }
-            scans.push(by_url.remove(&url_key(&page.fetch.url)).unwrap_or_default());
+            let scan = by_url.remove(&url_key(&page.fetch.url)).unwrap_or_default();
+            scan_errors.extend(govwatch_probes::scan_errors(page, &scan));
+            scans.push(scan);
         }
         for page in crawl
             .search_pages
@@ -446,7 +449,9 @@ fn probe_phase(
         let mut input = ProbeInput::with_scans(&crawl, as_of, scans, template, loader)
             .with_site_scan(&search, Box::new(search_entries));
         input.previous = previous;
-        govwatch_probes::run_input(&input, &sink.probes)
+        let mut out = govwatch_probes::run_input(&input, &sink.probes);
+        out.facts.extend(scan_errors);
+        out
     };
     if streamed {
         // the store has the texts; the result going to it carries only their hashes
@@ -558,29 +563,13 @@ pub fn availability_verdict(
     until: Timestamp,
     rules: &govwatch_config::AvailabilityRules,
 ) -> Result<(Fact, Option<govwatch_model::Finding>), StoreError> {
-    use govwatch_probes::availability::{judge_window, window};
     let from = until - chrono::Duration::days(i64::from(rules.window_days));
     let samples = store.samples(&site.id, from, until)?;
-    let main = window(
+    Ok(govwatch_probes::availability::verdict(
         &samples,
         until,
-        rules.window_days,
-        rules.min_per_day,
-        rules.family_filter(),
-    );
-    let v6 = window(
-        &samples,
-        until,
-        rules.window_days,
-        rules.min_per_day,
-        Some(6),
-    );
-    Ok(judge_window(
-        &main,
-        Some(&v6),
         rules,
         site.home.as_str(),
-        until,
     ))
 }
 
@@ -643,9 +632,24 @@ async fn inspect_in_run(
 /// `stop` resolves (Ctrl-C, SIGTERM).
 pub async fn run(
     crawler: Arc<Crawler>,
+    store: Store,
+    sites: Vec<Site>,
+    opts: RunOptions,
+    stop: impl std::future::Future<Output = ()>,
+    progress: impl FnMut(Progress),
+) -> Result<(RunReport, Store), RunError> {
+    let probes = govwatch_probes::all(&opts.rules);
+    run_with_probes(crawler, store, sites, opts, probes, stop, progress).await
+}
+
+/// [`run`] with these probes instead of every probe of `opts.rules` (tests put a probe that
+/// fails beside the others).
+pub async fn run_with_probes(
+    crawler: Arc<Crawler>,
     mut store: Store,
     sites: Vec<Site>,
     opts: RunOptions,
+    probes: Vec<Box<dyn Probe>>,
     stop: impl std::future::Future<Output = ()>,
     mut progress: impl FnMut(Progress),
 ) -> Result<(RunReport, Store), RunError> {
@@ -749,7 +753,7 @@ pub async fn run(
     let gates_at_start = crawler.gates().request_counts();
     let started = std::time::Instant::now();
     // Every probe, built once for the run (their word matchers are not small).
-    let probes = Arc::new(govwatch_probes::all(&opts.rules));
+    let probes = Arc::new(probes);
     let probes = &probes;
     // One answer per URL for the whole run, shared by every site.
     let cache = Arc::new(RunCache::new());

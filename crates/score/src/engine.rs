@@ -1,9 +1,10 @@
-//! The scoring engine: pure. One site, its findings, facts and availability samples, and the rules
+//! The scoring engine: pure. One site, its findings and facts (the availability window among them,
+//! judged by the run), and the rules
 //! in; the verdict, the points and the items that trace every point to findings and facts out.
 
 use crate::rules::{Amount, Centi, Cond, FactSelector, Op, Rule, Rules, Selector, points};
 use chrono::{Months, NaiveDate};
-use govwatch_model::{Sample, SiteKind, Timestamp};
+use govwatch_model::{SiteKind, Timestamp};
 use govwatch_store::{ScoreItemRow, ScoreRow, StoredFact, StoredFinding};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -25,8 +26,6 @@ pub struct SiteInput<'a> {
     pub findings: &'a [StoredFinding],
     /// The site's facts of the run.
     pub facts: &'a [StoredFact],
-    /// The site's availability samples (any run or the daemon), at least the window's days.
-    pub samples: &'a [Sample],
 }
 
 /// `pass` / `fail` as stored; 合格 / 不合格 as printed.
@@ -83,34 +82,53 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
             continue;
         }
         if let Some(a) = &v.availability {
-            let w = govwatch_probes::availability::window(
-                input.samples,
-                input.as_of,
-                a.days,
-                a.min_per_day,
-                None,
-            );
+            // judged once, by the run (govwatch_probes::availability::verdict, over the family
+            // of probes.toml [availability]); the score reads the run's fact
             let failed_ids: Vec<i64> = input
                 .findings
                 .iter()
                 .filter(|f| f.finding.code == "avail.sample_failed")
                 .map(|f| f.id)
                 .collect();
+            let Some(fact) = input.facts.iter().find(|f| f.fact.code == a.fact) else {
+                complete = false;
+                let m = Matched {
+                    findings: failed_ids,
+                    facts: Vec::new(),
+                    skipped: 0,
+                };
+                items.push(item(
+                    "note",
+                    "veto",
+                    v,
+                    0,
+                    &m,
+                    format!("无可用性监测数据（{}），未作判定", a.fact),
+                ));
+                continue;
+            };
+            let w = &fact.fact.value;
+            let num = |k: &str| w[k].as_f64().unwrap_or(0.0);
             let m = Matched {
                 findings: failed_ids,
-                facts: Vec::new(),
+                facts: vec![fact.id],
                 skipped: 0,
             };
+            let family = match w["family"].as_str() {
+                Some("ipv4") => "IPv4 ",
+                Some("ipv6") => "IPv6 ",
+                _ => "",
+            };
             let figures = format!(
-                "{} 天内监测 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
-                w.days,
-                w.samples,
-                w.failed,
-                w.ratio * 100.0,
-                w.full_days,
-                a.min_per_day
+                "{} 天内{family}监测 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
+                num("days"),
+                num("samples"),
+                num("failed"),
+                num("ratio") * 100.0,
+                num("full_days"),
+                num("min_per_day"),
             );
-            if !w.complete {
+            if !w["complete"].as_bool().unwrap_or(false) {
                 complete = false;
                 items.push(item(
                     "note",
@@ -120,7 +138,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                     &m,
                     format!("监测未满周期，未作判定：{figures}"),
                 ));
-            } else if f64::from(w.failed) >= a.failed_ratio_at_least * f64::from(w.samples) - 1e-9 {
+            } else if w["unreachable"].as_bool().unwrap_or(false) {
                 vetoed = true;
                 items.push(item(
                     "veto",
@@ -128,7 +146,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                     v,
                     0,
                     &m,
-                    format!("{figures}，达到 {}%（含）", a.failed_ratio_at_least * 100.0),
+                    format!("{figures}，达到 {}%（含）", num("veto_ratio") * 100.0),
                 ));
             }
             continue;

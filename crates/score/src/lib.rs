@@ -4,7 +4,8 @@
 //! - [`rules`]: the rules file, loaded and checked (unknown codes, malformed rules → file:line).
 //! - [`engine`]: pure scoring of one site: vetoes first, deductions capped per indicator, bonus
 //!   for portals strictly above 80, every point traced to finding and fact ids.
-//! - [`score_run`]: a stored run scored (the availability window read from the stored samples).
+//! - [`score_run`]: a stored run scored (the availability veto read from the run's `avail.window`
+//!   fact).
 //! - [`figures`]: the summary paragraph figures (pass rates by region and kind, bonus share,
 //!   reply shares).
 //! - [`media`]: government new-media accounts by the veto part (`[[media_veto]]`): 合格, 不合格
@@ -67,13 +68,6 @@ pub fn score_run(store: &Store, run_id: i64, rules: &Rules) -> Result<ScoreSet, 
     for f in store.facts(run_id, None)? {
         facts.entry(f.site_id.clone()).or_default().push(f);
     }
-    let days = rules
-        .vetoes
-        .iter()
-        .filter_map(|v| v.availability.as_ref().map(|a| a.days))
-        .max()
-        .unwrap_or(0);
-    let since = as_of - chrono::Duration::days(i64::from(days));
     let mut scores = Vec::new();
     for s in &sites {
         let kind = match s.kind.as_str() {
@@ -84,17 +78,11 @@ pub fn score_run(store: &Store, run_id: i64, rules: &Rules) -> Result<ScoreSet, 
             id: s.id.clone(),
             kind,
         };
-        let samples = if days > 0 {
-            store.samples(&s.id, since, as_of)?
-        } else {
-            Vec::new()
-        };
         let input = SiteInput {
             site: &info,
             as_of,
             findings: findings.get(&s.id).map(Vec::as_slice).unwrap_or(&[]),
             facts: facts.get(&s.id).map(Vec::as_slice).unwrap_or(&[]),
-            samples: &samples,
         };
         scores.push(score_site(rules, &input));
     }

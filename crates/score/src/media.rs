@@ -58,7 +58,6 @@ pub fn score_account(
         as_of,
         findings,
         facts,
-        samples: &[],
     };
     let mut items = Vec::new();
     for v in rules

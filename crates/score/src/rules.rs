@@ -78,14 +78,14 @@ pub struct ReportRules {
     pub high_score_above: f64,
 }
 
-/// The availability window of veto 2.
+/// Veto 2 (站点无法访问): judged by the run over its availability window — the window, the
+/// samples a day, the ratio and the family are `config/probes.toml [availability]`, written once —
+/// and read here from the run's fact (`avail.window`: `complete`, `unreachable` and its figures).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityRule {
-    pub days: u32,
-    pub min_per_day: u32,
-    /// Failed share of samples at or above which the site fails.
-    pub failed_ratio_at_least: f64,
+    /// The fact holding the run's window verdict.
+    pub fact: String,
 }
 
 /// Findings with one of `codes` whose value has, for every `where` field, one of the values.
@@ -534,13 +534,12 @@ fn check_rule(
                 ck.at(span.clone(), "a veto has no points (per/once)");
             }
             if let Some(a) = &r.availability
-                && (a.days == 0
-                    || a.min_per_day == 0
-                    || !(a.failed_ratio_at_least > 0.0 && a.failed_ratio_at_least <= 1.0))
+                && a.fact.is_empty()
             {
                 ck.at(
                     span.clone(),
-                    "availability needs days ≥ 1, min_per_day ≥ 1 and 0 < failed_ratio_at_least ≤ 1",
+                    "availability names the run's window fact (`fact = \"avail.window\"`); its \
+                     thresholds are config/probes.toml [availability]",
                 );
             }
         }

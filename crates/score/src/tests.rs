@@ -68,7 +68,7 @@ impl Site {
     }
 
     fn fact(&mut self, code: &str, value: Value) -> i64 {
-        let id = 5000 + self.facts.len() as i64;
+        let id = 5000 + self.facts.iter().filter(|f| f.id < 9000).count() as i64;
         self.facts.push(StoredFact {
             id,
             site_id: self.info.id.clone(),
@@ -83,8 +83,15 @@ impl Site {
         id
     }
 
-    /// 7 full days of `per_day` samples of which `failed` in total fail.
+    /// 7 full days of `per_day` IPv4 samples of which `failed` in total fail, judged by the run's
+    /// rule (the `avail.window` fact).
     fn samples(&mut self, per_day: u32, failed: u32) {
+        self.samples_of(per_day, failed, 4);
+        self.judge_samples();
+    }
+
+    /// Adds 7 full days of `per_day` samples of one family, `failed` of them failing.
+    fn samples_of(&mut self, per_day: u32, failed: u32, family: u8) {
         let mut k = 0;
         for d in 0..7i64 {
             for i in 0..per_day {
@@ -94,7 +101,7 @@ impl Site {
                 self.samples.push(Sample {
                     url: "http://x.gov.cn/".into(),
                     at,
-                    family: Some(4),
+                    family: Some(family),
                     ok: k >= failed,
                     status: Some(200),
                     error: None,
@@ -102,6 +109,32 @@ impl Site {
                 });
                 k += 1;
             }
+        }
+    }
+
+    /// The run's availability verdict over the samples, stored as its fact (and finding).
+    fn judge_samples(&mut self) {
+        self.facts.retain(|f| f.fact.code != "avail.window");
+        let rules = govwatch_config::AvailabilityRules::default();
+        let (fact, finding) = govwatch_probes::availability::verdict(
+            &self.samples,
+            as_of(),
+            &rules,
+            "http://x.gov.cn/",
+        );
+        // ids apart from the facts a test adds (5000…)
+        self.facts.push(StoredFact {
+            id: 9000,
+            site_id: self.info.id.clone(),
+            fact,
+        });
+        self.findings.retain(|f| f.id != 9000);
+        if let Some(f) = finding {
+            self.findings.push(StoredFinding {
+                id: 9000,
+                site_id: self.info.id.clone(),
+                finding: f,
+            });
         }
     }
 
@@ -113,7 +146,6 @@ impl Site {
                 as_of: as_of(),
                 findings: &self.findings,
                 facts: &self.facts,
-                samples: &self.samples,
             },
         )
     }
@@ -354,6 +386,51 @@ fn availability_veto_at_5_percent_of_a_complete_week() {
     let mut s = Site::new(SiteKind::Department);
     s.samples(20, 6);
     assert!(!s.score(&rules()).vetoed);
+}
+
+#[test]
+fn availability_is_judged_over_ipv4_only() {
+    // every IPv6 sample fails, IPv4 always answers: half the samples failed, yet the site is
+    // reachable the way its users and the national monitoring reach it
+    let mut s = Site::new(SiteKind::Department);
+    s.samples_of(20, 0, 4);
+    s.samples_of(20, 140, 6);
+    s.judge_samples();
+    let r = s.score(&rules());
+    assert!(!r.vetoed, "{:?}", r.items);
+    assert!(r.complete);
+    let w = &s
+        .facts
+        .iter()
+        .find(|f| f.fact.code == "avail.window")
+        .unwrap()
+        .fact
+        .value;
+    assert_eq!(w["samples"], 140);
+    assert_eq!(w["v6"]["failed"], 140);
+    // the same week with IPv4 failing: vetoed, the window fact traced
+    let mut s = Site::new(SiteKind::Department);
+    s.samples_of(20, 140, 4);
+    s.samples_of(20, 0, 6);
+    s.judge_samples();
+    let r = s.score(&rules());
+    assert!(r.vetoed, "{:?}", r.items);
+    assert!(
+        r.items[0].note.contains("IPv4 监测 140 次，失败 140 次"),
+        "{}",
+        r.items[0].note
+    );
+    assert_eq!(r.items[0].fact_ids.len(), 1);
+}
+
+#[test]
+fn a_run_without_an_availability_window_is_not_judged() {
+    let s = Site::new(SiteKind::Department);
+    let r = s.score(&rules());
+    assert!(!r.vetoed);
+    assert!(!r.complete);
+    let note = r.items.iter().find(|i| i.part == "note").unwrap();
+    assert!(note.note.contains("无可用性监测数据"), "{}", note.note);
 }
 
 #[test]

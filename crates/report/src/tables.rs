@@ -1,0 +1,381 @@
+//! The report's content, independent of format: the five annex tables (附件1–5, [`annexes`])
+//! and the summary paragraph ([`summary`]), in Chinese.
+
+use super::*;
+
+/// One annex table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// Short name, e.g. `附件1` (sheet and file names).
+    pub key: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Said under the table (e.g. why it is empty).
+    pub note: Option<String>,
+    /// Column widths for spreadsheets, in characters.
+    pub widths: Vec<f64>,
+}
+
+/// A table cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Num(f64),
+}
+
+impl Cell {
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => fmt_num(*x),
+        }
+    }
+}
+
+/// 98.9, 100, 99.64 — no trailing zeros.
+pub fn fmt_num(x: f64) -> String {
+    let s = format!("{:.2}", x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+pub(crate) fn pct(x: Option<f64>) -> Cell {
+    match x {
+        Some(v) => Cell::Text(format!("{}%", fmt_num(v))),
+        None => Cell::Text("—".into()),
+    }
+}
+
+pub(crate) fn t(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+pub(crate) fn kind_zh(kind: &str) -> &'static str {
+    if kind == "portal" {
+        "门户网站"
+    } else {
+        "部门网站"
+    }
+}
+
+/// The main problems of a site in words: its vetoes, or its largest deductions.
+pub fn problems_of(s: &ScoreRow) -> String {
+    let vetoes: Vec<&str> = s
+        .items
+        .iter()
+        .filter(|i| i.part == "veto")
+        .map(|i| i.name.as_str())
+        .collect();
+    if !vetoes.is_empty() {
+        return format!("单项否决：{}", vetoes.join("；"));
+    }
+    let mut deducts: Vec<_> = s.items.iter().filter(|i| i.part == "deduct").collect();
+    deducts.sort_by(|a, b| a.points.total_cmp(&b.points));
+    let words: Vec<String> = deducts
+        .iter()
+        .map(|i| format!("{}（扣{}分）", i.name, fmt_num(-i.points)))
+        .collect();
+    if s.verdict != govwatch_score::PASS {
+        format!("得分低于合格线：{}", words.join("；"))
+    } else {
+        words.join("；")
+    }
+}
+
+/// The five annex tables.
+pub fn annexes(d: &ReportData) -> Vec<Table> {
+    let f = &d.figures;
+    // 附件1
+    let mut rows = Vec::new();
+    for (i, g) in f.by_region.iter().enumerate() {
+        let portals: Vec<&SiteRow> = d
+            .sites
+            .iter()
+            .filter(|s| s.region == g.name && s.kind == "portal")
+            .collect();
+        let bonus = portals
+            .iter()
+            .filter(|s| d.score(&s.id).is_some_and(|x| x.bonus_scored))
+            .count();
+        rows.push(vec![
+            Cell::Int(i as i64 + 1),
+            t(if g.name.is_empty() {
+                "（未填地区）"
+            } else {
+                &g.name
+            }),
+            Cell::Int(g.sites as i64),
+            Cell::Int(g.passed as i64),
+            Cell::Int(g.failed as i64),
+            pct(g.pass_rate),
+            Cell::Int(portals.len() as i64),
+            Cell::Int(bonus as i64),
+            g.mean_score.map(Cell::Num).unwrap_or_else(|| t("—")),
+        ]);
+    }
+    let o = &f.overall;
+    rows.push(vec![
+        t(""),
+        t("合计"),
+        Cell::Int(o.sites as i64),
+        Cell::Int(o.passed as i64),
+        Cell::Int(o.failed as i64),
+        pct(o.pass_rate),
+        Cell::Int(f.portals as i64),
+        Cell::Int(f.bonus_scored as i64),
+        o.mean_score.map(Cell::Num).unwrap_or_else(|| t("—")),
+    ]);
+    let a1 = Table {
+        key: "附件1".into(),
+        title: "各地区政府网站检查情况".into(),
+        headers: [
+            "序号",
+            "地区",
+            "检查网站数",
+            "合格数",
+            "不合格数",
+            "合格率",
+            "门户网站数",
+            "进入加分环节门户网站数",
+            "平均得分",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        note: None,
+        widths: vec![6.0, 16.0, 12.0, 8.0, 10.0, 10.0, 12.0, 22.0, 10.0],
+    };
+
+    // 附件2
+    let mut high: Vec<(&SiteRow, &ScoreRow)> = d
+        .scores
+        .scores
+        .iter()
+        .filter(|s| s.score.is_some_and(|x| x > d.rules.high_score_above))
+        .filter_map(|s| d.site(&s.site_id).map(|site| (site, s)))
+        .collect();
+    high.sort_by(|a, b| {
+        b.1.score
+            .unwrap_or(0.0)
+            .total_cmp(&a.1.score.unwrap_or(0.0))
+            .then(a.0.id.cmp(&b.0.id))
+    });
+    let a2 = Table {
+        key: "附件2".into(),
+        title: "得分较高的政府网站".into(),
+        headers: ["序号", "地区", "网站名称", "网站标识码", "网站类型", "得分"]
+            .map(String::from)
+            .to_vec(),
+        rows: high
+            .iter()
+            .enumerate()
+            .map(|(i, (site, s))| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    t(&site.region),
+                    t(&site.name),
+                    t(&site.id),
+                    t(kind_zh(&site.kind)),
+                    Cell::Num(s.score.unwrap_or(0.0)),
+                ]
+            })
+            .collect(),
+        note: high.is_empty().then(|| {
+            format!(
+                "本次没有得分高于{}分的网站。",
+                fmt_num(d.rules.high_score_above)
+            )
+        }),
+        widths: vec![6.0, 16.0, 30.0, 14.0, 10.0, 8.0],
+    };
+
+    // 附件3
+    let failed: Vec<(&SiteRow, &ScoreRow)> = d
+        .scores
+        .scores
+        .iter()
+        .filter(|s| s.verdict != govwatch_score::PASS)
+        .filter_map(|s| d.site(&s.site_id).map(|site| (site, s)))
+        .collect();
+    let a3 = Table {
+        key: "附件3".into(),
+        title: "存在突出问题的政府网站".into(),
+        headers: [
+            "序号",
+            "地区",
+            "网站名称",
+            "网站标识码",
+            "首页网址",
+            "主要问题",
+            "检查结果",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: failed
+            .iter()
+            .enumerate()
+            .map(|(i, (site, s))| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    t(&site.region),
+                    t(&site.name),
+                    t(&site.id),
+                    t(&site.home),
+                    t(problems_of(s)),
+                    t(verdict_zh(&s.verdict)),
+                ]
+            })
+            .collect(),
+        note: failed
+            .is_empty()
+            .then(|| "本次没有不合格网站。".to_string()),
+        widths: vec![6.0, 16.0, 30.0, 14.0, 36.0, 60.0, 10.0],
+    };
+
+    // 附件4
+    let a4 = media::annex4(d);
+
+    // 附件5
+    let mut rows = Vec::new();
+    let mut n = 0;
+    for site in &d.sites {
+        let latency = d
+            .facts
+            .iter()
+            .find(|f| f.site_id == site.id && f.fact.code == "message.latency");
+        n += 1;
+        let mut row = vec![Cell::Int(n), t(&site.region), t(&site.name)];
+        match latency {
+            Some(l) => {
+                let v = &l.fact.value;
+                let int = |k: &str| v[k].as_i64().map(Cell::Int).unwrap_or_else(|| t("—"));
+                let share = |k: &str| pct(v[k].as_f64().map(|x| (x * 10000.0).round() / 100.0));
+                row.extend([
+                    int("letters"),
+                    int("answered"),
+                    int("within_1"),
+                    int("within_5"),
+                    share("share_1"),
+                    share("share_5"),
+                    t(v["last_reply"].as_str().unwrap_or("—")),
+                ]);
+            }
+            None => row.extend([t("未检测"), t("—"), t("—"), t("—"), t("—"), t("—"), t("—")]),
+        }
+        rows.push(row);
+    }
+    let r = &f.replies;
+    rows.push(vec![
+        t(""),
+        t("合计"),
+        t(format!("{} 个网站", r.sites)),
+        Cell::Int(r.letters as i64),
+        Cell::Int(r.answered as i64),
+        Cell::Int(r.within_1 as i64),
+        Cell::Int(r.within_5 as i64),
+        pct(r.share_1),
+        pct(r.share_5),
+        t(""),
+    ]);
+    let a5 = Table {
+        key: "附件5".into(),
+        title: "政府网站互动交流情况".into(),
+        headers: [
+            "序号",
+            "地区",
+            "网站名称",
+            "公开信件数",
+            "已答复数",
+            "1个工作日内答复数",
+            "5个工作日内答复数",
+            "1个工作日内答复率",
+            "5个工作日内答复率",
+            "最近答复日期",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        note: Some("答复率按已答复信件计；工作日按国务院办公厅节假日安排（含调休）计算。".into()),
+        widths: vec![6.0, 16.0, 30.0, 12.0, 10.0, 18.0, 18.0, 18.0, 18.0, 14.0],
+    };
+    vec![a1, a2, a3, a4, a5]
+}
+
+/// The summary paragraph of the notice, with the figures.
+pub fn summary(d: &ReportData) -> String {
+    let f = &d.figures;
+    let o = &f.overall;
+    let mut s = format!(
+        "{}，共检查政府网站{}个，合格{}个，不合格{}个，合格率{}。",
+        d.title,
+        o.sites,
+        o.passed,
+        o.failed,
+        o.pass_rate
+            .map(|x| format!("{}%", fmt_num(x)))
+            .unwrap_or_else(|| "—".into())
+    );
+    let kinds: Vec<String> = f
+        .by_kind
+        .iter()
+        .map(|g| {
+            format!(
+                "{}{}个、合格率{}",
+                g.name,
+                g.sites,
+                g.pass_rate
+                    .map(|x| format!("{}%", fmt_num(x)))
+                    .unwrap_or_else(|| "—".into())
+            )
+        })
+        .collect();
+    if !kinds.is_empty() {
+        s.push_str(&format!("按类型：{}。", kinds.join("，")));
+    }
+    s.push_str(&format!(
+        "门户网站{}个，其中{}个进入加分环节（占{}）；得分高于{}分的网站{}个。",
+        f.portals,
+        f.bonus_scored,
+        f.bonus_share
+            .map(|x| format!("{}%", fmt_num(x)))
+            .unwrap_or_else(|| "—".into()),
+        fmt_num(d.rules.high_score_above),
+        f.high_scores
+    ));
+    if !f.problems.is_empty() {
+        let p: Vec<String> = f
+            .problems
+            .iter()
+            .map(|(k, n)| format!("{k}{n}个"))
+            .collect();
+        s.push_str(&format!("存在问题的网站数：{}。", p.join("，")));
+    }
+    if f.replies.answered > 0 {
+        s.push_str(&format!(
+            "已答复留言中，1个工作日内答复的占{}，5个工作日内答复的占{}。",
+            f.replies
+                .share_1
+                .map(|x| format!("{}%", fmt_num(x)))
+                .unwrap_or_default(),
+            f.replies
+                .share_5
+                .map(|x| format!("{}%", fmt_num(x)))
+                .unwrap_or_default()
+        ));
+    }
+    s.push_str(&media::summary_sentence(d));
+    if f.incomplete > 0 {
+        s.push_str(&format!(
+            "另有{}个网站的可用性监测未满7天（每天不少于20次），站点无法访问指标未作判定。",
+            f.incomplete
+        ));
+    }
+    for (name, why) in &d.rules.not_measured {
+        s.push_str(&format!("“{name}”指标本系统未检测（{why}）。"));
+    }
+    s
+}
