@@ -4,7 +4,7 @@ use super::*;
 
 /// Markdown: title, summary, the annexes, the rectification list.
 pub fn render_md(d: &ReportData) -> String {
-    let md = |s: &str| s.replace('|', "\\|").replace(['\n', '\r'], " ");
+    let md = md_text;
     let mut out = format!(
         "# 政府网站检查情况（{}）\n\n{}\n\n",
         md(&d.title),
@@ -53,4 +53,43 @@ pub fn render_md(d: &ReportData) -> String {
         }
     }
     out
+}
+
+/// Site content as Markdown text: HTML made inert (`<`, `>`, `&` as entities) and Markdown's
+/// own marks (links, images, emphasis, code, table cells) escaped, on one line.
+pub(crate) fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '!' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_text_is_inert() {
+        assert_eq!(
+            md_text("<img src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
+        assert_eq!(
+            md_text("[点击](javascript:alert(1))"),
+            "\\[点击\\](javascript:alert(1))"
+        );
+        assert_eq!(md_text("a|b\nc"), "a\\|b c");
+        assert_eq!(md_text("安平县人民政府"), "安平县人民政府");
+    }
 }

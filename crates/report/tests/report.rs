@@ -16,6 +16,8 @@ use std::io::Read;
 use std::path::PathBuf;
 
 const HOSTILE: &str = "<script>alert('x')</script>县人民政府";
+/// A site name that a spreadsheet would run as a formula (CSV injection).
+const FORMULA: &str = "=HYPERLINK(\"http://evil.test/\",\"乙县人民政府\")";
 
 fn ts(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
@@ -119,7 +121,7 @@ fn fixture(dir: &std::path::Path) -> (Store, i64, i64) {
         "乙县",
         SiteKind::Department,
     );
-    let c = site("3400000003", "乙县人民政府", "乙县", SiteKind::Portal);
+    let c = site("3400000003", FORMULA, "乙县", SiteKind::Portal);
     let a_home = a.home.to_string();
     let b_home = b.home.to_string();
     let hostile_body =
@@ -306,6 +308,23 @@ fn reports_escape_site_content_and_read_back() {
     let a3 = std::fs::read_to_string(dir.join("附件3.csv")).unwrap();
     assert!(a3.starts_with("\u{feff}序号,地区,网站名称"));
     assert!(a3.contains(HOSTILE));
+    // a cell a spreadsheet would run as a formula is written as text (a leading apostrophe)
+    let mut cells: Vec<String> = Vec::new();
+    for f in &csvs {
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for rec in r.records() {
+            cells.extend(rec.unwrap().iter().map(String::from));
+        }
+    }
+    assert!(cells.contains(&format!("'{FORMULA}")), "{cells:?}");
+    assert!(
+        !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
+        "no cell starts a formula: {cells:?}"
+    );
     let j = render_json(&d);
     assert_eq!(j["figures"]["overall"]["failed"], 1);
     assert_eq!(j["annexes"].as_array().unwrap().len(), 5);
@@ -314,6 +333,13 @@ fn reports_escape_site_content_and_read_back() {
         md.contains("共检查政府网站3个，合格2个，不合格1个，合格率66.67%"),
         "{md}"
     );
+    // site content in Markdown is text: no HTML, no link a renderer would make
+    assert!(!md.to_ascii_lowercase().contains("<script"), "{md}");
+    assert!(
+        md.contains("&lt;script&gt;alert('x')&lt;/script&gt;县人民政府"),
+        "{md}"
+    );
+    assert!(!md.contains("](http"), "{md}");
 
     // WARC read back member by member at the recorded offsets
     let bytes = std::fs::read(&warc_path).unwrap();
