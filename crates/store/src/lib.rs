@@ -17,6 +17,7 @@
 mod daemon;
 mod error;
 mod media;
+mod merge;
 mod schema;
 mod scores;
 mod views;
@@ -25,6 +26,7 @@ mod writer;
 pub use daemon::{AvailabilityRow, Raised, SiteRun, WarningRow, parse_time};
 pub use error::{Result, StoreError};
 pub use media::{AccountRunRow, StoredAccountFact, StoredAccountFinding};
+pub use merge::{MergeError, MergeReport, MergedShard};
 pub use schema::SCHEMA_VERSION;
 pub use scores::{ArchiveRecord, PageRow, ScoreItemRow, ScoreRow, ScoreSet, ScoringRef, SiteRow};
 pub use views::{PassCount, RunTally, ScoringTally, SiteScoreRef, SiteVisit, StoredFetch};
