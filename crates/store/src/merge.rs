@@ -239,6 +239,13 @@ fn some(ids: &[&String]) -> String {
     format!("{}{extra}", s.join(", "))
 }
 
+/// The merged run to create with the first shard copied.
+struct NewRun {
+    started_at: String,
+    as_of: String,
+    settings: String,
+}
+
 /// The target run of a merge as found in the database.
 struct Target {
     id: i64,
@@ -384,6 +391,9 @@ impl Store {
                 todo.push(s);
             }
         }
+        // Shard order (then the order given), so that ids follow the shards whatever the order
+        // of the command line.
+        todo.sort_by_key(|s| s.shard.map(|(k, _)| k).unwrap_or(u32::MAX));
         // A site in two shards.
         let mut owner: BTreeMap<&String, &Path> = BTreeMap::new();
         if let Some(t) = &target {
@@ -417,34 +427,36 @@ impl Store {
             }
         }
 
-        // Every input checked: write.
-        let (run_id, created) = match &target {
-            Some(t) => (t.id, false),
-            None => {
-                let mut settings = match &first.settings {
-                    serde_json::Value::Object(m) => m.clone(),
-                    _ => serde_json::Map::new(),
-                };
-                settings.remove("shard");
-                settings.insert(
-                    "merge".into(),
-                    serde_json::json!({"count": count.map(|(n, _)| n), "shards": []}),
-                );
-                let settings = serde_json::Value::Object(settings).to_string();
-                let r = self.conn.execute(
-                    "INSERT INTO runs (started_at, as_of, status, settings, note) \
-                     VALUES (?1, ?2, 'running', ?3, 'merged from shards')",
-                    params![first.started_at, first.as_of, settings],
-                );
-                self.ctx(r.map_err(StoreError::from))?;
-                (self.conn.last_insert_rowid(), true)
+        // Every input checked: write. A new merged run is created in the first shard's
+        // transaction, so a failure leaves no empty run behind.
+        let mut run_id = target.as_ref().map(|t| t.id);
+        let created = run_id.is_none();
+        let new_run = {
+            let mut settings = match &first.settings {
+                serde_json::Value::Object(m) => m.clone(),
+                _ => serde_json::Map::new(),
+            };
+            settings.remove("shard");
+            settings.insert(
+                "merge".into(),
+                serde_json::json!({"count": count.map(|(n, _)| n), "shards": []}),
+            );
+            NewRun {
+                started_at: first.started_at.clone(),
+                as_of: first.as_of.clone(),
+                settings: serde_json::Value::Object(settings).to_string(),
             }
         };
         let mut merged = Vec::new();
         for s in todo {
-            let m = self.merge_one(run_id, s)?;
+            let (id, m) = self.merge_one(run_id, &new_run, s)?;
+            run_id = Some(id);
             merged.push(m);
         }
+        let Some(run_id) = run_id else {
+            // every input was merged before, yet no merged run was found: cannot happen
+            return Err(MergeError::Store(StoreError::corrupt("no merged run").in_db(&path)));
+        };
         let (status, missing) = self.ctx(self.merge_status(run_id))?;
         Ok(MergeReport {
             run_id,
@@ -482,26 +494,48 @@ impl Store {
     }
 
     /// Copies one checked shard into run `run_id`, in one transaction.
-    fn merge_one(&mut self, run_id: i64, s: &Source) -> Result<MergedShard, MergeError> {
+    fn merge_one(
+        &mut self,
+        run_id: Option<i64>,
+        new_run: &NewRun,
+        s: &Source,
+    ) -> Result<(i64, MergedShard), MergeError> {
         self.conn
             .execute("ATTACH DATABASE ?1 AS shard", params![ro_uri(&s.path)])
             .map_err(|e| refused(&s.path, format!("cannot attach it: {e}")))?;
-        let r = self.copy_attached(run_id, s);
+        let r = self.copy_attached(run_id, new_run, s);
         let detach = self.conn.execute("DETACH DATABASE shard", []);
-        let m = r.map_err(|e| match e {
+        let (id, m) = r.map_err(|e| match e {
             MergeError::Store(e) => MergeError::Store(e.in_db(&self.path)),
             e => e,
         })?;
         detach.map_err(|e| MergeError::Store(StoreError::from(e).in_db(&self.path)))?;
-        Ok(m)
+        Ok((id, m))
     }
 
-    fn copy_attached(&mut self, run_id: i64, s: &Source) -> Result<MergedShard, MergeError> {
+    fn copy_attached(
+        &mut self,
+        run_id: Option<i64>,
+        new_run: &NewRun,
+        s: &Source,
+    ) -> Result<(i64, MergedShard), MergeError> {
         let src = s.run_id;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        let run_id = match run_id {
+            Some(id) => id,
+            None => {
+                tx.execute(
+                    "INSERT INTO main.runs (started_at, as_of, status, settings, note) \
+                     VALUES (?1, ?2, 'running', ?3, 'merged from shards')",
+                    params![new_run.started_at, new_run.as_of, new_run.settings],
+                )
+                .map_err(StoreError::from)?;
+                tx.last_insert_rowid()
+            }
+        };
         let offset = |table: &str| -> rusqlite::Result<i64> {
             tx.query_row(
                 &format!("SELECT coalesce(max(id), 0) FROM main.{table}"),
@@ -684,6 +718,11 @@ impl Store {
                 )
             };
             let had = q("shard", src).map_err(StoreError::from)?;
+            let p: &[&dyn rusqlite::ToSql] = if table == "run_sites" {
+                &[&run_id, &src]
+            } else {
+                &[&run_id]
+            };
             let now_in = tx
                 .query_row(
                     &format!(
@@ -699,7 +738,7 @@ impl Store {
                             _ => format!("id > {fi}"),
                         }
                     ),
-                    params![run_id, src],
+                    p,
                     |r| r.get::<_, i64>(0),
                 )
                 .map_err(StoreError::from)?;
@@ -777,6 +816,6 @@ impl Store {
         .map_err(StoreError::from)?;
         tx.commit().map_err(StoreError::from)?;
         tracing::info!(run_id, shard = %s.path.display(), sites = s.sites.len(), "shard merged");
-        Ok(m)
+        Ok((run_id, m))
     }
 }
