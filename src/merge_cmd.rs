@@ -85,7 +85,8 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
             ));
         }
     }
-    let mut store = Store::open(&a.into).with_context(|| format!("opening {}", a.into.display()))?;
+    let mut store =
+        Store::open(&a.into).with_context(|| format!("opening {}", a.into.display()))?;
     let report = match store.merge_shards(&a.shards) {
         Ok(r) => r,
         Err(MergeError::Refused { path, why }) => {

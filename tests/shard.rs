@@ -34,7 +34,10 @@ fn gw(dir: &Path, args: &[&str]) -> (i32, String, String) {
 /// `govwatch run` that must succeed (0 clean, 1 findings present).
 fn crawl(dir: &Path, args: &[&str]) {
     let (code, stdout, stderr) = gw(dir, args);
-    assert!(code == 0 || code == 1, "{args:?}: {code}\n{stdout}\n{stderr}");
+    assert!(
+        code == 0 || code == 1,
+        "{args:?}: {code}\n{stdout}\n{stderr}"
+    );
 }
 
 fn db(dir: &Path, name: &str) -> Connection {
@@ -137,9 +140,11 @@ fn counts(c: &Connection) -> BTreeMap<String, i64> {
         })
         .collect();
     let settings: String = c
-        .query_row("SELECT group_concat(settings || status, '|') FROM runs", [], |r| {
-            r.get::<_, Option<String>>(0)
-        })
+        .query_row(
+            "SELECT group_concat(settings || status, '|') FROM runs",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )
         .unwrap()
         .unwrap_or_default();
     m.insert(format!("runs.settings {settings}"), 0);
@@ -304,7 +309,9 @@ fn three_shards_merged_are_one_run() {
             let shard_arg = format!("{k}/3");
             crawl(
                 &dir,
-                &["run", "--as-of", night, "--db", &file, "--shard", &shard_arg],
+                &[
+                    "run", "--as-of", night, "--db", &file, "--shard", &shard_arg,
+                ],
             );
         }
     }
@@ -322,13 +329,18 @@ fn three_shards_merged_are_one_run() {
         rows(&c, "SELECT site_id FROM run_sites WHERE run_id = ?1", 1);
     assert_eq!(
         shard_sites,
-        [vec!["1310000002".to_string()], vec!["1310000003".to_string()]]
+        [
+            vec!["1310000002".to_string()],
+            vec!["1310000003".to_string()]
+        ]
     );
 
     // another monitoring time among the inputs: refused, naming the file; nothing written
     let (code, _, stderr) = gw(
         &dir,
-        &["merge", "s1-0.db", "s1-1.db", "s2-2.db", "--into", "night.db"],
+        &[
+            "merge", "s1-0.db", "s1-1.db", "s2-2.db", "--into", "night.db",
+        ],
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -341,7 +353,9 @@ fn three_shards_merged_are_one_run() {
     // the first night, then a shard merged twice (alone and with the others): nothing changes
     let (code, stdout, stderr) = gw(
         &dir,
-        &["merge", "s1-0.db", "s1-1.db", "s1-2.db", "--into", "night.db"],
+        &[
+            "merge", "s1-0.db", "s1-1.db", "s1-2.db", "--into", "night.db",
+        ],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("done, every shard merged"), "{stdout}");
@@ -352,7 +366,9 @@ fn three_shards_merged_are_one_run() {
     assert!(stdout.contains("already merged"), "{stdout}");
     let (code, _, stderr) = gw(
         &dir,
-        &["merge", "s1-2.db", "s1-0.db", "s1-1.db", "--into", "night.db"],
+        &[
+            "merge", "s1-2.db", "s1-0.db", "s1-1.db", "--into", "night.db",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(counts(&night), before, "merging again changes nothing");
@@ -367,7 +383,15 @@ fn three_shards_merged_are_one_run() {
     // one site crawled again (another run) and merged: a site in two shards
     crawl(
         &dir,
-        &["run", "--as-of", NIGHT1, "--db", "again.db", "--sites", "1310000002"],
+        &[
+            "run",
+            "--as-of",
+            NIGHT1,
+            "--db",
+            "again.db",
+            "--sites",
+            "1310000002",
+        ],
     );
     let before = counts(&night);
     let (code, _, stderr) = gw(&dir, &["merge", "again.db", "--into", "night.db"]);
@@ -378,7 +402,10 @@ fn three_shards_merged_are_one_run() {
     );
     assert_eq!(counts(&night), before, "a refused merge writes nothing");
     // …and within one merge
-    let (code, _, stderr) = gw(&dir, &["merge", "s1-2.db", "again.db", "--into", "other.db"]);
+    let (code, _, stderr) = gw(
+        &dir,
+        &["merge", "s1-2.db", "again.db", "--into", "other.db"],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("again.db") && stderr.contains("s1-2.db"),
@@ -396,7 +423,10 @@ fn three_shards_merged_are_one_run() {
         .unwrap();
     let (code, _, stderr) = gw(&dir, &["merge", "s1-1.db", "odd.db", "--into", "other.db"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("odd.db") && stderr.contains("rules"), "{stderr}");
+    assert!(
+        stderr.contains("odd.db") && stderr.contains("rules"),
+        "{stderr}"
+    );
 
     // the merged nights hold what the unsharded runs hold, ids aside
     let full = db(&dir, "full.db");
@@ -416,7 +446,16 @@ fn three_shards_merged_are_one_run() {
     }
     // every row of the shards' runs arrived, once
     let b1 = run_at(&night, NIGHT1);
-    for table in ["run_sites", "fetches", "pages", "samples", "facts", "findings", "posts", "run_accounts"] {
+    for table in [
+        "run_sites",
+        "fetches",
+        "pages",
+        "samples",
+        "facts",
+        "findings",
+        "posts",
+        "run_accounts",
+    ] {
         let n = |c: &Connection, run: i64| -> i64 {
             c.query_row(
                 &format!("SELECT count(*) FROM {table} WHERE run_id = ?1"),
@@ -458,7 +497,11 @@ fn three_shards_merged_are_one_run() {
     // kept for `diff` when they differ
     std::fs::write(dir.join("report-full.json"), &want).unwrap();
     std::fs::write(dir.join("report-night.json"), &got).unwrap();
-    assert!(got == want, "report.json differs: diff {0}/report-full.json {0}/report-night.json", dir.display());
+    assert!(
+        got == want,
+        "report.json differs: diff {0}/report-full.json {0}/report-night.json",
+        dir.display()
+    );
     // the report's WARC records point at the merged run's pages
     let records: i64 = night
         .query_row(
@@ -539,7 +582,11 @@ fn sh_syntax_ok(script: &str) {
         .spawn()
         .unwrap();
     use std::io::Write;
-    c.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     assert!(c.wait().unwrap().success(), "sh -n: {script}");
 }
 
@@ -608,7 +655,10 @@ fn contrib_manifests_are_valid_and_match_the_readme() {
         sh_syntax_ok(s);
         assert!(s.starts_with("#!/bin/sh\n") && s.contains("#SBATCH --job-name="));
     }
-    let slurm_cmds: Vec<String> = commands(&task).into_iter().chain(commands(&after)).collect();
+    let slurm_cmds: Vec<String> = commands(&task)
+        .into_iter()
+        .chain(commands(&after))
+        .collect();
     assert!(
         slurm_cmds[0].contains("--shard \"$SLURM_ARRAY_TASK_ID/$SHARDS\""),
         "{slurm_cmds:?}"

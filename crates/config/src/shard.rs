@@ -163,7 +163,10 @@ mod tests {
         // SHA-256("1310000001") starts 87 05 93 79 5f 5f 11 7c (Python:
         // int.from_bytes(hashlib.sha256(b"1310000001").digest()[:8], "big")): the values are
         // pinned so that a change of algorithm (which would move sites between machines) fails.
-        assert_eq!(shard_of("1310000001", 7), (0x8705_9379_5f5f_117c_u64 % 7) as u32);
+        assert_eq!(
+            shard_of("1310000001", 7),
+            (0x8705_9379_5f5f_117c_u64 % 7) as u32
+        );
         let pinned: Vec<u32> = (1..=8)
             .map(|i| shard_of(&format!("131000000{i}"), 3))
             .collect();
@@ -176,7 +179,9 @@ mod tests {
 
     #[test]
     fn every_site_is_in_exactly_one_shard_and_shards_are_even() {
-        let ids: Vec<String> = (0..2000).map(|i| format!("{:010}", 1_000_000_000 + i)).collect();
+        let ids: Vec<String> = (0..2000)
+            .map(|i| format!("{:010}", 1_000_000_000 + i))
+            .collect();
         for n in [1u32, 2, 3, 8, 16] {
             let mut sizes = vec![0usize; n as usize];
             for id in &ids {

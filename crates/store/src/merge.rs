@@ -455,7 +455,9 @@ impl Store {
         }
         let Some(run_id) = run_id else {
             // every input was merged before, yet no merged run was found: cannot happen
-            return Err(MergeError::Store(StoreError::corrupt("no merged run").in_db(&path)));
+            return Err(MergeError::Store(
+                StoreError::corrupt("no merged run").in_db(&path),
+            ));
         };
         let (status, missing) = self.ctx(self.merge_status(run_id))?;
         Ok(MergeReport {
@@ -478,7 +480,11 @@ impl Store {
             .map(serde_json::from_value)
             .transpose()?
             .unwrap_or_default();
-        let missing = match run.settings.pointer("/merge/count").and_then(|v| v.as_u64()) {
+        let missing = match run
+            .settings
+            .pointer("/merge/count")
+            .and_then(|v| v.as_u64())
+        {
             Some(n) => {
                 let have: BTreeSet<u32> = shards
                     .iter()
@@ -709,7 +715,14 @@ impl Store {
         )
         .map_err(StoreError::from)?;
         // Every run row of the shard arrived (the copies are exact, so counts must agree).
-        for table in ["run_sites", "fetches", "pages", "facts", "findings", "posts"] {
+        for table in [
+            "run_sites",
+            "fetches",
+            "pages",
+            "facts",
+            "findings",
+            "posts",
+        ] {
             let q = |db: &str, run: i64| -> rusqlite::Result<i64> {
                 tx.query_row(
                     &format!("SELECT count(*) FROM {db}.{table} WHERE run_id = ?1"),
@@ -794,7 +807,10 @@ impl Store {
             .max_by_key(|t| millis(t).unwrap_or(0))
             .map(str::to_string);
         let (status, note) = if complete {
-            ("done", format!("merged from {} shard file(s)", shards.len()))
+            (
+                "done",
+                format!("merged from {} shard file(s)", shards.len()),
+            )
         } else {
             (
                 "running",
@@ -817,5 +833,102 @@ impl Store {
         tx.commit().map_err(StoreError::from)?;
         tracing::info!(run_id, shard = %s.path.display(), sites = s.sites.len(), "shard merged");
         Ok((run_id, m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("govwatch-merge-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// A shard file with one run of no site, `done` or not.
+    fn shard(dir: &Path, name: &str, k: u32, n: u32, as_of: &str, done: bool) -> PathBuf {
+        let p = dir.join(name);
+        let mut s = Store::open(&p).unwrap();
+        let t = DateTime::parse_from_rfc3339(as_of).unwrap();
+        let settings = serde_json::json!({"rules_sha256": "r1", "shard": {"index": k, "count": n}});
+        let id = s.begin_run(t, &settings).unwrap();
+        if done {
+            s.finish_run(id, RunStatus::Done, None).unwrap();
+        }
+        p
+    }
+
+    fn runs(p: &Path) -> Vec<(i64, String)> {
+        let c = Connection::open(p).unwrap();
+        let mut st = c
+            .prepare("SELECT id, status FROM runs ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn shards_complete_the_run_one_by_one() {
+        let d = scratch("complete");
+        let at = "2026-11-28T02:00:00+08:00";
+        let a = shard(&d, "a.db", 0, 2, at, true);
+        let b = shard(&d, "b.db", 1, 2, at, true);
+        let night = d.join("night.db");
+        let mut t = Store::open(&night).unwrap();
+        let r = t.merge_shards(std::slice::from_ref(&a)).unwrap();
+        assert!(r.created);
+        assert_eq!((r.status, r.missing.clone()), (RunStatus::Running, vec![1]));
+        let r2 = t.merge_shards(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(r2.run_id, r.run_id);
+        assert_eq!(r2.already, vec![a.clone()]);
+        assert_eq!(r2.merged.len(), 1);
+        assert_eq!(r2.merged[0].shard.as_deref(), Some("1/2"));
+        assert_eq!((r2.status, r2.missing), (RunStatus::Done, vec![]));
+        assert_eq!(runs(&night), vec![(r.run_id, "done".to_string())]);
+        // a shard of another N for the same night
+        let c = shard(&d, "c.db", 2, 3, at, true);
+        match t.merge_shards(&[c]) {
+            Err(MergeError::Refused { path, why }) => {
+                assert!(
+                    path.ends_with("c.db") && why.contains("shard of 3"),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_before_anything_is_written() {
+        let d = scratch("refused");
+        let at = "2026-11-28T02:00:00+08:00";
+        let good = shard(&d, "good.db", 0, 2, at, true);
+        let open = shard(&d, "open.db", 1, 2, at, false);
+        std::fs::write(d.join("text.db"), "not a database at all, just text").unwrap();
+        let night = d.join("night.db");
+        let mut t = Store::open(&night).unwrap();
+        for (bad, words) in [
+            (d.join("missing.db"), "no such file"),
+            (open.clone(), "is running, not done"),
+            (d.join("text.db"), "database"),
+        ] {
+            match t.merge_shards(&[good.clone(), bad.clone()]) {
+                Err(MergeError::Refused { path, why }) => {
+                    assert_eq!(path, bad);
+                    assert!(why.contains(words), "{why}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+            assert!(runs(&night).is_empty(), "nothing written");
+        }
+        assert!(
+            !d.join("missing.db").exists(),
+            "a missing shard is not created"
+        );
     }
 }
