@@ -54,14 +54,14 @@ pub fn shard_sites(
     let Some(shard) = shard else {
         return Ok((sites, settings.into()));
     };
-    if let Some(ids) = only {
-        if let Some(out) = ids.iter().find(|id| !shard.contains(id)) {
-            let theirs = govwatch_config::shard_of(out, shard.count);
-            return Err(anyhow!(
-                "--sites {out}: that site is in shard {theirs}/{n}, not {shard}",
-                n = shard.count
-            ));
-        }
+    if let Some(ids) = only
+        && let Some(out) = ids.iter().find(|id| !shard.contains(id))
+    {
+        let theirs = govwatch_config::shard_of(out, shard.count);
+        return Err(anyhow!(
+            "--sites {out}: that site is in shard {theirs}/{n}, not {shard}",
+            n = shard.count
+        ));
     }
     settings.insert("shard".into(), shard.to_json());
     let total = sites.len();

@@ -231,10 +231,11 @@ fn report_json(dir: &Path, file: &str, run: i64, since: i64, out: &str, port: u1
 /// numbers and titles, measured durations, and the order of records listed by id (a run writes
 /// its sites as they finish; a merge writes shard after shard). Maps keyed by id become lists.
 fn blank(v: &mut serde_json::Value) {
-    if let serde_json::Value::Object(m) = v {
-        if !m.is_empty() && m.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit())) {
-            *v = serde_json::Value::Array(m.values().cloned().collect());
-        }
+    if let serde_json::Value::Object(m) = v
+        && !m.is_empty()
+        && m.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit()))
+    {
+        *v = serde_json::Value::Array(m.values().cloned().collect());
     }
     match v {
         serde_json::Value::Object(m) => {
