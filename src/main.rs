@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod merge_cmd;
+
 /// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error.
 macro_rules! outln {
     ($($t:tt)*) => {{
@@ -81,6 +83,8 @@ enum Cmd {
     Report(ReportArgs),
     /// A read-only web view of the database: runs, sites, findings, archived pages, downloads.
     Serve(ServeArgs),
+    /// Merge shard databases (`run --shard K/N`) into one run of NIGHT.db.
+    Merge(merge_cmd::MergeArgs),
 }
 
 #[derive(Args)]
@@ -184,6 +188,9 @@ struct RunArgs {
     /// Continue the newest unfinished run.
     #[arg(long)]
     resume: bool,
+    /// Only shard K of N of the registry (K from 0: 0/3, 1/3, 2/3), split by site id.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<govwatch_config::Shard>,
 }
 
 #[derive(Args)]
@@ -311,6 +318,7 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Status(a) => cmd_status(a),
         Cmd::Score(a) => cmd_score(a),
         Cmd::Report(a) => cmd_report(a),
+        Cmd::Merge(a) => merge_cmd::cmd_merge(a),
         Cmd::Serve(a) => {
             let opts = govwatch_web::ServeOptions {
                 db: a.db,
@@ -622,11 +630,18 @@ async fn cmd_run(a: RunArgs) -> Result<u8> {
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
     let rules = load_rules(&dir)?;
     let accounts = dir.accounts(&sites)?;
+    let (sites, run_settings) = merge_cmd::shard_sites(
+        a.shard,
+        sites,
+        serde_json::to_value(&settings)?,
+        &dir,
+        a.sites.as_deref(),
+    )?;
     let opts = RunOptions {
         as_of,
         only: a.sites,
         resume: a.resume,
-        settings: serde_json::to_value(&settings)?,
+        settings: run_settings,
         rules,
         accounts,
     };

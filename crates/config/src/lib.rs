@@ -10,6 +10,7 @@
 //! - [`load_accounts`] / [`check_accounts`] / [`import_accounts_csv`]: the new-media account
 //!   registry (`config/accounts.toml`), [`load_media_rules`] its rules (`config/media.toml`),
 //!   [`read_manual_findings`] inspectors' observations of accounts from CSV.
+//! - [`Shard`] / [`shard_of`]: the registry split over several machines (`run --shard K/N`).
 
 mod accounts;
 mod accounts_import;
@@ -24,6 +25,7 @@ mod interaction;
 mod media;
 mod media_findings;
 mod probes;
+mod shard;
 mod sites;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
@@ -51,6 +53,7 @@ pub use media::{
 };
 pub use media_findings::{ManualImport, parse_day, read_manual_findings};
 pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
+pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
 
 use govwatch_model::{Account, Site};

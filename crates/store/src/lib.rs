@@ -23,6 +23,7 @@
 mod codec;
 mod error;
 mod media;
+mod merge;
 mod results;
 mod runs;
 mod samples;
@@ -35,6 +36,7 @@ mod writer;
 pub use codec::*;
 pub use error::{Result, StoreError};
 pub use media::{AccountRunRow, StoredAccountFact, StoredAccountFinding};
+pub use merge::{MergeError, MergeReport, MergedShard};
 pub use results::*;
 pub use runs::*;
 pub(crate) use samples::*;
