@@ -379,3 +379,109 @@ pub fn summary(d: &ReportData) -> String {
     }
     s
 }
+
+/// 问题明细: one row per finding of the run — the sheet site owners rectify from: the site, the
+/// indicator that counted it, the page, the page that links to it, the link text, the HTTP
+/// status, the monitoring time (China time, to the second), what is wrong and the evidence.
+pub fn problem_details(d: &ReportData) -> Table {
+    let mut findings: Vec<&StoredFinding> = d.findings.iter().collect();
+    let rank = |f: &StoredFinding| match f.finding.severity {
+        govwatch_model::Severity::Veto => 0,
+        govwatch_model::Severity::Deduct => 1,
+        _ => 2,
+    };
+    let region_of = |id: &str| d.site(id).map(|s| s.region.clone()).unwrap_or_default();
+    findings.sort_by(|a, b| {
+        (
+            region_of(&a.site_id),
+            &a.site_id,
+            rank(a),
+            &a.finding.code,
+            a.id,
+        )
+            .cmp(&(
+                region_of(&b.site_id),
+                &b.site_id,
+                rank(b),
+                &b.finding.code,
+                b.id,
+            ))
+    });
+    let mut rows = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let site = d.site(&f.site_id);
+        let indicator = d
+            .score(&f.site_id)
+            .and_then(|s| s.items.iter().find(|it| it.finding_ids.contains(&f.id)))
+            .map(|it| it.name.clone())
+            .unwrap_or_else(|| "不计分（提示）".into());
+        let v = &f.finding.value;
+        let url = f.finding.url.clone().unwrap_or_default();
+        let parent = v["from"][0]
+            .as_str()
+            .map(String::from)
+            .or_else(|| f.finding.evidence.archived.clone().filter(|a| *a != url))
+            .unwrap_or_default();
+        let status = f
+            .finding
+            .evidence
+            .status
+            .or_else(|| v["status"].as_u64().and_then(|s| u16::try_from(s).ok()))
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| v["error"].as_str().unwrap_or("").to_string());
+        let severity = match f.finding.severity {
+            govwatch_model::Severity::Veto => "单项否决",
+            govwatch_model::Severity::Deduct => "扣分",
+            _ => "提示",
+        };
+        rows.push(vec![
+            Cell::Int((i + 1) as i64),
+            Cell::Text(site.map(|s| s.region.clone()).unwrap_or_default()),
+            Cell::Text(site.map(|s| s.name.clone()).unwrap_or_default()),
+            Cell::Text(f.site_id.clone()),
+            Cell::Text(indicator),
+            Cell::Text(f.finding.code.clone()),
+            Cell::Text(severity.into()),
+            Cell::Text(url),
+            Cell::Text(parent),
+            Cell::Text(v["anchor"].as_str().unwrap_or("").to_string()),
+            Cell::Text(status),
+            Cell::Text(display_time(&f.finding.observed_at.to_rfc3339())),
+            Cell::Text(f.finding.message.clone()),
+            Cell::Text(f.finding.evidence.excerpt.clone().unwrap_or_default()),
+            Cell::Text(
+                d.archived(f)
+                    .map(|a| a.record_id.clone())
+                    .unwrap_or_default(),
+            ),
+        ]);
+    }
+    Table {
+        key: "问题明细".into(),
+        title: "问题明细（每条问题一行，供整改）".into(),
+        headers: [
+            "序号",
+            "地区",
+            "网站名称",
+            "网站标识码",
+            "指标",
+            "问题代码",
+            "严重程度",
+            "问题页面",
+            "上级页面",
+            "链接文字",
+            "HTTP状态",
+            "监测时间",
+            "问题说明",
+            "证据摘录",
+            "存档记录",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![
+            6.0, 10.0, 24.0, 13.0, 16.0, 22.0, 10.0, 40.0, 40.0, 18.0, 10.0, 20.0, 40.0, 50.0, 30.0,
+        ],
+        rows,
+        note: (d.findings.is_empty()).then(|| "本次检查未发现问题。".into()),
+    }
+}

@@ -1,12 +1,17 @@
 //! The annex tables as an XLSX workbook (rust_xlsxwriter): one sheet per annex, named 附件1…附件5,
 //! a title row as the notice heads each annex, Chinese headers in bold with borders, column widths
-//! set, numbers as numbers — ready to paste into an official notice.
+//! set, numbers as numbers — ready to paste into an official notice. After the annexes, the
+//! 问题明细 sheet: one row per finding, the sheet site owners rectify from.
+//!
+//! Every sheet prints on A4 landscape, fitted to the page width, its title and header rows
+//! repeated on each printed page, the page number in the footer.
 
-use crate::{Cell, ReportData, ReportError, annexes};
+use crate::{Cell, ReportData, ReportError, annexes, problem_details};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use std::path::Path;
 
-/// Writes the workbook to `path` (the rectification list as a sixth sheet with `--since`).
+/// Writes the workbook to `path` (the rectification list after the annexes with `--since`, then
+/// 问题明细).
 pub fn write_xlsx(d: &ReportData, path: &Path) -> Result<(), ReportError> {
     build(d, path).map_err(|e| ReportError::Xlsx {
         path: path.to_path_buf(),
@@ -32,6 +37,7 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
     if let Some(r) = &d.since {
         tables.push(crate::since::table(r));
     }
+    tables.push(problem_details(d));
     for t in &tables {
         let ws = wb.add_worksheet();
         ws.set_name(&t.key)?;
@@ -58,6 +64,14 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
             ws.write_string(t.rows.len() as u32 + 3, 0, n)?;
         }
         ws.set_freeze_panes(2, 0)?;
+        // print: A4 landscape, one page wide (as many tall as it takes), the title and header
+        // rows on every page, page numbers in the footer
+        ws.set_paper_size(9);
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(0, 1)?;
+        ws.set_print_center_horizontally(true);
+        ws.set_footer("&C第 &P 页，共 &N 页");
     }
     wb.save(path)?;
     Ok(())

@@ -161,7 +161,7 @@ fn fixture(dir: &std::path::Path) -> (Store, i64, i64) {
                 Severity::Deduct,
                 &format!("{b_home}{l}"),
                 "<a href=\"x\">x</a>",
-                json!({}),
+                json!({"status": 404, "anchor": "政策文件", "from": [b_home.clone()], "from_count": 1}),
             ));
         }
         store
@@ -270,8 +270,98 @@ fn reports_escape_site_content_and_read_back() {
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        vec!["附件1", "附件2", "附件3", "附件4", "附件5", "整改情况"]
+        vec![
+            "附件1",
+            "附件2",
+            "附件3",
+            "附件4",
+            "附件5",
+            "整改情况",
+            "问题明细"
+        ]
     );
+    // 问题明细: one row per finding, site owners' columns, China time to the second
+    let details = wb.worksheet_range("问题明细").unwrap();
+    let header: Vec<String> = (0..15)
+        .map(|c| details.get_value((1, c)).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "序号",
+            "地区",
+            "网站名称",
+            "网站标识码",
+            "指标",
+            "问题代码",
+            "严重程度",
+            "问题页面",
+            "上级页面",
+            "链接文字",
+            "HTTP状态",
+            "监测时间",
+            "问题说明",
+            "证据摘录",
+            "存档记录"
+        ]
+    );
+    assert_eq!(details.height(), 2 + d.findings.len());
+    let rows: Vec<Vec<String>> = (2..details.height() as u32)
+        .map(|r| {
+            (0..15u32)
+                .map(|c| {
+                    details
+                        .get_value((r, c))
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    let veto_row = rows
+        .iter()
+        .find(|r| r[5] == "home.stale")
+        .expect("the veto's row");
+    assert_eq!(veto_row[2], HOSTILE);
+    assert_eq!(veto_row[6], "单项否决");
+    assert_eq!(veto_row[4], "首页不更新");
+    let broken = rows
+        .iter()
+        .find(|r| r[5].starts_with("link.broken"))
+        .expect("a broken link's row");
+    assert_eq!(broken[6], "扣分");
+    assert_eq!(broken[8], "http://3400000002.gov.test/", "the page linking to it: {broken:?}");
+    assert_eq!(broken[9], "政策文件", "the link's text");
+    assert!(
+        rows.iter()
+            .all(|r| r[11].len() == 19 && r[11].as_bytes()[10] == b' '),
+        "YYYY-MM-DD HH:MM:SS: {rows:?}"
+    );
+    // print setup of every sheet: A4 landscape, one page wide, title and header rows repeated
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    for n in 1..=7 {
+        let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
+        assert!(
+            sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "sheet{n}: {sheet}"
+        );
+        assert!(sheet.contains("orientation=\"landscape\""), "sheet{n}");
+        assert!(sheet.contains("paperSize=\"9\""), "sheet{n}");
+        assert!(sheet.contains("fitToHeight=\"0\""), "sheet{n}");
+        assert!(sheet.contains("第 &amp;P 页"), "sheet{n}");
+    }
+    let workbook = part("xl/workbook.xml");
+    assert_eq!(
+        workbook.matches("_xlnm.Print_Titles").count(),
+        7,
+        "{workbook}"
+    );
+    assert!(workbook.contains("问题明细!$1:$2"), "{workbook}");
     let s1 = wb.worksheet_range("附件1").unwrap();
     assert_eq!(
         s1.get_value((0, 0)),
