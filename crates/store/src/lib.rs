@@ -16,6 +16,7 @@
 
 mod daemon;
 mod error;
+pub mod lock;
 mod media;
 mod schema;
 mod scores;
