@@ -6,7 +6,8 @@
 //! ask every host twice as fast, and a resume of a live run would crawl its sites again and then
 //! mark the finished run failed.
 //!
-//! The lock is the operating system's (`flock`, through [`std::fs::File::try_lock`]), so it is
+//! The lock is the operating system's (`flock`, through the `fs4` crate: `std`'s own file locks
+//! need Rust 1.89, above the workspace's 1.88), so it is
 //! released whenever the holder ends — exit, crash or `kill -9` — and a stale lock cannot
 //! outlive its process: a file naming a dead pid is simply locked again by the next run. The
 //! file itself is never removed (removing it while another process opens it would let two
@@ -17,8 +18,9 @@
 //!
 //! Main types: [`RunLock`] (the held lock) and [`Locked`] (another process holds it).
 
+use fs4::TryLockError;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -57,7 +59,7 @@ impl Drop for Held {
     fn drop(&mut self) {
         // clear the holder's text; the OS lock goes with the file
         let _ = self.file.set_len(0);
-        let _ = self.file.unlock();
+        let _ = fs4::FileExt::unlock(&self.file);
         holders()
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -111,7 +113,7 @@ impl RunLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
+        match fs4::FileExt::try_lock(&file) {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
@@ -171,7 +173,10 @@ mod tests {
         assert!(text.starts_with("govwatch daemon, pid "), "{text}");
         // another open file description (as another process would have) is refused
         let other = OpenOptions::new().write(true).open(a.path()).unwrap();
-        assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        assert!(matches!(
+            fs4::FileExt::try_lock(&other),
+            Err(TryLockError::WouldBlock)
+        ));
         drop(other);
         drop((a, b));
         assert_eq!(std::fs::read_to_string(lock_path(&db)).unwrap(), "");
