@@ -277,12 +277,15 @@ impl Crawler {
                 let gate = self.gates.get(host);
                 if r > cap {
                     refused = true;
-                    gate.refuse(format!(
-                        "HTTP {} Retry-After {} s, more than the {} s honoured",
-                        a.record.status.unwrap_or(0),
-                        r.as_secs(),
-                        cap.as_secs()
-                    ));
+                    gate.refuse(
+                        format!(
+                            "HTTP {} Retry-After {} s, more than the {} s honoured",
+                            a.record.status.unwrap_or(0),
+                            r.as_secs(),
+                            cap.as_secs()
+                        ),
+                        Some(r),
+                    );
                 } else {
                     gate.pause(r);
                 }
@@ -363,10 +366,13 @@ impl Crawler {
                 let d = f64::from(d);
                 let gate = self.gates.get(host);
                 if d > self.settings.refuse_crawl_delay_above_secs {
-                    gate.refuse(format!(
-                        "robots.txt Crawl-delay {d} s, more than the {} s honoured",
-                        self.settings.refuse_crawl_delay_above_secs
-                    ));
+                    gate.refuse(
+                        format!(
+                            "robots.txt Crawl-delay {d} s, more than the {} s honoured",
+                            self.settings.refuse_crawl_delay_above_secs
+                        ),
+                        None,
+                    );
                 } else {
                     let capped = d.clamp(0.0, self.settings.max_crawl_delay_secs);
                     gate.set_crawl_delay(Duration::from_secs_f64(capped));

@@ -49,8 +49,9 @@ struct GateState {
     last_done: Option<Instant>,
     /// No request before this (the host's `Retry-After`).
     paused_until: Option<Instant>,
-    /// Why the host is not asked any more this run (it refused the crawl).
-    refused: Option<String>,
+    /// Why the host is not asked any more (it refused the crawl), and until when (`None`: for as
+    /// long as this crawler lives, e.g. a robots.txt Crawl-delay read once per run).
+    refused: Option<(String, Option<Instant>)>,
 }
 
 /// Held while a request to the host is in flight; dropping it records the end of the request.
@@ -117,17 +118,27 @@ impl HostGate {
         st.paused_until = Some(st.paused_until.map_or(until, |t| t.max(until)));
     }
 
-    /// Marks the host as refusing the crawl (the first reason is kept).
-    pub fn refuse(&self, reason: String) {
+    /// Marks the host as refusing the crawl, for `time` from now or (`None`) for good; a
+    /// refusal in force keeps its reason.
+    pub fn refuse(&self, reason: String, time: Option<Duration>) {
         let mut st = self.state.lock().unwrap();
         if st.refused.is_none() {
-            st.refused = Some(reason);
+            st.refused = Some((reason, time.map(|t| Instant::now() + t)));
         }
     }
 
-    /// Why the host refused the crawl, if it did.
+    /// Why the host refuses the crawl, while it does (a daemon's crawler asks again once the
+    /// host's own Retry-After has passed).
     pub fn refusal(&self) -> Option<String> {
-        self.state.lock().unwrap().refused.clone()
+        let mut st = self.state.lock().unwrap();
+        match &st.refused {
+            Some((_, Some(until))) if *until <= Instant::now() => {
+                st.refused = None;
+                None
+            }
+            Some((why, _)) => Some(why.clone()),
+            None => None,
+        }
     }
 
     /// Waits until a request may be sent to the host, and holds the host's connection slot.
@@ -268,9 +279,11 @@ mod tests {
         gate.pause(Duration::from_secs(40));
         drop(gate.acquire().await);
         assert_eq!(Instant::now() - t0, Duration::from_secs(40));
-        gate.refuse("Retry-After 3600 s".into());
-        gate.refuse("later".into());
+        gate.refuse("Retry-After 3600 s".into(), Some(Duration::from_secs(3600)));
+        gate.refuse("later".into(), None);
         assert_eq!(gate.refusal().as_deref(), Some("Retry-After 3600 s"));
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(gate.refusal(), None, "the host's own time has passed");
     }
 
     #[tokio::test(start_paused = true)]

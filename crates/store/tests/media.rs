@@ -340,7 +340,8 @@ fn a_version_3_database_is_migrated_to_5() {
              DROP INDEX facts_run_account; DROP INDEX findings_run_account;
              ALTER TABLE fetches DROP COLUMN account_key; ALTER TABLE pages DROP COLUMN account_key;
              ALTER TABLE facts DROP COLUMN account_key; ALTER TABLE findings DROP COLUMN account_key;
-             DROP TABLE accounts; PRAGMA user_version = 3;",
+             DROP TABLE accounts; ALTER TABLE fetches DROP COLUMN queue_ms;
+             PRAGMA user_version = 3;",
         )
         .unwrap();
         conn.execute(
