@@ -65,8 +65,22 @@ pub struct CrawlSettings {
     pub interaction_extra_depth: u32,
     /// Anchor words that make a link an interaction link (for `interaction_extra_depth`).
     pub interaction_words: Vec<String>,
-    /// Cap on a robots.txt `Crawl-delay`, in seconds.
+    /// Cap on a robots.txt `Crawl-delay`, in seconds: a longer one (up to
+    /// `refuse_crawl_delay_above_secs`) is cut to this.
     pub max_crawl_delay_secs: f64,
+    /// A `Crawl-delay` longer than this means the host refuses the crawl: nothing more is asked
+    /// of it, and a site whose home host asks it is reported not inspected.
+    pub refuse_crawl_delay_above_secs: f64,
+    /// Bytes of a robots.txt read (RFC 9309 §2.5: at least 500 KiB; we read no more).
+    pub max_robots_bytes: u64,
+    /// Most Allow/Disallow rules compiled from one robots.txt; a file with more forbids the crawl.
+    pub max_robots_rules: usize,
+    /// Deepest element nesting of a page that is parsed; a deeper page is kept, not parsed.
+    pub max_page_depth: usize,
+    /// Most elements of a page that is parsed; a page with more is kept, not parsed.
+    pub max_page_elements: usize,
+    /// Longest time one site's crawl may take, in seconds; then nothing more is requested.
+    pub max_site_secs: f64,
     /// Most distinct query strings followed per path (crawler-trap guard).
     pub max_query_variants: usize,
     /// Longest URL followed, in bytes.
@@ -130,6 +144,12 @@ impl Default for CrawlSettings {
             .map(|s| s.to_string())
             .collect(),
             max_crawl_delay_secs: 30.0,
+            refuse_crawl_delay_above_secs: 30.0,
+            max_robots_bytes: 500 * 1024,
+            max_robots_rules: 2000,
+            max_page_depth: 1000,
+            max_page_elements: 200_000,
+            max_site_secs: 4.0 * 3600.0,
             max_query_variants: 20,
             max_url_len: 512,
             check_links: true,
@@ -255,6 +275,41 @@ impl CrawlSettings {
         }
         if self.max_pages == 0 {
             p.push(("max_pages", "must be at least 1".into()));
+        }
+        if self.max_robots_bytes < 500 * 1024 {
+            p.push((
+                "max_robots_bytes",
+                format!(
+                    "must be at least 512000 (RFC 9309: 500 KiB; got {})",
+                    self.max_robots_bytes
+                ),
+            ));
+        }
+        for (key, v) in [
+            ("max_robots_rules", self.max_robots_rules),
+            ("max_page_depth", self.max_page_depth),
+            ("max_page_elements", self.max_page_elements),
+        ] {
+            if v == 0 {
+                p.push((key, "must be 1 or more".to_string()));
+            }
+        }
+        if !(self.refuse_crawl_delay_above_secs >= 0.0
+            && self.refuse_crawl_delay_above_secs.is_finite())
+        {
+            p.push((
+                "refuse_crawl_delay_above_secs",
+                format!(
+                    "must be 0 or more (got {})",
+                    self.refuse_crawl_delay_above_secs
+                ),
+            ));
+        }
+        if !(self.max_site_secs > 0.0 && self.max_site_secs.is_finite()) {
+            p.push((
+                "max_site_secs",
+                format!("must be more than 0 (got {})", self.max_site_secs),
+            ));
         }
         if !(self.max_crawl_delay_secs >= 0.0 && self.max_crawl_delay_secs.is_finite()) {
             p.push((

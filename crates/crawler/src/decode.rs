@@ -20,6 +20,8 @@ pub struct Decoded {
     pub source: CharsetSource,
     /// True when bytes had to be replaced with U+FFFD.
     pub had_errors: bool,
+    /// The declaration passed over (its encoding's name and where it was declared), and why.
+    pub overridden: Option<(String, CharsetSource, &'static str)>,
 }
 
 /// Decodes an HTML (or text) body.
@@ -31,6 +33,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Decoded {
             encoding: enc,
             source: CharsetSource::Bom,
             had_errors,
+            overridden: None,
         };
     }
     let mut candidates: Vec<(&'static Encoding, CharsetSource)> = Vec::new();
@@ -40,7 +43,17 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some(enc) = charset_from_meta(bytes) {
         candidates.push((enc, CharsetSource::Meta));
     }
+    let utf8_text = !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok();
+    let mut overridden = None;
     for (enc, source) in &candidates {
+        if *enc != UTF_8 && utf8_text {
+            overridden.get_or_insert((
+                enc.name().to_string(),
+                *source,
+                "declared legacy charset, but the bytes are valid UTF-8",
+            ));
+            continue;
+        }
         let (text, had_errors) = enc.decode_without_bom_handling(bytes);
         if !had_errors {
             return Decoded {
@@ -48,8 +61,14 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Decoded {
                 encoding: enc,
                 source: *source,
                 had_errors,
+                overridden,
             };
         }
+        overridden.get_or_insert((
+            enc.name().to_string(),
+            *source,
+            "the declared charset does not decode the bytes",
+        ));
     }
     let sniffed = sniff(bytes);
     let (text, had_errors) = sniffed.decode_without_bom_handling(bytes);
@@ -62,6 +81,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Decoded {
                 encoding: enc,
                 source: *source,
                 had_errors,
+                overridden: None,
             };
         }
     }
@@ -70,6 +90,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         encoding: sniffed,
         source: CharsetSource::Sniffed,
         had_errors,
+        overridden,
     }
 }
 
@@ -184,6 +205,24 @@ mod tests {
         let d = decode_html(&bytes, None);
         assert_eq!(d.source, CharsetSource::Sniffed);
         assert!(d.text.contains("政府网站年度工作报告"));
+    }
+
+    #[test]
+    fn declared_gb2312_over_utf8_bytes_is_passed_over() {
+        let html = "<html><head><meta charset=\"gb2312\"></head><body><a href=\"/hd/\">领导信箱</a> <a href=\"/ly/\">在线留言</a> 咨询投诉</body></html>";
+        let d = decode_html(html.as_bytes(), Some("text/html; charset=gb2312"));
+        assert_eq!(d.encoding, UTF_8);
+        assert_eq!(d.source, CharsetSource::Sniffed);
+        assert!(d.text.contains("领导信箱") && d.text.contains("在线留言"));
+        let (name, source, _) = d.overridden.expect("the declaration is recorded");
+        assert_eq!((name.as_str(), source), ("GBK", CharsetSource::Header));
+    }
+
+    #[test]
+    fn real_gbk_keeps_its_declaration() {
+        let d = decode_html(&gbk("<meta charset=gb2312><p>在线留言 领导信箱</p>"), None);
+        assert_eq!(d.encoding.name(), "GBK");
+        assert!(d.overridden.is_none());
     }
 
     #[test]

@@ -12,12 +12,15 @@
 //! 6. reads the body only when wanted, up to the size cap (counted after decompression).
 //!
 //! Failures are classified into [`FetchError`] causes. 5xx, 408, 429, timeouts and broken
-//! connections are retried with exponential backoff, honouring `Retry-After` up to a cap.
+//! connections are retried with exponential backoff. A `Retry-After` on 429/503 pauses the whole
+//! host (its gate), up to `max_retry_after_secs`; a longer one makes the host refuse the crawl
+//! (nothing more is asked of it this run; the site crawl reports it).
 
 use crate::Crawler;
 use crate::dns::{BlockedAddress, DnsFailure};
-use crate::robots::{RobotsRules, rules_from};
+use crate::robots::{RobotsRules, bounded, rule_count, rules_from};
 use chrono::Local;
+use govwatch_model::CrawlNote;
 use govwatch_model::{FetchError, FetchRecord, Purpose};
 use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
@@ -28,6 +31,19 @@ use std::time::Duration;
 use tokio::time::Instant;
 use url::{Host, Url};
 
+/// The start of the error message of a request not sent because its host refused the crawl
+/// (a `Retry-After` or `Crawl-delay` beyond what is honoured).
+pub const REFUSED_PREFIX: &str = "not asked: the host refused the crawl: ";
+
+/// True when a record is a request not sent because its host refused the crawl.
+pub fn refused_record(rec: &FetchRecord) -> bool {
+    rec.error == Some(FetchError::Other)
+        && rec
+            .error_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with(REFUSED_PREFIX))
+}
+
 /// Which part of the answer to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyMode {
@@ -37,6 +53,9 @@ pub enum BodyMode {
     Html,
     /// Any body.
     Any,
+    /// Any body, but only its first bytes, up to this many (robots.txt: RFC 9309 §2.5); a longer
+    /// body is cut there, not refused.
+    Prefix(u64),
 }
 
 /// How to fetch.
@@ -245,16 +264,42 @@ impl Crawler {
         loop {
             let a = self.fetch_once(url, spec, attempt_no, body).await;
             self.health.observe(&a.record);
-            let again = attempt_no < max_attempts && retryable(&a.record);
-            let wait = if again {
+            // Retry-After of a 429/503 is the host's word for every request to it: it pauses the
+            // host's gate, and beyond the cap the host refuses the crawl.
+            let host_asked = a
+                .retry_after
+                .filter(|_| matches!(a.record.status, Some(429 | 503)));
+            let cap = Duration::from_secs(self.settings.max_retry_after_secs);
+            let mut refused = false;
+            if let (Some(r), Ok(last)) = (host_asked, Url::parse(&a.record.final_url))
+                && let Some(host) = last.host_str()
+            {
+                let gate = self.gates.get(host);
+                if r > cap {
+                    refused = true;
+                    gate.refuse(
+                        format!(
+                            "HTTP {} Retry-After {} s, more than the {} s honoured",
+                            a.record.status.unwrap_or(0),
+                            r.as_secs(),
+                            cap.as_secs()
+                        ),
+                        Some(r),
+                    );
+                } else {
+                    gate.pause(r);
+                }
+            }
+            let again = !refused && attempt_no < max_attempts && retryable(&a.record);
+            let wait = if again && host_asked.is_none() {
                 let backoff = Duration::from_millis(
                     self.settings
                         .backoff_base_ms
                         .saturating_mul(1 << (attempt_no - 1).min(10)),
                 );
-                let cap = Duration::from_secs(self.settings.max_retry_after_secs);
                 a.retry_after.map(|r| r.min(cap)).unwrap_or(backoff)
             } else {
+                // the host's gate keeps the pause it asked for
                 Duration::ZERO
             };
             attempts.push(a.record);
@@ -283,21 +328,55 @@ impl Crawler {
             let mut robots_url = url.clone();
             robots_url.set_path("/robots.txt");
             robots_url.set_query(None);
+            let max_bytes = self.settings.max_robots_bytes;
             let spec = FetchSpec {
                 method: "GET",
                 purpose: Purpose::Robots,
-                body: BodyMode::Any,
+                body: BodyMode::Prefix(max_bytes),
                 robots: false,
                 retry: false,
                 family: None,
             };
             let f = self.fetch(&robots_url, spec).await;
-            let rules = rules_from(&self.agent_token, f.last(), f.body.as_deref());
+            let body = f.body.as_deref().map(|b| bounded(b, max_bytes as usize));
+            let rules = rules_from(
+                &self.agent_token,
+                f.last(),
+                body,
+                self.settings.max_robots_rules,
+            );
+            if let (RobotsRules::DisallowAll(why), Some(host)) = (&rules, url.host_str())
+                && why.contains("rules, more than")
+            {
+                self.robots.note(
+                    host,
+                    CrawlNote {
+                        code: "robots.too_many_rules".into(),
+                        url: Some(robots_url.to_string()),
+                        value: serde_json::json!({
+                            "host": host,
+                            "rules": body.map(rule_count).unwrap_or(0),
+                            "max_rules": self.settings.max_robots_rules,
+                            "bytes_read": body.map(<[u8]>::len).unwrap_or(0),
+                        }),
+                    },
+                );
+            }
             if let (Some(d), Some(host)) = (rules.crawl_delay(), url.host_str()) {
-                let capped = (d as f64).clamp(0.0, self.settings.max_crawl_delay_secs);
-                self.gates
-                    .get(host)
-                    .set_crawl_delay(Duration::from_secs_f64(capped));
+                let d = f64::from(d);
+                let gate = self.gates.get(host);
+                if d > self.settings.refuse_crawl_delay_above_secs {
+                    gate.refuse(
+                        format!(
+                            "robots.txt Crawl-delay {d} s, more than the {} s honoured",
+                            self.settings.refuse_crawl_delay_above_secs
+                        ),
+                        None,
+                    );
+                } else {
+                    let capped = d.clamp(0.0, self.settings.max_crawl_delay_secs);
+                    gate.set_crawl_delay(Duration::from_secs_f64(capped));
+                }
             }
             if let Some(host) = url.host_str() {
                 self.robots.record(host, f.attempts);
@@ -397,8 +476,16 @@ impl Crawler {
                     format!("robots.txt disallows {current}"),
                 );
             }
-            let queued_at = Instant::now();
             let gate = self.gates.get(&host);
+            if let Some(why) = gate.refusal() {
+                return fail(
+                    record,
+                    &clock,
+                    FetchError::Other,
+                    format!("{REFUSED_PREFIX}{why}"),
+                );
+            }
+            let queued_at = Instant::now();
             let _host_permit = gate.acquire().await;
             let _global = self
                 .global
@@ -519,7 +606,7 @@ impl Crawler {
                 && match spec.body {
                     BodyMode::None => false,
                     BodyMode::Html => is_html(ct.as_deref()),
-                    BodyMode::Any => true,
+                    BodyMode::Any | BodyMode::Prefix(_) => true,
                 };
             if !want_body {
                 record.bytes = if method == Method::HEAD {
@@ -534,8 +621,12 @@ impl Crawler {
                     retry_after,
                 };
             }
-            let cap = self.settings.max_body_bytes;
-            if declared_len.is_some_and(|l| l > cap) {
+            let prefix = match spec.body {
+                BodyMode::Prefix(n) => Some(n),
+                _ => None,
+            };
+            let cap = prefix.unwrap_or(self.settings.max_body_bytes);
+            if prefix.is_none() && declared_len.is_some_and(|l| l > cap) {
                 return fail(
                     record,
                     &clock,
@@ -567,6 +658,12 @@ impl Crawler {
                     }
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(chunk))) => {
+                        if prefix.is_some() && body.len() as u64 + chunk.len() as u64 > cap {
+                            // read enough: the rest is never parsed (RFC 9309 §2.5)
+                            let keep = (cap as usize).saturating_sub(body.len());
+                            body.extend_from_slice(&chunk[..keep.min(chunk.len())]);
+                            break;
+                        }
                         if body.len() as u64 + chunk.len() as u64 > cap {
                             record.bytes = body.len() as u64 + chunk.len() as u64;
                             return fail(

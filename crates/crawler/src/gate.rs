@@ -7,6 +7,10 @@
 //!   `1/rate` when the host has a single connection), so the server never sees two requests closer
 //!   than the interval, however the network delays them.
 //!
+//! - a pause asked by the host itself (`Retry-After` on 429/503), kept by the whole host, not by
+//!   one URL, up to `max_retry_after_secs`; a longer one, or a `Crawl-delay` beyond its cap,
+//!   makes the gate *refused*: nothing more is asked of the host this run.
+//!
 //! [`HostGates`] keeps the gates by host name, so every site, link check and sample of one host
 //! shares one gate: a host linked from fifty sites is still asked once a second.
 
@@ -43,6 +47,11 @@ struct GateState {
     crawl_delay: Duration,
     /// When the last request to this host finished.
     last_done: Option<Instant>,
+    /// No request before this (the host's `Retry-After`).
+    paused_until: Option<Instant>,
+    /// Why the host is not asked any more (it refused the crawl), and until when (`None`: for as
+    /// long as this crawler lives, e.g. a robots.txt Crawl-delay read once per run).
+    refused: Option<(String, Option<Instant>)>,
 }
 
 /// Held while a request to the host is in flight; dropping it records the end of the request.
@@ -102,6 +111,36 @@ impl HostGate {
         self.state.lock().unwrap().crawl_delay = delay;
     }
 
+    /// Keeps every request to the host back for `pause` from now (a `Retry-After` within the cap).
+    pub fn pause(&self, pause: Duration) {
+        let until = Instant::now() + pause;
+        let mut st = self.state.lock().unwrap();
+        st.paused_until = Some(st.paused_until.map_or(until, |t| t.max(until)));
+    }
+
+    /// Marks the host as refusing the crawl, for `time` from now or (`None`) for good; a
+    /// refusal in force keeps its reason.
+    pub fn refuse(&self, reason: String, time: Option<Duration>) {
+        let mut st = self.state.lock().unwrap();
+        if st.refused.is_none() {
+            st.refused = Some((reason, time.map(|t| Instant::now() + t)));
+        }
+    }
+
+    /// Why the host refuses the crawl, while it does (a daemon's crawler asks again once the
+    /// host's own Retry-After has passed).
+    pub fn refusal(&self) -> Option<String> {
+        let mut st = self.state.lock().unwrap();
+        match &st.refused {
+            Some((_, Some(until))) if *until <= Instant::now() => {
+                st.refused = None;
+                None
+            }
+            Some((why, _)) => Some(why.clone()),
+            None => None,
+        }
+    }
+
     /// Waits until a request may be sent to the host, and holds the host's connection slot.
     pub async fn acquire(&self) -> HostPermit<'_> {
         let permit = self
@@ -110,8 +149,14 @@ impl HostGate {
             .await
             .expect("gate semaphore never closes");
         loop {
-            let last_done = self.state.lock().unwrap().last_done;
-            let wait_until = last_done.map(|t| t + self.min_gap());
+            let (last_done, paused) = {
+                let st = self.state.lock().unwrap();
+                (st.last_done, st.paused_until)
+            };
+            let wait_until = match (last_done.map(|t| t + self.min_gap()), paused) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
             match wait_until {
                 Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
                 _ => break,
@@ -220,6 +265,25 @@ mod tests {
         let _p = gate.acquire().await;
         // next request starts 1 s after the previous one ended, not after it started
         assert_eq!(Instant::now() - t0, Duration::from_millis(1300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_to_the_host() {
+        let gate = HostGate::new(HostPolicy {
+            rate: 1.0,
+            burst: 1,
+            concurrency: 1,
+        });
+        drop(gate.acquire().await);
+        let t0 = Instant::now();
+        gate.pause(Duration::from_secs(40));
+        drop(gate.acquire().await);
+        assert_eq!(Instant::now() - t0, Duration::from_secs(40));
+        gate.refuse("Retry-After 3600 s".into(), Some(Duration::from_secs(3600)));
+        gate.refuse("later".into(), None);
+        assert_eq!(gate.refusal().as_deref(), Some("Retry-After 3600 s"));
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(gate.refusal(), None, "the host's own time has passed");
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,6 +30,14 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
             if let Some(v4) = a.to_ipv4_mapped() {
                 return v4_forbidden(v4);
             }
+            // 2002::/16 (6to4, RFC 3056) carries an IPv4 address in bits 16..48: the relay
+            // delivers to it, so it is judged by that address.
+            let s = a.segments();
+            if s[0] == 0x2002 {
+                let v4 =
+                    Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+                return v4_forbidden(v4);
+            }
             v6_forbidden(a)
         }
     }
@@ -95,6 +103,11 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            // 6to4 of 127.0.0.1, 10.0.0.1, 192.168.1.1 and 169.254.169.254
+            "2002:7f00:1::",
+            "2002:a00:1::1",
+            "2002:c0a8:101::",
+            "2002:a9fe:a9fe::1",
         ] {
             assert!(f(s), "{s} should be refused");
         }
@@ -107,6 +120,8 @@ mod tests {
             "8.8.8.8",
             "2400:da00::6666",
             "::ffff:202.108.22.5",
+            // 6to4 of a public address
+            "2002:ca6c:1605::1",
         ] {
             assert!(!f(s), "{s} should be allowed");
         }

@@ -5,6 +5,7 @@
 //! - [`gate`]: per-host politeness (rate limit, one connection, Crawl-delay), shared by all sites.
 //! - [`robots`]: robots.txt per origin, RFC 9309 failure rules.
 //! - [`fetch`]: one bounded fetch (timeouts, manual redirects, body cap, retries, error causes).
+//! - [`budget`]: a page's shape (nesting, elements) read before parsing, for the parse budget.
 //! - [`decode`]: charset decision (BOM, header, meta, chardetng) and decoding.
 //! - [`extract`]: links and title from the parsed page.
 //! - [`frontier`]: URL normalisation, de-duplication, budgets and trap guards.
@@ -19,6 +20,7 @@
 //! [`Crawler`] ties them together; build one per process and share it, so politeness holds across
 //! every site crawled at once.
 
+pub mod budget;
 pub mod cache;
 pub mod decode;
 pub mod dns;

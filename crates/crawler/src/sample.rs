@@ -13,7 +13,7 @@
 //! error and whose family is unknown (`None`), so it counts against every family.
 
 use crate::Crawler;
-use crate::fetch::{BodyMode, FetchSpec};
+use crate::fetch::{BodyMode, FetchSpec, refused_record};
 use crate::ipv6::{lookup, usable_aaaa};
 use crate::site::sample_of;
 use govwatch_model::{FetchRecord, Purpose, Sample};
@@ -70,13 +70,17 @@ impl Crawler {
     }
 
     /// Takes one availability sample of `home` over each family it has (see the module
-    /// documentation). Samples over one family carry that family even when no connection was
+    /// documentation); none while the host refuses the crawl (a request not sent measures
+    /// nothing). Samples over one family carry that family even when no connection was
     /// made, so a failed IPv6 connection never counts against IPv4.
     pub async fn sample_home(&self, home: &Url) -> Vec<HomeSample> {
         let families = self.sample_families(home).await;
         if families.is_empty() {
             let f = self.fetch(home, SAMPLE_SPEC).await;
             let rec = f.first().clone();
+            if refused_record(&rec) {
+                return Vec::new();
+            }
             return vec![HomeSample {
                 sample: sample_of(&rec),
                 fetch: rec,
@@ -90,6 +94,10 @@ impl Crawler {
             };
             let f = self.fetch(home, spec).await;
             let rec = f.first().clone();
+            if refused_record(&rec) {
+                // not sent: the host asked us to stay away (Retry-After); nothing was measured
+                continue;
+            }
             let mut sample = sample_of(&rec);
             sample.family = Some(fam);
             out.push(HomeSample { sample, fetch: rec });

@@ -20,15 +20,17 @@
 //!   through the run's [`RunCache`], so a URL linked from many sites is asked once per run.
 
 use crate::Crawler;
+use crate::budget;
 use crate::cache::{Answer, RunCache};
 use crate::decode::decode_html;
 use crate::extract;
+use crate::fetch::refused_record;
 use crate::fetch::{FetchSpec, Fetched};
 use crate::frontier::{Frontier, looks_like_document, normalize};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use govwatch_model::{
-    FetchError, FetchRecord, LinkCheck, LinkKind, Page, Purpose, Sample, Site, SiteCrawl,
+    CrawlNote, FetchError, FetchRecord, LinkCheck, LinkKind, Page, Purpose, Sample, Site, SiteCrawl,
 };
 use scraper::Html;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -95,12 +97,33 @@ fn head_meta(doc: &Html) -> String {
 }
 
 /// Decodes and parses a fetch into a page (CPU work), hands it to `sink`, and returns the
-/// fetch's attempts, the page and the page's meta keywords/description.
+/// fetch's attempts, the page and the page's meta keywords/description. The default parse budget
+/// applies (see [`parse_page_within`]).
 pub fn parse_page(
     fetched: Fetched,
     depth: u32,
     sink: &dyn PageSink,
 ) -> (Vec<FetchRecord>, Page, String) {
+    let d = govwatch_config::CrawlSettings::default();
+    let (a, p, m, _) = parse_page_within(
+        fetched,
+        depth,
+        sink,
+        (d.max_page_depth, d.max_page_elements),
+    );
+    (a, p, m)
+}
+
+/// [`parse_page`] under a parse budget `(max_depth, max_elements)`: a page over it is kept with
+/// its decoded text (the evidence) but not parsed: no title, no links, not HTML to the probes,
+/// and the returned notes say why (`page.budget_exceeded`). A declared charset passed over is
+/// noted too (`page.charset_overridden`).
+pub fn parse_page_within(
+    fetched: Fetched,
+    depth: u32,
+    sink: &dyn PageSink,
+    (max_depth, max_elements): (usize, usize),
+) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
     let rec = fetched.last().clone();
     let mut page = Page {
         fetch: rec,
@@ -113,21 +136,52 @@ pub fn parse_page(
         is_html: false,
     };
     let mut meta = String::new();
+    let mut notes = Vec::new();
     if let Some(body) = &fetched.body {
         let d = decode_html(body, page.fetch.content_type.as_deref());
+        page.charset = Some(d.encoding.name().to_string());
+        page.charset_source = Some(d.source);
+        if let Some((declared, source, why)) = &d.overridden {
+            notes.push(CrawlNote {
+                code: "page.charset_overridden".into(),
+                url: Some(page.fetch.url.clone()),
+                value: serde_json::json!({
+                    "declared": declared,
+                    "declared_in": source.as_str(),
+                    "used": d.encoding.name(),
+                    "reason": why,
+                }),
+            });
+        }
+        let shape = budget::shape(&d.text, max_depth, max_elements);
+        if !budget::within(&shape, max_depth, max_elements) {
+            notes.push(CrawlNote {
+                code: "page.budget_exceeded".into(),
+                url: Some(page.fetch.url.clone()),
+                value: serde_json::json!({
+                    "depth": shape.depth,
+                    "elements": shape.elements,
+                    "max_depth": max_depth,
+                    "max_elements": max_elements,
+                    "bytes": body.len(),
+                    "content_hash": page.fetch.content_hash,
+                    "page_depth": depth,
+                }),
+            });
+            page.text = d.text;
+            return (fetched.attempts, page, meta, notes);
+        }
         let doc = Html::parse_document(&d.text);
         page.title = extract::title(&doc);
         if let Ok(base) = Url::parse(&page.fetch.final_url) {
             page.links = extract::links(&doc, &base);
         }
         meta = head_meta(&doc);
-        page.charset = Some(d.encoding.name().to_string());
-        page.charset_source = Some(d.source);
         page.text = d.text;
         page.is_html = true;
         sink.page(&mut page, &doc);
     }
-    (fetched.attempts, page, meta)
+    (fetched.attempts, page, meta, notes)
 }
 
 /// Turns a fetch into a page: decodes and parses HTML bodies (text and links kept).
@@ -166,6 +220,7 @@ struct PageDone {
     job: PageJob,
     attempts: Vec<FetchRecord>,
     page: Page,
+    notes: Vec<CrawlNote>,
 }
 
 /// A checked link coming back to the crawl.
@@ -236,6 +291,17 @@ impl Crawler {
                 .any(|w| !w.is_empty() && text.contains(w.as_str()))
         };
         let keep_links = ctx.sink.keeps_links();
+        // the per-site time budget, on the crawler's clock (a probe never reads one)
+        let started = tokio::time::Instant::now();
+        let budget = std::time::Duration::from_secs_f64(s.max_site_secs);
+        let mut notes: Vec<CrawlNote> = Vec::new();
+        let mut budget_hit: Option<&'static str> = None;
+        let mut left_by_budget = 0u64;
+        let mut refused_skips = 0u64;
+        // A home host that refused the crawl in its robots.txt (Crawl-delay beyond what is
+        // honoured) is not asked for its home page either (its fetch comes back unsent, with no
+        // availability sample): the site is not inspected.
+        let home_refused = self.gates.get(&host_of(&home)).refusal();
 
         // 1. pages, breadth-first, one lane per host
         let mut lanes: BTreeMap<String, VecDeque<PageJob>> = BTreeMap::new();
@@ -247,8 +313,22 @@ impl Crawler {
         let mut busy: HashMap<String, u32> = HashMap::new();
         let mut inflight = FuturesUnordered::new();
         loop {
+            if budget_hit.is_none() && started.elapsed() > budget {
+                budget_hit = Some("pages");
+            }
             for (host, queue) in lanes.iter_mut() {
-                let cap = self.gates.get(host).policy().concurrency.max(1);
+                if budget_hit.is_some() {
+                    left_by_budget += queue.len() as u64;
+                    queue.clear();
+                    continue;
+                }
+                let gate = self.gates.get(host);
+                if gate.refusal().is_some() {
+                    refused_skips += queue.len() as u64;
+                    queue.clear();
+                    continue;
+                }
+                let cap = gate.policy().concurrency.max(1);
                 let n = busy.entry(host.clone()).or_default();
                 while *n < cap {
                     let Some(job) = queue.pop_front() else { break };
@@ -264,7 +344,9 @@ impl Crawler {
                 job,
                 attempts,
                 mut page,
+                notes: page_notes,
             } = done;
+            notes.extend(page_notes);
             if let Some(n) = busy.get_mut(&host) {
                 *n = n.saturating_sub(1);
             }
@@ -275,7 +357,14 @@ impl Crawler {
             }
             let depth = job.depth;
             let mut follow = true;
-            if depth == 0 {
+            if refused_record(last) {
+                // never sent: the host refused the crawl before this request
+                refused_skips += 1;
+                if depth > 0 {
+                    continue;
+                }
+            }
+            if depth == 0 && !refused_record(&attempts[0]) {
                 samples.push(sample_of(&attempts[0]));
                 // A home page that redirects to another host (http → https, a new domain)
                 // makes that host part of the site.
@@ -371,8 +460,26 @@ impl Crawler {
             let mut external_busy = 0usize;
             let mut inflight = FuturesUnordered::new();
             loop {
+                if budget_hit.is_none() && started.elapsed() > budget {
+                    budget_hit = Some("link_checks");
+                }
+                if budget_hit.is_some() {
+                    left_by_budget += external.len() as u64;
+                    external.clear();
+                }
                 for (host, queue) in lanes.iter_mut() {
-                    let cap = self.gates.get(host).policy().concurrency.max(1);
+                    if budget_hit.is_some() {
+                        left_by_budget += queue.len() as u64;
+                        queue.clear();
+                        continue;
+                    }
+                    let gate = self.gates.get(host);
+                    if gate.refusal().is_some() {
+                        refused_skips += queue.len() as u64;
+                        queue.clear();
+                        continue;
+                    }
+                    let cap = gate.policy().concurrency.max(1);
                     let n = busy.entry(host.clone()).or_default();
                     while *n < cap {
                         let Some((u, read)) = queue.pop_front() else {
@@ -407,6 +514,18 @@ impl Crawler {
                     robots_blocked.push(url.to_string());
                     continue;
                 }
+                // a host that refused the crawl is not judged by the requests it refused: no
+                // broken link for a link never asked, nor for the 429/503 that asked us to stop
+                let refused_host = url
+                    .host_str()
+                    .is_some_and(|h| self.gates.get(h).refusal().is_some());
+                if refused_record(&answer.record(url.as_str()))
+                    || (refused_host
+                        && matches!(answer.record(url.as_str()).status, Some(429 | 503)))
+                {
+                    refused_skips += 1;
+                    continue;
+                }
                 fetches.extend(own);
                 let (target_title, target_meta) = match &answer.seen {
                     Some((t, m)) => (t.clone(), Some(m.clone()).filter(|m| !m.is_empty())),
@@ -423,10 +542,42 @@ impl Crawler {
         }
         for h in &hosts {
             fetches.extend(self.robots.take_records(h));
+            notes.extend(self.robots.take_notes(h));
+            if let Some(why) = self.gates.get(h).refusal() {
+                notes.push(CrawlNote {
+                    code: "host.crawl_refused".into(),
+                    url: Some(site.home.to_string()),
+                    value: serde_json::json!({"host": h, "reason": why}),
+                });
+            }
         }
         let mut skipped: BTreeMap<String, u64> = frontier.skipped();
         if over_budget > 0 {
             skipped.insert("link_check_budget".into(), over_budget);
+        }
+        if refused_skips > 0 {
+            skipped.insert("host_refused".into(), refused_skips);
+        }
+        if let Some(stage) = budget_hit {
+            skipped.insert("site_budget".into(), left_by_budget);
+            notes.push(CrawlNote {
+                code: "site.budget_exceeded".into(),
+                url: Some(site.home.to_string()),
+                value: serde_json::json!({
+                    "max_site_secs": s.max_site_secs,
+                    "elapsed_secs": started.elapsed().as_secs(),
+                    "stage": stage,
+                    "pages": pages.len(),
+                    "left": left_by_budget,
+                }),
+            });
+        }
+        if let Some(reason) = not_inspected(home_refused.as_deref(), &pages, &notes, &self.gates) {
+            notes.push(CrawlNote {
+                code: "site.not_inspected".into(),
+                url: Some(site.home.to_string()),
+                value: reason,
+            });
         }
         robots_blocked.sort();
         robots_blocked.dedup();
@@ -450,6 +601,7 @@ impl Crawler {
             search_pages: Vec::new(),
             searches: Vec::new(),
             page_fetches_apart: true,
+            notes,
         }
     }
 
@@ -464,29 +616,30 @@ impl Crawler {
         } else {
             FetchSpec::PAGE
         };
-        let mut mine: Option<(Vec<FetchRecord>, Page)> = None;
+        let mut mine: Option<(Vec<FetchRecord>, Page, Vec<CrawlNote>)> = None;
         if let Some(cache) = &ctx.cache {
             let cell = cache.cell(job.url.as_str());
             let (slot, url, depth) = (&mut mine, &job.url, job.depth);
             cell.get_or_init(|| async move {
-                let (attempts, page, meta) = self.fetch_and_parse(url, spec, depth, ctx).await;
+                let (attempts, page, meta, notes) =
+                    self.fetch_and_parse(url, spec, depth, ctx).await;
                 // what another site's link check needs of it: the answer, and for the home page
                 // and its level (what other sites link to) what the page shows
                 let answer = Answer::of(
                     attempts.last().expect("one attempt"),
                     (page.is_html && depth <= 1).then(|| (page.title.clone(), meta)),
                 );
-                *slot = Some((attempts, page));
+                *slot = Some((attempts, page, notes));
                 Arc::new(answer)
             })
             .await;
         }
         // Not cached, or another site's check answered first: a page needs its own body.
-        let (attempts, page) = match mine {
+        let (attempts, page, notes) = match mine {
             Some(m) => m,
             None => {
-                let (a, p, _) = self.fetch_and_parse(&job.url, spec, job.depth, ctx).await;
-                (a, p)
+                let (a, p, _, n) = self.fetch_and_parse(&job.url, spec, job.depth, ctx).await;
+                (a, p, n)
             }
         };
         PageDone {
@@ -494,6 +647,7 @@ impl Crawler {
             job,
             attempts,
             page,
+            notes,
         }
     }
 
@@ -503,12 +657,16 @@ impl Crawler {
         spec: FetchSpec,
         depth: u32,
         ctx: &CrawlContext,
-    ) -> (Vec<FetchRecord>, Page, String) {
+    ) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
         let fetched = self.fetch(url, spec).await;
         let sink = ctx.sink.clone();
         let fallback = fetched.attempts.clone();
+        let limits = (
+            self.settings.max_page_depth,
+            self.settings.max_page_elements,
+        );
         match self
-            .cpu(move || parse_page(fetched, depth, sink.as_ref()))
+            .cpu(move || parse_page_within(fetched, depth, sink.as_ref(), limits))
             .await
         {
             Ok(r) => r,
@@ -525,7 +683,7 @@ impl Crawler {
                     links: Vec::new(),
                     is_html: false,
                 };
-                (fallback, page, String::new())
+                (fallback, page, String::new(), Vec::new())
             }
         }
     }
@@ -602,6 +760,57 @@ impl Crawler {
         let record = recs.last().expect("one attempt").clone();
         (recs, Answer::of(&record, None))
     }
+}
+
+/// Why a site was not inspected, when it was not: its home page never answered with a page the
+/// probes can read — its host refused the crawl (robots.txt Crawl-delay or Retry-After beyond what
+/// is honoured), its redirects looped or ran past the cap, or it was over the parse budget. Such a
+/// site must never be scored as passing; the scorer reads this (`site.not_inspected`).
+fn not_inspected(
+    home_refused: Option<&str>,
+    pages: &[Page],
+    notes: &[CrawlNote],
+    gates: &crate::gate::HostGates,
+) -> Option<serde_json::Value> {
+    if let Some(why) = home_refused {
+        return Some(serde_json::json!({"reason": "crawl_refused", "detail": why}));
+    }
+    let home = pages.iter().find(|p| p.depth == 0)?;
+    let rec = &home.fetch;
+    if refused_record(rec) {
+        let detail = rec.error_message.clone().unwrap_or_default();
+        return Some(serde_json::json!({"reason": "crawl_refused", "detail": detail}));
+    }
+    if matches!(
+        rec.error,
+        Some(FetchError::RedirectLoop | FetchError::TooManyRedirects)
+    ) {
+        return Some(serde_json::json!({
+            "reason": "redirects",
+            "detail": rec.error_message,
+            "redirects": rec.redirects.len(),
+        }));
+    }
+    if matches!(rec.status, Some(429 | 503))
+        && let Some(host) = Url::parse(&rec.final_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        && let Some(why) = gates.get(&host).refusal()
+    {
+        return Some(
+            serde_json::json!({"reason": "crawl_refused", "detail": why, "status": rec.status}),
+        );
+    }
+    if notes
+        .iter()
+        .any(|n| n.code == "page.budget_exceeded" && n.url.as_deref() == Some(rec.url.as_str()))
+    {
+        return Some(serde_json::json!({
+            "reason": "page_budget",
+            "detail": "the home page is over the parse budget (max_page_depth / max_page_elements)",
+        }));
+    }
+    None
 }
 
 /// The record of a linked page whose answer could not be parsed (never a broken link).

@@ -77,6 +77,8 @@ pub struct DaemonReport {
 
 /// The daemon (see the crate documentation).
 pub struct Daemon {
+    /// The database's writer lock, held for the daemon's life (its nightly runs share it).
+    _lock: govwatch_store::lock::RunLock,
     crawler: Arc<Crawler>,
     sites: Vec<Site>,
     accounts: Vec<govwatch_model::Account>,
@@ -97,6 +99,7 @@ impl Daemon {
     /// Opens the database (its own connection; the nightly run opens another) and records the
     /// registry.
     pub fn new(setup: DaemonSetup) -> Result<Arc<Daemon>> {
+        let lock = govwatch_store::lock::RunLock::acquire(&setup.db, "govwatch daemon")?;
         let crawler = Arc::new(Crawler::new(setup.settings.clone())?);
         let mut store =
             Store::open(&setup.db).with_context(|| format!("opening {}", setup.db.display()))?;
@@ -110,6 +113,7 @@ impl Daemon {
             .collect::<Result<Vec<_>, String>>()
             .map_err(anyhow::Error::msg)?;
         Ok(Arc::new(Daemon {
+            _lock: lock,
             crawler,
             sites: setup.sites,
             accounts: setup.accounts,

@@ -493,6 +493,18 @@ pub struct SiteCrawl {
     /// `fetch`, not again in `fetches`; [`SiteCrawl::complete_fetches`] puts them back.
     #[serde(default)]
     pub page_fetches_apart: bool,
+    /// What the crawler noticed that no fetch record says (a budget hit, a host refusing the
+    /// crawl, a charset overridden, the site not inspected); each becomes a fact of its code.
+    #[serde(default)]
+    pub notes: Vec<CrawlNote>,
+}
+
+/// A crawler's observation about a site, stored as a fact (`docs/codes.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrawlNote {
+    pub code: String,
+    pub url: Option<String>,
+    pub value: serde_json::Value,
 }
 
 impl SiteCrawl {

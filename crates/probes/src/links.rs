@@ -251,6 +251,7 @@ pub(crate) mod tests {
             search_pages: vec![],
             searches: vec![],
             page_fetches_apart: false,
+            notes: Vec::new(),
         }
     }
 

@@ -63,6 +63,7 @@ fn crawl_of(name: &str, url: &str) -> Option<SiteCrawl> {
         search_pages: vec![],
         searches: vec![],
         page_fetches_apart: false,
+        notes: Vec::new(),
     })
 }
 

@@ -47,6 +47,9 @@ pub enum RunError {
         "本机网络不通，未检查任何网站 (the monitoring machine cannot reach the network; no site was inspected): {0}"
     )]
     NetworkDown(String),
+    /// Another run (or the daemon) holds the database: exit 2, naming it.
+    #[error(transparent)]
+    Locked(#[from] govwatch_store::lock::LockError),
 }
 
 /// Options of one run.
@@ -366,7 +369,13 @@ async fn inspect<'s>(
         "site probed"
     );
     let mut facts = vec![crawl_summary(&crawl, started_at)];
-    facts.extend(out.facts);
+    facts.extend(crawl_notes(&crawl, started_at));
+    let mut out = out;
+    facts.extend(std::mem::take(&mut out.facts));
+    if crawl.notes.iter().any(|n| n.code == "site.not_inspected") {
+        // nothing was read of the site: findings of what was not seen would be false
+        out.findings.retain(|f| f.code.starts_with("avail."));
+    }
     let mut pages = crawl.pages;
     pages.extend(crawl.search_pages);
     pages.extend(crawl.searches.into_iter().map(|s| s.result));
@@ -555,6 +564,20 @@ fn crawl_summary(c: &SiteCrawl, at: Timestamp) -> Fact {
     }
 }
 
+/// The crawler's notes about a site (budgets, refusals, charsets, not inspected), as facts.
+fn crawl_notes(c: &SiteCrawl, at: Timestamp) -> Vec<Fact> {
+    c.notes
+        .iter()
+        .map(|n| Fact {
+            probe: "crawler".into(),
+            code: n.code.clone(),
+            url: n.url.clone(),
+            value: n.value.clone(),
+            observed_at: at,
+        })
+        .collect()
+}
+
 /// The availability window of `site` over the stored samples of the `window_days` before
 /// `until`, as the `avail.window` fact and, when the rule is met, the `avail.unreachable` veto.
 pub fn availability_verdict(
@@ -668,6 +691,15 @@ pub async fn run_with_probes(
             sites.into_iter().filter(|s| ids.contains(&s.id)).collect()
         }
     };
+    // one writer run per database: a second run, or a resume of a live one, stops here
+    let _lock = govwatch_store::lock::RunLock::acquire(
+        store.path(),
+        if opts.resume {
+            "govwatch run --resume"
+        } else {
+            "govwatch run"
+        },
+    )?;
     // our own network first: with no reference host answering, no site can be judged
     network::preflight(&crawler)
         .await

@@ -31,10 +31,35 @@ pub struct SiteInput<'a> {
 /// `pass` / `fail` as stored; 合格 / 不合格 as printed.
 pub const PASS: &str = "pass";
 pub const FAIL: &str = "fail";
+/// A site the crawl could not inspect (fact `site.not_inspected`): 未检查（无法评分）, no score.
+pub const NOT_INSPECTED: &str = "not_inspected";
 
 /// Chinese word of a stored verdict.
 pub fn verdict_zh(v: &str) -> &'static str {
-    if v == PASS { "合格" } else { "不合格" }
+    match v {
+        PASS => "合格",
+        NOT_INSPECTED => "未检查（无法评分）",
+        _ => "不合格",
+    }
+}
+
+/// The reason of `site.not_inspected` in Chinese, for the score item's note.
+fn not_inspected_zh(value: &Value) -> String {
+    let reason = value.get("reason").and_then(Value::as_str).unwrap_or("");
+    let detail = value.get("detail").and_then(Value::as_str).unwrap_or("");
+    let why = match reason {
+        "crawl_refused" => {
+            "网站拒绝抓取（robots.txt 的 Crawl-delay 或 Retry-After 超过允许的上限）"
+        }
+        "redirects" => "首页重定向循环或超过重定向次数上限",
+        "page_budget" => "首页嵌套过深或元素过多，超出解析上限",
+        _ => "首页未能读取",
+    };
+    if detail.is_empty() {
+        format!("未检查，无法评分：{why} (site.not_inspected: {reason})")
+    } else {
+        format!("未检查，无法评分：{why} (site.not_inspected: {reason}; {detail})")
+    }
 }
 
 pub(crate) struct Matched {
@@ -75,6 +100,34 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
     let mut items = Vec::new();
     let mut complete = true;
     let mut vetoed = false;
+
+    // A site the crawl could not inspect is never scored: what was not seen cannot pass.
+    if let Some(f) = input
+        .facts
+        .iter()
+        .find(|f| f.fact.code == "site.not_inspected")
+    {
+        return ScoreRow {
+            site_id: input.site.id.clone(),
+            verdict: NOT_INSPECTED.into(),
+            vetoed: false,
+            deducted: 0.0,
+            bonus: 0.0,
+            bonus_scored: false,
+            score: None,
+            complete: false,
+            items: vec![ScoreItemRow {
+                part: "note".into(),
+                indicator: "veto".into(),
+                rule: "not_inspected".into(),
+                name: "未检查（无法评分）".into(),
+                points: 0.0,
+                finding_ids: Vec::new(),
+                fact_ids: vec![f.id],
+                note: not_inspected_zh(&f.fact.value),
+            }],
+        };
+    }
 
     // Part 1: every veto is checked, so that each one that applies is named with its evidence.
     for v in rules.vetoes.iter().filter(|v| v.kinds.contains(&kind)) {

@@ -17,7 +17,7 @@ pub mod figures;
 pub mod media;
 pub mod rules;
 
-pub use engine::{FAIL, PASS, SiteInfo, SiteInput, score_site, verdict_zh};
+pub use engine::{FAIL, NOT_INSPECTED, PASS, SiteInfo, SiteInput, score_site, verdict_zh};
 pub use figures::{Figures, Group, Replies, figures};
 pub use media::{
     AccountFigures, AccountVerdict, NOT_MEASURED, account_figures, account_verdict_zh,

@@ -604,3 +604,30 @@ fn scores_round_trip_through_the_store() {
         Some(98.9)
     );
 }
+
+#[test]
+fn a_site_not_inspected_is_never_passed() {
+    for (reason, words) in [
+        ("crawl_refused", "网站拒绝抓取"),
+        ("redirects", "重定向循环"),
+        ("page_budget", "超出解析上限"),
+    ] {
+        let mut s = Site::new(SiteKind::Department);
+        s.samples(20, 0);
+        let id = s.fact(
+            "site.not_inspected",
+            json!({"reason": reason, "detail": "robots.txt Crawl-delay 3600 s"}),
+        );
+        let r = s.score(&rules());
+        assert_eq!(r.verdict, NOT_INSPECTED);
+        assert_eq!(verdict_zh(&r.verdict), "未检查（无法评分）");
+        assert_eq!(r.score, None);
+        assert!(!r.complete);
+        assert_eq!(r.items.len(), 1);
+        assert_eq!(r.items[0].rule, "not_inspected");
+        assert_eq!(r.items[0].fact_ids, vec![id]);
+        assert!(r.items[0].note.contains(words), "{}", r.items[0].note);
+    }
+    assert_eq!(verdict_zh(PASS), "合格");
+    assert_eq!(verdict_zh(FAIL), "不合格");
+}

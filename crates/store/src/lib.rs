@@ -22,6 +22,7 @@
 
 mod codec;
 mod error;
+pub mod lock;
 mod media;
 mod merge;
 mod results;

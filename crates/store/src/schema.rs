@@ -317,7 +317,58 @@ CREATE INDEX findings_run_account ON findings (run_id, account_key) WHERE accoun
 "#;
 
 /// Every migration, in order. The schema version of this build is `MIGRATIONS.len()`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V_DAEMON, V_SCORES_ARCHIVE, V_QUEUE_TIME, V_MEDIA];
+/// A third verdict, `not_inspected` (未检查，无法评分: the crawl could not read the site — its
+/// host refused the crawl, its home page's redirects looped, or it was over the parse budget).
+/// SQLite cannot change a CHECK in place, so `scores` and `score_items` are rebuilt with the rows
+/// copied (the items first out, so no cascade touches them) and their indexes made again.
+const V_NOT_INSPECTED: &str = r#"
+CREATE TABLE scores_v6 (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id),
+    site_id       TEXT NOT NULL REFERENCES sites (id),
+    rules_version TEXT NOT NULL,
+    rules_hash    TEXT NOT NULL,
+    scored_at     TEXT NOT NULL,
+    as_of         TEXT NOT NULL,
+    verdict       TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'not_inspected')),
+    vetoed        INTEGER NOT NULL CHECK (vetoed IN (0, 1)),
+    deducted      REAL NOT NULL,
+    bonus         REAL NOT NULL,
+    bonus_scored  INTEGER NOT NULL CHECK (bonus_scored IN (0, 1)),
+    score         REAL,
+    complete      INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    UNIQUE (run_id, site_id, rules_hash)
+);
+INSERT INTO scores_v6 SELECT * FROM scores;
+CREATE TABLE score_items_v6 (
+    id          INTEGER PRIMARY KEY,
+    score_id    INTEGER NOT NULL REFERENCES scores_v6 (id) ON DELETE CASCADE,
+    part        TEXT NOT NULL CHECK (part IN ('veto', 'deduct', 'cap', 'bonus', 'note')),
+    indicator   TEXT NOT NULL,
+    rule        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    points      REAL NOT NULL,
+    finding_ids TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(finding_ids)),
+    fact_ids    TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(fact_ids)),
+    note        TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO score_items_v6 SELECT * FROM score_items;
+DROP TABLE score_items;
+DROP TABLE scores;
+ALTER TABLE scores_v6 RENAME TO scores;
+ALTER TABLE score_items_v6 RENAME TO score_items;
+CREATE INDEX scores_run ON scores (run_id, rules_hash);
+CREATE INDEX score_items_score ON score_items (score_id);
+"#;
+
+pub(crate) const MIGRATIONS: &[&str] = &[
+    V1,
+    V_DAEMON,
+    V_SCORES_ARCHIVE,
+    V_QUEUE_TIME,
+    V_MEDIA,
+    V_NOT_INSPECTED,
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

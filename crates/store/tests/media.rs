@@ -139,7 +139,7 @@ fn result(a: &Account, measured: bool) -> AccountResult {
 fn store_with_run() -> (Store, i64) {
     let mut store = Store::open_in_memory().unwrap();
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     store.upsert_sites(&[site()]).unwrap();
     let run = store
         .begin_run(ts("2026-11-28T10:00:00+08:00"), &json!({}))
@@ -352,7 +352,7 @@ fn a_version_3_database_is_migrated_to_5() {
         .unwrap();
     }
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.schema_version(), 5);
+    assert_eq!(store.schema_version(), SCHEMA_VERSION);
     let run = store.latest_run().unwrap().unwrap().id;
     assert_eq!(store.findings(run, None).unwrap().len(), 1);
     assert!(store.account_findings(run).unwrap().is_empty());
