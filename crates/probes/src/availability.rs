@@ -14,7 +14,7 @@
 //!   window (every day with ≥ `min_per_day` samples).
 
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Fact, Finding, Severity};
+use govwatch_model::{Fact, Finding, Severity};
 use serde_json::json;
 
 pub struct Availability;
@@ -58,20 +58,20 @@ impl Probe for Availability {
                     (None, Some(st)) => format!("HTTP {st}"),
                     (None, None) => "no answer".into(),
                 };
-                out.findings.push(Finding {
-                    probe: self.name().into(),
-                    code: "avail.sample_failed".into(),
-                    severity: Severity::Warn,
-                    url: Some(s.url.clone()),
-                    value,
-                    message: format!("home page not available: {why}"),
-                    evidence: Evidence {
-                        status: s.status,
-                        excerpt: Some(why),
-                        ..Default::default()
-                    },
-                    observed_at: s.at,
-                });
+                out.findings.push(
+                    crate::evidence::finding(
+                        self.name(),
+                        "avail.sample_failed",
+                        Severity::Warn,
+                        s.at,
+                    )
+                    .url(s.url.clone())
+                    .value(value)
+                    .message(format!("home page not available: {why}"))
+                    .status(s.status)
+                    .excerpt(why)
+                    .build(),
+                );
             }
         }
         out
@@ -190,25 +190,18 @@ pub fn judge_window(
             main.from.to_rfc3339(),
             main.until.to_rfc3339()
         );
-        Finding {
-            probe: "availability".into(),
-            code: "avail.unreachable".into(),
-            severity: Severity::Veto,
-            url: Some(home.to_string()),
-            value,
-            message: format!(
+        crate::evidence::finding("availability", "avail.unreachable", Severity::Veto, at)
+            .url(home.to_string())
+            .value(value)
+            .message(format!(
                 "站点无法访问：近{}天首页抽查 {} 次，{} 次失败（{pct:.2}%），达到 {}% 单项否决线",
                 main.days,
                 main.samples,
                 main.failed,
                 rules.veto_ratio * 100.0
-            ),
-            evidence: Evidence {
-                excerpt: Some(excerpt),
-                ..Default::default()
-            },
-            observed_at: at,
-        }
+            ))
+            .excerpt(excerpt)
+            .build()
     });
     (fact, finding)
 }

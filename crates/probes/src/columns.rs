@@ -20,7 +20,7 @@ use crate::dates::{ListItem, article_like, list_items};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::NaiveDate;
 use govwatch_config::ColumnRules;
-use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, normalize_url_str};
+use govwatch_model::{Fact, LinkKind, Page, Severity, normalize_url_str};
 use scraper::{Html, Selector};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -456,21 +456,14 @@ impl Probe for Columns {
                        value: serde_json::Value,
                        message: String,
                        excerpt: String,
-                       page: Option<&Page>| Finding {
-            probe: "columns".into(),
-            code: code.into(),
-            severity,
-            url: Some(url.to_string()),
-            value,
-            message,
-            evidence: Evidence {
-                status: page.and_then(|p| p.fetch.status),
-                excerpt: Some(excerpt),
-                archived: page.map(|p| p.fetch.url.clone()),
-                body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-                extra: serde_json::Value::Null,
-            },
-            observed_at: at,
+                       page: Option<&Page>| {
+            crate::evidence::finding("columns", code, severity, at)
+                .url(url)
+                .value(value)
+                .message(message)
+                .excerpt(excerpt)
+                .page(page)
+                .build()
         };
         // previous item lists, by column URL
         let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();

@@ -19,7 +19,7 @@ use crate::evidence::clip;
 use crate::{Probe, ProbeInput, ProbeOutput};
 use aho_corasick::AhoCorasick;
 use govwatch_config::IntegrityRules;
-use govwatch_model::{Evidence, Fact, FetchError, Finding, Page, Severity};
+use govwatch_model::{Fact, FetchError, Finding, Page, Severity};
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde_json::json;
@@ -64,7 +64,7 @@ impl Integrity {
     }
 }
 
-use crate::html::sel;
+use crate::html::{sel, visible_text};
 
 fn hidden_rule_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -126,28 +126,6 @@ fn is_hidden(e: &ElementRef, classes: &HashSet<String>, ids: &HashSet<String>) -
         return tiny("width") || tiny("height");
     }
     false
-}
-
-pub(crate) fn visible_text(doc: &Html, skip: &HashSet<ego_tree::NodeId>) -> String {
-    let mut out = String::new();
-    for node in doc.root_element().descendants() {
-        if let Some(t) = node.value().as_text() {
-            let bad = node.ancestors().any(|a| {
-                skip.contains(&a.id())
-                    || ElementRef::wrap(a).is_some_and(|e| {
-                        matches!(
-                            e.value().name(),
-                            "script" | "style" | "noscript" | "head" | "template"
-                        )
-                    })
-            });
-            if !bad {
-                out.push_str(t);
-                out.push(' ');
-            }
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether the text holds a run of at least `n` ASCII digits (a mobile number has 11, an ID
@@ -265,22 +243,13 @@ fn finding(
     message: String,
     excerpt: String,
 ) -> Finding {
-    Finding {
-        probe: "integrity".into(),
-        code: code.into(),
-        severity: sev,
-        url: Some(url.to_string()),
-        value,
-        message,
-        evidence: Evidence {
-            status: page.fetch.status,
-            excerpt: Some(excerpt),
-            archived: Some(page.fetch.url.clone()),
-            body_hash: page.fetch.content_hash.clone(),
-            extra: serde_json::Value::Null,
-        },
-        observed_at: page.fetch.started_at,
-    }
+    crate::evidence::finding("integrity", code, sev, page.fetch.started_at)
+        .url(url)
+        .value(value)
+        .message(message)
+        .excerpt(excerpt)
+        .page(Some(page))
+        .build()
 }
 
 impl Integrity {

@@ -25,7 +25,7 @@
 
 use crate::{Probe, ProbeInput, ProbeOutput};
 use govwatch_config::Ipv6Rules;
-use govwatch_model::{Evidence, Fact, Finding, Ipv6Gathered, LinkV6, Severity, Timestamp};
+use govwatch_model::{Fact, Ipv6Gathered, LinkV6, Severity, Timestamp};
 use regex::Regex;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -128,22 +128,16 @@ impl Out<'_> {
         excerpt: String,
         status: Option<u16>,
     ) {
-        self.out.findings.push(Finding {
-            probe: "ipv6".into(),
-            code: code.into(),
-            severity: Severity::Deduct,
-            url: Some(self.url.clone()),
-            value,
-            message,
-            evidence: Evidence {
-                status,
-                excerpt: Some(excerpt),
-                archived: None,
-                body_hash: None,
-                extra: json!({ "host": self.g.host }),
-            },
-            observed_at: self.at,
-        });
+        self.out.findings.push(
+            crate::evidence::finding("ipv6", code, Severity::Deduct, self.at)
+                .url(self.url.clone())
+                .value(value)
+                .message(message)
+                .excerpt(excerpt)
+                .status(status)
+                .extra(json!({ "host": self.g.host }))
+                .build(),
+        );
     }
 }
 

@@ -77,7 +77,7 @@ impl ScanCx<'_> {
     /// The visible text of the page being scanned (see [`ProbeInput::text`]).
     pub fn visible_text(&self, doc: &Html) -> &str {
         self.text
-            .get_or_init(|| integrity::visible_text(doc, &HashSet::new()))
+            .get_or_init(|| html::visible_text(doc, &HashSet::new()))
     }
 }
 
@@ -218,7 +218,7 @@ impl<'a> ProbeInput<'a> {
     /// The visible text of page `i` (no script, style or head; white space folded), computed
     /// once on first use and shared by every probe.
     pub fn text(&self, i: usize) -> &str {
-        self.texts[i].get_or_init(|| integrity::visible_text(self.dom(i), &HashSet::new()))
+        self.texts[i].get_or_init(|| html::visible_text(self.dom(i), &HashSet::new()))
     }
 
     /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.

@@ -17,7 +17,7 @@
 
 use crate::evidence::{clip, excerpt_around};
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity};
+use govwatch_model::{Fact, FetchError, FetchRecord, LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -127,12 +127,10 @@ impl Probe for Links {
                 None => page.text.as_str(),
             };
             let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
-            out.findings.push(Finding {
-                probe: self.name().into(),
-                code: code.into(),
-                severity: Severity::Deduct,
-                url: Some(url.clone()),
-                value: json!({
+            out.findings.push(
+                crate::evidence::finding(self.name(), code, Severity::Deduct, rec.started_at)
+                    .url(url.clone())
+                    .value(json!({
                     "target": url,
                     "failure": failure,
                     "status": rec.status,
@@ -142,21 +140,19 @@ impl Probe for Links {
                     "anchor": link.text,
                     "from": from_urls,
                     "from_count": t.from.len(),
-                }),
-                message: if link.text.is_empty() {
+                }))
+                    .message(if link.text.is_empty() {
                     format!("broken {} on {}: {}", kind_str(link.kind), page.fetch.url, failure)
                 } else {
                     format!("broken {} “{}” on {}: {}", kind_str(link.kind), link.text, page.fetch.url, failure)
-                },
-                evidence: Evidence {
-                    status: rec.status,
-                    excerpt,
-                    archived: Some(page.fetch.url.clone()),
-                    body_hash: page.fetch.content_hash.clone(),
-                    extra: json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw }),
-                },
-                observed_at: rec.started_at,
-            });
+                })
+                    .excerpt(excerpt)
+                    .status(rec.status)
+                    .archived(Some(page.fetch.url.clone()))
+                    .body_hash(page.fetch.content_hash.clone())
+                    .extra(json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw }))
+                    .build(),
+            );
         }
         if let Some(home) = input.home() {
             out.facts.push(Fact {

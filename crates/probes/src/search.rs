@@ -19,9 +19,7 @@
 
 use crate::evidence::{clip, excerpt_around};
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{
-    Evidence, Fact, Finding, LinkKind, Page, SearchPlan, Severity, SiteCrawl, normalize_url_str,
-};
+use govwatch_model::{Fact, LinkKind, Page, SearchPlan, Severity, SiteCrawl, normalize_url_str};
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde::Serialize;
@@ -154,7 +152,7 @@ impl SearchEntry {
     }
 }
 
-use crate::html::sel;
+use crate::html::{sel, text_of};
 
 fn js_url_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -173,15 +171,6 @@ fn mandatory_alert_re() -> &'static Regex {
 
 fn has_any(hay: &str, words: &[&str]) -> bool {
     words.iter().any(|w| hay.contains(w))
-}
-
-fn text_of(e: &ElementRef) -> String {
-    e.text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn inline_scripts(doc: &Html) -> String {
@@ -872,21 +861,15 @@ impl Probe for Search {
                   message: String,
                   excerpt: String,
                   status: Option<u16>,
-                  archived: Option<String>| Finding {
-            probe: "search".into(),
-            code: code.into(),
-            severity: Severity::Deduct,
-            url: Some(url.to_string()),
-            value,
-            message,
-            evidence: Evidence {
-                status,
-                excerpt: Some(excerpt),
-                archived,
-                body_hash: None,
-                extra: serde_json::Value::Null,
-            },
-            observed_at: at,
+                  archived: Option<String>| {
+            crate::evidence::finding("search", code, Severity::Deduct, at)
+                .url(url)
+                .value(value)
+                .message(message)
+                .excerpt(excerpt)
+                .status(status)
+                .archived(archived)
+                .build()
         };
         // the entries noted while the site was crawled, or read from the pages now
         let entries = match input.site_scan::<Vec<SearchEntry>>(self) {

@@ -157,16 +157,7 @@ pub fn read_letter_page(text: &str, title: &str, invalid: &[String]) -> Option<L
     })
 }
 
-use crate::html::sel;
-
-fn text_of(e: &ElementRef) -> String {
-    e.text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use crate::html::{sel, text_of};
 
 /// Which cell of a header row holds the sent date, the reply date, the status.
 #[derive(Default, Clone, Copy)]

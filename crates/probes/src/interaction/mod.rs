@@ -18,7 +18,7 @@ pub mod limits;
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::{FixedOffset, Months, NaiveDate, Timelike};
 use govwatch_config::{InteractionRules, WorkCalendar};
-use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, Timestamp};
+use govwatch_model::{Fact, Finding, LinkKind, Page, Severity, Timestamp};
 use letters::{LetterInfo, Status};
 use scraper::Html;
 use serde_json::{Value, json};
@@ -234,7 +234,7 @@ impl<'b> Ctx<'_, 'b> {
     }
 }
 
-// One place builds every finding of the probe, so the evidence is filled alike.
+// Every finding of the probe, built by the one builder ([`crate::evidence`]).
 #[allow(clippy::too_many_arguments)]
 fn finding(
     code: &str,
@@ -246,22 +246,13 @@ fn finding(
     page: Option<&Page>,
     at: Timestamp,
 ) -> Finding {
-    Finding {
-        probe: "interaction".into(),
-        code: code.into(),
-        severity,
-        url: Some(url.to_string()),
-        value,
-        message,
-        evidence: Evidence {
-            status: page.and_then(|p| p.fetch.status),
-            excerpt,
-            archived: page.map(|p| p.fetch.url.clone()),
-            body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-            extra: Value::Null,
-        },
-        observed_at: at,
-    }
+    crate::evidence::finding("interaction", code, severity, at)
+        .url(url)
+        .value(value)
+        .message(message)
+        .excerpt(excerpt)
+        .page(page)
+        .build()
 }
 
 fn fact(code: &str, url: Option<&str>, value: Value, at: Timestamp) -> Fact {

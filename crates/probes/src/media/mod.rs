@@ -26,9 +26,7 @@ use crate::evidence::{clip, excerpt_around};
 use crate::interaction::ads;
 use chrono::{FixedOffset, Months, NaiveDate};
 use govwatch_config::{AdRules, MediaRules};
-use govwatch_model::{
-    Account, Evidence, Fact, FeedRead, Finding, ManualFinding, Post, Severity, Timestamp,
-};
+use govwatch_model::{Account, Fact, FeedRead, Finding, ManualFinding, Post, Severity, Timestamp};
 use serde_json::{Value, json};
 
 /// The media probe, with its rules and the sites' advertising rules.
@@ -389,7 +387,7 @@ impl Media {
         ));
     }
 
-    // One place builds every finding of the probe, so the evidence is filled alike: the feed's
+    // Every finding of the probe, built by the one builder ([`crate::evidence`]): the feed's
     // status and its archived copy.
     #[allow(clippy::too_many_arguments)]
     fn finding(
@@ -404,23 +402,14 @@ impl Media {
         excerpt: Option<String>,
         at: Timestamp,
     ) -> Finding {
-        let page = feed.page.as_ref();
-        Finding {
-            probe: "media".into(),
-            code: code.into(),
-            severity,
-            url: Some(url.to_string()),
-            value: with_account(value, account),
-            message,
-            evidence: Evidence {
-                status: feed.status(),
-                excerpt,
-                archived: page.map(|p| p.fetch.url.clone()),
-                body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-                extra: Value::Null,
-            },
-            observed_at: at,
-        }
+        crate::evidence::finding("media", code, severity, at)
+            .url(url)
+            .value(with_account(value, account))
+            .message(message)
+            .excerpt(excerpt)
+            .page(feed.page.as_ref())
+            .status(feed.status())
+            .build()
     }
 }
 
