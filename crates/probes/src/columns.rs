@@ -30,23 +30,6 @@ pub struct Columns {
     pub rules: ColumnRules,
 }
 
-/// Link texts that are not column names.
-const NOT_COLUMNS: &[&str] = &[
-    "首页",
-    "网站首页",
-    "返回首页",
-    "网站地图",
-    "联系我们",
-    "关于我们",
-    "网站声明",
-    "隐私声明",
-    "无障碍",
-    "更多",
-    "更多>>",
-    "登录",
-    "注册",
-];
-
 /// A discovered column.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -68,11 +51,12 @@ fn pagination(u: &Url) -> bool {
         || q.contains("pageindex=")
 }
 
-fn column_name(text: &str) -> Option<String> {
+/// A link text as a column name: 2–10 CJK characters, not one of `not_columns`.
+fn column_name(text: &str, not_columns: &[String]) -> Option<String> {
     let t = text.trim();
     let n = t.chars().count();
     let cjk = t.chars().all(|c| (c as u32) >= 0x3400 || c == '·');
-    ((2..=10).contains(&n) && cjk && !NOT_COLUMNS.contains(&t)).then(|| t.to_string())
+    ((2..=10).contains(&n) && cjk && !not_columns.iter().any(|w| w == t)).then(|| t.to_string())
 }
 
 fn meta_column_name(doc: &Html) -> Option<String> {
@@ -128,6 +112,7 @@ pub fn discover(
     hosts: &[String],
     hints: &BTreeMap<String, String>,
     meta_name: &dyn Fn(&Page) -> Option<String>,
+    not_columns: &[String],
 ) -> Vec<Column> {
     let by_url: HashMap<String, &Page> = pages
         .iter()
@@ -160,7 +145,8 @@ pub fn discover(
             continue;
         };
         let key = page_key(&url);
-        let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
+        let name = column_name(&l.text, not_columns)
+            .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
         let Some(name) = name else { continue };
         if seen.insert(key.clone()) {
             out.push(Column {
@@ -206,7 +192,8 @@ pub fn discover(
                 continue;
             };
             let key = page_key(&url);
-            let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
+            let name = column_name(&l.text, not_columns)
+                .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
             let Some(name) = name else { continue };
             if seen.insert(key.clone()) {
                 out.push(Column {
@@ -414,6 +401,7 @@ impl Probe for Columns {
             &hosts,
             &crawl.site.overrides.columns,
             &meta_name,
+            &self.rules.not_columns,
         );
         // a page's list items and blankness: read during the crawl, or now
         let items_of = |i: usize, base: &Url| -> Vec<ListItem> {

@@ -75,21 +75,13 @@ const FIELD_WORDS: &[&str] = &[
     "来源",
     "发文机关",
 ];
-/// Link texts that are not columns.
-const NOT_COLUMNS: &[&str] = &[
-    "首页",
-    "网站首页",
-    "返回首页",
-    "网站地图",
-    "联系我们",
-    "关于我们",
-    "网站声明",
-    "隐私声明",
-    "无障碍",
-    "English",
-    "登录",
-    "注册",
-];
+/// Link texts that are never column names: the shipped `not_columns` of `config/columns.toml`.
+/// ([`Search`] is a unit value the runner names, so it carries no rules; the list is the one the
+/// columns probe ships with.)
+fn shipped_not_columns() -> &'static [String] {
+    static L: OnceLock<Vec<String>> = OnceLock::new();
+    L.get_or_init(|| govwatch_config::ColumnRules::default().not_columns)
+}
 
 /// A `<select>` of a search form.
 #[derive(Debug, Clone, Serialize)]
@@ -768,7 +760,7 @@ fn plan_with(crawl: &SiteCrawl, entries: Vec<SearchEntry>) -> Vec<SearchPlan> {
 }
 
 /// The site's top-level columns: short link texts on the home page pointing at column indexes.
-pub fn top_columns(crawl: &SiteCrawl) -> Vec<String> {
+pub fn top_columns(crawl: &SiteCrawl, not_columns: &[String]) -> Vec<String> {
     let Some(home) = crawl.pages.iter().find(|p| p.depth == 0 && p.is_html) else {
         return vec![];
     };
@@ -792,7 +784,7 @@ pub fn top_columns(crawl: &SiteCrawl) -> Vec<String> {
             && path != "/"
             && (2..=8).contains(&n)
             && cjk
-            && !NOT_COLUMNS.contains(&t)
+            && !not_columns.iter().any(|w| w == t)
             && !out.iter().any(|x| x == t)
         {
             out.push(t.to_string());
@@ -891,7 +883,7 @@ impl Probe for Search {
             ));
             return out;
         }
-        let columns = top_columns(crawl);
+        let columns = top_columns(crawl, shipped_not_columns());
         for e in &entries {
             out.facts.push(Fact {
                 probe: "search".into(),

@@ -320,16 +320,16 @@ impl Interaction {
             return None;
         }
         let text = cx.visible_text(doc);
-        let invalid = &self.rules.replies.invalid_status;
+        let words = &self.rules.replies;
         let title = p.title.clone().unwrap_or_default();
         let (letter_list, letter_page) = if p.depth == 0 {
             (vec![], None)
         } else {
             let list = match Url::parse(&p.fetch.final_url) {
-                Ok(base) => letters::read_letter_list(doc, &base, invalid),
+                Ok(base) => letters::read_letter_list(doc, &base, words),
                 Err(_) => vec![],
             };
-            (list, letters::read_letter_page(text, &title, invalid))
+            (list, letters::read_letter_page(text, &title, words))
         };
         let has_textarea = doc.select(sel("form textarea, textarea")).next().is_some();
         // a page with a form to fill in (not just the header's search box) is read as a form
