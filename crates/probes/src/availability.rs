@@ -17,6 +17,20 @@ use crate::{Probe, ProbeInput, ProbeOutput};
 use govwatch_model::{Fact, Finding, Severity};
 use serde_json::json;
 
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `avail.sample` (fact).
+    pub const SAMPLE: &str = "avail.sample";
+    /// `avail.sample_failed` (finding).
+    pub const SAMPLE_FAILED: &str = "avail.sample_failed";
+    /// `avail.window` (fact).
+    pub const WINDOW: &str = "avail.window";
+    /// `avail.unreachable` (finding).
+    pub const UNREACHABLE: &str = "avail.unreachable";
+    /// Every code above.
+    pub const ALL: &[&str] = &[SAMPLE, SAMPLE_FAILED, WINDOW, UNREACHABLE];
+}
+
 pub struct Availability;
 
 impl Probe for Availability {
@@ -36,7 +50,7 @@ impl Probe for Availability {
             });
             out.facts.push(Fact {
                 probe: self.name().into(),
-                code: "avail.sample".into(),
+                code: codes::SAMPLE.into(),
                 url: Some(s.url.clone()),
                 value: value.clone(),
                 observed_at: s.at,
@@ -61,7 +75,7 @@ impl Probe for Availability {
                 out.findings.push(
                     crate::evidence::finding(
                         self.name(),
-                        "avail.sample_failed",
+                        codes::SAMPLE_FAILED,
                         Severity::Warn,
                         s.at,
                     )
@@ -176,7 +190,7 @@ pub fn judge_window(
     });
     let fact = Fact {
         probe: "availability".into(),
-        code: "avail.window".into(),
+        code: codes::WINDOW.into(),
         url: Some(home.to_string()),
         value: value.clone(),
         observed_at: at,
@@ -190,7 +204,7 @@ pub fn judge_window(
             main.from.to_rfc3339(),
             main.until.to_rfc3339()
         );
-        crate::evidence::finding("availability", "avail.unreachable", Severity::Veto, at)
+        crate::evidence::finding("availability", codes::UNREACHABLE, Severity::Veto, at)
             .url(home.to_string())
             .value(value)
             .message(format!(

@@ -26,6 +26,37 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use url::Url;
 
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `column.latest` (fact).
+    pub const LATEST: &str = "column.latest";
+    /// `column.items` (fact).
+    pub const ITEMS: &str = "column.items";
+    /// `home.latest` (fact).
+    pub const HOME_LATEST: &str = "home.latest";
+    /// `column.stale` (finding).
+    pub const STALE: &str = "column.stale";
+    /// `column.blank` (finding).
+    pub const BLANK: &str = "column.blank";
+    /// `column.undated` (finding).
+    pub const UNDATED: &str = "column.undated";
+    /// `home.stale` (finding).
+    pub const HOME_STALE: &str = "home.stale";
+    /// `content.backdated` (finding).
+    pub const CONTENT_BACKDATED: &str = "content.backdated";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        LATEST,
+        ITEMS,
+        HOME_LATEST,
+        STALE,
+        BLANK,
+        UNDATED,
+        HOME_STALE,
+        CONTENT_BACKDATED,
+    ];
+}
+
 pub struct Columns {
     pub rules: ColumnRules,
 }
@@ -457,7 +488,7 @@ impl Probe for Columns {
         let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();
         let prev_as_of = input.previous.and_then(|p| p.as_of).map(|t| t.date_naive());
         if let Some(p) = input.previous {
-            for f in p.facts.iter().filter(|f| f.code == "column.items") {
+            for f in p.facts.iter().filter(|f| f.code == codes::ITEMS) {
                 let items = f.value["items"]
                     .as_array()
                     .into_iter()
@@ -491,7 +522,7 @@ impl Probe for Columns {
             let Some(&(i, page)) = by_url.get(c.url.as_str()) else {
                 out.facts.push(Fact {
                     probe: "columns".into(),
-                    code: "column.latest".into(),
+                    code: codes::LATEST.into(),
                     url: Some(c.url.clone()),
                     value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": false }),
                     observed_at: at,
@@ -517,7 +548,7 @@ impl Probe for Columns {
             let channel = parents.contains(c.url.as_str());
             out.facts.push(Fact {
                 probe: "columns".into(),
-                code: "column.latest".into(),
+                code: codes::LATEST.into(),
                 url: Some(c.url.clone()),
                 value: json!({
                     "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
@@ -533,7 +564,7 @@ impl Probe for Columns {
                 .collect();
             out.facts.push(Fact {
                 probe: "columns".into(),
-                code: "column.items".into(),
+                code: codes::ITEMS.into(),
                 url: Some(c.url.clone()),
                 value: json!({ "name": c.name, "items": list }),
                 observed_at: at,
@@ -542,7 +573,7 @@ impl Probe for Columns {
             for f in &future {
                 if backdated_seen.insert(f.url.clone()) {
                     out.findings.push(finding(
-                        "content.backdated",
+                        codes::CONTENT_BACKDATED,
                         Severity::Veto,
                         &f.url,
                         json!({ "column": c.url, "claimed": f.date.map(|d| d.to_string()), "seen": as_of.to_string(), "reason": "future" }),
@@ -571,7 +602,7 @@ impl Probe for Columns {
                             && backdated_seen.insert(it.url.clone())
                         {
                             out.findings.push(finding(
-                                "content.backdated",
+                                codes::CONTENT_BACKDATED,
                                 Severity::Veto,
                                 &it.url,
                                 json!({ "column": c.url, "claimed": d.to_string(), "first_seen": as_of.to_string(), "previous_run": pas.to_string(), "previous_oldest": prev_min.to_string(), "reason": "first_seen_after_claimed_date" }),
@@ -590,7 +621,7 @@ impl Probe for Columns {
                 // a content page (a guide, a service list, a form) is not a list, and not blank
                 if let Some(shown) = blank_of(i) {
                     out.findings.push(finding(
-                        "column.blank",
+                        codes::BLANK,
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level }),
@@ -617,7 +648,7 @@ impl Probe for Columns {
             }
             if newest.is_none() {
                 out.findings.push(finding(
-                    "column.undated",
+                    codes::UNDATED,
                     Severity::Deduct,
                     &c.url,
                     json!({ "name": c.name, "kind": kind, "items": items.len() }),
@@ -646,7 +677,7 @@ impl Probe for Columns {
                         .next()
                         .unwrap_or_default();
                     out.findings.push(finding(
-                        "column.stale",
+                        codes::STALE,
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
@@ -672,7 +703,7 @@ impl Probe for Columns {
         let window = self.rules.home.window_days as i64;
         out.facts.push(Fact {
             probe: "columns".into(),
-            code: "home.latest".into(),
+            code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
             value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
             observed_at: at,
@@ -688,7 +719,7 @@ impl Probe for Columns {
                 "home page items"
             };
             out.findings.push(finding(
-                "home.stale",
+                codes::HOME_STALE,
                 Severity::Veto,
                 &home.fetch.url,
                 json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "window_days": window }),

@@ -16,6 +16,7 @@
 //! next run compares the home page with).
 
 use crate::evidence::clip;
+use crate::html::{sel, visible_text};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use aho_corasick::AhoCorasick;
 use govwatch_config::IntegrityRules;
@@ -27,6 +28,49 @@ use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 use url::Url;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `integrity.home_profile` (fact).
+    pub const HOME_PROFILE: &str = "integrity.home_profile";
+    /// `integrity.hidden_links` (finding).
+    pub const HIDDEN_LINKS: &str = "integrity.hidden_links";
+    /// `integrity.spam_keywords` (finding).
+    pub const SPAM_KEYWORDS: &str = "integrity.spam_keywords";
+    /// `integrity.external_script` (finding).
+    pub const EXTERNAL_SCRIPT: &str = "integrity.external_script";
+    /// `integrity.hijack_redirect` (finding).
+    pub const HIJACK_REDIRECT: &str = "integrity.hijack_redirect";
+    /// `integrity.defacement` (finding).
+    pub const DEFACEMENT: &str = "integrity.defacement";
+    /// `integrity.external_link_changed` (finding).
+    pub const EXTERNAL_LINK_CHANGED: &str = "integrity.external_link_changed";
+    /// `privacy.id_number` (finding).
+    pub const PRIVACY_ID_NUMBER: &str = "privacy.id_number";
+    /// `privacy.phone` (finding).
+    pub const PRIVACY_PHONE: &str = "privacy.phone";
+    /// `security.no_https` (finding).
+    pub const SECURITY_NO_HTTPS: &str = "security.no_https";
+    /// `security.cert_invalid` (finding).
+    pub const SECURITY_CERT_INVALID: &str = "security.cert_invalid";
+    /// `security.mixed_content` (finding).
+    pub const SECURITY_MIXED_CONTENT: &str = "security.mixed_content";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        HOME_PROFILE,
+        HIDDEN_LINKS,
+        SPAM_KEYWORDS,
+        EXTERNAL_SCRIPT,
+        HIJACK_REDIRECT,
+        DEFACEMENT,
+        EXTERNAL_LINK_CHANGED,
+        PRIVACY_ID_NUMBER,
+        PRIVACY_PHONE,
+        SECURITY_NO_HTTPS,
+        SECURITY_CERT_INVALID,
+        SECURITY_MIXED_CONTENT,
+    ];
+}
 
 pub struct Integrity {
     rules: IntegrityRules,
@@ -63,8 +107,6 @@ impl Integrity {
             .collect()
     }
 }
-
-use crate::html::{sel, visible_text};
 
 fn hidden_rule_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -345,7 +387,7 @@ impl Integrity {
         if farm_blocks > 0 {
             let words: Vec<&str> = farm_words.iter().map(|(_, w)| w.as_str()).collect();
             out.findings.push(mk(
-                "integrity.hidden_links",
+                codes::HIDDEN_LINKS,
                 Severity::Veto,
                 page,
                 url,
@@ -386,7 +428,7 @@ impl Integrity {
                 crate::evidence::excerpt_around(&text.to_lowercase(), &w, 60).unwrap_or_default()
             };
             out.findings.push(mk(
-                "integrity.spam_keywords",
+                codes::SPAM_KEYWORDS,
                 Severity::Veto,
                 page,
                 url,
@@ -438,7 +480,7 @@ impl Integrity {
         if !ids_found.is_empty() {
             let masked: Vec<String> = ids_found.iter().map(|s| mask_id(s)).collect();
             out.findings.push(mk(
-                "privacy.id_number",
+                codes::PRIVACY_ID_NUMBER,
                 Severity::Deduct,
                 page,
                 url,
@@ -459,7 +501,7 @@ impl Integrity {
         if !phones.is_empty() {
             let masked: Vec<String> = phones.iter().map(|s| mask_phone(s)).collect();
             out.findings.push(mk(
-                "privacy.phone",
+                codes::PRIVACY_PHONE,
                 Severity::Warn,
                 page,
                 url,
@@ -541,7 +583,7 @@ impl Probe for Integrity {
             if !new.is_empty() {
                 let hosts: Vec<&str> = new.iter().map(|(h, _)| h.as_str()).collect();
                 out.findings.push(mk(
-                    "integrity.external_script",
+                    codes::EXTERNAL_SCRIPT,
                     if sc.hijack.is_some() { Severity::Veto } else { Severity::Warn },
                     page,
                     url,
@@ -556,7 +598,7 @@ impl Probe for Integrity {
                 && sc.foreign.is_empty()
             {
                 out.findings.push(mk(
-                    "integrity.hijack_redirect",
+                    codes::HIJACK_REDIRECT,
                     Severity::Veto,
                     page,
                     url,
@@ -569,7 +611,7 @@ impl Probe for Integrity {
                 mixed_seen = true;
                 let http_res = &sc.mixed;
                 out.findings.push(mk(
-                    "security.mixed_content",
+                    codes::SECURITY_MIXED_CONTENT,
                     Severity::Warn,
                     page,
                     url,
@@ -602,7 +644,7 @@ impl Probe for Integrity {
             let pages: BTreeSet<&str> = from.iter().map(|(p, _)| p.fetch.url.as_str()).collect();
             let w: Vec<&str> = words.iter().map(|(_, w)| w.as_str()).collect();
             out.findings.push(mk(
-                "integrity.external_link_changed",
+                codes::EXTERNAL_LINK_CHANGED,
                 Severity::Veto,
                 page,
                 &c.url,
@@ -618,7 +660,7 @@ impl Probe for Integrity {
         };
         if home.fetch.error == Some(FetchError::Tls) {
             out.findings.push(mk(
-                "security.cert_invalid",
+                codes::SECURITY_CERT_INVALID,
                 Severity::Deduct,
                 home,
                 &home.fetch.url,
@@ -631,7 +673,7 @@ impl Probe for Integrity {
             && (home.fetch.ok() || home.fetch.status.is_some())
         {
             out.findings.push(mk(
-                "security.no_https",
+                codes::SECURITY_NO_HTTPS,
                 Severity::Info,
                 home,
                 &home.fetch.url,
@@ -652,7 +694,7 @@ impl Probe for Integrity {
             let title = home.title.clone().unwrap_or_default();
             out.facts.push(Fact {
                 probe: "integrity".into(),
-                code: "integrity.home_profile".into(),
+                code: codes::HOME_PROFILE.into(),
                 url: Some(home.fetch.url.clone()),
                 value: json!({ "title": title, "lines": lines }),
                 observed_at: home.fetch.started_at,
@@ -661,7 +703,7 @@ impl Probe for Integrity {
             let prev: Option<BTreeSet<u64>> = input.previous.and_then(|p| {
                 p.facts
                     .iter()
-                    .find(|f| f.code == "integrity.home_profile")
+                    .find(|f| f.code == codes::HOME_PROFILE)
                     .map(|f| {
                         f.value["lines"]
                             .as_array()
@@ -678,10 +720,7 @@ impl Probe for Integrity {
             });
             let spam_on_home = out.findings.iter().any(|f| {
                 f.url.as_deref() == Some(home.fetch.url.as_str())
-                    && matches!(
-                        f.code.as_str(),
-                        "integrity.hidden_links" | "integrity.spam_keywords"
-                    )
+                    && matches!(f.code.as_str(), codes::HIDDEN_LINKS | codes::SPAM_KEYWORDS)
             });
             let changed = similarity.is_some_and(|s| s < self.rules.defacement.max_similarity);
             if (changed && (spam_on_home || marker.is_some()))
@@ -692,7 +731,7 @@ impl Probe for Integrity {
                     None => hs.head.clone(),
                 };
                 out.findings.push(mk(
-                    "integrity.defacement",
+                    codes::DEFACEMENT,
                     Severity::Veto,
                     home,
                     &home.fetch.url,

@@ -17,6 +17,14 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
 
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `policy.interpretation_mismatch` (finding).
+    pub const INTERPRETATION_MISMATCH: &str = "policy.interpretation_mismatch";
+    /// Every code above.
+    pub const ALL: &[&str] = &[INTERPRETATION_MISMATCH];
+}
+
 pub struct Interpretation;
 
 /// Document names quoted in 《》.
@@ -124,7 +132,7 @@ impl Probe for Interpretation {
             out.findings.push(
                 crate::evidence::finding(
                     "policy",
-                    "policy.interpretation_mismatch",
+                    codes::INTERPRETATION_MISMATCH,
                     Severity::Deduct,
                     ip.fetch.started_at,
                 )

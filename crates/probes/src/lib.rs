@@ -48,6 +48,15 @@ use std::any::Any;
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
+/// The codes any probe may give (each probe's own are in its `codes` module; all are listed in
+/// `docs/codes.md`).
+pub mod codes {
+    /// `probe.error` (fact): a probe failed on this site; the night goes on.
+    pub const PROBE_ERROR: &str = "probe.error";
+    /// Every code above.
+    pub const ALL: &[&str] = &[PROBE_ERROR];
+}
+
 /// What a probe reads of one page while the page's DOM is at hand ([`Probe::scan`]).
 pub type Scan = Box<dyn Any + Send + Sync>;
 
@@ -342,7 +351,7 @@ pub fn run_input(input: &ProbeInput, probes: &[Box<dyn Probe>]) -> ProbeOutput {
                 let home = input.home();
                 out.facts.push(Fact {
                     probe: p.name().into(),
-                    code: "probe.error".into(),
+                    code: codes::PROBE_ERROR.into(),
                     url: Some(input.crawl.site.home.to_string()),
                     value: serde_json::json!({ "probe": p.name(), "error": msg }),
                     observed_at: home.map(|h| h.fetch.started_at).unwrap_or(input.as_of),

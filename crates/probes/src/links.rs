@@ -21,6 +21,18 @@ use govwatch_model::{Fact, FetchError, FetchRecord, LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `link.summary` (fact).
+    pub const SUMMARY: &str = "link.summary";
+    /// `link.broken_home` (finding).
+    pub const BROKEN_HOME: &str = "link.broken_home";
+    /// `link.broken` (finding).
+    pub const BROKEN: &str = "link.broken";
+    /// Every code above.
+    pub const ALL: &[&str] = &[SUMMARY, BROKEN_HOME, BROKEN];
+}
+
 pub struct Links;
 
 /// Most linking pages listed in one finding's value.
@@ -111,9 +123,9 @@ impl Probe for Links {
             let (page, link) = *from[0];
             let failure = rec.failure().unwrap_or_default();
             let code = if t.on_home {
-                "link.broken_home"
+                codes::BROKEN_HOME
             } else {
-                "link.broken"
+                codes::BROKEN
             };
             let from_urls: Vec<&str> = t
                 .from
@@ -157,7 +169,7 @@ impl Probe for Links {
         if let Some(home) = input.home() {
             out.facts.push(Fact {
                 probe: self.name().into(),
-                code: "link.summary".into(),
+                code: codes::SUMMARY.into(),
                 url: Some(home.fetch.url.clone()),
                 value: json!({
                     "links": total_links,
@@ -326,9 +338,9 @@ pub(crate) mod tests {
         assert_eq!(
             got,
             vec![
-                ("link.broken", "http://a.gov.test/f.doc"),
-                ("link.broken_home", "http://a.gov.test/gone.html"),
-                ("link.broken_home", "http://dead.test/"),
+                (codes::BROKEN, "http://a.gov.test/f.doc"),
+                (codes::BROKEN_HOME, "http://a.gov.test/gone.html"),
+                (codes::BROKEN_HOME, "http://dead.test/"),
             ]
         );
         let f = &out.findings[0];

@@ -18,6 +18,7 @@
 //! `search.broken`, `search.no_results`, `search.input_limited`.
 
 use crate::evidence::{clip, excerpt_around};
+use crate::html::{sel, text_of};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use govwatch_model::{Fact, LinkKind, Page, SearchPlan, Severity, SiteCrawl, normalize_url_str};
 use regex::Regex;
@@ -27,6 +28,40 @@ use serde_json::json;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 use url::Url;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `search.form` (fact).
+    pub const FORM: &str = "search.form";
+    /// `search.query` (fact).
+    pub const QUERY: &str = "search.query";
+    /// `search.script_loaded` (fact).
+    pub const SCRIPT_LOADED: &str = "search.script_loaded";
+    /// `search.missing` (finding).
+    pub const MISSING: &str = "search.missing";
+    /// `search.column_required` (finding).
+    pub const COLUMN_REQUIRED: &str = "search.column_required";
+    /// `search.scope_missing` (finding).
+    pub const SCOPE_MISSING: &str = "search.scope_missing";
+    /// `search.broken` (finding).
+    pub const BROKEN: &str = "search.broken";
+    /// `search.no_results` (finding).
+    pub const NO_RESULTS: &str = "search.no_results";
+    /// `search.input_limited` (finding).
+    pub const INPUT_LIMITED: &str = "search.input_limited";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        FORM,
+        QUERY,
+        SCRIPT_LOADED,
+        MISSING,
+        COLUMN_REQUIRED,
+        SCOPE_MISSING,
+        BROKEN,
+        NO_RESULTS,
+        INPUT_LIMITED,
+    ];
+}
 
 /// Input names that carry a search term on real sites.
 const QUERY_NAMES: &[&str] = &[
@@ -143,8 +178,6 @@ impl SearchEntry {
         )
     }
 }
-
-use crate::html::{sel, text_of};
 
 fn js_url_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -870,7 +903,7 @@ impl Probe for Search {
         };
         if entries.is_empty() {
             out.findings.push(mk(
-                "search.missing",
+                codes::MISSING,
                 &home.fetch.url,
                 json!({ "pages_examined": search_pages(crawl).len() }),
                 "no site search found on the crawled pages".into(),
@@ -887,7 +920,7 @@ impl Probe for Search {
         for e in &entries {
             out.facts.push(Fact {
                 probe: "search".into(),
-                code: "search.form".into(),
+                code: codes::FORM.into(),
                 url: Some(e.page.clone()),
                 value: serde_json::to_value(e).unwrap_or_default(),
                 observed_at: at,
@@ -899,7 +932,7 @@ impl Probe for Search {
                     None => format!("no “all” choice among {}", options.join("/")),
                 };
                 out.findings.push(mk(
-                    "search.column_required",
+                    codes::COLUMN_REQUIRED,
                     &e.page,
                     json!({ "select": s.name, "options": options, "mandatory_by": s.mandatory_by }),
                     format!("site search requires choosing a column first ({})", s.name),
@@ -913,7 +946,7 @@ impl Probe for Search {
                     .collect();
                 if !missing.is_empty() {
                     out.findings.push(mk(
-                        "search.scope_missing",
+                        codes::SCOPE_MISSING,
                         &e.page,
                         json!({ "select": s.name, "missing": missing, "offered": options, "top_columns": columns }),
                         format!("site search cannot reach the columns {}", missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("、")),
@@ -934,7 +967,7 @@ impl Probe for Search {
                     why.push(format!("pattern=\"{p}\" rejects Chinese"));
                 }
                 out.findings.push(mk(
-                    "search.input_limited",
+                    codes::INPUT_LIMITED,
                     &e.page,
                     json!({ "maxlength": e.maxlength, "pattern": e.pattern, "field": e.query_field }),
                     format!("the search box is limited: {}", why.join(", ")),
@@ -955,7 +988,7 @@ impl Probe for Search {
                 "not_tested_robots"
             } else if let Some(fail) = r.fetch.failure() {
                 out.findings.push(mk(
-                    "search.broken",
+                    codes::BROKEN,
                     &a.plan.url,
                     json!({ "term": a.plan.term, "failure": fail, "form_page": a.plan.form_page }),
                     format!("site search fails: {fail} for the query “{}”", a.plan.term),
@@ -969,7 +1002,7 @@ impl Probe for Search {
             } else if let Some(script) = script_loaded(r) {
                 out.facts.push(Fact {
                     probe: "search".into(),
-                    code: "search.script_loaded".into(),
+                    code: codes::SCRIPT_LOADED.into(),
                     url: Some(a.plan.url.clone()),
                     value: json!({ "script": script }),
                     observed_at: r.fetch.started_at,
@@ -982,7 +1015,7 @@ impl Probe for Search {
                     .collect::<String>();
                 let shown = clip(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200);
                 out.findings.push(mk(
-                    "search.no_results",
+                    codes::NO_RESULTS,
                     &a.plan.url,
                     json!({ "term": a.plan.term, "expected": a.plan.expect_url, "form_page": a.plan.form_page }),
                     format!("site search finds nothing for “{}”, the title of a page of the site", a.plan.term),
@@ -994,7 +1027,7 @@ impl Probe for Search {
             };
             out.facts.push(Fact {
                 probe: "search".into(),
-                code: "search.query".into(),
+                code: codes::QUERY.into(),
                 url: Some(a.plan.url.clone()),
                 value: json!({ "term": a.plan.term, "expected": a.plan.expect_url, "status": r.fetch.status, "result": outcome }),
                 observed_at: r.fetch.started_at,

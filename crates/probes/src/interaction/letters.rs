@@ -2,6 +2,7 @@
 //! to, with their sent date (来信时间/留言时间), reply date (回复时间/答复时间), status
 //! (已回复/未回复/办理中) and type.
 
+use crate::html::{sel, text_of};
 use chrono::NaiveDate;
 use govwatch_config::ReplyRules;
 use regex::Regex;
@@ -137,8 +138,6 @@ pub fn read_letter_page(text: &str, title: &str, words: &ReplyRules) -> Option<L
         excerpt,
     })
 }
-
-use crate::html::{sel, text_of};
 
 /// Which cell of a header row holds the sent date, the reply date, the status.
 #[derive(Default, Clone, Copy)]
