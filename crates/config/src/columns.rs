@@ -29,6 +29,10 @@ pub struct HomeRule {
 #[serde(deny_unknown_fields)]
 pub struct ColumnRules {
     pub order: Vec<String>,
+    /// Link texts that are never column names (matched whole); a file without the key takes the
+    /// shipped list.
+    #[serde(default = "shipped_not_columns")]
+    pub not_columns: Vec<String>,
     pub home: HomeRule,
     pub kinds: BTreeMap<String, ColumnKind>,
 }
@@ -46,9 +50,20 @@ impl ColumnRules {
         "other"
     }
 
+    /// Whether a link text is one of the texts that are never column names.
+    pub fn is_not_column(&self, text: &str) -> bool {
+        self.not_columns.iter().any(|w| w == text)
+    }
+
+    /// Days a column of `kind` may go without a new item (none: never judged stale).
     pub fn window(&self, kind: &str) -> Option<u32> {
         self.kinds.get(kind).and_then(|k| k.window_days)
     }
+}
+
+/// The shipped `not_columns` list (for a `columns.toml` written before the key existed).
+fn shipped_not_columns() -> Vec<String> {
+    ColumnRules::default().not_columns
 }
 
 impl Default for ColumnRules {
@@ -109,6 +124,8 @@ mod tests {
             (Some(14), Some(180), Some(365), None)
         );
         assert_eq!(r.home.window_days, 14);
+        assert!(r.not_columns.iter().any(|w| w == "网站地图"));
+        assert!(r.is_not_column("首页") && !r.is_not_column("通知公告"));
     }
 }
 
@@ -123,11 +140,11 @@ mod load_tests {
         let p = dir.join("columns.toml");
         std::fs::write(
             &p,
-            "order = [\"news\"]\n[home]\nwindow_days = 14\n[kinds.news]\nwindow_day = 14\n",
+            "order = [\"news\"]\nnot_columns = []\n[home]\nwindow_days = 14\n[kinds.news]\nwindow_day = 14\n",
         )
         .unwrap();
         let err = load_column_rules(&p).unwrap_err().to_string();
-        assert!(err.contains("columns.toml:5:"), "{err}");
+        assert!(err.contains("columns.toml:6:"), "{err}");
         assert!(load_column_rules(&dir.join("missing.toml")).unwrap() == ColumnRules::default());
     }
 }

@@ -20,7 +20,29 @@ pub struct ReplyRules {
     pub unanswered_months: u32,
     pub lookback_months: u32,
     pub no_recent_reply_months: u32,
+    /// Statuses that mean a letter is not a valid message.
     pub invalid_status: Vec<String>,
+    /// Status words of a letter not answered yet (a file without the key takes the shipped list).
+    #[serde(default = "shipped_unanswered")]
+    pub unanswered_status: Vec<String>,
+    /// Status words of a letter being handled.
+    #[serde(default = "shipped_processing")]
+    pub processing_status: Vec<String>,
+    /// Status words of an answered letter.
+    #[serde(default = "shipped_replied")]
+    pub replied_status: Vec<String>,
+}
+
+fn shipped_unanswered() -> Vec<String> {
+    InteractionRules::default().replies.unanswered_status
+}
+
+fn shipped_processing() -> Vec<String> {
+    InteractionRules::default().replies.processing_status
+}
+
+fn shipped_replied() -> Vec<String> {
+    InteractionRules::default().replies.replied_status
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,5 +109,34 @@ mod tests {
         assert_eq!(r.limits.min_length_above, 10);
         assert_eq!(r.replies.unanswered_months, 3);
         assert!(r.channels.consultation.iter().any(|w| w == "信箱"));
+        assert!(r.replies.replied_status.iter().any(|w| w == "已办结"));
+        assert!(r.replies.unanswered_status.iter().any(|w| w == "未办结"));
+        assert!(r.replies.processing_status.iter().any(|w| w == "办理中"));
+    }
+
+    #[test]
+    fn status_words_default_to_the_shipped_lists_and_unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("govwatch-interaction-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let shipped = include_str!("../../../config/interaction.toml");
+        let without: String = shipped
+            .lines()
+            .filter(|l| !l.contains("_status = [") || l.starts_with("invalid_status"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let p = dir.join("interaction.toml");
+        std::fs::write(&p, &without).unwrap();
+        assert_eq!(
+            load_interaction_rules(&p).unwrap(),
+            InteractionRules::default()
+        );
+        let typo = shipped.replace("replied_status = [", "replied_statuses = [");
+        let line = 1 + typo
+            .lines()
+            .position(|l| l.starts_with("replied_statuses"))
+            .unwrap();
+        std::fs::write(&p, typo).unwrap();
+        let err = load_interaction_rules(&p).unwrap_err().to_string();
+        assert!(err.contains(&format!("interaction.toml:{line}:")), "{err}");
     }
 }

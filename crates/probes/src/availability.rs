@@ -14,8 +14,22 @@
 //!   window (every day with ≥ `min_per_day` samples).
 
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Fact, Finding, Severity};
+use govwatch_model::{Fact, Finding, Severity};
 use serde_json::json;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `avail.sample` (fact).
+    pub const SAMPLE: &str = "avail.sample";
+    /// `avail.sample_failed` (finding).
+    pub const SAMPLE_FAILED: &str = "avail.sample_failed";
+    /// `avail.window` (fact).
+    pub const WINDOW: &str = "avail.window";
+    /// `avail.unreachable` (finding).
+    pub const UNREACHABLE: &str = "avail.unreachable";
+    /// Every code above.
+    pub const ALL: &[&str] = &[SAMPLE, SAMPLE_FAILED, WINDOW, UNREACHABLE];
+}
 
 pub struct Availability;
 
@@ -36,7 +50,7 @@ impl Probe for Availability {
             });
             out.facts.push(Fact {
                 probe: self.name().into(),
-                code: "avail.sample".into(),
+                code: codes::SAMPLE.into(),
                 url: Some(s.url.clone()),
                 value: value.clone(),
                 observed_at: s.at,
@@ -58,20 +72,20 @@ impl Probe for Availability {
                     (None, Some(st)) => format!("HTTP {st}"),
                     (None, None) => "no answer".into(),
                 };
-                out.findings.push(Finding {
-                    probe: self.name().into(),
-                    code: "avail.sample_failed".into(),
-                    severity: Severity::Warn,
-                    url: Some(s.url.clone()),
-                    value,
-                    message: format!("home page not available: {why}"),
-                    evidence: Evidence {
-                        status: s.status,
-                        excerpt: Some(why),
-                        ..Default::default()
-                    },
-                    observed_at: s.at,
-                });
+                out.findings.push(
+                    crate::evidence::finding(
+                        self.name(),
+                        codes::SAMPLE_FAILED,
+                        Severity::Warn,
+                        s.at,
+                    )
+                    .url(s.url.clone())
+                    .value(value)
+                    .message(format!("home page not available: {why}"))
+                    .status(s.status)
+                    .excerpt(why)
+                    .build(),
+                );
             }
         }
         out
@@ -205,7 +219,7 @@ pub fn judge_window(
     });
     let fact = Fact {
         probe: "availability".into(),
-        code: "avail.window".into(),
+        code: codes::WINDOW.into(),
         url: Some(home.to_string()),
         value: value.clone(),
         observed_at: at,
@@ -219,25 +233,18 @@ pub fn judge_window(
             main.from.to_rfc3339(),
             main.until.to_rfc3339()
         );
-        Finding {
-            probe: "availability".into(),
-            code: "avail.unreachable".into(),
-            severity: Severity::Veto,
-            url: Some(home.to_string()),
-            value,
-            message: format!(
+        crate::evidence::finding("availability", codes::UNREACHABLE, Severity::Veto, at)
+            .url(home.to_string())
+            .value(value)
+            .message(format!(
                 "站点无法访问：近{}天首页抽查 {} 次，{} 次失败（{pct:.2}%），达到 {}% 单项否决线",
                 main.days,
                 main.samples,
                 main.failed,
                 rules.veto_ratio * 100.0
-            ),
-            evidence: Evidence {
-                excerpt: Some(excerpt),
-                ..Default::default()
-            },
-            observed_at: at,
-        }
+            ))
+            .excerpt(excerpt)
+            .build()
     });
     (fact, finding)
 }

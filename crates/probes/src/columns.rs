@@ -20,32 +20,46 @@ use crate::dates::{ListItem, article_like, list_items};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::NaiveDate;
 use govwatch_config::ColumnRules;
-use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, normalize_url_str};
+use govwatch_model::{Fact, LinkKind, Page, Severity, normalize_url_str};
 use scraper::{Html, Selector};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use url::Url;
 
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `column.latest` (fact).
+    pub const LATEST: &str = "column.latest";
+    /// `column.items` (fact).
+    pub const ITEMS: &str = "column.items";
+    /// `home.latest` (fact).
+    pub const HOME_LATEST: &str = "home.latest";
+    /// `column.stale` (finding).
+    pub const STALE: &str = "column.stale";
+    /// `column.blank` (finding).
+    pub const BLANK: &str = "column.blank";
+    /// `column.undated` (finding).
+    pub const UNDATED: &str = "column.undated";
+    /// `home.stale` (finding).
+    pub const HOME_STALE: &str = "home.stale";
+    /// `content.backdated` (finding).
+    pub const CONTENT_BACKDATED: &str = "content.backdated";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        LATEST,
+        ITEMS,
+        HOME_LATEST,
+        STALE,
+        BLANK,
+        UNDATED,
+        HOME_STALE,
+        CONTENT_BACKDATED,
+    ];
+}
+
 pub struct Columns {
     pub rules: ColumnRules,
 }
-
-/// Link texts that are not column names.
-const NOT_COLUMNS: &[&str] = &[
-    "首页",
-    "网站首页",
-    "返回首页",
-    "网站地图",
-    "联系我们",
-    "关于我们",
-    "网站声明",
-    "隐私声明",
-    "无障碍",
-    "更多",
-    "更多>>",
-    "登录",
-    "注册",
-];
 
 /// A discovered column.
 #[derive(Debug, Clone)]
@@ -68,11 +82,12 @@ fn pagination(u: &Url) -> bool {
         || q.contains("pageindex=")
 }
 
-fn column_name(text: &str) -> Option<String> {
+/// A link text as a column name: 2–10 CJK characters, not one of `not_columns`.
+fn column_name(text: &str, not_columns: &[String]) -> Option<String> {
     let t = text.trim();
     let n = t.chars().count();
     let cjk = t.chars().all(|c| (c as u32) >= 0x3400 || c == '·');
-    ((2..=10).contains(&n) && cjk && !NOT_COLUMNS.contains(&t)).then(|| t.to_string())
+    ((2..=10).contains(&n) && cjk && !not_columns.iter().any(|w| w == t)).then(|| t.to_string())
 }
 
 fn meta_column_name(doc: &Html) -> Option<String> {
@@ -128,6 +143,7 @@ pub fn discover(
     hosts: &[String],
     hints: &BTreeMap<String, String>,
     meta_name: &dyn Fn(&Page) -> Option<String>,
+    not_columns: &[String],
 ) -> Vec<Column> {
     let by_url: HashMap<String, &Page> = pages
         .iter()
@@ -160,7 +176,8 @@ pub fn discover(
             continue;
         };
         let key = page_key(&url);
-        let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
+        let name = column_name(&l.text, not_columns)
+            .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
         let Some(name) = name else { continue };
         if seen.insert(key.clone()) {
             out.push(Column {
@@ -206,7 +223,8 @@ pub fn discover(
                 continue;
             };
             let key = page_key(&url);
-            let name = column_name(&l.text).or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
+            let name = column_name(&l.text, not_columns)
+                .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));
             let Some(name) = name else { continue };
             if seen.insert(key.clone()) {
                 out.push(Column {
@@ -414,6 +432,7 @@ impl Probe for Columns {
             &hosts,
             &crawl.site.overrides.columns,
             &meta_name,
+            &self.rules.not_columns,
         );
         // a page's list items and blankness: read during the crawl, or now
         let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
@@ -456,27 +475,20 @@ impl Probe for Columns {
                        value: serde_json::Value,
                        message: String,
                        excerpt: String,
-                       page: Option<&Page>| Finding {
-            probe: "columns".into(),
-            code: code.into(),
-            severity,
-            url: Some(url.to_string()),
-            value,
-            message,
-            evidence: Evidence {
-                status: page.and_then(|p| p.fetch.status),
-                excerpt: Some(excerpt),
-                archived: page.map(|p| p.fetch.url.clone()),
-                body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-                extra: serde_json::Value::Null,
-            },
-            observed_at: at,
+                       page: Option<&Page>| {
+            crate::evidence::finding("columns", code, severity, at)
+                .url(url)
+                .value(value)
+                .message(message)
+                .excerpt(excerpt)
+                .page(page)
+                .build()
         };
         // previous item lists, by column URL
         let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();
         let prev_as_of = input.previous.and_then(|p| p.as_of).map(|t| t.date_naive());
         if let Some(p) = input.previous {
-            for f in p.facts.iter().filter(|f| f.code == "column.items") {
+            for f in p.facts.iter().filter(|f| f.code == codes::ITEMS) {
                 let items = f.value["items"]
                     .as_array()
                     .into_iter()
@@ -510,7 +522,7 @@ impl Probe for Columns {
             let Some(&(i, page)) = by_url.get(c.url.as_str()) else {
                 out.facts.push(Fact {
                     probe: "columns".into(),
-                    code: "column.latest".into(),
+                    code: codes::LATEST.into(),
                     url: Some(c.url.clone()),
                     value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": false }),
                     observed_at: at,
@@ -536,7 +548,7 @@ impl Probe for Columns {
             let channel = parents.contains(c.url.as_str());
             out.facts.push(Fact {
                 probe: "columns".into(),
-                code: "column.latest".into(),
+                code: codes::LATEST.into(),
                 url: Some(c.url.clone()),
                 value: json!({
                     "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
@@ -552,7 +564,7 @@ impl Probe for Columns {
                 .collect();
             out.facts.push(Fact {
                 probe: "columns".into(),
-                code: "column.items".into(),
+                code: codes::ITEMS.into(),
                 url: Some(c.url.clone()),
                 value: json!({ "name": c.name, "items": list }),
                 observed_at: at,
@@ -561,7 +573,7 @@ impl Probe for Columns {
             for f in &future {
                 if backdated_seen.insert(f.url.clone()) {
                     out.findings.push(finding(
-                        "content.backdated",
+                        codes::CONTENT_BACKDATED,
                         Severity::Veto,
                         &f.url,
                         json!({ "column": c.url, "claimed": f.date.map(|d| d.to_string()), "seen": as_of.to_string(), "reason": "future" }),
@@ -590,7 +602,7 @@ impl Probe for Columns {
                             && backdated_seen.insert(it.url.clone())
                         {
                             out.findings.push(finding(
-                                "content.backdated",
+                                codes::CONTENT_BACKDATED,
                                 Severity::Veto,
                                 &it.url,
                                 json!({ "column": c.url, "claimed": d.to_string(), "first_seen": as_of.to_string(), "previous_run": pas.to_string(), "previous_oldest": prev_min.to_string(), "reason": "first_seen_after_claimed_date" }),
@@ -609,7 +621,7 @@ impl Probe for Columns {
                 // a content page (a guide, a service list, a form) is not a list, and not blank
                 if let Some(shown) = blank_of(i) {
                     out.findings.push(finding(
-                        "column.blank",
+                        codes::BLANK,
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level }),
@@ -636,7 +648,7 @@ impl Probe for Columns {
             }
             if newest.is_none() {
                 out.findings.push(finding(
-                    "column.undated",
+                    codes::UNDATED,
                     Severity::Deduct,
                     &c.url,
                     json!({ "name": c.name, "kind": kind, "items": items.len() }),
@@ -665,7 +677,7 @@ impl Probe for Columns {
                         .next()
                         .unwrap_or_default();
                     out.findings.push(finding(
-                        "column.stale",
+                        codes::STALE,
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
@@ -691,7 +703,7 @@ impl Probe for Columns {
         let window = self.rules.home.window_days as i64;
         out.facts.push(Fact {
             probe: "columns".into(),
-            code: "home.latest".into(),
+            code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
             value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
             observed_at: at,
@@ -707,7 +719,7 @@ impl Probe for Columns {
                 "home page items"
             };
             out.findings.push(finding(
-                "home.stale",
+                codes::HOME_STALE,
                 Severity::Veto,
                 &home.fetch.url,
                 json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "window_days": window }),

@@ -1,4 +1,108 @@
-//! Helpers to cut evidence excerpts out of page text.
+//! The one place findings are built, and helpers to cut evidence excerpts out of page text.
+//!
+//! Every probe builds its findings through [`finding`] and a [`FindingBuilder`], so a finding's
+//! evidence (HTTP status, excerpt, archived copy, body hash) is filled alike everywhere: a page
+//! given with [`FindingBuilder::page`] brings its status, its archived copy and its body hash.
+//! Excerpts come from [`excerpt_around`] and [`clip`].
+
+use govwatch_model::{Evidence, Finding, Page, Severity, Timestamp};
+use serde_json::Value;
+
+/// A finding of `probe` with `code` and `severity`, observed at `at`; the rest (URL, value,
+/// message, evidence) is added with the builder's methods and the finding taken with
+/// [`FindingBuilder::build`].
+pub fn finding(probe: &str, code: &str, severity: Severity, at: Timestamp) -> FindingBuilder {
+    FindingBuilder(Finding {
+        probe: probe.into(),
+        code: code.into(),
+        severity,
+        url: None,
+        value: Value::Null,
+        message: String::new(),
+        evidence: Evidence {
+            status: None,
+            excerpt: None,
+            archived: None,
+            body_hash: None,
+            extra: Value::Null,
+        },
+        observed_at: at,
+    })
+}
+
+/// A finding being built (see [`finding`]).
+#[must_use]
+pub struct FindingBuilder(Finding);
+
+impl FindingBuilder {
+    /// The URL the finding is about.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.0.url = Some(url.into());
+        self
+    }
+
+    /// The URL the finding is about, when there is one.
+    pub fn url_opt(mut self, url: Option<String>) -> Self {
+        self.0.url = url;
+        self
+    }
+
+    /// The finding's value (what was measured, as JSON).
+    pub fn value(mut self, value: Value) -> Self {
+        self.0.value = value;
+        self
+    }
+
+    /// The message shown to people.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
+
+    /// The excerpt that proves the finding.
+    pub fn excerpt(mut self, excerpt: impl Into<Option<String>>) -> Self {
+        self.0.evidence.excerpt = excerpt.into();
+        self
+    }
+
+    /// The page the evidence comes from: its HTTP status, its archived copy and its body hash
+    /// (nothing when `None`).
+    pub fn page(mut self, page: Option<&Page>) -> Self {
+        self.0.evidence.status = page.and_then(|p| p.fetch.status);
+        self.0.evidence.archived = page.map(|p| p.fetch.url.clone());
+        self.0.evidence.body_hash = page.and_then(|p| p.fetch.content_hash.clone());
+        self
+    }
+
+    /// The HTTP status seen.
+    pub fn status(mut self, status: Option<u16>) -> Self {
+        self.0.evidence.status = status;
+        self
+    }
+
+    /// Where the archived copy is (the URL of the page whose body the store kept).
+    pub fn archived(mut self, archived: Option<String>) -> Self {
+        self.0.evidence.archived = archived;
+        self
+    }
+
+    /// The content hash of the archived body.
+    pub fn body_hash(mut self, hash: Option<String>) -> Self {
+        self.0.evidence.body_hash = hash;
+        self
+    }
+
+    /// Anything else the evidence keeps (free-form JSON).
+    pub fn extra(mut self, extra: Value) -> Self {
+        self.0.evidence.extra = extra;
+        self
+    }
+
+    /// The finding.
+    pub fn build(self) -> Finding {
+        self.0
+    }
+}
 
 /// About `radius` characters either side of the first occurrence of `needle` in `text`, white
 /// space folded; `None` when it does not occur.

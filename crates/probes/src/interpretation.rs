@@ -12,10 +12,18 @@
 
 use crate::dates::article_like;
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Finding, LinkKind, Page, Severity};
+use govwatch_model::{LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `policy.interpretation_mismatch` (finding).
+    pub const INTERPRETATION_MISMATCH: &str = "policy.interpretation_mismatch";
+    /// Every code above.
+    pub const ALL: &[&str] = &[INTERPRETATION_MISMATCH];
+}
 
 pub struct Interpretation;
 
@@ -121,22 +129,22 @@ impl Probe for Interpretation {
                     _ => format!("“{it}” does not match the document “{pt}”"),
                 })
                 .collect();
-            out.findings.push(Finding {
-                probe: "policy".into(),
-                code: "policy.interpretation_mismatch".into(),
-                severity: Severity::Deduct,
-                url: Some(iu.clone()),
-                value: json!({ "interpretation": iu, "policy": pu, "reasons": reasons, "interpretation_title": it, "policy_title": pt }),
-                message: format!("interpretation {iu} and policy document {pu}: {}", why.join("; ")),
-                evidence: Evidence {
-                    status: ip.fetch.status,
-                    excerpt: Some(format!("解读: {it} ↔ 文件: {pt} — {}", why.join("; "))),
-                    archived: Some(iu.clone()),
-                    body_hash: ip.fetch.content_hash.clone(),
-                    extra: serde_json::Value::Null,
-                },
-                observed_at: ip.fetch.started_at,
-            });
+            out.findings.push(
+                crate::evidence::finding(
+                    "policy",
+                    codes::INTERPRETATION_MISMATCH,
+                    Severity::Deduct,
+                    ip.fetch.started_at,
+                )
+                .url(iu.clone())
+                .value(json!({ "interpretation": iu, "policy": pu, "reasons": reasons, "interpretation_title": it, "policy_title": pt }))
+                .message(format!("interpretation {iu} and policy document {pu}: {}", why.join("; ")))
+                .excerpt(format!("解读: {it} ↔ 文件: {pt} — {}", why.join("; ")))
+                .status(ip.fetch.status)
+                .archived(Some(iu.clone()))
+                .body_hash(ip.fetch.content_hash.clone())
+                .build(),
+            );
         }
         out
     }

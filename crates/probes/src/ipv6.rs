@@ -25,10 +25,56 @@
 
 use crate::{Probe, ProbeInput, ProbeOutput};
 use govwatch_config::Ipv6Rules;
-use govwatch_model::{Evidence, Fact, Finding, Ipv6Gathered, LinkV6, Severity, Timestamp};
+use govwatch_model::{Fact, Ipv6Gathered, LinkV6, Severity, Timestamp};
 use regex::Regex;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `ipv6.aaaa` (fact).
+    pub const AAAA: &str = "ipv6.aaaa";
+    /// `ipv6.reachability` (fact).
+    pub const REACHABILITY: &str = "ipv6.reachability";
+    /// `ipv6.same_content` (fact).
+    pub const SAME_CONTENT: &str = "ipv6.same_content";
+    /// `ipv6.ns` (fact).
+    pub const NS: &str = "ipv6.ns";
+    /// `ipv6.link_support` (fact).
+    pub const LINK_SUPPORT: &str = "ipv6.link_support";
+    /// `ipv6.success_rate` (fact).
+    pub const SUCCESS_RATE: &str = "ipv6.success_rate";
+    /// `ipv6.no_aaaa` (finding).
+    pub const NO_AAAA: &str = "ipv6.no_aaaa";
+    /// `ipv6.unreachable` (finding).
+    pub const UNREACHABLE: &str = "ipv6.unreachable";
+    /// `ipv6.partial` (finding).
+    pub const PARTIAL: &str = "ipv6.partial";
+    /// `ipv6.status_mismatch` (finding).
+    pub const STATUS_MISMATCH: &str = "ipv6.status_mismatch";
+    /// `ipv6.content_mismatch` (finding).
+    pub const CONTENT_MISMATCH: &str = "ipv6.content_mismatch";
+    /// `ipv6.ns_no_v6` (finding).
+    pub const NS_NO_V6: &str = "ipv6.ns_no_v6";
+    /// `ipv6.low_link_support` (finding).
+    pub const LOW_LINK_SUPPORT: &str = "ipv6.low_link_support";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        AAAA,
+        REACHABILITY,
+        SAME_CONTENT,
+        NS,
+        LINK_SUPPORT,
+        SUCCESS_RATE,
+        NO_AAAA,
+        UNREACHABLE,
+        PARTIAL,
+        STATUS_MISMATCH,
+        CONTENT_MISMATCH,
+        NS_NO_V6,
+        LOW_LINK_SUPPORT,
+    ];
+}
 
 pub struct Ipv6 {
     pub rules: Ipv6Rules,
@@ -128,22 +174,16 @@ impl Out<'_> {
         excerpt: String,
         status: Option<u16>,
     ) {
-        self.out.findings.push(Finding {
-            probe: "ipv6".into(),
-            code: code.into(),
-            severity: Severity::Deduct,
-            url: Some(self.url.clone()),
-            value,
-            message,
-            evidence: Evidence {
-                status,
-                excerpt: Some(excerpt),
-                archived: None,
-                body_hash: None,
-                extra: json!({ "host": self.g.host }),
-            },
-            observed_at: self.at,
-        });
+        self.out.findings.push(
+            crate::evidence::finding("ipv6", code, Severity::Deduct, self.at)
+                .url(self.url.clone())
+                .value(value)
+                .message(message)
+                .excerpt(excerpt)
+                .status(status)
+                .extra(json!({ "host": self.g.host }))
+                .build(),
+        );
     }
 }
 
@@ -170,7 +210,7 @@ impl Probe for Ipv6 {
 
         // 1. AAAA
         o.fact(
-            "ipv6.aaaa",
+            codes::AAAA,
             json!({ "host": host, "cname_chain": g.cname_chain, "a": g.a, "aaaa_raw": g.aaaa_raw, "aaaa": g.aaaa, "dns_error": g.dns_error }),
         );
         // a lookup that failed (rather than answering "no record") measured nothing
@@ -192,7 +232,7 @@ impl Probe for Ipv6 {
                 None => why,
             };
             o.finding(
-                "ipv6.no_aaaa",
+                codes::NO_AAAA,
                 json!({ "host": host, "aaaa_raw": g.aaaa_raw, "cname_chain": g.cname_chain }),
                 format!("{host} has no usable IPv6 address (AAAA)"),
                 why,
@@ -229,7 +269,7 @@ impl Probe for Ipv6 {
                 .iter()
                 .map(|a| json!({ "addr": a.addr, "tcp_ok": a.tcp_ok, "tcp_ms": a.tcp_ms, "tcp_error": a.tcp_error, "http_status": a.http_status, "http_error": a.http_error }))
                 .collect();
-            o.fact("ipv6.reachability", json!({ "addresses": addrs, "reachable": reachable.len(), "total": g.addresses.len() }));
+            o.fact(codes::REACHABILITY, json!({ "addresses": addrs, "reachable": reachable.len(), "total": g.addresses.len() }));
             let failing_addrs: Vec<&str> = g
                 .addresses
                 .iter()
@@ -238,7 +278,7 @@ impl Probe for Ipv6 {
                 .collect();
             if reachable.is_empty() {
                 o.finding(
-                    "ipv6.unreachable",
+                    codes::UNREACHABLE,
                     json!({ "failing": failing_addrs }),
                     format!(
                         "{host}: no IPv6 address answers ({})",
@@ -249,7 +289,7 @@ impl Probe for Ipv6 {
                 );
             } else if !failing.is_empty() {
                 o.finding(
-                    "ipv6.partial",
+                    codes::PARTIAL,
                     json!({ "failing": failing_addrs, "reachable": reachable }),
                     format!(
                         "{host}: {} of {} IPv6 addresses fail ({})",
@@ -272,7 +312,7 @@ impl Probe for Ipv6 {
             };
             let max = self.rules.max_content_diff;
             o.fact(
-                "ipv6.same_content",
+                codes::SAME_CONTENT,
                 json!({ "v4_addr": v4.addr, "v6_addr": v6.addr, "v4_status": v4.status, "v6_status": v6.status, "diff": diff.map(|d| (d * 10_000.0).round() / 10_000.0), "max_diff": max }),
             );
             if v4.status != v6.status {
@@ -281,7 +321,7 @@ impl Probe for Ipv6 {
                         .unwrap_or_else(|| "no answer".into())
                 };
                 o.finding(
-                    "ipv6.status_mismatch",
+                    codes::STATUS_MISMATCH,
                     json!({ "v4_status": v4.status, "v6_status": v6.status, "v4_addr": v4.addr, "v6_addr": v6.addr }),
                     format!("{host}: HTTP {} over IPv4 but {} over IPv6", s(v4.status), s(v6.status)),
                     format!("IPv4 {} → {}; IPv6 [{}] → {}", v4.addr, s(v4.status), v6.addr, s(v6.status)),
@@ -289,7 +329,7 @@ impl Probe for Ipv6 {
                 );
             } else if let Some(d) = diff.filter(|d| *d > max) {
                 o.finding(
-                    "ipv6.content_mismatch",
+                    codes::CONTENT_MISMATCH,
                     json!({ "diff": (d * 10_000.0).round() / 10_000.0, "max_diff": max, "v4_addr": v4.addr, "v6_addr": v6.addr }),
                     format!("{host}: the IPv6 home page differs from the IPv4 one by {:.0}% (over {:.0}%)", d * 100.0, max * 100.0),
                     first_difference(&v4.body, &v6.body),
@@ -308,7 +348,7 @@ impl Probe for Ipv6 {
                 .map(|n| json!({ "name": n.name, "aaaa": n.aaaa, "answers_v6": n.answers_v6, "error": n.error }))
                 .collect();
             o.fact(
-                "ipv6.ns",
+                codes::NS,
                 json!({ "zone": g.ns_zone, "servers": servers, "with_aaaa": with_aaaa, "answering_v6": answering, "error": g.ns_error }),
             );
             if answering < 2 {
@@ -332,7 +372,7 @@ impl Probe for Ipv6 {
                         .collect();
                 let zone = g.ns_zone.clone().unwrap_or_else(|| host.clone());
                 o.finding(
-                    "ipv6.ns_no_v6",
+                    codes::NS_NO_V6,
                     json!({ "zone": zone, "with_aaaa": with_aaaa, "answering_v6": answering, "servers": g.ns.iter().map(|n| &n.name).collect::<Vec<_>>() }),
                     format!("{zone}: {answering} authoritative name server(s) answer over IPv6 (at least 2 needed)"),
                     if detail.is_empty() { g.ns_error.clone().unwrap_or_default() } else { detail.join("; ") },
@@ -350,7 +390,7 @@ impl Probe for Ipv6 {
             let ok = g.links.iter().filter(|l| l.ok_v6 == Some(true)).count();
             let ok_ratio = ok as f64 / total as f64;
             o.fact(
-                "ipv6.link_support",
+                codes::LINK_SUPPORT,
                 json!({
                     "level2": level_stats(&l2), "level3": level_stats(&l3),
                     "total": total, "with_aaaa": with_aaaa, "ok_v6": ok,
@@ -376,7 +416,7 @@ impl Probe for Ipv6 {
                     })
                     .collect();
                 o.finding(
-                    "ipv6.low_link_support",
+                    codes::LOW_LINK_SUPPORT,
                     json!({ "ok_ratio": ratio(ok, total), "aaaa_ratio": ratio(with_aaaa, total), "min": self.rules.min_link_support, "total": total, "ok_v6": ok }),
                     format!(
                         "{host}: {ok} of {total} level-2/3 links work over IPv6 ({:.1}%, below {:.0}%)",
@@ -393,7 +433,7 @@ impl Probe for Ipv6 {
         if !g.v6_samples.is_empty() {
             let ok = g.v6_samples.iter().filter(|s| s.ok).count();
             o.fact(
-                "ipv6.success_rate",
+                codes::SUCCESS_RATE,
                 json!({ "samples": g.v6_samples.len(), "ok": ok, "rate": ratio(ok, g.v6_samples.len()) }),
             );
         }

@@ -48,6 +48,15 @@ use std::any::Any;
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
+/// The codes any probe may give (each probe's own are in its `codes` module; all are listed in
+/// `docs/codes.md`).
+pub mod codes {
+    /// `probe.error` (fact): a probe failed on this site; the night goes on.
+    pub const PROBE_ERROR: &str = "probe.error";
+    /// Every code above.
+    pub const ALL: &[&str] = &[PROBE_ERROR];
+}
+
 /// What a probe reads of one page while the page's DOM is at hand ([`Probe::scan`]).
 pub type Scan = Box<dyn Any + Send + Sync>;
 
@@ -104,7 +113,7 @@ impl ScanCx<'_> {
     /// The visible text of the page being scanned (see [`ProbeInput::text`]).
     pub fn visible_text(&self, doc: &Html) -> &str {
         self.text
-            .get_or_init(|| integrity::visible_text(doc, &HashSet::new()))
+            .get_or_init(|| html::visible_text(doc, &HashSet::new()))
     }
 }
 
@@ -249,7 +258,7 @@ impl<'a> ProbeInput<'a> {
     /// The visible text of page `i` (no script, style or head; white space folded), computed
     /// once on first use and shared by every probe.
     pub fn text(&self, i: usize) -> &str {
-        self.texts[i].get_or_init(|| integrity::visible_text(self.dom(i), &HashSet::new()))
+        self.texts[i].get_or_init(|| html::visible_text(self.dom(i), &HashSet::new()))
     }
 
     /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.
@@ -369,7 +378,7 @@ pub fn run_input(input: &ProbeInput, probes: &[Box<dyn Probe>]) -> ProbeOutput {
                 let home = input.home();
                 out.facts.push(Fact {
                     probe: p.name().into(),
-                    code: "probe.error".into(),
+                    code: codes::PROBE_ERROR.into(),
                     url: Some(input.crawl.site.home.to_string()),
                     value: serde_json::json!({ "probe": p.name(), "error": msg }),
                     observed_at: home.map(|h| h.fetch.started_at).unwrap_or(input.as_of),

@@ -17,9 +17,21 @@
 
 use crate::evidence::{clip, excerpt_around};
 use crate::{Probe, ProbeInput, ProbeOutput};
-use govwatch_model::{Evidence, Fact, FetchError, FetchRecord, Finding, LinkKind, Page, Severity};
+use govwatch_model::{Fact, FetchError, FetchRecord, LinkKind, Page, Severity};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `link.summary` (fact).
+    pub const SUMMARY: &str = "link.summary";
+    /// `link.broken_home` (finding).
+    pub const BROKEN_HOME: &str = "link.broken_home";
+    /// `link.broken` (finding).
+    pub const BROKEN: &str = "link.broken";
+    /// Every code above.
+    pub const ALL: &[&str] = &[SUMMARY, BROKEN_HOME, BROKEN];
+}
 
 pub struct Links;
 
@@ -111,9 +123,9 @@ impl Probe for Links {
             let (page, link) = *from[0];
             let failure = rec.failure().unwrap_or_default();
             let code = if t.on_home {
-                "link.broken_home"
+                codes::BROKEN_HOME
             } else {
-                "link.broken"
+                codes::BROKEN
             };
             let from_urls: Vec<&str> = t
                 .from
@@ -127,12 +139,10 @@ impl Probe for Links {
                 None => page.text.as_str(),
             };
             let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
-            out.findings.push(Finding {
-                probe: self.name().into(),
-                code: code.into(),
-                severity: Severity::Deduct,
-                url: Some(url.clone()),
-                value: json!({
+            out.findings.push(
+                crate::evidence::finding(self.name(), code, Severity::Deduct, rec.started_at)
+                    .url(url.clone())
+                    .value(json!({
                     "target": url,
                     "failure": failure,
                     "status": rec.status,
@@ -142,26 +152,24 @@ impl Probe for Links {
                     "anchor": link.text,
                     "from": from_urls,
                     "from_count": t.from.len(),
-                }),
-                message: if link.text.is_empty() {
+                }))
+                    .message(if link.text.is_empty() {
                     format!("broken {} on {}: {}", kind_str(link.kind), page.fetch.url, failure)
                 } else {
                     format!("broken {} “{}” on {}: {}", kind_str(link.kind), link.text, page.fetch.url, failure)
-                },
-                evidence: Evidence {
-                    status: rec.status,
-                    excerpt,
-                    archived: Some(page.fetch.url.clone()),
-                    body_hash: page.fetch.content_hash.clone(),
-                    extra: json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw }),
-                },
-                observed_at: rec.started_at,
-            });
+                })
+                    .excerpt(excerpt)
+                    .status(rec.status)
+                    .archived(Some(page.fetch.url.clone()))
+                    .body_hash(page.fetch.content_hash.clone())
+                    .extra(json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw }))
+                    .build(),
+            );
         }
         if let Some(home) = input.home() {
             out.facts.push(Fact {
                 probe: self.name().into(),
-                code: "link.summary".into(),
+                code: codes::SUMMARY.into(),
                 url: Some(home.fetch.url.clone()),
                 value: json!({
                     "links": total_links,
@@ -331,9 +339,9 @@ pub(crate) mod tests {
         assert_eq!(
             got,
             vec![
-                ("link.broken", "http://a.gov.test/f.doc"),
-                ("link.broken_home", "http://a.gov.test/gone.html"),
-                ("link.broken_home", "http://dead.test/"),
+                (codes::BROKEN, "http://a.gov.test/f.doc"),
+                (codes::BROKEN_HOME, "http://a.gov.test/gone.html"),
+                (codes::BROKEN_HOME, "http://dead.test/"),
             ]
         );
         let f = &out.findings[0];

@@ -147,7 +147,7 @@ pub(super) fn scan(
             .unwrap_or_default();
         flagged.push(p.fetch.url.clone());
         out.findings.push(finding(
-            "content.commercial_ad",
+            super::codes::CONTENT_COMMERCIAL_AD,
             Severity::Deduct,
             &p.fetch.url,
             json!({

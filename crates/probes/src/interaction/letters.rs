@@ -2,7 +2,9 @@
 //! to, with their sent date (来信时间/留言时间), reply date (回复时间/答复时间), status
 //! (已回复/未回复/办理中) and type.
 
+use crate::html::{sel, text_of};
 use chrono::NaiveDate;
+use govwatch_config::ReplyRules;
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use std::sync::OnceLock;
@@ -67,37 +69,17 @@ fn all_dates(s: &str) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// The status a text states, by the words sites use; `invalid` words come from the rules.
-pub fn status_in(s: &str, invalid: &[String]) -> Option<Status> {
-    if invalid.iter().any(|w| s.contains(w.as_str())) {
-        return Some(Status::Invalid);
-    }
-    const UNANSWERED: &[&str] = &[
-        "未回复",
-        "未答复",
-        "待回复",
-        "待答复",
-        "暂未回复",
-        "尚未回复",
-        "未办结",
-        "待处理",
-        "未处理",
-    ];
-    const PROCESSING: &[&str] = &[
-        "办理中",
-        "处理中",
-        "正在办理",
-        "正在处理",
-        "已受理",
-        "转办中",
-        "已转办",
-    ];
-    const REPLIED: &[&str] = &["已回复", "已答复", "已办结", "已处理", "已反馈", "已解答"];
-    if UNANSWERED.iter().any(|w| s.contains(w)) {
+/// The status a text states, by the words sites use (`[replies]` of `interaction.toml`): invalid,
+/// then unanswered, processing, replied.
+pub fn status_in(s: &str, words: &ReplyRules) -> Option<Status> {
+    let any = |ws: &[String]| ws.iter().any(|w| s.contains(w.as_str()));
+    if any(&words.invalid_status) {
+        Some(Status::Invalid)
+    } else if any(&words.unanswered_status) {
         Some(Status::Unanswered)
-    } else if PROCESSING.iter().any(|w| s.contains(w)) {
+    } else if any(&words.processing_status) {
         Some(Status::Processing)
-    } else if REPLIED.iter().any(|w| s.contains(w)) {
+    } else if any(&words.replied_status) {
         Some(Status::Replied)
     } else {
         None
@@ -110,7 +92,7 @@ const REPLY_LABELS: &str = r"(?:回复|答复|办理|处理|办结|反馈|回信
 
 /// Reads a letter page: one sent date under a sent label, and a reply date under a reply label.
 /// `None` when the page is not a single letter (no label, or several sent labels: a list).
-pub fn read_letter_page(text: &str, title: &str, invalid: &[String]) -> Option<LetterInfo> {
+pub fn read_letter_page(text: &str, title: &str, words: &ReplyRules) -> Option<LetterInfo> {
     static SENT: OnceLock<Regex> = OnceLock::new();
     static REPLY: OnceLock<Regex> = OnceLock::new();
     static KIND: OnceLock<Regex> = OnceLock::new();
@@ -130,11 +112,11 @@ pub fn read_letter_page(text: &str, title: &str, invalid: &[String]) -> Option<L
     );
     let stated = status_re
         .captures(text)
-        .and_then(|c| status_in(&c[1], invalid));
+        .and_then(|c| status_in(&c[1], words));
     let status = match (stated, replied) {
         (Some(s), _) => s,
         (None, Some(_)) => Status::Replied,
-        (None, None) => status_in(text, invalid).unwrap_or(Status::Unknown),
+        (None, None) => status_in(text, words).unwrap_or(Status::Unknown),
     };
     let kind_re = re(
         &KIND,
@@ -155,17 +137,6 @@ pub fn read_letter_page(text: &str, title: &str, invalid: &[String]) -> Option<L
         kind_label,
         excerpt,
     })
-}
-
-use crate::html::sel;
-
-fn text_of(e: &ElementRef) -> String {
-    e.text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Which cell of a header row holds the sent date, the reply date, the status.
@@ -197,7 +168,7 @@ fn header_columns(cells: &[String]) -> Option<Columns> {
 /// Reads the rows of a letter list: rows with a link and a status word, or rows of a table whose
 /// header names a sent or reply date column. Dates in a row outside a known column: the first is
 /// the sent date, a second one the reply date.
-pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<LetterInfo> {
+pub fn read_letter_list(doc: &Html, base: &Url, words: &ReplyRules) -> Vec<LetterInfo> {
     let mut out = Vec::new();
     // Tables with a header row.
     let mut seen_rows = std::collections::HashSet::new();
@@ -226,7 +197,7 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
                 cols = Some(h);
                 continue;
             }
-            if let Some(l) = row_letter(&row, &cells, cols, base, invalid) {
+            if let Some(l) = row_letter(&row, &cells, cols, base, words) {
                 seen_rows.insert(row.id());
                 out.push(l);
             }
@@ -242,10 +213,10 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
             .filter_map(ElementRef::wrap)
             .map(|c| text_of(&c))
             .collect();
-        if let Some(l) = row_letter(&row, &cells, None, base, invalid) {
+        if let Some(l) = row_letter(&row, &cells, None, base, words) {
             out.push(l);
         } else if row.select(sel("a[href]")).next().is_none()
-            && let Some(l) = qa_letter(&text_of(&row), invalid)
+            && let Some(l) = qa_letter(&text_of(&row), words)
         {
             out.push(l);
         }
@@ -254,7 +225,7 @@ pub fn read_letter_list(doc: &Html, base: &Url, invalid: &[String]) -> Vec<Lette
 }
 
 /// A question-and-answer block without links: "来信：… 2026-11-10 答复：… 2026-11-12".
-fn qa_letter(text: &str, invalid: &[String]) -> Option<LetterInfo> {
+fn qa_letter(text: &str, words: &ReplyRules) -> Option<LetterInfo> {
     static Q: OnceLock<Regex> = OnceLock::new();
     static A: OnceLock<Regex> = OnceLock::new();
     let q = re(
@@ -269,7 +240,7 @@ fn qa_letter(text: &str, invalid: &[String]) -> Option<LetterInfo> {
     let sent = date_of(&qc, 2);
     let after = &text[qc.get(0)?.end()..];
     let replied = a.captures(after).and_then(|c| date_of(&c, 2));
-    let status = match (status_in(text, invalid), replied) {
+    let status = match (status_in(text, words), replied) {
         (Some(s), _) => s,
         (None, Some(_)) => Status::Replied,
         (None, None) => return None,
@@ -290,7 +261,7 @@ fn row_letter(
     cells: &[String],
     cols: Option<Columns>,
     base: &Url,
-    invalid: &[String],
+    words: &ReplyRules,
 ) -> Option<LetterInfo> {
     let link = row.select(sel("a[href]")).next().filter(|l| {
         l.value()
@@ -318,7 +289,7 @@ fn row_letter(
         return None;
     }
     let row_text = text_of(row);
-    let status = status_in(&row_text.replace(&title, ""), invalid);
+    let status = status_in(&row_text.replace(&title, ""), words);
     if cols.is_none() && status.is_none() {
         return None;
     }
@@ -361,8 +332,11 @@ fn row_letter(
 mod tests {
     use super::*;
 
-    fn inv() -> Vec<String> {
-        vec!["不予受理".into(), "无效".into()]
+    fn inv() -> ReplyRules {
+        ReplyRules {
+            invalid_status: vec!["不予受理".into(), "无效".into()],
+            ..govwatch_config::InteractionRules::default().replies
+        }
     }
 
     #[test]

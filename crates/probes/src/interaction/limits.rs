@@ -735,7 +735,7 @@ mod tests {
 
     fn limits(html: &str) -> FormLimits {
         let doc = Html::parse_document(html);
-        let text = crate::integrity::visible_text(&doc, &Default::default());
+        let text = crate::html::visible_text(&doc, &Default::default());
         read_limits(&doc, &text)
     }
 

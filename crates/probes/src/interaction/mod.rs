@@ -15,15 +15,68 @@ pub mod ads;
 pub mod letters;
 pub mod limits;
 
+use crate::html::sel;
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::{FixedOffset, Months, NaiveDate, Timelike};
 use govwatch_config::{InteractionRules, WorkCalendar};
-use govwatch_model::{Evidence, Fact, Finding, LinkKind, Page, Severity, Timestamp};
+use govwatch_model::{Fact, Finding, LinkKind, Page, Severity, Timestamp};
 use letters::{LetterInfo, Status};
 use scraper::Html;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `message.channel` (fact).
+    pub const CHANNEL: &str = "message.channel";
+    /// `message.form` (fact).
+    pub const FORM: &str = "message.form";
+    /// `message.letter` (fact).
+    pub const LETTER: &str = "message.letter";
+    /// `message.latency` (fact).
+    pub const LATENCY: &str = "message.latency";
+    /// `survey.count` (fact).
+    pub const SURVEY_COUNT: &str = "survey.count";
+    /// `message.channel_missing` (finding).
+    pub const CHANNEL_MISSING: &str = "message.channel_missing";
+    /// `message.min_length` (finding).
+    pub const MIN_LENGTH: &str = "message.min_length";
+    /// `message.max_length` (finding).
+    pub const MAX_LENGTH: &str = "message.max_length";
+    /// `message.daily_cap` (finding).
+    pub const DAILY_CAP: &str = "message.daily_cap";
+    /// `message.open_hours` (finding).
+    pub const OPEN_HOURS: &str = "message.open_hours";
+    /// `message.login_no_return` (finding).
+    pub const LOGIN_NO_RETURN: &str = "message.login_no_return";
+    /// `message.no_lookup` (finding).
+    pub const NO_LOOKUP: &str = "message.no_lookup";
+    /// `message.unanswered_3m` (finding).
+    pub const UNANSWERED_3M: &str = "message.unanswered_3m";
+    /// `message.no_recent_reply` (finding).
+    pub const NO_RECENT_REPLY: &str = "message.no_recent_reply";
+    /// `content.commercial_ad` (finding).
+    pub const CONTENT_COMMERCIAL_AD: &str = "content.commercial_ad";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        CHANNEL,
+        FORM,
+        LETTER,
+        LATENCY,
+        SURVEY_COUNT,
+        CHANNEL_MISSING,
+        MIN_LENGTH,
+        MAX_LENGTH,
+        DAILY_CAP,
+        OPEN_HOURS,
+        LOGIN_NO_RETURN,
+        NO_LOOKUP,
+        UNANSWERED_3M,
+        NO_RECENT_REPLY,
+        CONTENT_COMMERCIAL_AD,
+    ];
+}
 
 /// The probe, with its rules and the working-day calendar.
 pub struct Interaction {
@@ -177,8 +230,6 @@ impl Interaction {
     }
 }
 
-use crate::html::sel;
-
 fn china(t: Timestamp) -> chrono::DateTime<FixedOffset> {
     t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
 }
@@ -234,7 +285,7 @@ impl<'b> Ctx<'_, 'b> {
     }
 }
 
-// One place builds every finding of the probe, so the evidence is filled alike.
+// Every finding of the probe, built by the one builder ([`crate::evidence`]).
 #[allow(clippy::too_many_arguments)]
 fn finding(
     code: &str,
@@ -246,22 +297,13 @@ fn finding(
     page: Option<&Page>,
     at: Timestamp,
 ) -> Finding {
-    Finding {
-        probe: "interaction".into(),
-        code: code.into(),
-        severity,
-        url: Some(url.to_string()),
-        value,
-        message,
-        evidence: Evidence {
-            status: page.and_then(|p| p.fetch.status),
-            excerpt,
-            archived: page.map(|p| p.fetch.url.clone()),
-            body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-            extra: Value::Null,
-        },
-        observed_at: at,
-    }
+    crate::evidence::finding("interaction", code, severity, at)
+        .url(url)
+        .value(value)
+        .message(message)
+        .excerpt(excerpt)
+        .page(page)
+        .build()
 }
 
 fn fact(code: &str, url: Option<&str>, value: Value, at: Timestamp) -> Fact {
@@ -329,16 +371,16 @@ impl Interaction {
             return None;
         }
         let text = cx.visible_text(doc);
-        let invalid = &self.rules.replies.invalid_status;
+        let words = &self.rules.replies;
         let title = p.title.clone().unwrap_or_default();
         let (letter_list, letter_page) = if p.depth == 0 {
             (vec![], None)
         } else {
             let list = match Url::parse(&p.fetch.final_url) {
-                Ok(base) => letters::read_letter_list(doc, &base, invalid),
+                Ok(base) => letters::read_letter_list(doc, &base, words),
                 Err(_) => vec![],
             };
-            (list, letters::read_letter_page(text, &title, invalid))
+            (list, letters::read_letter_page(text, &title, words))
         };
         let has_textarea = doc.select(sel("form textarea, textarea")).next().is_some();
         // a page with a form to fill in (not just the header's search box) is read as a form
@@ -463,7 +505,7 @@ impl Probe for Interaction {
         }
         for c in &channels {
             out.facts.push(fact(
-                "message.channel",
+                codes::CHANNEL,
                 Some(&c.url),
                 json!({
                     "kind": c.kind.as_str(),
@@ -518,7 +560,7 @@ impl Probe for Interaction {
                 )
             };
             out.findings.push(finding(
-                "message.channel_missing",
+                codes::CHANNEL_MISSING,
                 Severity::Veto,
                 &home.fetch.url,
                 json!({"consultation_links": consult.len(), "channels": channels.len()}),
@@ -656,12 +698,7 @@ impl Probe for Interaction {
             .collect();
         let previous_forms: Vec<&Fact> = input
             .previous
-            .map(|p| {
-                p.facts
-                    .iter()
-                    .filter(|f| f.code == "message.form")
-                    .collect()
-            })
+            .map(|p| p.facts.iter().filter(|f| f.code == codes::FORM).collect())
             .unwrap_or_default();
         for (i, p) in pages.iter().enumerate() {
             if !p.is_html || !p.fetch.ok() {
@@ -719,7 +756,7 @@ impl Probe for Interaction {
             let (lim, login, text) = (&form.limits, form.login.as_ref(), form.text.as_str());
             let hour = china(p.fetch.started_at).hour();
             out.facts.push(fact(
-                "message.form",
+                codes::FORM,
                 Some(&p.fetch.url),
                 json!({
                     "kind": kind.as_str(),
@@ -745,7 +782,7 @@ impl Probe for Interaction {
         }
         if !consult.is_empty() && working && !has_lookup {
             out.findings.push(finding(
-                "message.no_lookup",
+                codes::NO_LOOKUP,
                 Severity::Deduct,
                 &home.fetch.url,
                 json!({"lookup": false, "public_list": false}),
@@ -925,7 +962,7 @@ impl Interaction {
             && n > r.min_length_above
         {
             out.findings.push(finding(
-                "message.min_length",
+                codes::MIN_LENGTH,
                 Severity::Deduct,
                 url,
                 json!({"min_len": n, "threshold": r.min_length_above, "how": src.how}),
@@ -942,7 +979,7 @@ impl Interaction {
             && n < r.max_length_below
         {
             out.findings.push(finding(
-                "message.max_length",
+                codes::MAX_LENGTH,
                 Severity::Deduct,
                 url,
                 json!({"max_len": n, "threshold": r.max_length_below, "how": src.how}),
@@ -959,7 +996,7 @@ impl Interaction {
             && n <= r.daily_cap_at_most
         {
             out.findings.push(finding(
-                "message.daily_cap",
+                codes::DAILY_CAP,
                 Severity::Deduct,
                 url,
                 json!({"daily_cap": n, "how": src.how}),
@@ -976,7 +1013,7 @@ impl Interaction {
             && (b - a) < r.open_hours_below * 60
         {
             out.findings.push(finding(
-                "message.open_hours",
+                codes::OPEN_HOURS,
                 Severity::Deduct,
                 url,
                 json!({"open_hours": lim.open_hours(), "workdays_only": lim.workdays_only, "how": src.how}),
@@ -1016,7 +1053,7 @@ impl Interaction {
                     .find_map(|w| crate::evidence::excerpt_around(text, w, 30))
                     .unwrap_or_default();
                 out.findings.push(finding(
-                    "message.open_hours",
+                    codes::OPEN_HOURS,
                     Severity::Deduct,
                     url,
                     json!({"open_hours": null, "open_at_hour": open_at, "closed_at_hour": hour, "how": "history"}),
@@ -1035,7 +1072,7 @@ impl Interaction {
             && !l.has_return
         {
             out.findings.push(finding(
-                "message.login_no_return",
+                codes::LOGIN_NO_RETURN,
                 Severity::Deduct,
                 url,
                 json!({"login_url": l.url}),
@@ -1070,7 +1107,7 @@ impl Interaction {
                 _ => None,
             };
             out.facts.push(fact(
-                "message.letter",
+                codes::LETTER,
                 Some(key),
                 json!({
                     "url": key,
@@ -1141,7 +1178,7 @@ impl Interaction {
                     ),
                 };
                 out.findings.push(finding(
-                    "message.unanswered_3m",
+                    codes::UNANSWERED_3M,
                     Severity::Veto,
                     key,
                     json!({"sent": sent.to_string(), "replied": i.replied.map(|d| d.to_string()), "status": i.status.as_str(), "title": i.title}),
@@ -1166,7 +1203,7 @@ impl Interaction {
         let list_url = newest_list.map(|(_, u)| u);
         if let Some(home) = pages.iter().find(|p| p.depth == 0) {
             out.facts.push(fact(
-                "message.latency",
+                codes::LATENCY,
                 Some(&home.fetch.url),
                 json!({
                     "letters": in_window,
@@ -1191,7 +1228,7 @@ impl Interaction {
                 list_url.unwrap_or_else(|| letters.keys().next().cloned().unwrap_or_default());
             let page = pages.iter().find(|p| p.fetch.url == url);
             out.findings.push(finding(
-                "message.no_recent_reply",
+                codes::NO_RECENT_REPLY,
                 Severity::Deduct,
                 &url,
                 json!({"last_reply": last_reply.map(|d| d.to_string()), "since": recent.to_string()}),
@@ -1267,7 +1304,7 @@ impl Interaction {
         let home = input.home().map(|h| h.fetch.url.clone());
         let count = acts.len();
         out.facts.push(fact(
-            "survey.count",
+            codes::SURVEY_COUNT,
             home.as_deref(),
             json!({
                 "count": count,

@@ -5,7 +5,7 @@
 use super::china_day;
 use chrono::Months;
 use govwatch_config::ManualRules;
-use govwatch_model::{Account, Evidence, Finding, ManualFinding, Timestamp};
+use govwatch_model::{Account, Finding, ManualFinding, Timestamp};
 use serde_json::json;
 
 /// The findings `rows` give for `account` at `as_of` (rows of other accounts, of codes no longer
@@ -29,41 +29,34 @@ pub fn findings(
         let Some(code) = rules.code(&m.code) else {
             continue;
         };
-        out.push(Finding {
-            probe: "manual".into(),
-            code: m.code.clone(),
-            severity: code.severity,
-            url: Some(
-                m.evidence_url
-                    .clone()
-                    .unwrap_or_else(|| account.feed.to_string()),
-            ),
-            value: json!({
-                "account": key,
-                "platform": account.platform.as_str(),
-                "name": code.name,
-                "date": m.date.to_string(),
-                "note": m.note,
-                "source": m.source,
-                "manual_id": m.id,
-            }),
-            message: format!(
-                "账号「{}」{}（检查人员 {} 发现）：{}",
-                account.name, code.name, m.date, m.note
-            ),
-            evidence: Evidence {
-                status: None,
-                excerpt: Some(m.note.clone()),
-                archived: None,
-                body_hash: None,
-                extra: json!({
+        out.push(
+            crate::evidence::finding("manual", &m.code, code.severity, as_of)
+                .url(
+                    m.evidence_url
+                        .clone()
+                        .unwrap_or_else(|| account.feed.to_string()),
+                )
+                .value(json!({
+                    "account": key,
+                    "platform": account.platform.as_str(),
+                    "name": code.name,
+                    "date": m.date.to_string(),
+                    "note": m.note,
+                    "source": m.source,
+                    "manual_id": m.id,
+                }))
+                .message(format!(
+                    "账号「{}」{}（检查人员 {} 发现）：{}",
+                    account.name, code.name, m.date, m.note
+                ))
+                .excerpt(m.note.clone())
+                .extra(json!({
                     "manual": true,
                     "evidence_url": m.evidence_url,
                     "source": m.source,
-                }),
-            },
-            observed_at: as_of,
-        });
+                }))
+                .build(),
+        );
     }
     out
 }

@@ -26,10 +26,42 @@ use crate::evidence::{clip, excerpt_around};
 use crate::interaction::ads;
 use chrono::{FixedOffset, Months, NaiveDate};
 use govwatch_config::{AdRules, MediaRules};
-use govwatch_model::{
-    Account, Evidence, Fact, FeedRead, Finding, ManualFinding, Post, Severity, Timestamp,
-};
+use govwatch_model::{Account, Fact, FeedRead, Finding, ManualFinding, Post, Severity, Timestamp};
 use serde_json::{Value, json};
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `media.feed` (fact).
+    pub const FEED: &str = "media.feed";
+    /// `media.not_measured` (fact).
+    pub const NOT_MEASURED: &str = "media.not_measured";
+    /// `media.repost_share` (fact).
+    pub const REPOST_SHARE: &str = "media.repost_share";
+    /// `media.stale` (finding).
+    pub const STALE: &str = "media.stale";
+    /// `media.zombie` (finding).
+    pub const ZOMBIE: &str = "media.zombie";
+    /// `media.repost_only` (finding).
+    pub const REPOST_ONLY: &str = "media.repost_only";
+    /// `media.commercial_ad` (finding).
+    pub const COMMERCIAL_AD: &str = "media.commercial_ad";
+    /// `media.off_topic` (finding).
+    pub const OFF_TOPIC: &str = "media.off_topic";
+    /// `media.duplicate_accounts` (finding).
+    pub const DUPLICATE_ACCOUNTS: &str = "media.duplicate_accounts";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        FEED,
+        NOT_MEASURED,
+        REPOST_SHARE,
+        STALE,
+        ZOMBIE,
+        REPOST_ONLY,
+        COMMERCIAL_AD,
+        OFF_TOPIC,
+        DUPLICATE_ACCOUNTS,
+    ];
+}
 
 /// The media probe, with its rules and the sites' advertising rules.
 #[derive(Debug, Clone)]
@@ -104,7 +136,7 @@ impl Media {
         let latest = seen.iter().filter_map(|p| p.published).max();
         if let Some((why, error)) = &feed.failure {
             out.facts.push(fact(
-                "media.not_measured",
+                codes::NOT_MEASURED,
                 account,
                 json!({
                     "feed": feed.url,
@@ -118,7 +150,7 @@ impl Media {
         }
         let Some(latest) = latest else {
             out.facts.push(fact(
-                "media.not_measured",
+                codes::NOT_MEASURED,
                 account,
                 json!({
                     "feed": feed.url,
@@ -132,7 +164,7 @@ impl Media {
         };
         let oldest = seen.iter().filter_map(|p| p.published).min();
         out.facts.push(fact(
-            "media.feed",
+            codes::FEED,
             account,
             json!({
                 "feed": feed.url,
@@ -158,7 +190,7 @@ impl Media {
         if days > window {
             let p = newest[0];
             out.findings.push(self.finding(
-                "media.stale",
+                codes::STALE,
                 Severity::Veto,
                 account,
                 feed,
@@ -193,7 +225,7 @@ impl Media {
             }
             let day = china_day(latest);
             out.findings.push(self.finding(
-                "media.zombie",
+                codes::ZOMBIE,
                 Severity::Veto,
                 account,
                 feed,
@@ -232,7 +264,7 @@ impl Media {
         };
         let r = &self.rules.repost;
         out.facts.push(fact(
-            "media.repost_share",
+            codes::REPOST_SHARE,
             account,
             json!({
                 "since": since.to_string(),
@@ -250,7 +282,7 @@ impl Media {
         {
             let example = recent.iter().find(|p| p.repost.is_some()).copied();
             out.findings.push(self.finding(
-                "media.repost_only",
+                codes::REPOST_ONLY,
                 Severity::Deduct,
                 account,
                 feed,
@@ -290,7 +322,7 @@ impl Media {
                 ads::NEEDED_ELSEWHERE,
             ) {
                 out.findings.push(self.finding(
-                    "media.commercial_ad",
+                    codes::COMMERCIAL_AD,
                     Severity::Deduct,
                     account,
                     feed,
@@ -321,7 +353,7 @@ impl Media {
                 .collect();
             if found.len() >= words.min_words as usize {
                 out.findings.push(self.finding(
-                    "media.off_topic",
+                    codes::OFF_TOPIC,
                     Severity::Deduct,
                     account,
                     feed,
@@ -367,7 +399,7 @@ impl Media {
             .map(|a| format!("「{}」({})", a.name, a.id))
             .collect();
         out.findings.push(self.finding(
-            "media.duplicate_accounts",
+            codes::DUPLICATE_ACCOUNTS,
             Severity::Warn,
             account,
             feed,
@@ -389,7 +421,7 @@ impl Media {
         ));
     }
 
-    // One place builds every finding of the probe, so the evidence is filled alike: the feed's
+    // Every finding of the probe, built by the one builder ([`crate::evidence`]): the feed's
     // status and its archived copy.
     #[allow(clippy::too_many_arguments)]
     fn finding(
@@ -404,23 +436,14 @@ impl Media {
         excerpt: Option<String>,
         at: Timestamp,
     ) -> Finding {
-        let page = feed.page.as_ref();
-        Finding {
-            probe: "media".into(),
-            code: code.into(),
-            severity,
-            url: Some(url.to_string()),
-            value: with_account(value, account),
-            message,
-            evidence: Evidence {
-                status: feed.status(),
-                excerpt,
-                archived: page.map(|p| p.fetch.url.clone()),
-                body_hash: page.and_then(|p| p.fetch.content_hash.clone()),
-                extra: Value::Null,
-            },
-            observed_at: at,
-        }
+        crate::evidence::finding("media", code, severity, at)
+            .url(url)
+            .value(with_account(value, account))
+            .message(message)
+            .excerpt(excerpt)
+            .page(feed.page.as_ref())
+            .status(feed.status())
+            .build()
     }
 }
 

@@ -1,0 +1,95 @@
+//! Scripts loaded from hosts that are neither the site's nor allowed, and inline scripts that
+//! redirect visitors by where they came from (hijack).
+
+use super::{Integrity, IntegrityScan, codes, finding, host_allowed};
+use crate::ProbeOutput;
+use crate::evidence::clip;
+use crate::html::sel;
+use govwatch_model::{Page, Severity};
+use scraper::Html;
+use serde_json::json;
+use std::collections::HashSet;
+use url::Url;
+
+impl Integrity {
+    /// Check 3, on one page: its foreign scripts and its hijack script, if any.
+    pub(super) fn read_scripts(
+        &self,
+        doc: &Html,
+        base: &Url,
+        owned: &dyn Fn(&str) -> bool,
+        out: &mut IntegrityScan,
+    ) {
+        // 3. external scripts and hijack redirects
+        let inline: String = doc
+            .select(sel("script:not([src])"))
+            .map(|s| s.text().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let hijack = (inline.contains("document.referrer")
+            && (inline.contains("location") || inline.contains("window.open")))
+        .then(|| {
+            crate::evidence::excerpt_around(&inline, "document.referrer", 120).unwrap_or_default()
+        });
+        let mut foreign: Vec<(String, String)> = Vec::new();
+        for s in doc.select(sel("script[src]")) {
+            let Ok(u) = base.join(s.value().attr("src").unwrap_or("").trim()) else {
+                continue;
+            };
+            if !matches!(u.scheme(), "http" | "https") {
+                continue; // browser extensions saved with the page, data: URLs
+            }
+            let Some(h) = u.host_str().map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            if !owned(&h) && !host_allowed(&h, &self.rules.scripts.allowed_hosts) {
+                foreign.push((h, u.to_string()));
+            }
+        }
+        out.foreign = foreign;
+        out.hijack = hijack;
+    }
+}
+
+/// Check 3, over the site: a finding for a page's scripts from outside hosts not seen on an
+/// earlier page (`seen`), or for its hijack script when it loads none.
+pub(super) fn judge_scripts(
+    page: &Page,
+    sc: &IntegrityScan,
+    scripts_seen: &mut HashSet<String>,
+    out: &mut ProbeOutput,
+) {
+    let url = page.fetch.url.as_str();
+    let new: Vec<&(String, String)> = sc
+        .foreign
+        .iter()
+        .filter(|(h, _)| scripts_seen.insert(h.clone()))
+        .collect();
+    if !new.is_empty() {
+        let hosts: Vec<&str> = new.iter().map(|(h, _)| h.as_str()).collect();
+        out.findings.push(finding(
+            codes::EXTERNAL_SCRIPT,
+            if sc.hijack.is_some() { Severity::Veto } else { Severity::Warn },
+            page,
+            url,
+            json!({ "hosts": hosts, "scripts": new.iter().map(|(_, u)| u).collect::<Vec<_>>(), "hijack": sc.hijack.is_some() }),
+            format!("scripts from outside hosts on {url}: {}", hosts.join(", ")),
+            match &sc.hijack {
+                Some(h) => clip(&format!("<script src=\"{}\"> … {h}", new[0].1), 400),
+                None => format!("<script src=\"{}\">", new[0].1),
+            },
+        ));
+    } else if let Some(h) = &sc.hijack
+        && sc.foreign.is_empty()
+    {
+        out.findings.push(finding(
+            codes::HIJACK_REDIRECT,
+            Severity::Veto,
+            page,
+            url,
+            json!({ "script": h }),
+            format!("a script on {url} redirects visitors by where they came from"),
+            clip(h, 400),
+        ));
+    }
+}

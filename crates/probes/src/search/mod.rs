@@ -1,0 +1,216 @@
+//! Site search (function-design indicator: site search exists and works; the Anhui notice: "the
+//! provincial geology bureau's site can only be searched after choosing a column, and the columns
+//! offered do not include 政务公开").
+//!
+//! Pure, like every probe; the network part is split out:
+//! 1. [`discovery_links`]: search links to other hosts of the site (a separate search host or a
+//!    provincial search platform), which the runner has the crawler fetch;
+//! 2. [`locate`]: every search entry on the crawled pages — `<form>`s named or labelled for search,
+//!    and JS-built searches (an input plus a handler that builds a URL) read from the scripts;
+//! 3. [`plan`]: a search for the title of a crawled article, which the runner has the crawler
+//!    submit: with GET, or by POST only for sites whose configuration says `search_post = true`
+//!    (only search forms are ever submitted);
+//! 4. [`Search`] judges the entries and the results.
+//!
+//! Facts: `search.form` (one per distinct search entry), `search.query` (one per search
+//! submitted), `search.script_loaded` (results filled by script).
+//! Findings: `search.missing`, `search.column_required`, `search.scope_missing`,
+//! `search.broken`, `search.no_results`, `search.input_limited`.
+//!
+//! Files: [`locate`] (entries and search links), [`plan`] (searches to submit), [`judge`] (the
+//! findings); [`Search`]'s `run` dispatches to them.
+
+use crate::{Probe, ProbeInput, ProbeOutput};
+
+mod judge;
+mod locate;
+mod plan;
+
+pub use judge::top_columns;
+pub use locate::{SearchEntry, SearchScan, SelectInfo, discovery_links, locate, locate_in};
+pub use plan::{pick_term, plan};
+
+/// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
+pub mod codes {
+    /// `search.form` (fact).
+    pub const FORM: &str = "search.form";
+    /// `search.query` (fact).
+    pub const QUERY: &str = "search.query";
+    /// `search.script_loaded` (fact).
+    pub const SCRIPT_LOADED: &str = "search.script_loaded";
+    /// `search.missing` (finding).
+    pub const MISSING: &str = "search.missing";
+    /// `search.column_required` (finding).
+    pub const COLUMN_REQUIRED: &str = "search.column_required";
+    /// `search.scope_missing` (finding).
+    pub const SCOPE_MISSING: &str = "search.scope_missing";
+    /// `search.broken` (finding).
+    pub const BROKEN: &str = "search.broken";
+    /// `search.no_results` (finding).
+    pub const NO_RESULTS: &str = "search.no_results";
+    /// `search.input_limited` (finding).
+    pub const INPUT_LIMITED: &str = "search.input_limited";
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        FORM,
+        QUERY,
+        SCRIPT_LOADED,
+        MISSING,
+        COLUMN_REQUIRED,
+        SCOPE_MISSING,
+        BROKEN,
+        NO_RESULTS,
+        INPUT_LIMITED,
+    ];
+}
+
+/// The search probe.
+pub struct Search;
+
+impl Probe for Search {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn slot(&self) -> Option<usize> {
+        Some(3)
+    }
+
+    fn run(&self, input: &ProbeInput) -> ProbeOutput {
+        let crawl = input.crawl;
+        let mut out = ProbeOutput::default();
+        let Some(home) = input.home() else { return out };
+        if !home.fetch.ok() {
+            return out; // nothing to judge: availability says why
+        }
+        let at = home.fetch.started_at;
+        // the entries noted while the site was crawled, or read from the pages now
+        let entries = match input.site_scan::<Vec<SearchEntry>>(self) {
+            Some(e) => e.clone(),
+            None => locate(crawl),
+        };
+        if entries.is_empty() {
+            out.findings.push(judge::missing(crawl, home, at));
+            return out;
+        }
+        let columns = top_columns(crawl, judge::shipped_not_columns());
+        for e in &entries {
+            judge::entry(e, &columns, at, &mut out);
+        }
+        for a in &crawl.searches {
+            judge::query(a, at, &mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge::pattern_rejects_chinese;
+    use super::*;
+    use govwatch_model::{FetchRecord, Page, Purpose};
+    use scraper::Html;
+
+    fn page(html: &str) -> Page {
+        Page {
+            fetch: FetchRecord {
+                url: "http://www.dzj.gov.test/".into(),
+                final_url: "http://www.dzj.gov.test/".into(),
+                method: "GET".into(),
+                purpose: Purpose::Page,
+                status: Some(200),
+                started_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
+                    .unwrap(),
+                elapsed_ms: 1,
+                queue_ms: 0,
+                bytes: 1,
+                content_type: None,
+                content_hash: None,
+                remote_addr: None,
+                family: Some(4),
+                error: None,
+                error_message: None,
+                redirects: vec![],
+                attempt: 1,
+            },
+            depth: 0,
+            text: html.into(),
+            charset: None,
+            charset_source: None,
+            title: None,
+            links: vec![],
+            is_html: true,
+        }
+    }
+
+    fn one(html: &str) -> SearchEntry {
+        let p = page(html);
+        let doc = Html::parse_document(html);
+        let mut e = locate_in(&p, &doc);
+        assert_eq!(e.len(), 1, "{e:?}");
+        e.remove(0)
+    }
+
+    #[test]
+    fn mandatory_column_select_by_script_alert() {
+        let e = one(
+            r#"<form action="/search/" onsubmit="return chk();"><input name="q">
+            <select name="columnid" id="columnid"><option value="">请选择栏目</option><option value="1">新闻动态</option><option value="2">通知公告</option></select>
+            <input type="submit" value="搜索"></form>
+            <script>function chk(){ if(document.getElementById('columnid').value==''){ alert('请先选择栏目'); return false; } return true; }</script>"#,
+        );
+        let s = &e.selects[0];
+        assert!(s.is_column && s.first_empty && !s.has_all);
+        assert!(s.mandatory_by.as_deref().unwrap().contains("请先选择栏目"));
+        assert!(s.restricts());
+    }
+
+    #[test]
+    fn empty_first_option_not_enforced_is_no_restriction() {
+        let e = one(
+            r#"<form action="/search/"><input name="keyword"><select name="channel"><option value="">请选择栏目</option><option value="1">新闻动态</option></select></form>"#,
+        );
+        assert!(!e.selects[0].restricts());
+    }
+
+    #[test]
+    fn required_attribute_and_no_all_choice_restrict() {
+        let e = one(
+            r#"<form action="/search/"><input name="q"><select name="lm" required><option value="">请选择</option><option value="1">新闻</option></select></form>"#,
+        );
+        assert!(e.selects[0].restricts());
+        let e = one(
+            r#"<form action="/search/"><input name="q"><select name="catalog"><option value="1">新闻</option><option value="2">通知</option></select></form>"#,
+        );
+        assert!(e.selects[0].restricts());
+    }
+
+    #[test]
+    fn field_and_year_selects_are_not_columns() {
+        let e = one(
+            r#"<form action="/search/"><input name="q"><select name="field"><option>标题</option><option>正文</option></select><select name="year"><option>2026</option><option>2025</option></select></form>"#,
+        );
+        assert!(
+            e.selects.iter().all(|s| !s.is_column && !s.restricts()),
+            "{:?}",
+            e.selects
+        );
+    }
+
+    #[test]
+    fn letter_and_login_forms_are_never_search() {
+        let p = page(
+            r#"<form action="/letter"><input name="title"><textarea name="content"></textarea><input type="submit" value="提交"></form>
+            <form action="/login"><input name="user"><input type="password" name="pw"><input type="submit" value="登录"></form>"#,
+        );
+        let doc = Html::parse_document(&p.text);
+        assert!(locate_in(&p, &doc).is_empty());
+    }
+
+    #[test]
+    fn pattern_that_rejects_chinese() {
+        assert!(pattern_rejects_chinese("[A-Za-z0-9 ]+"));
+        assert!(!pattern_rejects_chinese(".{1,30}"));
+        assert!(!pattern_rejects_chinese("[\\u4e00-\\u9fa5A-Za-z0-9]+"));
+    }
+}
