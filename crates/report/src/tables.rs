@@ -73,6 +73,10 @@ pub fn problems_of(s: &ScoreRow) -> String {
     if !vetoes.is_empty() {
         return format!("单项否决：{}", vetoes.join("；"));
     }
+    if s.verdict == govwatch_score::NOT_INSPECTED {
+        let why: Vec<&str> = s.items.iter().map(|i| i.note.as_str()).collect();
+        return format!("未能检查：{}", why.join("；"));
+    }
     let mut deducts: Vec<_> = s.items.iter().filter(|i| i.part == "deduct").collect();
     deducts.sort_by(|a, b| a.points.total_cmp(&b.points));
     let words: Vec<String> = deducts
@@ -319,6 +323,12 @@ pub fn summary(d: &ReportData) -> String {
             .map(|x| format!("{}%", fmt_num(x)))
             .unwrap_or_else(|| "—".into())
     );
+    if o.not_inspected > 0 {
+        s.push_str(&format!(
+            "另有{}个网站未能检查（无法评分，原因见附件3），不计入合格率。",
+            o.not_inspected
+        ));
+    }
     let kinds: Vec<String> = f
         .by_kind
         .iter()

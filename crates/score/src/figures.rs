@@ -2,7 +2,7 @@
 //! overall, by region and by kind; the share of portals entering bonus scoring; sites above the
 //! high-score line; sites per problem; the share of letters answered within 1 and 5 working days.
 
-use crate::engine::PASS;
+use crate::engine::{NOT_INSPECTED, PASS};
 use govwatch_store::{ScoreSet, SiteRow, StoredFact};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -11,9 +11,13 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Group {
     pub name: String,
+    /// Sites inspected and scored (the pass rate's denominator).
     pub sites: u64,
     pub passed: u64,
     pub failed: u64,
+    /// Sites that could not be inspected (未检查（无法评分）): neither passed nor failed, outside
+    /// the pass rate, listed with their reason.
+    pub not_inspected: u64,
     /// Percent, two decimals (the notice writes 99.64%); `None` for an empty group.
     pub pass_rate: Option<f64>,
     /// Mean final score of the sites that have one.
@@ -106,6 +110,10 @@ pub fn figures(
                     Vec::new(),
                 )
             });
+            if s.verdict == NOT_INSPECTED {
+                g.not_inspected += 1;
+                continue;
+            }
             g.sites += 1;
             if pass {
                 g.passed += 1;
@@ -129,7 +137,7 @@ pub fn figures(
                 f.bonus_scored += 1;
             }
         }
-        if !s.complete {
+        if !s.complete && s.verdict != NOT_INSPECTED {
             f.incomplete += 1;
         }
         let mut seen = std::collections::BTreeSet::new();

@@ -631,3 +631,46 @@ fn a_site_not_inspected_is_never_passed() {
     assert_eq!(verdict_zh(PASS), "合格");
     assert_eq!(verdict_zh(FAIL), "不合格");
 }
+
+#[test]
+fn sites_not_inspected_stay_out_of_the_pass_rate() {
+    let mut ok = Site::new(SiteKind::Department);
+    ok.samples(20, 0);
+    let mut refused = Site::new(SiteKind::Department);
+    refused.info.id = "3400000002".into();
+    refused.fact(
+        "site.not_inspected",
+        json!({"reason": "crawl_refused", "detail": "robots.txt Crawl-delay 3600 s"}),
+    );
+    let rows: Vec<govwatch_store::SiteRow> = [&ok, &refused]
+        .iter()
+        .map(|s| govwatch_store::SiteRow {
+            id: s.info.id.clone(),
+            name: "某县某局".into(),
+            home: "http://x.gov.cn/".into(),
+            org: "某县某局".into(),
+            region: "某县".into(),
+            kind: "department".into(),
+        })
+        .collect();
+    let set = govwatch_store::ScoreSet {
+        run_id: 1,
+        rules_version: "t".into(),
+        rules_hash: "h".into(),
+        scored_at: "2020-03-31T02:00:00+08:00".into(),
+        as_of: "2020-03-31T02:00:00+08:00".into(),
+        scores: vec![ok.score(&rules()), refused.score(&rules())],
+    };
+    let f = crate::figures(&rows, &set, 90.0, &[]);
+    assert_eq!(
+        (
+            f.overall.sites,
+            f.overall.passed,
+            f.overall.failed,
+            f.overall.not_inspected
+        ),
+        (1, 1, 0, 1)
+    );
+    assert_eq!(f.overall.pass_rate, Some(100.0));
+    assert_eq!(f.incomplete, 0, "not inspected is not provisional");
+}
