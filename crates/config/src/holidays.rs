@@ -41,7 +41,7 @@ impl WorkCalendar {
     /// The calendar as shipped in `config/holidays.toml`.
     pub fn shipped() -> WorkCalendar {
         parse_calendar(
-            include_str!("../../../config/holidays.toml"),
+            crate::shipped::HOLIDAYS,
             Path::new("config/holidays.toml"),
         )
         .expect("shipped holidays.toml is valid")

@@ -10,6 +10,7 @@
 //! - [`load_accounts`] / [`check_accounts`] / [`import_accounts_csv`]: the new-media account
 //!   registry (`config/accounts.toml`), [`load_media_rules`] its rules (`config/media.toml`),
 //!   [`read_manual_findings`] inspectors' observations of accounts from CSV.
+//! - [`shipped`]: the text of every rule file shipped in `config/`, embedded in one place.
 
 mod accounts;
 mod accounts_import;
@@ -24,6 +25,7 @@ mod interaction;
 mod media;
 mod media_findings;
 mod probes;
+pub mod shipped;
 mod sites;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
