@@ -54,8 +54,7 @@ impl ColumnRules {
 impl Default for ColumnRules {
     /// The rules as shipped in `config/columns.toml`.
     fn default() -> Self {
-        toml::from_str(crate::shipped::COLUMNS)
-            .expect("shipped columns.toml is valid")
+        toml::from_str(crate::shipped::COLUMNS).expect("shipped columns.toml is valid")
     }
 }
 

@@ -98,8 +98,7 @@ pub struct MediaRules {
 impl Default for MediaRules {
     /// The rules as shipped in `config/media.toml`.
     fn default() -> Self {
-        toml::from_str(crate::shipped::MEDIA)
-            .expect("shipped media.toml is valid")
+        toml::from_str(crate::shipped::MEDIA).expect("shipped media.toml is valid")
     }
 }
 

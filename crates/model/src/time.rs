@@ -45,9 +45,7 @@ pub fn china_now() -> DateTime<FixedOffset> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
     /// `--as-of` text in none of the accepted forms.
-    #[error(
-        "--as-of {0:?}: expected a date like 2026-11-28, \"2026-11-28 02:00\" or RFC 3339"
-    )]
+    #[error("--as-of {0:?}: expected a date like 2026-11-28, \"2026-11-28 02:00\" or RFC 3339")]
     AsOf(String),
     /// A local time that does not exist or exists twice (cannot happen at a fixed offset).
     #[error("--as-of {0:?} is ambiguous")]
