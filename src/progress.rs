@@ -82,7 +82,7 @@ impl RunView {
                         plan.from_history,
                         human(plan.bound),
                         human(plan.longest_site),
-                        plan.expected_finish.format("%Y-%m-%d %H:%M:%S %:z"),
+                        plan.expected_finish.format(govwatch_model::time::DISPLAY_FORMAT),
                     )
                 });
                 self.pb.set_length(plan.requests.max(1));
