@@ -74,7 +74,7 @@ pub fn parse_timezone(s: &str) -> Result<FixedOffset, String> {
     let t = s.trim();
     match t {
         "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "Asia/Urumqi" | "PRC" | "CST" => {
-            return Ok(FixedOffset::east_opt(8 * 3600).expect("valid"));
+            return Ok(govwatch_model::time::CHINA_TZ);
         }
         "UTC" | "Etc/UTC" | "Z" => return Ok(FixedOffset::east_opt(0).expect("valid")),
         _ => {}
@@ -267,7 +267,7 @@ impl Default for WarningConfig {
 }
 
 /// The shipped `config/warnings.toml`, used when the file is missing.
-pub const SHIPPED_WARNINGS: &str = include_str!("../../../config/warnings.toml");
+pub const SHIPPED_WARNINGS: &str = crate::shipped::WARNINGS;
 
 /// Reads `warnings.toml` (the shipped rules when missing) and checks it.
 pub fn load_warning_config(path: &Path) -> Result<WarningConfig, ConfigError> {

@@ -40,11 +40,8 @@ pub struct WorkCalendar {
 impl WorkCalendar {
     /// The calendar as shipped in `config/holidays.toml`.
     pub fn shipped() -> WorkCalendar {
-        parse_calendar(
-            include_str!("../../../config/holidays.toml"),
-            Path::new("config/holidays.toml"),
-        )
-        .expect("shipped holidays.toml is valid")
+        parse_calendar(crate::shipped::HOLIDAYS, Path::new("config/holidays.toml"))
+            .expect("shipped holidays.toml is valid")
     }
 
     /// A calendar of weekdays only (no holiday data).

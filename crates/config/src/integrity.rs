@@ -50,8 +50,7 @@ pub struct IntegrityRules {
 impl Default for IntegrityRules {
     /// The rules as shipped in `config/integrity.toml`.
     fn default() -> Self {
-        toml::from_str(include_str!("../../../config/integrity.toml"))
-            .expect("shipped integrity.toml is valid")
+        toml::from_str(crate::shipped::INTEGRITY).expect("shipped integrity.toml is valid")
     }
 }
 

@@ -89,8 +89,7 @@ pub struct InteractionRules {
 impl Default for InteractionRules {
     /// The rules as shipped in `config/interaction.toml`.
     fn default() -> Self {
-        toml::from_str(include_str!("../../../config/interaction.toml"))
-            .expect("shipped interaction.toml is valid")
+        toml::from_str(crate::shipped::INTERACTION).expect("shipped interaction.toml is valid")
     }
 }
 

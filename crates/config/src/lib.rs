@@ -11,6 +11,7 @@
 //!   registry (`config/accounts.toml`), [`load_media_rules`] its rules (`config/media.toml`),
 //!   [`read_manual_findings`] inspectors' observations of accounts from CSV.
 //! - [`Shard`] / [`shard_of`]: the registry split over several machines (`run --shard K/N`).
+//! - [`shipped`]: the text of every rule file shipped in `config/`, embedded in one place.
 
 mod accounts;
 mod accounts_import;
@@ -26,6 +27,7 @@ mod media;
 mod media_findings;
 mod probes;
 mod shard;
+pub mod shipped;
 mod sites;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};

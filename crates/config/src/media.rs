@@ -98,8 +98,7 @@ pub struct MediaRules {
 impl Default for MediaRules {
     /// The rules as shipped in `config/media.toml`.
     fn default() -> Self {
-        toml::from_str(include_str!("../../../config/media.toml"))
-            .expect("shipped media.toml is valid")
+        toml::from_str(crate::shipped::MEDIA).expect("shipped media.toml is valid")
     }
 }
 
@@ -233,13 +232,13 @@ mod tests {
             Some(Severity::Veto)
         );
         assert!(!r.duplicates.platforms.contains(&Platform::Other));
-        let text = include_str!("../../../config/media.toml");
+        let text = crate::shipped::MEDIA;
         assert!(check(&r, Path::new("media.toml"), text).is_empty());
     }
 
     #[test]
     fn bad_values_are_refused_with_their_line() {
-        let text = include_str!("../../../config/media.toml")
+        let text = crate::shipped::MEDIA
             .replace("share_above = 0.8", "share_above = 1.5")
             .replace("code = \"media.unanswered\"", "code = \"unanswered\"");
         let dir = std::env::temp_dir().join(format!("govwatch-media-rules-{}", std::process::id()));

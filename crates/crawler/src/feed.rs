@@ -44,7 +44,7 @@ pub struct ParsedFeed {
 
 /// China time, in which posts are shown and judged.
 fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+    govwatch_model::time::CHINA_TZ
 }
 
 impl Crawler {

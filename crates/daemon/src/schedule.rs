@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn slots_in_shanghai() {
-        let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+        let tz = govwatch_model::time::CHINA_TZ;
         let at = NaiveTime::from_hms_opt(2, 0, 0).unwrap();
         // 2026-11-28 01:00 in Shanghai is 2026-11-27T17:00Z: today's 02:00 has not come yet
         let now = t("2026-11-27T17:00:00Z");

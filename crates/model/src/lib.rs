@@ -6,8 +6,10 @@
 //! - [`Page`] and [`Link`]: a fetched HTML page with its decoded text and the links found in it.
 //! - [`Fact`], [`Finding`], [`Severity`], [`Evidence`]: what probes report and the store keeps.
 //! - [`media`]: government new-media accounts (政务新媒体), their feeds' posts and results.
+//! - [`time`]: China time (+08:00), monitoring-time parsing, quarters, the display format.
 
 pub mod media;
+pub mod time;
 
 pub use media::{
     Account, AccountResult, FeedFailure, FeedRead, ManualFinding, Platform, Post, account_key,

@@ -242,7 +242,7 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ReportE
 pub fn display_time(t: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(t) {
         Ok(d) => {
-            let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+            let cst = govwatch_model::time::CHINA_TZ;
             d.with_timezone(&cst)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()

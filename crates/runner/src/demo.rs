@@ -1,22 +1,22 @@
-//! `govwatch demo`: the project's fixture sites served on loopback with a local DNS server, crawled
-//! by the real crawler (private addresses allowed for this alone), stored like a nightly run. The
-//! fixture root's `accounts.toml` (feed URLs with `{{PORT}}`) registers the demo's new-media
-//! accounts, whose feeds a fixture host serves.
+//! `govwatch demo`'s nightly run: the project's fixture sites, served on loopback with a local DNS
+//! server by the binary (its `demo` feature owns the fixture server, so it never ships in the
+//! product), crawled by the real crawler (private addresses allowed for this alone), stored like a
+//! nightly run. The fixture root's `accounts.toml` (feed URLs with `{{PORT}}`) registers the demo's
+//! new-media accounts, whose feeds a fixture host serves.
+//!
+//! Main items: [`run_demo`], [`demo_settings`], [`demo_accounts`], [`DemoError`].
 
 use crate::{Progress, RunError, RunOptions, RunReport, run};
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::Site;
 use govwatch_store::{SiteSummary, Store};
-use govwatch_testutil::TestNet;
-use govwatch_testutil::fixtures::load_fixture_sites;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Why the demo could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("cannot start the fixture sites from {dir}: {source}")]
-    Net { dir: String, source: std::io::Error },
     #[error("cannot build the crawler: {0}")]
     Crawler(#[from] govwatch_crawler::CrawlerError),
     #[error(transparent)]
@@ -48,39 +48,40 @@ pub fn demo_accounts(
 }
 
 /// Crawl settings for the local fixture network: defaults, but private addresses allowed and DNS
-/// pointed at the test server.
-pub fn demo_settings(net: &TestNet) -> CrawlSettings {
+/// pointed at the fixture network's DNS server `dns`.
+pub fn demo_settings(dns: SocketAddr) -> CrawlSettings {
     CrawlSettings {
         allow_private: true,
-        dns_servers: vec![net.dns.addr().to_string()],
-        dns_port: net.dns.addr().port(),
+        dns_servers: vec![dns.to_string()],
+        dns_port: dns.port(),
         ..CrawlSettings::default()
     }
 }
 
-/// Runs the demo into `db`; returns the run report and the per-site summary.
+/// The fixture network the demo crawls: its sites (home URLs on the fixture server), the fixture
+/// root, the HTTP server's port and the DNS server's address.
+pub struct DemoNet<'a> {
+    /// The fixture sites, their home pages on the fixture server.
+    pub sites: Vec<Site>,
+    /// The fixture root (holds `accounts.toml`).
+    pub root: &'a Path,
+    /// Port of the fixture HTTP server (for `{{PORT}}` in `accounts.toml`).
+    pub http_port: u16,
+    /// Address of the fixture DNS server.
+    pub dns: SocketAddr,
+}
+
+/// Runs the demo on the fixture network `net` into `db`; returns the run report and the per-site
+/// summary.
 pub async fn run_demo(
-    fixtures: &Path,
+    net: DemoNet<'_>,
     db: &Path,
     as_of: govwatch_model::Timestamp,
     progress: impl FnMut(Progress),
 ) -> Result<(RunReport, Vec<SiteSummary>), DemoError> {
-    let net = TestNet::start(fixtures)
-        .await
-        .map_err(|source| DemoError::Net {
-            dir: fixtures.display().to_string(),
-            source,
-        })?;
-    let sites: Vec<Site> = load_fixture_sites(fixtures, |h| net.http.url(h, "/"))
-        .map_err(|source| DemoError::Net {
-            dir: fixtures.display().to_string(),
-            source,
-        })?
-        .into_iter()
-        .map(|f| f.site)
-        .collect();
-    let accounts = demo_accounts(fixtures, net.http.port(), &sites)?;
-    let settings = demo_settings(&net);
+    let sites = net.sites;
+    let accounts = demo_accounts(net.root, net.http_port, &sites)?;
+    let settings = demo_settings(net.dns);
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(db)?;
     let opts = RunOptions {

@@ -758,7 +758,7 @@ pub async fn run_with_probes(
     }
     let windows = &windows;
     let history = store.recent_site_fetches()?;
-    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let china = govwatch_model::time::CHINA_TZ;
     let the_plan = plan::plan(
         &todo,
         crawler.settings(),

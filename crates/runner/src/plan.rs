@@ -53,7 +53,7 @@ pub fn default_estimate(site: &Site, settings: &CrawlSettings) -> u64 {
 
 /// The next time `minutes` after midnight (China time) comes after `now`.
 fn next_time_of_day(now: DateTime<FixedOffset>, minutes: u32) -> DateTime<FixedOffset> {
-    let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let china = govwatch_model::time::CHINA_TZ;
     let local = now.with_timezone(&china);
     let t = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).expect("valid time");
     let mut day = local.date_naive();

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 /// The rules shipped in `config/indicators.toml`, compiled in: for the demo when it runs outside
 /// the project directory (`govwatch score` and `report` read the file from `--config`).
 pub fn shipped_rules() -> Rules {
-    const TEXT: &str = include_str!("../../../config/indicators.toml");
+    const TEXT: &str = govwatch_config::shipped::INDICATORS;
     parse_rules(TEXT, std::path::Path::new("config/indicators.toml"))
         .expect("the shipped config/indicators.toml is valid (tested)")
 }

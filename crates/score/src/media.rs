@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn media_vetoes_are_checked_with_their_line() {
-        let text = include_str!("../../../config/indicators.toml");
+        let text = govwatch_config::shipped::INDICATORS;
         let bad = text.replacen(
             "select = [{ codes = [\"media.stale\"] }]",
             "kinds = [\"portal\"]\nselect = [{ codes = [\"media.stal\"] }]",

@@ -10,6 +10,8 @@
 //! - [`StoredFetch`] / [`Store::fetches_for`]: the fetch records behind a finding's URL.
 //! - [`Store::page_for`], [`Store::archive_record`], [`Store::finding_location`], [`Store::site`]:
 //!   targeted look-ups for one finding's evidence.
+//! - [`Store::newest_finished_run`] and [`RunRow::as_of_time`](crate::RunRow::as_of_time): which
+//!   run `govwatch score` and `report` take by default, by date or by quarter.
 
 use crate::{
     ArchiveRecord, PageRow, Result, SCHEMA_VERSION, SeverityCounts, SiteRow, Store, StoreError,
@@ -485,5 +487,27 @@ impl Store {
                 .optional()?)
         })();
         self.ctx(r)
+    }
+}
+
+impl crate::RunRow {
+    /// The run's monitoring time point (`as_of`), when it is a valid RFC 3339 time.
+    pub fn as_of_time(&self) -> Option<govwatch_model::Timestamp> {
+        chrono::DateTime::parse_from_rfc3339(&self.as_of).ok()
+    }
+}
+
+impl Store {
+    /// The newest finished run (by id) for which `pick` holds; `None` when no run matches.
+    pub fn newest_finished_run(
+        &self,
+        pick: impl Fn(&crate::RunRow) -> bool,
+    ) -> Result<Option<i64>> {
+        Ok(self
+            .runs()?
+            .iter()
+            .rev()
+            .find(|r| r.status == crate::RunStatus::Done && pick(r))
+            .map(|r| r.id))
     }
 }

@@ -187,7 +187,7 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: &str) -> Markup {
 pub fn run_title(run_id: i64, as_of: &str) -> String {
     let day = chrono::DateTime::parse_from_rfc3339(as_of)
         .map(|t| {
-            let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+            let cst = govwatch_model::time::CHINA_TZ;
             t.with_timezone(&cst).format("%Y年%-m月%-d日").to_string()
         })
         .unwrap_or_default();

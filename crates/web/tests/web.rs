@@ -100,7 +100,7 @@ async fn build() -> Demo {
         rate: 20.0,
         retries: 0,
         max_crawl_delay_secs: 0.05,
-        ..govwatch_runner::demo::demo_settings(&net)
+        ..govwatch_runner::demo::demo_settings(net.dns.addr())
     };
     let db = dir.join("govwatch.db");
     let crawl = |as_of: &str| {

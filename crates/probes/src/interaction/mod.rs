@@ -231,7 +231,7 @@ impl Interaction {
 }
 
 fn china(t: Timestamp) -> chrono::DateTime<FixedOffset> {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+    t.with_timezone(&govwatch_model::time::CHINA_TZ)
 }
 
 fn months_before(d: NaiveDate, m: u32) -> NaiveDate {

@@ -24,7 +24,7 @@ mod tests;
 use crate::ProbeOutput;
 use crate::evidence::{clip, excerpt_around};
 use crate::interaction::ads;
-use chrono::{FixedOffset, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use govwatch_config::{AdRules, MediaRules};
 use govwatch_model::{Account, Fact, FeedRead, Finding, ManualFinding, Post, Severity, Timestamp};
 use serde_json::{Value, json};
@@ -73,7 +73,7 @@ pub struct Media {
 
 /// The day of a time in China.
 pub fn china_day(t: Timestamp) -> NaiveDate {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+    t.with_timezone(&govwatch_model::time::CHINA_TZ)
         .date_naive()
 }
 

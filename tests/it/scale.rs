@@ -16,8 +16,6 @@
 //! Planted findings, and nothing else: `link.broken_home` /missing.html, `link.broken`
 //! /files/gone.pdf, `column.stale` /zcwj/, `ipv6.no_aaaa`, `security.no_https`.
 
-mod common;
-
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
@@ -212,7 +210,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_planted() {
-    let dir = common::scratch("scale", "farm");
+    let dir = crate::common::scratch("scale", "farm");
     let root = dir.join("sites");
     copy_dir(&govwatch_testutil::fixtures_sites_dir(), &root);
     let paths = write_site(&root);

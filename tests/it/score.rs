@@ -3,9 +3,7 @@
 //! is compared with `fixtures/sites/verdicts.toml`. Then the `govwatch score` and `govwatch report`
 //! commands on the same database, and a re-scoring under changed rules kept beside the first.
 
-mod common;
-
-use common::{fast_settings, ts};
+use crate::common::{fast_settings, ts};
 use govwatch_crawler::Crawler;
 use govwatch_model::Sample;
 use govwatch_runner::{RunOptions, run};

@@ -4,9 +4,7 @@
 //! per site exactly the pages, fetches and findings of a run that was never killed. SIGTERM
 //! stops it with exit 0. `govwatch status --json` reports the sites.
 
-mod common;
-
-use common::govwatch;
+use crate::common::govwatch;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites};
 use std::path::Path;
@@ -14,7 +12,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
-    common::write_config(
+    crate::common::write_config(
         dir,
         net,
         sites,
@@ -108,7 +106,7 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         .collect();
     assert!(sites.len() >= 3);
     let total = sites.len() as i64;
-    let dir = common::scratch("dcli", "kill");
+    let dir = crate::common::scratch("dcli", "kill");
     write_config(&dir, &net, &sites);
     let db = dir.join("govwatch.db");
     let args = ["daemon", "--config", "config", "--db", "govwatch.db"];
@@ -206,7 +204,7 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         .unwrap()
         .query_row("SELECT as_of FROM runs WHERE id = 1", [], |r| r.get(0))
         .unwrap();
-    let ref_dir = common::scratch("dcli", "reference");
+    let ref_dir = crate::common::scratch("dcli", "reference");
     write_config(&ref_dir, &net, &sites);
     let out = govwatch(&ref_dir, &["run", "--as-of", &as_of])
         .output()
@@ -220,8 +218,8 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let ref_db = ref_dir.join("govwatch.db");
     assert_eq!(run_counts(&db, 1), run_counts(&ref_db, 1));
     assert_eq!(
-        common::stored_findings(&db, net.http.port()),
-        common::stored_findings(&ref_db, net.http.port())
+        crate::common::stored_findings(&db, net.http.port()),
+        crate::common::stored_findings(&ref_db, net.http.port())
     );
 
     // 5. status --json

@@ -4,9 +4,7 @@
 //! by the media probe, compared with `expected.toml` exactly; then a whole run with inspectors'
 //! findings imported from CSV, stored, scored (new-media vetoes) and reported (annex 4).
 
-mod common;
-
-use common::{fast_settings, ts};
+use crate::common::{fast_settings, ts};
 use govwatch_crawler::Crawler;
 use govwatch_model::{Account, Site, SiteKind, SiteOverrides};
 use govwatch_testutil::TestNet;
@@ -576,7 +574,7 @@ fn out(c: &mut std::process::Command) -> (i32, String, String) {
 
 #[test]
 fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
-    use common::govwatch;
+    use crate::common::govwatch;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -584,7 +582,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         .unwrap();
     let net = rt.block_on(TestNet::start(root())).unwrap();
     let port = net.http.port().to_string();
-    let dir = common::scratch("media-cli", "main");
+    let dir = crate::common::scratch("media-cli", "main");
     let home = net.http.url("www.anping.media.test", "/");
     std::fs::write(
         dir.join("config/sites.toml"),
@@ -701,7 +699,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     );
 
     // the registry from a CSV, into a fresh configuration
-    let dir2 = common::scratch("media-cli", "import");
+    let dir2 = crate::common::scratch("media-cli", "import");
     std::fs::copy(
         dir.join("config/sites.toml"),
         dir2.join("config/sites.toml"),

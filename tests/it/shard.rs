@@ -6,7 +6,7 @@
 //! target unchanged. Then the contrib/ manifests (Kubernetes Indexed Job, Slurm array) are parsed
 //! as YAML / checked as shell and compared with the README's commands.
 
-mod common;
+use crate::common;
 
 use common::govwatch;
 use govwatch_testutil::TestNet;

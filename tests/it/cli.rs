@@ -1,9 +1,7 @@
 //! The `govwatch` binary itself: stopped by SIGTERM or killed with SIGKILL in the middle of a run,
 //! then `govwatch run --resume` finishes the same run with exactly the findings of the fixtures.
 
-mod common;
-
-use common::govwatch;
+use crate::common::govwatch;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites};
 use std::collections::BTreeSet;
@@ -12,7 +10,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
-    common::write_config(dir, net, sites, "rate = 5.0\nsite_concurrency = 1");
+    crate::common::write_config(dir, net, sites, "rate = 5.0\nsite_concurrency = 1");
 }
 
 /// Sites whose result is committed, read straight from the database.
@@ -60,7 +58,7 @@ fn stop_and_resume(signal: &str) {
     let root = govwatch_testutil::fixtures_sites_dir();
     let net = rt.block_on(TestNet::start(&root)).unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    let dir = common::scratch("cli", signal);
+    let dir = crate::common::scratch("cli", signal);
     write_config(&dir, &net, &sites);
     let db = dir.join("govwatch.db");
 
@@ -107,7 +105,7 @@ fn stop_and_resume(signal: &str) {
     assert_eq!((runs, status.as_str()), (1, "done"), "one run, finished");
     assert_eq!(sites_done(&db), sites.len() as i64);
     assert_eq!(
-        common::stored_findings(&db, net.http.port()),
+        crate::common::stored_findings(&db, net.http.port()),
         expected(&sites),
         "no finding missing or duplicated"
     );
@@ -144,7 +142,7 @@ fn probe_shows_the_ipv6_section() {
     if !net.http.has_v6() {
         return;
     }
-    let dir = common::scratch("cli", "probe");
+    let dir = crate::common::scratch("cli", "probe");
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(

@@ -2,9 +2,7 @@
 //! does not answer) stops with exit 2, names the cause, and records no finding about any site;
 //! with reference URLs configured and none answering, the run does not even start.
 
-mod common;
-
-use common::govwatch;
+use crate::common::govwatch;
 use std::path::Path;
 
 /// A UDP port on loopback with nobody listening (bound, then closed).
@@ -46,7 +44,7 @@ fn count(db: &Path, sql: &str) -> i64 {
 
 #[test]
 fn a_machine_without_network_records_nothing_and_exits_2() {
-    let dir = common::scratch("offline", "nodns");
+    let dir = crate::common::scratch("offline", "nodns");
     write_config(&dir, "");
     let out = govwatch(&dir, &["run", "--as-of", "2026-11-28"])
         .output()
@@ -74,7 +72,7 @@ fn a_machine_without_network_records_nothing_and_exits_2() {
 
 #[test]
 fn a_reference_url_that_does_not_answer_stops_the_run_before_it_starts() {
-    let dir = common::scratch("offline", "reference");
+    let dir = crate::common::scratch("offline", "reference");
     write_config(
         &dir,
         "reference_urls = [\"https://www.reference.offline.test/\"]",

@@ -4,9 +4,7 @@
 //! and policy-interpretation probes (codes `column.*`, `home.*`, `content.*`, `policy.*`); other
 //! probes are tested elsewhere.
 
-mod common;
-
-use common::{expected_set, fast_settings, finding_set, ts, two_runs};
+use crate::common::{expected_set, fast_settings, finding_set, ts, two_runs};
 use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;

@@ -2,8 +2,6 @@
 //! binding anything), serves a database on loopback, and stops cleanly (exit 0) on SIGTERM. The
 //! pages themselves are tested in `crates/web/tests/web.rs`.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,7 +11,7 @@ fn config() -> PathBuf {
 }
 
 fn empty_db(name: &str) -> (PathBuf, String) {
-    let dir = common::scratch("serve", name);
+    let dir = crate::common::scratch("serve", name);
     let db = dir.join("govwatch.db");
     drop(govwatch_store::Store::open(&db).unwrap());
     (dir, db.to_str().unwrap().to_string())
@@ -24,7 +22,7 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
     let (dir, db) = empty_db("refuse");
     let cfg = config();
     let cfg = cfg.to_str().unwrap();
-    let out = common::govwatch(
+    let out = crate::common::govwatch(
         &dir,
         &[
             "serve",
@@ -44,7 +42,7 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
         err.contains("not a loopback address, so a token is required"),
         "{err}"
     );
-    let out = common::govwatch(
+    let out = crate::common::govwatch(
         &dir,
         &[
             "serve",
@@ -61,7 +59,7 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("at least 16 characters"), "{err}");
-    let out = common::govwatch(&dir, &["serve", "--db", "missing.db", "--config", cfg])
+    let out = crate::common::govwatch(&dir, &["serve", "--db", "missing.db", "--config", cfg])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -73,7 +71,7 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
 fn serve_answers_on_loopback_and_stops_on_sigterm() {
     let (dir, db) = empty_db("loopback");
     let cfg = config();
-    let mut child = common::govwatch(
+    let mut child = crate::common::govwatch(
         &dir,
         &[
             "serve",

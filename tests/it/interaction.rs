@@ -6,9 +6,7 @@
 //! the year; a survey that is an advertisement; no consultation channel; a dead one. The crawl must
 //! never submit (or even request) a message form's action.
 
-mod common;
-
-use common::{expected_set, fast_settings, finding_set, ts};
+use crate::common::{expected_set, fast_settings, finding_set, ts};
 use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;

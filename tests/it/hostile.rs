@@ -2,7 +2,7 @@
 //! be inspected goes on with the others, stores why, and the scorer calls them 未检查 — never
 //! 合格; and a second `govwatch run` on a database another run holds exits 2 naming the holder.
 
-mod common;
+use crate::common;
 
 use common::{fast_settings, ts};
 use govwatch_crawler::Crawler;

@@ -3,9 +3,7 @@
 //! domain now serves gambling, and a home page defaced between two runs. Each site's
 //! `expected.toml` lists the `integrity.*` and `privacy.*` findings.
 
-mod common;
-
-use common::{expected_set, fast_settings, finding_set, ts, two_runs};
+use crate::common::{expected_set, fast_settings, finding_set, ts, two_runs};
 use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;

@@ -1,0 +1,34 @@
+//! `govwatch daemon`: hourly samples, the nightly crawl and early warnings until SIGTERM or Ctrl-C.
+
+use super::{EXIT_CLEAN, load_rules, stop_signal};
+use crate::cli::DaemonArgs;
+use anyhow::{Context, Result};
+use govwatch_config::{ConfigDir, load_daemon_config, load_warning_config};
+
+/// Runs `govwatch daemon`.
+pub(crate) async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let (sites, settings) = dir
+        .load()
+        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    settings.validate()?;
+    let accounts = dir.accounts(&sites)?;
+    let setup = govwatch_daemon::DaemonSetup {
+        sites,
+        accounts,
+        settings,
+        rules: load_rules(&dir)?,
+        config: load_daemon_config(&dir.daemon_path())?,
+        warnings: load_warning_config(&dir.warnings_path())?,
+        db: a.db,
+    };
+    let daemon = govwatch_daemon::Daemon::new(setup)?;
+    let report = daemon.run(stop_signal()).await?;
+    eprintln!(
+        "govwatch daemon stopped: {} samples stored, {} nightly run(s) finished, {} sample(s) abandoned",
+        report.samples,
+        report.nightly_runs.len(),
+        report.abandoned
+    );
+    Ok(EXIT_CLEAN)
+}

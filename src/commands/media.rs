@@ -1,0 +1,43 @@
+//! `govwatch media import-findings`: inspectors' findings on new-media accounts, from CSV.
+
+use super::{EXIT_CLEAN, EXIT_FINDINGS, load_rules};
+use crate::cli::MediaCmd;
+use anyhow::{Context, Result};
+use govwatch_config::{ConfigDir, load_sites};
+use govwatch_store::Store;
+
+/// Runs `govwatch media …`.
+pub(crate) fn cmd_media(cmd: MediaCmd) -> Result<u8> {
+    let MediaCmd::ImportFindings {
+        csv,
+        config,
+        db,
+        run,
+    } = cmd;
+    let dir = ConfigDir::new(&config);
+    let sites = load_sites(&dir.sites_path())?;
+    let accounts = dir.accounts(&sites)?;
+    let rules = load_rules(&dir)?.media;
+    let read = govwatch_config::read_manual_findings(&csv, &accounts, &rules.manual)?;
+    for d in &read.diagnostics {
+        eprintln!("{d}");
+    }
+    let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let done = govwatch_runner::media::import_findings(
+        &mut store, &sites, &accounts, &read.rows, &rules, run,
+    )?;
+    outln!(
+        "{}: {} new, {} already stored, {} skipped{}",
+        csv.display(),
+        done.stored,
+        done.known,
+        read.diagnostics.len(),
+        run.map(|r| format!("; {} added to run {r}", done.added_to_run))
+            .unwrap_or_default()
+    );
+    Ok(if read.diagnostics.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}

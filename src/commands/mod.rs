@@ -1,0 +1,84 @@
+//! One module per subcommand (`govwatch <verb>`), each with the printers of its output, like
+//! lychee-bin's `commands/`. This module holds what several of them share: the exit codes, the
+//! monitoring time of `--as-of`, the stop signal, the probe rules, the default run and padding
+//! for tables with Chinese text.
+
+pub(crate) mod accounts;
+pub(crate) mod daemon;
+pub(crate) mod demo;
+pub(crate) mod media;
+pub(crate) mod merge;
+pub(crate) mod probe;
+pub(crate) mod report;
+pub(crate) mod run;
+pub(crate) mod score;
+pub(crate) mod serve;
+pub(crate) mod sites;
+pub(crate) mod status;
+
+use anyhow::{Result, anyhow};
+use govwatch_config::ConfigDir;
+use govwatch_model::Timestamp;
+use govwatch_store::Store;
+
+/// Ran; nothing found (or only `info` findings).
+pub(crate) const EXIT_CLEAN: u8 = 0;
+/// Ran; findings present.
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+/// Could not run.
+pub(crate) const EXIT_FAILED: u8 = 2;
+/// Interrupted; `govwatch run --resume` continues the run.
+pub(crate) const EXIT_INTERRUPTED: u8 = 3;
+
+/// `--as-of` as a monitoring time: dates without a zone are China time (+08:00); absent, now in
+/// China time to the second.
+pub(crate) fn monitoring_time(s: Option<&str>) -> Result<Timestamp> {
+    match s {
+        Some(s) => Ok(govwatch_model::time::parse_as_of(s)?),
+        None => Ok(govwatch_model::time::china_now()),
+    }
+}
+
+/// Resolves when Ctrl-C or SIGTERM arrives.
+pub(crate) async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The probe rules of a configuration directory.
+pub(crate) fn load_rules(dir: &ConfigDir) -> Result<govwatch_runner::ProbeRules> {
+    Ok(dir.probe_rules()?)
+}
+
+/// The newest finished run `pick` accepts (an error naming the database when none does).
+pub(crate) fn newest_run(
+    store: &Store,
+    pick: impl Fn(&govwatch_store::RunRow) -> bool,
+) -> Result<i64> {
+    store
+        .newest_finished_run(pick)?
+        .ok_or_else(|| anyhow!("no finished run matches in {}", store.path().display()))
+}
+
+/// Pads to a display width, counting CJK characters as two terminal columns.
+pub(crate) fn pad(s: &str, width: usize) -> String {
+    let w: usize = s
+        .chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}

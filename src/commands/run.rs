@@ -1,0 +1,110 @@
+//! `govwatch run`: the nightly job over the registry, with its progress and the per-site summary
+//! ([`print_summary`], shared with the demo).
+
+use super::{
+    EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, EXIT_INTERRUPTED, load_rules, monitoring_time, pad,
+    stop_signal,
+};
+use crate::cli::RunArgs;
+use crate::progress::RunView;
+use anyhow::{Context, Result};
+use govwatch_config::ConfigDir;
+use govwatch_crawler::Crawler;
+use govwatch_model::Severity;
+use govwatch_runner::{RunOptions, run};
+use govwatch_store::Store;
+use std::sync::Arc;
+
+/// Runs `govwatch run`.
+pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
+    let dir = ConfigDir::new(&a.config);
+    let (sites, settings) = dir
+        .load()
+        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    settings.validate()?;
+    let as_of = monitoring_time(a.as_of.as_deref())?;
+    let crawler = Arc::new(Crawler::new(settings.clone())?);
+    let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let rules = load_rules(&dir)?;
+    let accounts = dir.accounts(&sites)?;
+    let (sites, run_settings) = super::merge::shard_sites(
+        a.shard,
+        sites,
+        serde_json::to_value(&settings)?,
+        &dir,
+        a.sites.as_deref(),
+    )?;
+    let opts = RunOptions {
+        as_of,
+        only: a.sites,
+        resume: a.resume,
+        settings: run_settings,
+        rules,
+        accounts,
+    };
+    let mut view = RunView::new();
+    let (report, store) = run(crawler, store, sites, opts, stop_signal(), |p| view.on(p)).await?;
+    view.finish(&report);
+    print_summary(&store, report.run_id)?;
+    if let Some(why) = &report.network_down {
+        eprintln!(
+            "govwatch: 本机网络不通，已停止检查 (the monitoring machine cannot reach the network): \
+             {why}\n此后未记录任何网站的结果 (no site was recorded after this); \
+             网络恢复后继续 (continue when the network is back): govwatch run --resume"
+        );
+        return Ok(EXIT_FAILED);
+    }
+    if report.interrupted {
+        eprintln!(
+            "run {} interrupted; continue it with: govwatch run --resume",
+            report.run_id
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    // `info` findings (e.g. plain http) cost nothing: they do not make the run "findings present"
+    let total: u64 = store
+        .run_summary(report.run_id)?
+        .iter()
+        .map(|s| s.findings - s.by_severity.get(Severity::Info))
+        .sum::<u64>()
+        + govwatch_runner::media::summary_lines(&store, report.run_id)?.1;
+    Ok(if total > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+pub(crate) fn print_summary(store: &Store, run_id: i64) -> Result<()> {
+    print_site_summary(store, run_id)?;
+    for line in govwatch_runner::media::summary_lines(store, run_id)?.0 {
+        outln!("{line}");
+    }
+    Ok(())
+}
+
+fn print_site_summary(store: &Store, run_id: i64) -> Result<()> {
+    let rows = store.run_summary(run_id)?;
+    outln!("run {run_id}: {} sites", rows.len());
+    outln!(
+        "{:<12} {:<28} {:>6} {:>8} {:>5} {:>6} {:>5}  codes",
+        "site",
+        "name",
+        "pages",
+        "findings",
+        "veto",
+        "deduct",
+        "warn"
+    );
+    for r in rows {
+        let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+        outln!(
+            "{:<12} {} {:>6} {:>8} {:>5} {:>6} {:>5}  {}",
+            r.site_id,
+            pad(&r.name, 28),
+            r.pages,
+            r.findings,
+            r.by_severity.get(Severity::Veto),
+            r.by_severity.get(Severity::Deduct),
+            r.by_severity.get(Severity::Warn),
+            codes.join(" ")
+        );
+    }
+    Ok(())
+}

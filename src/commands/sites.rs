@@ -1,0 +1,50 @@
+//! `govwatch sites import|check`: the site registry (config/sites.toml).
+
+use super::{EXIT_CLEAN, EXIT_FINDINGS};
+use crate::cli::SitesCmd;
+use anyhow::{Result, anyhow};
+use govwatch_config::{ConfigDir, check_sites, import_csv, load_sites};
+
+/// Runs `govwatch sites …`.
+pub(crate) fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
+    match cmd {
+        SitesCmd::Import { csv, config } => {
+            let dir = ConfigDir::new(&config);
+            let rep = import_csv(&csv, &dir.sites_path())?;
+            for d in &rep.diagnostics {
+                eprintln!("{d}");
+            }
+            outln!(
+                "{}: {} added, {} updated, {} unchanged, {} skipped",
+                dir.sites_path().display(),
+                rep.added,
+                rep.updated,
+                rep.unchanged,
+                rep.skipped
+            );
+            Ok(if rep.diagnostics.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+        SitesCmd::Check { config } => {
+            let dir = ConfigDir::new(&config);
+            let diags = check_sites(&dir.sites_path());
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            if diags.is_empty() {
+                let n = load_sites(&dir.sites_path())?.len();
+                outln!("{}: {n} sites, no problems", dir.sites_path().display());
+                Ok(EXIT_CLEAN)
+            } else {
+                Err(anyhow!(
+                    "{} problem(s) in {}",
+                    diags.len(),
+                    dir.sites_path().display()
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The root integration tests as one test binary (like ripgrep's `tests/tests.rs`): each file under
+//! `tests/it/` is a module here, so cargo links the whole tree once instead of once per file.
+//! `tests/it/common` holds the helpers they share (fast crawl settings, expected findings, the
+//! `govwatch` command in a scratch folder).
+//!
+//! Filter by module as before by file: `cargo test --test tests cli::` runs `tests/it/cli.rs`.
+
+#[path = "it/common/mod.rs"]
+mod common;
+
+#[path = "it/cli.rs"]
+mod cli;
+#[path = "it/columns.rs"]
+mod columns;
+#[path = "it/daemon_cli.rs"]
+mod daemon_cli;
+#[path = "it/e2e.rs"]
+mod e2e;
+#[path = "it/hostile.rs"]
+mod hostile;
+#[path = "it/integrity.rs"]
+mod integrity;
+#[path = "it/interaction.rs"]
+mod interaction;
+#[path = "it/ipv6.rs"]
+mod ipv6;
+#[path = "it/media.rs"]
+mod media;
+#[path = "it/offline.rs"]
+mod offline;
+#[path = "it/scale.rs"]
+mod scale;
+#[path = "it/score.rs"]
+mod score;
+#[path = "it/search.rs"]
+mod search;
+#[path = "it/serve.rs"]
+mod serve;
+#[path = "it/shard.rs"]
+mod shard;
