@@ -87,9 +87,17 @@ async fn sites_not_inspected_are_never_passed_and_the_run_goes_on() {
         rules: Default::default(),
         accounts: Vec::new(),
     };
+    // the daemon's week of samples before the night's run, which judges the window
+    let mut store = Store::open(&db).unwrap();
+    store.upsert_sites(&sites).unwrap();
+    for s in &sites {
+        store
+            .insert_samples(None, &s.id, &week(s.home.as_ref(), as_of))
+            .unwrap();
+    }
     let (report, mut store) = run(
         crawler,
-        Store::open(&db).unwrap(),
+        store,
         sites.clone(),
         opts,
         std::future::pending(),
@@ -98,11 +106,6 @@ async fn sites_not_inspected_are_never_passed_and_the_run_goes_on() {
     .await
     .unwrap();
     assert_eq!(report.sites, 3, "every site recorded");
-    for s in &sites {
-        store
-            .insert_samples(None, &s.id, &week(s.home.as_ref(), as_of))
-            .unwrap();
-    }
     let facts = store.facts(report.run_id, None).unwrap();
     let fact = |site: &str, code: &str| {
         facts

@@ -90,9 +90,18 @@ async fn fixture_sites_give_the_expected_verdict_table() {
         accounts: Vec::new(),
     };
     let sites: Vec<_> = fixtures.iter().map(|f| f.site.clone()).collect();
+    // the daemon's week of samples before the night's run, which judges the window
+    let mut store = Store::open(&db).unwrap();
+    store.upsert_sites(&sites).unwrap();
+    for s in &sites {
+        let failed = if s.id == "1310000004" { 7 } else { 0 };
+        store
+            .insert_samples(None, &s.id, &week(s.home.as_ref(), as_of, failed))
+            .unwrap();
+    }
     let (report, mut store) = run(
         crawler,
-        Store::open(&db).unwrap(),
+        store,
         sites.clone(),
         opts,
         std::future::pending(),
@@ -100,12 +109,6 @@ async fn fixture_sites_give_the_expected_verdict_table() {
     )
     .await
     .unwrap();
-    for s in &sites {
-        let failed = if s.id == "1310000004" { 7 } else { 0 };
-        store
-            .insert_samples(None, &s.id, &week(s.home.as_ref(), as_of, failed))
-            .unwrap();
-    }
 
     let rules = govwatch_score::load_rules(&repo().join("config/indicators.toml")).unwrap();
     let set = govwatch_score::score_run(&store, report.run_id, &rules).unwrap();
