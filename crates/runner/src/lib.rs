@@ -692,14 +692,19 @@ pub async fn run_with_probes(
         }
     };
     // one writer run per database: a second run, or a resume of a live one, stops here
-    let _lock = govwatch_store::lock::RunLock::acquire(
-        store.path(),
-        if opts.resume {
-            "govwatch run --resume"
-        } else {
-            "govwatch run"
-        },
-    )?;
+    // (a database in memory is this process's alone)
+    let _lock = if store.path() == std::path::Path::new(":memory:") {
+        None
+    } else {
+        Some(govwatch_store::lock::RunLock::acquire(
+            store.path(),
+            if opts.resume {
+                "govwatch run --resume"
+            } else {
+                "govwatch run"
+            },
+        )?)
+    };
     // our own network first: with no reference host answering, no site can be judged
     network::preflight(&crawler)
         .await

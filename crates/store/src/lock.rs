@@ -134,9 +134,7 @@ impl RunLock {
             "{what}, pid {}, host {}, since {}",
             std::process::id(),
             host_name(),
-            chrono::Local::now()
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00"))
-                .format("%Y-%m-%d %H:%M:%S%:z")
+            govwatch_model::time::display(&govwatch_model::time::china_now())
         );
         file.set_len(0).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
