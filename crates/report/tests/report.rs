@@ -330,7 +330,10 @@ fn reports_escape_site_content_and_read_back() {
         .find(|r| r[5].starts_with("link.broken"))
         .expect("a broken link's row");
     assert_eq!(broken[6], "扣分");
-    assert_eq!(broken[8], "http://3400000002.gov.test/", "the page linking to it: {broken:?}");
+    assert_eq!(
+        broken[8], "http://3400000002.gov.test/",
+        "the page linking to it: {broken:?}"
+    );
     assert_eq!(broken[9], "政策文件", "the link's text");
     assert!(
         rows.iter()
