@@ -139,10 +139,11 @@ const DATE_CELL_CHARS: usize = 60;
 fn date_in(texts: &[String], as_of: NaiveDate, any: bool) -> Option<(NaiveDate, String)> {
     for t in texts {
         let t = t.trim();
-        if !t.is_empty() && t.chars().count() <= DATE_CELL_CHARS {
-            if let Some(d) = parse_date(&ascii_digits(t), as_of) {
-                return Some(d);
-            }
+        if !t.is_empty()
+            && t.chars().count() <= DATE_CELL_CHARS
+            && let Some(d) = parse_date(&ascii_digits(t), as_of)
+        {
+            return Some(d);
         }
     }
     if any {
