@@ -96,7 +96,8 @@ pub fn article_like(u: &Url) -> bool {
     !(file.starts_with("index") || file.starts_with("default") || file.starts_with("list"))
 }
 
-/// Whether a row sits in a menu, drop-down, header or footer (by tag or by class/id words).
+/// Whether a row sits in a menu, drop-down, header, footer or breadcrumb (当前位置) bar (by tag or
+/// by class/id words).
 fn in_navigation(row: &ElementRef) -> bool {
     const WORDS: &[&str] = &[
         "nav",
@@ -108,6 +109,11 @@ fn in_navigation(row: &ElementRef) -> bool {
         "subnav",
         "topbar",
         "breadcrumb",
+        "crumb",
+        "location",
+        "position",
+        "weizhi",
+        "dqwz",
     ];
     row.ancestors().filter_map(ElementRef::wrap).any(|a| {
         let v = a.value();
@@ -205,10 +211,18 @@ pub fn list_items(doc: &Html, page_url: &Url, as_of: NaiveDate) -> Vec<ListItem>
         if text.chars().count() < 4 && attr_title.chars().count() < 4 {
             continue;
         }
-        let Ok(url) = page_url.join(a.value().attr("href").unwrap_or("").trim()) else {
+        let href = a.value().attr("href").unwrap_or("").trim();
+        let Ok(url) = page_url.join(href) else {
             continue;
         };
-        if !matches!(url.scheme(), "http" | "https") || !article_like(&url) {
+        // a link to a place on the page itself (`#yjzj`, 在线提交意见) is no item
+        let same_page = href.starts_with('#') || {
+            let (mut u, mut p) = (url.clone(), page_url.clone());
+            u.set_fragment(None);
+            p.set_fragment(None);
+            u == p
+        };
+        if same_page || !matches!(url.scheme(), "http" | "https") || !article_like(&url) {
             continue;
         }
         let title = if attr_title.chars().count() >= text.chars().count() {
@@ -446,8 +460,10 @@ mod tests {
 
     #[test]
     fn div_blocks_cells_labels_and_separate_rows() {
-        let html = r#"<div class="today">今天是2026年11月28日</div>
+        let html = r##"<div class="today">今天是2026年11月28日</div>
             <div class="banner"><a href="/zt/t100.html">学习贯彻专题网页入口</a></div>
+            <div class="position">当前位置：<a href="/xwzx/t0.html">新闻中心栏目</a> 更新于2026-11-28</div>
+            <p><a href="#yjzj">在线提交意见</a> 征集时间：2026-11-01至2026-11-30</p>
             <div class="list">
               <div class="item"><a href="t1.html">关于做好冬季供暖工作的通知</a><em>发布日期：2026年11月03日</em></div>
               <p><a href="t2.html">县长主持召开专题会议</a> <span>发布时间：2026-10-30 09:12</span></p>
@@ -470,7 +486,7 @@ mod tests {
               <div class="summary">全县各收储企业有序开展收购。</div>
               <div class="time">2026-11-20</div>
             </div>
-            <div class="footer">© 2026 安平县人民政府</div>"#;
+            <div class="footer">© 2026 安平县人民政府</div>"##;
         let doc = Html::parse_document(html);
         let items = list_items(
             &doc,
