@@ -127,6 +127,27 @@ fn column_candidate(page: &Page, hints: &BTreeMap<String, String>) -> bool {
         .any(|u| Url::parse(u).is_ok_and(|x| dir_like(&x)) || hinted(u))
 }
 
+/// The column name of a start page that is not the site's root but a list page below it (its
+/// `ColumnName` meta tag, else the first part of its title: `通知公告_某县人民政府` → `通知公告`).
+fn start_column_name(
+    u: &Url,
+    page: &Page,
+    meta: Option<String>,
+    not_columns: &[String],
+) -> Option<String> {
+    if dir_of(u) == "/" || article_like(u) {
+        return None;
+    }
+    meta.or_else(|| {
+        let t = page.title.as_deref()?;
+        let first = t
+            .split(['_', '|', '-', '—', '－', '·', '｜'])
+            .map(str::trim)
+            .find(|s| !s.is_empty())?;
+        column_name(first, not_columns)
+    })
+}
+
 /// The base path of a column URL (`/zwgk/tzgg/index.html` → `/zwgk/tzgg/`).
 fn dir_of(u: &Url) -> String {
     let p = u.path();
@@ -427,13 +448,37 @@ impl Probe for Columns {
                 .and_then(|&i| scan(i))
                 .and_then(|s| s.meta_name.clone())
         };
-        let columns = discover(
+        let mut columns = discover(
             &crawl.pages,
             &hosts,
             &crawl.site.overrides.columns,
             &meta_name,
             &self.rules.not_columns,
         );
+        // a crawl started at a column's page (an inspector pasting a column URL into `probe`):
+        // that page is judged as the column it is too, besides as the start page
+        if let Some(hi) = crawl.pages.iter().position(|p| std::ptr::eq(p, home))
+            && let Ok(hu) = Url::parse(&home.fetch.final_url)
+            && let Some(name) =
+                start_column_name(&hu, home, meta_name(home), &self.rules.not_columns)
+            && !columns.iter().any(|c| c.url == home.fetch.url)
+        {
+            let items = match scan(hi).and_then(|s| s.items.clone()) {
+                Some(items) => items,
+                None => list_items(input.dom(hi), &hu, as_of),
+            };
+            if items.iter().filter(|i| i.date.is_some()).count() >= 3 {
+                columns.insert(
+                    0,
+                    Column {
+                        url: home.fetch.url.clone(),
+                        name,
+                        level: 1,
+                        parent: None,
+                    },
+                );
+            }
+        }
         // a page's list items and blankness: read during the crawl, or now
         let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
             match scan(i).and_then(|s| s.items.clone()) {

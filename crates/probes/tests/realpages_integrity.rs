@@ -11,7 +11,11 @@ fn crawl_of(name: &str, url: &str) -> Option<SiteCrawl> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/realpages")
         .join(name);
-    let text = String::from_utf8_lossy(&std::fs::read(p).ok()?).into_owned();
+    let Ok(bytes) = std::fs::read(&p) else {
+        eprintln!("SKIPPED: real page {} is missing", p.display());
+        return None;
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let t = chrono::DateTime::parse_from_rfc3339("2021-04-08T02:00:00+08:00").unwrap();
     let u = url::Url::parse(url).unwrap();
     let page = Page {

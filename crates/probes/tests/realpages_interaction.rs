@@ -9,9 +9,13 @@ fn read(name: &str) -> Option<String> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/realpages")
         .join(name);
-    std::fs::read(p)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+    match std::fs::read(&p) {
+        Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Err(_) => {
+            eprintln!("SKIPPED: real page {} is missing", p.display());
+            None
+        }
+    }
 }
 
 fn visible(doc: &Html) -> String {

@@ -10,7 +10,10 @@ fn page(name: &str, url: &str, gbk: bool) -> Option<Page> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/realpages")
         .join(name);
-    let bytes = std::fs::read(p).ok()?;
+    let Ok(bytes) = std::fs::read(&p) else {
+        eprintln!("SKIPPED: real page {} is missing", p.display());
+        return None;
+    };
     let text = if gbk {
         encoding_rs::GBK.decode(&bytes).0.into_owned()
     } else {

@@ -23,7 +23,7 @@ use govwatch_model::{Fact, Finding, LinkKind, Page, Severity, Timestamp};
 use letters::{LetterInfo, Status};
 use scraper::Html;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use url::Url;
 
 /// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
@@ -373,7 +373,7 @@ impl Interaction {
         let text = cx.visible_text(doc);
         let words = &self.rules.replies;
         let title = p.title.clone().unwrap_or_default();
-        let (letter_list, letter_page) = if p.depth == 0 {
+        let (letter_list, letter_page) = if p.depth == 0 && !direct_letter_list(p, text) {
             (vec![], None)
         } else {
             let list = match Url::parse(&p.fetch.final_url) {
@@ -451,13 +451,21 @@ impl Probe for Interaction {
         let mut channels: Vec<Channel> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut judged: HashMap<&str, (Option<Kind>, Role)> = HashMap::new();
+        // the rows of letter lists are letters, not channels (a title with 咨询 is no channel)
+        let letter_urls: HashSet<String> = (0..pages.len())
+            .filter_map(|i| cx.scan(self, i))
+            .flat_map(|sc| sc.letter_list.iter().filter_map(|l| l.url.clone()))
+            .collect();
         for &i in &order {
             let p = &pages[i];
             if !p.is_html {
                 continue;
             }
             for l in &p.links {
-                if l.kind != LinkKind::Anchor || !l.url.starts_with("http") {
+                if l.kind != LinkKind::Anchor
+                    || !l.url.starts_with("http")
+                    || letter_urls.contains(&l.url)
+                {
                     continue;
                 }
                 let text = l.text.trim();
@@ -591,7 +599,7 @@ impl Probe for Interaction {
         // ---- Letters -------------------------------------------------------------------
         let mut letters: BTreeMap<String, Letter> = BTreeMap::new();
         for (i, p) in pages.iter().enumerate() {
-            if !p.is_html || !p.fetch.ok() || p.depth == 0 {
+            if !p.is_html || !p.fetch.ok() || (p.depth == 0 && !direct_letter_list(p, cx.text(i))) {
                 continue;
             }
             let kind = page_kind(&cx, i);
@@ -813,6 +821,13 @@ impl Probe for Interaction {
 
 /// A page that names itself as about letters or messages: in its title or its first lines
 /// (the breadcrumb and heading).
+/// A crawl started at a letters list (信件公开, 来信选登, 市长信箱 › 信件公开) rather than at the
+/// site's root: its rows are read as letters, as they are when the list is reached by a link.
+fn direct_letter_list(p: &Page, text: &str) -> bool {
+    let root = Url::parse(&p.fetch.final_url).map_or(true, |u| u.path() == "/");
+    !root && letter_context(p, text)
+}
+
 fn letter_context(p: &Page, text: &str) -> bool {
     let head: String = text.chars().take(300).collect();
     let title = p.title.as_deref().unwrap_or("");
@@ -1095,7 +1110,7 @@ impl Interaction {
         let r = &self.rules.replies;
         let since = months_before(today, r.lookback_months);
         let mut days: Vec<u32> = Vec::new();
-        let (mut in_window, mut answered) = (0u32, 0u32);
+        let (mut in_window, mut answered, mut answered_undated) = (0u32, 0u32, 0u32);
         let mut last_reply: Option<NaiveDate> = None;
         let mut replied_by: Option<NaiveDate> = None;
         let mut newest_list: Option<(NaiveDate, String)> = None;
@@ -1153,6 +1168,10 @@ impl Interaction {
             if let Some(w) = wd {
                 answered += 1;
                 days.push(w);
+            } else if i.status == Status::Replied {
+                // marked 已回复 without a reply date: answered, its latency unknown
+                answered += 1;
+                answered_undated += 1;
             }
             // Unanswered for more than the rule's months within the past year.
             let limit = months_after(sent, r.unanswered_months);
@@ -1198,7 +1217,9 @@ impl Interaction {
             Some(f64::from(days[days.len() / 2 - 1] + days[days.len() / 2]) / 2.0)
         };
         let within = |n: u32| days.iter().filter(|&&d| d <= n).count() as u32;
-        let share = |k: u32| (answered > 0).then(|| f64::from(k) / f64::from(answered));
+        // shares are of the answers whose reply date is known
+        let dated = answered - answered_undated;
+        let share = |k: u32| (dated > 0).then(|| f64::from(k) / f64::from(dated));
         let (w1, w5) = (within(1), within(5));
         let list_url = newest_list.map(|(_, u)| u);
         if let Some(home) = pages.iter().find(|p| p.depth == 0) {
@@ -1208,6 +1229,7 @@ impl Interaction {
                 json!({
                     "letters": in_window,
                     "answered": answered,
+                    "answered_undated": answered_undated,
                     "within_1": w1,
                     "within_5": w5,
                     "share_1": share(w1),

@@ -283,3 +283,53 @@ fn service_case_tables_are_not_letters() {
         codes(&out)
     );
 }
+
+#[test]
+fn a_letters_list_probed_directly_is_read_and_its_titles_are_no_channels() {
+    // the crawl starts at the list (an inspector pasting its URL): depth 0, not the site root
+    let list = page(
+        "http://b.gov.test/hdjl/szxx/xjgk/index.html",
+        0,
+        r#"<title>信件公开_市长信箱_某市人民政府</title>
+        <div class="crumb">首页 &gt; 市长信箱 &gt; 信件公开</div>
+        <table><tr><th>标题</th><th>来信时间</th><th>状态</th></tr>
+        <tr><td><a href="/hdjl/szxx/xjgk/201.html">咨询养老保险缴费年限</a></td><td>2026-07-02</td><td>未回复</td></tr>
+        <tr><td><a href="/hdjl/szxx/xjgk/202.html">关于小区路灯维修的咨询</a></td><td>2026-10-09</td><td>已回复</td></tr>
+        <tr><td><a href="/hdjl/szxx/xjgk/203.html">咨询不动产登记材料</a></td><td>2026-09-15</td><td>已回复</td></tr></table>"#,
+    );
+    let c = crawl_with(vec![list], vec![]);
+    let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+    let got = codes(&out);
+    assert!(
+        got.contains(&(
+            "message.unanswered_3m".into(),
+            "http://b.gov.test/hdjl/szxx/xjgk/201.html".into()
+        )),
+        "{got:?}"
+    );
+    assert_eq!(
+        got.iter()
+            .filter(|(c, _)| c == "message.unanswered_3m")
+            .count(),
+        1,
+        "{got:?}"
+    );
+    // no letter title was taken for a consultation channel
+    let channels: Vec<&str> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "message.channel")
+        .filter_map(|f| f.url.as_deref())
+        .collect();
+    assert!(channels.is_empty(), "{channels:?}");
+    // 已回复 without a reply date: answered, latency unknown
+    let lat = out
+        .facts
+        .iter()
+        .find(|f| f.code == "message.latency")
+        .unwrap();
+    assert_eq!(lat.value["letters"], 3, "{}", lat.value);
+    assert_eq!(lat.value["answered"], 2, "{}", lat.value);
+    assert_eq!(lat.value["answered_undated"], 2, "{}", lat.value);
+    assert_eq!(lat.value["share_1"], serde_json::Value::Null);
+}

@@ -62,7 +62,11 @@ pub(super) fn entry(
 ) {
     out.facts.push(Fact {
         probe: "search".into(),
-        code: codes::FORM.into(),
+        code: if e.kind == "unverified" {
+            codes::UNVERIFIED.into()
+        } else {
+            codes::FORM.into()
+        },
         url: Some(e.page.clone()),
         value: serde_json::to_value(e).unwrap_or_default(),
         observed_at: at,

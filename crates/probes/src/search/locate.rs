@@ -87,7 +87,8 @@ impl SelectInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchEntry {
     pub page: String,
-    /// `form` or `script`.
+    /// `form`, `script`, or `unverified` (an input and a search button whose handler's target
+    /// cannot be read from the page: present, never submitted, `search.unverified`).
     pub kind: &'static str,
     /// Where the query goes: the form action, or the URL prefix the script builds.
     pub action: String,
@@ -123,7 +124,7 @@ impl SearchEntry {
 fn js_url_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r#"(?:location(?:\.href)?\s*=|location\.assign\(|window\.open\()\s*['"]([^'"]+?[=/])['"]\s*\+"#).unwrap()
+        Regex::new(r#"(?:location(?:\.href)?\s*=|location\.(?:assign|replace)\(|window\.open\()\s*(?:['"]([^'"]+?[=/])['"]\s*\+|`([^`$]+?[=/])\$\{)"#).unwrap()
     })
 }
 
@@ -175,6 +176,46 @@ fn is_query_input(e: &ElementRef) -> bool {
         || id.contains("search")
         || id.contains("keyword")
         || has_any(ph, &["搜索", "关键字", "关键词", "检索"])
+}
+
+/// Whether a text input outside any form sits beside a search button: a button, link, image or
+/// input within its parent or grandparent whose text, value, alt, title, class, id or handler
+/// says search (搜索, 检索, search, sousuo).
+fn beside_search_button(e: &ElementRef) -> bool {
+    let v = e.value();
+    let ty = v.attr("type").unwrap_or("text").to_ascii_lowercase();
+    if !matches!(ty.as_str(), "text" | "search" | "") {
+        return false;
+    }
+    let says = |b: &ElementRef| {
+        let bv = b.value();
+        let words = format!(
+            "{} {} {} {} {} {} {}",
+            b.text().collect::<String>(),
+            bv.attr("value").unwrap_or(""),
+            bv.attr("alt").unwrap_or(""),
+            bv.attr("title").unwrap_or(""),
+            bv.attr("class").unwrap_or(""),
+            bv.attr("id").unwrap_or(""),
+            bv.attr("onclick").unwrap_or(""),
+        );
+        let lower = words.to_ascii_lowercase();
+        has_any(&words, SEARCH_WORDS) || lower.contains("search") || lower.contains("sousuo")
+    };
+    let Some(parent) = e.parent().and_then(ElementRef::wrap) else {
+        return false;
+    };
+    let scope = parent
+        .parent()
+        .and_then(ElementRef::wrap)
+        .filter(|g| !matches!(g.value().name(), "body" | "html"))
+        .unwrap_or(parent);
+    scope
+        .select(sel(
+            "button, a, img, input[type=button], input[type=submit], input[type=image], span, div",
+        ))
+        .filter(|b| b.id() != e.id() && b.text().collect::<String>().chars().count() <= 10)
+        .any(|b| says(&b))
 }
 
 fn select_info(e: &ElementRef, scripts: &str, only_select: bool) -> SelectInfo {
@@ -402,11 +443,58 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .iter()
         .any(|w| p.contains(w))
     };
-    let built = js_url_re()
-        .captures_iter(&scripts)
-        .find(|c| c.get(1).is_some_and(|g| search_like(g.as_str())));
+    let built = js_url_re().captures_iter(&scripts).find(|c| {
+        c.get(1)
+            .or(c.get(2))
+            .is_some_and(|g| search_like(g.as_str()))
+    });
+    let loose: Vec<ElementRef> = if loose.is_empty() {
+        // an input of no search name next to a search button (text, value, alt, title, class)
+        doc.select(sel("input"))
+            .filter(|e| !in_forms.contains(&e.id()) && beside_search_button(e))
+            .collect()
+    } else {
+        loose
+    };
+    if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty()) {
+        // the handler lives in an external script or builds its URL in a way not read here:
+        // the search is there, unverified (never `search.missing`, never submitted)
+        let around = input
+            .parent()
+            .and_then(|p| p.parent())
+            .and_then(ElementRef::wrap)
+            .unwrap_or(*input);
+        out.push(SearchEntry {
+            page: page.fetch.url.clone(),
+            kind: "unverified",
+            host: base.host_str().unwrap_or("").to_string(),
+            action: String::new(),
+            method: String::new(),
+            query_field: input
+                .value()
+                .attr("name")
+                .or(input.value().attr("id"))
+                .unwrap_or("")
+                .to_string(),
+            hidden: vec![],
+            selects: vec![],
+            maxlength: input
+                .value()
+                .attr("maxlength")
+                .and_then(|m| m.trim().parse().ok()),
+            pattern: input.value().attr("pattern").map(str::to_string),
+            excerpt: clip(
+                &around
+                    .html()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                400,
+            ),
+        });
+    }
     if let (Some(input), Some(m)) = (loose.first(), built) {
-        let prefix = m.get(1).map(|g| g.as_str()).unwrap_or("");
+        let prefix = m.get(1).or(m.get(2)).map(|g| g.as_str()).unwrap_or("");
         if let Ok(action) = base.join(prefix) {
             let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
                 Some((_, p)) if p.ends_with('=') => {

@@ -13,7 +13,8 @@
 //! 4. [`Search`] judges the entries and the results.
 //!
 //! Facts: `search.form` (one per distinct search entry), `search.query` (one per search
-//! submitted), `search.script_loaded` (results filled by script).
+//! submitted), `search.script_loaded` (results filled by script), `search.unverified` (an input
+//! and a search button whose script's target cannot be read: present, not verified).
 //! Findings: `search.missing`, `search.column_required`, `search.scope_missing`,
 //! `search.broken`, `search.no_results`, `search.input_limited`.
 //!
@@ -38,6 +39,8 @@ pub mod codes {
     pub const QUERY: &str = "search.query";
     /// `search.script_loaded` (fact).
     pub const SCRIPT_LOADED: &str = "search.script_loaded";
+    /// `search.unverified` (fact).
+    pub const UNVERIFIED: &str = "search.unverified";
     /// `search.missing` (finding).
     pub const MISSING: &str = "search.missing";
     /// `search.column_required` (finding).
@@ -55,6 +58,7 @@ pub mod codes {
         FORM,
         QUERY,
         SCRIPT_LOADED,
+        UNVERIFIED,
         MISSING,
         COLUMN_REQUIRED,
         SCOPE_MISSING,
@@ -149,6 +153,60 @@ mod tests {
         let mut e = locate_in(&p, &doc);
         assert_eq!(e.len(), 1, "{e:?}");
         e.remove(0)
+    }
+
+    #[test]
+    fn script_built_search_boxes_without_a_form() {
+        // window.open with a template literal, the input named by no search word
+        let e = one(
+            r#"<div class="sch"><input type="text" id="kw1" placeholder="请输入"><a href="javascript:void(0)" onclick="go()">搜索</a></div>
+            <script>function go(){ var v=document.getElementById('kw1').value; window.open(`/jsearch/index.jsp?searchword=${encodeURIComponent(v)}`); }</script>"#,
+        );
+        assert_eq!(
+            (e.kind, e.action.as_str(), e.query_field.as_str()),
+            (
+                "script",
+                "http://www.dzj.gov.test/jsearch/index.jsp?searchword=",
+                "searchword"
+            )
+        );
+        // location.href = '…?q=' + …
+        let e = one(
+            r#"<div class="search"><input type="text" id="searchText"><button onclick="location.href='/s/?q='+encodeURIComponent(document.getElementById('searchText').value)">检索</button></div>"#,
+        );
+        assert_eq!(
+            (e.kind, e.action.as_str()),
+            ("script", "http://www.dzj.gov.test/s/?q=")
+        );
+    }
+
+    #[test]
+    fn a_box_whose_handler_is_elsewhere_is_present_but_unverified() {
+        let html = r#"<div class="top"><div class="ss"><input type="text" class="ipt" maxlength="40"><img src="/img/ss.png" alt="搜索" onclick="doSearch()"></div></div>
+            <script src="/js/common.js"></script>"#;
+        let e = one(html);
+        assert_eq!(
+            (e.kind, e.method.as_str(), e.maxlength),
+            ("unverified", "", Some(40))
+        );
+        // never submitted: the planner takes GET (and allowed POST) entries only, and it has no
+        // method
+        let crawl_page = page(html);
+        // judged as a fact, not as missing
+        let mut out = crate::ProbeOutput::default();
+        super::judge::entry(&e, &[], crawl_page.fetch.started_at, &mut out);
+        assert_eq!(
+            out.facts
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>(),
+            vec![codes::UNVERIFIED]
+        );
+        assert!(out.findings.is_empty());
+        // a text input with no search button beside it is no search box
+        let p = page(r#"<div><input type="text" id="phone"><span>联系电话</span></div>"#);
+        let doc = Html::parse_document(&p.text);
+        assert!(locate_in(&p, &doc).is_empty());
     }
 
     #[test]
