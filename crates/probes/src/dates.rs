@@ -143,16 +143,19 @@ const DATE_CELL_CHARS: usize = 60;
 /// The date of a run of text nodes: the first short node with a date; with `any`, else the first
 /// date in the joined text (a row's own text, as a row writes `作者 … 2026-05-26 浏览 …`).
 fn date_in(texts: &[String], as_of: NaiveDate, any: bool) -> Option<(NaiveDate, String)> {
+    // a date has digits: texts without any are passed over unread (most of a page's text)
+    let has_digit = |t: &str| t.chars().any(char::is_numeric);
     for t in texts {
         let t = t.trim();
         if !t.is_empty()
             && t.chars().count() <= DATE_CELL_CHARS
+            && has_digit(t)
             && let Some(d) = parse_date(&ascii_digits(t), as_of)
         {
             return Some(d);
         }
     }
-    if any {
+    if any && texts.iter().any(|t| has_digit(t)) {
         return parse_date(&ascii_digits(&texts.join(" ")), as_of);
     }
     None
