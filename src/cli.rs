@@ -249,11 +249,22 @@ pub(crate) enum MediaCmd {
 // `govwatch demo`.
 #[derive(Args)]
 pub(crate) struct DemoArgs {
+    /// SQLite database to store the demo's run in (kept, so `status`, `score` and `report` work
+    /// after the demo in the same folder).
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
-    /// The fixture sites to serve.
+    /// The fixture sites to serve (default: fixtures/sites under the working directory).
     #[arg(long)]
     pub(crate) fixtures: Option<PathBuf>,
-    #[arg(long)]
-    pub(crate) as_of: Option<String>,
+    /// Monitoring time point; the default is the one the fixture sites are written for, so every
+    /// demo gives the same findings.
+    #[arg(long, default_value = govwatch_runner::demo::DEMO_AS_OF)]
+    pub(crate) as_of: String,
+    /// Port of the fixture web server on 127.0.0.1 and [::1] (fixed, so two demos give the same
+    /// URLs; 0 takes any free port).
+    #[arg(long, default_value_t = govwatch_runner::demo::DEMO_PORT)]
+    pub(crate) port: u16,
+    /// Folder for the demo's report (report.html, report.xlsx) and WARC (created if missing).
+    #[arg(long, default_value = govwatch_runner::demo::DEMO_OUT)]
+    pub(crate) out: PathBuf,
 }
