@@ -60,6 +60,56 @@ pub(crate) enum Cmd {
     Serve(ServeArgs),
     /// Merge shard databases (`run --shard K/N`) into one run of NIGHT.db.
     Merge(crate::commands::merge::MergeArgs),
+    /// Every fact and finding code with its Chinese title and the indicators that read it.
+    Codes(CodesArgs),
+    /// A run's findings (default: the newest finished run), by site and code.
+    Findings(FindingsArgs),
+    /// One finding: its evidence, the fetches of its URL and where the archived page is.
+    Show(ShowArgs),
+}
+
+// `govwatch codes`.
+#[derive(Args)]
+pub(crate) struct CodesArgs {
+    /// Only codes of this kind.
+    #[arg(long, value_parser = ["fact", "finding", "warning"])]
+    pub(crate) kind: Option<String>,
+    /// Configuration directory (indicators.toml; the shipped rules when it is missing).
+    #[arg(long, default_value = "config")]
+    pub(crate) config: PathBuf,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// `govwatch findings`.
+#[derive(Args)]
+pub(crate) struct FindingsArgs {
+    /// The run (default: the newest finished run).
+    #[arg(long)]
+    pub(crate) run: Option<i64>,
+    /// Only this site (its 网站标识码).
+    #[arg(long)]
+    pub(crate) site: Option<String>,
+    /// Only this code (e.g. link.broken_home), or a family without the dot (e.g. link).
+    #[arg(long)]
+    pub(crate) code: Option<String>,
+    /// SQLite database (read only).
+    #[arg(long, default_value = "govwatch.db")]
+    pub(crate) db: PathBuf,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// `govwatch show`.
+#[derive(Args)]
+pub(crate) struct ShowArgs {
+    /// The finding's number (the `#` column of `govwatch findings`).
+    pub(crate) finding: i64,
+    /// SQLite database (read only).
+    #[arg(long, default_value = "govwatch.db")]
+    pub(crate) db: PathBuf,
 }
 
 // `govwatch serve`.

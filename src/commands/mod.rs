@@ -4,8 +4,10 @@
 //! for tables with Chinese text.
 
 pub(crate) mod accounts;
+pub(crate) mod codes;
 pub(crate) mod daemon;
 pub(crate) mod demo;
+pub(crate) mod findings;
 pub(crate) mod media;
 pub(crate) mod merge;
 pub(crate) mod probe;

@@ -157,11 +157,11 @@ fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
     findings.sort_by_key(|f| f.severity);
     for f in findings {
         outln!(
-            "  [{}] {} ({})",
+            "  [{}] {}",
             super::severity_zh(f.severity),
-            f.message,
-            f.code
+            govwatch_score::codes::titled(&f.code)
         );
+        outln!("      说明：{}", f.message);
         if let Some(u) = &f.url {
             outln!("      网址：{u}");
         }

@@ -110,6 +110,54 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     assert_eq!(code, Some(0), "report: {stdout}\n{stderr}");
     assert!(dir.join("report/report.md").is_file());
 
+    // findings and show: the home page's broken links, one with its evidence and archive record
+    let (code, stdout, stderr) = run(&dir, &["findings", "--code", "link.broken_home"]);
+    assert_eq!(code, Some(1), "findings: {stdout}\n{stderr}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    assert!(
+        rows.iter()
+            .all(|l| l.contains("[扣分] 首页错链、死链 (link.broken_home)")),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&dir, &["findings", "--site", "1310000003", "--json"]);
+    assert_eq!(code, Some(1));
+    let codes: BTreeSet<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["severity"] != "info")
+        .map(|v| v["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        ["ipv6.no_aaaa", "message.channel_missing", "search.missing"]
+            .map(String::from)
+            .into()
+    );
+    let conn = rusqlite::Connection::open(dir.join("govwatch.db")).unwrap();
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM findings WHERE code = 'link.broken_home' AND url LIKE '%banner_20261115.jpg'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (code, stdout, stderr) = run(&dir, &["show", &id.to_string()]);
+    assert_eq!(code, Some(0), "show: {stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("问题 #{id}：首页错链、死链 (link.broken_home)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("HTTP 404"), "the fetch: {stdout}");
+    assert!(stdout.contains("+08:00"), "{stdout}");
+    assert!(
+        stdout.contains("存档：run-1.warc.gz 记录 <urn:uuid:"),
+        "the archived home page: {stdout}"
+    );
+    let (code, _, stderr) = run(&dir, &["show", "999999"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no finding #999999"), "{stderr}");
+
     // a second demo on the same port: the same findings, nothing fixed, nothing new
     let (code, stdout, stderr) = demo(&dir, port);
     assert_eq!(code, Some(0), "second demo: {stdout}\n{stderr}");
@@ -167,4 +215,33 @@ fn an_os_error_is_printed_once() {
     let (code, _, stderr) = run(&dir, &["sites", "check", "--config", "nowhere"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}
+
+#[test]
+fn codes_lists_every_code_with_its_title_and_indicator() {
+    let dir = empty_scratch("codes");
+    let (code, stdout, stderr) = run(&dir, &["codes"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("link.broken_home "))
+        .unwrap();
+    assert!(line.contains("首页错链、死链"), "{line}");
+    assert!(line.contains("问题"), "{line}");
+    let veto = stdout
+        .lines()
+        .find(|l| l.starts_with("home.stale "))
+        .unwrap();
+    assert!(veto.contains("单项否决："), "{veto}");
+    let (code, stdout, _) = run(&dir, &["codes", "--kind", "finding", "--json"]);
+    assert_eq!(code, Some(0));
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows.len() > 40);
+    for r in &rows {
+        assert_eq!(r["kind"], "finding");
+        assert!(!r["title"].as_str().unwrap().is_empty(), "{r}");
+    }
 }
