@@ -72,6 +72,7 @@ async fn dispatch(cmd: Cmd, verbose: u8) -> Result<u8> {
         Cmd::Report(a) => commands::report::cmd_report(a),
         Cmd::Serve(a) => commands::serve::cmd_serve(a).await,
         Cmd::Merge(a) => commands::merge::cmd_merge(a),
+        Cmd::Init(a) => commands::init::cmd_init(a),
         Cmd::Codes(a) => commands::codes::cmd_codes(a),
         Cmd::Findings(a) => commands::findings::cmd_findings(a),
         Cmd::Show(a) => commands::findings::cmd_show(a),

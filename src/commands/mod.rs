@@ -8,6 +8,7 @@ pub(crate) mod codes;
 pub(crate) mod daemon;
 pub(crate) mod demo;
 pub(crate) mod findings;
+pub(crate) mod init;
 pub(crate) mod media;
 pub(crate) mod merge;
 pub(crate) mod probe;
