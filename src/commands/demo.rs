@@ -51,8 +51,11 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     };
     let as_of = monitoring_time(Some(&a.as_of))?;
     eprintln!(
-        "govwatch demo: serving {} on loopback, crawling politely (1 request/s per host)…",
-        fixtures.display()
+        "govwatch demo: 在本机 127.0.0.1:{} 提供 {} 中的示例网站，按每个主机每秒 1 次请求检查，\
+         监测时间点 {}…",
+        a.port,
+        fixtures.display(),
+        govwatch_model::time::display(&as_of)
     );
     let cannot_start = || format!("cannot start the fixture sites from {}", fixtures.display());
     let net = match TestNet::start_on(&fixtures, a.port).await {
@@ -85,7 +88,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let mut store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
     outln!(
-        "stored in {} (run {}); findings: {} on sites, {} on new-media accounts",
+        "已存入 {}（第 {} 次检查）；问题：网站 {} 个，政务新媒体 {} 个",
         a.db.display(),
         report.run_id,
         report.findings,
@@ -113,8 +116,11 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         &dir,
     )?;
     for p in written {
-        outln!("report: {}", absolute(&p).display());
+        outln!("报告 (report): {}", absolute(&p).display());
     }
+    outln!(
+        "下一步 (next)：govwatch status · govwatch score · govwatch findings · govwatch show ID · govwatch serve"
+    );
     Ok(EXIT_CLEAN)
 }
 

@@ -70,7 +70,7 @@ pub(crate) fn print_account_verdicts(
     } else {
         let f = govwatch_score::account_figures(&verdicts);
         outln!(
-            "new-media accounts: {} judged, {} 合格, {} 不合格, {} 未监测, 合格率 {}",
+            "政务新媒体账号：判定 {} 个，合格 {} 个，不合格 {} 个，未监测 {} 个，合格率 {}",
             f.passed + f.failed,
             f.passed,
             f.failed,

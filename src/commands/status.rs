@@ -26,7 +26,7 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
         "网站标识码",
         pad("网站名称", 24),
         pad("最近采样", 32),
-        pad("7天可用率", 24),
+        pad("7天失败率", 24),
         pad("最近检查", 36)
     );
     for r in &rows {
@@ -52,7 +52,11 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
             Some(c) => format!("第{}次 {}", c.run_id, china_time(&c.finished_at)),
             None => "-".into(),
         };
-        let warns: Vec<&str> = r.warnings.iter().map(|w| w.code.as_str()).collect();
+        let warns: Vec<String> = r
+            .warnings
+            .iter()
+            .map(|w| govwatch_score::codes::titled(&w.code))
+            .collect();
         outln!(
             "{:<12} {} {} {} {}  {}",
             r.id,
@@ -63,7 +67,7 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
             if warns.is_empty() {
                 "-".to_string()
             } else {
-                warns.join(" ")
+                warns.join("；")
             }
         );
     }
