@@ -8,12 +8,38 @@ use std::path::PathBuf;
 
 // The types carry plain comments, not doc comments: clap turns a type's doc comment into help text.
 
+/// Exit codes and examples, shown after the options of `govwatch --help`.
+const AFTER_HELP: &str = "\
+Exit codes (退出码):
+  0  ran; nothing found, or only 提示 (info) findings
+  1  ran; findings present (a site or account 不合格, or problems found)
+  2  could not run (bad input, no database, a taken port …): the message says why
+  3  interrupted (Ctrl-C / SIGTERM); `govwatch run --resume` continues the run
+
+Examples (示例):
+  govwatch demo                         the fixture sites on loopback, into govwatch.db and demo-out/
+  govwatch init /srv/govwatch           a commented configuration skeleton to start from
+  govwatch sites import 名录.csv         the national registry's CSV into config/sites.toml
+  govwatch run --as-of 2026-11-28       the nightly job over every registered site
+  govwatch score                        the verdict table of the newest run (合格/不合格)
+  govwatch report --quarter 2026Q4      the quarterly report (md, html, csv, xlsx, json) in report/
+  govwatch report --run 2 --since 1     with the rectification (已整改/仍未整改/新发现)
+  govwatch findings --code link.broken_home
+  govwatch show 17                      one finding's evidence and archived page
+  govwatch probe https://www.example.gov.cn/ -v
+  govwatch codes                        every finding code with its Chinese title and indicator
+  govwatch status                       per site: last sample, 7-day availability, open warnings
+
+Times are shown in China time (+08:00); dates given without a zone are China time.
+`govwatch <command> --help` describes each command's options.";
+
 // The whole command line: global flags and one subcommand.
 #[derive(Parser)]
 #[command(
     name = "govwatch",
     version,
-    about = "Inspects government websites by the official indicators"
+    about = "Inspects government websites by the official indicators",
+    after_help = AFTER_HELP
 )]
 pub(crate) struct Cli {
     /// More log output (-v info, -vv debug).
@@ -60,11 +86,73 @@ pub(crate) enum Cmd {
     Serve(ServeArgs),
     /// Merge shard databases (`run --shard K/N`) into one run of NIGHT.db.
     Merge(crate::commands::merge::MergeArgs),
+    /// A new working folder: DIR/config/ with the shipped rule files (commented, at their
+    /// defaults) and an example sites.toml; existing files are kept.
+    Init(InitArgs),
+    /// Every fact and finding code with its Chinese title and the indicators that read it.
+    Codes(CodesArgs),
+    /// A run's findings (default: the newest finished run), by site and code.
+    Findings(FindingsArgs),
+    /// One finding: its evidence, the fetches of its URL and where the archived page is.
+    Show(ShowArgs),
+}
+
+// `govwatch init`.
+#[derive(Args)]
+pub(crate) struct InitArgs {
+    /// The folder to set up (created if missing); the configuration goes into DIR/config/.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+}
+
+// `govwatch codes`.
+#[derive(Args)]
+pub(crate) struct CodesArgs {
+    /// Only codes of this kind.
+    #[arg(long, value_parser = ["fact", "finding", "warning"])]
+    pub(crate) kind: Option<String>,
+    /// Configuration directory (indicators.toml; the shipped rules when it is missing).
+    #[arg(long, default_value = "config")]
+    pub(crate) config: PathBuf,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// `govwatch findings`.
+#[derive(Args)]
+pub(crate) struct FindingsArgs {
+    /// The run (default: the newest finished run).
+    #[arg(long)]
+    pub(crate) run: Option<i64>,
+    /// Only this site (its 网站标识码).
+    #[arg(long)]
+    pub(crate) site: Option<String>,
+    /// Only this code (e.g. link.broken_home), or a family without the dot (e.g. link).
+    #[arg(long)]
+    pub(crate) code: Option<String>,
+    /// SQLite database (read only).
+    #[arg(long, default_value = "govwatch.db")]
+    pub(crate) db: PathBuf,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// `govwatch show`.
+#[derive(Args)]
+pub(crate) struct ShowArgs {
+    /// The finding's number (the `#` column of `govwatch findings`).
+    pub(crate) finding: i64,
+    /// SQLite database (read only).
+    #[arg(long, default_value = "govwatch.db")]
+    pub(crate) db: PathBuf,
 }
 
 // `govwatch serve`.
 #[derive(Args)]
 pub(crate) struct ServeArgs {
+    /// SQLite database.
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
     /// Configuration directory (indicators.toml).
@@ -96,8 +184,10 @@ pub(crate) struct DaemonArgs {
 // `govwatch status`.
 #[derive(Args)]
 pub(crate) struct StatusArgs {
+    /// Configuration directory (a missing rule file means the shipped rules).
     #[arg(long, default_value = "config")]
     pub(crate) config: PathBuf,
+    /// SQLite database.
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
     /// One JSON document (an array of sites).
@@ -120,6 +210,7 @@ pub(crate) struct ScoreArgs {
     /// Configuration directory (indicators.toml).
     #[arg(long, default_value = "config")]
     pub(crate) config: PathBuf,
+    /// SQLite database.
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
     /// One JSON object per site instead of the table.
@@ -145,8 +236,10 @@ pub(crate) struct ReportArgs {
     /// Directory to write into (created if missing).
     #[arg(long, default_value = "report")]
     pub(crate) out: PathBuf,
+    /// Configuration directory (a missing rule file means the shipped rules).
     #[arg(long, default_value = "config")]
     pub(crate) config: PathBuf,
+    /// SQLite database.
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
 }
@@ -179,8 +272,10 @@ pub(crate) struct RunArgs {
 pub(crate) struct ProbeArgs {
     /// A site id from the registry, or a URL (probed as an ad-hoc site).
     pub(crate) target: String,
+    /// Configuration directory (a missing rule file means the shipped rules).
     #[arg(long, default_value = "config")]
     pub(crate) config: PathBuf,
+    /// Monitoring time point: 2026-11-28, "2026-11-28 02:00" (China time) or RFC 3339. Default: now.
     #[arg(long)]
     pub(crate) as_of: Option<String>,
     /// Most HTML pages to crawl.
@@ -202,12 +297,15 @@ pub(crate) struct ProbeArgs {
 pub(crate) enum SitesCmd {
     /// Import the national registry's CSV (UTF-8 or GBK) into sites.toml, merging.
     Import {
+        /// The CSV file to import.
         csv: PathBuf,
+        /// Configuration directory (a missing rule file means the shipped rules).
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
     /// Validate sites.toml: every problem with its file and line.
     Check {
+        /// Configuration directory (a missing rule file means the shipped rules).
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
@@ -218,12 +316,15 @@ pub(crate) enum SitesCmd {
 pub(crate) enum AccountsCmd {
     /// Import an account list CSV (UTF-8 or GBK) into accounts.toml, merging.
     Import {
+        /// The CSV file to import.
         csv: PathBuf,
+        /// Configuration directory (a missing rule file means the shipped rules).
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
     /// Validate accounts.toml against sites.toml: every problem with its file and line.
     Check {
+        /// Configuration directory (a missing rule file means the shipped rules).
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
@@ -235,9 +336,12 @@ pub(crate) enum MediaCmd {
     /// Import inspectors' findings on accounts (CSV: 账号, 问题代码, 日期, 说明, 证据网址); they
     /// enter every later run, and with --run that run at once.
     ImportFindings {
+        /// The CSV file to import.
         csv: PathBuf,
+        /// Configuration directory (a missing rule file means the shipped rules).
         #[arg(long, default_value = "config")]
         config: PathBuf,
+        /// SQLite database.
         #[arg(long, default_value = "govwatch.db")]
         db: PathBuf,
         /// Also add them to this (finished) run's accounts now.
@@ -249,11 +353,22 @@ pub(crate) enum MediaCmd {
 // `govwatch demo`.
 #[derive(Args)]
 pub(crate) struct DemoArgs {
+    /// SQLite database to store the demo's run in (kept, so `status`, `score` and `report` work
+    /// after the demo in the same folder).
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
-    /// The fixture sites to serve.
+    /// The fixture sites to serve (default: fixtures/sites under the working directory).
     #[arg(long)]
     pub(crate) fixtures: Option<PathBuf>,
-    #[arg(long)]
-    pub(crate) as_of: Option<String>,
+    /// Monitoring time point; the default is the one the fixture sites are written for, so every
+    /// demo gives the same findings.
+    #[arg(long, default_value = govwatch_runner::demo::DEMO_AS_OF)]
+    pub(crate) as_of: String,
+    /// Port of the fixture web server on 127.0.0.1 and [::1] (fixed, so two demos give the same
+    /// URLs; 0 takes any free port).
+    #[arg(long, default_value_t = govwatch_runner::demo::DEMO_PORT)]
+    pub(crate) port: u16,
+    /// Folder for the demo's report (report.html, report.xlsx) and WARC (created if missing).
+    #[arg(long, default_value = govwatch_runner::demo::DEMO_OUT)]
+    pub(crate) out: PathBuf,
 }

@@ -36,6 +36,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
+        // colours only for a person at a terminal, never into a pipe or a log file
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -47,19 +49,19 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match rt.block_on(dispatch(cli.cmd)) {
+    match rt.block_on(dispatch(cli.cmd, cli.verbose)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("govwatch: {e:#}");
+            eprintln!("govwatch: {}", error_text(&e));
             ExitCode::from(EXIT_FAILED)
         }
     }
 }
 
-async fn dispatch(cmd: Cmd) -> Result<u8> {
+async fn dispatch(cmd: Cmd, verbose: u8) -> Result<u8> {
     match cmd {
         Cmd::Run(a) => commands::run::cmd_run(a).await,
-        Cmd::Probe(a) => commands::probe::cmd_probe(a).await,
+        Cmd::Probe(a) => commands::probe::cmd_probe(a, verbose).await,
         Cmd::Sites { cmd } => commands::sites::cmd_sites(cmd),
         Cmd::Accounts { cmd } => commands::accounts::cmd_accounts(cmd),
         Cmd::Media { cmd } => commands::media::cmd_media(cmd),
@@ -70,5 +72,27 @@ async fn dispatch(cmd: Cmd) -> Result<u8> {
         Cmd::Report(a) => commands::report::cmd_report(a),
         Cmd::Serve(a) => commands::serve::cmd_serve(a).await,
         Cmd::Merge(a) => commands::merge::cmd_merge(a),
+        Cmd::Init(a) => commands::init::cmd_init(a),
+        Cmd::Codes(a) => commands::codes::cmd_codes(a),
+        Cmd::Findings(a) => commands::findings::cmd_findings(a),
+        Cmd::Show(a) => commands::findings::cmd_show(a),
     }
+}
+
+/// The error and its causes joined by `: `, each cause left out when the text before already
+/// says it (many errors print their source in their own message, so `{:#}` would repeat the OS
+/// error).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    text
 }

@@ -22,6 +22,20 @@ pub(crate) fn progress_bar(total: u64) -> ProgressBar {
     pb
 }
 
+/// A spinner with the elapsed time and `msg` on stderr while a long step works (a terminal only).
+pub(crate) fn spinner(msg: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"),
+    );
+    pb.set_message(msg);
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
 /// A duration for people: `1 h 05 min`, `3 min 04 s`, `12.3 s`.
 pub(crate) fn human(d: std::time::Duration) -> String {
     let s = d.as_secs();

@@ -14,8 +14,12 @@ mod cli;
 mod columns;
 #[path = "it/daemon_cli.rs"]
 mod daemon_cli;
+#[path = "it/demo_cli.rs"]
+mod demo_cli;
 #[path = "it/e2e.rs"]
 mod e2e;
+#[path = "it/help_init.rs"]
+mod help_init;
 #[path = "it/hostile.rs"]
 mod hostile;
 #[path = "it/integrity.rs"]
@@ -28,6 +32,8 @@ mod ipv6;
 mod media;
 #[path = "it/offline.rs"]
 mod offline;
+#[path = "it/probe_cli.rs"]
+mod probe_cli;
 #[path = "it/scale.rs"]
 mod scale;
 #[path = "it/score.rs"]

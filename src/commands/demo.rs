@@ -1,6 +1,10 @@
 //! `govwatch demo`: the project's fixture sites served on loopback (HTTP and DNS from
 //! `govwatch-testutil`), crawled politely by the real crawler, stored like a nightly run, then
-//! scored and reported (HTML and XLSX beside the database).
+//! scored and reported (HTML and XLSX, with the WARC, into `--out`, default `demo-out/`).
+//!
+//! The demo is reproducible: the monitoring time defaults to the one the fixtures are written for
+//! ([`DEMO_AS_OF`](govwatch_runner::demo::DEMO_AS_OF)) and the fixture server listens on a fixed
+//! port ([`DEMO_PORT`](govwatch_runner::demo::DEMO_PORT)), so two demos store the same findings.
 //!
 //! The fixture server is test machinery, so it is only in builds with the `demo` feature (on by
 //! default); without it `govwatch demo` says so. The fixture sites are read from `--fixtures`, or
@@ -45,13 +49,27 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
             local
         }
     };
-    let as_of = monitoring_time(a.as_of.as_deref())?;
+    let as_of = monitoring_time(Some(&a.as_of))?;
     eprintln!(
-        "govwatch demo: serving {} on loopback, crawling politely (1 request/s per host)…",
-        fixtures.display()
+        "govwatch demo: 在本机 127.0.0.1:{} 提供 {} 中的示例网站，按每个主机每秒 1 次请求检查，\
+         监测时间点 {}…",
+        a.port,
+        fixtures.display(),
+        govwatch_model::time::display(&as_of)
     );
     let cannot_start = || format!("cannot start the fixture sites from {}", fixtures.display());
-    let net = TestNet::start(&fixtures).await.with_context(cannot_start)?;
+    let net = match TestNet::start_on(&fixtures, a.port).await {
+        Ok(net) => net,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            return Err(anyhow!(
+                "port {} on 127.0.0.1 is taken (another demo still running?): stop it, or give \
+                 --port N (the findings' URLs carry the port, so `report --since` compares only \
+                 demos on one port)",
+                a.port
+            ));
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(cannot_start())),
+    };
     let sites = load_fixture_sites(&fixtures, |h| net.http.url(h, "/"))
         .with_context(cannot_start)?
         .into_iter()
@@ -70,7 +88,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     let mut store = Store::open(&a.db)?;
     print_summary(&store, report.run_id)?;
     outln!(
-        "stored in {} (run {}); findings: {} on sites, {} on new-media accounts",
+        "已存入 {}（第 {} 次检查）；问题：网站 {} 个，政务新媒体 {} 个",
         a.db.display(),
         report.run_id,
         report.findings,
@@ -82,14 +100,11 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     } else {
         govwatch_score::shipped_rules()
     };
+    let dir = a.out.clone();
     let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
     store.write_scores(&set)?;
     print_verdicts(&store, &set)?;
     print_account_verdicts(&store, report.run_id, &rules, false)?;
-    let dir = match a.db.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let title = run_title(&store, report.run_id)?;
     let written = write_report(
         &mut store,
@@ -101,8 +116,11 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         &dir,
     )?;
     for p in written {
-        outln!("report: {}", absolute(&p).display());
+        outln!("报告 (report): {}", absolute(&p).display());
     }
+    outln!(
+        "下一步 (next)：govwatch status · govwatch score · govwatch findings · govwatch show ID · govwatch serve"
+    );
     Ok(EXIT_CLEAN)
 }
 

@@ -4,8 +4,11 @@
 //! for tables with Chinese text.
 
 pub(crate) mod accounts;
+pub(crate) mod codes;
 pub(crate) mod daemon;
 pub(crate) mod demo;
+pub(crate) mod findings;
+pub(crate) mod init;
 pub(crate) mod media;
 pub(crate) mod merge;
 pub(crate) mod probe;
@@ -72,6 +75,43 @@ pub(crate) fn newest_run(
     store
         .newest_finished_run(pick)?
         .ok_or_else(|| anyhow!("no finished run matches in {}", store.path().display()))
+}
+
+/// `db` if it exists; otherwise an error saying there is no database there (and how to make one),
+/// before anything opens it, so a command that only reads never leaves an empty database behind.
+pub(crate) fn existing_db(db: &std::path::Path) -> Result<&std::path::Path> {
+    if db.is_file() {
+        return Ok(db);
+    }
+    Err(anyhow!(
+        "{}: no database here (没有数据库): run `govwatch run` or `govwatch demo` first, or give --db FILE",
+        db.display()
+    ))
+}
+
+/// The scoring rules of `config/indicators.toml`, or the shipped rules when the file is missing
+/// (e.g. in the demo's folder, which has no `config/`).
+pub(crate) fn score_rules(config: &std::path::Path) -> Result<govwatch_score::Rules> {
+    let path = config.join(govwatch_score::INDICATORS_FILE);
+    if path.is_file() {
+        Ok(govwatch_score::load_rules(&path)?)
+    } else {
+        eprintln!(
+            "govwatch: {} not found: scoring by the shipped rules",
+            path.display()
+        );
+        Ok(govwatch_score::shipped_rules())
+    }
+}
+
+/// A severity as people read it: 单项否决, 扣分, 预警, 提示.
+pub(crate) fn severity_zh(s: govwatch_model::Severity) -> &'static str {
+    match s {
+        govwatch_model::Severity::Veto => "单项否决",
+        govwatch_model::Severity::Deduct => "扣分",
+        govwatch_model::Severity::Warn => "预警",
+        govwatch_model::Severity::Info => "提示",
+    }
 }
 
 /// Pads to a display width, counting CJK characters as two terminal columns.

@@ -1,5 +1,8 @@
-//! `govwatch probe`: inspect one site now and print its facts and findings (JSON lines with
-//! `--json`), the IPv6 section read from the probe's facts ([`print_ipv6`]).
+//! `govwatch probe`: inspect one site now and print its findings first, in Chinese with the code
+//! beside each, then the IPv6 section read from the probe's facts ([`print_ipv6`]); the other facts
+//! only with `-v` (JSON lines of both with `--json`). While it works a line on stderr says what it
+//! is doing. A private or loopback address without `--allow-private` is refused (exit 2), and a
+//! bare host name is answered with the URL to give instead.
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, load_rules, monitoring_time};
 use crate::cli::ProbeArgs;
@@ -9,8 +12,8 @@ use govwatch_crawler::Crawler;
 use govwatch_model::{Severity, Site, SiteKind, SiteOverrides, SiteResult};
 use govwatch_runner::inspect_site;
 
-/// Runs `govwatch probe`.
-pub(crate) async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
+/// Runs `govwatch probe`; `verbose` (`-v`) adds the facts to the human output.
+pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
     let mut settings = load_crawl_settings(&dir.crawl_path())?;
     if a.allow_private {
@@ -30,6 +33,12 @@ pub(crate) async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
             kind: SiteKind::Portal,
             overrides: SiteOverrides::default(),
         }
+    } else if looks_like_host(&a.target) {
+        return Err(anyhow!(
+            "{:?} is not a site id: to probe a website give its URL, e.g. govwatch probe https://{}/",
+            a.target,
+            a.target.trim_end_matches('/')
+        ));
     } else {
         let sites = load_sites(&dir.sites_path())?;
         sites
@@ -49,14 +58,71 @@ pub(crate) async fn cmd_probe(a: ProbeArgs) -> Result<u8> {
     }
     let as_of = monitoring_time(a.as_of.as_deref())?;
     let rules = load_rules(&dir)?;
+    let allow_private = settings.allow_private;
+    if !allow_private && private_literal(&site.home) {
+        return Err(refuse_private(&site.home));
+    }
     let crawler = Crawler::new(settings)?;
+    eprintln!(
+        "govwatch probe: 正在检查 {}（每个主机每秒至多 1 次请求，请稍候）…",
+        site.home
+    );
+    let spinner = crate::progress::spinner("正在抓取和检查页面");
     let result = inspect_site(&crawler, &site, as_of, &rules, None).await;
-    print_result(&result, a.json)?;
+    spinner.finish_and_clear();
+    if !allow_private
+        && result.fetches.iter().any(|f| {
+            f.error == Some(govwatch_model::FetchError::BlockedAddress)
+                && url::Url::parse(&f.url).is_ok_and(|u| u.host_str() == site.home.host_str())
+        })
+    {
+        return Err(refuse_private(&site.home));
+    }
+    print_result(&result, a.json, verbose)?;
     let costly = result.findings.iter().any(|f| f.severity != Severity::Info);
     Ok(if costly { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
-fn print_result(r: &SiteResult, json: bool) -> Result<()> {
+/// A target without a scheme that looks like a host name (`www.ahxx.gov.cn`), not a site id.
+fn looks_like_host(target: &str) -> bool {
+    let host = target.split('/').next().unwrap_or("");
+    host.contains('.') && host.chars().any(|c| c.is_ascii_alphabetic())
+        || host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// Whether the URL's host is a literal private, loopback, link-local or unspecified address.
+fn private_literal(home: &url::Url) -> bool {
+    use std::net::IpAddr;
+    let ip = match home.host() {
+        Some(url::Host::Ipv4(a)) => IpAddr::V4(a),
+        Some(url::Host::Ipv6(a)) => IpAddr::V6(a),
+        Some(url::Host::Domain(d)) => return d.eq_ignore_ascii_case("localhost"),
+        None => return false,
+    };
+    match ip {
+        IpAddr::V4(a) => {
+            a.is_private() || a.is_loopback() || a.is_link_local() || a.is_unspecified()
+        }
+        IpAddr::V6(a) => {
+            a.is_loopback()
+                || a.is_unspecified()
+                || a.is_unique_local()
+                || a.is_unicast_link_local()
+                || a.to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_private() || v4.is_loopback())
+        }
+    }
+}
+
+/// The refusal of a private address (nothing was judged, no finding made).
+fn refuse_private(home: &url::Url) -> anyhow::Error {
+    anyhow!(
+        "{home}: a private or loopback address (内网或本机地址): government websites are public, \
+         so govwatch refuses these; to probe a local test site add --allow-private"
+    )
+}
+
+fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
     if json {
         for f in &r.facts {
             let line = serde_json::json!({
@@ -76,28 +142,46 @@ fn print_result(r: &SiteResult, json: bool) -> Result<()> {
         return Ok(());
     }
     outln!(
-        "{} {} — {} pages, {} fetches",
+        "{} {} — 抓取页面 {} 个，请求 {} 次",
         r.site.id,
         r.site.home,
         r.pages.len(),
         r.fetches.len()
     );
-    outln!("facts:");
-    for f in r.facts.iter().filter(|f| !f.code.starts_with("ipv6.")) {
+    if r.findings.is_empty() {
+        outln!("问题：无");
+    } else {
+        outln!("问题：{} 个", r.findings.len());
+    }
+    let mut findings: Vec<&govwatch_model::Finding> = r.findings.iter().collect();
+    findings.sort_by_key(|f| f.severity);
+    for f in findings {
         outln!(
-            "  {:<20} {} {}",
-            f.code,
-            f.url.as_deref().unwrap_or(""),
-            f.value
+            "  [{}] {}",
+            super::severity_zh(f.severity),
+            govwatch_score::codes::titled(&f.code)
         );
+        outln!("      说明：{}", f.message);
+        if let Some(u) = &f.url {
+            outln!("      网址：{u}");
+        }
+        if let Some(e) = &f.evidence.excerpt {
+            outln!("      证据：{e}");
+        }
     }
     print_ipv6(r);
-    outln!("findings: {}", r.findings.len());
-    for f in &r.findings {
-        outln!("  [{}] {:<18} {}", f.severity.as_str(), f.code, f.message);
-        if let Some(e) = &f.evidence.excerpt {
-            outln!("      evidence: {e}");
+    if verbose > 0 {
+        outln!("事实 (facts):");
+        for f in r.facts.iter().filter(|f| !f.code.starts_with("ipv6.")) {
+            outln!(
+                "  {:<20} {} {}",
+                f.code,
+                f.url.as_deref().unwrap_or(""),
+                f.value
+            );
         }
+    } else {
+        outln!("（加 -v 显示全部事实 facts）");
     }
     Ok(())
 }

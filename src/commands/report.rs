@@ -75,8 +75,9 @@ pub(crate) fn write_report(
 
 /// Runs `govwatch report`.
 pub(crate) fn cmd_report(a: ReportArgs) -> Result<u8> {
-    let rules = govwatch_score::load_rules(&a.config.join(govwatch_score::INDICATORS_FILE))?;
-    let mut store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let db = super::existing_db(&a.db)?;
+    let rules = super::score_rules(&a.config)?;
+    let mut store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
     let (run_id, title) = match (a.run, a.quarter.as_deref()) {
         (Some(id), _) => (id, run_title(&store, id)?),
         (None, Some(q)) => {

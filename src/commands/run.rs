@@ -81,21 +81,21 @@ pub(crate) fn print_summary(store: &Store, run_id: i64) -> Result<()> {
 
 fn print_site_summary(store: &Store, run_id: i64) -> Result<()> {
     let rows = store.run_summary(run_id)?;
-    outln!("run {run_id}: {} sites", rows.len());
+    outln!("第 {run_id} 次检查 (run {run_id})：{} 个网站", rows.len());
     outln!(
-        "{:<12} {:<28} {:>6} {:>8} {:>5} {:>6} {:>5}  codes",
-        "site",
-        "name",
-        "pages",
-        "findings",
-        "veto",
-        "deduct",
-        "warn"
+        "{:<12} {} {} {} {} {} {}  问题代码",
+        "网站标识码",
+        pad("网站名称", 28),
+        pad("页面", 6),
+        pad("问题", 6),
+        pad("单项否决", 8),
+        pad("扣分", 6),
+        pad("预警", 5)
     );
     for r in rows {
         let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();
         outln!(
-            "{:<12} {} {:>6} {:>8} {:>5} {:>6} {:>5}  {}",
+            "{:<12} {} {:>6} {:>6} {:>8} {:>6} {:>5}  {}",
             r.site_id,
             pad(&r.name, 28),
             r.pages,

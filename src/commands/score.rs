@@ -9,8 +9,9 @@ use govwatch_store::Store;
 
 /// Runs `govwatch score`.
 pub(crate) fn cmd_score(a: ScoreArgs) -> Result<u8> {
-    let rules = govwatch_score::load_rules(&a.config.join(govwatch_score::INDICATORS_FILE))?;
-    let mut store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let db = super::existing_db(&a.db)?;
+    let rules = super::score_rules(&a.config)?;
+    let mut store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
     let run_id = match (a.run, a.as_of.as_deref()) {
         (Some(id), _) => id,
         (None, Some(d)) => {
@@ -69,7 +70,7 @@ pub(crate) fn print_account_verdicts(
     } else {
         let f = govwatch_score::account_figures(&verdicts);
         outln!(
-            "new-media accounts: {} judged, {} 合格, {} 不合格, {} 未监测, 合格率 {}",
+            "政务新媒体账号：判定 {} 个，合格 {} 个，不合格 {} 个，未监测 {} 个，合格率 {}",
             f.passed + f.failed,
             f.passed,
             f.failed,
@@ -96,23 +97,26 @@ pub(crate) fn print_account_verdicts(
 
 pub(crate) fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> Result<()> {
     let sites = store.run_sites(set.run_id)?;
+    let as_of = chrono::DateTime::parse_from_rfc3339(&set.as_of)
+        .map(|t| govwatch_model::time::display(&t))
+        .unwrap_or_else(|_| set.as_of.clone());
     outln!(
-        "run {} scored under rules {} (as of {}): {} sites",
+        "第 {} 次检查按指标 {} 评分（监测时间点 {}）：{} 个网站",
         set.run_id,
         set.rules_version,
-        set.as_of,
+        as_of,
         set.scores.len()
     );
     outln!(
-        "{:<12} {} {} {:<10} {:<6} {:>7} {:>6} {:>5}  problems",
-        "site",
-        pad("name", 28),
-        pad("region", 12),
-        "kind",
-        "verdict",
-        "score",
-        "deduct",
-        "bonus"
+        "{:<12} {} {} {} {} {} {} {}  问题",
+        "网站标识码",
+        pad("网站名称", 28),
+        pad("地区", 12),
+        pad("类型", 10),
+        pad("结论", 7),
+        pad("得分", 8),
+        pad("扣分", 6),
+        pad("加分", 5)
     );
     for s in &set.scores {
         let site = sites.iter().find(|x| x.id == s.site_id);
@@ -123,15 +127,25 @@ pub(crate) fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> R
             " [监测未满周期]"
         };
         outln!(
-            "{:<12} {} {} {:<10} {} {:>7} {:>6} {:>5}  {}{}",
+            "{:<12} {} {} {} {} {} {:>6} {:>5}  {}{}",
             s.site_id,
             pad(site.map(|x| x.name.as_str()).unwrap_or(""), 28),
             pad(site.map(|x| x.region.as_str()).unwrap_or(""), 12),
-            site.map(|x| x.kind.as_str()).unwrap_or(""),
+            pad(
+                match site.map(|x| x.kind.as_str()) {
+                    Some("portal") => "门户网站",
+                    Some("department") => "部门网站",
+                    other => other.unwrap_or(""),
+                },
+                10
+            ),
             pad(govwatch_score::verdict_zh(&s.verdict), 7),
-            s.score
-                .map(govwatch_report::fmt_num)
-                .unwrap_or_else(|| "veto".into()),
+            pad(
+                &s.score
+                    .map(govwatch_report::fmt_num)
+                    .unwrap_or_else(|| "单项否决".into()),
+                8
+            ),
             govwatch_report::fmt_num(s.deducted),
             govwatch_report::fmt_num(s.bonus),
             problems,

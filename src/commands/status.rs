@@ -2,18 +2,16 @@
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, load_rules, monitoring_time, pad};
 use crate::cli::StatusArgs;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use govwatch_config::{ConfigDir, load_sites};
 use govwatch_store::Store;
 
 /// Runs `govwatch status`.
 pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
-    let sites = load_sites(&dir.sites_path())?;
-    if !a.db.exists() {
-        return Err(anyhow!("{}: no such database", a.db.display()));
-    }
-    let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let db = super::existing_db(&a.db)?;
+    let store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
+    let sites = status_sites(&store, &dir)?;
     let rules = load_rules(&dir)?;
     let now = monitoring_time(a.as_of.as_deref())?;
     let rows = govwatch_daemon::status::status(&store, &sites, &rules.availability, now)?;
@@ -24,54 +22,85 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
         return Ok(code);
     }
     outln!(
-        "{:<12} {} {:<27} {:<22} {:<22}  warnings",
-        "site",
-        pad("name", 24),
-        "last sample",
-        "failed (7 days)",
-        "last crawl"
+        "{:<12} {} {} {} {}  预警",
+        "网站标识码",
+        pad("网站名称", 24),
+        pad("最近采样", 32),
+        pad("7天失败率", 24),
+        pad("最近检查", 36)
     );
     for r in &rows {
         let sample = match &r.last_sample {
             Some(s) => format!(
                 "{} {}",
-                s.at.get(..16).unwrap_or(&s.at).replace('T', " "),
-                if s.ok { "ok" } else { "FAIL" }
+                china_time(&s.at),
+                if s.ok { "正常" } else { "失败" }
             ),
             None => "-".into(),
         };
         let avail = match &r.availability {
             Some(v) => format!(
-                "{:.2}% of {}{}{}",
+                "{:.2}% ({}次){}{}",
                 v.ratio * 100.0,
                 v.samples,
-                if v.complete { "" } else { " (partial)" },
-                if v.unreachable { " VETO" } else { "" }
+                if v.complete { "" } else { " 未满周期" },
+                if v.unreachable { " 单项否决" } else { "" }
             ),
             None => "-".into(),
         };
         let crawl = match &r.last_crawl {
-            Some(c) => format!(
-                "run {} {}",
-                c.run_id,
-                c.finished_at.get(..10).unwrap_or(&c.finished_at)
-            ),
+            Some(c) => format!("第{}次 {}", c.run_id, china_time(&c.finished_at)),
             None => "-".into(),
         };
-        let warns: Vec<&str> = r.warnings.iter().map(|w| w.code.as_str()).collect();
+        let warns: Vec<String> = r
+            .warnings
+            .iter()
+            .map(|w| govwatch_score::codes::titled(&w.code))
+            .collect();
         outln!(
-            "{:<12} {} {:<27} {:<22} {:<22}  {}",
+            "{:<12} {} {} {} {}  {}",
             r.id,
             pad(&r.name, 24),
-            sample,
-            avail,
-            crawl,
+            pad(&sample, 32),
+            pad(&avail, 24),
+            pad(&crawl, 36),
             if warns.is_empty() {
                 "-".to_string()
             } else {
-                warns.join(" ")
+                warns.join("；")
             }
         );
     }
     Ok(code)
+}
+
+/// The sites `status` lists: those the database knows, the registry's (`sites.toml`, when present)
+/// first in its order, then the others (e.g. the demo's) by id. Registry sites the database has
+/// never seen are left out: it has nothing to say about them.
+fn status_sites(store: &Store, dir: &ConfigDir) -> Result<Vec<govwatch_model::Site>> {
+    let known = store.known_sites()?;
+    let path = dir.sites_path();
+    let registry = if path.is_file() {
+        load_sites(&path)?
+    } else {
+        Vec::new()
+    };
+    let mut out: Vec<govwatch_model::Site> = registry
+        .into_iter()
+        .filter(|s| known.iter().any(|k| k.id == s.id))
+        .collect();
+    for k in known {
+        if !out.iter().any(|s| s.id == k.id) {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+/// An RFC 3339 time of the database shown in China time to the second with the zone (the text
+/// as stored when it does not parse).
+fn china_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| govwatch_model::time::display(&t))
+        .unwrap_or_else(|_| t.to_string())
 }

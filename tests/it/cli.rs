@@ -159,7 +159,7 @@ fn probe_shows_the_ipv6_section() {
     assert_eq!(out.status.code(), Some(1), "stdout: {text}");
     assert!(text.contains("message.channel_missing"), "{text}");
     assert!(
-        !text.contains("] ipv6."),
+        !text.contains("(ipv6."),
         "no IPv6 finding on a dual-stack site: {text}"
     );
     assert!(text.contains("IPv6:"), "{text}");

@@ -643,7 +643,9 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     let (code, stdout, stderr) = out(&mut govwatch(&dir, &["score"]));
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stdout.contains("new-media accounts: 8 judged, 5 合格, 3 不合格, 3 未监测, 合格率 62.5%"),
+        stdout.contains(
+            "政务新媒体账号：判定 8 个，合格 5 个，不合格 3 个，未监测 3 个，合格率 62.5%"
+        ),
         "{stdout}"
     );
 

@@ -6,6 +6,52 @@
 //! The operator's copies in `--config` always win; these are the fallback and the reference the
 //! tests check the shipped files against.
 
+/// `config/crawl.toml`: crawl settings (politeness, limits, budgets), every key at its default.
+pub const CRAWL: &str = include_str!("../../../config/crawl.toml");
+/// `config/daemon.toml`: the sampling daemon's schedule.
+pub const DAEMON: &str = include_str!("../../../config/daemon.toml");
+/// `config/probes.toml`: probe thresholds (availability, IPv6, content).
+pub const PROBES: &str = include_str!("../../../config/probes.toml");
+/// `config/sites.toml`: the site registry (its comment header documents every key).
+const SITES: &str = include_str!("../../../config/sites.toml");
+
+/// Every shipped rule file as (file name, text): what `govwatch init` writes into a new
+/// configuration directory.
+pub const RULE_FILES: &[(&str, &str)] = &[
+    ("columns.toml", COLUMNS),
+    ("crawl.toml", CRAWL),
+    ("daemon.toml", DAEMON),
+    ("holidays.toml", HOLIDAYS),
+    ("indicators.toml", INDICATORS),
+    ("integrity.toml", INTEGRITY),
+    ("interaction.toml", INTERACTION),
+    ("media.toml", MEDIA),
+    ("probes.toml", PROBES),
+    ("warnings.toml", WARNINGS),
+];
+
+/// An example `sites.toml` for a new configuration directory: the shipped file's comment header
+/// (every key explained) and one example site, commented out so the registry starts empty.
+pub fn example_sites() -> String {
+    let header: String = SITES
+        .lines()
+        .take_while(|l| !l.starts_with("[[site]]"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    format!(
+        "{header}# An example (remove the leading `# ` to use it, or import the registry's CSV with\n\
+         # `govwatch sites import FILE.csv`):\n\
+         #\n\
+         # [[site]]\n\
+         # id = \"3413220004\"\n\
+         # name = \"萧县人民政府\"\n\
+         # home = \"https://www.ahxx.gov.cn/\"\n\
+         # org = \"萧县人民政府办公室\"\n\
+         # region = \"宿州市萧县\"\n\
+         # kind = \"portal\"\n"
+    )
+}
+
 /// `config/columns.toml`: column kinds and the home-page rule.
 pub const COLUMNS: &str = include_str!("../../../config/columns.toml");
 /// `config/holidays.toml`: the State Council's holiday and make-up work-day calendar.

@@ -1,11 +1,22 @@
 //! `govwatch status`: per site, the last sample, the 7-day availability, the last crawl and the
 //! open warnings, read from the database (works while the daemon runs). The availability window
 //! is computed from the stored samples up to the moment asked (`now`), so it is current whether
-//! or not the daemon runs.
+//! or not the daemon runs. Every time in a [`SiteStatus`] is RFC 3339 in China time (+08:00) to
+//! the second ([`china_time`]), whatever zone the database stored it in.
 
 use govwatch_model::Site;
 use govwatch_store::{Store, StoreError};
 use serde::Serialize;
+
+/// An RFC 3339 time of the database as RFC 3339 in China time (+08:00) to the second; text that
+/// does not parse is kept as it is.
+pub fn china_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| {
+            govwatch_model::time::in_china(&t).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        })
+        .unwrap_or_else(|_| t.to_string())
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LastSample {
@@ -63,7 +74,7 @@ pub fn status(
     let mut out = Vec::new();
     for s in sites {
         let last_sample = store.last_sample(&s.id)?.map(|x| LastSample {
-            at: x.at.to_rfc3339(),
+            at: china_time(&x.at.to_rfc3339()),
             ok: x.ok,
             family: x.family,
             status: x.status,
@@ -79,21 +90,21 @@ pub fn status(
             failed: v["failed"].as_u64().unwrap_or(0),
             complete: v["complete"].as_bool().unwrap_or(false),
             unreachable: v["unreachable"].as_bool().unwrap_or(false),
-            computed_at: now.to_rfc3339(),
+            computed_at: china_time(&now.to_rfc3339()),
         });
         let last_crawl = store.last_site_run(&s.id)?.map(|r| LastCrawl {
             run_id: r.run_id,
-            as_of: r.as_of,
-            finished_at: r.finished_at,
+            as_of: china_time(&r.as_of),
+            finished_at: china_time(&r.finished_at),
         });
         let warnings = store
             .open_warnings(Some(&s.id))?
             .into_iter()
             .map(|w| OpenWarning {
                 code: w.code,
-                opened_at: w.opened_at,
+                opened_at: china_time(&w.opened_at),
                 message: w.message,
-                last_sent: w.last_sent,
+                last_sent: w.last_sent.as_deref().map(china_time),
             })
             .collect();
         out.push(SiteStatus {

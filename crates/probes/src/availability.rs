@@ -81,7 +81,14 @@ impl Probe for Availability {
                     )
                     .url(s.url.clone())
                     .value(value)
-                    .message(format!("home page not available: {why}"))
+                    .message(format!(
+                        "首页访问失败：{}",
+                        match (s.error, s.status) {
+                            (Some(e), _) => crate::links::fetch_error_zh(e).to_string(),
+                            (None, Some(st)) => format!("HTTP {st}"),
+                            (None, None) => "无应答".into(),
+                        }
+                    ))
                     .status(s.status)
                     .excerpt(why)
                     .build(),

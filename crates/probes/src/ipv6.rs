@@ -234,7 +234,7 @@ impl Probe for Ipv6 {
             o.finding(
                 codes::NO_AAAA,
                 json!({ "host": host, "aaaa_raw": g.aaaa_raw, "cname_chain": g.cname_chain }),
-                format!("{host} has no usable IPv6 address (AAAA)"),
+                format!("{host} 没有可用的 IPv6 地址（AAAA 记录），首页不支持 IPv6 访问"),
                 why,
                 None,
             );
@@ -281,7 +281,7 @@ impl Probe for Ipv6 {
                     codes::UNREACHABLE,
                     json!({ "failing": failing_addrs }),
                     format!(
-                        "{host}: no IPv6 address answers ({})",
+                        "{host} 的 IPv6 地址均无法访问（{}）",
                         failing_addrs.join(", ")
                     ),
                     failing.join("; "),
@@ -292,7 +292,7 @@ impl Probe for Ipv6 {
                     codes::PARTIAL,
                     json!({ "failing": failing_addrs, "reachable": reachable }),
                     format!(
-                        "{host}: {} of {} IPv6 addresses fail ({})",
+                        "{host} 的 {} 个 IPv6 地址（共 {} 个）无法访问（{}）",
                         failing.len(),
                         g.addresses.len(),
                         failing_addrs.join(", ")
@@ -323,7 +323,7 @@ impl Probe for Ipv6 {
                 o.finding(
                     codes::STATUS_MISMATCH,
                     json!({ "v4_status": v4.status, "v6_status": v6.status, "v4_addr": v4.addr, "v6_addr": v6.addr }),
-                    format!("{host}: HTTP {} over IPv4 but {} over IPv6", s(v4.status), s(v6.status)),
+                    format!("{host} 经 IPv4 访问返回 {}，经 IPv6 访问返回 {}，两者不一致", s(v4.status), s(v6.status)),
                     format!("IPv4 {} → {}; IPv6 [{}] → {}", v4.addr, s(v4.status), v6.addr, s(v6.status)),
                     v6.status,
                 );
@@ -331,7 +331,7 @@ impl Probe for Ipv6 {
                 o.finding(
                     codes::CONTENT_MISMATCH,
                     json!({ "diff": (d * 10_000.0).round() / 10_000.0, "max_diff": max, "v4_addr": v4.addr, "v6_addr": v6.addr }),
-                    format!("{host}: the IPv6 home page differs from the IPv4 one by {:.0}% (over {:.0}%)", d * 100.0, max * 100.0),
+                    format!("{host} 经 IPv6 访问的首页与 IPv4 首页内容相差 {:.0}%（超过 {:.0}%）", d * 100.0, max * 100.0),
                     first_difference(&v4.body, &v6.body),
                     v6.status,
                 );
@@ -374,7 +374,7 @@ impl Probe for Ipv6 {
                 o.finding(
                     codes::NS_NO_V6,
                     json!({ "zone": zone, "with_aaaa": with_aaaa, "answering_v6": answering, "servers": g.ns.iter().map(|n| &n.name).collect::<Vec<_>>() }),
-                    format!("{zone}: {answering} authoritative name server(s) answer over IPv6 (at least 2 needed)"),
+                    format!("{zone} 的权威域名服务器中只有 {answering} 个可经 IPv6 解析（至少需要 2 个）"),
                     if detail.is_empty() { g.ns_error.clone().unwrap_or_default() } else { detail.join("; ") },
                     None,
                 );
@@ -419,7 +419,7 @@ impl Probe for Ipv6 {
                     codes::LOW_LINK_SUPPORT,
                     json!({ "ok_ratio": ratio(ok, total), "aaaa_ratio": ratio(with_aaaa, total), "min": self.rules.min_link_support, "total": total, "ok_v6": ok }),
                     format!(
-                        "{host}: {ok} of {total} level-2/3 links work over IPv6 ({:.1}%, below {:.0}%)",
+                        "{host} 的二、三级链接中 {ok} 个（共 {total} 个）可经 IPv6 访问，支持率 {:.1}%，低于 {:.0}%",
                         ok_ratio * 100.0,
                         self.rules.min_link_support * 100.0
                     ),

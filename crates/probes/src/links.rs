@@ -55,6 +55,50 @@ fn kind_str(k: LinkKind) -> &'static str {
     }
 }
 
+/// The kind of link as people name it (图片, 脚本 …).
+fn kind_zh(k: LinkKind) -> &'static str {
+    match k {
+        LinkKind::Anchor => "链接",
+        LinkKind::Image => "图片",
+        LinkKind::Script => "脚本",
+        LinkKind::Stylesheet => "样式表",
+        LinkKind::Frame => "内嵌框架",
+        LinkKind::Other => "资源",
+    }
+}
+
+/// Why a fetch failed, in plain Chinese (the raw error text stays in the value and evidence).
+pub(crate) fn failure_zh(rec: &FetchRecord) -> String {
+    match (rec.error, rec.status) {
+        (Some(e), _) => fetch_error_zh(e).to_string(),
+        (None, Some(404)) => "页面不存在（HTTP 404）".into(),
+        (None, Some(410)) => "页面已删除（HTTP 410）".into(),
+        (None, Some(403)) => "禁止访问（HTTP 403）".into(),
+        (None, Some(s)) if s >= 500 => format!("服务器错误（HTTP {s}）"),
+        (None, Some(s)) => format!("HTTP {s}"),
+        (None, None) => "无应答".into(),
+    }
+}
+
+/// A fetch failure cause in plain Chinese.
+pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
+    match e {
+        FetchError::Dns => "域名无法解析",
+        FetchError::Connect => "无法连接服务器",
+        FetchError::Tls => "HTTPS 证书或加密连接错误",
+        FetchError::Timeout => "15 秒内未完整打开",
+        FetchError::Body => "传输中断",
+        FetchError::TooLarge => "内容超过大小上限",
+        FetchError::RedirectLoop => "循环跳转",
+        FetchError::TooManyRedirects => "跳转次数过多",
+        FetchError::BadRedirect => "跳转地址无效",
+        FetchError::BlockedAddress => "指向内网或本机地址",
+        FetchError::RobotsDisallowed => "robots.txt 禁止访问",
+        FetchError::Unsupported => "不支持的协议",
+        FetchError::Other => "无法访问",
+    }
+}
+
 /// Whether the result shows the link is broken; `None` when it was not judged.
 fn broken(rec: &FetchRecord) -> Option<bool> {
     match rec.error {
@@ -154,15 +198,15 @@ impl Probe for Links {
                     "from_count": t.from.len(),
                 }))
                     .message(if link.text.is_empty() {
-                    format!("broken {} on {}: {}", kind_str(link.kind), page.fetch.url, failure)
+                    format!("{}打不开：{}（所在页面 {}）", kind_zh(link.kind), failure_zh(rec), page.fetch.url)
                 } else {
-                    format!("broken {} “{}” on {}: {}", kind_str(link.kind), link.text, page.fetch.url, failure)
+                    format!("{}“{}”打不开：{}（所在页面 {}）", kind_zh(link.kind), link.text, failure_zh(rec), page.fetch.url)
                 })
                     .excerpt(excerpt)
                     .status(rec.status)
                     .archived(Some(page.fetch.url.clone()))
                     .body_hash(page.fetch.content_hash.clone())
-                    .extra(json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw }))
+                    .extra(json!({ "linking_page": page.fetch.url, "anchor": link.text, "href": link.raw, "failure": failure }))
                     .build(),
             );
         }

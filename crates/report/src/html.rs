@@ -115,23 +115,36 @@ fn table_html(t: &Table, id: &str) -> String {
     s
 }
 
-/// One finding with its evidence: code, severity, message, URL, time, status, excerpt, and the
+/// A severity as the inspection documents name it.
+fn severity_zh(s: govwatch_model::Severity) -> &'static str {
+    match s {
+        govwatch_model::Severity::Veto => "单项否决",
+        govwatch_model::Severity::Deduct => "扣分",
+        govwatch_model::Severity::Warn => "预警",
+        govwatch_model::Severity::Info => "提示",
+    }
+}
+
+/// One finding with its evidence: Chinese title, code, severity, message, URL, time, status, excerpt, and the
 /// record of the WARC (or the page) that holds the archived copy.
 pub fn finding_html(d: &ReportData, f: &govwatch_store::StoredFinding) -> String {
     let mut s = String::new();
     let x = &f.finding;
     let _ = write!(
         s,
-        "<div class=\"finding {}\" id=\"f-{}\">\n<p><b>#{}</b> <code>{}</code>（{}）{}</p>\n\
+        "<div class=\"finding {}\" id=\"f-{}\">\n<p><b>#{}</b> {}<code>{}</code>（{}）{}</p>\n\
          <p>网址：{}；时间：{}{}</p>\n",
         esc(x.severity.as_str()),
         f.id,
         f.id,
+        govwatch_score::codes::zh_title(&x.code)
+            .map(|t| format!("{} ", esc(t)))
+            .unwrap_or_default(),
         esc(&x.code),
-        esc(x.severity.as_str()),
+        severity_zh(x.severity),
         esc(&x.message),
         x.url.as_deref().map(link).unwrap_or_else(|| "—".into()),
-        esc(&x.observed_at.to_rfc3339()),
+        esc(&govwatch_model::time::display(&x.observed_at)),
         x.evidence
             .status
             .map(|st| format!("；HTTP 状态：{st}"))

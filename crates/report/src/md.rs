@@ -42,9 +42,12 @@ pub fn render_md(d: &ReportData) -> String {
             out.push_str(&format!("### {title}（{}）\n\n", items.len()));
             for i in items {
                 out.push_str(&format!(
-                    "- {} {} `{}` {}\n",
+                    "- {} {} {}`{}` {}\n",
                     md(&i.site_name),
                     md(&i.site_id),
+                    govwatch_score::codes::zh_title(&i.code)
+                        .map(|t| format!("{t} "))
+                        .unwrap_or_default(),
                     i.code,
                     md(&i.url)
                 ));

@@ -4,7 +4,8 @@
 //! nightly run. The fixture root's `accounts.toml` (feed URLs with `{{PORT}}`) registers the demo's
 //! new-media accounts, whose feeds a fixture host serves.
 //!
-//! Main items: [`run_demo`], [`demo_settings`], [`demo_accounts`], [`DemoError`].
+//! Main items: [`run_demo`], [`demo_settings`], [`demo_accounts`], [`DemoError`]; the defaults
+//! [`DEMO_AS_OF`], [`DEMO_PORT`] and [`DEMO_OUT`].
 
 use crate::{Progress, RunError, RunOptions, RunReport, run};
 use govwatch_crawler::{CrawlSettings, Crawler};
@@ -26,6 +27,19 @@ pub enum DemoError {
     #[error(transparent)]
     Config(#[from] govwatch_config::ConfigError),
 }
+
+/// The demo's monitoring time when `--as-of` is not given: the time the fixture sites' `expected.toml`
+/// files and `verdicts.toml` are written for (fixtures/sites/README.md), so every demo judges the
+/// same pages the same way whatever day it runs.
+pub const DEMO_AS_OF: &str = "2026-11-28";
+
+/// The fixture server's port when `--port` is not given: fixed, so the findings' URLs (which carry
+/// the port) are the same in every demo and `report --since` compares like with like.
+pub const DEMO_PORT: u16 = 8765;
+
+/// The folder the demo writes its report and WARC into when `--out` is not given (listed in
+/// `.gitignore`).
+pub const DEMO_OUT: &str = "demo-out";
 
 /// File of the fixture root that registers the demo's new-media accounts.
 pub const DEMO_ACCOUNTS: &str = "accounts.toml";

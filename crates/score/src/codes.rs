@@ -75,6 +75,53 @@ pub fn parse_codes_md(text: &str) -> BTreeMap<String, KnownCode> {
     out
 }
 
+/// Heading of the section of `docs/codes.md` that gives each finding and warning code its
+/// Chinese title.
+const TITLES_HEADING: &str = "## Chinese titles";
+
+/// The Chinese title of every finding and warning code (`docs/codes.md`, section "Chinese
+/// titles"), by code.
+pub fn zh_titles() -> &'static BTreeMap<String, String> {
+    static TITLES: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    TITLES.get_or_init(|| parse_zh_titles(CODES_MD))
+}
+
+/// The Chinese title of a code (`link.broken_home` → 首页错链、死链), if the document gives one.
+pub fn zh_title(code: &str) -> Option<&'static str> {
+    zh_titles().get(code).map(String::as_str)
+}
+
+/// `中文标题 (code)`, or the code alone when it has no title: how people see a finding's code.
+pub fn titled(code: &str) -> String {
+    match zh_title(code) {
+        Some(t) => format!("{t} ({code})"),
+        None => code.to_string(),
+    }
+}
+
+/// Parses the rows `| `code` | 中文标题 |` of the titles section of `docs/codes.md`.
+pub fn parse_zh_titles(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("## ") {
+            inside = line.starts_with(TITLES_HEADING);
+            continue;
+        }
+        if !inside || !line.starts_with("| `") {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        if let [code, title] = cells[..]
+            && !title.is_empty()
+        {
+            out.insert(code.trim_matches('`').to_string(), title.to_string());
+        }
+    }
+    out
+}
+
 /// Words that look like JSON keys inside the first `{…}` of a value cell.
 fn identifiers(cell: &str) -> Vec<String> {
     let Some(start) = cell.find('{') else {
@@ -118,5 +165,29 @@ mod tests {
         assert!(codes.contains_key("message.latency"));
         assert!(!codes.contains_key("link.brokn"));
         assert!(codes.len() > 40);
+    }
+
+    #[test]
+    fn every_finding_code_has_a_chinese_title() {
+        let titles = zh_titles();
+        let missing: Vec<&String> = known_codes()
+            .iter()
+            .filter(|(_, k)| k.kind == CodeKind::Finding)
+            .map(|(c, _)| c)
+            .filter(|c| !titles.contains_key(*c))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no 中文标题 in docs/codes.md: {missing:?}"
+        );
+        for c in titles.keys() {
+            assert!(
+                known_codes().contains_key(c) || c.starts_with("warn."),
+                "a title for an unknown code {c}"
+            );
+        }
+        assert_eq!(zh_title("link.broken_home"), Some("首页错链、死链"));
+        assert_eq!(titled("home.stale"), "首页不更新 (home.stale)");
+        assert_eq!(titled("crawl.summary"), "crawl.summary");
     }
 }

@@ -10,6 +10,7 @@
 //! - [`StoredFetch`] / [`Store::fetches_for`]: the fetch records behind a finding's URL.
 //! - [`Store::page_for`], [`Store::archive_record`], [`Store::finding_location`], [`Store::site`]:
 //!   targeted look-ups for one finding's evidence.
+//! - [`Store::known_sites`]: every site the database knows, as registry entries.
 //! - [`Store::newest_finished_run`] and [`RunRow::as_of_time`](crate::RunRow::as_of_time): which
 //!   run `govwatch score` and `report` take by default, by date or by quarter.
 
@@ -201,6 +202,41 @@ impl Store {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })();
+        self.ctx(r)
+    }
+
+    /// Every site the database knows (the `sites` table: registered by a run, the daemon or the
+    /// demo), by id, with its overrides: what `govwatch status` lists when no registry says more.
+    pub fn known_sites(&self) -> Result<Vec<govwatch_model::Site>> {
+        let r = (|| {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, name, home, org, region, kind, overrides FROM sites ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    serde_json::json!({
+                        "id": r.get::<_, String>(0)?,
+                        "name": r.get::<_, String>(1)?,
+                        "home": r.get::<_, String>(2)?,
+                        "org": r.get::<_, String>(3)?,
+                        "region": r.get::<_, String>(4)?,
+                        "kind": r.get::<_, String>(5)?,
+                    }),
+                    r.get::<_, String>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut v, overrides) = row?;
+                if let (Some(obj), Ok(serde_json::Value::Object(o))) =
+                    (v.as_object_mut(), serde_json::from_str(&overrides))
+                {
+                    obj.extend(o);
+                }
+                out.push(serde_json::from_value(v)?);
+            }
+            Ok(out)
         })();
         self.ctx(r)
     }

@@ -266,6 +266,21 @@ impl FixtureServer {
         Self::launch(root.into(), v4, v6, None)
     }
 
+    /// Binds 127.0.0.1:`port` and, if IPv6 works, [::1]:`port`, and starts serving `root`
+    /// (`govwatch demo`'s fixed port); an error (`AddrInUse`) when 127.0.0.1:`port` is taken.
+    pub async fn start_on(root: impl Into<PathBuf>, port: u16) -> io::Result<FixtureServer> {
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let port = v4.local_addr()?.port();
+        let v6 = match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+            Ok(v6) => Some(v6),
+            Err(e) => {
+                tracing::info!(error = %e, "[::1]:{port} unavailable; fixture server runs v4-only");
+                None
+            }
+        };
+        Self::launch(root.into(), v4, v6, None)
+    }
+
     /// Binds 127.0.0.1:P only (random port P) and starts serving `root`.
     ///
     /// Nothing listens on `[::1]:P`: connections there are refused, like a dual-stack

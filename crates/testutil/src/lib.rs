@@ -163,6 +163,12 @@ impl TestNet {
         Self::start_with(root, Vec::new()).await
     }
 
+    /// Like [`start`](Self::start), the HTTP server on the fixed `port` ([`FixtureServer::start_on`]).
+    pub async fn start_on(root: impl Into<PathBuf>, port: u16) -> io::Result<TestNet> {
+        let http = FixtureServer::start_on(root, port).await?;
+        Self::with_server(http, Vec::new()).await
+    }
+
     /// Like [`start`](Self::start), with `extra` records added to the DNS server.
     pub async fn start_with(
         root: impl Into<PathBuf>,

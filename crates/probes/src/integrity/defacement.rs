@@ -93,9 +93,9 @@ impl Integrity {
                     &home.fetch.url,
                     json!({ "similarity": similarity.map(|s| (s * 1000.0).round() / 1000.0), "marker": marker, "spam": spam_on_home, "title": title }),
                     format!(
-                        "the home page changed drastically since the last run (similarity {:.0}%){}",
+                        "首页与上次检查相比大幅改变（相似度 {:.0}%），疑似被篡改{}",
                         similarity.unwrap_or(0.0) * 100.0,
-                        marker.map(|m| format!(" and shows “{m}”")).unwrap_or_default()
+                        marker.map(|m| format!("，页面显示“{m}”")).unwrap_or_default()
                     ),
                     excerpt,
                 ));

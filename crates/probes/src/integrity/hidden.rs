@@ -91,7 +91,7 @@ impl Integrity {
                 page,
                 url,
                 json!({ "blocks": farm_blocks, "links": farm_links, "hosts": farm_hosts, "words": words }),
-                format!("{farm_links} hidden links to {} outside hosts on {url} (暗链)", farm_hosts.len()),
+                format!("页面 {url} 含 {farm_links} 个指向 {} 个外部网站的隐藏链接（暗链）", farm_hosts.len()),
                 farm_excerpt,
             ));
         }

@@ -30,10 +30,7 @@ pub(super) fn privacy(page: &Page, doc: &Html, cx: &crate::ScanCx, out: &mut Int
             page,
             url,
             json!({ "count": ids_found.len(), "masked": masked }),
-            format!(
-                "{} resident ID number(s) published on {url}",
-                ids_found.len()
-            ),
+            format!("页面 {url} 公开了 {} 个公民身份证号码", ids_found.len()),
             masked.join(", "),
         ));
     }
@@ -51,7 +48,7 @@ pub(super) fn privacy(page: &Page, doc: &Html, cx: &crate::ScanCx, out: &mut Int
             page,
             url,
             json!({ "count": phones.len(), "masked": masked }),
-            format!("{} mobile number(s) published on {url}", phones.len()),
+            format!("页面 {url} 公开了 {} 个个人手机号码", phones.len()),
             masked.join(", "),
         ));
     }

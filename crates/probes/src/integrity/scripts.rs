@@ -73,7 +73,7 @@ pub(super) fn judge_scripts(
             page,
             url,
             json!({ "hosts": hosts, "scripts": new.iter().map(|(_, u)| u).collect::<Vec<_>>(), "hijack": sc.hijack.is_some() }),
-            format!("scripts from outside hosts on {url}: {}", hosts.join(", ")),
+            format!("页面 {url} 引用外部网站的脚本：{}", hosts.join("、")),
             match &sc.hijack {
                 Some(h) => clip(&format!("<script src=\"{}\"> … {h}", new[0].1), 400),
                 None => format!("<script src=\"{}\">", new[0].1),
@@ -88,7 +88,7 @@ pub(super) fn judge_scripts(
             page,
             url,
             json!({ "script": h }),
-            format!("a script on {url} redirects visitors by where they came from"),
+            format!("页面 {url} 的脚本按访客来源跳转到其他网站（劫持跳转）"),
             clip(h, 400),
         ));
     }

@@ -33,7 +33,7 @@ pub(super) fn mixed_content(page: &Page, sc: &IntegrityScan, out: &mut ProbeOutp
         page,
         url,
         json!({ "resources": http_res.iter().take(20).collect::<Vec<_>>(), "count": http_res.len() }),
-        format!("{} resources loaded over plain http on the https page {url}", http_res.len()),
+        format!("HTTPS 页面 {url} 经 http 加载了 {} 个资源", http_res.len()),
         http_res.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
     ));
     true
@@ -48,7 +48,7 @@ pub(super) fn home_https(home: &Page, out: &mut ProbeOutput) {
             home,
             &home.fetch.url,
             json!({ "error": home.fetch.error_message }),
-            format!("TLS failure on {}", home.fetch.url),
+            format!("首页 {} 的 HTTPS 证书或加密连接出错", home.fetch.url),
             home.fetch.error_message.clone().unwrap_or_default(),
         ));
     }
@@ -61,10 +61,7 @@ pub(super) fn home_https(home: &Page, out: &mut ProbeOutput) {
             home,
             &home.fetch.url,
             json!({ "final_url": home.fetch.final_url }),
-            format!(
-                "the home page is served over plain http ({})",
-                home.fetch.final_url
-            ),
+            format!("首页未使用 HTTPS（{}）", home.fetch.final_url),
             format!(
                 "GET {} → HTTP {} over http",
                 home.fetch.url,

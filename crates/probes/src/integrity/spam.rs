@@ -56,7 +56,7 @@ impl Integrity {
                 page,
                 url,
                 json!({ "words": all, "in_title_meta": in_head.iter().map(|(_, w)| w).collect::<Vec<_>>(), "in_text": in_text.iter().map(|(_, w)| w).collect::<Vec<_>>() }),
-                format!("spam words on {url}: {}", all.iter().copied().collect::<Vec<_>>().join("、")),
+                format!("页面 {url} 含违规有害内容词语：{}", all.iter().copied().collect::<Vec<_>>().join("、")),
                 excerpt,
             ));
         }
@@ -92,7 +92,7 @@ impl Integrity {
                 page,
                 &c.url,
                 json!({ "target": c.url, "anchor": link.text, "target_title": title, "words": w, "from": pages }),
-                format!("the link “{}” on {} now leads to a page about {}", link.text, page.fetch.url, w.join("、")),
+                format!("页面 {} 上的链接“{}”指向的网站已变为有关{}的内容", page.fetch.url, link.text, w.join("、")),
                 clip(&format!("link “{}” → {} — <title>{title}</title> {meta}", link.text, c.url), 400),
             ));
         }
