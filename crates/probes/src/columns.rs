@@ -670,7 +670,7 @@ impl Probe for Columns {
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level }),
-                        format!("column {} has no content", c.name),
+                        format!("栏目“{}”为空白栏目，无内容", c.name),
                         crate::evidence::clip(
                             &format!(
                                 "{}: {}",
@@ -726,7 +726,7 @@ impl Probe for Columns {
                         Severity::Deduct,
                         &c.url,
                         json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
-                        format!("column {} ({kind}) has no item since {n}: {age} days, window {w}", c.name),
+                        format!("栏目“{}”（{kind}）自 {n} 起未更新，已 {age} 天（要求 {w} 天内）", c.name),
                         format!("newest item: {top}"),
                         Some(page),
                     ));
@@ -759,9 +759,9 @@ impl Probe for Columns {
         };
         if stale {
             let how = if hub {
-                "navigation-hub home page: judged by its column pages"
+                "导航型首页，以二级页面为准"
             } else {
-                "home page items"
+                "首页信息"
             };
             out.findings.push(finding(
                 codes::HOME_STALE,
@@ -769,8 +769,8 @@ impl Probe for Columns {
                 &home.fetch.url,
                 json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "window_days": window }),
                 match decided {
-                    Some(d) => format!("home page not updated since {d} ({} days; {how})", (as_of - d).num_days()),
-                    None => format!("home page shows no dated item ({how})"),
+                    Some(d) => format!("首页自 {d} 起未更新，已 {} 天（{how}）", (as_of - d).num_days()),
+                    None => format!("首页无带日期的信息（{how}）"),
                 },
                 format!("newest date: {} ({how})", decided.map(|d| d.to_string()).unwrap_or_else(|| "none".into())),
                 Some(home),

@@ -138,7 +138,7 @@ impl Probe for Interpretation {
                 )
                 .url(iu.clone())
                 .value(json!({ "interpretation": iu, "policy": pu, "reasons": reasons, "interpretation_title": it, "policy_title": pt }))
-                .message(format!("interpretation {iu} and policy document {pu}: {}", why.join("; ")))
+                .message(format!("政策解读 {iu} 与所解读的文件 {pu} 不对应：{}", why.join("；")))
                 .excerpt(format!("解读: {it} ↔ 文件: {pt} — {}", why.join("; ")))
                 .status(ip.fetch.status)
                 .archived(Some(iu.clone()))

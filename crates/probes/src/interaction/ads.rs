@@ -158,9 +158,9 @@ pub(super) fn scan(
                 "score": score,
             }),
             if in_survey {
-                "a survey page carries commercial advertising (product promotion, prices, shop links)".into()
+                "调查征集页面含有商业广告（商品推广、价格、网店链接）".into()
             } else {
-                "the page carries commercial advertising (product promotion, prices, shop links)".into()
+                "页面含有商业广告（商品推广、价格、网店链接）".into()
             },
             Some(excerpt),
             Some(p),

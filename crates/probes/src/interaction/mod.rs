@@ -543,7 +543,7 @@ impl Probe for Interaction {
                     .map(|c| format!("{} ({})", c.name, c.kind.as_str()))
                     .collect();
                 (
-                    "no online consultation channel (咨询/留言/信箱) was found; petition and discipline-report channels do not count".to_string(),
+                    "未发现在线咨询渠道（咨询/留言/信箱）；信访、纪检举报渠道不计在内".to_string(),
                     if others.is_empty() {
                         None
                     } else {
@@ -563,7 +563,7 @@ impl Probe for Interaction {
                     })
                     .collect();
                 (
-                    "no consultation channel works: every consultation link fails".to_string(),
+                    "咨询渠道均不可用：所有咨询链接都无法打开".to_string(),
                     Some(failed.join("; ")),
                 )
             };
@@ -794,7 +794,7 @@ impl Probe for Interaction {
                 Severity::Deduct,
                 &home.fetch.url,
                 json!({"lookup": false, "public_list": false}),
-                "a message cannot be looked up: no query-by-number page and no public list of letters with replies".into(),
+                "留言无法查询：既无按编号查询页面，也无公开的来信及答复列表".into(),
                 Some(
                     consult
                         .iter()
@@ -981,10 +981,7 @@ impl Interaction {
                 Severity::Deduct,
                 url,
                 json!({"min_len": n, "threshold": r.min_length_above, "how": src.how}),
-                format!(
-                    "a message must be at least {n} characters (found in the form's {})",
-                    src.how
-                ),
+                format!("留言内容不得少于 {n} 字（见表单的 {}）", src.how),
                 Some(src.excerpt.clone()),
                 Some(p),
                 at,
@@ -998,10 +995,7 @@ impl Interaction {
                 Severity::Deduct,
                 url,
                 json!({"max_len": n, "threshold": r.max_length_below, "how": src.how}),
-                format!(
-                    "a message may be at most {n} characters (found in the form's {})",
-                    src.how
-                ),
+                format!("留言内容不得超过 {n} 字（见表单的 {}）", src.how),
                 Some(src.excerpt.clone()),
                 Some(p),
                 at,
@@ -1015,10 +1009,7 @@ impl Interaction {
                 Severity::Deduct,
                 url,
                 json!({"daily_cap": n, "how": src.how}),
-                format!(
-                    "at most {n} message(s) a day (found in the form's {})",
-                    src.how
-                ),
+                format!("每天最多只能留言 {n} 次（见表单的 {}）", src.how),
                 Some(src.excerpt.clone()),
                 Some(p),
                 at,
@@ -1033,9 +1024,9 @@ impl Interaction {
                 url,
                 json!({"open_hours": lim.open_hours(), "workdays_only": lim.workdays_only, "how": src.how}),
                 format!(
-                    "the channel is open only {}{} (found in the form's {})",
+                    "渠道仅在 {}{} 开放（见表单的 {}）",
                     lim.open_hours().unwrap_or_default(),
-                    if lim.workdays_only { " on working days" } else { "" },
+                    if lim.workdays_only { "（工作日）" } else { "" },
                     src.how
                 ),
                 Some(src.excerpt.clone()),
@@ -1073,7 +1064,7 @@ impl Interaction {
                     url,
                     json!({"open_hours": null, "open_at_hour": open_at, "closed_at_hour": hour, "how": "history"}),
                     format!(
-                        "the form was open when fetched at {open_at:02}:xx and closed at {hour:02}:xx: the channel keeps hours"
+                        "表单在 {open_at:02} 时抓取时开放、在 {hour:02} 时关闭：渠道限时开放"
                     ),
                     Some(said),
                     Some(p),
@@ -1091,7 +1082,7 @@ impl Interaction {
                 Severity::Deduct,
                 url,
                 json!({"login_url": l.url}),
-                "writing needs a login whose link carries no return address: after logging in the writer is not brought back to the form".into(),
+                "写信须先登录，且登录链接不带返回地址：登录后不能回到写信页面".into(),
                 Some(l.excerpt.clone()),
                 Some(p),
                 at,
@@ -1187,11 +1178,11 @@ impl Interaction {
                 let page = l.page.map(|p| &pages[p]);
                 let msg = match i.replied {
                     Some(rp) => format!(
-                        "a consultation message sent {sent} was answered only on {rp}, more than {} months later",
+                        "{sent} 提交的咨询留言直到 {rp} 才答复，超过 {} 个月",
                         r.unanswered_months
                     ),
                     None => format!(
-                        "a consultation message sent {sent} is still unanswered ({}) at {today}, more than {} months later",
+                        "{sent} 提交的咨询留言截至 {today} 仍未答复（{}），超过 {} 个月",
                         i.status.as_str(),
                         r.unanswered_months
                     ),
@@ -1255,8 +1246,8 @@ impl Interaction {
                 &url,
                 json!({"last_reply": last_reply.map(|d| d.to_string()), "since": recent.to_string()}),
                 match last_reply {
-                    Some(d) => format!("no reply published since {d}: none in the {} months before {today}", r.no_recent_reply_months),
-                    None => format!("the published letters carry no reply at all (checked at {today})"),
+                    Some(d) => format!("自 {d} 起未公开答复：截至 {today} 的 {} 个月内无答复", r.no_recent_reply_months),
+                    None => format!("公开的来信均无答复（截至 {today}）"),
                 },
                 last_reply.map(|d| format!("newest reply {d}")),
                 page,
