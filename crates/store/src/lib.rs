@@ -52,7 +52,7 @@ use flate2::Compression;
 use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use govwatch_model::{
-    CharsetSource, Evidence, Fact, FetchError, FetchRecord, Finding, Page, Sample, Severity, Site,
+    CharsetSource, Fact, FetchError, FetchRecord, Finding, Page, Sample, Severity, Site,
     SiteResult, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};

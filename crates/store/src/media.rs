@@ -8,12 +8,12 @@
 
 use crate::error::{Result, StoreError};
 use crate::{
-    RunStatus, Store, StoredFact, StoredFinding, insert_fetch, now, parse_ts, store_body, to_i64,
+    FACT_COLUMNS, FINDING_COLUMNS, RawFact, RawFinding, RunStatus, Store, StoredFact,
+    StoredFinding, insert_fetch, now, parse_ts, store_body, to_i64,
 };
 use chrono::NaiveDate;
 use govwatch_model::{
-    Account, AccountResult, CharsetSource, Evidence, Fact, Finding, ManualFinding, Platform, Post,
-    Severity,
+    Account, AccountResult, CharsetSource, Fact, Finding, ManualFinding, Platform, Post,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -309,20 +309,6 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
     Ok(true)
 }
 
-type FindingRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-);
-
 impl Store {
     /// Records the account registry (inserts new accounts, updates changed ones; never deletes).
     /// Every account's site must be recorded already.
@@ -404,49 +390,19 @@ impl Store {
     pub fn account_findings(&self, run_id: i64) -> Result<Vec<StoredAccountFinding>> {
         let r = (|| {
             self.require_run(run_id)?;
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, account_key, site_id, probe, code, severity, url, value, message, evidence,
-                        observed_at
-                 FROM findings WHERE run_id = ?1 AND account_key IS NOT NULL ORDER BY id",
-            )?;
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {FINDING_COLUMNS}, account_key
+                 FROM findings WHERE run_id = ?1 AND account_key IS NOT NULL ORDER BY id"
+            ))?;
             let rows = stmt.query_map(params![run_id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                ))
+                Ok((RawFinding::read(r)?, r.get::<_, String>(10)?))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, key, site_id, probe, code, severity, url, value, message, evidence, at): FindingRow = row?;
-                let severity = Severity::parse(&severity).ok_or_else(|| {
-                    StoreError::corrupt(format!("finding {id} has unknown severity {severity:?}"))
-                })?;
-                let evidence: Evidence = serde_json::from_str(&evidence)?;
+                let (raw, account_key) = row?;
                 out.push(StoredAccountFinding {
-                    account_key: key,
-                    stored: StoredFinding {
-                        id,
-                        site_id,
-                        finding: Finding {
-                            probe,
-                            code,
-                            severity,
-                            url,
-                            value: serde_json::from_str(&value)?,
-                            message,
-                            evidence,
-                            observed_at: parse_ts(&at, "findings.observed_at")?,
-                        },
-                    },
+                    account_key,
+                    stored: raw.decode()?,
                 });
             }
             Ok(out)
@@ -458,38 +414,19 @@ impl Store {
     pub fn account_facts(&self, run_id: i64) -> Result<Vec<StoredAccountFact>> {
         let r = (|| {
             self.require_run(run_id)?;
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, account_key, site_id, probe, code, url, value, observed_at
-                 FROM facts WHERE run_id = ?1 AND account_key IS NOT NULL ORDER BY id",
-            )?;
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {FACT_COLUMNS}, account_key
+                 FROM facts WHERE run_id = ?1 AND account_key IS NOT NULL ORDER BY id"
+            ))?;
             let rows = stmt.query_map(params![run_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
+                Ok((RawFact::read(r)?, r.get::<_, String>(7)?))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, key, site_id, probe, code, url, value, at) = row?;
+                let (raw, account_key) = row?;
                 out.push(StoredAccountFact {
-                    account_key: key,
-                    stored: StoredFact {
-                        id,
-                        site_id,
-                        fact: Fact {
-                            probe,
-                            code,
-                            url,
-                            value: serde_json::from_str(&value)?,
-                            observed_at: parse_ts(&at, "facts.observed_at")?,
-                        },
-                    },
+                    account_key,
+                    stored: raw.decode()?,
                 });
             }
             Ok(out)

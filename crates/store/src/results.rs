@@ -444,57 +444,15 @@ impl Store {
     pub fn findings(&self, run_id: i64, site_id: Option<&str>) -> Result<Vec<StoredFinding>> {
         let r = (|| {
             self.require_run(run_id)?;
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, site_id, probe, code, severity, url, value, message, evidence, observed_at
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {FINDING_COLUMNS}
                  FROM findings WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2)
-                     AND account_key IS NULL ORDER BY id",
-            )?;
-            let rows = stmt.query_map(params![run_id, site_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
-            })?;
+                     AND account_key IS NULL ORDER BY id"
+            ))?;
+            let rows = stmt.query_map(params![run_id, site_id], RawFinding::read)?;
             let mut out = Vec::new();
             for row in rows {
-                let (
-                    id,
-                    site_id,
-                    probe,
-                    code,
-                    severity,
-                    url,
-                    value,
-                    message,
-                    evidence,
-                    observed_at,
-                ) = row?;
-                let severity = Severity::parse(&severity).ok_or_else(|| {
-                    StoreError::corrupt(format!("finding {id} has unknown severity {severity:?}"))
-                })?;
-                let evidence: Evidence = serde_json::from_str(&evidence)?;
-                out.push(StoredFinding {
-                    id,
-                    site_id,
-                    finding: Finding {
-                        probe,
-                        code,
-                        severity,
-                        url,
-                        value: serde_json::from_str(&value)?,
-                        message,
-                        evidence,
-                        observed_at: parse_ts(&observed_at, "findings.observed_at")?,
-                    },
-                });
+                out.push(row?.decode()?);
             }
             Ok(out)
         })();
@@ -506,36 +464,15 @@ impl Store {
     pub fn facts(&self, run_id: i64, site_id: Option<&str>) -> Result<Vec<StoredFact>> {
         let r = (|| {
             self.require_run(run_id)?;
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, site_id, probe, code, url, value, observed_at
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {FACT_COLUMNS}
                  FROM facts WHERE run_id = ?1 AND (?2 IS NULL OR site_id = ?2)
-                     AND account_key IS NULL ORDER BY id",
-            )?;
-            let rows = stmt.query_map(params![run_id, site_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })?;
+                     AND account_key IS NULL ORDER BY id"
+            ))?;
+            let rows = stmt.query_map(params![run_id, site_id], RawFact::read)?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, site_id, probe, code, url, value, observed_at) = row?;
-                out.push(StoredFact {
-                    id,
-                    site_id,
-                    fact: Fact {
-                        probe,
-                        code,
-                        url,
-                        value: serde_json::from_str(&value)?,
-                        observed_at: parse_ts(&observed_at, "facts.observed_at")?,
-                    },
-                });
+                out.push(row?.decode()?);
             }
             Ok(out)
         })();
@@ -712,5 +649,107 @@ impl Store {
             })
         })();
         self.ctx(r)
+    }
+}
+
+/// The columns a stored finding is read from, in [`RawFinding::read`]'s order (site findings and
+/// account findings alike).
+pub(crate) const FINDING_COLUMNS: &str =
+    "id, site_id, probe, code, severity, url, value, message, evidence, observed_at";
+
+/// A `findings` row as SQLite gives it (columns [`FINDING_COLUMNS`]), before it is decoded.
+pub(crate) struct RawFinding {
+    id: i64,
+    site_id: String,
+    probe: String,
+    code: String,
+    severity: String,
+    url: Option<String>,
+    value: String,
+    message: String,
+    evidence: String,
+    observed_at: String,
+}
+
+impl RawFinding {
+    pub(crate) fn read(r: &rusqlite::Row) -> rusqlite::Result<RawFinding> {
+        Ok(RawFinding {
+            id: r.get(0)?,
+            site_id: r.get(1)?,
+            probe: r.get(2)?,
+            code: r.get(3)?,
+            severity: r.get(4)?,
+            url: r.get(5)?,
+            value: r.get(6)?,
+            message: r.get(7)?,
+            evidence: r.get(8)?,
+            observed_at: r.get(9)?,
+        })
+    }
+
+    pub(crate) fn decode(self) -> Result<StoredFinding> {
+        let id = self.id;
+        let severity = Severity::parse(&self.severity).ok_or_else(|| {
+            StoreError::corrupt(format!(
+                "finding {id} has unknown severity {:?}",
+                self.severity
+            ))
+        })?;
+        Ok(StoredFinding {
+            id,
+            site_id: self.site_id,
+            finding: Finding {
+                probe: self.probe,
+                code: self.code,
+                severity,
+                url: self.url,
+                value: serde_json::from_str(&self.value)?,
+                message: self.message,
+                evidence: serde_json::from_str(&self.evidence)?,
+                observed_at: parse_ts(&self.observed_at, "findings.observed_at")?,
+            },
+        })
+    }
+}
+
+/// The columns a stored fact is read from, in [`RawFact::read`]'s order.
+pub(crate) const FACT_COLUMNS: &str = "id, site_id, probe, code, url, value, observed_at";
+
+/// A `facts` row as SQLite gives it (columns [`FACT_COLUMNS`]), before it is decoded.
+pub(crate) struct RawFact {
+    id: i64,
+    site_id: String,
+    probe: String,
+    code: String,
+    url: Option<String>,
+    value: String,
+    observed_at: String,
+}
+
+impl RawFact {
+    pub(crate) fn read(r: &rusqlite::Row) -> rusqlite::Result<RawFact> {
+        Ok(RawFact {
+            id: r.get(0)?,
+            site_id: r.get(1)?,
+            probe: r.get(2)?,
+            code: r.get(3)?,
+            url: r.get(4)?,
+            value: r.get(5)?,
+            observed_at: r.get(6)?,
+        })
+    }
+
+    pub(crate) fn decode(self) -> Result<StoredFact> {
+        Ok(StoredFact {
+            id: self.id,
+            site_id: self.site_id,
+            fact: Fact {
+                probe: self.probe,
+                code: self.code,
+                url: self.url,
+                value: serde_json::from_str(&self.value)?,
+                observed_at: parse_ts(&self.observed_at, "facts.observed_at")?,
+            },
+        })
     }
 }
