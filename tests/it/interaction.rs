@@ -21,7 +21,7 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
     let root = govwatch_testutil::workspace_root().join("fixtures/interaction");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert_eq!(sites.len(), 10);
+    assert_eq!(sites.len(), 11);
     let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let port = net.http.port();
     let rules = govwatch_config::ProbeRules::default();
@@ -164,6 +164,82 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
                 assert_eq!(survey["online"], true);
                 assert_eq!(survey["email_only"], false);
             }
+            "www.forms.msg.test" => {
+                // the error-report and application forms read like message forms, as facts
+                let of = |kind: &str| -> Vec<(String, Value)> {
+                    r.facts
+                        .iter()
+                        .filter(|f| f.code == "message.form" && f.value["kind"] == kind)
+                        .map(|f| {
+                            let path = f
+                                .url
+                                .as_deref()
+                                .unwrap_or("")
+                                .replace(&format!(":{port}"), "");
+                            (path, f.value.clone())
+                        })
+                        .collect()
+                };
+                let limits = |v: &Value| {
+                    (
+                        v["min_len"].clone(),
+                        v["max_len"].clone(),
+                        v["captcha"].clone(),
+                        v["login_required"].clone(),
+                    )
+                };
+                let consult = of("consultation");
+                assert_eq!(consult.len(), 1, "{consult:?}");
+                assert_eq!(
+                    consult[0].0,
+                    "http://www.forms.msg.test/hdjl/xzxx/write.html"
+                );
+                assert_eq!(
+                    limits(&consult[0].1),
+                    (5.into(), 500.into(), true.into(), false.into())
+                );
+                let report = of("error_report");
+                assert_eq!(report.len(), 1, "{report:?}");
+                assert_eq!(report[0].0, "http://www.forms.msg.test/jczc/index.html");
+                assert_eq!(
+                    limits(&report[0].1),
+                    (15.into(), 300.into(), true.into(), false.into())
+                );
+                let apply = of("application");
+                assert_eq!(apply.len(), 1, "{apply:?}");
+                assert_eq!(
+                    apply[0].0,
+                    "http://www.forms.msg.test/zwgk/ysqgk/apply.html"
+                );
+                assert_eq!(
+                    limits(&apply[0].1),
+                    (20.into(), 1000.into(), true.into(), false.into())
+                );
+                assert_eq!(apply[0].1["min_source"]["how"], "validator");
+                assert_eq!(of("petition").len() + of("discipline").len(), 0);
+                let kinds: std::collections::BTreeSet<String> = facts("message.channel")
+                    .iter()
+                    .map(|c| c["kind"].as_str().unwrap_or("").to_string())
+                    .collect();
+                for k in [
+                    "application",
+                    "error_report",
+                    "consultation",
+                    "petition",
+                    "discipline",
+                ] {
+                    assert!(kinds.contains(k), "{k} not among {kinds:?}");
+                }
+                // one letter marked 已回复 without a reply date: answered, its latency unknown
+                assert_eq!(latency["letters"], 3, "{latency}");
+                assert_eq!(latency["answered"], 3, "{latency}");
+                assert_eq!(latency["answered_undated"], 1, "{latency}");
+                assert_eq!(latency["within_1"], 1, "{latency}");
+                assert_eq!(latency["within_5"], 2, "{latency}");
+                assert_eq!(latency["share_1"], 0.5, "{latency}");
+                assert_eq!(latency["share_5"], 1.0, "{latency}");
+                assert_eq!(latency["last_reply"], "2026-11-05");
+            }
             "www.ad.msg.test" => {
                 // the advertisement is not an activity; the other one takes e-mail only
                 assert_eq!(survey["count"], 1, "{survey}");
@@ -183,7 +259,9 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
             req.path
         );
         assert!(
-            !req.path.to_ascii_lowercase().contains("submit"),
+            !["submit", "save"]
+                .iter()
+                .any(|w| req.path.to_ascii_lowercase().contains(w)),
             "a form action was requested: {}{}",
             req.host,
             req.path

@@ -45,6 +45,10 @@ fn shipped_replied() -> Vec<String> {
     InteractionRules::default().replies.replied_status
 }
 
+fn shipped_application() -> Vec<String> {
+    InteractionRules::default().channels.application
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyRules {
@@ -55,6 +59,10 @@ pub struct SurveyRules {
 #[serde(deny_unknown_fields)]
 pub struct ChannelWords {
     pub error_report: Vec<String>,
+    /// 依申请公开: the government-information application channel (a file without the key takes
+    /// the shipped list).
+    #[serde(default = "shipped_application")]
+    pub application: Vec<String>,
     pub discipline: Vec<String>,
     pub petition: Vec<String>,
     pub interview: Vec<String>,
@@ -111,6 +119,7 @@ mod tests {
         assert!(r.replies.replied_status.iter().any(|w| w == "已办结"));
         assert!(r.replies.unanswered_status.iter().any(|w| w == "未办结"));
         assert!(r.replies.processing_status.iter().any(|w| w == "办理中"));
+        assert!(r.channels.application.iter().any(|w| w == "依申请公开"));
     }
 
     #[test]

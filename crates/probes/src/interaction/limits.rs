@@ -122,6 +122,7 @@ const OTHER_FIELD: &[&str] = &[
     "搜索",
     "检索",
     "身份证",
+    "用途",
 ];
 /// Words that show a clause or alert is about the message text.
 const CONTENT_WORDS: &[&str] = &[
@@ -132,6 +133,7 @@ const CONTENT_WORDS: &[&str] = &[
     "正文",
     "字数",
     "问题描述",
+    "描述",
     "诉求",
     "咨询",
     "建议",
@@ -167,11 +169,57 @@ fn ident_is_content(ident: &str, textarea_ids: &[String]) -> Option<bool> {
     None
 }
 
+/// Whether a text area's id or name says it holds the message text (content words first: a
+/// `messageBoardContent` is content though it holds no other-field word, a `userContent` too).
+fn textarea_is_content(ident: &str) -> Option<bool> {
+    let l = ident.to_ascii_lowercase();
+    if CONTENT_IDS.iter().any(|w| l.contains(w)) {
+        Some(true)
+    } else if OTHER_IDS.iter().any(|w| l.contains(w))
+        || ["yt", "purpose"].iter().any(|w| l.ends_with(w))
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Reads the limits of the form on `doc` (`text` is its visible text).
 pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     let mut out = FormLimits::default();
-    let textareas: Vec<ElementRef> = doc.select(sel("textarea")).collect();
-    out.form_present = !textareas.is_empty();
+    let all: Vec<ElementRef> = doc.select(sel("textarea")).collect();
+    out.form_present = !all.is_empty();
+    // The text to write: with several text areas (an application's 所需信息内容描述 beside its
+    // 用途, an error report's 问题描述 beside the page address), the ones named as the content;
+    // a form naming none keeps every text area not named as another field.
+    let named = |t: &ElementRef| -> Option<bool> {
+        let v = t.value();
+        let mut verdict = None;
+        for id in [v.attr("id"), v.attr("name")].into_iter().flatten() {
+            match textarea_is_content(id) {
+                Some(true) => return Some(true),
+                Some(false) => verdict = Some(false),
+                None => {}
+            }
+        }
+        verdict
+    };
+    let textareas: Vec<ElementRef> = if all.len() > 1 && all.iter().any(|t| named(t) == Some(true))
+    {
+        all.iter()
+            .filter(|t| named(t) == Some(true))
+            .copied()
+            .collect()
+    } else if all.len() > 1 {
+        let kept: Vec<ElementRef> = all
+            .iter()
+            .filter(|t| named(t) != Some(false))
+            .copied()
+            .collect();
+        if kept.is_empty() { all.clone() } else { kept }
+    } else {
+        all.clone()
+    };
     let mut ids: Vec<String> = Vec::new();
     for t in &textareas {
         for a in ["id", "name"] {
@@ -737,6 +785,28 @@ mod tests {
         let doc = Html::parse_document(html);
         let text = crate::html::visible_text(&doc, &Default::default());
         read_limits(&doc, &text)
+    }
+
+    #[test]
+    fn with_several_text_areas_the_content_one_binds() {
+        // an application form: 所需信息内容描述 (content) beside 所需信息的用途 (another field)
+        let l = limits(
+            r##"<form method="post" action="/ysqgk/save.do">
+            <p>所需信息的用途不超过100字。</p>
+            <textarea name="xxnrms" maxlength="1000"></textarea>
+            <textarea name="xxyt" maxlength="100"></textarea>
+            <script>$("#f").validate({rules: {xxnrms: {required: true, minlength: 20}, xxyt: {maxlength: 100}}});</script>
+            <input name="yzm" maxlength="4"/></form>"##,
+        );
+        assert_eq!((l.min_len, l.max_len), (Some(20), Some(1000)), "{l:?}");
+        assert_eq!(l.min_source.unwrap().how, "validator");
+        assert!(l.captcha);
+        // no text area named as content: the one named as another field is left out
+        let l = limits(
+            r#"<form method="post" action="/x.do"><textarea id="a1" maxlength="600"></textarea>
+            <textarea name="useryt" maxlength="50"></textarea></form>"#,
+        );
+        assert_eq!(l.max_len, Some(600), "{l:?}");
     }
 
     #[test]

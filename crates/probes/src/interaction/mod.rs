@@ -95,6 +95,8 @@ pub enum Kind {
     Interview,
     Survey,
     ErrorReport,
+    /// 依申请公开: applying for government information.
+    Application,
     Hub,
 }
 
@@ -107,6 +109,7 @@ impl Kind {
             Kind::Interview => "interview",
             Kind::Survey => "survey",
             Kind::ErrorReport => "error_report",
+            Kind::Application => "application",
             Kind::Hub => "hub",
         }
     }
@@ -189,6 +192,8 @@ impl Interaction {
             Some(Kind::ErrorReport)
         } else if has(&w.discipline) {
             Some(Kind::Discipline)
+        } else if has(&w.application) {
+            Some(Kind::Application)
         } else if has(&w.petition) {
             Some(Kind::Petition)
         } else if has(&w.interview) {
@@ -579,6 +584,34 @@ impl Probe for Interaction {
             ));
         }
 
+        // The form behind an error-report or application channel's page ("填写网上申请表",
+        // "在线纠错") is of the channel's kind, whatever its own link or title says.
+        let mut inherited: Vec<(String, Kind)> = Vec::new();
+        for p in pages {
+            let kind = cx
+                .kind_of_url
+                .get(&p.fetch.url)
+                .or_else(|| cx.kind_of_url.get(&p.fetch.final_url));
+            let Some(&kind @ (Kind::ErrorReport | Kind::Application)) = kind else {
+                continue;
+            };
+            if !p.is_html || !p.fetch.ok() {
+                continue;
+            }
+            for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
+                let Some(j) = cx.page(&l.url) else { continue };
+                let form = cx
+                    .scan(self, j)
+                    .is_some_and(|sc| sc.has_textarea || sc.form.is_some());
+                if form && pages[j].depth > 0 && !cx.kind_of_url.contains_key(&l.url) {
+                    inherited.push((l.url.clone(), kind));
+                }
+            }
+        }
+        for (url, kind) in inherited {
+            cx.kind_of_url.entry(url).or_insert(kind);
+        }
+
         // Kind of every page: the channel link pointing to it, else its title.
         let page_kind = |cx: &Ctx, i: usize| -> Option<Kind> {
             let p = &pages[i];
@@ -605,7 +638,7 @@ impl Probe for Interaction {
             let kind = page_kind(&cx, i);
             if matches!(
                 kind,
-                Some(Kind::Survey | Kind::Interview | Kind::ErrorReport)
+                Some(Kind::Survey | Kind::Interview | Kind::ErrorReport | Kind::Application)
             ) {
                 continue;
             }
@@ -674,7 +707,10 @@ impl Probe for Interaction {
                         None if sc.letter_context => Kind::Consultation,
                         None => continue,
                     };
-                    if matches!(kind, Kind::Survey | Kind::Interview | Kind::ErrorReport) {
+                    if matches!(
+                        kind,
+                        Kind::Survey | Kind::Interview | Kind::ErrorReport | Kind::Application
+                    ) {
                         continue;
                     }
                     letters.insert(
@@ -758,7 +794,13 @@ impl Probe for Interaction {
                     }
                 }
             };
-            if !matches!(kind, Kind::Consultation | Kind::Petition) {
+            // error-report and application forms are the same markup as message forms: their
+            // limits, captcha and login are read and kept as facts; the message-form findings
+            // are the consultation channel's alone
+            if !matches!(
+                kind,
+                Kind::Consultation | Kind::Petition | Kind::ErrorReport | Kind::Application
+            ) {
                 continue;
             }
             let (lim, login, text) = (&form.limits, form.login.as_ref(), form.text.as_str());
