@@ -258,9 +258,12 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
                 let v = &l.fact.value;
                 let int = |k: &str| v[k].as_i64().map(Cell::Int).unwrap_or_else(|| t("—"));
                 let share = |k: &str| pct(v[k].as_f64().map(|x| (x * 10000.0).round() / 100.0));
+                // letters marked 已回复 whose reply date is not published: answered, apart
+                let undated = v["answered_undated"].as_i64().unwrap_or(0);
                 row.extend([
                     int("letters"),
                     int("answered"),
+                    Cell::Int(undated),
                     int("within_1"),
                     int("within_5"),
                     share("share_1"),
@@ -268,7 +271,16 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
                     t(v["last_reply"].as_str().unwrap_or("—")),
                 ]);
             }
-            None => row.extend([t("未检测"), t("—"), t("—"), t("—"), t("—"), t("—"), t("—")]),
+            None => row.extend([
+                t("未检测"),
+                t("—"),
+                t("—"),
+                t("—"),
+                t("—"),
+                t("—"),
+                t("—"),
+                t("—"),
+            ]),
         }
         rows.push(row);
     }
@@ -279,6 +291,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         t(format!("{} 个网站", r.sites)),
         Cell::Int(r.letters as i64),
         Cell::Int(r.answered as i64),
+        Cell::Int(r.answered_undated as i64),
         Cell::Int(r.within_1 as i64),
         Cell::Int(r.within_5 as i64),
         pct(r.share_1),
@@ -294,6 +307,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
             "网站名称",
             "公开信件数",
             "已答复数",
+            "其中未注明答复日期",
             "1个工作日内答复数",
             "5个工作日内答复数",
             "1个工作日内答复率",
@@ -303,8 +317,11 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         .map(String::from)
         .to_vec(),
         rows,
-        note: Some("答复率按已答复信件计；工作日按国务院办公厅节假日安排（含调休）计算。".into()),
-        widths: vec![6.0, 16.0, 30.0, 12.0, 10.0, 18.0, 18.0, 18.0, 18.0, 14.0],
+        note: Some(
+            "已答复数含标为“已回复”但未注明答复日期的信件（另列，答复时长无法计算）；答复率按注明答复日期的已答复信件计；工作日按国务院办公厅节假日安排（含调休）计算。"
+                .into(),
+        ),
+        widths: vec![6.0, 16.0, 30.0, 12.0, 10.0, 18.0, 18.0, 18.0, 18.0, 18.0, 14.0],
     };
     vec![a1, a2, a3, a4, a5]
 }

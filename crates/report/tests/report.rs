@@ -617,3 +617,69 @@ fn html_report_renders_in_headless_chromium() {
     assert_eq!((w, h), (1280, 2000));
     eprintln!("screenshot: {} ({} bytes)", shot.display(), png.len());
 }
+
+/// Annex 5: letters marked 已回复 without a published reply date are answered, shown apart, and
+/// left out of the shares (their latency is unknown); the totals pool the same way.
+#[test]
+fn annex5_shows_answers_without_a_reply_date_apart() {
+    let dir = scratch("annex5");
+    let mut store = Store::open(dir.join("govwatch.db")).unwrap();
+    let a = site("3400000011", "丁县人民政府", "丁县", SiteKind::Portal);
+    let b = site("3400000012", "戊县人民政府", "戊县", SiteKind::Portal);
+    let run = store
+        .begin_run(ts("2020-03-30T02:00:00+08:00"), &json!({}))
+        .unwrap();
+    let latency = |v: serde_json::Value, s: &Site| govwatch_model::Fact {
+        probe: "interaction".into(),
+        code: "message.latency".into(),
+        url: Some(s.home.to_string()),
+        value: v,
+        observed_at: ts("2020-03-30T02:00:02+08:00"),
+    };
+    // 丁县: 3 letters, all answered, one without a reply date; of the 2 dated: 1 within 1 day,
+    // 2 within 5 → 50% and 100%
+    let mut ra = result(&a, vec![page(a.home.as_ref(), "<html>丁</html>")], vec![]);
+    ra.facts.push(latency(
+        json!({"letters": 3, "answered": 3, "answered_undated": 1, "within_1": 1, "within_5": 2,
+               "share_1": 0.5, "share_5": 1.0, "median_days": 1.5, "last_reply": "2020-03-20"}),
+        &a,
+    ));
+    // 戊县: 2 letters, both marked 已回复 with no date anywhere: no share can be given
+    let mut rb = result(&b, vec![page(b.home.as_ref(), "<html>戊</html>")], vec![]);
+    rb.facts.push(latency(
+        json!({"letters": 2, "answered": 2, "answered_undated": 2, "within_1": 0, "within_5": 0,
+               "share_1": null, "share_5": null, "median_days": null, "last_reply": null}),
+        &b,
+    ));
+    store.write_site_result(run, &ra).unwrap();
+    store.write_site_result(run, &rb).unwrap();
+    store
+        .finish_run(run, govwatch_store::RunStatus::Done, None)
+        .unwrap();
+    let rules = shipped_rules();
+    let set = score_run(&store, run, &rules).unwrap();
+    store.write_scores(&set).unwrap();
+    let d = ReportData::load(&store, run, &rules, "2020年第一季度".into(), None).unwrap();
+    let a5 = govwatch_report::annexes(&d)
+        .into_iter()
+        .find(|t| t.key == "附件5")
+        .unwrap();
+    assert_eq!(a5.headers[4..6], ["已答复数", "其中未注明答复日期"]);
+    let text = |r: &Vec<govwatch_report::Cell>| r.iter().map(|c| c.text()).collect::<Vec<_>>();
+    let rows: Vec<Vec<String>> = a5.rows.iter().map(text).collect();
+    let row = |name: &str| rows.iter().find(|r| r[2] == name).unwrap().clone();
+    assert_eq!(
+        row("丁县人民政府")[3..],
+        ["3", "3", "1", "1", "2", "50%", "100%", "2020-03-20"]
+    );
+    assert_eq!(
+        row("戊县人民政府")[3..],
+        ["2", "2", "2", "0", "0", "—", "—", "—"]
+    );
+    // totals: 5 letters, 5 answered, 3 without a date; shares over the 2 dated answers
+    let total = rows.iter().find(|r| r[1] == "合计").unwrap();
+    assert_eq!(total[3..9], ["5", "5", "3", "1", "2", "50%"]);
+    assert_eq!(total[9], "100%");
+    assert_eq!(d.figures.replies.answered_undated, 3);
+    assert!(a5.note.as_deref().unwrap().contains("未注明答复日期"));
+}

@@ -32,10 +32,14 @@ pub struct Replies {
     /// Sites with a `message.latency` fact.
     pub sites: u64,
     pub letters: u64,
+    /// Letters answered (marked 已回复 or with a reply), with or without a reply date.
     pub answered: u64,
+    /// Of the answered letters, those whose reply date is not published (their latency is not
+    /// known: they count as answered, not in the shares).
+    pub answered_undated: u64,
     pub within_1: u64,
     pub within_5: u64,
-    /// Percent of answered letters answered within 1 / 5 working days.
+    /// Percent of the answers with a known reply date given within 1 / 5 working days.
     pub share_1: Option<f64>,
     pub share_5: Option<f64>,
 }
@@ -174,10 +178,12 @@ pub fn figures(
         f.replies.sites += 1;
         f.replies.letters += n("letters");
         f.replies.answered += n("answered");
+        f.replies.answered_undated += n("answered_undated");
         f.replies.within_1 += n("within_1");
         f.replies.within_5 += n("within_5");
     }
-    f.replies.share_1 = pct(f.replies.within_1, f.replies.answered);
-    f.replies.share_5 = pct(f.replies.within_5, f.replies.answered);
+    let dated = f.replies.answered - f.replies.answered_undated.min(f.replies.answered);
+    f.replies.share_1 = pct(f.replies.within_1, dated);
+    f.replies.share_5 = pct(f.replies.within_5, dated);
     f
 }
