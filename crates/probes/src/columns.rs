@@ -266,6 +266,7 @@ const EMPTY_MARKERS: &[&str] = &[
     "暂无数据",
     "暂无内容",
     "暂无记录",
+    "暂无相关",
     "没有信息",
     "无相关信息",
     "正在建设",
@@ -383,6 +384,18 @@ fn blank_page(doc: &Html, template: &HashSet<u64>) -> Option<String> {
     (chars < 30).then(|| own.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" "))
 }
 
+/// The words a column page says it is empty with (暂无信息 …), in a text node of its own: not
+/// one the home page template also carries (`own_only`), and not on a form page.
+fn said_empty(doc: &Html, template: &HashSet<u64>, own_only: bool) -> Option<String> {
+    if working_form(doc) {
+        return None;
+    }
+    text_nodes(doc)
+        .into_iter()
+        .filter(|t| !own_only || !template.contains(&node_hash(t)))
+        .find(|t| EMPTY_MARKERS.iter().any(|m| t.contains(m)))
+}
+
 /// The newest item date not after `as_of`.
 fn latest(items: &[ListItem], as_of: NaiveDate) -> Option<NaiveDate> {
     items
@@ -467,7 +480,13 @@ impl Probe for Columns {
                 Some(items) => items,
                 None => list_items(input.dom(hi), &hu, as_of),
             };
-            if items.iter().filter(|i| i.date.is_some()).count() >= 3 {
+            let dated = items.iter().filter(|i| i.date.is_some()).count();
+            // a list of dated items, or a column page that says it is empty (a blank column
+            // probed directly: its own page is the template, so only its words can say so)
+            let blank = dated == 0
+                && items.len() < 3
+                && said_empty(input.dom(hi), input.template(), false).is_some();
+            if dated >= 3 || blank {
                 columns.insert(
                     0,
                     Column {
@@ -492,6 +511,7 @@ impl Probe for Columns {
                 None => blank_page(input.dom(i), input.template()),
             }
         };
+        let home_index = crawl.pages.iter().position(|p| std::ptr::eq(p, home));
         let by_url: HashMap<&str, (usize, &Page)> = crawl
             .pages
             .iter()
@@ -528,6 +548,28 @@ impl Probe for Columns {
                 .excerpt(excerpt)
                 .page(page)
                 .build()
+        };
+        let blank_finding = |c: &Column, kind: &str, page: &Page, shown: &str| {
+            finding(
+                codes::BLANK,
+                Severity::Deduct,
+                &c.url,
+                json!({ "name": c.name, "kind": kind, "level": c.level }),
+                format!("栏目“{}”为空白栏目，无内容", c.name),
+                crate::evidence::clip(
+                    &format!(
+                        "{}: {}",
+                        c.name,
+                        if shown.is_empty() {
+                            "(nothing but the site template)"
+                        } else {
+                            shown
+                        }
+                    ),
+                    200,
+                ),
+                Some(page),
+            )
         };
         // previous item lists, by column URL
         let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();
@@ -665,31 +707,19 @@ impl Probe for Columns {
             if items.is_empty() {
                 // a content page (a guide, a service list, a form) is not a list, and not blank
                 if let Some(shown) = blank_of(i) {
-                    out.findings.push(finding(
-                        codes::BLANK,
-                        Severity::Deduct,
-                        &c.url,
-                        json!({ "name": c.name, "kind": kind, "level": c.level }),
-                        format!("栏目“{}”为空白栏目，无内容", c.name),
-                        crate::evidence::clip(
-                            &format!(
-                                "{}: {}",
-                                c.name,
-                                if shown.is_empty() {
-                                    "(nothing but the site template)"
-                                } else {
-                                    &shown
-                                }
-                            ),
-                            200,
-                        ),
-                        Some(page),
-                    ));
+                    out.findings.push(blank_finding(c, &kind, page, &shown));
                 }
                 continue;
             }
             if newest.is_none() && undated < 3 {
-                continue; // one or two undated links: a content page's related links, not a list
+                // one or two undated links: a content page's related links, not a list — unless
+                // the page says its list is empty (暂无信息 beside a pager's or a side box's links)
+                if let Some(shown) =
+                    said_empty(input.dom(i), input.template(), Some(i) != home_index)
+                {
+                    out.findings.push(blank_finding(c, &kind, page, &shown));
+                }
+                continue;
             }
             if newest.is_none() {
                 out.findings.push(finding(

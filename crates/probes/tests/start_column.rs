@@ -1,21 +1,27 @@
 //! A crawl started at a column's page (`govwatch probe` of a column URL, as inspectors paste
-//! them): the page is judged as the column it is, by its kind (`column.latest`, `column.stale`).
-//! The fixture (fixtures/columns/startpage) is a 通知公告 list of `div` rows, date before link,
-//! out of date order.
+//! them): the page is judged as the column it is, by its kind (`column.latest`, `column.stale`),
+//! and a blank one is reported blank (`column.blank`). The fixtures (fixtures/columns/startpage):
+//! `tzgg.html`, a 通知公告 list of `div` rows, date before link, out of date order;
+//! `zcwj-blank.html`, a 政策文件 page whose list is empty and says 暂无信息; `zcwj-stray.html`, a
+//! 政策文件 page saying 该栏目暂无信息 beside a side box of two undated links, reached from
+//! `home.html` in an ordinary crawl.
 
-use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind};
+use govwatch_model::{FetchRecord, Link, LinkKind, Page, Purpose, Site, SiteCrawl, SiteKind};
 use govwatch_probes::columns::Columns;
 use govwatch_probes::{Probe, ProbeInput};
 use std::path::PathBuf;
 
-fn crawl(url: &str, file: &str) -> SiteCrawl {
+fn page(url: &str, file: &str, depth: u32, links: Vec<Link>) -> Page {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/columns/startpage")
         .join(file);
     let text = std::fs::read_to_string(&p).unwrap();
+    let title = text
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(t, _)| t.to_string());
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
-    let u = url::Url::parse(url).unwrap();
-    let page = Page {
+    Page {
         fetch: FetchRecord {
             url: url.into(),
             final_url: url.into(),
@@ -35,14 +41,18 @@ fn crawl(url: &str, file: &str) -> SiteCrawl {
             redirects: vec![],
             attempt: 1,
         },
-        depth: 0,
-        title: Some("通知公告_清河县人民政府".into()),
+        depth,
+        title,
         text,
         charset: None,
         charset_source: None,
-        links: vec![],
+        links,
         is_html: true,
-    };
+    }
+}
+
+fn crawl_of(pages: Vec<Page>) -> SiteCrawl {
+    let u = url::Url::parse(&pages[0].fetch.url).unwrap();
     SiteCrawl {
         site: Site {
             id: "1301000001".into(),
@@ -53,7 +63,7 @@ fn crawl(url: &str, file: &str) -> SiteCrawl {
             kind: SiteKind::Department,
             overrides: Default::default(),
         },
-        pages: vec![page],
+        pages,
         fetches: vec![],
         link_checks: vec![],
         samples: vec![],
@@ -65,6 +75,10 @@ fn crawl(url: &str, file: &str) -> SiteCrawl {
         page_fetches_apart: false,
         notes: Vec::new(),
     }
+}
+
+fn crawl(url: &str, file: &str) -> SiteCrawl {
+    crawl_of(vec![page(url, file, 0, vec![])])
 }
 
 fn rules() -> govwatch_config::ColumnRules {
@@ -119,4 +133,130 @@ fn the_same_page_at_the_site_root_is_only_the_home_page() {
         out.facts
     );
     assert!(out.facts.iter().any(|f| f.code == "home.latest"));
+}
+
+fn judged(c: &SiteCrawl) -> govwatch_probes::ProbeOutput {
+    let probe = Columns { rules: rules() };
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    probe.run(&ProbeInput::new(c, as_of))
+}
+
+fn codes_at(out: &govwatch_probes::ProbeOutput, code: &str) -> Vec<String> {
+    out.findings
+        .iter()
+        .filter(|f| f.code == code)
+        .map(|f| f.url.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_blank_column_probed_directly_is_reported_blank() {
+    let url = "http://www.qinghe.gov.test/xxgk/zcwj/";
+    let out = judged(&crawl(url, "zcwj-blank.html"));
+    let latest: Vec<_> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "column.latest")
+        .collect();
+    assert_eq!(latest.len(), 1, "{:?}", out.facts);
+    assert_eq!(latest[0].value["name"], "政策文件");
+    assert_eq!(latest[0].value["kind"], "policy");
+    assert_eq!(latest[0].value["items"], 0);
+    assert_eq!(codes_at(&out, "column.blank"), [url], "{:?}", out.findings);
+    let blank = out
+        .findings
+        .iter()
+        .find(|f| f.code == "column.blank")
+        .unwrap();
+    assert!(
+        blank
+            .evidence
+            .excerpt
+            .as_deref()
+            .unwrap_or("")
+            .contains("暂无信息"),
+        "{:?}",
+        blank.evidence
+    );
+    // blank only: never also stale or undated (as the start page it is judged as a home page
+    // too, by the home rules)
+    let column: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("column."))
+        .collect();
+    assert_eq!(column.len(), 1, "{column:?}");
+}
+
+#[test]
+fn a_list_page_with_dates_is_not_blank_and_a_page_without_list_or_marker_is_no_column() {
+    // the dated list of tzgg.html: judged, not blank
+    let out = judged(&crawl(
+        "http://www.qinghe.gov.test/xxgk/tzgg/index.html",
+        "tzgg.html",
+    ));
+    assert!(
+        codes_at(&out, "column.blank").is_empty(),
+        "{:?}",
+        out.findings
+    );
+    // the home page at a column's path says nothing of being empty: not taken for a blank column
+    let out = judged(&crawl("http://www.qinghe.gov.test/xxgk/zcwj/", "home.html"));
+    assert!(
+        codes_at(&out, "column.blank").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}
+
+#[test]
+fn a_column_saying_it_is_empty_beside_a_side_box_of_links_is_blank() {
+    let home = "http://www.qinghe.gov.test/";
+    let col = "http://www.qinghe.gov.test/xxgk/zcwj/";
+    let link = |url: &str, text: &str| Link {
+        url: url.into(),
+        raw: url.into(),
+        text: text.into(),
+        kind: LinkKind::Anchor,
+    };
+    let c = crawl_of(vec![
+        page(
+            home,
+            "home.html",
+            0,
+            vec![
+                link(col, "政策文件"),
+                link(
+                    "http://www.qinghe.gov.test/xwzx/gzdt/202611/t20261125_310.html",
+                    "清河县开展冬季森林防火专项检查",
+                ),
+            ],
+        ),
+        page(col, "zcwj-stray.html", 1, vec![]),
+    ]);
+    let out = judged(&c);
+    let fact = out
+        .facts
+        .iter()
+        .find(|f| f.code == "column.latest" && f.url.as_deref() == Some(col))
+        .expect("the column judged");
+    // the side box's two undated links are what the list reader saw
+    assert_eq!(fact.value["items"], 2, "{}", fact.value);
+    assert_eq!(fact.value["latest"], serde_json::Value::Null);
+    assert_eq!(codes_at(&out, "column.blank"), [col], "{:?}", out.findings);
+    let blank = out
+        .findings
+        .iter()
+        .find(|f| f.code == "column.blank")
+        .unwrap();
+    assert!(
+        blank
+            .evidence
+            .excerpt
+            .as_deref()
+            .unwrap_or("")
+            .contains("该栏目暂无信息"),
+        "{:?}",
+        blank.evidence
+    );
 }
