@@ -340,7 +340,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
         Box::new(ipv6::Ipv6 {
             rules: rules.ipv6.clone(),
         }),
-        Box::new(search::Search),
+        Box::new(search::Search::new(&rules.columns)),
         Box::new(columns::Columns {
             rules: rules.columns.clone(),
         }),

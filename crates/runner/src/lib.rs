@@ -454,7 +454,8 @@ fn probe_phase(
         });
         let template = locked(&sink.template).as_deref().cloned();
         let search_entries = locked(&sink.search).entries();
-        let search = govwatch_probes::search::Search;
+        // the key of the search probe's site scan (its slot), not a probe that runs
+        let search = govwatch_probes::search::Search::default();
         let mut input = ProbeInput::with_scans(&crawl, as_of, scans, template, loader)
             .with_site_scan(&search, Box::new(search_entries));
         input.previous = previous;

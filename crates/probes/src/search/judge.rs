@@ -10,7 +10,6 @@ use govwatch_model::{
 use regex::Regex;
 use scraper::Html;
 use serde_json::json;
-use std::sync::OnceLock;
 use url::Url;
 
 // Every finding of the probe (all deductions), built by the one builder ([`crate::evidence`]).
@@ -186,14 +185,6 @@ pub(super) fn query(a: &SearchAttempt, at: Timestamp, out: &mut crate::ProbeOutp
         value: json!({ "term": a.plan.term, "expected": a.plan.expect_url, "status": r.fetch.status, "result": outcome }),
         observed_at: r.fetch.started_at,
     });
-}
-
-/// Link texts that are never column names: the shipped `not_columns` of `config/columns.toml`.
-/// ([`Search`] is a unit value the runner names, so it carries no rules; the list is the one the
-/// columns probe ships with.)
-pub(super) fn shipped_not_columns() -> &'static [String] {
-    static L: OnceLock<Vec<String>> = OnceLock::new();
-    L.get_or_init(|| govwatch_config::ColumnRules::default().not_columns)
 }
 
 /// The site's top-level columns: short link texts on the home page pointing at column indexes.

@@ -68,8 +68,27 @@ pub mod codes {
     ];
 }
 
-/// The search probe.
-pub struct Search;
+/// The search probe. `not_columns`: link texts that are never column names (`not_columns` of
+/// `config/columns.toml`, as edited by the office), for the scope check's top columns.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub not_columns: Vec<String>,
+}
+
+impl Search {
+    pub fn new(columns: &govwatch_config::ColumnRules) -> Search {
+        Search {
+            not_columns: columns.not_columns.clone(),
+        }
+    }
+}
+
+impl Default for Search {
+    /// With the shipped `config/columns.toml`.
+    fn default() -> Search {
+        Search::new(&govwatch_config::ColumnRules::default())
+    }
+}
 
 impl Probe for Search {
     fn name(&self) -> &'static str {
@@ -97,7 +116,7 @@ impl Probe for Search {
             out.findings.push(judge::missing(crawl, home, at));
             return out;
         }
-        let columns = top_columns(crawl, judge::shipped_not_columns());
+        let columns = top_columns(crawl, &self.not_columns);
         for e in &entries {
             judge::entry(e, &columns, at, &mut out);
         }
@@ -207,6 +226,66 @@ mod tests {
         let p = page(r#"<div><input type="text" id="phone"><span>联系电话</span></div>"#);
         let doc = Html::parse_document(&p.text);
         assert!(locate_in(&p, &doc).is_empty());
+    }
+
+    #[test]
+    fn the_offices_not_columns_are_those_the_scope_check_leaves_out() {
+        // a search that must be scoped to a column and offers 新闻动态 and 政务公开; the home page
+        // also links 办事服务 and 专题专栏
+        let html = r#"<div class="nav"><a href="/xwdt/">新闻动态</a><a href="/zwgk/">政务公开</a><a href="/bsfw/">办事服务</a><a href="/ztzl/">专题专栏</a></div>
+            <form action="/search/" onsubmit="return chk();"><input name="q">
+            <select name="columnid" id="columnid"><option value="">请选择栏目</option><option value="1">新闻动态</option><option value="2">政务公开</option></select>
+            <input type="submit" value="搜索"></form>
+            <script>function chk(){ if(document.getElementById('columnid').value==''){ alert('请先选择栏目'); return false; } return true; }</script>"#;
+        let mut home = page(html);
+        let doc = Html::parse_document(html);
+        home.links = doc
+            .select(&scraper::Selector::parse("a[href]").unwrap())
+            .map(|a| govwatch_model::Link {
+                url: format!("http://www.dzj.gov.test{}", a.value().attr("href").unwrap()),
+                raw: a.value().attr("href").unwrap().into(),
+                text: a.text().collect(),
+                kind: govwatch_model::LinkKind::Anchor,
+            })
+            .collect();
+        let crawl = govwatch_model::SiteCrawl {
+            site: govwatch_model::Site {
+                id: "1300000001".into(),
+                name: "地质局".into(),
+                home: "http://www.dzj.gov.test/".parse().unwrap(),
+                org: String::new(),
+                region: String::new(),
+                kind: govwatch_model::SiteKind::Department,
+                overrides: Default::default(),
+            },
+            pages: vec![home],
+            fetches: vec![],
+            link_checks: vec![],
+            samples: vec![],
+            robots_blocked: vec![],
+            skipped: Default::default(),
+            ipv6: None,
+            search_pages: vec![],
+            searches: vec![],
+            page_fetches_apart: false,
+            notes: Vec::new(),
+        };
+        let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+        let missing = |probe: &Search| -> Vec<String> {
+            let out = probe.run(&crate::ProbeInput::new(&crawl, as_of));
+            out.findings
+                .iter()
+                .filter(|f| f.code == codes::SCOPE_MISSING)
+                .flat_map(|f| f.value["missing"].as_array().cloned().unwrap_or_default())
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        // the shipped list: both columns not offered are named
+        assert_eq!(missing(&Search::default()), ["办事服务", "专题专栏"]);
+        // an office that lists 专题专栏 as no column (columns.toml not_columns): only 办事服务
+        let mut rules = govwatch_config::ColumnRules::default();
+        rules.not_columns.push("专题专栏".into());
+        assert_eq!(missing(&Search::new(&rules)), ["办事服务"]);
     }
 
     #[test]
