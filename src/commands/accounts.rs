@@ -16,12 +16,12 @@ pub(crate) fn cmd_accounts(cmd: AccountsCmd) -> Result<u8> {
                 eprintln!("{d}");
             }
             outln!(
-                "{}: {} added, {} updated, {} unchanged, {} skipped",
+                "{}：新增 {a} 个，更新 {u} 个，未变 {n} 个，跳过 {s} 个 ({a} added, {u} updated, {n} unchanged, {s} skipped)",
                 dir.accounts_path().display(),
-                rep.added,
-                rep.updated,
-                rep.unchanged,
-                rep.skipped
+                a = rep.added,
+                u = rep.updated,
+                n = rep.unchanged,
+                s = rep.skipped
             );
             Ok(if rep.diagnostics.is_empty() {
                 EXIT_CLEAN
@@ -39,15 +39,15 @@ pub(crate) fn cmd_accounts(cmd: AccountsCmd) -> Result<u8> {
             if diags.is_empty() {
                 let n = dir.accounts(&sites)?.len();
                 outln!(
-                    "{}: {n} accounts, no problems",
+                    "{}：{n} 个账号，未发现问题 ({n} accounts, no problems)",
                     dir.accounts_path().display()
                 );
                 Ok(EXIT_CLEAN)
             } else {
                 Err(anyhow!(
-                    "{} problem(s) in {}",
-                    diags.len(),
-                    dir.accounts_path().display()
+                    "{p} 有 {n} 处问题 ({n} problem(s) in {p})",
+                    n = diags.len(),
+                    p = dir.accounts_path().display()
                 ))
             }
         }

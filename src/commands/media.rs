@@ -26,14 +26,19 @@ pub(crate) fn cmd_media(cmd: MediaCmd) -> Result<u8> {
     let done = govwatch_runner::media::import_findings(
         &mut store, &sites, &accounts, &read.rows, &rules, run,
     )?;
+    let (zh_run, en_run) = match run {
+        Some(r) => (
+            format!("；{} 条加入第 {r} 次检查", done.added_to_run),
+            format!("; {} added to run {r}", done.added_to_run),
+        ),
+        None => (String::new(), String::new()),
+    };
     outln!(
-        "{}: {} new, {} already stored, {} skipped{}",
+        "{}：新记录 {new} 条，已有 {known} 条，跳过 {skipped} 条{zh_run} ({new} new, {known} already stored, {skipped} skipped{en_run})",
         csv.display(),
-        done.stored,
-        done.known,
-        read.diagnostics.len(),
-        run.map(|r| format!("; {} added to run {r}", done.added_to_run))
-            .unwrap_or_default()
+        new = done.stored,
+        known = done.known,
+        skipped = read.diagnostics.len(),
     );
     Ok(if read.diagnostics.is_empty() {
         EXIT_CLEAN

@@ -56,8 +56,8 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     }
     if report.interrupted {
         eprintln!(
-            "run {} interrupted; continue it with: govwatch run --resume",
-            report.run_id
+            "第 {id} 次检查已中断，继续：govwatch run --resume (run {id} interrupted; continue it with: govwatch run --resume)",
+            id = report.run_id
         );
         return Ok(EXIT_INTERRUPTED);
     }

@@ -15,12 +15,12 @@ pub(crate) fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
                 eprintln!("{d}");
             }
             outln!(
-                "{}: {} added, {} updated, {} unchanged, {} skipped",
+                "{}：新增 {a} 个，更新 {u} 个，未变 {n} 个，跳过 {s} 个 ({a} added, {u} updated, {n} unchanged, {s} skipped)",
                 dir.sites_path().display(),
-                rep.added,
-                rep.updated,
-                rep.unchanged,
-                rep.skipped
+                a = rep.added,
+                u = rep.updated,
+                n = rep.unchanged,
+                s = rep.skipped
             );
             Ok(if rep.diagnostics.is_empty() {
                 EXIT_CLEAN
@@ -36,13 +36,16 @@ pub(crate) fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
             }
             if diags.is_empty() {
                 let n = load_sites(&dir.sites_path())?.len();
-                outln!("{}: {n} sites, no problems", dir.sites_path().display());
+                outln!(
+                    "{}：{n} 个网站，未发现问题 ({n} sites, no problems)",
+                    dir.sites_path().display()
+                );
                 Ok(EXIT_CLEAN)
             } else {
                 Err(anyhow!(
-                    "{} problem(s) in {}",
-                    diags.len(),
-                    dir.sites_path().display()
+                    "{p} 有 {n} 处问题 ({n} problem(s) in {p})",
+                    n = diags.len(),
+                    p = dir.sites_path().display()
                 ))
             }
         }

@@ -124,8 +124,8 @@ pub fn summary_lines(store: &Store, run_id: i64) -> Result<(Vec<String>, u64), S
     }
     let findings = store.account_findings(run_id)?;
     let mut lines = vec![format!(
-        "run {run_id}: {} new-media accounts",
-        accounts.len()
+        "第 {run_id} 次检查：政务新媒体账号 {n} 个 (run {run_id}: {n} new-media accounts)",
+        n = accounts.len()
     )];
     let mut serious = 0;
     for a in &accounts {
@@ -138,15 +138,15 @@ pub fn summary_lines(store: &Store, run_id: i64) -> Result<(Vec<String>, u64), S
         }
         let codes: Vec<String> = codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
         lines.push(format!(
-            "{:<28} {:<10} {:<20} {:>5} posts  {}  {}",
+            "{:<28} {:<10} {:<20} {:>5} 条  {}  {}",
             a.key,
             a.platform_zh(),
             a.name,
             a.posts,
             if a.measured {
-                "measured"
+                "已监测"
             } else {
-                "NOT MEASURED"
+                "未监测 (NOT MEASURED)"
             },
             codes.join(" ")
         ));
