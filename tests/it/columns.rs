@@ -91,6 +91,19 @@ async fn every_column_case_gives_exactly_its_findings() {
                         .any(|v| v["pinned"].as_u64() > Some(0))
                 );
             }
+            "www.aside.col.test" => {
+                // the side box's two undated links are what the list reader saw on 政策文件
+                let zcwj = facts("column.latest")
+                    .into_iter()
+                    .find(|v| v["name"] == "政策文件")
+                    .cloned()
+                    .expect("政策文件 judged");
+                assert_eq!(
+                    (zcwj["items"].as_u64(), zcwj["undated"].as_u64()),
+                    (Some(2), Some(2)),
+                    "{zcwj}"
+                );
+            }
             "www.fresh.col.test" => {
                 let kinds: BTreeSet<&str> = facts("column.latest")
                     .iter()
@@ -110,6 +123,37 @@ async fn every_column_case_gives_exactly_its_findings() {
                     && f.value["window_days"].as_u64().is_some()
             );
         }
+    }
+
+    // Blank columns pasted into `govwatch probe`: the crawl starts at the column's own page, which
+    // is judged as the column it is and reported blank.
+    for (host, path) in [
+        ("www.aside.col.test", "/ghjh/"),
+        ("www.blank.col.test", "/zwgk/zcwj/"),
+        ("www.blank.col.test", "/zwgk/ghjh/"),
+    ] {
+        let fx = sites.iter().find(|f| f.host == host).unwrap();
+        let mut site = fx.site.clone();
+        site.home = net.http.url(host, path);
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &site,
+            ts("2026-11-28T02:00:00+08:00"),
+            &Default::default(),
+            None,
+        )
+        .await;
+        // the crawl goes on from there through the site's navigation (other blank columns
+        // may be found too); at the start URL: blank, and blank only
+        let at_start: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| {
+                f.code.starts_with("column.") && f.url.as_deref() == Some(site.home.as_str())
+            })
+            .map(|f| f.code.as_str())
+            .collect();
+        assert_eq!(at_start, ["column.blank"], "{host}{path} probed directly");
     }
 }
 
