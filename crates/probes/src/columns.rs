@@ -127,25 +127,51 @@ fn column_candidate(page: &Page, hints: &BTreeMap<String, String>) -> bool {
         .any(|u| Url::parse(u).is_ok_and(|x| dir_like(&x)) || hinted(u))
 }
 
-/// The column name of a start page that is not the site's root but a list page below it (its
-/// `ColumnName` meta tag, else the first part of its title: `通知公告_某县人民政府` → `通知公告`).
+/// The column name of a start page that is not the site's root but a list page below it: its
+/// `ColumnName` meta tag or a part of its title that is not the site's name
+/// (`通知公告_某县人民政府` and `某县人力资源网-通知公告` → `通知公告`), a name of a judged kind first.
 fn start_column_name(
     u: &Url,
     page: &Page,
     meta: Option<String>,
-    not_columns: &[String],
+    rules: &govwatch_config::ColumnRules,
+    site_name: &str,
 ) -> Option<String> {
     if dir_of(u) == "/" || article_like(u) {
         return None;
     }
-    meta.or_else(|| {
-        let t = page.title.as_deref()?;
-        let first = t
-            .split(['_', '|', '-', '—', '－', '·', '｜'])
-            .map(str::trim)
-            .find(|s| !s.is_empty())?;
-        column_name(first, not_columns)
-    })
+    // the ColumnName meta tag, then the parts of the title ("通知公告_某县人民政府", but also
+    // "某县人力资源网-通知公告"): the site's own name is no column name
+    let title_parts = page
+        .title
+        .as_deref()
+        .unwrap_or("")
+        .split(['_', '|', '-', '—', '－', '·', '｜'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let names: Vec<String> = meta
+        .into_iter()
+        .chain(title_parts)
+        .filter_map(|s| column_name(&s, &rules.not_columns))
+        .filter(|s| !site_like(s, site_name))
+        .collect();
+    // a name of a kind the rules judge wins over an unknown one
+    names
+        .iter()
+        .find(|n| rules.classify(n) != "other")
+        .or(names.first())
+        .cloned()
+}
+
+/// Whether a title part names the site rather than a column (its registered name, or a name
+/// ending as site names do: 人民政府, 政府网, 人力资源网, 门户网站).
+fn site_like(s: &str, site_name: &str) -> bool {
+    s == site_name
+        || (!site_name.is_empty() && site_name.contains(s) && s.chars().count() >= 4)
+        || ["人民政府", "政府", "网站", "网", "门户"]
+            .iter()
+            .any(|end| s.ends_with(end))
 }
 
 /// The base path of a column URL (`/zwgk/tzgg/index.html` → `/zwgk/tzgg/`).
@@ -473,7 +499,7 @@ impl Probe for Columns {
         if let Some(hi) = crawl.pages.iter().position(|p| std::ptr::eq(p, home))
             && let Ok(hu) = Url::parse(&home.fetch.final_url)
             && let Some(name) =
-                start_column_name(&hu, home, meta_name(home), &self.rules.not_columns)
+                start_column_name(&hu, home, meta_name(home), &self.rules, &crawl.site.name)
             && !columns.iter().any(|c| c.url == home.fetch.url)
         {
             let items = match scan(hi).and_then(|s| s.items.clone()) {

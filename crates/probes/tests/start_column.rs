@@ -260,3 +260,57 @@ fn a_column_saying_it_is_empty_beside_a_side_box_of_links_is_blank() {
         blank.evidence
     );
 }
+
+#[test]
+fn a_title_with_the_site_name_first_still_names_the_column() {
+    // "站名-栏目名", as TRS sites write it: the site's name is no column
+    let url = "http://www.qinghe.gov.test/xxgk/tzgg/index.html";
+    let mut c = crawl(url, "tzgg.html");
+    c.pages[0].title = Some("清河县人力资源网-通知公告".into());
+    let out = judged(&c);
+    let latest: Vec<_> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "column.latest")
+        .collect();
+    assert_eq!(latest.len(), 1, "{:?}", out.facts);
+    assert_eq!(latest[0].value["name"], "通知公告");
+    assert_eq!(latest[0].value["kind"], "notice");
+    assert_eq!(codes_at(&out, "column.stale"), [url]);
+}
+
+#[test]
+fn a_real_list_page_probed_at_its_column_url() {
+    // ../shared/realpages (not in the repository): the 道真县人力资源网 通知公告 list, titled
+    // "道真县人力资源网-通知公告", probed at its column URL
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/realpages/gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html");
+    if !real.exists() {
+        eprintln!("SKIPPED: real page {} is missing", real.display());
+        return;
+    }
+    let url = "http://www.gzdzhrss.com/gzdt/tzgg/index.html";
+    let mut p = page(url, "tzgg.html", 0, vec![]);
+    p.text = String::from_utf8_lossy(&std::fs::read(&real).unwrap()).into_owned();
+    p.title = p
+        .text
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(t, _)| t.trim().to_string());
+    let mut c = crawl_of(vec![p]);
+    c.site.name = "道真县人力资源网".into();
+    let out = judged(&c);
+    let latest: Vec<_> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "column.latest")
+        .collect();
+    assert_eq!(latest.len(), 1, "{:?}", out.facts);
+    let v = &latest[0].value;
+    assert_eq!(
+        (v["name"].as_str(), v["kind"].as_str(), v["latest"].as_str()),
+        (Some("通知公告"), Some("notice"), Some("2020-11-27")),
+        "{v}"
+    );
+    assert_eq!(codes_at(&out, "column.stale"), [url]);
+}
