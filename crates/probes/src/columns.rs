@@ -496,7 +496,8 @@ impl Probe for Columns {
         );
         // a crawl started at a column's page (an inspector pasting a column URL into `probe`):
         // that page is judged as the column it is too, besides as the start page
-        if let Some(hi) = crawl.pages.iter().position(|p| std::ptr::eq(p, home))
+        let home_index = crawl.pages.iter().position(|p| std::ptr::eq(p, home));
+        if let Some(hi) = home_index
             && let Ok(hu) = Url::parse(&home.fetch.final_url)
             && let Some(name) =
                 start_column_name(&hu, home, meta_name(home), &self.rules, &crawl.site.name)
@@ -537,7 +538,6 @@ impl Probe for Columns {
                 None => blank_page(input.dom(i), input.template()),
             }
         };
-        let home_index = crawl.pages.iter().position(|p| std::ptr::eq(p, home));
         let by_url: HashMap<&str, (usize, &Page)> = crawl
             .pages
             .iter()
