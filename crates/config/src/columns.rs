@@ -33,6 +33,10 @@ pub struct ColumnRules {
     /// shipped list.
     #[serde(default = "shipped_not_columns")]
     pub not_columns: Vec<String>,
+    /// Words a column page says it has nothing with (暂无信息 …), matched inside its text; a file
+    /// without the key takes the shipped list.
+    #[serde(default = "shipped_empty_words")]
+    pub empty_words: Vec<String>,
     pub home: HomeRule,
     pub kinds: BTreeMap<String, ColumnKind>,
 }
@@ -64,6 +68,11 @@ impl ColumnRules {
 /// The shipped `not_columns` list (for a `columns.toml` written before the key existed).
 fn shipped_not_columns() -> Vec<String> {
     ColumnRules::default().not_columns
+}
+
+/// The shipped `empty_words` list (for a `columns.toml` written before the key existed).
+fn shipped_empty_words() -> Vec<String> {
+    ColumnRules::default().empty_words
 }
 
 impl Default for ColumnRules {

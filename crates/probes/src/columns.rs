@@ -286,20 +286,6 @@ pub fn discover(
     out
 }
 
-/// Text saying a column has nothing yet.
-const EMPTY_MARKERS: &[&str] = &[
-    "暂无信息",
-    "暂无数据",
-    "暂无内容",
-    "暂无记录",
-    "暂无相关",
-    "没有信息",
-    "无相关信息",
-    "正在建设",
-    "建设中",
-    "敬请期待",
-];
-
 /// The text nodes of a page, white space folded, without scripts and styles.
 fn text_nodes(doc: &Html) -> Vec<String> {
     let mut out = Vec::new();
@@ -386,7 +372,7 @@ pub(crate) fn working_form(doc: &Html) -> bool {
 
 /// Whether a page without list items is blank: it says so, or it carries almost no text of its
 /// own beyond what the home page template also carries (navigation, header, footer).
-fn blank_page(doc: &Html, template: &HashSet<u64>) -> Option<String> {
+fn blank_page(doc: &Html, template: &HashSet<u64>, empty_words: &[String]) -> Option<String> {
     // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column;
     // the site search box every page carries in its header is no such form
     if working_form(doc) {
@@ -395,7 +381,7 @@ fn blank_page(doc: &Html, template: &HashSet<u64>) -> Option<String> {
     let nodes = text_nodes(doc);
     if let Some(m) = nodes
         .iter()
-        .find(|t| EMPTY_MARKERS.iter().any(|m| t.contains(m)))
+        .find(|t| empty_words.iter().any(|m| t.contains(m.as_str())))
     {
         return Some(m.clone());
     }
@@ -412,14 +398,19 @@ fn blank_page(doc: &Html, template: &HashSet<u64>) -> Option<String> {
 
 /// The words a column page says it is empty with (暂无信息 …), in a text node of its own: not
 /// one the home page template also carries (`own_only`), and not on a form page.
-fn said_empty(doc: &Html, template: &HashSet<u64>, own_only: bool) -> Option<String> {
+fn said_empty(
+    doc: &Html,
+    template: &HashSet<u64>,
+    own_only: bool,
+    empty_words: &[String],
+) -> Option<String> {
     if working_form(doc) {
         return None;
     }
     text_nodes(doc)
         .into_iter()
         .filter(|t| !own_only || !template.contains(&node_hash(t)))
-        .find(|t| EMPTY_MARKERS.iter().any(|m| t.contains(m)))
+        .find(|t| empty_words.iter().any(|m| t.contains(m.as_str())))
 }
 
 /// The newest item date not after `as_of`.
@@ -444,7 +435,7 @@ impl Columns {
             if items.is_empty()
                 && let Some(t) = cx.template
             {
-                scan.blank = Some(blank_page(doc, t));
+                scan.blank = Some(blank_page(doc, t, &self.rules.empty_words));
             }
             scan.items = Some(items);
         }
@@ -512,7 +503,13 @@ impl Probe for Columns {
             // probed directly: its own page is the template, so only its words can say so)
             let blank = dated == 0
                 && items.len() < 3
-                && said_empty(input.dom(hi), input.template(), false).is_some();
+                && said_empty(
+                    input.dom(hi),
+                    input.template(),
+                    false,
+                    &self.rules.empty_words,
+                )
+                .is_some();
             if dated >= 3 || blank {
                 columns.insert(
                     0,
@@ -535,7 +532,7 @@ impl Probe for Columns {
         let blank_of = |i: usize| -> Option<String> {
             match scan(i).and_then(|s| s.blank.clone()) {
                 Some(b) => b,
-                None => blank_page(input.dom(i), input.template()),
+                None => blank_page(input.dom(i), input.template(), &self.rules.empty_words),
             }
         };
         let by_url: HashMap<&str, (usize, &Page)> = crawl
@@ -740,9 +737,12 @@ impl Probe for Columns {
             if newest.is_none() && undated < 3 {
                 // one or two undated links: a content page's related links, not a list — unless
                 // the page says its list is empty (暂无信息 beside a pager's or a side box's links)
-                if let Some(shown) =
-                    said_empty(input.dom(i), input.template(), Some(i) != home_index)
-                {
+                if let Some(shown) = said_empty(
+                    input.dom(i),
+                    input.template(),
+                    Some(i) != home_index,
+                    &self.rules.empty_words,
+                ) {
                     out.findings.push(blank_finding(c, &kind, page, &shown));
                 }
                 continue;
@@ -855,15 +855,16 @@ mod tests {
             "<ul><li><a href=\"/a.html\">县政府召开常务会议</a><span>2026-11-27</span></li></ul>",
         );
         let t = template(&home);
+        let w = govwatch_config::ColumnRules::default().empty_words;
         assert!(
-            blank_page(&doc("<h1>通知公告</h1>"), &t).is_some(),
+            blank_page(&doc("<h1>通知公告</h1>"), &t, &w).is_some(),
             "the template alone is blank"
         );
         let letter = doc(
             r#"<h1>县长信箱</h1><form action="/xx/submit" method="post"><input name="title"><textarea name="content"></textarea><input type="submit" value="提交"></form>"#,
         );
         assert_eq!(
-            blank_page(&letter, &t),
+            blank_page(&letter, &t, &w),
             None,
             "a message form is a working page"
         );
@@ -871,7 +872,7 @@ mod tests {
             r#"<h1>信件查询</h1><form action="/cx.html"><input name="code"><input type="submit" value="查询"></form>"#,
         );
         assert_eq!(
-            blank_page(&lookup, &t),
+            blank_page(&lookup, &t, &w),
             None,
             "a lookup form is a working page"
         );
@@ -879,7 +880,7 @@ mod tests {
             r#"<h1>政务公开</h1><form action="/s.jsp"><select name="col"><option>全部</option></select><input name="keyword"><button>检索</button></form>"#,
         );
         assert!(
-            blank_page(&scoped, &t).is_some(),
+            blank_page(&scoped, &t, &w).is_some(),
             "a second search box is still no content"
         );
     }

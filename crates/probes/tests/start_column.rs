@@ -314,3 +314,19 @@ fn a_real_list_page_probed_at_its_column_url() {
     );
     assert_eq!(codes_at(&out, "column.stale"), [url]);
 }
+
+#[test]
+fn the_offices_empty_words_say_a_column_is_blank() {
+    let url = "http://www.qinghe.gov.test/xxgk/zcwj/";
+    let mut c = crawl(url, "zcwj-blank.html");
+    c.pages[0].text = c.pages[0].text.replace("暂无信息", "本栏目暂无文章");
+    // 暂无文章 is not among the shipped words: nothing says the page is empty
+    assert!(codes_at(&judged(&c), "column.blank").is_empty());
+    // an office that adds it to columns.toml empty_words
+    let mut rules = rules();
+    rules.empty_words.push("暂无文章".into());
+    let probe = Columns { rules };
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    let out = probe.run(&ProbeInput::new(&c, as_of));
+    assert_eq!(codes_at(&out, "column.blank"), [url], "{:?}", out.findings);
+}
