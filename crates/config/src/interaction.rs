@@ -49,6 +49,14 @@ fn shipped_application() -> Vec<String> {
     InteractionRules::default().channels.application
 }
 
+fn shipped_letter_context() -> Vec<String> {
+    InteractionRules::default().channels.letter_context
+}
+
+fn shipped_write() -> Vec<String> {
+    InteractionRules::default().channels.write
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyRules {
@@ -63,6 +71,13 @@ pub struct ChannelWords {
     /// the shipped list).
     #[serde(default = "shipped_application")]
     pub application: Vec<String>,
+    /// Words that make a page, link or title about letters or messages (a file without the key
+    /// takes the shipped list).
+    #[serde(default = "shipped_letter_context")]
+    pub letter_context: Vec<String>,
+    /// Link texts that lead to a write page (我要写信 …).
+    #[serde(default = "shipped_write")]
+    pub write: Vec<String>,
     pub discipline: Vec<String>,
     pub petition: Vec<String>,
     pub interview: Vec<String>,

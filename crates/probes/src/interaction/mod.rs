@@ -147,10 +147,6 @@ struct Channel {
     failure: Option<String>,
 }
 
-const LETTER_CONTEXT: &[&str] = &[
-    "信件", "来信", "留言", "咨询", "回复", "问政", "信箱", "答复",
-];
-
 impl Interaction {
     pub fn new(rules: InteractionRules, calendar: WorkCalendar) -> Interaction {
         let ad_matcher =
@@ -209,25 +205,38 @@ impl Interaction {
         }
     }
 
+    /// Whether a text holds a letter word (`[channels] letter_context`).
+    fn letterish(&self, text: &str) -> bool {
+        self.rules
+            .channels
+            .letter_context
+            .iter()
+            .any(|w| text.contains(w.as_str()))
+    }
+
+    /// A page that names itself as about letters or messages: in its title or its first lines
+    /// (the breadcrumb and heading).
+    fn letter_context(&self, p: &Page, text: &str) -> bool {
+        let head: String = text.chars().take(300).collect();
+        self.letterish(p.title.as_deref().unwrap_or("")) || self.letterish(&head)
+    }
+
+    /// A crawl started at a letters list (信件公开, 来信选登, 市长信箱 › 信件公开) rather than at
+    /// the site's root: its rows are read as letters, as they are when the list is reached by a
+    /// link.
+    fn direct_letter_list(&self, p: &Page, text: &str) -> bool {
+        let root = Url::parse(&p.fetch.final_url).map_or(true, |u| u.path() == "/");
+        !root && self.letter_context(p, text)
+    }
+
     fn role(&self, text: &str) -> Role {
         let w = &self.rules.channels;
-        let letterish = LETTER_CONTEXT.iter().any(|x| text.contains(x));
+        let letterish = self.letterish(text);
         if w.lookup.iter().any(|x| text.contains(x.as_str())) {
             Role::Lookup
         } else if letterish && w.public_list.iter().any(|x| text.contains(x.as_str())) {
             Role::List
-        } else if [
-            "写信",
-            "我要留言",
-            "我要咨询",
-            "我要提问",
-            "我要建言",
-            "在线留言",
-            "我要投诉",
-        ]
-        .iter()
-        .any(|x| text.contains(x))
-        {
+        } else if w.write.iter().any(|x| text.contains(x.as_str())) {
             Role::Write
         } else {
             Role::Entry
@@ -378,7 +387,7 @@ impl Interaction {
         let text = cx.visible_text(doc);
         let words = &self.rules.replies;
         let title = p.title.clone().unwrap_or_default();
-        let (letter_list, letter_page) = if p.depth == 0 && !direct_letter_list(p, text) {
+        let (letter_list, letter_page) = if p.depth == 0 && !self.direct_letter_list(p, text) {
             (vec![], None)
         } else {
             let list = match Url::parse(&p.fetch.final_url) {
@@ -400,7 +409,7 @@ impl Interaction {
             .first()
             .and_then(|w| crate::evidence::excerpt_around(text, w, 40));
         let scan = InteractionScan {
-            letter_context: letter_context(p, text),
+            letter_context: self.letter_context(p, text),
             letter_list,
             letter_page,
             lookup: is_lookup_page(doc, text),
@@ -484,11 +493,7 @@ impl Probe for Interaction {
                     .or_insert_with(|| (self.classify(text), self.role(text)));
                 let kind = match (class, role) {
                     (Some(k), _) => k,
-                    (None, Role::Lookup | Role::List)
-                        if LETTER_CONTEXT.iter().any(|x| text.contains(x)) =>
-                    {
-                        Kind::Consultation
-                    }
+                    (None, Role::Lookup | Role::List) if self.letterish(text) => Kind::Consultation,
                     _ => continue,
                 };
                 if let Some(&at) = seen.get(&l.url) {
@@ -632,7 +637,10 @@ impl Probe for Interaction {
         // ---- Letters -------------------------------------------------------------------
         let mut letters: BTreeMap<String, Letter> = BTreeMap::new();
         for (i, p) in pages.iter().enumerate() {
-            if !p.is_html || !p.fetch.ok() || (p.depth == 0 && !direct_letter_list(p, cx.text(i))) {
+            if !p.is_html
+                || !p.fetch.ok()
+                || (p.depth == 0 && !self.direct_letter_list(p, cx.text(i)))
+            {
                 continue;
             }
             let kind = page_kind(&cx, i);
@@ -859,23 +867,6 @@ impl Probe for Interaction {
         self.count_surveys(&cx, &survey_pages, &ad_pages, today, at, &mut out);
         out
     }
-}
-
-/// A page that names itself as about letters or messages: in its title or its first lines
-/// (the breadcrumb and heading).
-/// A crawl started at a letters list (信件公开, 来信选登, 市长信箱 › 信件公开) rather than at the
-/// site's root: its rows are read as letters, as they are when the list is reached by a link.
-fn direct_letter_list(p: &Page, text: &str) -> bool {
-    let root = Url::parse(&p.fetch.final_url).map_or(true, |u| u.path() == "/");
-    !root && letter_context(p, text)
-}
-
-fn letter_context(p: &Page, text: &str) -> bool {
-    let head: String = text.chars().take(300).collect();
-    let title = p.title.as_deref().unwrap_or("");
-    LETTER_CONTEXT
-        .iter()
-        .any(|w| title.contains(w) || head.contains(w))
 }
 
 /// Whether a link target answered: from the crawled page, else from the link check.
