@@ -134,6 +134,20 @@ mod tests {
         assert_eq!(r.home.window_days, 14);
         assert!(r.not_columns.iter().any(|w| w == "网站地图"));
         assert!(r.is_not_column("首页") && !r.is_not_column("通知公告"));
+        assert!(r.empty_words.iter().any(|w| w == "暂无信息"));
+    }
+
+    #[test]
+    fn a_file_without_empty_words_takes_the_shipped_list() {
+        let shipped = include_str!("../../../config/columns.toml");
+        let without: String = shipped
+            .lines()
+            .filter(|l| !l.starts_with("empty_words = ["))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(without, shipped);
+        let r: ColumnRules = toml::from_str(&without).unwrap();
+        assert_eq!(r, ColumnRules::default());
     }
 }
 
