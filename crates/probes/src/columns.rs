@@ -16,7 +16,8 @@
 //! `column.undated`, `home.stale` (a navigation-hub home page falls back to its column pages),
 //! `content.backdated` (an item first seen long after its claimed date, or dated in the future).
 
-use crate::dates::{ListItem, article_like, list_items};
+use crate::dates::article_like;
+use crate::lists::{ListItem, list_items};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::NaiveDate;
 use govwatch_config::ColumnRules;
@@ -127,18 +128,27 @@ fn column_candidate(page: &Page, hints: &BTreeMap<String, String>) -> bool {
         .any(|u| Url::parse(u).is_ok_and(|x| dir_like(&x)) || hinted(u))
 }
 
-/// The column name of a start page that is not the site's root but a list page below it: its
-/// `ColumnName` meta tag or a part of its title that is not the site's name
-/// (`通知公告_某县人民政府` and `某县人力资源网-通知公告` → `通知公告`), a name of a judged kind first.
+/// The column name of a start page that is not the site's root (an inspector pasting a column's
+/// URL, whatever its shape): its `ColumnName` meta tag or a part of its title that is not the
+/// site's name (`通知公告_某县人民政府` and `某县人力资源网-通知公告` → `通知公告`), a name of a
+/// judged kind first. An article (its `ArticleTitle` or `PubDate` meta tag filled, as the
+/// national page metadata rules have article pages say) names no column.
 fn start_column_name(
     u: &Url,
     page: &Page,
+    doc: &Html,
     meta: Option<String>,
     rules: &govwatch_config::ColumnRules,
     site_name: &str,
 ) -> Option<String> {
-    if dir_of(u) == "/" || article_like(u) {
+    if u.path() == "/" || article_page(doc) {
         return None;
+    }
+    // at the top folder or at an article-like path the page might be the home page: only its
+    // own ColumnName meta tag makes it a column
+    let meta = meta.filter(|m| !site_like(m, site_name));
+    if dir_of(u) == "/" || article_like(u) {
+        return meta.and_then(|m| column_name(&m, &rules.not_columns));
     }
     // the ColumnName meta tag, then the parts of the title ("通知公告_某县人民政府", but also
     // "某县人力资源网-通知公告"): the site's own name is no column name
@@ -172,6 +182,15 @@ fn site_like(s: &str, site_name: &str) -> bool {
         || ["人民政府", "政府", "网站", "网", "门户"]
             .iter()
             .any(|end| s.ends_with(end))
+}
+
+/// Whether a page says it is an article: its `ArticleTitle` or `PubDate` meta tag is filled.
+fn article_page(doc: &Html) -> bool {
+    doc.select(crate::html::sel("meta[name]")).any(|m| {
+        let name = m.value().attr("name").unwrap_or("");
+        (name.eq_ignore_ascii_case("ArticleTitle") || name.eq_ignore_ascii_case("PubDate"))
+            && !m.value().attr("content").unwrap_or("").trim().is_empty()
+    })
 }
 
 /// The base path of a column URL (`/zwgk/tzgg/index.html` → `/zwgk/tzgg/`).
@@ -371,8 +390,14 @@ pub(crate) fn working_form(doc: &Html) -> bool {
 }
 
 /// Whether a page without list items is blank: it says so, or it carries almost no text of its
-/// own beyond what the home page template also carries (navigation, header, footer).
-fn blank_page(doc: &Html, template: &HashSet<u64>, empty_words: &[String]) -> Option<String> {
+/// own beyond what the home page template also carries (navigation, header, footer); without a
+/// template (the start page is its own), beyond its links, navigation, header, footer and frame
+/// lines ([`crate::lists::own_content_chars`]).
+fn blank_page(
+    doc: &Html,
+    template: Option<&HashSet<u64>>,
+    empty_words: &[String],
+) -> Option<String> {
     // a page that is a form to fill in (写信, 查询, 申请) is a working page, not an empty column;
     // the site search box every page carries in its header is no such form
     if working_form(doc) {
@@ -385,6 +410,10 @@ fn blank_page(doc: &Html, template: &HashSet<u64>, empty_words: &[String]) -> Op
     {
         return Some(m.clone());
     }
+    let Some(template) = template else {
+        return (crate::lists::own_content_chars(doc) < 30)
+            .then(|| "(页面除页头、导航、页脚外无内容)".to_string());
+    };
     let own: Vec<&String> = nodes
         .iter()
         .filter(|t| !template.contains(&node_hash(t)))
@@ -435,7 +464,7 @@ impl Columns {
             if items.is_empty()
                 && let Some(t) = cx.template
             {
-                scan.blank = Some(blank_page(doc, t, &self.rules.empty_words));
+                scan.blank = Some(blank_page(doc, Some(t), &self.rules.empty_words));
             }
             scan.items = Some(items);
         }
@@ -490,8 +519,14 @@ impl Probe for Columns {
         let home_index = crawl.pages.iter().position(|p| std::ptr::eq(p, home));
         if let Some(hi) = home_index
             && let Ok(hu) = Url::parse(&home.fetch.final_url)
-            && let Some(name) =
-                start_column_name(&hu, home, meta_name(home), &self.rules, &crawl.site.name)
+            && let Some(name) = start_column_name(
+                &hu,
+                home,
+                input.dom(hi),
+                meta_name(home),
+                &self.rules,
+                &crawl.site.name,
+            )
             && !columns.iter().any(|c| c.url == home.fetch.url)
         {
             let items = match scan(hi).and_then(|s| s.items.clone()) {
@@ -499,17 +534,19 @@ impl Probe for Columns {
                 None => list_items(input.dom(hi), &hu, as_of),
             };
             let dated = items.iter().filter(|i| i.date.is_some()).count();
-            // a list of dated items, or a column page that says it is empty (a blank column
-            // probed directly: its own page is the template, so only its words can say so)
+            // a list of dated items, or a column page that is empty: it says so, or it shows
+            // nothing of its own beside its frame (its own page is the template, so the page is
+            // read without one)
             let blank = dated == 0
                 && items.len() < 3
-                && said_empty(
+                && (said_empty(
                     input.dom(hi),
                     input.template(),
                     false,
                     &self.rules.empty_words,
                 )
-                .is_some();
+                .is_some()
+                    || (items.is_empty() && blank_page(input.dom(hi), None, &[]).is_some()));
             if dated >= 3 || blank {
                 columns.insert(
                     0,
@@ -529,10 +566,18 @@ impl Probe for Columns {
                 None => list_items(input.dom(i), base, as_of),
             }
         };
+        // the start page is its own template: it is read without one
         let blank_of = |i: usize| -> Option<String> {
+            if Some(i) == home_index {
+                return blank_page(input.dom(i), None, &self.rules.empty_words);
+            }
             match scan(i).and_then(|s| s.blank.clone()) {
                 Some(b) => b,
-                None => blank_page(input.dom(i), input.template(), &self.rules.empty_words),
+                None => blank_page(
+                    input.dom(i),
+                    Some(input.template()),
+                    &self.rules.empty_words,
+                ),
             }
         };
         let by_url: HashMap<&str, (usize, &Page)> = crawl
@@ -550,6 +595,10 @@ impl Probe for Columns {
         let mut parents: HashSet<&str> =
             columns.iter().filter_map(|c| c.parent.as_deref()).collect();
         for (url, dir) in &dirs {
+            // a column page in the top folder is no channel of the whole site
+            if dir == "/" {
+                continue;
+            }
             if dirs
                 .iter()
                 .any(|(u, d)| u != url && d.starts_with(dir.as_str()) && d.len() > dir.len())
@@ -809,10 +858,14 @@ impl Probe for Columns {
             value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
             observed_at: at,
         });
-        let stale = match decided {
-            Some(d) => (as_of - d).num_days() > window,
-            None => true,
-        };
+        // a start page that is a column (an inspector probing a column's URL) is judged as that
+        // column; the site's home page was not inspected, so the home rule is not judged on it
+        let start_is_column = columns.first().is_some_and(|c| c.url == home.fetch.url);
+        let stale = !start_is_column
+            && match decided {
+                Some(d) => (as_of - d).num_days() > window,
+                None => true,
+            };
         if stale {
             let how = if hub {
                 "导航型首页，以二级页面为准"
@@ -857,14 +910,14 @@ mod tests {
         let t = template(&home);
         let w = govwatch_config::ColumnRules::default().empty_words;
         assert!(
-            blank_page(&doc("<h1>通知公告</h1>"), &t, &w).is_some(),
+            blank_page(&doc("<h1>通知公告</h1>"), Some(&t), &w).is_some(),
             "the template alone is blank"
         );
         let letter = doc(
             r#"<h1>县长信箱</h1><form action="/xx/submit" method="post"><input name="title"><textarea name="content"></textarea><input type="submit" value="提交"></form>"#,
         );
         assert_eq!(
-            blank_page(&letter, &t, &w),
+            blank_page(&letter, Some(&t), &w),
             None,
             "a message form is a working page"
         );
@@ -872,7 +925,7 @@ mod tests {
             r#"<h1>信件查询</h1><form action="/cx.html"><input name="code"><input type="submit" value="查询"></form>"#,
         );
         assert_eq!(
-            blank_page(&lookup, &t, &w),
+            blank_page(&lookup, Some(&t), &w),
             None,
             "a lookup form is a working page"
         );
@@ -880,7 +933,7 @@ mod tests {
             r#"<h1>政务公开</h1><form action="/s.jsp"><select name="col"><option>全部</option></select><input name="keyword"><button>检索</button></form>"#,
         );
         assert!(
-            blank_page(&scoped, &t, &w).is_some(),
+            blank_page(&scoped, Some(&t), &w).is_some(),
             "a second search box is still no content"
         );
     }

@@ -38,6 +38,7 @@ pub mod interaction;
 pub mod interpretation;
 pub mod ipv6;
 pub mod links;
+pub mod lists;
 pub mod media;
 pub mod search;
 

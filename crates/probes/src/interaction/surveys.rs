@@ -41,7 +41,7 @@ impl Interaction {
         let mut excluded = Vec::new();
         for &i in survey_pages {
             // a survey list: its dated items are the activities
-            let items = crate::dates::list_items(
+            let items = crate::lists::list_items(
                 input.dom(i),
                 &match Url::parse(&pages[i].fetch.final_url) {
                     Ok(u) => u,

@@ -178,44 +178,149 @@ fn is_query_input(e: &ElementRef) -> bool {
         || has_any(ph, &["搜索", "关键字", "关键词", "检索"])
 }
 
-/// Whether a text input outside any form sits beside a search button: a button, link, image or
-/// input within its parent or grandparent whose text, value, alt, title, class, id or handler
-/// says search (搜索, 检索, search, sousuo).
-fn beside_search_button(e: &ElementRef) -> bool {
+/// Words of a box that looks something up that is no site search (a letter's query code, a
+/// phone number, a login): a text input labelled so is never taken for a search box.
+const LOOKUP_WORDS: &[&str] = &[
+    "查询码",
+    "编号",
+    "信件",
+    "手机",
+    "身份证",
+    "密码",
+    "验证码",
+    "用户名",
+    "账号",
+    "邮箱",
+    "电话",
+    "姓名",
+    "受理号",
+    "回执",
+];
+
+/// Whether `words` (a control's text, value, alt, title) say search: 搜索, 检索, 查询, 搜, search.
+fn says_search(words: &str) -> bool {
+    let lower = words.to_ascii_lowercase();
+    has_any(words, SEARCH_WORDS)
+        || words.contains('搜')
+        || words.contains("查询")
+        || lower.contains("search")
+        || lower.contains("sousuo")
+}
+
+/// Whether a class, id, picture or handler name says search (`search_icon`, `btn-ss`,
+/// `sousuo.png`, `doSearch()`).
+fn named_search(names: &str) -> bool {
+    let lower = names.to_ascii_lowercase();
+    lower.contains("search")
+        || lower.contains("sousuo")
+        || lower.contains("jiansuo")
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| matches!(w, "ss" | "so" | "sou" | "ssk" | "sskuang"))
+}
+
+/// Whether a text input is a visitor's search box: a visible text input, not labelled as a
+/// lookup of something else, offered with a search control — a button, picture, link, `div` or
+/// `span` near it (in the small block around it) that says search by its text, value, alt or
+/// title, or is named so (class, id, picture, handler) — or with an Enter handler (an
+/// `onkey…` attribute, or a page script that reads Enter on it).
+fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
     let v = e.value();
     let ty = v.attr("type").unwrap_or("text").to_ascii_lowercase();
-    if !matches!(ty.as_str(), "text" | "search" | "") {
+    if !matches!(ty.as_str(), "text" | "search" | "")
+        || v.attr("readonly").is_some()
+        || crate::lists::hidden_element(v)
+    {
         return false;
     }
-    let says = |b: &ElementRef| {
-        let bv = b.value();
-        let words = format!(
-            "{} {} {} {} {} {} {}",
-            b.text().collect::<String>(),
-            bv.attr("value").unwrap_or(""),
-            bv.attr("alt").unwrap_or(""),
-            bv.attr("title").unwrap_or(""),
-            bv.attr("class").unwrap_or(""),
-            bv.attr("id").unwrap_or(""),
-            bv.attr("onclick").unwrap_or(""),
-        );
-        let lower = words.to_ascii_lowercase();
-        has_any(&words, SEARCH_WORDS) || lower.contains("search") || lower.contains("sousuo")
-    };
-    let Some(parent) = e.parent().and_then(ElementRef::wrap) else {
+    let own = format!(
+        "{} {} {} {}",
+        v.attr("placeholder").unwrap_or(""),
+        v.attr("name").unwrap_or(""),
+        v.attr("id").unwrap_or(""),
+        v.attr("title").unwrap_or("")
+    );
+    if has_any(&own, LOOKUP_WORDS) {
         return false;
-    };
-    let scope = parent
-        .parent()
-        .and_then(ElementRef::wrap)
-        .filter(|g| !matches!(g.value().name(), "body" | "html"))
-        .unwrap_or(parent);
-    scope
+    }
+    // the small block around the input: up to three levels, while it holds a few controls and
+    // little text (a search bar, not a whole form or page)
+    let mut scope = None;
+    for a in e.ancestors().filter_map(ElementRef::wrap).take(3) {
+        if matches!(a.value().name(), "body" | "html" | "form") && scope.is_some() {
+            break;
+        }
+        let inputs = a
+            .select(sel(
+                "input[type=text], input[type=search], input:not([type]), textarea",
+            ))
+            .count();
+        let text: usize = a.text().map(|t| t.trim().chars().count()).sum();
+        if inputs > 3 || text > 80 {
+            break;
+        }
+        scope = Some(a);
+    }
+    let Some(scope) = scope else { return false };
+    if has_any(&scope.text().collect::<String>(), LOOKUP_WORDS) {
+        return false;
+    }
+    let control = scope
         .select(sel(
-            "button, a, img, input[type=button], input[type=submit], input[type=image], span, div",
+            "button, a, img, input[type=button], input[type=submit], input[type=image], span, div, i, em, label",
         ))
-        .filter(|b| b.id() != e.id() && b.text().collect::<String>().chars().count() <= 10)
-        .any(|b| says(&b))
+        .filter(|b| b.id() != e.id())
+        .any(|b| {
+            let bv = b.value();
+            let text: String = b.text().collect::<String>().split_whitespace().collect();
+            let words = format!(
+                "{} {} {} {}",
+                if text.chars().count() <= 10 { text.as_str() } else { "" },
+                bv.attr("value").unwrap_or(""),
+                bv.attr("alt").unwrap_or(""),
+                bv.attr("title").unwrap_or(""),
+            );
+            let names = format!(
+                "{} {} {} {}",
+                bv.attr("class").unwrap_or(""),
+                bv.attr("id").unwrap_or(""),
+                bv.attr("src").unwrap_or("").rsplit('/').next().unwrap_or(""),
+                bv.attr("onclick").unwrap_or(""),
+            );
+            says_search(&words) || named_search(&names)
+        });
+    control || enter_handler(e, scripts)
+}
+
+/// Whether the input runs something on Enter: its own `onkeydown`/`onkeyup`/`onkeypress`, or a
+/// page script naming its id or class beside a check of key code 13 or "Enter".
+fn enter_handler(e: &ElementRef, scripts: &str) -> bool {
+    let v = e.value();
+    let on_key = ["onkeydown", "onkeyup", "onkeypress"]
+        .iter()
+        .filter_map(|a| v.attr(a))
+        .any(|h| h.contains("13") || h.contains("Enter"));
+    if on_key {
+        return true;
+    }
+    let reads_enter =
+        scripts.contains("13") || scripts.contains("'Enter'") || scripts.contains("\"Enter\"");
+    if !reads_enter
+        || !(scripts.contains("keydown")
+            || scripts.contains("keyup")
+            || scripts.contains("keypress"))
+    {
+        return false;
+    }
+    let names: Vec<String> = v
+        .id()
+        .map(|i| format!("#{i}"))
+        .into_iter()
+        .chain(v.classes().map(|c| format!(".{c}")))
+        .collect();
+    names
+        .iter()
+        .any(|n| n.len() > 2 && scripts.contains(n.as_str()))
 }
 
 fn select_info(e: &ElementRef, scripts: &str, only_select: bool) -> SelectInfo {
@@ -451,7 +556,7 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     let loose: Vec<ElementRef> = if loose.is_empty() {
         // an input of no search name next to a search button (text, value, alt, title, class)
         doc.select(sel("input"))
-            .filter(|e| !in_forms.contains(&e.id()) && beside_search_button(e))
+            .filter(|e| !in_forms.contains(&e.id()) && offered_as_search(e, &scripts))
             .collect()
     } else {
         loose
@@ -523,6 +628,32 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             });
         }
     }
+    if out.is_empty() {
+        out = in_comments(page, doc);
+    }
+    out
+}
+
+/// Search boxes left in HTML comments (`<!-- <form class="search" …> -->`): a template's box that
+/// a script may draw or that may be switched off. The static reader cannot tell which, so each is
+/// present but unverified — never `search.missing`, never submitted.
+fn in_comments(page: &Page, doc: &Html) -> Vec<SearchEntry> {
+    let mut out = Vec::new();
+    for node in doc.tree.root().descendants() {
+        let Some(c) = node.value().as_comment() else {
+            continue;
+        };
+        let lower = c.to_ascii_lowercase();
+        if !(lower.contains("<form") || lower.contains("<input")) || lower.len() > 100_000 {
+            continue;
+        }
+        let inner = Html::parse_fragment(c);
+        for mut e in locate_in(page, &inner) {
+            e.kind = "unverified";
+            e.excerpt = clip(&format!("<!-- {} -->", e.excerpt), 400);
+            out.push(e);
+        }
+    }
     out
 }
 
@@ -577,21 +708,38 @@ pub(super) fn search_pages(crawl: &SiteCrawl) -> Vec<&Page> {
         .collect()
 }
 
-/// What of a page can hold a search: its raw `<form>`…`</form>` markup and its inline scripts
-/// that navigate. Pages repeating the same header search box give the same key and are parsed
-/// once; pages with neither are not parsed at all.
+/// What of a page can hold a search: its raw `<form>`…`</form>` markup (also inside comments),
+/// its text inputs and buttons outside forms, and its inline scripts that navigate. Pages
+/// repeating the same header search box give the same key and are parsed once; pages with none
+/// of these are not parsed at all.
 fn raw_search_key(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
     let mut key = String::new();
     let mut at = 0;
+    let mut outside = String::new();
     while let Some(i) = lower[at..].find("<form") {
         let start = at + i;
+        outside.push_str(&lower[at..start]);
         let end = lower[start..]
             .find("</form>")
             .map(|e| start + e + 7)
             .unwrap_or(lower.len());
         key.push_str(&lower[start..end]);
         at = end;
+    }
+    outside.push_str(&lower[at..]);
+    // the controls outside forms: a search box wired by script
+    for tag in ["<input", "<button"] {
+        let mut at = 0;
+        while let Some(i) = outside[at..].find(tag) {
+            let start = at + i;
+            let end = outside[start..]
+                .find('>')
+                .map(|e| start + e + 1)
+                .unwrap_or(outside.len());
+            key.push_str(&outside[start..end]);
+            at = end;
+        }
     }
     if lower.contains("location") || lower.contains("window.open") {
         let mut at = 0;
