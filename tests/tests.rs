@@ -34,6 +34,8 @@ mod media;
 mod offline;
 #[path = "it/probe_cli.rs"]
 mod probe_cli;
+#[path = "it/realpages.rs"]
+mod realpages;
 #[path = "it/scale.rs"]
 mod scale;
 #[path = "it/score.rs"]

@@ -10,14 +10,14 @@
 //!   time are not taken as updates.
 //!
 //! Facts: `column.latest` per column `{name, level, parent, kind, latest, items, undated, pinned,
-//! future, window_days, channel}`; `column.items` per column (its item list, compared by the next
+//! future, window_days, channel, read}` (`read`: how its lists were read, [`ListReading::summary`]); `column.items` per column (its item list, compared by the next
 //! run); `home.latest`.
 //! Findings: `column.stale` (kind, latest, window, days overdue), `column.blank`,
 //! `column.undated`, `home.stale` (a navigation-hub home page falls back to its column pages),
 //! `content.backdated` (an item first seen long after its claimed date, or dated in the future).
 
 use crate::dates::article_like;
-use crate::lists::{ListItem, list_items};
+use crate::lists::{ListItem, ListReading, read_lists};
 use crate::{Probe, ProbeInput, ProbeOutput};
 use chrono::NaiveDate;
 use govwatch_config::ColumnRules;
@@ -108,7 +108,7 @@ fn meta_column_name(doc: &Html) -> Option<String> {
 /// whether it is blank. `None` parts were not read during the crawl and are read on demand.
 pub struct ColumnsScan {
     meta_name: Option<String>,
-    items: Option<Vec<ListItem>>,
+    items: Option<ListReading>,
     blank: Option<Option<String>>,
 }
 
@@ -460,8 +460,8 @@ impl Columns {
         };
         if page.fetch.ok() && column_candidate(page, &cx.site.overrides.columns) {
             let base = Url::parse(&page.fetch.final_url).unwrap_or_else(|_| cx.site.home.clone());
-            let items = list_items(doc, &base, cx.as_of.date_naive());
-            if items.is_empty()
+            let items = read_lists(doc, &base, cx.as_of.date_naive());
+            if items.items.is_empty()
                 && let Some(t) = cx.template
             {
                 scan.blank = Some(blank_page(doc, Some(t), &self.rules.empty_words));
@@ -530,8 +530,8 @@ impl Probe for Columns {
             && !columns.iter().any(|c| c.url == home.fetch.url)
         {
             let items = match scan(hi).and_then(|s| s.items.clone()) {
-                Some(items) => items,
-                None => list_items(input.dom(hi), &hu, as_of),
+                Some(r) => r.items,
+                None => read_lists(input.dom(hi), &hu, as_of).items,
             };
             let dated = items.iter().filter(|i| i.date.is_some()).count();
             // a list of dated items, or a column page that is empty: it says so, or it shows
@@ -560,10 +560,10 @@ impl Probe for Columns {
             }
         }
         // a page's list items and blankness: read during the crawl, or now
-        let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
+        let items_of = |i: usize, base: &Url| -> ListReading {
             match scan(i).and_then(|s| s.items.clone()) {
-                Some(items) => items,
-                None => list_items(input.dom(i), base, as_of),
+                Some(r) => r,
+                None => read_lists(input.dom(i), base, as_of),
             }
         };
         // the start page is its own template: it is read without one
@@ -695,8 +695,9 @@ impl Probe for Columns {
             }
             let base =
                 Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
-            let items = items_of(i, &base);
-            let newest = latest(&items, as_of);
+            let reading = items_of(i, &base);
+            let items = &reading.items;
+            let newest = latest(items, as_of);
             column_latest.push(newest);
             let undated = items.iter().filter(|i| i.date.is_none()).count();
             let pinned = items.iter().filter(|i| i.pinned).count();
@@ -713,6 +714,7 @@ impl Probe for Columns {
                     "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
                     "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
                     "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
+                    "read": reading.summary(),
                 }),
                 observed_at: at,
             });
@@ -839,11 +841,12 @@ impl Probe for Columns {
             }
         }
         // the home page
-        let home_items = items_of(
+        let home_reading = items_of(
             0,
             &Url::parse(&home.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone()),
         );
-        let home_newest = latest(&home_items, as_of);
+        let home_items = &home_reading.items;
+        let home_newest = latest(home_items, as_of);
         let hub = home_newest.is_none();
         let decided = if hub {
             column_latest.iter().flatten().max().copied()
@@ -855,7 +858,7 @@ impl Probe for Columns {
             probe: "columns".into(),
             code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
-            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
+            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "read": home_reading.summary() }),
             observed_at: at,
         });
         // a start page that is a column (an inspector probing a column's URL) is judged as that

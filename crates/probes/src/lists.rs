@@ -6,10 +6,10 @@
 //! no `href`, a heading, or plain text beside a date. The reader works in two passes over the
 //! parsed page:
 //!
-//! 1. **Titled records.** Every title element — a link of four characters or more (its text or
-//!    its `title` attribute) that is not a "more" link, a link to a place on the page itself or a
-//!    link to a column index; or a heading (`h2`–`h6`) holding no link — is climbed from, level
-//!    by level, while its parent holds no other title. The text met on the way belongs to this
+//! 1. **Titled records.** Every title element — a link of four characters or more (its text, a
+//!    heading inside it, or its `title` attribute) that is not a "more" link, a link to a place
+//!    on the page itself or a link to a column index — is climbed from, level by level, while its
+//!    parent holds no other title. The text met on the way belongs to this
 //!    record alone; its first date is the record's date, a strict date cell inside the title
 //!    element itself (`<a><h2>标题</h2><i>日期：2019-07-09</i></a>`) first. A row (`li`, `tr`,
 //!    `dd`, `dt`, `dl`) of two or three titles is one record (its first). A record whose block
@@ -310,7 +310,6 @@ fn titles<'a>(
     // (code, hidden) depth of the walk: elements under code elements are never titles
     let mut code_depth: Vec<NodeId> = Vec::new();
     let mut hidden_depth: Vec<NodeId> = Vec::new();
-    let mut in_link: Vec<NodeId> = Vec::new();
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(n) => {
@@ -329,73 +328,51 @@ fn titles<'a>(
                 let Some(el) = ElementRef::wrap(n) else {
                     continue;
                 };
-                match e.name() {
-                    "a" => {
-                        in_link.push(n.id());
-                        let text = title_text(&el, as_of);
-                        if text.chars().count() < 4 || more_link(&text) {
-                            continue;
-                        }
-                        let href = e.attr("href").map(str::trim).unwrap_or("");
-                        let lower = href.to_ascii_lowercase();
-                        let url =
-                            if href.is_empty() || href == "#" || lower.starts_with("javascript:") {
-                                None // a link drawn by script, or no link at all: still a record
-                            } else if href.starts_with('#')
-                                || lower.starts_with("mailto:")
-                                || lower.starts_with("tel:")
-                            {
-                                continue; // a place on this page, an address: no item
-                            } else {
-                                let Ok(u) = page_url.join(href) else { continue };
-                                let mut bare = u.clone();
-                                bare.set_fragment(None);
-                                if !matches!(u.scheme(), "http" | "https") || bare == page {
-                                    continue;
-                                }
-                                if !article_like(&u) {
-                                    navigation.insert(n.id());
-                                    continue; // a column index or a home page: navigation
-                                }
-                                Some(u)
-                            };
-                        // a picture and a title linking to the same article are one record
-                        if let (Some(u), Some(last)) = (&url, out.last_mut())
-                            && last.url.as_ref() == Some(u)
-                        {
-                            if text.chars().count() > last.text.chars().count() {
-                                last.text = text;
-                                last.el = el;
-                            }
-                            continue;
-                        }
-                        out.push(Title {
-                            el,
-                            text,
-                            url,
-                            hidden: !hidden_depth.is_empty(),
-                        });
-                    }
-                    "h2" | "h3" | "h4" | "h5" | "h6" if in_link.is_empty() => {
-                        if el
-                            .descendants()
-                            .filter_map(ElementRef::wrap)
-                            .any(|d| d.value().name() == "a")
-                        {
-                            continue; // its link is the title
-                        }
-                        let text = title_text(&el, as_of);
-                        if text.chars().count() >= 4 && !more_link(&text) {
-                            out.push(Title {
-                                el,
-                                text,
-                                url: None,
-                                hidden: !hidden_depth.is_empty(),
-                            });
-                        }
-                    }
-                    _ => {}
+                if e.name() != "a" {
+                    continue;
                 }
+                let text = title_text(&el, as_of);
+                if text.chars().count() < 4 || more_link(&text) {
+                    continue;
+                }
+                let href = e.attr("href").map(str::trim).unwrap_or("");
+                let lower = href.to_ascii_lowercase();
+                let url = if href.is_empty() || href == "#" || lower.starts_with("javascript:") {
+                    None // a link drawn by script, or no link at all: still a record
+                } else if href.starts_with('#')
+                    || lower.starts_with("mailto:")
+                    || lower.starts_with("tel:")
+                {
+                    continue; // a place on this page, an address: no item
+                } else {
+                    let Ok(u) = page_url.join(href) else { continue };
+                    let mut bare = u.clone();
+                    bare.set_fragment(None);
+                    if !matches!(u.scheme(), "http" | "https") || bare == page {
+                        continue;
+                    }
+                    if !article_like(&u) {
+                        navigation.insert(n.id());
+                        continue; // a column index or a home page: navigation
+                    }
+                    Some(u)
+                };
+                // a picture and a title linking to the same article are one record
+                if let (Some(u), Some(last)) = (&url, out.last_mut())
+                    && last.url.as_ref() == Some(u)
+                {
+                    if text.chars().count() > last.text.chars().count() {
+                        last.text = text;
+                        last.el = el;
+                    }
+                    continue;
+                }
+                out.push(Title {
+                    el,
+                    text,
+                    url,
+                    hidden: !hidden_depth.is_empty(),
+                });
             }
             Edge::Close(n) => {
                 if code_depth.last() == Some(&n.id()) {
@@ -403,9 +380,6 @@ fn titles<'a>(
                 }
                 if hidden_depth.last() == Some(&n.id()) {
                     hidden_depth.pop();
-                }
-                if in_link.last() == Some(&n.id()) {
-                    in_link.pop();
                 }
             }
         }

@@ -202,7 +202,14 @@ impl Interaction {
             .iter()
             .filter(|c| c.kind == Kind::Consultation)
             .collect();
-        let working = consult.iter().any(|c| c.ok == Some(true));
+        // a consultation form the crawl opened (a 我要写信 page probed directly, or reached) is
+        // a working channel itself
+        let form_open = out.facts.iter().any(|f| {
+            f.code == codes::FORM
+                && f.value["kind"] == "consultation"
+                && f.value["form_present"] == true
+        });
+        let working = form_open || consult.iter().any(|c| c.ok == Some(true));
         // A link the crawl could not check (robots.txt, budget) proves nothing either way.
         let proven_dead = consult.iter().all(|c| c.ok == Some(false));
         // A home page that did not open shows no channels: availability reports it, not this.

@@ -332,11 +332,12 @@ impl Probe for Interaction {
             kind_of_url: HashMap::new(),
         };
         let channels = self.find_channels(&mut cx);
-        self.judge_channels(&channels, home, at, &mut out);
         self.inherit_kinds(&mut cx);
         let letters = self.collect_letters(&cx);
         self.judge_letters(&letters, pages, today, at, &mut out);
         let has_lookup = self.read_forms(&cx, &channels, &letters, at, &mut out);
+        // after the forms: a consultation form the crawl opened is a working channel
+        self.judge_channels(&channels, home, at, &mut out);
         self.judge_lookup(&channels, has_lookup, home, at, &mut out);
         self.judge_surveys(&cx, today, at, &mut out);
         out
