@@ -701,9 +701,12 @@ impl Probe for Columns {
             column_latest.push(newest);
             let undated = items.iter().filter(|i| i.date.is_none()).count();
             let pinned = items.iter().filter(|i| i.pinned).count();
+            // a faked date is judged on records that link to their own article only: a
+            // record drawn by script or without a link (a duty roster, a table of figures)
+            // is read for the column's freshness, never taken for a faked publication
             let future: Vec<&ListItem> = items
                 .iter()
-                .filter(|i| i.date.is_some_and(|d| d > as_of))
+                .filter(|i| i.linked && i.date.is_some_and(|d| d > as_of))
                 .collect();
             let channel = parents.contains(c.url.as_str());
             out.facts.push(Fact {
@@ -753,10 +756,9 @@ impl Probe for Columns {
                     .filter_map(|(_, d, _)| *d)
                     .min();
                 if let Some(prev_min) = prev_min {
-                    for it in items
-                        .iter()
-                        .filter(|it| !it.pinned && !prev_urls.contains(it.url.as_str()))
-                    {
+                    for it in items.iter().filter(|it| {
+                        it.linked && !it.pinned && !prev_urls.contains(it.url.as_str())
+                    }) {
                         let Some(d) = it.date else { continue };
                         if d >= prev_min
                             && d < pas - chrono::Duration::days(1)

@@ -47,6 +47,9 @@ pub struct ListItem {
     /// The date as written.
     pub raw_date: Option<String>,
     pub pinned: bool,
+    /// The record links to its own article (a real URL), which can be followed from run to run;
+    /// a record drawn by script or without a link is read, but its date is not judged as faked.
+    pub linked: bool,
 }
 
 /// How one list of a page was read: its record structure (`ul>li`, `tbody>tr`, `div>div` …),
@@ -598,6 +601,7 @@ pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
             raw_date: date.as_ref().map(|(_, r)| r.clone()),
             date: date.map(|(d, _)| d),
             pinned: pinned(&a, &block, &texts_all),
+            linked: t.url.is_some(),
         };
         let (structure, list) = structure_of(&block, |p| count_of(p) <= 1);
         records.push(Record {
@@ -796,6 +800,7 @@ fn untitled_records(
                 title,
                 date: Some(*date),
                 raw_date: Some(raw.clone()),
+                linked: false,
             },
         });
     }

@@ -335,3 +335,25 @@ fn the_offices_empty_words_say_a_column_is_blank() {
     let out = probe.run(&ProbeInput::new(&c, as_of));
     assert_eq!(codes_at(&out, "column.blank"), [url], "{:?}", out.findings);
 }
+
+#[test]
+fn future_days_of_a_duty_roster_are_no_faked_dates() {
+    // a column whose list links to its articles, above a roster of the coming days (rows without
+    // links): the roster is read, its days after the monitoring time are never a faked date
+    let url = "http://www.qinghe.gov.test/zbxx/";
+    let out = judged(&crawl(url, "zbb-roster.html"));
+    let latest: Vec<_> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "column.latest")
+        .collect();
+    assert_eq!(latest.len(), 1, "{:?}", out.facts);
+    assert_eq!(latest[0].value["latest"], "2026-11-20");
+    assert_eq!(latest[0].value["items"], 5);
+    assert_eq!(latest[0].value["future"], 0);
+    assert!(
+        codes_at(&out, "content.backdated").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}

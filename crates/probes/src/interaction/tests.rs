@@ -333,3 +333,58 @@ fn a_letters_list_probed_directly_is_read_and_its_titles_are_no_channels() {
     assert_eq!(lat.value["answered_undated"], 2, "{}", lat.value);
     assert_eq!(lat.value["share_1"], serde_json::Value::Null);
 }
+
+/// A form page given as the start URL is read as the form it is, whatever its markup: its kind
+/// from its title, its limits from markup, scripts or notice text; a consultation form opened is a
+/// working channel (no channel veto).
+#[test]
+fn form_pages_probed_directly_are_read_as_their_forms() {
+    let cases = [
+        (
+            "http://a.gov.test/hdjl/wyxx.html",
+            r#"<html><head><title>我要写信-某县人民政府</title></head><body>
+            <form action="/hdjl/save.do" method="post"><input name="xm"><textarea name="nr" placeholder="请输入内容（10~500字）"></textarea>
+            <img src="/code.jsp" alt="验证码"><input name="yzm" maxlength="4"><button>提交</button></form></body></html>"#,
+            "consultation",
+            (Some(10), Some(500)),
+        ),
+        (
+            "http://a.gov.test/jc/index.jsp",
+            r#"<html><head><title>我为政府网站找错</title></head><body><div class="tip">问题描述不超过300字。</div>
+            <form id="jc"><input id="url" type="text"><textarea id="wtms"></textarea><input type="button" value="提交" onclick="tj()"></form></body></html>"#,
+            "error_report",
+            (None, Some(300)),
+        ),
+        (
+            "http://a.gov.test/ysqgk/sqb.html",
+            r#"<html><head><title>政府信息公开申请表_依申请公开</title></head><body><table>
+            <tr><td>所需信息内容描述</td><td><textarea name="content" maxlength="1000"></textarea></td></tr></table>
+            <input type="submit" value="提交申请"></body></html>"#,
+            "application",
+            (None, Some(1000)),
+        ),
+    ];
+    for (url, html, kind, (min, max)) in cases {
+        let c = crawl_with(vec![page(url, 0, html)], vec![]);
+        let out = probe().run(&ProbeInput::new(&c, at("2026-11-28T10:00:00+08:00")));
+        let forms: Vec<&Value> = out
+            .facts
+            .iter()
+            .filter(|f| f.code == codes::FORM)
+            .map(|f| &f.value)
+            .collect();
+        assert_eq!(forms.len(), 1, "{url}: {forms:?}");
+        assert_eq!(forms[0]["kind"], kind, "{url}: {:?}", forms[0]);
+        assert_eq!(forms[0]["min_len"].as_u64(), min, "{url}: {:?}", forms[0]);
+        assert_eq!(forms[0]["max_len"].as_u64(), max, "{url}: {:?}", forms[0]);
+        if kind == "consultation" {
+            assert!(
+                out.findings
+                    .iter()
+                    .all(|f| f.code != codes::CHANNEL_MISSING),
+                "{url}: {:?}",
+                out.findings
+            );
+        }
+    }
+}

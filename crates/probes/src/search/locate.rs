@@ -407,6 +407,10 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     let scripts = inline_scripts(doc);
     let mut out = Vec::new();
     let owned = form_controls(doc);
+    // forms read here (a search form, or a message or login form that never is one): their
+    // controls are no loose search boxes; the controls of other forms may be (a form without
+    // names, whose handler builds the search)
+    let mut read_forms: HashSet<ego_tree::NodeId> = HashSet::new();
     for (form, controls) in &owned {
         let form = *form;
         let f = form.value();
@@ -419,6 +423,7 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             .iter()
             .any(|c| c.value().name() == "textarea" || is_ty(c, "password") || is_ty(c, "file"))
         {
+            read_forms.insert(form.id());
             continue; // a message, letter or login form: never a search, never submitted
         }
         let action_raw = f.attr("action").unwrap_or("").trim();
@@ -476,8 +481,9 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             continue;
         }
         let Some(qname) = q.value().attr("name").map(str::to_string) else {
-            continue;
+            continue; // no field name: the handler builds the search (read as a loose box)
         };
+        read_forms.insert(form.id());
         let hidden = inputs
             .iter()
             .filter(|i| {
@@ -525,6 +531,7 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     // JS-built search: an input outside any form plus a script that builds the URL.
     let in_forms: HashSet<_> = owned
         .iter()
+        .filter(|(f, _)| read_forms.contains(&f.id()))
         .flat_map(|(_, c)| c.iter().map(|e| e.id()))
         .collect();
     let loose: Vec<ElementRef> = doc
@@ -561,6 +568,14 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     } else {
         loose
     };
+    // a choice of search engines whose values are the URLs the words are appended to
+    // (`window.open(select.value + words)`): the first is the site's template
+    if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty())
+        && let Some(entry) = select_template(page, &base, input, &scripts)
+    {
+        out.push(entry);
+        return out;
+    }
     if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty()) {
         // the handler lives in an external script or builds its URL in a way not read here:
         // the search is there, unverified (never `search.missing`, never submitted)
@@ -632,6 +647,71 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         out = in_comments(page, doc);
     }
     out
+}
+
+/// A search box beside a `<select>` whose options are search URLs ending in their query field
+/// (`http://www.example.gov.cn/so/s?siteCode=…&qt=`), which a page script opens with the words
+/// appended: a script search whose URL template is the first option.
+fn select_template(
+    page: &Page,
+    base: &Url,
+    input: &ElementRef,
+    scripts: &str,
+) -> Option<SearchEntry> {
+    if !(scripts.contains(".value")
+        && (scripts.contains("window.open") || scripts.contains("location")))
+    {
+        return None;
+    }
+    let scope = input
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(3)
+        .find(|a| a.select(sel("select")).next().is_some())?;
+    let select = scope.select(sel("select")).next()?;
+    let names: Vec<&str> = [select.value().id(), select.value().attr("name")]
+        .into_iter()
+        .flatten()
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !names.iter().any(|n| scripts.contains(n)) {
+        return None;
+    }
+    let template = select
+        .select(sel("option"))
+        .filter_map(|o| o.value().attr("value"))
+        .map(str::trim)
+        .find(|v| v.ends_with('=') && base.join(v).is_ok_and(|u| u.query().is_some()))?;
+    let action = base.join(template).ok()?;
+    let field = template
+        .rsplit(['?', '&'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('=')
+        .to_string();
+    Some(SearchEntry {
+        page: page.fetch.url.clone(),
+        kind: "script",
+        host: action.host_str().unwrap_or("").to_string(),
+        action: action.to_string(),
+        method: "GET".into(),
+        query_field: field,
+        hidden: vec![],
+        selects: vec![],
+        maxlength: input
+            .value()
+            .attr("maxlength")
+            .and_then(|m| m.trim().parse().ok()),
+        pattern: input.value().attr("pattern").map(str::to_string),
+        excerpt: clip(
+            &scope
+                .html()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            400,
+        ),
+    })
 }
 
 /// Search boxes left in HTML comments (`<!-- <form class="search" …> -->`): a template's box that

@@ -344,6 +344,88 @@ mod tests {
         assert!(locate_in(&p, &doc).is_empty());
     }
 
+    /// (kind, action, query field) of the one entry on a page.
+    fn read(html: &str) -> (&'static str, String, String) {
+        let e = one(html);
+        (e.kind, e.action, e.query_field)
+    }
+
+    #[test]
+    fn a_text_input_offered_with_any_search_control_is_a_search_box() {
+        let unverified = |html: &str| {
+            assert_eq!(read(html).0, "unverified", "{html}");
+        };
+        // a div named as a search button, holding only an icon
+        unverified(
+            r#"<div class="sbar"><div class="ibox"><input type="text" class="kw-ipt"></div><div class="btn-search"><img src="/i/a.png"></div></div>"#,
+        );
+        // a picture of a magnifier, named so by its file only
+        unverified(
+            r#"<p class="top-s"><input type="text" id="t1"><img src="/images/sousuo.png" alt=""></p>"#,
+        );
+        // a button that says 查询, a link that says 搜
+        unverified(
+            r#"<td><input type="text" id="words" size="20"><input type="button" value="查询" onclick="goQuery()"></td>"#,
+        );
+        unverified(
+            r#"<span class="ss"><input type="text" name="w1"><a href="javascript:;" class="go">搜</a></span>"#,
+        );
+        // nothing but an Enter handler, in the input or in a page script naming it
+        unverified(
+            r#"<div><input type="text" id="s1" onkeydown="if(event.keyCode==13)go()"></div>"#,
+        );
+        unverified(
+            r#"<div class="hd"><input type="text" id="topkw"></div>
+            <script>$('#topkw').on('keydown', function(e){ if (e.keyCode === 13) { openSearch(this.value); } });</script>"#,
+        );
+        // a form whose input has no name: its handler builds the search
+        unverified(
+            r#"<form onsubmit="return go()"><input type="text" id="k"><button type="submit">搜索</button></form>"#,
+        );
+        // a search form left in a comment (a template's box: drawn by script, or switched off)
+        let e = one(
+            r#"<div class="head"><!-- <form action="http://search.example.gov.cn/s/"><input name="text"><button>搜索</button></form> --></div>"#,
+        );
+        assert_eq!((e.kind, e.query_field.as_str()), ("unverified", "text"));
+        assert!(e.excerpt.starts_with("<!--"), "{}", e.excerpt);
+    }
+
+    #[test]
+    fn a_choice_of_search_urls_opened_with_the_words_is_a_script_search() {
+        let (kind, action, field) = read(
+            r#"<table><tr><td><select id="eng" name="cx"><option value="http://www.dzj.gov.test/so/s?siteCode=1300000001&amp;qt=">本站查询</option><option value="http://www.prov.gov.test/so/s?qt=">全省查询</option></select>
+            <input type="text" id="qt"><img id="go" src="/img/btn.png"></td></tr></table>
+            <script>document.getElementById('go').onclick = function(){ window.open(document.getElementById('eng').value + encodeURIComponent(document.getElementById('qt').value)); };</script>"#,
+        );
+        assert_eq!(
+            (kind, action.as_str(), field.as_str()),
+            (
+                "script",
+                "http://www.dzj.gov.test/so/s?siteCode=1300000001&qt=",
+                "qt"
+            )
+        );
+    }
+
+    #[test]
+    fn lookup_boxes_and_lone_inputs_are_no_search_boxes() {
+        for html in [
+            // a letter's query code, a phone number: looked up, not searched
+            r#"<div class="cx"><input type="text" id="cxm" placeholder="请输入查询码"><button>查询</button></div>"#,
+            r#"<div class="cx"><span>手机号码</span><input type="text" id="tel"><a href="javascript:;">查询</a></div>"#,
+            // a link list named like a search box, without any input
+            r#"<div class="searchBox"><a href="http://www.a.gov.test/">省政府</a><a href="http://www.b.gov.test/">市政府</a></div>"#,
+            // an input with no search control near it
+            r#"<div class="sub"><input type="text" id="email"><span>订阅</span></div>"#,
+            // a hidden input and a read-only date box
+            r#"<div class="s"><input type="text" readonly id="d1"><button>搜索</button></div>"#,
+        ] {
+            let p = page(html);
+            let doc = Html::parse_document(html);
+            assert!(locate_in(&p, &doc).is_empty(), "{html}");
+        }
+    }
+
     #[test]
     fn pattern_that_rejects_chinese() {
         assert!(pattern_rejects_chinese("[A-Za-z0-9 ]+"));
