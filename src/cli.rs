@@ -357,7 +357,7 @@ pub(crate) struct DemoArgs {
     /// after the demo in the same folder).
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
-    /// The fixture sites to serve (default: fixtures/sites under the working directory).
+    /// Serve the fixture sites of this folder instead of the ones built into govwatch.
     #[arg(long)]
     pub(crate) fixtures: Option<PathBuf>,
     /// Monitoring time point; the default is the one the fixture sites are written for, so every

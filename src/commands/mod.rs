@@ -90,18 +90,21 @@ pub(crate) fn existing_db(db: &std::path::Path) -> Result<&std::path::Path> {
 }
 
 /// The scoring rules of `config/indicators.toml`, or the shipped rules when the file is missing
-/// (e.g. in the demo's folder, which has no `config/`).
+/// (e.g. in the demo's folder, which has no `config/`), said on stderr.
 pub(crate) fn score_rules(config: &std::path::Path) -> Result<govwatch_score::Rules> {
-    let path = config.join(govwatch_score::INDICATORS_FILE);
-    if path.is_file() {
-        Ok(govwatch_score::load_rules(&path)?)
-    } else {
-        eprintln!(
-            "govwatch: {} not found: scoring by the shipped rules",
-            path.display()
-        );
-        Ok(govwatch_score::shipped_rules())
+    let (rules, shipped) = govwatch_score::rules_in(config)?;
+    if shipped {
+        eprintln!("{}", shipped_rules_note(config));
     }
+    Ok(rules)
+}
+
+/// What stderr says when a folder has no `indicators.toml` and the shipped rules are used.
+pub(crate) fn shipped_rules_note(config: &std::path::Path) -> String {
+    format!(
+        "govwatch：没有 {}，按内置的评分规则评分",
+        config.join(govwatch_score::INDICATORS_FILE).display()
+    )
 }
 
 /// A severity as people read it: 单项否决, 扣分, 预警, 提示.
