@@ -107,14 +107,9 @@ pub(crate) fn shipped_rules_note(config: &std::path::Path) -> String {
     )
 }
 
-/// A severity as people read it: 单项否决, 扣分, 预警, 提示.
+/// A severity as people read it: 单项否决, 扣分, 警示, 提示 (the one word of docs/glossary.md).
 pub(crate) fn severity_zh(s: govwatch_model::Severity) -> &'static str {
-    match s {
-        govwatch_model::Severity::Veto => "单项否决",
-        govwatch_model::Severity::Deduct => "扣分",
-        govwatch_model::Severity::Warn => "预警",
-        govwatch_model::Severity::Info => "提示",
-    }
+    s.zh()
 }
 
 /// Pads to a display width, counting CJK characters as two terminal columns.

@@ -171,7 +171,7 @@ fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
     }
     print_ipv6(r);
     if verbose > 0 {
-        outln!("事实 (facts):");
+        outln!("监测记录 (facts)：");
         for f in r.facts.iter().filter(|f| !f.code.starts_with("ipv6.")) {
             outln!(
                 "  {:<20} {} {}",
@@ -181,7 +181,7 @@ fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
             );
         }
     } else {
-        outln!("（加 -v 显示全部事实 facts）");
+        outln!("（加 -v 显示全部监测记录）");
     }
     Ok(())
 }

@@ -90,7 +90,7 @@ fn print_site_summary(store: &Store, run_id: i64) -> Result<()> {
         pad("问题", 6),
         pad("单项否决", 8),
         pad("扣分", 6),
-        pad("预警", 5)
+        pad("警示", 5)
     );
     for r in rows {
         let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();

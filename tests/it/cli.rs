@@ -193,6 +193,6 @@ fn probe_shows_the_ipv6_section() {
         f["evidence"]["excerpt"]
             .as_str()
             .unwrap()
-            .contains("no record")
+            .contains("无记录")
     );
 }

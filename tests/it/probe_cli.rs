@@ -81,7 +81,7 @@ fn findings_first_in_chinese_facts_only_with_v() {
         !stdout.contains("(deduct)") && !stdout.contains("[veto]"),
         "{stdout}"
     );
-    assert!(!stdout.contains("事实 (facts):"), "{stdout}");
+    assert!(!stdout.contains("监测记录 (facts)："), "{stdout}");
     assert!(stderr.contains("正在检查"), "progress on stderr: {stderr}");
 
     let out = govwatch(&dir, &["-v", "probe", &url])
@@ -90,7 +90,7 @@ fn findings_first_in_chinese_facts_only_with_v() {
         .unwrap();
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
-    assert!(stdout.contains("事实 (facts):"), "{stdout}");
+    assert!(stdout.contains("监测记录 (facts)："), "{stdout}");
     assert!(stderr.contains("DEBUG"), "logs: {stderr}");
     assert!(
         !stderr.contains('\u{1b}'),

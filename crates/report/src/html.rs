@@ -117,12 +117,7 @@ fn table_html(t: &Table, id: &str) -> String {
 
 /// A severity as the inspection documents name it.
 fn severity_zh(s: govwatch_model::Severity) -> &'static str {
-    match s {
-        govwatch_model::Severity::Veto => "单项否决",
-        govwatch_model::Severity::Deduct => "扣分",
-        govwatch_model::Severity::Warn => "预警",
-        govwatch_model::Severity::Info => "提示",
-    }
+    s.zh()
 }
 
 /// One finding with its evidence: Chinese title, code, severity, message, URL, time, status, excerpt, and the
@@ -284,7 +279,7 @@ pub fn render_html(d: &ReportData) -> String {
                     .finding_ids
                     .iter()
                     .map(|id| format!("<a href=\"#f-{id}\">#{id}</a>"))
-                    .chain(i.fact_ids.iter().map(|id| format!("fact #{id}")))
+                    .chain(i.fact_ids.iter().map(|id| format!("监测记录 #{id}")))
                     .collect();
                 let part = match i.part.as_str() {
                     "veto" => "单项否决",

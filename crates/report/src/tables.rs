@@ -456,11 +456,7 @@ pub fn problem_details(d: &ReportData) -> Table {
             .or_else(|| v["status"].as_u64().and_then(|s| u16::try_from(s).ok()))
             .map(|s| s.to_string())
             .unwrap_or_else(|| v["error"].as_str().unwrap_or("").to_string());
-        let severity = match f.finding.severity {
-            govwatch_model::Severity::Veto => "单项否决",
-            govwatch_model::Severity::Deduct => "扣分",
-            _ => "提示",
-        };
+        let severity = f.finding.severity.zh();
         rows.push(vec![
             Cell::Int((i + 1) as i64),
             Cell::Text(site.map(|s| s.region.clone()).unwrap_or_default()),

@@ -144,12 +144,9 @@ pub fn part_zh(part: &str) -> &'static str {
 
 /// The Chinese word of a finding's severity.
 pub fn severity_zh(s: &str) -> &'static str {
-    match s {
-        "veto" => "单项否决",
-        "deduct" => "扣分",
-        "warn" => "预警",
-        _ => "提示",
-    }
+    govwatch_model::Severity::parse(s)
+        .unwrap_or(govwatch_model::Severity::Info)
+        .zh()
 }
 
 /// A severity badge.
