@@ -88,7 +88,7 @@ impl RunView {
                     .unwrap_or_default();
                 self.pb.suspend(|| {
                     eprintln!(
-                        "计划 (plan): {} 个网站 (sites)，同时检查 {} 个 (in flight)，预计 {} 次请求 \
+                        "计划 (plan)：{} 个网站 (sites)，同时检查 {} 个 (in flight)，预计 {} 次请求 \
                          (requests; {} 个网站按上次运行估计)，礼貌上限 (politeness bound) {}\
                          （最慢的网站 {}），预计完成 (expected finish) {}{night}",
                         plan.sites,

@@ -131,7 +131,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         &dir,
     )?;
     for p in written {
-        outln!("报告 (report): {}", absolute(&p).display());
+        outln!("报告 (report)：{}", absolute(&p).display());
     }
     outln!(
         "下一步 (next)：govwatch status · govwatch score · govwatch findings · govwatch show ID · govwatch serve"

@@ -141,7 +141,7 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         outln!("  链接所在页面：{}", from.join("，"));
     }
     if !x.evidence.extra.is_null() {
-        outln!("  其他：{}", x.evidence.extra);
+        outln!("  附加证据：{}", x.evidence.extra);
     }
     // the fetches of the finding's URL (and of the archived page, when it is another)
     let mut urls: Vec<&str> = x.url.iter().map(String::as_str).collect();

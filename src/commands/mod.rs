@@ -84,7 +84,7 @@ pub(crate) fn existing_db(db: &std::path::Path) -> Result<&std::path::Path> {
         return Ok(db);
     }
     Err(anyhow!(
-        "{}: no database here (没有数据库): run `govwatch run` or `govwatch demo` first, or give --db FILE",
+        "{}：没有数据库。请先运行 `govwatch run` 或 `govwatch demo`，或用 --db FILE 指定数据库",
         db.display()
     ))
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: fast crawl settings for the fixture network, the
 //! comparison of findings with an `expected.toml`, and a site crawled in two runs.
 #![allow(dead_code)] // each test file uses a part
+pub mod chinese;
 
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::{Finding, Timestamp};
@@ -130,13 +131,16 @@ pub fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite], crawl_extr
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(
-            "{crawl_extra}\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            "{crawl_extra}\n{TEST_CONTACT}\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
             net.dns.addr(),
             net.dns.addr().port()
         ),
     )
     .unwrap();
 }
+
+/// The contact line of the tests' `crawl.toml` (`govwatch run` refuses the example address).
+pub const TEST_CONTACT: &str = "contact = \"inspector@anping.gov.test\"";
 
 /// The `govwatch` binary run in `dir` with piped output.
 pub fn govwatch(dir: &Path, args: &[&str]) -> std::process::Command {

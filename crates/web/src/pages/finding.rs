@@ -146,7 +146,7 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                             td.num { (r.bytes) }
                             td { (r.content_type.as_deref().unwrap_or("—")) }
                             td { (r.remote_addr.as_deref().unwrap_or("—")) @if let Some(fam) = r.family { " （IPv" (fam) "）" } }
-                            td { @if let Some(e) = r.error { code { (e.as_str()) } " " } (r.error_message.as_deref().unwrap_or("")) }
+                            td { @if let Some(e) = r.error { (e.zh()) " " code { (e.as_str()) } " " } span.raw { (r.error_message.as_deref().unwrap_or("")) } }
                             td.url { @for h in &r.redirects { (h) br; } }
                             td.num { (r.attempt) }
                         }
