@@ -79,9 +79,9 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     print_summary(&store, report.run_id)?;
     if let Some(why) = &report.network_down {
         eprintln!(
-            "govwatch: 本机网络不通，已停止检查 (the monitoring machine cannot reach the network): \
-             {why}\n此后未记录任何网站的结果 (no site was recorded after this); \
-             网络恢复后继续 (continue when the network is back): govwatch run --resume"
+            "govwatch：本机网络不通，已停止检查 (the monitoring machine cannot reach the network)。\
+             原始错误：{why}\n此后未记录任何网站的结果 (no site was recorded after this)；\
+             网络恢复后继续 (continue when the network is back)：govwatch run --resume"
         );
         return Ok(EXIT_FAILED);
     }

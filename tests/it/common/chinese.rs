@@ -63,13 +63,21 @@ pub fn english_sentences(text: &str) -> Vec<String> {
 }
 
 /// The lines of `text` where an ASCII `,` `;` `:` `?` or `!` stands beside Chinese text (the
-/// character before or after it, spaces skipped, is CJK), outside parentheses and URLs.
+/// character before or after it, spaces skipped, is CJK), outside parentheses and URLs; one
+/// followed at once by a letter, a digit, `:` or `/` is part of a token (`::1`, `12:30`).
 pub fn ascii_punctuation(text: &str) -> Vec<String> {
     let mut bad = Vec::new();
     for line in text.lines() {
         let plain: Vec<char> = without_glosses(line).chars().collect();
         let hit = plain.iter().enumerate().any(|(i, &c)| {
             if !",;:?!".contains(c) {
+                return false;
+            }
+            // part of a token: an IPv6 address (::1), a time (12:30), a URL
+            if plain
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || ":/".contains(*n))
+            {
                 return false;
             }
             let before = plain[..i].iter().rev().find(|c| !c.is_whitespace());
