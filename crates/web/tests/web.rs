@@ -452,14 +452,14 @@ async fn every_page_answers_with_its_headings_and_counts() {
         "<h2 id=\"evidence\">证据</h2>",
         "抓取记录",
         "存档页面",
-        "页面源代码（证据片段已标出）",
+        "页面源代码（证据摘录已标出）",
     ] {
         assert!(f.contains(h), "{h}");
     }
     assert!(f.contains(&format!(
         "<iframe class=\"replay\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"存档页面（已禁用脚本）\" src=\"/findings/{gone1}/archive#govwatch-excerpt\">"
     )), "{f}");
-    assert!(f.contains("证据片段已在存档页面中以黄色标出"));
+    assert!(f.contains("证据摘录已在存档页面中以黄色标出"));
     let fetches: i64 = sql(
         "SELECT count(*) FROM fetches WHERE run_id = ?1 AND site_id = ?2 AND (url LIKE '%/gone.html' OR final_url LIKE '%/gone.html' OR url = (SELECT json_extract(evidence, '$.archived') FROM findings WHERE id = ?3))",
         rusqlite::params![r1, HOSTILE, gone1],

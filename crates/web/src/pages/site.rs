@@ -182,7 +182,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                     }
                 }
             }
-            None => { p { "没有扣分、加分或否决项。" } }
+            None => { p { "没有扣分、加分或单项否决。" } }
         }
         h2 #findings { "发现的问题及证据（" (findings.len()) " 条）" }
         @for f in &findings {
