@@ -563,10 +563,15 @@ fn html_report_renders_in_headless_chromium() {
             std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
             "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
         );
-        eprintln!(
-            "\n!!!!!!!! SKIPPED html_report_renders_in_headless_chromium: no chromium on PATH \
+        {
+            // straight to stderr: libtest captures eprintln!, and a skip must show
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!!!!! SKIPPED html_report_renders_in_headless_chromium: no chromium on PATH \
              (apt-get install chromium) !!!!!!!!\n"
-        );
+            );
+        };
         return;
     };
     let dir = scratch("chromium");

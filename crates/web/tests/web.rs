@@ -873,10 +873,15 @@ fn the_archived_page_runs_no_script_in_chromium() {
             std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
             "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
         );
-        eprintln!(
-            "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
+        {
+            // straight to stderr: libtest captures eprintln!, and a skip must show
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
              (apt-get install chromium) !!!!!!!!\n"
-        );
+            );
+        };
         return;
     };
     let d = demo();
