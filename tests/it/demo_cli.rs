@@ -310,16 +310,8 @@ fn walk_every_command(dir: &Path) -> Vec<String> {
     let mut child = govwatch(dir, &["serve", "--listen", "127.0.0.1:0"])
         .spawn()
         .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let (line, addr) = crate::common::serve_start_line(&mut child);
     check("serve", &line);
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
     let mut pages: Vec<String> = ["/", "/runs/1", "/runs/1/sites", "/sites", "/nowhere"]
         .map(String::from)
         .to_vec();
@@ -329,8 +321,7 @@ fn walk_every_command(dir: &Path) -> Vec<String> {
         let page = http_get(&addr, p);
         check(&format!("web {p}"), &html_text(&page));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    crate::common::stop_serve(child);
     std::fs::remove_dir_all(&walk).unwrap();
     bad
 }

@@ -2,9 +2,8 @@
 //! binding anything), serves a database on loopback, and stops cleanly (exit 0) on SIGTERM. The
 //! pages themselves are tested in `crates/web/tests/web.rs`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn config() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
@@ -86,18 +85,9 @@ fn serve_takes_the_shipped_rules_and_names_listen_when_the_port_is_taken() {
         crate::common::govwatch(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db])
             .spawn()
             .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    let (line, _) = crate::common::serve_start_line(&mut child);
     assert!(line.contains("按 内置的评分规则 评分"), "{line}");
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    crate::common::stop_serve(child);
 }
 
 #[test]
@@ -118,16 +108,8 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     )
     .spawn()
     .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
     // "govwatch serve：请在浏览器中打开 http://127.0.0.1:PORT/（只读查看 …）；按 Ctrl-C 停止"
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (_, addr) = crate::common::serve_start_line(&mut child);
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
@@ -143,13 +125,5 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
             .to_ascii_lowercase()
             .contains("content-security-policy: default-src 'none'")
     );
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "SIGTERM stops it cleanly");
+    crate::common::stop_serve(child);
 }

@@ -142,6 +142,36 @@ pub fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite], crawl_extr
 /// The contact line of the tests' `crawl.toml` (`govwatch run` refuses the example address).
 pub const TEST_CONTACT: &str = "contact = \"inspector@anping.gov.test\"";
 
+/// The first line `govwatch serve` writes on stderr (naming its address) and the address in it.
+pub fn serve_start_line(child: &mut std::process::Child) -> (String, String) {
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (line, addr)
+}
+
+/// Stops a `govwatch serve` with SIGTERM and checks it ends cleanly (exit 0).
+pub fn stop_serve(mut child: std::process::Child) {
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(0),
+        "SIGTERM stops it cleanly"
+    );
+}
+
 /// The `govwatch` binary run in `dir` with piped output.
 pub fn govwatch(dir: &Path, args: &[&str]) -> std::process::Command {
     use std::process::Stdio;
