@@ -380,7 +380,8 @@ fn reports_escape_site_content_and_read_back() {
                 Data::Float(x) => *x,
                 other => panic!("{other:?}"),
             };
-            (text(1), (num(2), num(3), text(5)))
+            // the pass rate is a number (a fraction shown as a percentage), not text
+            (text(1), (num(2), num(3), format!("{}%", num(5) * 100.0)))
         })
         .collect();
     assert_eq!(region_rows["甲县"], (1.0, 0.0, "0%".into()));

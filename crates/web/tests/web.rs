@@ -779,7 +779,7 @@ async fn a_non_loopback_listener_answers_401_without_the_token() {
     let e = govwatch_web::serve(short, std::future::ready(()))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("at least 16 characters"), "{e}");
+    assert!(e.to_string().contains("令牌至少要 16 个字符"), "{e}");
 }
 
 /// The Chromium binary: `GOVWATCH_CHROMIUM`, else `chromium` / `chromium-browser` on PATH.
