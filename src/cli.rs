@@ -295,7 +295,8 @@ pub(crate) struct ProbeArgs {
 // `govwatch sites …`.
 #[derive(Subcommand)]
 pub(crate) enum SitesCmd {
-    /// Import the national registry's CSV (UTF-8 or GBK) into sites.toml, merging.
+    /// Import the national registry's CSV (UTF-8 or GBK) into sites.toml, merging. Columns, by
+    /// their header: 网站标识码, 网站名称, 首页网址, 主办单位 (required), 地区, 网站类型 (门户/部门).
     Import {
         /// The CSV file to import.
         csv: PathBuf,
@@ -357,7 +358,7 @@ pub(crate) struct DemoArgs {
     /// after the demo in the same folder).
     #[arg(long, default_value = "govwatch.db")]
     pub(crate) db: PathBuf,
-    /// The fixture sites to serve (default: fixtures/sites under the working directory).
+    /// Serve the fixture sites of this folder instead of the ones built into govwatch.
     #[arg(long)]
     pub(crate) fixtures: Option<PathBuf>,
     /// Monitoring time point; the default is the one the fixture sites are written for, so every

@@ -45,14 +45,14 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("govwatch: cannot start the runtime: {e}");
+            eprintln!("govwatch：无法启动运行环境（{e}）");
             return ExitCode::from(EXIT_FAILED);
         }
     };
     match rt.block_on(dispatch(cli.cmd, cli.verbose)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("govwatch: {}", error_text(&e));
+            eprintln!("govwatch：{}", error_text(&e));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -79,9 +79,9 @@ async fn dispatch(cmd: Cmd, verbose: u8) -> Result<u8> {
     }
 }
 
-/// The error and its causes joined by `: `, each cause left out when the text before already
-/// says it (many errors print their source in their own message, so `{:#}` would repeat the OS
-/// error).
+/// The error and its causes: the first in words, each cause after it in parentheses (the raw
+/// words of a library, kept as evidence), a cause left out when the text before already says it
+/// (many errors print their source in their own message, so `{:#}` would repeat the OS error).
 fn error_text(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
@@ -89,10 +89,11 @@ fn error_text(e: &anyhow::Error) -> String {
         if text.contains(&c) {
             continue;
         }
-        if !text.is_empty() {
-            text.push_str(": ");
+        if text.is_empty() {
+            text.push_str(&c);
+        } else {
+            text.push_str(&format!("（{c}）"));
         }
-        text.push_str(&c);
     }
     text
 }

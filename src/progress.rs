@@ -72,7 +72,8 @@ pub(crate) struct RunView {
 impl RunView {
     pub(crate) fn new() -> RunView {
         RunView {
-            pb: progress_bar(0),
+            // no bar before the plan: a bar of length 0 draws full (0/0)
+            pb: ProgressBar::hidden(),
             sites: 0,
             done: 0,
         }
@@ -87,7 +88,7 @@ impl RunView {
                     .unwrap_or_default();
                 self.pb.suspend(|| {
                     eprintln!(
-                        "计划 (plan): {} 个网站 (sites)，同时检查 {} 个 (in flight)，预计 {} 次请求 \
+                        "计划 (plan)：{} 个网站 (sites)，同时检查 {} 个 (in flight)，预计 {} 次请求 \
                          (requests; {} 个网站按上次运行估计)，礼貌上限 (politeness bound) {}\
                          （最慢的网站 {}），预计完成 (expected finish) {}{night}",
                         plan.sites,
@@ -99,7 +100,7 @@ impl RunView {
                         plan.expected_finish.format(govwatch_model::time::DISPLAY_FORMAT),
                     )
                 });
-                self.pb.set_length(plan.requests.max(1));
+                self.pb = progress_bar(plan.requests.max(1));
             }
             Progress::Started {
                 total,
@@ -120,7 +121,7 @@ impl RunView {
             Progress::SiteDone { site, findings, .. } => {
                 self.done += 1;
                 self.pb.set_message(format!(
-                    "网站 (sites) {}/{} — {} ({findings} 项发现)",
+                    "网站 (sites) {}/{} — {}（{findings} 个问题）",
                     self.done, self.sites, site.name
                 ));
             }

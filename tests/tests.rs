@@ -18,6 +18,8 @@ mod daemon_cli;
 mod demo_cli;
 #[path = "it/e2e.rs"]
 mod e2e;
+#[path = "it/glossary.rs"]
+mod glossary;
 #[path = "it/help_init.rs"]
 mod help_init;
 #[path = "it/hostile.rs"]

@@ -42,7 +42,7 @@ pub(crate) fn cmd_codes(a: CodesArgs) -> Result<u8> {
             );
         } else {
             let kind_zh = match *kind {
-                "fact" => "事实",
+                "fact" => "监测记录",
                 "finding" => "问题",
                 _ => "预警",
             };

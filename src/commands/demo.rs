@@ -7,17 +7,29 @@
 //! port ([`DEMO_PORT`](govwatch_runner::demo::DEMO_PORT)), so two demos store the same findings.
 //!
 //! The fixture server is test machinery, so it is only in builds with the `demo` feature (on by
-//! default); without it `govwatch demo` says so. The fixture sites are read from `--fixtures`, or
-//! from `fixtures/sites` under the working directory (the project folder): the binary carries no
-//! path of the machine that built it.
+//! default); without it `govwatch demo` says so. The fixture sites are built into the binary
+//! (`build.rs`: every file of `fixtures/sites`) and unpacked into a temporary folder for the
+//! demo's time, so an installed `govwatch demo` works from any folder; `--fixtures DIR` serves
+//! another folder instead. The binary carries no path of the machine that built it.
 
 use crate::cli::DemoArgs;
 use anyhow::Result;
 
-/// Where the demo's fixture sites are looked for when `--fixtures` is not given, relative to the
-/// working directory.
-#[cfg_attr(not(feature = "demo"), allow(dead_code))]
-const FIXTURES: &str = "fixtures/sites";
+#[cfg(feature = "demo")]
+include!(concat!(env!("OUT_DIR"), "/demo_fixtures.rs"));
+
+/// The built-in fixture sites written into `dir` (a fresh temporary folder).
+#[cfg(feature = "demo")]
+fn unpack_fixtures(dir: &std::path::Path) -> std::io::Result<()> {
+    for (rel, bytes) in DEMO_FIXTURES {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)?;
+    }
+    Ok(())
+}
 
 #[cfg(feature = "demo")]
 /// Runs `govwatch demo`.
@@ -31,40 +43,48 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
     use govwatch_store::Store;
     use govwatch_testutil::TestNet;
     use govwatch_testutil::fixtures::load_fixture_sites;
-    use std::path::PathBuf;
 
-    let fixtures = match a.fixtures {
-        Some(dir) => dir,
-        None => {
-            let local = PathBuf::from(FIXTURES);
-            if !local.is_dir() {
-                let cwd = std::env::current_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|_| ".".into());
+    // the built-in sites unpack into a temporary folder, removed when the demo ends
+    let (fixtures, _unpacked, source) = match a.fixtures {
+        Some(dir) => {
+            if !dir.is_dir() {
                 return Err(anyhow!(
-                    "no fixture sites: {FIXTURES} is not a folder under the working directory \
-                     {cwd}; run the demo from the govwatch project folder or give --fixtures DIR"
+                    "{}：不是文件夹，无法提供示例网站（--fixtures 应指向一个示例网站文件夹）",
+                    dir.display()
                 ));
             }
-            local
+            let source = format!("{} 中的示例网站", dir.display());
+            (dir, None, source)
+        }
+        None => {
+            let tmp = tempfile::Builder::new()
+                .prefix("govwatch-demo-")
+                .tempdir()
+                .context("无法建立临时文件夹来放置内置示例网站")?;
+            unpack_fixtures(tmp.path()).with_context(|| {
+                format!("无法把内置示例网站写入临时文件夹 {}", tmp.path().display())
+            })?;
+            (
+                tmp.path().to_path_buf(),
+                Some(tmp),
+                "内置示例网站".to_string(),
+            )
         }
     };
     let as_of = monitoring_time(Some(&a.as_of))?;
     eprintln!(
-        "govwatch demo: 在本机 127.0.0.1:{} 提供 {} 中的示例网站，按每个主机每秒 1 次请求检查，\
+        "govwatch demo：在本机 127.0.0.1:{} 提供{source}，按每个主机每秒 1 次请求检查，\
          监测时间点 {}…",
         a.port,
-        fixtures.display(),
         govwatch_model::time::display(&as_of)
     );
-    let cannot_start = || format!("cannot start the fixture sites from {}", fixtures.display());
+    let cannot_start = || format!("无法启动示例网站（{}）", fixtures.display());
     let net = match TestNet::start_on(&fixtures, a.port).await {
         Ok(net) => net,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
             return Err(anyhow!(
-                "port {} on 127.0.0.1 is taken (another demo still running?): stop it, or give \
-                 --port N (the findings' URLs carry the port, so `report --since` compares only \
-                 demos on one port)",
+                "本机端口 127.0.0.1:{} 已被占用（也许另一个演示还在运行）：请先停止它，或用 \
+                 --port N 换一个端口（问题的网址带端口号，`report --since` 只能比较同一端口的演示）",
                 a.port
             ));
         }
@@ -94,12 +114,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         report.findings,
         report.account_findings
     );
-    let indicators = PathBuf::from("config").join(govwatch_score::INDICATORS_FILE);
-    let rules = if indicators.is_file() {
-        govwatch_score::load_rules(&indicators)?
-    } else {
-        govwatch_score::shipped_rules()
-    };
+    let (rules, _) = govwatch_score::rules_in(std::path::Path::new("config"))?;
     let dir = a.out.clone();
     let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
     store.write_scores(&set)?;
@@ -116,7 +131,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         &dir,
     )?;
     for p in written {
-        outln!("报告 (report): {}", absolute(&p).display());
+        outln!("报告 (report)：{}", absolute(&p).display());
     }
     outln!(
         "下一步 (next)：govwatch status · govwatch score · govwatch findings · govwatch show ID · govwatch serve"
@@ -129,8 +144,8 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
 /// Runs `govwatch demo`.
 pub(crate) async fn cmd_demo(_: DemoArgs) -> Result<u8> {
     Err(anyhow::anyhow!(
-        "this govwatch was built without the demo (cargo feature `demo`): \
-         build it with `cargo build --features demo` to run the fixture sites"
+        "这个 govwatch 构建时没有包含演示（cargo 特性 demo）：请用 `cargo install --locked --path .` \
+         或 `cargo build --features demo` 重新构建后再运行演示"
     ))
 }
 

@@ -90,16 +90,27 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
     let id = a.finding;
     let Some((run_id, site_id)) = store.finding_location(id)? else {
         eprintln!(
-            "govwatch: no finding #{id} in {} (govwatch findings lists them)",
+            "govwatch：{} 中没有第 #{id} 号问题（govwatch findings 列出所有问题的编号）",
             a.db.display()
         );
         return Ok(EXIT_FAILED);
     };
-    let f = store
+    // a site's finding, or one of an account of the site
+    let site_finding = store
         .findings(run_id, Some(&site_id))?
         .into_iter()
-        .find(|f| f.id == id)
-        .ok_or_else(|| anyhow!("finding #{id} vanished while reading"))?;
+        .find(|f| f.id == id);
+    let (f, account) = match site_finding {
+        Some(f) => (f, None),
+        None => {
+            let af = store
+                .account_findings(run_id)?
+                .into_iter()
+                .find(|f| f.stored.id == id)
+                .ok_or_else(|| anyhow!("读取时第 #{id} 号问题已不在数据库中"))?;
+            (af.stored, Some(af.account_key))
+        }
+    };
     let x = &f.finding;
     let site = store.site(&site_id)?;
     outln!("问题 #{id}：{}", titled(&x.code));
@@ -109,6 +120,9 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         site_id,
         site.as_ref().map(|s| s.name.as_str()).unwrap_or("")
     );
+    if let Some(key) = &account {
+        outln!("政务新媒体账号：{key}");
+    }
     outln!("检查：第 {run_id} 次");
     outln!("网址：{}", x.url.as_deref().unwrap_or("—"));
     outln!("说明：{}", x.message);
@@ -127,7 +141,7 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         outln!("  链接所在页面：{}", from.join("，"));
     }
     if !x.evidence.extra.is_null() {
-        outln!("  其他：{}", x.evidence.extra);
+        outln!("  附加证据：{}", x.evidence.extra);
     }
     // the fetches of the finding's URL (and of the archived page, when it is another)
     let mut urls: Vec<&str> = x.url.iter().map(String::as_str).collect();
@@ -136,7 +150,9 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
     {
         urls.push(a);
     }
-    let fetches = store.fetches_for(run_id, &site_id, &urls)?;
+    let mut fetches = store.fetches_for(run_id, &site_id, &urls)?;
+    // in the order they were made, whichever URL they were for
+    fetches.sort_by_key(|sf| sf.fetch.started_at);
     if !fetches.is_empty() {
         outln!("请求记录：");
     }
@@ -144,11 +160,7 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         let fe = &sf.fetch;
         let outcome = match (fe.status, &fe.error) {
             (Some(st), _) => format!("HTTP {st}"),
-            (None, Some(e)) => format!(
-                "失败 {}：{}",
-                e.as_str(),
-                fe.error_message.as_deref().unwrap_or("")
-            ),
+            (None, Some(e)) => format!("失败：{}", e.zh()),
             (None, None) => "无应答".into(),
         };
         outln!(
@@ -164,6 +176,12 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
                 .map(|r| format!("，{r}"))
                 .unwrap_or_default()
         );
+        // the library's own words, as evidence
+        if fe.status.is_none()
+            && let Some(m) = fe.error_message.as_deref().filter(|m| !m.is_empty())
+        {
+            outln!("    原始错误：{m}");
+        }
     }
     // where the archived copy is
     let page = [x.evidence.archived.as_deref(), x.url.as_deref()]
@@ -181,10 +199,24 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
                 r.length,
                 r.url
             ),
-            None => outln!(
-                "存档：页面 {} 已保存在数据库中（正文摘要 {}）；WARC 文件尚未写出：govwatch report --run {run_id} 写出 run-{run_id}.warc.gz",
+            None if p.body_hash.is_none() => outln!(
+                "存档：页面 {}{} 的正文没有保存，所以证据存档中没有它",
                 p.url,
-                x.evidence.body_hash.as_deref().unwrap_or("—")
+                p.status
+                    .map(|s| format!("（答复 HTTP {s}）"))
+                    .unwrap_or_default()
+            ),
+            None if store.archive_records(run_id)?.is_empty() => outln!(
+                "存档：页面 {} 已保存在数据库中（正文摘要 {}）；证据存档尚未写出：\
+                 govwatch report --run {run_id} 写出 run-{run_id}.warc.gz",
+                p.url,
+                p.body_hash.as_deref().unwrap_or("—")
+            ),
+            None => outln!(
+                "存档：页面 {} 已保存在数据库中（正文摘要 {}），但 run-{run_id}.warc.gz 中没有它的记录：\
+                 govwatch report --run {run_id} 重新写出证据存档",
+                p.url,
+                p.body_hash.as_deref().unwrap_or("—")
             ),
         },
         None => outln!("存档：无（该网址没有可存档的页面，例如链接目标或无法访问的首页）"),

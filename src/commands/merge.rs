@@ -67,7 +67,7 @@ pub fn shard_sites(
     let total = sites.len();
     let sites = shard.select(sites);
     eprintln!(
-        "govwatch: 分片 {shard} (shard {shard}): {} of {total} registered sites",
+        "govwatch：分片 {shard} (shard {shard})：登记的 {total} 个网站中的 {} 个",
         sites.len()
     );
     Ok((sites, settings.into()))

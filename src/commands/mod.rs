@@ -84,34 +84,32 @@ pub(crate) fn existing_db(db: &std::path::Path) -> Result<&std::path::Path> {
         return Ok(db);
     }
     Err(anyhow!(
-        "{}: no database here (没有数据库): run `govwatch run` or `govwatch demo` first, or give --db FILE",
+        "{}：没有数据库。请先运行 `govwatch run` 或 `govwatch demo`，或用 --db FILE 指定数据库",
         db.display()
     ))
 }
 
 /// The scoring rules of `config/indicators.toml`, or the shipped rules when the file is missing
-/// (e.g. in the demo's folder, which has no `config/`).
+/// (e.g. in the demo's folder, which has no `config/`), said on stderr.
 pub(crate) fn score_rules(config: &std::path::Path) -> Result<govwatch_score::Rules> {
-    let path = config.join(govwatch_score::INDICATORS_FILE);
-    if path.is_file() {
-        Ok(govwatch_score::load_rules(&path)?)
-    } else {
-        eprintln!(
-            "govwatch: {} not found: scoring by the shipped rules",
-            path.display()
-        );
-        Ok(govwatch_score::shipped_rules())
+    let (rules, shipped) = govwatch_score::rules_in(config)?;
+    if shipped {
+        eprintln!("{}", shipped_rules_note(config));
     }
+    Ok(rules)
 }
 
-/// A severity as people read it: 单项否决, 扣分, 预警, 提示.
+/// What stderr says when a folder has no `indicators.toml` and the shipped rules are used.
+pub(crate) fn shipped_rules_note(config: &std::path::Path) -> String {
+    format!(
+        "govwatch：没有 {}，按内置的评分规则评分",
+        config.join(govwatch_score::INDICATORS_FILE).display()
+    )
+}
+
+/// A severity as people read it: 单项否决, 扣分, 警示, 提示 (the one word of docs/glossary.md).
 pub(crate) fn severity_zh(s: govwatch_model::Severity) -> &'static str {
-    match s {
-        govwatch_model::Severity::Veto => "单项否决",
-        govwatch_model::Severity::Deduct => "扣分",
-        govwatch_model::Severity::Warn => "预警",
-        govwatch_model::Severity::Info => "提示",
-    }
+    s.zh()
 }
 
 /// Pads to a display width, counting CJK characters as two terminal columns.

@@ -23,7 +23,8 @@ pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
         settings.dns_servers = vec![d];
     }
     let site = if a.target.contains("://") {
-        let home = url::Url::parse(&a.target).with_context(|| format!("bad URL {:?}", a.target))?;
+        let home =
+            url::Url::parse(&a.target).with_context(|| format!("“{}”不是有效的网址", a.target))?;
         Site {
             id: "adhoc".into(),
             name: home.host_str().unwrap_or("").to_string(),
@@ -35,7 +36,7 @@ pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
         }
     } else if looks_like_host(&a.target) {
         return Err(anyhow!(
-            "{:?} is not a site id: to probe a website give its URL, e.g. govwatch probe https://{}/",
+            "“{}”不是网站标识码：检查一个网站请给出它的网址，例如 govwatch probe https://{}/",
             a.target,
             a.target.trim_end_matches('/')
         ));
@@ -46,9 +47,9 @@ pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
             .find(|s| s.id == a.target)
             .ok_or_else(|| {
                 anyhow!(
-                    "no site with id {} in {}",
-                    a.target,
-                    dir.sites_path().display()
+                    "{} 中没有网站标识码为 {} 的网站",
+                    dir.sites_path().display(),
+                    a.target
                 )
             })?
     };
@@ -64,7 +65,7 @@ pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
     }
     let crawler = Crawler::new(settings)?;
     eprintln!(
-        "govwatch probe: 正在检查 {}（每个主机每秒至多 1 次请求，请稍候）…",
+        "govwatch probe：正在检查 {}（每个主机每秒至多 1 次请求，请稍候）…",
         site.home
     );
     let spinner = crate::progress::spinner("正在抓取和检查页面");
@@ -78,9 +79,41 @@ pub(crate) async fn cmd_probe(a: ProbeArgs, verbose: u8) -> Result<u8> {
     {
         return Err(refuse_private(&site.home));
     }
+    if !a.json
+        && let Some(why) = nothing_answers(&result)
+    {
+        eprintln!(
+            "govwatch probe：{} 上没有任何服务应答（{why}）。请先确认网址和端口是否写对；\
+             若无误，则该网站确实无法访问",
+            site.home
+        );
+    }
     print_result(&result, a.json, verbose)?;
     let costly = result.findings.iter().any(|f| f.severity != Severity::Info);
     Ok(if costly { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Why nothing at all answered at the site's host — every request of it failed before any HTTP
+/// answer (refused, no such name, no connection in time) — in words; `None` when the host
+/// answered anything, even an error status (then the findings say what was wrong with the site).
+fn nothing_answers(r: &SiteResult) -> Option<&'static str> {
+    use govwatch_model::FetchError;
+    let host = r.site.home.host_str()?;
+    let mine: Vec<&govwatch_model::FetchRecord> = r
+        .fetches
+        .iter()
+        .filter(|f| url::Url::parse(&f.url).is_ok_and(|u| u.host_str() == Some(host)))
+        .collect();
+    if mine.is_empty() || mine.iter().any(|f| f.status.is_some()) {
+        return None;
+    }
+    Some(match mine[0].error {
+        Some(FetchError::Dns) => "域名无法解析",
+        Some(FetchError::Connect) => "连接被拒绝或无法建立连接",
+        Some(FetchError::Timeout) => "在时限内没有应答",
+        Some(e) => e.zh(),
+        None => "没有应答",
+    })
 }
 
 /// A target without a scheme that looks like a host name (`www.ahxx.gov.cn`), not a site id.
@@ -117,8 +150,8 @@ fn private_literal(home: &url::Url) -> bool {
 /// The refusal of a private address (nothing was judged, no finding made).
 fn refuse_private(home: &url::Url) -> anyhow::Error {
     anyhow!(
-        "{home}: a private or loopback address (内网或本机地址): government websites are public, \
-         so govwatch refuses these; to probe a local test site add --allow-private"
+        "{home}：这是内网或本机地址 (a private or loopback address)。政府网站是公开网站，\
+         govwatch 不检查这类地址；检查本机的测试网站请加 --allow-private"
     )
 }
 
@@ -171,7 +204,7 @@ fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
     }
     print_ipv6(r);
     if verbose > 0 {
-        outln!("事实 (facts):");
+        outln!("监测记录 (facts)：");
         for f in r.facts.iter().filter(|f| !f.code.starts_with("ipv6.")) {
             outln!(
                 "  {:<20} {} {}",
@@ -181,7 +214,7 @@ fn print_result(r: &SiteResult, json: bool, verbose: u8) -> Result<()> {
             );
         }
     } else {
-        outln!("（加 -v 显示全部事实 facts）");
+        outln!("（加 -v 显示全部监测记录）");
     }
     Ok(())
 }
@@ -192,7 +225,7 @@ fn print_ipv6(r: &SiteResult) {
     let Some(aaaa) = fact("ipv6.aaaa") else {
         return;
     };
-    outln!("IPv6:");
+    outln!("IPv6：");
     let list = |v: &serde_json::Value| -> String {
         v.as_array()
             .map(|a| {
@@ -202,10 +235,10 @@ fn print_ipv6(r: &SiteResult) {
                     .join(", ")
             })
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "none".into())
+            .unwrap_or_else(|| "无".into())
     };
     outln!(
-        "  AAAA            {} (as answered: {})",
+        "  AAAA 记录       {}（DNS 原始应答：{}）",
         list(&aaaa["aaaa"]),
         list(&aaaa["aaaa_raw"])
     );
@@ -213,11 +246,11 @@ fn print_ipv6(r: &SiteResult) {
         .as_array()
         .is_some_and(|a| !a.is_empty())
     {
-        outln!("  CNAME chain     {}", list(&aaaa["cname_chain"]));
+        outln!("  CNAME 链        {}", list(&aaaa["cname_chain"]));
     }
     if let Some(re) = fact("ipv6.reachability") {
         outln!(
-            "  reachable       {} of {} addresses",
+            "  可达地址        {} 个（共 {} 个）",
             re["reachable"],
             re["total"]
         );
@@ -229,25 +262,25 @@ fn print_ipv6(r: &SiteResult) {
             ) {
                 (Some(st), _, _) => format!("HTTP {st}"),
                 (None, Some(e), _) | (None, None, Some(e)) => e.to_string(),
-                _ => "no answer".into(),
+                _ => "无应答".into(),
             };
             outln!("    [{}]  {how}", a["addr"].as_str().unwrap_or(""));
         }
     }
     if let Some(sc) = fact("ipv6.same_content") {
         outln!(
-            "  v4 / v6         HTTP {} / {}, difference {}",
+            "  v4 / v6 内容    HTTP {} / {}，差异 {}",
             sc["v4_status"],
             sc["v6_status"],
             sc["diff"]
                 .as_f64()
                 .map(|d| format!("{:.1}%", d * 100.0))
-                .unwrap_or_else(|| "not compared".into())
+                .unwrap_or_else(|| "未比较".into())
         );
     }
     if let Some(ns) = fact("ipv6.ns") {
         outln!(
-            "  name servers    zone {}: {} with AAAA, {} answering over IPv6",
+            "  域名服务器      区 {}：{} 个有 AAAA 记录，{} 个可经 IPv6 应答",
             ns["zone"].as_str().unwrap_or("?"),
             ns["with_aaaa"],
             ns["answering_v6"]
@@ -255,7 +288,7 @@ fn print_ipv6(r: &SiteResult) {
     }
     if let Some(ls) = fact("ipv6.link_support") {
         outln!(
-            "  link support    {} of {} level-2/3 links work over IPv6 (AAAA share {}, not tried {})",
+            "  二三级链接      {} 个可经 IPv6 访问（共 {} 个；有 AAAA 的比例 {}，未尝试 {} 个）",
             ls["ok_v6"],
             ls["total"],
             ls["aaaa_ratio"],
@@ -264,7 +297,7 @@ fn print_ipv6(r: &SiteResult) {
     }
     if let Some(sr) = fact("ipv6.success_rate") {
         outln!(
-            "  home samples    {} of {} ok over IPv6",
+            "  首页 IPv6 采样  {} 次正常（共 {} 次）",
             sr["ok"],
             sr["samples"]
         );

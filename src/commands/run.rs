@@ -15,6 +15,33 @@ use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
 use std::sync::Arc;
 
+/// Why a configuration cannot be run yet, in words (`None` when it can): no site registered, or
+/// the example contact address still in `crawl.toml` (it goes to every inspected site in the
+/// User-Agent, so a site's administrators must be able to reach the office). An empty shard of a
+/// registry with sites runs (the merge needs every shard's run).
+fn not_ready(
+    dir: &ConfigDir,
+    sites: &[govwatch_model::Site],
+    settings: &govwatch_config::CrawlSettings,
+) -> Option<String> {
+    if sites.is_empty() {
+        return Some(format!(
+            "{} 中没有登记任何网站，无可检查。请先登记网站（编辑该文件，或 govwatch sites import 名录.csv），\
+             再运行 govwatch run；只想看看效果请运行 govwatch demo",
+            dir.sites_path().display()
+        ));
+    }
+    if settings.contact.trim() == govwatch_config::DEFAULT_CONTACT {
+        return Some(format!(
+            "{} 中的 contact 仍是示例地址 {}。它随每个请求发给被检查的网站，便于对方联系检查单位：\
+             请改为本单位的联系邮箱后再运行",
+            dir.crawl_path().display(),
+            govwatch_config::DEFAULT_CONTACT
+        ));
+    }
+    None
+}
+
 /// Runs `govwatch run`.
 pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
@@ -22,6 +49,10 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
         .load()
         .with_context(|| format!("loading configuration from {}", a.config.display()))?;
     settings.validate()?;
+    if let Some(why) = not_ready(&dir, &sites, &settings) {
+        eprintln!("govwatch run：{why}");
+        return Ok(EXIT_FAILED);
+    }
     let as_of = monitoring_time(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
     let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
@@ -48,9 +79,9 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     print_summary(&store, report.run_id)?;
     if let Some(why) = &report.network_down {
         eprintln!(
-            "govwatch: 本机网络不通，已停止检查 (the monitoring machine cannot reach the network): \
-             {why}\n此后未记录任何网站的结果 (no site was recorded after this); \
-             网络恢复后继续 (continue when the network is back): govwatch run --resume"
+            "govwatch：本机网络不通，已停止检查 (the monitoring machine cannot reach the network)。\
+             原始错误：{why}\n此后未记录任何网站的结果 (no site was recorded after this)；\
+             网络恢复后继续 (continue when the network is back)：govwatch run --resume"
         );
         return Ok(EXIT_FAILED);
     }
@@ -90,7 +121,7 @@ fn print_site_summary(store: &Store, run_id: i64) -> Result<()> {
         pad("问题", 6),
         pad("单项否决", 8),
         pad("扣分", 6),
-        pad("预警", 5)
+        pad("警示", 5)
     );
     for r in rows {
         let codes: Vec<String> = r.by_code.iter().map(|(c, n)| format!("{c}×{n}")).collect();

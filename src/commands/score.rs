@@ -159,7 +159,7 @@ pub(crate) fn print_verdicts(store: &Store, set: &govwatch_store::ScoreSet) -> R
         .count();
     let n = set.scores.len();
     outln!(
-        "合格 {passed} / {n}, 不合格 {}, 合格率 {}",
+        "合格 {passed} / {n}，不合格 {}，合格率 {}",
         n - passed,
         if n > 0 {
             format!(

@@ -13,7 +13,7 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
     let store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
     let sites = status_sites(&store, &dir)?;
     let rules = load_rules(&dir)?;
-    let now = monitoring_time(a.as_of.as_deref())?;
+    let now = status_time(&store, a.as_of.as_deref())?;
     let rows = govwatch_daemon::status::status(&store, &sites, &rules.availability, now)?;
     let open: usize = rows.iter().map(|r| r.warnings.len()).sum();
     let code = if open > 0 { EXIT_FINDINGS } else { EXIT_CLEAN };
@@ -72,6 +72,27 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
         );
     }
     Ok(code)
+}
+
+/// The time `status` judges at: `--as-of`; else, in a database whose newest run ran on the
+/// demo's clock, that run's monitoring time (said on stderr), so the 7-day figures count what the
+/// demo's run counted; else now.
+fn status_time(store: &Store, as_of: Option<&str>) -> Result<govwatch_model::Timestamp> {
+    if as_of.is_some() {
+        return monitoring_time(as_of);
+    }
+    let newest = store.runs()?.into_iter().max_by_key(|r| r.id);
+    match newest.and_then(|r| govwatch_runner::demo::demo_clock(&r.settings)) {
+        Some(at) => {
+            eprintln!(
+                "govwatch status：这是演示的数据库，按演示的时钟（监测时间点 {}）显示状态；\
+                 用 --as-of 可换一个时间点",
+                govwatch_model::time::display(&at)
+            );
+            Ok(at)
+        }
+        None => monitoring_time(None),
+    }
 }
 
 /// The sites `status` lists: those the database knows, the registry's (`sites.toml`, when present)

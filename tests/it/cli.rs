@@ -162,13 +162,15 @@ fn probe_shows_the_ipv6_section() {
         !text.contains("(ipv6."),
         "no IPv6 finding on a dual-stack site: {text}"
     );
-    assert!(text.contains("IPv6:"), "{text}");
-    assert!(text.contains("AAAA            ::1"), "{text}");
-    assert!(text.contains("reachable       1 of 1 addresses"), "{text}");
+    assert!(text.contains("IPv6："), "{text}");
+    assert!(text.contains("AAAA 记录       ::1"), "{text}");
+    assert!(text.contains("可达地址        1 个（共 1 个）"), "{text}");
     assert!(
-        text.contains("zone test: 2 with AAAA, 2 answering over IPv6"),
+        text.contains("区 test：2 个有 AAAA 记录，2 个可经 IPv6 应答"),
         "{text}"
     );
+    let bad = crate::common::chinese::not_chinese("probe", &text);
+    assert!(bad.is_empty(), "{bad:#?}");
 
     let v4only = net.http.url("v4only.ipv6.test", "/").to_string();
     let out = govwatch(&dir, &["probe", &v4only, "--json"])
@@ -193,6 +195,6 @@ fn probe_shows_the_ipv6_section() {
         f["evidence"]["excerpt"]
             .as_str()
             .unwrap()
-            .contains("no record")
+            .contains("无记录")
     );
 }

@@ -4,6 +4,7 @@
 //! demo gives the same findings, so `report --since` shows nothing fixed and nothing new. Also:
 //! `score`/`report` without a database, a taken demo port, an OS error printed once.
 
+use crate::common::chinese::{html_text, not_chinese};
 use crate::common::govwatch;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -34,18 +35,9 @@ fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The demo as an installed binary runs it: the fixture sites built into it, no `--fixtures`.
 fn demo(dir: &Path, port: u16) -> (Option<i32>, String, String) {
-    let fixtures = govwatch_testutil::fixtures_sites_dir();
-    run(
-        dir,
-        &[
-            "demo",
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ],
-    )
+    run(dir, &["demo", "--port", &port.to_string()])
 }
 
 /// (site, code, url) of one run's findings, straight from the database.
@@ -66,6 +58,9 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     let port = free_port();
     let (code, stdout, stderr) = demo(&dir, port);
     assert_eq!(code, Some(0), "demo: {stdout}\n{stderr}");
+    let mut bad = not_chinese("demo", &format!("{stdout}\n{stderr}"));
+    bad.extend(walk_every_command(&dir));
+    assert!(bad.is_empty(), "not Chinese:\n{}", bad.join("\n"));
     // the output goes into demo-out/, nothing else beside the database
     for f in ["report.html", "report.xlsx", "run-1.warc.gz"] {
         assert!(dir.join("demo-out").join(f).is_file(), "demo-out/{f}");
@@ -102,7 +97,7 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     // score: the shipped rules, the fixtures' verdicts (the run is at the fixtures' time)
     let (code, stdout, stderr) = run(&dir, &["score"]);
     assert_eq!(code, Some(1), "score: {stdout}\n{stderr}");
-    assert!(stderr.contains("shipped rules"), "{stderr}");
+    assert!(stderr.contains("内置的评分规则"), "{stderr}");
     assert!(stdout.contains("合格 "), "{stdout}");
 
     // report: the default formats into report/
@@ -156,7 +151,7 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     );
     let (code, _, stderr) = run(&dir, &["show", "999999"]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("no finding #999999"), "{stderr}");
+    assert!(stderr.contains("没有第 #999999 号问题"), "{stderr}");
 
     // a second demo on the same port: the same findings, nothing fixed, nothing new
     let (code, stdout, stderr) = demo(&dir, port);
@@ -187,7 +182,7 @@ fn score_and_report_without_a_database_say_so_and_create_none() {
     for args in [&["score"][..], &["report"], &["status"]] {
         let (code, stdout, stderr) = run(&dir, args);
         assert_eq!(code, Some(2), "{args:?}: {stdout}\n{stderr}");
-        assert!(stderr.contains("no database"), "{args:?}: {stderr}");
+        assert!(stderr.contains("没有数据库"), "{args:?}: {stderr}");
         assert!(
             !dir.join("govwatch.db").exists(),
             "{args:?} created a database"
@@ -203,7 +198,7 @@ fn a_taken_demo_port_is_a_clear_error() {
     let (code, stdout, stderr) = demo(&dir, port);
     assert_eq!(code, Some(2), "{stdout}\n{stderr}");
     assert!(
-        stderr.contains(&format!("port {port}")) && stderr.contains("--port"),
+        stderr.contains(&format!("127.0.0.1:{port} 已被占用")) && stderr.contains("--port"),
         "{stderr}"
     );
     assert!(!dir.join("govwatch.db").exists());
@@ -244,4 +239,107 @@ fn codes_lists_every_code_with_its_title_and_indicator() {
         assert_eq!(r["kind"], "finding");
         assert!(!r["title"].as_str().unwrap().is_empty(), "{r}");
     }
+}
+
+/// Every command's output after the demo, the report's pages and the web view's pages, checked
+/// for English sentences outside parentheses and evidence and for ASCII punctuation in Chinese
+/// text (issue 28). Returns the lines that break the rule. Leaves the folder as it found it but
+/// for `walk/` (scratch files of the commands that write).
+fn walk_every_command(dir: &Path) -> Vec<String> {
+    let mut bad = Vec::new();
+    let mut check = |what: &str, text: &str| bad.extend(not_chinese(what, text));
+    let conn = rusqlite::Connection::open(dir.join("govwatch.db")).unwrap();
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM findings ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let sites: Vec<String> = conn
+        .prepare("SELECT id FROM sites ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    drop(conn);
+    assert!(ids.len() > 10, "{ids:?}");
+    let walk = dir.join("walk");
+    let w = walk.to_str().unwrap();
+    let cfg = walk.join("config");
+    let cfg = cfg.to_str().unwrap();
+    let mut commands: Vec<Vec<String>> = [
+        &["status"][..],
+        &["status", "--as-of", "2026-12-01"],
+        &["score"],
+        &["findings"],
+        &["codes"],
+        &["codes", "--kind", "warning"],
+        &[
+            "report",
+            "--format",
+            "md,html,csv,xlsx,json",
+            "--out",
+            "walk/report",
+        ],
+        &["init", w],
+        &["sites", "check", "--config", cfg],
+        &["accounts", "check", "--config", cfg],
+        &["run", "--config", cfg, "--db", "walk/run.db"],
+        &["show", "999999"],
+        &["score", "--db", "walk/none.db"],
+    ]
+    .iter()
+    .map(|a| a.iter().map(|s| s.to_string()).collect())
+    .collect();
+    commands.extend(ids.iter().map(|id| vec!["show".into(), id.to_string()]));
+    for args in &commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, stdout, stderr) = run(dir, &args);
+        check(&args.join(" "), &format!("{stdout}\n{stderr}"));
+    }
+    for f in ["report.md", "附件1.csv", "附件3.csv", "附件4.csv"] {
+        let text = std::fs::read_to_string(walk.join("report").join(f)).unwrap();
+        check(f, &text);
+    }
+    let html = std::fs::read_to_string(walk.join("report/report.html")).unwrap();
+    check("report.html", &html_text(&html));
+
+    // the web view: every page of the run, its sites and its findings
+    let mut child = govwatch(dir, &["serve", "--listen", "127.0.0.1:0"])
+        .spawn()
+        .unwrap();
+    let (line, addr) = crate::common::serve_start_line(&mut child);
+    check("serve", &line);
+    let mut pages: Vec<String> = ["/", "/runs/1", "/runs/1/sites", "/sites", "/nowhere"]
+        .map(String::from)
+        .to_vec();
+    pages.extend(sites.iter().map(|s| format!("/runs/1/sites/{s}")));
+    pages.extend(ids.iter().map(|id| format!("/findings/{id}")));
+    for p in &pages {
+        let page = http_get(&addr, p);
+        check(&format!("web {p}"), &html_text(&page));
+    }
+    crate::common::stop_serve(child);
+    std::fs::remove_dir_all(&walk).unwrap();
+    bad
+}
+
+/// The body of `GET path` on the web view at `addr`.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or(answer)
 }

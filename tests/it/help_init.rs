@@ -108,6 +108,7 @@ fn init_writes_a_configuration_govwatch_accepts_and_keeps_existing_files() {
         "daemon.toml",
         "warnings.toml",
         "holidays.toml",
+        "accounts.toml",
     ] {
         assert!(config.join(f).is_file(), "{f}");
     }
@@ -119,10 +120,29 @@ fn init_writes_a_configuration_govwatch_accepts_and_keeps_existing_files() {
     // the skeleton is valid: the registry (empty) and every rule file load
     let (code, stdout, stderr) = stdout_of(&dir.join("office"), &["sites", "check"]);
     assert_eq!(code, Some(0), "sites check: {stdout}\n{stderr}");
+    let (code, stdout, stderr) = stdout_of(&dir.join("office"), &["accounts", "check"]);
+    assert_eq!(code, Some(0), "accounts check: {stdout}\n{stderr}");
+    // a folder just made cannot run yet, and says why: no site, then the example contact
+    let (code, _, stderr) = stdout_of(&dir.join("office"), &["run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("没有登记任何网站"), "{stderr}");
+    std::fs::write(
+        config.join("sites.toml"),
+        "[[site]]\nid = \"3413220004\"\nname = \"萧县人民政府\"\nhome = \"https://www.ahxx.gov.cn/\"\n\
+         org = \"萧县人民政府办公室\"\nregion = \"宿州市萧县\"\nkind = \"portal\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = stdout_of(&dir.join("office"), &["run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("contact 仍是示例地址 inspection-office@example.gov.cn"),
+        "{stderr}"
+    );
+    assert!(!dir.join("office/govwatch.db").exists(), "nothing recorded");
     let (code, _, stderr) = stdout_of(&dir.join("office"), &["codes"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        !stderr.contains("shipped rules"),
+        !stderr.contains("内置的评分规则"),
         "config/indicators.toml was read: {stderr}"
     );
 
@@ -130,7 +150,7 @@ fn init_writes_a_configuration_govwatch_accepts_and_keeps_existing_files() {
     std::fs::write(config.join("sites.toml"), "# ours\n").unwrap();
     let (code, stdout, _) = stdout_of(&dir, &["init", "office"]);
     assert_eq!(code, Some(0));
-    assert!(stdout.contains("kept"), "{stdout}");
+    assert!(stdout.contains("已保留"), "{stdout}");
     assert_eq!(
         std::fs::read_to_string(config.join("sites.toml")).unwrap(),
         "# ours\n"

@@ -190,6 +190,7 @@ fn a_second_run_on_a_held_database_exits_2_naming_the_holder() {
     )
     .unwrap();
     std::fs::write(config.join("accounts.toml"), "").unwrap();
+    std::fs::write(config.join("crawl.toml"), crate::common::TEST_CONTACT).unwrap();
     let db = dir.join("govwatch.db");
     let held = govwatch_store::lock::RunLock::acquire(&db, "govwatch run").unwrap();
     for extra in [&[][..], &["--resume"][..]] {

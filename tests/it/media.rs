@@ -598,9 +598,10 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(
-            "rate = 20.0\nretries = 0\nipv6 = false\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            "rate = 20.0\nretries = 0\nipv6 = false\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n{}\n",
             net.dns.addr(),
-            net.dns.addr().port()
+            net.dns.addr().port(),
+            crate::common::TEST_CONTACT
         ),
     )
     .unwrap();

@@ -30,8 +30,9 @@ fn write_config(dir: &Path, crawl_extra: &str) {
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(
-            "dns_servers = [\"127.0.0.1:{}\"]\nretries = 0\ntimeout_secs = 3.0\nconnect_timeout_secs = 2.0\n{crawl_extra}\n",
-            dead_port()
+            "dns_servers = [\"127.0.0.1:{}\"]\nretries = 0\ntimeout_secs = 3.0\nconnect_timeout_secs = 2.0\n{}\n{crawl_extra}\n",
+            dead_port(),
+            crate::common::TEST_CONTACT
         ),
     )
     .unwrap();

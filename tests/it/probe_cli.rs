@@ -81,8 +81,27 @@ fn findings_first_in_chinese_facts_only_with_v() {
         !stdout.contains("(deduct)") && !stdout.contains("[veto]"),
         "{stdout}"
     );
-    assert!(!stdout.contains("事实 (facts):"), "{stdout}");
+    assert!(!stdout.contains("监测记录 (facts)："), "{stdout}");
     assert!(stderr.contains("正在检查"), "progress on stderr: {stderr}");
+    // the site answers, with an error: it is the site's failure, not a wrong address
+    assert!(!stderr.contains("没有任何服务应答"), "{stderr}");
+    let bad = crate::common::chinese::not_chinese("probe", &format!("{stdout}\n{stderr}"));
+    assert!(bad.is_empty(), "{bad:#?}");
+
+    // nothing listens at all: said apart from a site answering with an error
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://127.0.0.1:{}/", closed.local_addr().unwrap().port());
+    drop(closed);
+    let out = govwatch(&dir, &["probe", &dead, "--allow-private"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("上没有任何服务应答（连接被拒绝或无法建立连接）")
+            && stderr.contains("请先确认网址和端口是否写对"),
+        "{stderr}"
+    );
 
     let out = govwatch(&dir, &["-v", "probe", &url])
         .env("RUST_LOG", "debug")
@@ -90,7 +109,7 @@ fn findings_first_in_chinese_facts_only_with_v() {
         .unwrap();
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
-    assert!(stdout.contains("事实 (facts):"), "{stdout}");
+    assert!(stdout.contains("监测记录 (facts)："), "{stdout}");
     assert!(stderr.contains("DEBUG"), "logs: {stderr}");
     assert!(
         !stderr.contains('\u{1b}'),

@@ -164,7 +164,7 @@ async fn fixture_sites_give_the_expected_verdict_table() {
     let line = table.lines().find(|l| l.starts_with("1310000002")).unwrap();
     assert!(line.contains("合格") && line.contains("96.8"), "{table}");
     assert!(
-        table.contains("合格 2 / 4, 不合格 2, 合格率 50%"),
+        table.contains("合格 2 / 4，不合格 2，合格率 50%"),
         "{table}"
     );
 

@@ -2,9 +2,8 @@
 //! binding anything), serves a database on loopback, and stops cleanly (exit 0) on SIGTERM. The
 //! pages themselves are tested in `crates/web/tests/web.rs`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn config() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
@@ -38,10 +37,7 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
     .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("not a loopback address, so a token is required"),
-        "{err}"
-    );
+    assert!(err.contains("不是本机地址，需要访问令牌"), "{err}");
     let out = crate::common::govwatch(
         &dir,
         &[
@@ -58,13 +54,40 @@ fn serve_refuses_a_non_loopback_listener_without_a_token() {
     .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("at least 16 characters"), "{err}");
+    assert!(err.contains("令牌至少要 16 个字符"), "{err}");
     let out = crate::common::govwatch(&dir, &["serve", "--db", "missing.db", "--config", cfg])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("missing.db: no such database"), "{err}");
+    assert!(err.contains("missing.db：没有这个数据库"), "{err}");
+}
+
+/// `serve` in a folder without `config/` (the demo's) takes the shipped rules, as every command
+/// does; a taken port says which option changes it.
+#[test]
+fn serve_takes_the_shipped_rules_and_names_listen_when_the_port_is_taken() {
+    let (dir, db) = empty_db("shipped");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let out = crate::common::govwatch(&dir, &["serve", "--listen", &listen, "--db", &db])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("端口 {port} 已被占用")) && err.contains("--listen 127.0.0.1:端口"),
+        "{err}"
+    );
+    drop(taken);
+    let mut child =
+        crate::common::govwatch(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db])
+            .spawn()
+            .unwrap();
+    let (line, _) = crate::common::serve_start_line(&mut child);
+    assert!(line.contains("按 内置的评分规则 评分"), "{line}");
+    crate::common::stop_serve(child);
 }
 
 #[test]
@@ -85,16 +108,8 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     )
     .spawn()
     .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    // "govwatch serve: http://127.0.0.1:PORT/ over … (read-only, …); Ctrl-C stops"
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    // "govwatch serve：请在浏览器中打开 http://127.0.0.1:PORT/（只读查看 …）；按 Ctrl-C 停止"
+    let (_, addr) = crate::common::serve_start_line(&mut child);
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
@@ -110,13 +125,5 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
             .to_ascii_lowercase()
             .contains("content-security-policy: default-src 'none'")
     );
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "SIGTERM stops it cleanly");
+    crate::common::stop_serve(child);
 }

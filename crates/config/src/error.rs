@@ -50,7 +50,7 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}：{}（{source}）", path.display(), io_zh(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -103,6 +103,17 @@ impl ConfigError {
                 .map(|p| Diagnostic::new("<crawl settings>", 0, 0, p.clone()))
                 .collect(),
         }
+    }
+}
+
+/// What an I/O error means for a file, in words (the OS's own words follow in parentheses).
+pub fn io_zh(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件或文件夹不存在",
+        std::io::ErrorKind::PermissionDenied => "没有读写权限",
+        std::io::ErrorKind::AlreadyExists => "文件已存在",
+        std::io::ErrorKind::InvalidData => "内容无法读取（不是所需的编码或格式）",
+        _ => "无法读取或写入",
     }
 }
 

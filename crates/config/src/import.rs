@@ -27,8 +27,9 @@ pub struct ImportReport {
 
 /// Header comment of a registry the import creates.
 const NEW_FILE_HEADER: &str = "\
-# govwatch site registry: one [[site]] table per website (see config/sites.toml in the project
-# for the keys). Created by `import_csv`; comments and overrides added by hand are kept.
+# govwatch site registry: one [[site]] table per website (`govwatch init DIR` writes a commented
+# sites.toml with every key). Created by `govwatch sites import`; comments and overrides added by
+# hand are kept.
 ";
 
 const ID_COLUMNS: &[&str] = &["网站标识码"];

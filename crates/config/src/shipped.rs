@@ -30,6 +30,11 @@ pub const RULE_FILES: &[(&str, &str)] = &[
     ("warnings.toml", WARNINGS),
 ];
 
+/// `config/accounts.toml`: the new-media account registry, all comments (every key explained,
+/// an example account commented out), so a new folder registers no account until the office adds
+/// one.
+pub const ACCOUNTS: &str = include_str!("../../../config/accounts.toml");
+
 /// An example `sites.toml` for a new configuration directory: the shipped file's comment header
 /// (every key explained) and one example site, commented out so the registry starts empty.
 pub fn example_sites() -> String {

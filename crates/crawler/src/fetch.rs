@@ -19,7 +19,6 @@
 use crate::Crawler;
 use crate::dns::{BlockedAddress, DnsFailure};
 use crate::robots::{RobotsRules, bounded, rule_count, rules_from};
-use chrono::Local;
 use govwatch_model::CrawlNote;
 use govwatch_model::{FetchError, FetchRecord, Purpose};
 use reqwest::Method;
@@ -406,7 +405,7 @@ impl Crawler {
             method: spec.method.to_string(),
             purpose: spec.purpose,
             status: None,
-            started_at: Local::now().fixed_offset(),
+            started_at: self.now(),
             elapsed_ms: 0,
             queue_ms: 0,
             bytes: 0,
@@ -504,7 +503,7 @@ impl Crawler {
             }
             if clock.hops == 0 {
                 // the request's time is when it was sent, not when it was queued
-                record.started_at = Local::now().fixed_offset();
+                record.started_at = self.now();
             }
             clock.send();
             self.count_sent();

@@ -15,7 +15,6 @@
 
 use crate::Crawler;
 use crate::decode::decode_html;
-use chrono::Local;
 use govwatch_model::{AddrProbe, FamilyGet, Ipv6Gathered, LinkV6, NsProbe, Page, Sample, Site};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
@@ -105,9 +104,7 @@ impl Crawler {
     ) -> FamilyGet {
         let t0 = Instant::now();
         let (got, sent) = self.pinned_get(url, addr, max_body).await;
-        let started_at = sent
-            .map(|(at, _)| at)
-            .unwrap_or_else(|| Local::now().fixed_offset());
+        let started_at = sent.map(|(at, _)| at).unwrap_or_else(|| self.now());
         let (elapsed, queued) = match sent {
             Some((_, sent_at)) => (sent_at.elapsed(), sent_at - t0),
             None => (t0.elapsed(), Duration::ZERO),
@@ -176,7 +173,7 @@ impl Crawler {
         let _permit = gate.acquire().await;
         let now = Instant::now();
         self.count_sent();
-        sent = Some((Local::now().fixed_offset(), now));
+        sent = Some((self.now(), now));
         let deadline = now + timeout;
         let resp = match tokio::time::timeout_at(
             deadline,
@@ -330,7 +327,7 @@ impl Crawler {
             }
             p.tcp_ms = t0.elapsed().as_millis() as u64;
             if p.tcp_ok {
-                let started = Local::now().fixed_offset();
+                let started = self.now();
                 let t1 = Instant::now();
                 let get = self.pinned_get_recorded(home, ip, compare, &mut g).await;
                 p.http_ms = t1.elapsed().as_millis() as u64;

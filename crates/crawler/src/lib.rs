@@ -60,6 +60,15 @@ pub enum CrawlerError {
     Client(String),
 }
 
+/// Makes *ring* the process's TLS crypto provider (reqwest is built without one); later calls do
+/// nothing. `ClientConfig::builder()` installs the provider rustls's crate features name (ring
+/// alone in this workspace), so no call of `ring::default_provider` is needed (deprecated since
+/// rustls 0.23.48, which `cargo install` without `--locked` may pick).
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| drop(rustls::ClientConfig::builder()));
+}
+
 /// The shared crawling machinery of one process.
 pub struct Crawler {
     client: reqwest::Client,
@@ -82,8 +91,32 @@ pub struct Crawler {
     cpu: Arc<Semaphore>,
     /// Requests sent so far (every attempt that left our queues), for progress and figures.
     sent: std::sync::atomic::AtomicU64,
+    /// How far the crawler's clock is from the machine's, in milliseconds ([`Crawler::set_clock`]).
+    clock_offset_ms: std::sync::atomic::AtomicI64,
     /// What the requests say about our own network.
     health: health::NetHealth,
+}
+
+impl Crawler {
+    /// The crawler's clock, which every time it records (fetches, samples) is read from: the
+    /// machine's time, moved by what [`Crawler::set_clock`] set (nothing unless it was called).
+    pub fn now(&self) -> govwatch_model::Timestamp {
+        let offset = self
+            .clock_offset_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Local::now().fixed_offset() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// Sets the crawler's clock to read `at` now and run on from there: `govwatch demo` crawls
+    /// its fixture sites at the monitoring time they are written for, so its samples and fetches
+    /// are dated where its run is judged.
+    pub fn set_clock(&self, at: govwatch_model::Timestamp) {
+        let offset = at.signed_duration_since(chrono::Local::now().fixed_offset());
+        self.clock_offset_ms.store(
+            offset.num_milliseconds(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
 }
 
 /// A CPU task that panicked (its message), instead of taking the run down.
@@ -114,7 +147,7 @@ fn build_client(
 
 impl Crawler {
     pub fn new(settings: CrawlSettings) -> Result<Crawler, CrawlerError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let servers = settings
             .dns_servers
             .iter()
@@ -158,6 +191,7 @@ impl Crawler {
                     .unwrap_or(2),
             )),
             sent: Default::default(),
+            clock_offset_ms: Default::default(),
             health: Default::default(),
             settings,
         })

@@ -743,7 +743,7 @@ impl Crawler {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(%url, error = %e, "parsing a linked page failed");
-                    return (vec![], Answer::of(&failed_parse(url), None));
+                    return (vec![], Answer::of(&failed_parse(url, self.now()), None));
                 }
             };
             let seen = (has_body && page.is_html).then(|| (page.title.clone(), meta));
@@ -814,14 +814,14 @@ fn not_inspected(
 }
 
 /// The record of a linked page whose answer could not be parsed (never a broken link).
-fn failed_parse(url: &Url) -> FetchRecord {
+fn failed_parse(url: &Url, at: govwatch_model::Timestamp) -> FetchRecord {
     FetchRecord {
         url: url.to_string(),
         final_url: url.to_string(),
         method: "GET".into(),
         purpose: Purpose::LinkCheck,
         status: None,
-        started_at: chrono::Local::now().fixed_offset(),
+        started_at: at,
         elapsed_ms: 0,
         queue_ms: 0,
         bytes: 0,

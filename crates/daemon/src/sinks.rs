@@ -70,7 +70,7 @@ impl Sink {
     pub fn new(config: SinkConfig) -> Result<Sink, String> {
         let http = match &config {
             SinkConfig::Webhook { timeout_secs, .. } => {
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                govwatch_crawler::install_tls_provider();
                 Some(
                     reqwest::Client::builder()
                         .timeout(Duration::from_secs_f64(*timeout_secs))

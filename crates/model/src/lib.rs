@@ -176,6 +176,25 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// The failure as a person reads it (the raw error text stays in the record's evidence).
+    pub fn zh(self) -> &'static str {
+        match self {
+            FetchError::Dns => "域名无法解析",
+            FetchError::Connect => "无法连接服务器",
+            FetchError::Tls => "HTTPS 证书或加密连接错误",
+            FetchError::Timeout => "15 秒内未完整打开",
+            FetchError::Body => "传输中断",
+            FetchError::TooLarge => "内容超过大小上限",
+            FetchError::RedirectLoop => "循环跳转",
+            FetchError::TooManyRedirects => "跳转次数过多",
+            FetchError::BadRedirect => "跳转地址无效",
+            FetchError::BlockedAddress => "指向内网或本机地址",
+            FetchError::RobotsDisallowed => "robots.txt 禁止访问",
+            FetchError::Unsupported => "不支持的协议",
+            FetchError::Other => "无法访问",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FetchError::Dns => "dns",
@@ -360,6 +379,18 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity as people read it, the one word used by the CLI, the report (HTML, XLSX,
+    /// CSV) and the web view (docs/glossary.md): 单项否决, 扣分, 警示 (a warning-level finding,
+    /// not scored; 预警 is reserved for the daemon's early warnings), 提示.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Veto => "单项否决",
+            Severity::Deduct => "扣分",
+            Severity::Warn => "警示",
+            Severity::Info => "提示",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Veto => "veto",

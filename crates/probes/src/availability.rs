@@ -244,7 +244,7 @@ pub fn judge_window(
             .url(home.to_string())
             .value(value)
             .message(format!(
-                "站点无法访问：近{}天首页抽查 {} 次，{} 次失败（{pct:.2}%），达到 {}% 单项否决线",
+                "站点无法访问：近{}天首页采样 {} 次，{} 次失败（{pct:.2}%），达到 {}% 单项否决线",
                 main.days,
                 main.samples,
                 main.failed,

@@ -105,7 +105,10 @@ impl FindingBuilder {
 }
 
 /// About `radius` characters either side of the first occurrence of `needle` in `text`, white
-/// space folded; `None` when it does not occur.
+/// space folded; `None` when it does not occur. The cut never falls inside a tag (it widens to
+/// the tag's `<` or `>`) nor inside a word of letters and digits (it widens to the word's end), so
+/// an excerpt reads `<a href="…">` and whole words, never `ef="…` (Chinese text is cut between
+/// any two characters).
 pub fn excerpt_around(text: &str, needle: &str, radius: usize) -> Option<String> {
     if needle.is_empty() {
         return None;
@@ -123,11 +126,67 @@ pub fn excerpt_around(text: &str, needle: &str, radius: usize) -> Option<String>
         .nth(radius)
         .map(|(i, _)| end_from + i)
         .unwrap_or(text.len());
+    let (start, end) = (cut_start(text, start), cut_end(text, end));
     let s: String = text[start..end]
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
     Some(s)
+}
+
+/// How far a cut may move to reach a tag's edge or a word's end, in bytes.
+const CUT_SLACK: usize = 300;
+
+/// A letter or digit of a word written in an alphabet (a cut between two of them splits a word).
+fn wordy(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The start of an excerpt moved back out of a tag (to its `<`) or a word (to its first letter).
+pub(crate) fn cut_start(text: &str, start: usize) -> usize {
+    let before = &text[..start];
+    let lt = before.rfind('<');
+    if let Some(lt) = lt
+        && before.rfind('>').is_none_or(|gt| gt < lt)
+        && start - lt <= CUT_SLACK
+    {
+        return lt;
+    }
+    let next = text[start..].chars().next();
+    if next.is_some_and(wordy) {
+        let word = before
+            .char_indices()
+            .rev()
+            .take_while(|&(i, c)| wordy(c) && start - i <= CUT_SLACK)
+            .last();
+        if let Some((i, _)) = word {
+            return i;
+        }
+    }
+    start
+}
+
+/// The end of an excerpt moved on out of a tag (past its `>`) or a word (past its last letter).
+pub(crate) fn cut_end(text: &str, end: usize) -> usize {
+    let before = &text[..end];
+    if let Some(lt) = before.rfind('<')
+        && before.rfind('>').is_none_or(|gt| gt < lt)
+        && let Some(gt) = text[end..].find('>')
+        && gt <= CUT_SLACK
+    {
+        return end + gt + 1;
+    }
+    if before.chars().next_back().is_some_and(wordy) {
+        let more: usize = text[end..]
+            .chars()
+            .take_while(|&c| wordy(c))
+            .map(char::len_utf8)
+            .sum();
+        if more <= CUT_SLACK {
+            return end + more;
+        }
+    }
+    end
 }
 
 /// Cuts a string to at most `n` characters, marking the cut.
@@ -148,10 +207,19 @@ mod tests {
     #[test]
     fn cuts_around_multibyte_text() {
         let t = "前面的文字<a href=\"/x.html\">  失效   链接</a>后面的文字";
+        // the cut widens to the tag's `<`, and ends between two Chinese characters
         assert_eq!(
             excerpt_around(t, "/x.html", 6).unwrap(),
-            "href=\"/x.html\"> 失效"
+            "<a href=\"/x.html\"> 失效"
         );
+        // never inside a tag or a word: `| ef="http://…` was the report's complaint
+        let t = "<div class=\"links\"><a href=\"http://a.gov.test/\">甲</a> <a href=\"http://dead.test/\" target=\"_blank\">乙局</a> more text here</div>";
+        assert_eq!(
+            excerpt_around(t, "http://dead.test/", 8).unwrap(),
+            "<a href=\"http://dead.test/\" target=\"_blank\">"
+        );
+        let t = "the quick brown fox jumps over the lazy dog";
+        assert_eq!(excerpt_around(t, "jumps", 3).unwrap(), "fox jumps over");
         assert_eq!(excerpt_around(t, "nothing", 4), None);
         assert_eq!(clip("通知公告栏目", 4), "通知公告…");
     }

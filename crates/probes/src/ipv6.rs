@@ -220,15 +220,15 @@ impl Probe for Ipv6 {
             .is_some_and(|e| e.starts_with("AAAA "));
         if g.aaaa.is_empty() && !aaaa_failed {
             let why = if g.aaaa_raw.is_empty() {
-                format!("AAAA {host}: no record")
+                format!("AAAA {host}：无记录")
             } else {
                 format!(
-                    "AAAA {host}: only {} (IPv4-mapped or unusable)",
+                    "AAAA {host}：仅有 {}（IPv4 映射地址或不可用的地址）",
                     g.aaaa_raw.join(", ")
                 )
             };
             let why = match &g.dns_error {
-                Some(e) => format!("{why}; {e}"),
+                Some(e) => format!("{why}；{e}"),
                 None => why,
             };
             o.finding(

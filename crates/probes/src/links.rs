@@ -82,21 +82,7 @@ pub(crate) fn failure_zh(rec: &FetchRecord) -> String {
 
 /// A fetch failure cause in plain Chinese.
 pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
-    match e {
-        FetchError::Dns => "域名无法解析",
-        FetchError::Connect => "无法连接服务器",
-        FetchError::Tls => "HTTPS 证书或加密连接错误",
-        FetchError::Timeout => "15 秒内未完整打开",
-        FetchError::Body => "传输中断",
-        FetchError::TooLarge => "内容超过大小上限",
-        FetchError::RedirectLoop => "循环跳转",
-        FetchError::TooManyRedirects => "跳转次数过多",
-        FetchError::BadRedirect => "跳转地址无效",
-        FetchError::BlockedAddress => "指向内网或本机地址",
-        FetchError::RobotsDisallowed => "robots.txt 禁止访问",
-        FetchError::Unsupported => "不支持的协议",
-        FetchError::Other => "无法访问",
-    }
+    e.zh()
 }
 
 /// Whether the result shows the link is broken; `None` when it was not judged.

@@ -11,7 +11,15 @@ fn page(name: &str, url: &str, gbk: bool) -> Option<Page> {
         .join("../../../shared/realpages")
         .join(name);
     let Ok(bytes) = std::fs::read(&p) else {
-        eprintln!("SKIPPED: real page {} is missing", p.display());
+        {
+            // straight to stderr: libtest captures eprintln!, and a skip must show
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: real page {} is missing",
+                p.display()
+            );
+        };
         return None;
     };
     let text = if gbk {

@@ -51,7 +51,25 @@ td.num { text-align: right; }
 .finding.deduct { border-color: #e80; }
 pre { white-space: pre-wrap; word-break: break-all; background: #f7f7f7; padding: .4em; font-size: .85em; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; }
+th, td.nw { white-space: nowrap; }
+@page { size: A4; margin: 2cm 1.5cm; }
+@media print {
+  body { max-width: none; margin: 0; font-family: "FangSong", "仿宋", "仿宋_GB2312", "STFangsong", serif; font-size: 12pt; }
+  h1, h2, h3 { font-family: "SimHei", "黑体", "STHeiti", sans-serif; }
+  table { font-family: "SimSun", "宋体", "Songti SC", serif; font-size: 10.5pt; }
+  h2.annex-title, h2#sites { break-before: page; page-break-before: always; }
+  tr, .finding { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+  .charts { display: block; }
+}
 "#;
+
+/// Whether a cell is short enough to be kept on one line (a region, a name, a verdict, a code):
+/// Chinese text has no spaces to break at, so a narrow column would split 安平县 as 安平/县.
+fn nowrap(text: &str) -> bool {
+    text.chars().count() <= 12
+}
 
 /// A horizontal bar chart as inline SVG.
 pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: &str) -> String {
@@ -89,7 +107,7 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: &str) -> String {
 
 fn table_html(t: &Table, id: &str) -> String {
     let mut s = format!(
-        "<h2 id=\"{id}\">{} {}</h2>\n<table class=\"annex\">\n<thead><tr>",
+        "<h2 id=\"{id}\" class=\"annex-title\">{} {}</h2>\n<table class=\"annex\">\n<thead><tr>",
         esc(&t.key),
         esc(&t.title)
     );
@@ -101,6 +119,7 @@ fn table_html(t: &Table, id: &str) -> String {
         s.push_str("<tr>");
         for c in row {
             let class = match c {
+                crate::Cell::Text(t) if nowrap(t) => " class=\"nw\"",
                 crate::Cell::Text(_) => "",
                 _ => " class=\"num\"",
             };
@@ -117,12 +136,7 @@ fn table_html(t: &Table, id: &str) -> String {
 
 /// A severity as the inspection documents name it.
 fn severity_zh(s: govwatch_model::Severity) -> &'static str {
-    match s {
-        govwatch_model::Severity::Veto => "单项否决",
-        govwatch_model::Severity::Deduct => "扣分",
-        govwatch_model::Severity::Warn => "预警",
-        govwatch_model::Severity::Info => "提示",
-    }
+    s.zh()
 }
 
 /// One finding with its evidence: Chinese title, code, severity, message, URL, time, status, excerpt, and the
@@ -284,7 +298,7 @@ pub fn render_html(d: &ReportData) -> String {
                     .finding_ids
                     .iter()
                     .map(|id| format!("<a href=\"#f-{id}\">#{id}</a>"))
-                    .chain(i.fact_ids.iter().map(|id| format!("fact #{id}")))
+                    .chain(i.fact_ids.iter().map(|id| format!("监测记录 #{id}")))
                     .collect();
                 let part = match i.part.as_str() {
                     "veto" => "单项否决",

@@ -441,7 +441,7 @@ pub fn problem_details(d: &ReportData) -> Table {
             .score(&f.site_id)
             .and_then(|s| s.items.iter().find(|it| it.finding_ids.contains(&f.id)))
             .map(|it| it.name.clone())
-            .unwrap_or_else(|| "不计分（提示）".into());
+            .unwrap_or_else(|| "不计分".into());
         let v = &f.finding.value;
         let url = f.finding.url.clone().unwrap_or_default();
         let parent = v["from"][0]
@@ -454,13 +454,9 @@ pub fn problem_details(d: &ReportData) -> Table {
             .evidence
             .status
             .or_else(|| v["status"].as_u64().and_then(|s| u16::try_from(s).ok()))
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| v["error"].as_str().unwrap_or("").to_string());
-        let severity = match f.finding.severity {
-            govwatch_model::Severity::Veto => "单项否决",
-            govwatch_model::Severity::Deduct => "扣分",
-            _ => "提示",
-        };
+            .map(|s| Cell::Int(i64::from(s)))
+            .unwrap_or_else(|| Cell::Text(v["error"].as_str().unwrap_or("").to_string()));
+        let severity = f.finding.severity.zh();
         rows.push(vec![
             Cell::Int((i + 1) as i64),
             Cell::Text(site.map(|s| s.region.clone()).unwrap_or_default()),
@@ -472,7 +468,7 @@ pub fn problem_details(d: &ReportData) -> Table {
             Cell::Text(url),
             Cell::Text(parent),
             Cell::Text(v["anchor"].as_str().unwrap_or("").to_string()),
-            Cell::Text(status),
+            status,
             Cell::Text(display_time(&f.finding.observed_at.to_rfc3339())),
             Cell::Text(f.finding.message.clone()),
             Cell::Text(f.finding.evidence.excerpt.clone().unwrap_or_default()),

@@ -85,8 +85,29 @@ pub struct DemoNet<'a> {
     pub dns: SocketAddr,
 }
 
-/// Runs the demo on the fixture network `net` into `db`; returns the run report and the per-site
-/// summary.
+/// How long before its monitoring time the demo's clock starts: the demo first takes one
+/// availability sample of each home page, as the sampling daemon would, in the minute before the
+/// monitoring time, so the run's availability window holds them.
+pub const DEMO_SAMPLE_LEAD_SECS: i64 = 60;
+
+/// The key of a run's settings that marks a run made on the demo's clock (its value: the
+/// monitoring time). `govwatch status` judges such a database at that time, not at the
+/// machine's, so it counts the samples the run's availability window counted.
+pub const DEMO_CLOCK_KEY: &str = "demo_clock";
+
+/// The monitoring time of a run made on the demo's clock (`None` for any other run).
+pub fn demo_clock(settings: &serde_json::Value) -> Option<govwatch_model::Timestamp> {
+    settings[DEMO_CLOCK_KEY]
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+}
+
+/// Runs the demo on the fixture network `net` into `db` on the demo's own clock: the crawler's
+/// clock is set to a minute before `as_of`, one availability sample of each home page is taken
+/// and stored (as the daemon stores its samples), then the clock is set to `as_of` and the
+/// nightly job runs. So every time the demo records — samples, fetches, the run — is on the
+/// fixtures' day, and the 503 home page is judged by the availability rule over its sample.
+/// Returns the run report and the per-site summary.
 pub async fn run_demo(
     net: DemoNet<'_>,
     db: &Path,
@@ -97,12 +118,24 @@ pub async fn run_demo(
     let accounts = demo_accounts(net.root, net.http_port, &sites)?;
     let settings = demo_settings(net.dns);
     let crawler = Arc::new(Crawler::new(settings.clone())?);
-    let store = Store::open(db)?;
+    let mut store = Store::open(db)?;
+    store.upsert_sites(&sites)?;
+    crawler.set_clock(as_of - chrono::Duration::seconds(DEMO_SAMPLE_LEAD_SECS));
+    let taken = futures::future::join_all(sites.iter().map(|s| crawler.sample_home(&s.home))).await;
+    for (site, samples) in sites.iter().zip(taken) {
+        let samples: Vec<_> = samples.into_iter().map(|s| s.sample).collect();
+        store.insert_samples(None, &site.id, &samples)?;
+    }
+    crawler.set_clock(as_of);
+    let mut recorded = serde_json::to_value(&settings).unwrap_or_default();
+    if let Some(map) = recorded.as_object_mut() {
+        map.insert(DEMO_CLOCK_KEY.into(), as_of.to_rfc3339().into());
+    }
     let opts = RunOptions {
         as_of,
         only: None,
         resume: false,
-        settings: serde_json::to_value(&settings).unwrap_or_default(),
+        settings: recorded,
         rules: crate::ProbeRules::default(),
         accounts,
     };

@@ -306,7 +306,7 @@ async fn inspect<'s>(
     slots: Option<&'s tokio::sync::Semaphore>,
     gate: Option<&network::NetGate>,
 ) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
-    let started_at = chrono::Local::now().fixed_offset();
+    let started_at = crawler.now();
     let sink = Arc::new(SiteSink {
         site: site.clone(),
         as_of,
@@ -382,7 +382,7 @@ async fn inspect<'s>(
     let result = SiteResult {
         site: crawl.site,
         started_at,
-        finished_at: chrono::Local::now().fixed_offset(),
+        finished_at: crawler.now(),
         fetches: crawl.fetches,
         pages,
         samples: crawl.samples,

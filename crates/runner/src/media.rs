@@ -29,14 +29,14 @@ pub async fn inspect_account(
     as_of: Timestamp,
     rules: &ProbeRules,
 ) -> AccountResult {
-    let started_at = chrono::Local::now().fixed_offset();
+    let started_at = crawler.now();
     let mut feed = crawler.read_feed(&account.feed).await;
     let probe = Media::new(rules.media.clone(), rules.interaction.ads.clone());
     let out = probe.inspect(account, &mut feed, registry, manual, as_of);
     AccountResult {
         account: account.clone(),
         started_at,
-        finished_at: chrono::Local::now().fixed_offset(),
+        finished_at: crawler.now(),
         feed,
         facts: out.facts,
         findings: out.findings,

@@ -173,7 +173,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
                 _ => "",
             };
             let figures = format!(
-                "{} 天内{family}监测 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
+                "{} 天内{family}采样 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
                 num("days"),
                 num("samples"),
                 num("failed"),

@@ -38,6 +38,19 @@ pub fn shipped_rules() -> Rules {
         .expect("the shipped config/indicators.toml is valid (tested)")
 }
 
+/// The scoring rules of a configuration folder: its `indicators.toml`, or the shipped rules when
+/// the file is missing (a folder without `config/`, such as the demo's). The second value is
+/// `true` when the shipped rules were taken. Every command that scores (`score`, `report`,
+/// `codes`, `demo`, `serve`) reads its rules through this one function.
+pub fn rules_in(config: &std::path::Path) -> Result<(Rules, bool), govwatch_config::ConfigError> {
+    let path = config.join(INDICATORS_FILE);
+    if path.is_file() {
+        Ok((load_rules(&path)?, false))
+    } else {
+        Ok((shipped_rules(), true))
+    }
+}
+
 /// Why a run could not be scored.
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {

@@ -378,7 +378,7 @@ fn availability_veto_at_5_percent_of_a_complete_week() {
     let r = s.score(&rules());
     assert!(r.vetoed, "{:?}", r.items);
     assert!(
-        r.items[0].note.contains("监测 140 次，失败 7 次"),
+        r.items[0].note.contains("采样 140 次，失败 7 次"),
         "{}",
         r.items[0].note
     );
@@ -416,7 +416,7 @@ fn availability_is_judged_over_ipv4_only() {
     let r = s.score(&rules());
     assert!(r.vetoed, "{:?}", r.items);
     assert!(
-        r.items[0].note.contains("IPv4 监测 140 次，失败 140 次"),
+        r.items[0].note.contains("IPv4 采样 140 次，失败 140 次"),
         "{}",
         r.items[0].note
     );

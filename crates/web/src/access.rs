@@ -342,10 +342,7 @@ mod tests {
             "[::ffff:192.0.2.1]:80",
         ] {
             let e = access_policy(sock(exposed), None).unwrap_err();
-            assert!(
-                e.to_string().contains("token is required"),
-                "{exposed}: {e}"
-            );
+            assert!(e.to_string().contains("需要访问令牌"), "{exposed}: {e}");
             let t = Token::new("0123456789abcdef", "--token").unwrap();
             assert!(matches!(
                 access_policy(sock(exposed), Some(t)),

@@ -51,6 +51,19 @@ ul.downloads li { margin: .2em 0; }
 .state-open { color: #b00; font-weight: bold; }
 .state-fixed { color: #060; font-weight: bold; }
 .state-new { color: #d60; font-weight: bold; }
+td.nw { white-space: nowrap; }
+@page { size: A4; margin: 2cm 1.5cm; }
+@media print {
+  header.top, form.filters, form.login, ul.downloads, .breadcrumb, iframe.replay { display: none; }
+  body { max-width: none; margin: 0; font-family: "FangSong", "仿宋", "仿宋_GB2312", "STFangsong", serif; font-size: 12pt; }
+  h1, h2, h3 { font-family: "SimHei", "黑体", "STHeiti", sans-serif; }
+  table { font-family: "SimSun", "宋体", "Songti SC", serif; font-size: 10.5pt; }
+  h2 { break-before: page; page-break-before: always; }
+  tr, .finding { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+  .charts { display: block; }
+}
 "#;
 
 /// `GET /style.css`.
@@ -144,12 +157,9 @@ pub fn part_zh(part: &str) -> &'static str {
 
 /// The Chinese word of a finding's severity.
 pub fn severity_zh(s: &str) -> &'static str {
-    match s {
-        "veto" => "单项否决",
-        "deduct" => "扣分",
-        "warn" => "预警",
-        _ => "提示",
-    }
+    govwatch_model::Severity::parse(s)
+        .unwrap_or(govwatch_model::Severity::Info)
+        .zh()
 }
 
 /// A severity badge.

@@ -56,22 +56,22 @@ pub struct ServeOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error(
-        "--listen {listen} is not a loopback address, so a token is required: give --token-file FILE \
-         (or --token), or listen on 127.0.0.1 / [::1]"
+        "--listen {listen} 不是本机地址，需要访问令牌：请给出 --token-file FILE（或 --token），\
+         或在 127.0.0.1 / [::1] 上监听"
     )]
     TokenRequired { listen: SocketAddr },
-    #[error("{what}: the token must be at least {min} characters long", min = access::MIN_TOKEN_LEN)]
+    #[error("{what}：令牌至少要 {min} 个字符", min = access::MIN_TOKEN_LEN)]
     TokenTooShort { what: String },
-    #[error("--token and --token-file were both given; give one")]
+    #[error("同时给出了 --token 和 --token-file，只能给一个")]
     TwoTokens,
-    #[error("--token-file {}: {source}", path.display())]
+    #[error("无法读取令牌文件 --token-file {}（{source}）", path.display())]
     TokenFile {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: no such database (run `govwatch demo` or `govwatch run` first)", .0.display())]
+    #[error("{}：没有这个数据库（请先运行 `govwatch demo` 或 `govwatch run`，或用 --db 指定）", .0.display())]
     NoDatabase(PathBuf),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("{}", bind_text(addr, source))]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -89,8 +89,31 @@ pub enum WebError {
     /// The page asked for does not exist (the text says what was looked for, in Chinese).
     #[error("{0}")]
     NotFound(String),
-    #[error("the page task failed: {0}")]
+    #[error("页面生成失败（{0}）")]
     Task(String),
+}
+
+/// Why `serve` cannot listen on `addr`, in words a user can act on: a taken port names
+/// `--listen`.
+fn bind_text(addr: &SocketAddr, source: &std::io::Error) -> String {
+    match source.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "无法在 {addr} 上监听：端口 {} 已被占用（也许另一个 govwatch serve 还在运行）。\
+             请停止它，或用 --listen {}:端口 换一个端口（{source}）",
+            addr.port(),
+            match addr.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            }
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "无法在 {addr} 上监听：本机没有这个地址，请用 --listen 给出本机的地址（{source}）"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "无法在 {addr} 上监听：没有权限（1024 以下的端口需要特权），请用 --listen 换一个端口（{source}）"
+        ),
+        _ => format!("无法在 {addr} 上监听（{source}）"),
+    }
 }
 
 impl IntoResponse for WebError {
@@ -199,7 +222,8 @@ pub async fn serve(
     }
     // fail now, not at the first page, when the file is not a readable govwatch database
     drop(Store::open_read_only(&opts.db)?);
-    let rules = govwatch_score::load_rules(&opts.config.join(govwatch_score::INDICATORS_FILE))?;
+    // the shipped rules when the folder has none, as every other command
+    let (rules, shipped) = govwatch_score::rules_in(&opts.config)?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| WebError::Bind {
@@ -208,11 +232,20 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr()?;
     let who = match &access {
-        Access::Open => "no token (loopback only)",
-        Access::Token(_) => "token required",
+        Access::Open => "只答复本机，无需令牌",
+        Access::Token(_) => "需要令牌",
+    };
+    let rules_from = if shipped {
+        "内置的评分规则".to_string()
+    } else {
+        opts.config
+            .join(govwatch_score::INDICATORS_FILE)
+            .display()
+            .to_string()
     };
     eprintln!(
-        "govwatch serve: http://{addr}/ over {} (read-only, {who}); Ctrl-C stops",
+        "govwatch serve：请在浏览器中打开 http://{addr}/（只读查看 {}，{who}，按 {rules_from} \
+         评分）；按 Ctrl-C 停止",
         opts.db.display()
     );
     let app = Arc::new(App::new(opts.db, rules, access));

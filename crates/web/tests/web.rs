@@ -164,7 +164,7 @@ async fn build() -> Demo {
 }
 
 fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    govwatch_crawler::install_tls_provider();
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -452,14 +452,14 @@ async fn every_page_answers_with_its_headings_and_counts() {
         "<h2 id=\"evidence\">证据</h2>",
         "抓取记录",
         "存档页面",
-        "页面源代码（证据片段已标出）",
+        "页面源代码（证据摘录已标出）",
     ] {
         assert!(f.contains(h), "{h}");
     }
     assert!(f.contains(&format!(
         "<iframe class=\"replay\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"存档页面（已禁用脚本）\" src=\"/findings/{gone1}/archive#govwatch-excerpt\">"
     )), "{f}");
-    assert!(f.contains("证据片段已在存档页面中以黄色标出"));
+    assert!(f.contains("证据摘录已在存档页面中以黄色标出"));
     let fetches: i64 = sql(
         "SELECT count(*) FROM fetches WHERE run_id = ?1 AND site_id = ?2 AND (url LIKE '%/gone.html' OR final_url LIKE '%/gone.html' OR url = (SELECT json_extract(evidence, '$.archived') FROM findings WHERE id = ?3))",
         rusqlite::params![r1, HOSTILE, gone1],
@@ -779,7 +779,7 @@ async fn a_non_loopback_listener_answers_401_without_the_token() {
     let e = govwatch_web::serve(short, std::future::ready(()))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("at least 16 characters"), "{e}");
+    assert!(e.to_string().contains("令牌至少要 16 个字符"), "{e}");
 }
 
 /// The Chromium binary: `GOVWATCH_CHROMIUM`, else `chromium` / `chromium-browser` on PATH.
@@ -873,10 +873,15 @@ fn the_archived_page_runs_no_script_in_chromium() {
             std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
             "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
         );
-        eprintln!(
-            "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
+        {
+            // straight to stderr: libtest captures eprintln!, and a skip must show
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
              (apt-get install chromium) !!!!!!!!\n"
-        );
+            );
+        };
         return;
     };
     let d = demo();

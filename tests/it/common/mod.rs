@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: fast crawl settings for the fixture network, the
 //! comparison of findings with an `expected.toml`, and a site crawled in two runs.
 #![allow(dead_code)] // each test file uses a part
+pub mod chinese;
 
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::{Finding, Timestamp};
@@ -130,12 +131,45 @@ pub fn write_config(dir: &Path, net: &TestNet, sites: &[FixtureSite], crawl_extr
     std::fs::write(
         dir.join("config/crawl.toml"),
         format!(
-            "{crawl_extra}\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
+            "{crawl_extra}\n{TEST_CONTACT}\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n",
             net.dns.addr(),
             net.dns.addr().port()
         ),
     )
     .unwrap();
+}
+
+/// The contact line of the tests' `crawl.toml` (`govwatch run` refuses the example address).
+pub const TEST_CONTACT: &str = "contact = \"inspector@anping.gov.test\"";
+
+/// The first line `govwatch serve` writes on stderr (naming its address) and the address in it.
+pub fn serve_start_line(child: &mut std::process::Child) -> (String, String) {
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (line, addr)
+}
+
+/// Stops a `govwatch serve` with SIGTERM and checks it ends cleanly (exit 0).
+pub fn stop_serve(mut child: std::process::Child) {
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(0),
+        "SIGTERM stops it cleanly"
+    );
 }
 
 /// The `govwatch` binary run in `dir` with piped output.

@@ -43,7 +43,7 @@ pub(super) fn missing(crawl: &SiteCrawl, home: &Page, at: Timestamp) -> Finding 
         json!({ "pages_examined": search_pages(crawl).len() }),
         "所抓取的页面上未发现站内搜索".into(),
         format!(
-            "no search form, search link or script-built search on {} pages",
+            "在所抓取的 {} 个页面上未发现搜索表单、搜索链接或由脚本生成的搜索框",
             search_pages(crawl).len()
         ),
         home.fetch.status,

@@ -108,7 +108,7 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                 tr { th { "检查批次" } td { a href={ "/runs/" (run_id) } { "第 " (run_id) " 次" } } }
                 tr { th { "发现时间" } td { (time(&x.observed_at.to_rfc3339())) } }
                 tr { th { "HTTP 状态" } td { (x.evidence.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) } }
-                tr { th { "证据片段" } td { @match &x.evidence.excerpt { Some(e) => pre.excerpt { (e) }, None => "—" } } }
+                tr { th { "证据摘录" } td { @match &x.evidence.excerpt { Some(e) => pre.excerpt { (e) }, None => "—" } } }
                 tr { th { "测量值" } td { pre { (pretty(&x.value)) } } }
                 @if !x.evidence.extra.is_null() {
                     tr { th { "补充信息" } td { pre { (pretty(&x.evidence.extra)) } } }
@@ -146,7 +146,7 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                             td.num { (r.bytes) }
                             td { (r.content_type.as_deref().unwrap_or("—")) }
                             td { (r.remote_addr.as_deref().unwrap_or("—")) @if let Some(fam) = r.family { " （IPv" (fam) "）" } }
-                            td { @if let Some(e) = r.error { code { (e.as_str()) } " " } (r.error_message.as_deref().unwrap_or("")) }
+                            td { @if let Some(e) = r.error { (e.zh()) " " code { (e.as_str()) } " " } span.raw { (r.error_message.as_deref().unwrap_or("")) } }
                             td.url { @for h in &r.redirects { (h) br; } }
                             td.num { (r.attempt) }
                         }
@@ -185,18 +185,18 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                 }
                 p #highlight {
                     @if marks > 0 {
-                        "证据片段已在存档页面中以黄色标出。"
+                        "证据摘录已在存档页面中以黄色标出。"
                     } @else if located.is_some() {
-                        "证据片段位于页面的标签、脚本或注释之内，页面显示中无法标出，见下方源代码。"
+                        "证据摘录位于页面的标签、脚本或注释之内，页面显示中无法标出，见下方源代码。"
                     } @else {
-                        "未在存档页面中找到证据片段原文。"
+                        "未在存档页面中找到证据摘录原文。"
                     }
                     " 存档页面在隔离框架中显示：不运行任何脚本，不加载任何外部资源。"
                 }
                 iframe.replay sandbox="" referrerpolicy="no-referrer" title="存档页面（已禁用脚本）"
                     src={ "/findings/" (id) "/archive#" (MARK_ID) } {}
                 p.note { a href={ "/findings/" (id) "/archive" } { "单独打开存档页面" } "（同样禁用脚本与外部资源；CSP：" code { (replay::REPLAY_CSP) } "）" }
-                h3 { "页面源代码（证据片段已标出）" }
+                h3 { "页面源代码（证据摘录已标出）" }
                 @match &located {
                     Some(r) => {
                         @let a = chars_before(text, r.start, SOURCE_RADIUS);

@@ -47,6 +47,8 @@ pub(crate) fn annex_table(t: &Table) -> Markup {
                     tr.sum[i + 1 == t.rows.len() && row.get(1).is_some_and(|c| c.text() == "合计")] {
                         @for c in row {
                             @match c {
+                                // short Chinese text (a region, a name) kept on one line
+                                Cell::Text(s) if s.chars().count() <= 12 => td.nw { (s) },
                                 Cell::Text(s) => td { (s) },
                                 _ => td.num { (c.text()) },
                             }
@@ -173,6 +175,10 @@ fn render(store: &Store, app: &App, run_id: i64) -> Result<Markup, WebError> {
                     }
                 }
             }
+        }
+        @if let Some(t) = tables.iter().find(|t| t.key == "附件4") {
+            h2 #accounts { "政务新媒体账号（" (t.key) " " (t.title) "）" }
+            (annex_table(t))
         }
         h2 #rectification { "整改情况" }
         @match &d.since {

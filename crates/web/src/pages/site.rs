@@ -51,7 +51,7 @@ pub(crate) fn cost(f: &StoredFinding, items: &[&ScoreItemRow], score: Option<&Sc
     }
     let text = match f.finding.severity {
         Severity::Info => "提示，不计分",
-        Severity::Warn => "预警，不计分",
+        Severity::Warn => "警示，不计分",
         _ if score.is_some_and(|s| s.vetoed) => "本站已被单项否决，扣分项不再计算",
         _ => "未计分（不在评分规则中，或同一问题已在其他项计分）",
     };
@@ -174,7 +174,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                                 td.num { (num(it.points)) }
                                 td {
                                     @for id in &it.finding_ids { a href={ "#f-" (id) } { "#" (id) } " " }
-                                    @for id in &it.fact_ids { span.note { "事实 #" (id) } " " }
+                                    @for id in &it.fact_ids { span.note { "监测记录 #" (id) } " " }
                                 }
                                 td { (it.note) }
                             }
@@ -182,7 +182,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                     }
                 }
             }
-            None => { p { "没有扣分、加分或否决项。" } }
+            None => { p { "没有扣分、加分或单项否决。" } }
         }
         h2 #findings { "发现的问题及证据（" (findings.len()) " 条）" }
         @for f in &findings {
@@ -207,7 +207,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
         table.history {
             thead { tr {
                 th { "批次" } th { "监测时间点" } th { "检查结果" } th.num { "得分" } th.num { "扣分" }
-                th.num { "单项否决" } th.num { "扣分问题" } th.num { "预警" } th.num { "提示" } th.num { "抓取页面" }
+                th.num { "单项否决" } th.num { "扣分问题" } th.num { "警示" } th.num { "提示" } th.num { "抓取页面" }
             } }
             tbody {
                 @for v in visits.iter().rev() {
