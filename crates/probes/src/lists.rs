@@ -250,18 +250,22 @@ fn texts_under(node: NodeRef<Node>, skip: Option<NodeId>, out: &mut Vec<(NodeId,
     }
 }
 
-/// The date of a run of text nodes: the first with an item date; with `strict`, only text nodes
-/// that are little more than a date (a date cell).
+/// The date of a run of text nodes: the first date cell (a text that is little more than a
+/// date); unless `strict`, failing that the first short text with a date. A date cell wins over
+/// a date met earlier inside an excerpt cut into pieces by highlighting (`3月29日，…` before the
+/// record's own `2022-03-31`).
 fn date_in(
     texts: &[(NodeId, String)],
     as_of: NaiveDate,
     strict: bool,
 ) -> Option<(NaiveDate, String)> {
-    texts.iter().find_map(|(_, t)| {
-        item_date(t, as_of)
-            .filter(|d| !strict || d.strict)
-            .map(|d| (d.date, d.raw))
-    })
+    let dates: Vec<crate::dates::ItemDate> = texts
+        .iter()
+        .filter_map(|(_, t)| item_date(t, as_of))
+        .collect();
+    let cell = dates.iter().find(|d| d.strict);
+    cell.or(if strict { None } else { dates.first() })
+        .map(|d| (d.date, d.raw.clone()))
 }
 
 /// The title text of a link or heading: a heading inside a link names it; else its text without
