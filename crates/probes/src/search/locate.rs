@@ -666,34 +666,34 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             ),
         });
     }
-    if let (Some(input), Some((prefix, code))) = (loose.first(), built) {
-        if let Ok(action) = base.join(&prefix) {
-            let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
-                Some((_, p)) if p.ends_with('=') => {
-                    (p.trim_end_matches('=').to_string(), action.to_string())
-                }
-                _ => (String::new(), action.to_string()),
-            };
-            out.push(SearchEntry {
-                page: page.fetch.url.clone(),
-                kind: "script",
-                host: action.host_str().unwrap_or("").to_string(),
-                action: action_base,
-                method: "GET".into(),
-                query_field: field,
-                hidden: vec![],
-                selects: vec![],
-                maxlength: input
-                    .value()
-                    .attr("maxlength")
-                    .and_then(|m| m.trim().parse().ok()),
-                pattern: input.value().attr("pattern").map(str::to_string),
-                excerpt: clip(
-                    &excerpt_around(&scripts, &code, 80).unwrap_or_default(),
-                    400,
-                ),
-            });
-        }
+    if let (Some(input), Some((prefix, code))) = (loose.first(), built)
+        && let Ok(action) = base.join(&prefix)
+    {
+        let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
+            Some((_, p)) if p.ends_with('=') => {
+                (p.trim_end_matches('=').to_string(), action.to_string())
+            }
+            _ => (String::new(), action.to_string()),
+        };
+        out.push(SearchEntry {
+            page: page.fetch.url.clone(),
+            kind: "script",
+            host: action.host_str().unwrap_or("").to_string(),
+            action: action_base,
+            method: "GET".into(),
+            query_field: field,
+            hidden: vec![],
+            selects: vec![],
+            maxlength: input
+                .value()
+                .attr("maxlength")
+                .and_then(|m| m.trim().parse().ok()),
+            pattern: input.value().attr("pattern").map(str::to_string),
+            excerpt: clip(
+                &excerpt_around(&scripts, &code, 80).unwrap_or_default(),
+                400,
+            ),
+        });
     }
     if out.is_empty() {
         out = in_comments(page, doc);
