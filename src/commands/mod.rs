@@ -43,22 +43,31 @@ pub(crate) fn monitoring_time(s: Option<&str>) -> Result<Timestamp> {
 }
 
 /// Resolves when Ctrl-C or SIGTERM arrives.
-pub(crate) async fn stop_signal() {
+pub(crate) fn stop_signal() -> impl std::future::Future<Output = ()> {
+    // the handlers are installed now, when the command asks for them, not when the future is
+    // first polled: a SIGTERM that comes right after the start line is a clean stop, not a kill
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => std::future::pending().await,
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
