@@ -28,6 +28,7 @@ pub const RULE_FILES: &[(&str, &str)] = &[
     ("media.toml", MEDIA),
     ("probes.toml", PROBES),
     ("warnings.toml", WARNINGS),
+    ("wording.toml", WORDING),
 ];
 
 /// An example `sites.toml` for a new configuration directory: the shipped file's comment header
@@ -66,3 +67,5 @@ pub const INTERACTION: &str = include_str!("../../../config/interaction.toml");
 pub const MEDIA: &str = include_str!("../../../config/media.toml");
 /// `config/warnings.toml`: the daemon's early-warning rules.
 pub const WARNINGS: &str = include_str!("../../../config/warnings.toml");
+/// `config/wording.toml`: leaders' names and titles, formulations, known wrong forms.
+pub const WORDING: &str = include_str!("../../../config/wording.toml");
