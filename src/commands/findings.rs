@@ -74,7 +74,9 @@ pub(crate) fn cmd_findings(a: FindingsArgs) -> Result<u8> {
             }
         }
         if !found.is_empty() {
-            outln!("（govwatch show ID 显示一个问题的证据和存档位置；govwatch review ID --confirm 或 --dismiss --reason 原因 审核一个问题）");
+            outln!(
+                "（govwatch show ID 显示一个问题的证据和存档位置；govwatch review ID --confirm 或 --dismiss --reason 原因 审核一个问题）"
+            );
         }
     }
     Ok(if found.is_empty() {

@@ -57,7 +57,12 @@ pub(crate) fn cmd_review(a: ReviewArgs) -> Result<u8> {
         .find(|f| f.id == a.finding)
         .map(|f| f.finding.code)
         .unwrap_or_default();
-    outln!("问题 #{}（{}）：{}", a.finding, titled(&code), review.describe());
+    outln!(
+        "问题 #{}（{}）：{}",
+        a.finding,
+        titled(&code),
+        review.describe()
+    );
     let rules = super::score_rules(&a.config)?;
     if store.scores(run_id, Some(&rules.hash))?.is_some() {
         let set = govwatch_score::score_run(&store, run_id, &rules)?;

@@ -136,7 +136,10 @@ fn check(rules: &WordingRules, path: &Path) -> Vec<String> {
     let p = path.display();
     for l in &rules.leaders {
         if l.name.chars().count() < 2 {
-            errs.push(format!("{p}: leader {:?}: a name has at least 2 characters", l.name));
+            errs.push(format!(
+                "{p}: leader {:?}: a name has at least 2 characters",
+                l.name
+            ));
         }
         for t in &l.titles {
             if t.title.is_empty() {
@@ -180,7 +183,10 @@ mod tests {
         assert_eq!(r, WordingRules::default());
         let li = r.leaders.iter().find(|l| l.name == "李强").unwrap();
         assert_eq!(li.titles[0].title, "国务院总理");
-        assert_eq!(li.titles[0].from, NaiveDate::from_ymd_opt(2023, 3, 11).unwrap());
+        assert_eq!(
+            li.titles[0].from,
+            NaiveDate::from_ymd_opt(2023, 3, 11).unwrap()
+        );
         assert!(r.leaders.iter().all(|l| !l.source.is_empty()));
         assert!(r.phrases.iter().all(|p| !p.source.is_empty()));
         assert!(r.wrong.iter().all(|w| !w.source.is_empty()));

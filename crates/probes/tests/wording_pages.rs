@@ -13,9 +13,14 @@ const AS_OF: &str = "2026-11-28T02:00:00+08:00";
 /// The text of a saved page: GBK when its head declares a GB charset, else UTF-8.
 fn decode(bytes: &[u8]) -> String {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
-    if ["charset=gb2312", "charset=\"gb2312", "charset=gbk", "charset=gb18030"]
-        .iter()
-        .any(|c| head.contains(c))
+    if [
+        "charset=gb2312",
+        "charset=\"gb2312",
+        "charset=gbk",
+        "charset=gb18030",
+    ]
+    .iter()
+    .any(|c| head.contains(c))
         && std::str::from_utf8(bytes).is_err()
     {
         encoding_rs::GBK.decode(bytes).0.into_owned()
@@ -94,8 +99,10 @@ fn pages_under(dir: &Path, out: &mut Vec<PathBuf>) {
         }
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        let page = matches!(ext.as_deref(), Some("html" | "htm" | "shtml" | "jsp" | "xml"))
-            || ext.is_none();
+        let page = matches!(
+            ext.as_deref(),
+            Some("html" | "htm" | "shtml" | "jsp" | "xml")
+        ) || ext.is_none();
         if page && !name.ends_with("-planted.html") {
             out.push(p);
         }
@@ -130,7 +137,11 @@ fn no_wording_finding_on_real_pages() {
     pages_under(&dir, &mut files);
     assert!(files.len() >= 30, "{} real pages", files.len());
     let found = findings(&files);
-    eprintln!("{} real pages judged, {} wording findings", files.len(), found.len());
+    eprintln!(
+        "{} real pages judged, {} wording findings",
+        files.len(),
+        found.len()
+    );
     assert_eq!(found, vec![]);
 }
 
@@ -141,6 +152,10 @@ fn no_wording_finding_on_any_fixture() {
     pages_under(&dir, &mut files);
     assert!(files.len() >= 500, "{} fixture pages", files.len());
     let found = findings(&files);
-    eprintln!("{} fixture pages and feeds judged, {} wording findings", files.len(), found.len());
+    eprintln!(
+        "{} fixture pages and feeds judged, {} wording findings",
+        files.len(),
+        found.len()
+    );
     assert_eq!(found, vec![]);
 }

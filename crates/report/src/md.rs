@@ -32,7 +32,11 @@ pub fn render_md(d: &ReportData) -> String {
     let w = crate::wording::wording_table(d);
     out.push_str(&format!("## {}\n\n", w.title));
     if !w.rows.is_empty() {
-        out.push_str(&format!("| {} |\n|{}\n", w.headers.join(" | "), "---|".repeat(w.headers.len())));
+        out.push_str(&format!(
+            "| {} |\n|{}\n",
+            w.headers.join(" | "),
+            "---|".repeat(w.headers.len())
+        ));
         for row in &w.rows {
             let cells: Vec<String> = row.iter().map(|c| md(&c.text())).collect();
             out.push_str(&format!("| {} |\n", cells.join(" | ")));

@@ -58,7 +58,9 @@ pub fn wording_summary(d: &ReportData) -> String {
     let (open, dismissed) = rows(d);
     let serious = open
         .iter()
-        .filter(|f| f.finding.code == "wording.serious" || reviewed(d, f) == Some(ReviewState::Confirmed))
+        .filter(|f| {
+            f.finding.code == "wording.serious" || reviewed(d, f) == Some(ReviewState::Confirmed)
+        })
         .count();
     let mut s = format!(
         "发现表述问题{}处，其中确定（含经核实确认）{}处，疑似{}处（待核实，不计入单项否决）。",

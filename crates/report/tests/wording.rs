@@ -71,7 +71,12 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
                 findings: vec![
                     wording("wording.suspect", "phrase", "四个意士", "四个意识"),
                     wording("wording.serious", "name", "习近乎", "习近平"),
-                    wording("wording.suspect", "title_at_date", "国务院总理李克强", "国务院总理李强"),
+                    wording(
+                        "wording.suspect",
+                        "title_at_date",
+                        "国务院总理李克强",
+                        "国务院总理李强",
+                    ),
                 ],
             },
         )
@@ -79,7 +84,12 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
     store
         .finish_run(run, govwatch_store::RunStatus::Done, None)
         .unwrap();
-    let ids: Vec<i64> = store.findings(run, None).unwrap().iter().map(|f| f.id).collect();
+    let ids: Vec<i64> = store
+        .findings(run, None)
+        .unwrap()
+        .iter()
+        .map(|f| f.id)
+        .collect();
     let rules = shipped_rules();
     let load = |store: &mut Store| {
         let set = score_run(store, run, &rules).unwrap();
@@ -94,9 +104,24 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
     assert_eq!(
         rows.iter().map(cols).collect::<Vec<_>>(),
         vec![
-            ("确定".into(), "习近乎".into(), "习近平".into(), "未审核".into()),
-            ("疑似".into(), "四个意士".into(), "四个意识".into(), "未审核".into()),
-            ("疑似".into(), "国务院总理李克强".into(), "国务院总理李强".into(), "未审核".into()),
+            (
+                "确定".into(),
+                "习近乎".into(),
+                "习近平".into(),
+                "未审核".into()
+            ),
+            (
+                "疑似".into(),
+                "四个意士".into(),
+                "四个意识".into(),
+                "未审核".into()
+            ),
+            (
+                "疑似".into(),
+                "国务院总理李克强".into(),
+                "国务院总理李强".into(),
+                "未审核".into()
+            ),
         ]
     );
     assert_eq!(rows[0][1..4], ["甲县", "甲县人民政府", "3400000001"]);
@@ -118,7 +143,9 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
     let d = load(&mut store);
     let rows = sheet(&d);
     assert_eq!(
-        rows.iter().map(|r| (r[5].clone(), r[7].clone())).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| (r[5].clone(), r[7].clone()))
+            .collect::<Vec<_>>(),
         vec![
             ("确定（经核实）".into(), "四个意士".into()),
             ("疑似".into(), "国务院总理李克强".into()),

@@ -177,13 +177,15 @@ impl Store {
     /// is out of date).
     pub fn last_review_at(&self, run_id: i64) -> Result<Option<String>> {
         let r = (|| {
-            Ok(self.conn.query_row(
-                "SELECT r.reviewed_at FROM reviews r JOIN findings f ON f.id = r.finding_id
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT r.reviewed_at FROM reviews r JOIN findings f ON f.id = r.finding_id
                  WHERE f.run_id = ?1 AND r.inherited_from IS NULL ORDER BY r.id DESC LIMIT 1",
-                params![run_id],
-                |r| r.get(0),
-            )
-            .optional()?)
+                    params![run_id],
+                    |r| r.get(0),
+                )
+                .optional()?)
         })();
         self.ctx(r)
     }
@@ -269,10 +271,13 @@ mod tests {
                 },
             )
             .unwrap();
-        store
-            .finish_run(run, crate::RunStatus::Done, None)
-            .unwrap();
-        let ids = store.findings(run, None).unwrap().iter().map(|f| f.id).collect();
+        store.finish_run(run, crate::RunStatus::Done, None).unwrap();
+        let ids = store
+            .findings(run, None)
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
         (run, ids)
     }
 
@@ -287,14 +292,31 @@ mod tests {
             ],
         );
         let r = store
-            .review_finding(first[0], ReviewState::Dismissed, "原文如此", "张三", "2024-06-02T10:00:00+08:00")
+            .review_finding(
+                first[0],
+                ReviewState::Dismissed,
+                "原文如此",
+                "张三",
+                "2024-06-02T10:00:00+08:00",
+            )
             .unwrap()
             .unwrap();
         assert_eq!(r.state, ReviewState::Dismissed);
         store
-            .review_finding(first[1], ReviewState::Confirmed, "", "张三", "2024-06-02T10:01:00+08:00")
+            .review_finding(
+                first[1],
+                ReviewState::Confirmed,
+                "",
+                "张三",
+                "2024-06-02T10:01:00+08:00",
+            )
             .unwrap();
-        assert!(store.review_finding(999, ReviewState::Confirmed, "", "x", "t").unwrap().is_none());
+        assert!(
+            store
+                .review_finding(999, ReviewState::Confirmed, "", "x", "t")
+                .unwrap()
+                .is_none()
+        );
         // the next run: the same pattern on the same page, on another page, and the confirmed one
         let (run2, second) = run_with(
             &mut store,
@@ -314,11 +336,20 @@ mod tests {
         assert_eq!(carried.reason, "原文如此");
         assert_eq!(
             carried.describe(),
-            format!("已排除（张三，2024-06-02 10:00:00 +08:00：原文如此；沿用对 #{} 的排除）", first[0])
+            format!(
+                "已排除（张三，2024-06-02 10:00:00 +08:00：原文如此；沿用对 #{} 的排除）",
+                first[0]
+            )
         );
         // a later confirmation wins over the dismissal
         store
-            .review_finding(second[0], ReviewState::Confirmed, "", "李四", "2024-06-03T09:00:00+08:00")
+            .review_finding(
+                second[0],
+                ReviewState::Confirmed,
+                "",
+                "李四",
+                "2024-06-03T09:00:00+08:00",
+            )
             .unwrap();
         assert_eq!(
             store.review_of(second[0]).unwrap().unwrap().state,

@@ -530,7 +530,10 @@ mod tests {
 
     #[test]
     fn quoted_errors_and_padded_names() {
-        assert_eq!(brief(&judge("将“习近平”误写为“习近乎”总书记", "2024-06-01")), vec![]);
+        assert_eq!(
+            brief(&judge("将“习近平”误写为“习近乎”总书记", "2024-06-01")),
+            vec![]
+        );
         assert_eq!(compact("李　强 总理 and more"), "李强总理 and more");
     }
 }

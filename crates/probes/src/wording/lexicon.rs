@@ -163,7 +163,9 @@ impl Lexicon {
     /// The lexicon of `rules`, compiled once per process for the same rules (every probe set,
     /// every account and every test of one rule set share it).
     pub fn shared(rules: &WordingRules) -> Arc<Lexicon> {
-        static CACHE: OnceLock<Mutex<Vec<(String, Arc<Lexicon>)>>> = OnceLock::new();
+        /// Compiled lexicons by their rules (as JSON), the newest last.
+        type Cache = Mutex<Vec<(String, Arc<Lexicon>)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
         let key = serde_json::to_string(rules).unwrap_or_default();
         let cache = CACHE.get_or_init(Default::default);
         let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -207,7 +209,12 @@ mod tests {
         let find = |t: &str| {
             lex.ac
                 .find_iter(t)
-                .map(|m| (t[m.range()].to_string(), lex.pats[m.pattern().as_usize()].edit))
+                .map(|m| {
+                    (
+                        t[m.range()].to_string(),
+                        lex.pats[m.pattern().as_usize()].edit,
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         // 李克强 with 克 dropped is 李强: a canonical name, not a near miss

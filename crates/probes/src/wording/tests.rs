@@ -184,7 +184,9 @@ fn posts_are_judged_at_their_own_date() {
         id: id.into(),
         link: Some(format!("https://weibo.test/{id}")),
         title: String::new(),
-        published: Some(chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:00+08:00")).unwrap()),
+        published: Some(
+            chrono::DateTime::parse_from_rfc3339(&format!("{day}T09:00:00+08:00")).unwrap(),
+        ),
         text: text.into(),
         links: vec![],
         categories: vec![],

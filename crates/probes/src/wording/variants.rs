@@ -221,7 +221,10 @@ mod tests {
         assert!(has("席近平", Edit::Homophone));
         assert!(has("习近乎", Edit::LookAlike));
         assert!(has("习平", Edit::Dropped));
-        assert!(!v.iter().any(|(x, _)| x == "近平" || x == "习近"), "ends are never dropped");
+        assert!(
+            !v.iter().any(|(x, _)| x == "近平" || x == "习近"),
+            "ends are never dropped"
+        );
         assert!(has("习近近平", Edit::Inserted));
         assert!(has("近习平", Edit::Swapped));
         // without edits: only replaced characters
