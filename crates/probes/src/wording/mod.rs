@@ -97,7 +97,12 @@ impl Wording {
                 continue;
             }
             let day = p.published.map(crate::media::china_day);
-            for h in self.hits(&p.full_text(), day, &Vec::new, as_of) {
+            let text = p
+                .full_text()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            for h in self.hits(&text, day, &Vec::new, as_of) {
                 let url = p.link.as_deref().unwrap_or(&feed.url);
                 let mut f = finding(&h, as_of, url).page(feed.page.as_ref()).build();
                 f.value["account"] = json!(account.key());

@@ -2,8 +2,9 @@
 //! pronunciation or a look-alike, one interior character dropped, one inserted, or two
 //! neighbours swapped.
 //!
-//! Same pronunciation is pinyin without tones (the way people type with a pinyin input method),
-//! every reading of a heteronym counted, from the `pinyin` crate. Replacements come only from the
+//! Same pronunciation is the same pinyin syllable with the same tone (李强/李墙, 主义/主意,
+//! 共和国/共合国: the input method's neighbours that read alike), every reading of a heteronym
+//! counted, from the `pinyin` crate. Replacements come only from the
 //! 3,755 level-1 characters of GB 2312 (常用字: what an input method offers first), read from
 //! the GBK decoder of `encoding_rs` rather than kept as a list here. Look-alikes are data
 //! (`config/wording.toml [match] confusables`).
@@ -65,14 +66,14 @@ pub fn is_cjk(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
-/// Every toneless reading of a character.
+/// Every reading of a character, with its tone (`qiang2`).
 fn readings(c: char) -> Vec<&'static str> {
     c.to_pinyin_multi()
-        .map(|m| m.into_iter().map(|p| p.plain()).collect())
+        .map(|m| m.into_iter().map(|p| p.with_tone_num_end()).collect())
         .unwrap_or_default()
 }
 
-/// Common characters by toneless reading.
+/// Common characters by reading.
 fn by_reading() -> &'static HashMap<&'static str, Vec<char>> {
     static M: OnceLock<HashMap<&'static str, Vec<char>>> = OnceLock::new();
     M.get_or_init(|| {
@@ -164,13 +165,8 @@ pub fn near_misses(canonical: &str, look: &LookAlikes, edits: bool) -> Vec<(Stri
         out.push((build(&v), Edit::Dropped));
     }
     for i in 1..n {
-        // between chars[i - 1] and chars[i]: a neighbour doubled, or a neighbour's homophone or
-        // look-alike (the input method's second choice taken too)
+        // between chars[i - 1] and chars[i]: a neighbour doubled (重复字)
         let mut extra: Vec<char> = vec![chars[i - 1], chars[i]];
-        for side in [chars[i - 1], chars[i]] {
-            extra.extend(replacements(side, look).into_iter().map(|(c, _)| c));
-        }
-        extra.sort_unstable();
         extra.dedup();
         for x in extra {
             let mut v = chars.clone();
@@ -201,16 +197,19 @@ mod tests {
     }
 
     #[test]
-    fn homophones_ignore_tones_and_keep_to_common_characters() {
+    fn homophones_keep_the_tone_and_keep_to_common_characters() {
         let h = homophones('习');
-        for c in ['席', '希', '洗', '系', '细'] {
+        for c in ['席', '袭', '媳'] {
             assert!(h.contains(&c), "{c}");
         }
-        assert!(!h.contains(&'习'));
-        assert!(!h.contains(&'近'));
-        // 乐 is read le and yue: both count
+        for c in ['习', '西', '洗', '细', '近'] {
+            assert!(!h.contains(&c), "{c}");
+        }
+        assert!(homophones('强').contains(&'墙'));
+        assert!(homophones('义').contains(&'意'));
+        // 乐 is read le4 and yue4: both count
         let le = homophones('乐');
-        assert!(le.contains(&'了') && le.contains(&'月'));
+        assert!(le.contains(&'勒') && le.contains(&'月'));
     }
 
     #[test]
