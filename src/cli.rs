@@ -26,6 +26,7 @@ Examples (示例):
   govwatch report --run 2 --since 1     with the rectification (已整改/仍未整改/新发现)
   govwatch findings --code link.broken_home
   govwatch show 17                      one finding's evidence and archived page
+  govwatch review 17 --dismiss --reason 原文引用   an inspector's review (or --confirm)
   govwatch probe https://www.example.gov.cn/ -v
   govwatch codes                        every finding code with its Chinese title and indicator
   govwatch status                       per site: last sample, 7-day availability, open warnings
@@ -95,6 +96,35 @@ pub(crate) enum Cmd {
     Findings(FindingsArgs),
     /// One finding: its evidence, the fetches of its URL and where the archived page is.
     Show(ShowArgs),
+    /// An inspector's review of one finding: --confirm (a 疑似 finding then counts as 确定) or
+    /// --dismiss --reason TEXT (kept with who and why, left out of the score and the report's
+    /// counts, and not raised again for the same words on the same page).
+    Review(ReviewArgs),
+}
+
+// `govwatch review`.
+#[derive(Args)]
+pub(crate) struct ReviewArgs {
+    /// The finding's number (the `#` column of `govwatch findings`).
+    pub(crate) finding: i64,
+    /// The finding is right (a 疑似 finding then counts as 确定 for the veto).
+    #[arg(long, conflicts_with = "dismiss", required_unless_present = "dismiss")]
+    pub(crate) confirm: bool,
+    /// The finding is wrong: kept with who and why, out of the score and the report's counts.
+    #[arg(long, requires = "reason")]
+    pub(crate) dismiss: bool,
+    /// Why (required with --dismiss).
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
+    /// Who reviews (default: the login name).
+    #[arg(long)]
+    pub(crate) by: Option<String>,
+    /// Configuration directory (indicators.toml, to score the run again).
+    #[arg(long, default_value = "config")]
+    pub(crate) config: PathBuf,
+    /// SQLite database.
+    #[arg(long, default_value = "govwatch.db")]
+    pub(crate) db: PathBuf,
 }
 
 // `govwatch init`.

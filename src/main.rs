@@ -76,6 +76,7 @@ async fn dispatch(cmd: Cmd, verbose: u8) -> Result<u8> {
         Cmd::Codes(a) => commands::codes::cmd_codes(a),
         Cmd::Findings(a) => commands::findings::cmd_findings(a),
         Cmd::Show(a) => commands::findings::cmd_show(a),
+        Cmd::Review(a) => commands::review::cmd_review(a),
     }
 }
 

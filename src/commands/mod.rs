@@ -13,6 +13,7 @@ pub(crate) mod media;
 pub(crate) mod merge;
 pub(crate) mod probe;
 pub(crate) mod report;
+pub(crate) mod review;
 pub(crate) mod run;
 pub(crate) mod score;
 pub(crate) mod serve;

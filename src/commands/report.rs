@@ -36,7 +36,7 @@ pub(crate) fn write_report(
         }
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    if store.scores(run_id, Some(&rules.hash))?.is_none() {
+    if govwatch_score::needs_scoring(store, run_id, rules)? {
         let set = govwatch_score::score_run(store, run_id, rules)?;
         store.write_scores(&set)?;
         eprintln!("run {run_id} scored under rules {}", rules.version);

@@ -29,6 +29,7 @@ mod probes;
 mod shard;
 pub mod shipped;
 mod sites;
+mod wording;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
 pub use accounts_import::import_accounts_csv;
@@ -57,6 +58,10 @@ pub use media_findings::{ManualImport, parse_day, read_manual_findings};
 pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
 pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
+pub use wording::{
+    Confidence, HeldTitle, Leader, Phrase, WordingConfidence, WordingMatch, WordingRules,
+    WordingWhitelist, WrongForm, load_wording_rules,
+};
 
 use govwatch_model::{Account, Site};
 use std::path::{Path, PathBuf};
@@ -83,6 +88,8 @@ pub const WARNINGS_FILE: &str = "warnings.toml";
 pub const ACCOUNTS_FILE: &str = "accounts.toml";
 /// File name of the new-media rules inside a configuration directory.
 pub const MEDIA_FILE: &str = "media.toml";
+/// File name of the wording rules (严重表述错误) inside a configuration directory.
+pub const WORDING_FILE: &str = "wording.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +166,13 @@ impl ConfigDir {
         self.root.join(MEDIA_FILE)
     }
 
+    /// `ROOT/wording.toml`.
+    pub fn wording_path(&self) -> PathBuf {
+        self.root.join(WORDING_FILE)
+    }
+
     /// Every probe rule file of the directory (`probes.toml`, `columns.toml`, `integrity.toml`,
-    /// `interaction.toml`, `holidays.toml`, `media.toml`); a missing file gives the shipped rules.
+    /// `interaction.toml`, `holidays.toml`, `media.toml`, `wording.toml`); a missing file gives the shipped rules.
     pub fn probe_rules(&self) -> Result<ProbeRules, ConfigError> {
         let mut rules = load_probe_rules(&self.probes_path())?;
         rules.columns = load_column_rules(&self.columns_path())?;
@@ -168,6 +180,7 @@ impl ConfigDir {
         rules.interaction = load_interaction_rules(&self.interaction_path())?;
         rules.calendar = load_work_calendar(&self.holidays_path())?;
         rules.media = load_media_rules(&self.media_path())?;
+        rules.wording = load_wording_rules(&self.wording_path())?;
         Ok(rules)
     }
 

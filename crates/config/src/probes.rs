@@ -25,6 +25,9 @@ pub struct ProbeRules {
     /// New-media rules, from `media.toml` (not part of `probes.toml`).
     #[serde(skip)]
     pub media: crate::MediaRules,
+    /// Wording rules (严重表述错误), from `wording.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub wording: crate::WordingRules,
 }
 
 impl Default for ProbeRules {
@@ -38,6 +41,7 @@ impl Default for ProbeRules {
             interaction: crate::InteractionRules::default(),
             calendar: crate::WorkCalendar::shipped(),
             media: crate::MediaRules::default(),
+            wording: crate::WordingRules::default(),
         }
     }
 }

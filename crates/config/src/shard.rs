@@ -103,7 +103,8 @@ pub fn shard_of(site_id: &str, count: u32) -> u32 {
 
 impl ConfigDir {
     /// SHA-256 (hex) over the probe rule files that shape findings (`probes.toml`,
-    /// `columns.toml`, `integrity.toml`, `interaction.toml`, `holidays.toml`, `media.toml`):
+    /// `columns.toml`, `integrity.toml`, `interaction.toml`, `holidays.toml`, `media.toml`,
+    /// `wording.toml`):
     /// each file's name, then its bytes (or the word `absent` for a missing file, which means
     /// the shipped rules). Two runs with the same digest judged pages by the same rules.
     pub fn rules_sha256(&self) -> Result<String, ConfigError> {
@@ -115,6 +116,7 @@ impl ConfigDir {
             self.interaction_path(),
             self.holidays_path(),
             self.media_path(),
+            self.wording_path(),
         ] {
             let name = path
                 .file_name()

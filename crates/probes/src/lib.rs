@@ -25,6 +25,8 @@
 //! - [`media`]: government new-media accounts over their feeds' posts (not updated, stop
 //!   announcements, reposts, ads, off-topic posts, duplicate accounts, inspectors' findings).
 //!   Codes `media.*`.
+//! - [`wording`]: 严重表述错误 — leaders' names and titles, formulations, known wrong forms, on
+//!   every page and in new-media posts. Codes `wording.serious`, `wording.suspect`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -41,6 +43,7 @@ pub mod links;
 pub mod lists;
 pub mod media;
 pub mod search;
+pub mod wording;
 
 pub use govwatch_config::ProbeRules;
 use govwatch_model::{Fact, Finding, Page, Site, SiteCrawl, Timestamp};
@@ -62,7 +65,7 @@ pub mod codes {
 pub type Scan = Box<dyn Any + Send + Sync>;
 
 /// Slots of [`PageScans`]: one per probe that scans pages.
-pub const SCAN_SLOTS: usize = 4;
+pub const SCAN_SLOTS: usize = 5;
 
 /// The scans of one page, by probe slot ([`Probe::slot`]); `scanned` when the page was scanned
 /// at all (an empty slot then means the probe noted nothing, not that it has yet to read).
@@ -351,6 +354,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
             rules.interaction.clone(),
             rules.calendar.clone(),
         )),
+        Box::new(wording::Wording::new(&rules.wording)),
     ]
 }
 

@@ -4,7 +4,7 @@
 
 use govwatch_probes::{
     availability, codes, columns, integrity, interaction, interpretation, ipv6, links, media,
-    search,
+    search, wording,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +42,7 @@ fn constants() -> Vec<(&'static [&'static str], &'static [&'static str])> {
         (&["integrity"], integrity::codes::ALL),
         (&["interaction"], interaction::codes::ALL),
         (&["media", "media (or manual)"], media::codes::ALL),
+        (&["wording"], wording::codes::ALL),
     ]
 }
 

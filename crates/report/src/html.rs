@@ -234,6 +234,7 @@ pub fn render_html(d: &ReportData) -> String {
         s.push_str(&table_html(t, &format!("annex-{}", i + 1)));
     }
 
+    s.push_str(&table_html(&crate::wording::wording_table(d), "wording"));
     if let Some(r) = &d.since {
         s.push_str(&table_html(&crate::since::table(r), "rectification"));
     }

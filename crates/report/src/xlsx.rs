@@ -73,6 +73,7 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
     if let Some(r) = &d.since {
         tables.push(crate::since::table(r));
     }
+    tables.push(crate::wording::wording_table(d));
     tables.push(problem_details(d));
     for t in &tables {
         let ws = wb.add_worksheet();

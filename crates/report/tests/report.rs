@@ -222,8 +222,8 @@ fn reports_escape_site_content_and_read_back() {
     assert!(html.contains("<svg"), "inline charts");
     assert_eq!(
         html.matches("<table class=\"annex\">").count(),
-        6,
-        "5 annexes + rectification"
+        7,
+        "5 annexes + 表述问题 + rectification"
     );
     // the veto's evidence links to its archived record
     let veto = d
@@ -277,6 +277,7 @@ fn reports_escape_site_content_and_read_back() {
             "附件4",
             "附件5",
             "整改情况",
+            "表述问题",
             "问题明细"
         ]
     );
@@ -347,7 +348,7 @@ fn reports_escape_site_content_and_read_back() {
         zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
         s
     };
-    for n in 1..=7 {
+    for n in 1..=8 {
         let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
         assert!(
             sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
@@ -361,7 +362,7 @@ fn reports_escape_site_content_and_read_back() {
     let workbook = part("xl/workbook.xml");
     assert_eq!(
         workbook.matches("_xlnm.Print_Titles").count(),
-        7,
+        8,
         "{workbook}"
     );
     assert!(workbook.contains("问题明细!$1:$2"), "{workbook}");
@@ -398,7 +399,7 @@ fn reports_escape_site_content_and_read_back() {
 
     // CSV, JSON, Markdown
     let csvs = write_csv(&d, &dir).unwrap();
-    assert_eq!(csvs.len(), 6);
+    assert_eq!(csvs.len(), 7, "5 annexes, rectification, 表述问题");
     let a3 = std::fs::read_to_string(dir.join("附件3.csv")).unwrap();
     assert!(a3.starts_with("\u{feff}序号,地区,网站名称"));
     assert!(a3.contains(HOSTILE));
@@ -592,7 +593,7 @@ fn html_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(dom.matches("<table class=\"annex\">").count(), 6, "{dom}");
+    assert_eq!(dom.matches("<table class=\"annex\">").count(), 7, "{dom}");
     assert_eq!(dom.matches("<section class=\"site\"").count(), 3);
     assert!(dom.contains("附件1 各地区政府网站检查情况"));
     assert!(dom.contains("<svg"));

@@ -107,9 +107,12 @@ pub fn score_accounts(
             run: run_id,
             message: format!("as_of {:?} is not RFC 3339: {e}", run.as_of),
         })?;
+    let reviews = store.reviews(run_id)?;
     let mut findings: HashMap<String, Vec<StoredFinding>> = HashMap::new();
     for f in store.account_findings(run_id)? {
-        findings.entry(f.account_key).or_default().push(f.stored);
+        if let Some(stored) = crate::reviewed(vec![f.stored], &reviews).pop() {
+            findings.entry(f.account_key).or_default().push(stored);
+        }
     }
     let mut facts: HashMap<String, Vec<StoredFact>> = HashMap::new();
     for f in store.account_facts(run_id)? {

@@ -292,6 +292,7 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
     }
     insert_facts(&tx, run_id, site_id, &key, &r.facts)?;
     insert_findings(&tx, run_id, site_id, &key, &r.findings)?;
+    crate::reviews::inherit_dismissals(&tx, run_id, Some(site_id))?;
     tx.execute(
         "INSERT INTO run_accounts (run_id, account_key, measured, started_at, finished_at, posts, findings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

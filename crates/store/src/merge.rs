@@ -707,6 +707,8 @@ impl Store {
                 )
             })?;
         }
+        // patterns dismissed on a page in earlier runs stay dismissed there
+        crate::reviews::inherit_dismissals(&tx, run_id, None)?;
         // the merged run spans its shards: from the earliest start
         tx.execute(
             "UPDATE main.runs SET started_at = ?2

@@ -176,7 +176,10 @@ impl App {
 
     /// The run's scoring under the configured rules (see [`Scoring`]).
     pub fn scoring(&self, store: &Store, run_id: i64) -> Result<Scoring, WebError> {
-        if let Some(set) = store.scores(run_id, Some(&self.rules.hash))? {
+        // a stored scoring older than an inspector's review is scored again
+        if !govwatch_score::needs_scoring(store, run_id, &self.rules)?
+            && let Some(set) = store.scores(run_id, Some(&self.rules.hash))?
+        {
             return Ok(Scoring { set, stored: true });
         }
         let set = govwatch_score::score_run(store, run_id, &self.rules)?;
