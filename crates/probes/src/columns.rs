@@ -144,11 +144,14 @@ fn start_column_name(
     if u.path() == "/" || article_page(doc) {
         return None;
     }
-    // at the top folder or at an article-like path the page might be the home page: only its
-    // own ColumnName meta tag makes it a column
+    // at the top folder or at an article-like path the page might be the home page: only what
+    // it says of itself makes it a column — its ColumnName meta tag, or a breadcrumb bar (当前位置：
+    // 首页 > 互动交流 > 民意征集) ending in the column, which no home page shows
     let meta = meta.filter(|m| !site_like(m, site_name));
     if dir_of(u) == "/" || article_like(u) {
-        return meta.and_then(|m| column_name(&m, &rules.not_columns));
+        return meta
+            .or_else(|| breadcrumb_name(doc))
+            .and_then(|m| column_name(&m, &rules.not_columns));
     }
     // the ColumnName meta tag, then the parts of the title ("通知公告_某县人民政府", but also
     // "某县人力资源网-通知公告"): the site's own name is no column name
@@ -182,6 +185,56 @@ fn site_like(s: &str, site_name: &str) -> bool {
         || ["人民政府", "政府", "网站", "网", "门户"]
             .iter()
             .any(|end| s.ends_with(end))
+}
+
+/// Words that open a breadcrumb bar.
+const BREADCRUMB_WORDS: &[&str] = &[
+    "当前位置",
+    "您的位置",
+    "你的位置",
+    "您现在的位置",
+    "你现在的位置",
+    "所在位置",
+    "现在位置",
+];
+
+/// The last place a page's breadcrumb bar names (`当前位置：首页 > 互动交流 > 民意征集` →
+/// `民意征集`); none when it ends at an article (正文, 详情).
+fn breadcrumb_name(doc: &Html) -> Option<String> {
+    for node in doc.root_element().descendants() {
+        let Some(t) = node.value().as_text() else {
+            continue;
+        };
+        if !BREADCRUMB_WORDS.iter().any(|w| t.contains(w)) {
+            continue;
+        }
+        let bar = node.parent().and_then(scraper::ElementRef::wrap)?;
+        let text = crate::html::text_of(&bar);
+        let after = BREADCRUMB_WORDS
+            .iter()
+            .filter_map(|w| text.split_once(w).map(|(_, rest)| rest))
+            .next()?;
+        let last = after
+            .split(['>', '＞', '»', '›', '→', '/', '\\'])
+            .map(|p| p.trim_matches(|c: char| c.is_whitespace() || "：:".contains(c)))
+            .rfind(|p| !p.is_empty())?
+            .to_string();
+        if [
+            "正文",
+            "详情",
+            "内容",
+            "阅读",
+            "文章",
+            "详细内容",
+            "正文内容",
+        ]
+        .contains(&last.as_str())
+        {
+            return None;
+        }
+        return Some(last);
+    }
+    None
 }
 
 /// Whether a page says it is an article: its `ArticleTitle` or `PubDate` meta tag is filled.

@@ -73,7 +73,7 @@ impl Wording {
     fn page_findings(&self, page: &Page, doc: &Html, text: &str, as_of: Timestamp) -> Vec<Finding> {
         let day = crate::media::china_day(as_of);
         let items = || match url::Url::parse(&page.fetch.final_url) {
-            Ok(u) => crate::dates::list_items(doc, &u, day)
+            Ok(u) => crate::lists::list_items(doc, &u, day)
                 .into_iter()
                 .filter_map(|i| Some((i.title, i.date?)))
                 .collect(),
