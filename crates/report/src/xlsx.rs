@@ -5,10 +5,42 @@
 //!
 //! Every sheet prints on A4 landscape, fitted to the page width, its title and header rows
 //! repeated on each printed page, the page number in the footer.
+//!
+//! A text longer than an Excel cell holds (32,767 UTF-16 units) is cut there with a note saying
+//! so ([`fit_cell`]); the full text stays in `report.json` and the database.
 
 use crate::{Cell, ReportData, ReportError, annexes, problem_details};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use std::borrow::Cow;
 use std::path::Path;
+
+/// The most an Excel cell holds, in UTF-16 units (Excel's "32,767 characters").
+pub const EXCEL_CELL_MAX: usize = 32_767;
+
+/// `text` as a cell holds it: whole when it fits, else cut at a character boundary so that the
+/// cut text and a note (`…（全文 N 字，超出 Excel 单元格上限，已截断；全文见 report.json）`) fit in
+/// [`EXCEL_CELL_MAX`].
+pub fn fit_cell(text: &str) -> Cow<'_, str> {
+    let units = |s: &str| s.encode_utf16().count();
+    if text.len() <= EXCEL_CELL_MAX || units(text) <= EXCEL_CELL_MAX {
+        return Cow::Borrowed(text);
+    }
+    let note = format!(
+        "…（全文 {} 字，超出 Excel 单元格上限，已截断；全文见 report.json）",
+        text.chars().count()
+    );
+    let room = EXCEL_CELL_MAX - units(&note);
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > room {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    Cow::Owned(format!("{}{note}", &text[..end]))
+}
 
 /// Writes the workbook to `path` (the rectification list after the annexes with `--since`, then
 /// 问题明细).
@@ -42,9 +74,10 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name(&t.key)?;
         let last_col = t.headers.len().saturating_sub(1) as u16;
-        ws.merge_range(0, 0, 0, last_col, &format!("{} {}", t.key, t.title), &title)?;
+        let heading = format!("{} {}", t.key, t.title);
+        ws.merge_range(0, 0, 0, last_col, fit_cell(&heading).as_ref(), &title)?;
         for (c, h) in t.headers.iter().enumerate() {
-            ws.write_string_with_format(1, c as u16, h, &head)?;
+            ws.write_string_with_format(1, c as u16, fit_cell(h).as_ref(), &head)?;
         }
         for (c, w) in t.widths.iter().enumerate() {
             ws.set_column_width(c as u16, *w)?;
@@ -54,14 +87,16 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
             for (c, v) in row.iter().enumerate() {
                 let c = c as u16;
                 match v {
-                    Cell::Text(s) => ws.write_string_with_format(r, c, s, &cell)?,
+                    Cell::Text(s) => {
+                        ws.write_string_with_format(r, c, fit_cell(s).as_ref(), &cell)?
+                    }
                     Cell::Int(n) => ws.write_number_with_format(r, c, *n as f64, &num)?,
                     Cell::Num(x) => ws.write_number_with_format(r, c, *x, &num)?,
                 };
             }
         }
         if let Some(n) = &t.note {
-            ws.write_string(t.rows.len() as u32 + 3, 0, n)?;
+            ws.write_string(t.rows.len() as u32 + 3, 0, fit_cell(n).as_ref())?;
         }
         ws.set_freeze_panes(2, 0)?;
         // print: A4 landscape, one page wide (as many tall as it takes), the title and header
@@ -75,4 +110,31 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
     }
     wb.save(path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_at_the_cell_limit_with_a_note() {
+        assert_eq!(fit_cell("短文本"), "短文本");
+        let exact = "字".repeat(EXCEL_CELL_MAX);
+        assert!(matches!(fit_cell(&exact), Cow::Borrowed(_)));
+        for (text, n) in [
+            ("观".repeat(40_000), 40_000),
+            // two UTF-16 units each: 20,000 characters are 40,000 units
+            ("𠀀".repeat(20_000), 20_000),
+            (format!("{}{}", "a".repeat(32_766), "𠀀"), 32_767),
+        ] {
+            let cut = fit_cell(&text);
+            let units = cut.encode_utf16().count();
+            assert!(units <= EXCEL_CELL_MAX, "{units}");
+            assert!(units > EXCEL_CELL_MAX - 60, "{units}");
+            let note =
+                format!("…（全文 {n} 字，超出 Excel 单元格上限，已截断；全文见 report.json）");
+            assert!(cut.ends_with(&note), "{}", &cut[cut.len() - 120..]);
+            assert!(text.starts_with(cut.strip_suffix(&note).unwrap()));
+        }
+    }
 }
