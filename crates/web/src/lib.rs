@@ -194,6 +194,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/runs/{run}", get(pages::run::handler))
         .route("/runs/{run}/sites", get(pages::sites::handler))
         .route("/runs/{run}/sites/{site}", get(pages::site::handler))
+        .route("/runs/{run}/accounts", get(pages::accounts::handler))
         .route("/runs/{run}/files/{name}", get(downloads::handler))
         .route("/sites", get(pages::sites::latest_handler))
         .route("/findings/{id}", get(pages::finding::handler))

@@ -2,7 +2,8 @@
 //! and slow (slowloris) connections are cut off after the header-read limit; past the connection
 //! limit a connection is answered 503 at once and the view answers again as soon as the idle ones
 //! are gone; a request body sent too slowly is answered 503; a client that stops reading is cut
-//! off; the login goes back only to a local path.
+//! off; the login goes back only to a local path; a new-media account's findings have their
+//! evidence page and are listed on the run's accounts page.
 
 use govwatch_store::Store;
 use govwatch_testutil::workspace_root;
@@ -44,7 +45,10 @@ fn quick() -> Limits {
 
 /// The view on 127.0.0.1 (with a token when `token`), served on a thread of its own.
 fn start(name: &str, limits: Limits, token: bool) -> SocketAddr {
-    let db = empty_db(name);
+    start_on(empty_db(name), limits, token)
+}
+
+fn start_on(db: PathBuf, limits: Limits, token: bool) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -230,4 +234,120 @@ fn the_login_goes_back_only_to_a_local_path() {
             .unwrap_or_else(|| panic!("{answer}"));
         assert_eq!(location, want, "{next}");
     }
+}
+
+/// A run with one site and one new-media account whose feed is stale (a `media.stale` finding)
+/// and another whose feed could not be read: every finding has its page, and the accounts page
+/// lists them.
+#[test]
+fn media_findings_have_their_pages() {
+    use govwatch_model::{
+        Account, AccountResult, Evidence, Fact, FeedFailure, FeedRead, Finding, Platform, Severity,
+        Site, SiteKind,
+    };
+    let db = empty_db("media");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    let site = Site {
+        id: "1310000001".into(),
+        name: "安平县人民政府".into(),
+        home: "http://www.anping.gov.test/".parse().unwrap(),
+        org: "安平县人民政府办公室".into(),
+        region: "安平县".into(),
+        kind: SiteKind::Portal,
+        overrides: Default::default(),
+    };
+    let account = |id: &str| Account {
+        platform: Platform::Weibo,
+        id: id.into(),
+        name: format!("安平发布{id}"),
+        org: "安平县人民政府办公室".into(),
+        region: "安平县".into(),
+        site: site.id.clone(),
+        feed: format!("http://rsshub.test/weibo/user/{id}")
+            .parse()
+            .unwrap(),
+    };
+    let result = |a: &Account, measured: bool| AccountResult {
+        account: a.clone(),
+        started_at: at,
+        finished_at: at,
+        feed: FeedRead {
+            url: a.feed.to_string(),
+            fetches: vec![],
+            page: None,
+            format: measured.then(|| "rss2".into()),
+            title: None,
+            posts: vec![],
+            failure: (!measured).then(|| (FeedFailure::Fetch, "HTTP 503".into())),
+            over_budget: 0,
+        },
+        facts: vec![Fact {
+            probe: "media".into(),
+            code: if measured {
+                "media.feed"
+            } else {
+                "media.not_measured"
+            }
+            .into(),
+            url: Some(a.feed.to_string()),
+            value: serde_json::json!({"account": a.key(), "reason": "fetch", "error": "HTTP 503"}),
+            observed_at: at,
+        }],
+        findings: if measured {
+            vec![Finding {
+                probe: "media".into(),
+                code: "media.stale".into(),
+                severity: Severity::Veto,
+                url: Some(a.feed.to_string()),
+                value: serde_json::json!({"account": a.key(), "latest": "2026-11-01", "days": 27}),
+                message: "账号「安平发布1」监测时间点前14天内无更新".into(),
+                evidence: Evidence {
+                    status: Some(200),
+                    excerpt: Some("2026-11-01 《通知》".into()),
+                    ..Default::default()
+                },
+                observed_at: at,
+            }]
+        } else {
+            vec![]
+        },
+    };
+    let (run, finding) = {
+        let mut store = Store::open(&db).unwrap();
+        store.upsert_sites(std::slice::from_ref(&site)).unwrap();
+        let (a, b) = (account("1"), account("2"));
+        store.upsert_accounts(&[a.clone(), b.clone()]).unwrap();
+        let run = store.begin_run(at, &serde_json::json!({})).unwrap();
+        store.write_account_result(run, &result(&a, true)).unwrap();
+        store.write_account_result(run, &result(&b, false)).unwrap();
+        store
+            .finish_run(run, govwatch_store::RunStatus::Done, None)
+            .unwrap();
+        let f = store.account_findings(run).unwrap()[0].stored.id;
+        (run, f)
+    };
+    let addr = start_on(db, Limits::default(), false);
+    let page = get(addr, &format!("/findings/{finding}"), "");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("media.stale") && page.contains("weibo:1"),
+        "{page}"
+    );
+    assert!(page.contains("监测时间点前14天内无更新"));
+    let accounts = get(addr, &format!("/runs/{run}/accounts"), "");
+    assert!(accounts.starts_with("HTTP/1.1 200"), "{accounts}");
+    assert!(
+        accounts.contains(&format!("href=\"/findings/{finding}\"")),
+        "{accounts}"
+    );
+    assert!(
+        accounts.contains("不合格") && accounts.contains("未监测"),
+        "{accounts}"
+    );
+    assert!(accounts.contains("订阅源无法读取：HTTP 503"), "{accounts}");
+    let run_page = get(addr, &format!("/runs/{run}"), "");
+    assert!(
+        run_page.contains(&format!("href=\"/runs/{run}/accounts\"")),
+        "{run_page}"
+    );
 }
