@@ -6,7 +6,9 @@
 //!   long a page may take, how many connections are served at once and how many page tasks
 //!   (database reads, report files) run at once.
 //! - [`serve_on`]: the accept loop. Past the connection limit a new connection is answered `503`
-//!   at once and closed, so the listener keeps draining its backlog and never runs out of file
+//!   at once and closed (as many refusals at a time as connections, each a fifth of a second at
+//!   most; beyond that the loop waits and connections queue in the backlog, never dropped
+//!   unanswered), so the listener keeps draining its backlog and never runs out of file
 //!   descriptors; the limit is lowered to what the process's descriptor limit (`ulimit -n`)
 //!   leaves after the database and report files ([`connection_limit`]). An `accept` error (the
 //!   descriptor table full after all) is logged once a minute and retried after a pause, never
@@ -89,6 +91,9 @@ pub fn connection_limit(limits: &Limits, descriptors: Option<u64>) -> usize {
     limits.max_connections.min(room as usize).max(1)
 }
 
+/// Longest a refused connection is kept (its answer written, its request read and dropped).
+const REFUSAL_TIME: Duration = Duration::from_millis(200);
+
 /// The answer of a connection past the limit.
 const BUSY: &[u8] =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
@@ -105,7 +110,7 @@ pub async fn serve_on(
 ) -> io::Result<()> {
     let max = connection_limit(&limits, open_files_limit());
     let slots = Arc::new(Semaphore::new(max));
-    // answers of "busy" being written, each holding a descriptor for at most a second
+    // answers of "busy" being written, each holding a descriptor for REFUSAL_TIME at most
     let refusals = Arc::new(Semaphore::new(max));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
@@ -136,27 +141,30 @@ pub async fn serve_on(
                     drop(slot);
                 });
             }
-            Err(_) => match refusals.clone().try_acquire_owned() {
-                Ok(turn) => {
-                    tracing::debug!(%peer, "connection refused: at the connection limit");
-                    tokio::spawn(async move {
-                        let mut stream = stream;
-                        // the answer, then what the client sent is read and dropped until it
-                        // closes (closing with unread data would reset the connection and
-                        // lose the answer), a second at most
-                        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                            stream.write_all(BUSY).await?;
-                            stream.shutdown().await?;
-                            let mut sink = [0u8; 1024];
-                            while stream.read(&mut sink).await? > 0 {}
-                            Ok::<(), io::Error>(())
-                        })
-                        .await;
-                        drop(turn);
-                    });
-                }
-                Err(_) => drop(stream),
-            },
+            Err(_) => {
+                // a turn to refuse: while every turn is taken the loop waits here (a fraction
+                // of a second), and new connections wait in the kernel's backlog, answered in
+                // their turn — none is dropped unanswered
+                let Ok(turn) = refusals.clone().acquire_owned().await else {
+                    break;
+                };
+                tracing::debug!(%peer, "connection refused: at the connection limit");
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    // the answer, then what the client already sent is read and dropped
+                    // (closing with unread data would reset the connection and lose the
+                    // answer), for a fifth of a second at most
+                    let _ = tokio::time::timeout(REFUSAL_TIME, async {
+                        stream.write_all(BUSY).await?;
+                        stream.shutdown().await?;
+                        let mut sink = [0u8; 1024];
+                        while stream.read(&mut sink).await? > 0 {}
+                        Ok::<(), io::Error>(())
+                    })
+                    .await;
+                    drop(turn);
+                });
+            }
         }
     }
     drop(listener);
