@@ -22,6 +22,8 @@ mod e2e;
 mod help_init;
 #[path = "it/hostile.rs"]
 mod hostile;
+#[path = "it/hostile_cli.rs"]
+mod hostile_cli;
 #[path = "it/hostile_feeds.rs"]
 mod hostile_feeds;
 #[path = "it/integrity.rs"]

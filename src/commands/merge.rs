@@ -98,7 +98,7 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         }
     };
     for m in &report.merged {
-        println!(
+        outln!(
             "已合并 (merged) {} → run {}: shard {}, {} sites (run {} of the shard file)",
             m.file,
             report.run_id,
@@ -108,14 +108,14 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         );
     }
     for p in &report.already {
-        println!(
+        outln!(
             "已合并过 (already merged) {} → run {}: nothing copied",
             p.display(),
             report.run_id
         );
     }
     if report.status == RunStatus::Done {
-        println!(
+        outln!(
             "run {} in {}: done, every shard merged; next: govwatch score --db {} --run {}",
             report.run_id,
             a.into.display(),
@@ -124,7 +124,7 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         );
     } else {
         let missing: Vec<String> = report.missing.iter().map(|k| k.to_string()).collect();
-        println!(
+        outln!(
             "run {} in {}: waiting for shard(s) {} (it stays `running` until they are merged)",
             report.run_id,
             a.into.display(),

@@ -71,6 +71,25 @@ pub fn field_problem(what: &str, value: &str, max: usize) -> Option<String> {
     None
 }
 
+/// Text for a terminal: every refused character but the line break and the tab written as
+/// `\u{1b}`, so that what a site or a file brought (a title, an excerpt, a name) cannot move
+/// the cursor, recolour, retitle or clear the inspector's terminal.
+pub fn for_terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    let refused = |c: char| c != '\n' && c != '\t' && is_refused_char(c);
+    if !s.chars().any(refused) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if refused(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A message with its refused characters escaped and cut to `max` characters.
 pub(crate) fn sanitize_message(message: String, max: usize) -> String {
     if !message.chars().any(is_refused_char) && message.len() <= max {
@@ -130,5 +149,10 @@ mod tests {
             format!("{}…", "x".repeat(10))
         );
         assert_eq!(shown("a\nb"), "a\\u{a}b");
+        assert_eq!(for_terminal("行一\n\t行二"), "行一\n\t行二");
+        assert_eq!(
+            for_terminal("标题\u{1b}]0;pwned\u{7}\u{1b}[2J\r\u{9b}31m"),
+            "标题\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}\\u{9b}31m"
+        );
     }
 }
