@@ -35,8 +35,7 @@ pub fn is_refused_char(c: char) -> bool {
 /// [`SHOWN_CHARS`] characters, then `…（共 N 字）`.
 pub fn shown(value: &str) -> String {
     let mut out = String::new();
-    let mut n = 0;
-    for c in value.chars() {
+    for (n, c) in value.chars().enumerate() {
         if n == SHOWN_CHARS {
             out.push_str(&format!("…（共 {} 字）", value.chars().count()));
             return out;
@@ -46,7 +45,6 @@ pub fn shown(value: &str) -> String {
         } else {
             out.push(c);
         }
-        n += 1;
     }
     out
 }

@@ -180,7 +180,7 @@ pub async fn serve_on(
 /// Logs a failed `accept` (at most once a minute for a run of them).
 fn accept_failed(e: &io::Error, count: &AtomicU64) {
     let n = count.fetch_add(1, Ordering::Relaxed);
-    if n % 600 == 0 {
+    if n.is_multiple_of(600) {
         tracing::warn!(error = %e, failures = n + 1, "accept failed; retrying");
     }
 }
