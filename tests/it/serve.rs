@@ -17,6 +17,33 @@ fn empty_db(name: &str) -> (PathBuf, String) {
     (dir, db.to_str().unwrap().to_string())
 }
 
+/// The address a started `govwatch serve` prints on its first line ("govwatch serve:
+/// http://127.0.0.1:PORT/ over … (read-only, …); Ctrl-C stops"), and the rest of its stderr.
+fn address_of(child: &mut std::process::Child) -> (String, BufReader<std::process::ChildStderr>) {
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (addr, stderr)
+}
+
+/// SIGTERM, then the exit code.
+fn terminate(child: &mut std::process::Child) -> Option<i32> {
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().unwrap().code()
+}
+
 #[test]
 fn serve_refuses_a_non_loopback_listener_without_a_token() {
     let (dir, db) = empty_db("refuse");
@@ -85,16 +112,7 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     )
     .spawn()
     .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    // "govwatch serve: http://127.0.0.1:PORT/ over … (read-only, …); Ctrl-C stops"
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (addr, _stderr) = address_of(&mut child);
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
@@ -110,15 +128,7 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
             .to_ascii_lowercase()
             .contains("content-security-policy: default-src 'none'")
     );
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "SIGTERM stops it cleanly");
+    assert_eq!(terminate(&mut child), Some(0), "SIGTERM stops it cleanly");
 }
 
 /// Under a 256-descriptor limit, 300 idle connections neither stop the view nor exhaust its
@@ -146,15 +156,7 @@ fn serve_outlasts_idle_connections_under_a_small_descriptor_limit() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (addr, mut stderr) = address_of(&mut child);
     let idle: Vec<std::net::TcpStream> = (0..300)
         .map(|_| std::net::TcpStream::connect(&addr).unwrap())
         .collect();
@@ -188,14 +190,7 @@ fn serve_outlasts_idle_connections_under_a_small_descriptor_limit() {
     }
     assert!(answer.contains("数据库中尚无检查批次"), "{answer:?}");
     drop(idle);
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(terminate(&mut child), Some(0));
     let mut rest = String::new();
     let _ = stderr.read_to_string(&mut rest);
     assert!(!rest.contains("Too many open files"), "{rest}");

@@ -202,6 +202,15 @@ async fn two_of_forty_failed_samples_are_the_veto_one_is_not() {
     }
 }
 
+/// One open warning of `site`, to deliver.
+fn raise_one(daemon: &Daemon, site: &Site) {
+    let at = ts("2026-11-01T00:00:00+08:00");
+    daemon.with_store(|st| {
+        st.raise_warning(&site.id, "warn.home_stale", at, &serde_json::json!({}), "m")
+            .unwrap()
+    });
+}
+
 fn daemon_with_sinks(
     dir: &std::path::Path,
     sites: Vec<Site>,
@@ -351,11 +360,7 @@ async fn a_failed_delivery_is_retried_until_it_succeeds() {
         }],
         &net,
     );
-    let at = ts("2026-11-01T00:00:00+08:00");
-    daemon.with_store(|st| {
-        st.raise_warning(&s.id, "warn.home_stale", at, &serde_json::json!({}), "m")
-            .unwrap()
-    });
+    raise_one(&daemon, &s);
     assert_eq!(daemon.deliver().await.unwrap(), 0);
     assert_eq!(daemon.deliver().await.unwrap(), 0);
     let w = daemon.with_store(|st| st.open_warnings(None).unwrap());
@@ -401,11 +406,7 @@ async fn a_webhook_redirect_is_not_followed() {
         }],
         &net,
     );
-    let at = ts("2026-11-01T00:00:00+08:00");
-    daemon.with_store(|st| {
-        st.raise_warning(&s.id, "warn.home_stale", at, &serde_json::json!({}), "m")
-            .unwrap()
-    });
+    raise_one(&daemon, &s);
     assert_eq!(daemon.deliver().await.unwrap(), 0, "not delivered");
     assert!(
         elsewhere.posts().is_empty(),
