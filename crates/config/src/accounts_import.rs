@@ -106,6 +106,8 @@ pub fn import_accounts_csv(
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output, Some(sites))?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));

@@ -121,6 +121,8 @@ pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, Con
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output)?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
