@@ -4,11 +4,18 @@
 //! Exit codes: 0 ran, nothing found (or only `info` findings); 1 ran, findings present; 2 could not run; 3 interrupted
 //! (the run can be resumed with `govwatch run --resume`).
 
-/// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error.
+/// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error. Control
+/// characters (what a hostile site's title or excerpt may carry: ESC sequences, bidirectional
+/// overrides) are written escaped, never sent to the terminal.
 macro_rules! outln {
     ($($t:tt)*) => {{
         use std::io::Write;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        let line = format!($($t)*);
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            govwatch_config::text::for_terminal(&line)
+        );
     }};
 }
 
@@ -52,7 +59,10 @@ fn main() -> ExitCode {
     match rt.block_on(dispatch(cli.cmd, cli.verbose)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("govwatch：{}", error_text(&e));
+            eprintln!(
+                "govwatch：{}",
+                govwatch_config::text::for_terminal(&error_text(&e))
+            );
             ExitCode::from(EXIT_FAILED)
         }
     }

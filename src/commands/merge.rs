@@ -12,7 +12,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use govwatch_config::{ConfigDir, Shard};
 use govwatch_model::Site;
-use govwatch_store::{MergeError, RunStatus, Store};
+use govwatch_store::{MergeError, RunStatus};
 use std::path::PathBuf;
 
 /// `govwatch merge`.
@@ -76,30 +76,29 @@ pub fn shard_sites(
 /// `govwatch merge`: exit 0 when the night is complete (every shard merged, now or before),
 /// 2 when an input is refused (the message names the file), 3 when shards are still missing.
 pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
-    let into_abs = std::path::absolute(&a.into).unwrap_or_else(|_| a.into.clone());
-    for s in &a.shards {
-        if std::path::absolute(s).unwrap_or_else(|_| s.clone()) == into_abs {
-            return Err(anyhow!(
-                "{}: a shard cannot be merged into itself (--into names the same file)",
-                s.display()
-            ));
-        }
-    }
-    let mut store =
-        Store::open(&a.into).with_context(|| format!("opening {}", a.into.display()))?;
-    let report = match store.merge_shards(&a.shards) {
+    let existed = a.into.exists();
+    let report = match govwatch_store::merge_into(&a.into, &a.shards) {
         Ok(r) => r,
         Err(MergeError::Refused { path, why }) => {
+            let after = if existed {
+                format!("{} is unchanged", a.into.display())
+            } else {
+                format!("{} was not created", a.into.display())
+            };
             return Err(anyhow!(
-                "{}: 不能合并 (cannot merge): {why}; {} is unchanged",
-                path.display(),
-                a.into.display()
+                "{}: 不能合并 (cannot merge): {why}; {after}",
+                path.display()
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "merging into {} (nothing was written)",
+                a.into.display()
+            )));
+        }
     };
     for m in &report.merged {
-        println!(
+        outln!(
             "已合并 (merged) {} → run {}: shard {}, {} sites (run {} of the shard file)",
             m.file,
             report.run_id,
@@ -109,14 +108,14 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         );
     }
     for p in &report.already {
-        println!(
+        outln!(
             "已合并过 (already merged) {} → run {}: nothing copied",
             p.display(),
             report.run_id
         );
     }
     if report.status == RunStatus::Done {
-        println!(
+        outln!(
             "run {} in {}: done, every shard merged; next: govwatch score --db {} --run {}",
             report.run_id,
             a.into.display(),
@@ -125,7 +124,7 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         );
     } else {
         let missing: Vec<String> = report.missing.iter().map(|k| k.to_string()).collect();
-        println!(
+        outln!(
             "run {} in {}: waiting for shard(s) {} (it stays `running` until they are merged)",
             report.run_id,
             a.into.display(),

@@ -348,8 +348,11 @@ fn three_shards_merged_are_one_run() {
         stderr.contains("s2-2.db") && stderr.contains("monitoring time"),
         "{stderr}"
     );
-    let empty = counts(&db(&dir, "night.db"));
-    assert_eq!(empty.get("runs"), Some(&0), "{empty:?}");
+    assert!(stderr.contains("night.db was not created"), "{stderr}");
+    assert!(
+        !dir.join("night.db").exists(),
+        "a refused merge creates nothing"
+    );
 
     // the first night, then a shard merged twice (alone and with the others): nothing changes
     let (code, stdout, stderr) = gw(
@@ -373,6 +376,15 @@ fn three_shards_merged_are_one_run() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(counts(&night), before, "merging again changes nothing");
+    // a shard merged into itself, however the target names it: refused, nothing doubled
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let shard_before = counts(&db(&dir, "s1-1.db"));
+    for target in ["sub/../s1-1.db", "./s1-1.db"] {
+        let (code, _, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", target]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("the target database itself"), "{stderr}");
+    }
+    assert_eq!(counts(&db(&dir, "s1-1.db")), shard_before);
 
     // the second night, one shard at a time: `running` until the last shard is in
     let (code, stdout, _) = gw(&dir, &["merge", "s2-1.db", "--into", "night.db"]);
@@ -402,6 +414,7 @@ fn three_shards_merged_are_one_run() {
         "{stderr}"
     );
     assert_eq!(counts(&night), before, "a refused merge writes nothing");
+    assert!(stderr.contains("night.db is unchanged"), "{stderr}");
     // …and within one merge
     let (code, _, stderr) = gw(
         &dir,
@@ -412,7 +425,7 @@ fn three_shards_merged_are_one_run() {
         stderr.contains("again.db") && stderr.contains("s1-2.db"),
         "{stderr}"
     );
-    assert_eq!(counts(&db(&dir, "other.db")).get("runs"), Some(&0));
+    assert!(!dir.join("other.db").exists());
 
     // other rules: refused (a copy of a shard whose run recorded another rules digest)
     std::fs::copy(dir.join("s1-2.db"), dir.join("odd.db")).unwrap();

@@ -19,10 +19,10 @@
 //! Every problem is reported with its file, line and column, like `sites.toml`.
 
 use crate::error::{ConfigError, Diagnostic};
-use crate::line_col;
 use crate::sites::{parse_http_url, valid_id};
+use crate::{LineIndex, line_col};
 use govwatch_model::{Account, Platform, Site};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use toml_edit::{Item, Table, TableLike};
@@ -96,6 +96,7 @@ pub(crate) fn analyze(
     let mut ck = Checker {
         file,
         text,
+        lines: LineIndex::new(text),
         diagnostics: Vec::new(),
     };
     let root = doc.as_table();
@@ -119,7 +120,7 @@ pub(crate) fn analyze(
             }
         },
     };
-    let site_ids: Option<Vec<&str>> = sites.map(|s| s.iter().map(|s| s.id.as_str()).collect());
+    let site_ids: Option<HashSet<&str>> = sites.map(|s| s.iter().map(|s| s.id.as_str()).collect());
     let mut accounts = Vec::new();
     match root.get("account") {
         None => {}
@@ -147,7 +148,7 @@ pub(crate) fn analyze(
                         }
                     }
                 }
-                if let Some(a) = ck.account(table, &templates, site_ids.as_deref())
+                if let Some(a) = ck.account(table, &templates, site_ids.as_ref())
                     && !duplicate
                 {
                     accounts.push(a);
@@ -169,15 +170,28 @@ pub(crate) fn valid_account_id(id: &str) -> bool {
     !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The longest a string key may be (see [`crate::text`]).
+fn field_bound(key: &str) -> usize {
+    use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
+    match key {
+        "id" => MAX_ID_CHARS,
+        "name" | "org" | "region" | "platform" | "kind" | "site" => MAX_NAME_CHARS,
+        _ => MAX_URL_CHARS,
+    }
+}
+
 struct Checker<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Line starts of `text`, so that positions cost a binary search, not a scan.
+    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
-        span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0))
+        span.map(|s| self.lines.line_col(self.text, s.start))
+            .unwrap_or((0, 0))
     }
 
     fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
@@ -196,7 +210,15 @@ impl Checker<'_> {
     fn string(&mut self, table: &Table, key: &str) -> Option<String> {
         let item = table.get(key)?;
         match item.as_str() {
-            Some(s) => Some(s.trim().to_string()),
+            Some(s) => {
+                if let Some(p) =
+                    crate::text::field_problem(&format!("`{key}`"), s, field_bound(key))
+                {
+                    self.report(Self::key_span(table, key), p);
+                    return None;
+                }
+                Some(s.trim().to_string())
+            }
             None => {
                 let span = Self::key_span(table, key);
                 self.report(
@@ -247,7 +269,7 @@ impl Checker<'_> {
         &mut self,
         table: &Table,
         templates: &BTreeMap<Platform, String>,
-        sites: Option<&[&str]>,
+        sites: Option<&HashSet<&str>>,
     ) -> Option<Account> {
         let before = self.diagnostics.len();
         let header = table.span();
@@ -326,7 +348,7 @@ impl Checker<'_> {
                     ),
                 );
             } else if let Some(ids) = sites
-                && !ids.contains(&s.as_str())
+                && !ids.contains(s.as_str())
             {
                 self.report(
                     Self::key_span(table, "site"),

@@ -5,9 +5,11 @@
 use crate::accounts::{FEED_ID, analyze, valid_account_id};
 use crate::error::ConfigError;
 use crate::import::{
-    ImportReport, column, csv_reader, decode_text, prepare_tables, set_str, skip, write_atomic,
+    ImportReport, column, csv_reader, decode_text, field_problems, prepare_tables, set_str, skip,
+    write_atomic,
 };
 use crate::sites::{parse_http_url, valid_id};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use govwatch_model::{Platform, Site};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -104,6 +106,8 @@ pub fn import_accounts_csv(
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output, Some(sites))?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -163,6 +167,23 @@ fn read_rows(
         let platform_text = cell(platform_col);
         let id = cell(id_col);
         let org = cell(org_col);
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let region_cell = region_col.map(cell).unwrap_or_default();
+        let site_cell = site_col.map(cell).unwrap_or_default();
+        let feed_cell = feed_col.map(cell).unwrap_or_default();
+        let hostile = field_problems(&[
+            ("账号名称", &name, MAX_NAME_CHARS),
+            ("平台", &platform_text, MAX_NAME_CHARS),
+            ("账号ID", &id, MAX_ID_CHARS),
+            ("主办单位", &org, MAX_NAME_CHARS),
+            ("地区", &region_cell, MAX_NAME_CHARS),
+            ("网站标识码", &site_cell, MAX_ID_CHARS),
+            ("订阅地址", &feed_cell, MAX_URL_CHARS),
+        ]);
+        if !hostile.is_empty() {
+            skip(report, file, line, hostile.join("; "));
+            continue;
+        }
         let mut problems = Vec::new();
         if name.is_empty() {
             problems.push("empty 账号名称".to_string());

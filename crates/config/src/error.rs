@@ -6,7 +6,8 @@ use std::path::PathBuf;
 /// One problem found in a configuration file, at a position.
 ///
 /// Displays as `FILE:LINE:COLUMN: MESSAGE`; the column is left out when it is 0 (unknown, as for
-/// CSV rows), and line and column both when the line is 0 (the whole file).
+/// CSV rows), and line and column both when the line is 0 (the whole file). The message holds no
+/// control character (escaped as `\u{1b}`) and at most 4,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub file: PathBuf,
@@ -28,7 +29,8 @@ impl Diagnostic {
             file: file.into(),
             line,
             column,
-            message: message.into(),
+            // a value quoted from the file never reaches a terminal with its control characters
+            message: crate::text::sanitize_message(message.into(), 4000),
         }
     }
 }
@@ -150,6 +152,11 @@ mod tests {
         assert_eq!(
             Diagnostic::new("a.csv", 0, 0, "bad").to_string(),
             "a.csv: bad"
+        );
+        // quoted values never reach the terminal raw
+        assert_eq!(
+            Diagnostic::new("a.csv", 2, 0, "name `a\u{1b}[2Jb`").to_string(),
+            "a.csv:2: name `a\\u{1b}[2Jb`"
         );
     }
 

@@ -2,6 +2,7 @@
 
 use crate::error::{ConfigError, Diagnostic};
 use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS, field_problem};
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use govwatch_model::SiteKind;
 use std::collections::HashMap;
@@ -121,6 +122,8 @@ pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, Con
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output)?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -324,6 +327,21 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
         let name = cell(name_col);
         let home = cell(home_col);
         let org = cell(org_col);
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let region_cell = region_col.map(cell).unwrap_or_default();
+        let kind_cell = kind_col.map(cell).unwrap_or_default();
+        let hostile = field_problems(&[
+            ("网站标识码", &id, MAX_ID_CHARS),
+            ("网站名称", &name, MAX_NAME_CHARS),
+            ("首页网址", &home, MAX_URL_CHARS),
+            ("主办单位", &org, MAX_NAME_CHARS),
+            ("地区", &region_cell, MAX_NAME_CHARS),
+            ("网站类型", &kind_cell, MAX_NAME_CHARS),
+        ]);
+        if !hostile.is_empty() {
+            skip(report, file, line, hostile.join("; "));
+            continue;
+        }
 
         let mut problems = Vec::new();
         if id.is_empty() {
@@ -382,6 +400,14 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
         }
     }
     Ok(rows)
+}
+
+/// The problems of the cells `(column, value, bound)`: too long, or a control character.
+pub(crate) fn field_problems(cells: &[(&str, &str, usize)]) -> Vec<String> {
+    cells
+        .iter()
+        .filter_map(|(what, v, max)| field_problem(what, v, *max))
+        .collect()
 }
 
 pub(crate) fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {

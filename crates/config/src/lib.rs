@@ -29,6 +29,7 @@ mod probes;
 mod shard;
 pub mod shipped;
 mod sites;
+pub mod text;
 mod wording;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
@@ -249,9 +250,54 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where the lines of a text start, for many [`line_col`] look-ups in one text (a registry of
+/// 100,000 accounts asks one per account: scanning from the start each time made an import
+/// quadratic).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// [`line_col`] of `offset` in `text` (the text the index was made of).
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let text = "a = 1\n名称 = \"x\"\n\n末行";
+        let idx = LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            assert_eq!(
+                idx.line_col(text, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn line_col_counts_characters() {

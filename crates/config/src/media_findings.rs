@@ -12,8 +12,10 @@ use crate::error::{ConfigError, Diagnostic};
 use crate::import::{column, csv_reader, decode_text};
 use crate::media::ManualRules;
 use crate::sites::parse_http_url;
+use crate::text::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_URL_CHARS};
 use chrono::NaiveDate;
 use govwatch_model::{Account, ManualFinding, Platform};
+use std::collections::HashMap;
 use std::path::Path;
 
 const ACCOUNT_COLUMNS: &[&str] = &["账号", "账号名称", "account"];
@@ -43,37 +45,59 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     None
 }
 
-/// The account a cell names: its key, else its name, else its id (narrowed by `platform`).
-fn resolve<'a>(
-    accounts: &'a [Account],
-    cell: &str,
-    platform: Option<Platform>,
-) -> Result<&'a Account, String> {
-    if let Some(a) = accounts.iter().find(|a| a.key() == cell) {
-        return Ok(a);
+/// The registry looked up by key, by name and by id (built once per file: a look-up per row
+/// costs no scan of the registry).
+struct Index<'a> {
+    by_key: HashMap<String, &'a Account>,
+    by_name: HashMap<&'a str, Vec<&'a Account>>,
+    by_id: HashMap<&'a str, Vec<&'a Account>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(accounts: &'a [Account]) -> Index<'a> {
+        let mut i = Index {
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        for a in accounts {
+            i.by_key.entry(a.key()).or_insert(a);
+            i.by_name.entry(a.name.as_str()).or_default().push(a);
+            i.by_id.entry(a.id.as_str()).or_default().push(a);
+        }
+        i
     }
-    let on = |a: &&Account| platform.is_none_or(|p| a.platform == p);
-    for by in [
-        &(|a: &&Account| a.name == cell) as &dyn Fn(&&Account) -> bool,
-        &|a: &&Account| a.id == cell,
-    ] {
-        let found: Vec<&Account> = accounts.iter().filter(|a| by(a) && on(a)).collect();
-        match found.as_slice() {
-            [one] => return Ok(one),
-            [] => {}
-            many => {
-                let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
-                return Err(format!(
-                    "账号 `{cell}` names {} accounts ({}): write its platform:id",
-                    many.len(),
-                    keys.join(", ")
-                ));
+
+    /// The account a cell names: its key, else its name, else its id (narrowed by `platform`).
+    fn resolve(&self, cell: &str, platform: Option<Platform>) -> Result<&'a Account, String> {
+        if let Some(a) = self.by_key.get(cell) {
+            return Ok(a);
+        }
+        for by in [&self.by_name, &self.by_id] {
+            let found: Vec<&Account> = by
+                .get(cell)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|a| platform.is_none_or(|p| a.platform == p))
+                .collect();
+            match found.as_slice() {
+                [one] => return Ok(one),
+                [] => {}
+                many => {
+                    let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
+                    return Err(format!(
+                        "账号 `{cell}` names {} accounts ({}): write its platform:id",
+                        many.len(),
+                        keys.join(", ")
+                    ));
+                }
             }
         }
+        Err(format!(
+            "账号 `{cell}` is not in the account registry (accounts.toml)"
+        ))
     }
-    Err(format!(
-        "账号 `{cell}` is not in the account registry (accounts.toml)"
-    ))
 }
 
 /// Reads `csv_path`. Rows naming an unknown account or code, a bad day or no note are skipped
@@ -107,6 +131,7 @@ pub fn read_manual_findings(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut out = ManualImport::default();
+    let index = Index::new(accounts);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -127,6 +152,28 @@ pub fn read_manual_findings(
         }
         let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let hostile = crate::import::field_problems(&[
+            ("账号", &cell(account_col), MAX_NAME_CHARS),
+            (
+                "平台",
+                &platform_col.map(cell).unwrap_or_default(),
+                MAX_NAME_CHARS,
+            ),
+            ("问题代码", &cell(code_col), MAX_NAME_CHARS),
+            ("日期", &cell(date_col), MAX_NAME_CHARS),
+            ("说明", &cell(note_col), MAX_NOTE_CHARS),
+            (
+                "证据网址",
+                &evidence_col.map(cell).unwrap_or_default(),
+                MAX_URL_CHARS,
+            ),
+        ]);
+        if !hostile.is_empty() {
+            out.diagnostics
+                .push(Diagnostic::new(csv_path, line, 0, hostile.join("; ")));
+            continue;
+        }
         let mut problems = Vec::new();
         let platform = match cell_opt(platform_col) {
             Some(p) => match Platform::from_label(&p) {
@@ -138,7 +185,7 @@ pub fn read_manual_findings(
             },
             None => None,
         };
-        let account = match resolve(accounts, &cell(account_col), platform) {
+        let account = match index.resolve(&cell(account_col), platform) {
             Ok(a) => Some(a),
             Err(e) => {
                 problems.push(e);

@@ -1,7 +1,7 @@
 //! The site registry, `config/sites.toml`: one `[[site]]` table per website.
 
 use crate::error::{ConfigError, Diagnostic};
-use crate::line_col;
+use crate::{LineIndex, line_col};
 use govwatch_model::{Site, SiteKind, SiteOverrides};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -66,6 +66,7 @@ pub(crate) fn analyze(
     let mut checker = Checker {
         file,
         text,
+        lines: LineIndex::new(text),
         diagnostics: Vec::new(),
     };
     let root = doc.as_table();
@@ -149,15 +150,28 @@ pub(crate) fn parse_kind(s: &str) -> Option<SiteKind> {
     }
 }
 
+/// The longest a string key may be (see [`crate::text`]).
+fn field_bound(key: &str) -> usize {
+    use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
+    match key {
+        "id" => MAX_ID_CHARS,
+        "name" | "org" | "region" | "platform" | "kind" | "site" => MAX_NAME_CHARS,
+        _ => MAX_URL_CHARS,
+    }
+}
+
 struct Checker<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Line starts of `text`, so that positions cost a binary search, not a scan.
+    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
-        span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0))
+        span.map(|s| self.lines.line_col(self.text, s.start))
+            .unwrap_or((0, 0))
     }
 
     fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
@@ -178,7 +192,15 @@ impl Checker<'_> {
     fn string(&mut self, table: &Table, key: &str) -> Option<String> {
         let item = table.get(key)?;
         match item.as_str() {
-            Some(s) => Some(s.to_string()),
+            Some(s) => {
+                if let Some(p) =
+                    crate::text::field_problem(&format!("`{key}`"), s, field_bound(key))
+                {
+                    self.report(Self::key_span(table, key), p);
+                    return None;
+                }
+                Some(s.to_string())
+            }
             None => {
                 let span = Self::key_span(table, key);
                 self.report(

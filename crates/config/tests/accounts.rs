@@ -288,3 +288,119 @@ xiaoxianfabu,,media.security,2020-03-12,,\n",
     assert!(d[3].contains("checks.csv:7:") && d[3].contains("is not a day"));
     assert!(d[4].contains("checks.csv:8:") && d[4].contains("empty 说明"));
 }
+
+/// Hostile rows (issue 27): a 20 MB name, NUL and ESC bytes, a bidirectional override, a huge
+/// feed URL — each row refused with its line, the value quoted escaped and cut, nothing of it
+/// written; the good rows imported.
+#[test]
+fn hostile_fields_are_refused_with_their_line_and_never_echoed_raw() {
+    let s = Scratch::new("accounts-hostile");
+    let huge = "名".repeat(20 * 1024 * 1024 / 3);
+    let csv_text = format!(
+        "账号名称,平台,账号ID,主办单位,地区,网站标识码,订阅地址\n\
+萧县发布,新浪微博,5012345678,萧县人民政府办公室,宿州市萧县,3413220004,\n\
+{huge},新浪微博,5012345679,萧县人民政府办公室,宿州市萧县,3413220004,\n\
+萧县\u{0}发布,新浪微博,5012345680,萧县人民政府办公室,宿州市萧县,3413220004,\n\
+萧县\u{1b}[2J\u{1b}]0;pwned\u{7}发布,新浪微博,5012345681,萧县人民政府办公室,宿州市萧县,3413220004,\n\
+宿州教育,微信公众号,szjy\u{202e}2020,宿州市教育局,宿州市,,\n\
+宿州发布,微信公众号,szfb,宿州市人民政府办公室,宿州市,3413000001,https://feeds.test/{}\n\
+\"萧县\n发布\",新浪微博,5012345682,萧县人民政府办公室,宿州市萧县,3413220004,\n",
+        "a".repeat(3000)
+    );
+    let csv = s.write("hostile.csv", &csv_text);
+    let toml_path = s.write("accounts.toml", REGISTRY);
+    let rep = import_accounts_csv(&csv, &toml_path, &sites()).unwrap();
+    assert_eq!((rep.added, rep.skipped), (0, 6), "{:?}", rep.diagnostics);
+    let d: Vec<String> = rep.diagnostics.iter().map(|d| d.to_string()).collect();
+    let want = [
+        (
+            "hostile.csv:3:",
+            "账号名称 is 6990506 characters long, more than the 200 allowed",
+        ),
+        (
+            "hostile.csv:4:",
+            "账号名称 holds the control character \\u{0}",
+        ),
+        (
+            "hostile.csv:5:",
+            "账号名称 holds the control character \\u{1b}",
+        ),
+        (
+            "hostile.csv:6:",
+            "账号ID holds the control character \\u{202e}",
+        ),
+        (
+            "hostile.csv:7:",
+            "订阅地址 is 3019 characters long, more than the 2048 allowed",
+        ),
+        (
+            "hostile.csv:8:",
+            "账号名称 holds the control character \\u{a}",
+        ),
+    ];
+    assert_eq!(d.len(), want.len(), "{d:#?}");
+    for (got, (line, words)) in d.iter().zip(want) {
+        assert!(got.contains(line) && got.contains(words), "{got}");
+        // nothing raw reaches a terminal, and no message carries the megabytes
+        assert!(
+            !got.chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{got:?}"
+        );
+        assert!(got.chars().count() < 400, "{}", got.chars().count());
+    }
+    // the registry is unchanged: every new row was refused
+    assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), REGISTRY);
+}
+
+/// The registry file itself (hand-edited, or written by another tool) is held to the same bounds.
+#[test]
+fn registry_values_with_controls_or_megabytes_are_problems_with_their_line() {
+    let text = REGISTRY.replace("name = \"萧县发布\"\norg = \"萧县人民政府办公室\"\nregion = \"宿州市萧县\"\nsite = \"3413220004\"\nfeed", "name = \"萧县\\u001b[2J发布\"\norg = \"萧县人民政府办公室\"\nregion = \"宿州市萧县\"\nsite = \"3413220004\"\nfeed")
+        .replace("id = \"5012345678\"   # kept comment", &format!("id = \"{}\"   # kept comment", "9".repeat(300)));
+    let e = parse_accounts(Path::new("accounts.toml"), &text, Some(&sites())).unwrap_err();
+    let d: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert!(
+        d[0].starts_with("accounts.toml:8:") && d[0].contains("`id` is 300 characters long"),
+        "{}",
+        d[0]
+    );
+    assert!(
+        d[1].starts_with("accounts.toml:17:")
+            && d[1].contains("`name` holds the control character \\u{1b}"),
+        "{}",
+        d[1]
+    );
+}
+
+/// Inspectors' observations: a note with an ESC, an over-long note, one good row.
+#[test]
+fn manual_findings_with_controls_or_megabytes_are_refused() {
+    let accounts = parse_accounts(Path::new("accounts.toml"), REGISTRY, Some(&sites())).unwrap();
+    let s = Scratch::new("manual-hostile");
+    let csv = s.write(
+        "checks.csv",
+        format!(
+            "账号,平台,问题代码,日期,说明,证据网址\n\
+weibo:5012345678,,media.comments_closed,2020-03-10,评论区已关闭,\n\
+weibo:5012345678,,media.comments_closed,2020-03-10,评论\u{1b}[31m区已关闭,\n\
+weibo:5012345678,,media.comments_closed,2020-03-10,{},\n",
+            "长".repeat(2001)
+        ),
+    );
+    let got = read_manual_findings(&csv, &accounts, &MediaRules::default().manual).unwrap();
+    assert_eq!(got.rows.len(), 1);
+    let d: Vec<String> = got.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert!(
+        d[0].contains("checks.csv:3:") && d[0].contains("说明 holds the control character \\u{1b}"),
+        "{}",
+        d[0]
+    );
+    assert!(
+        d[1].contains("checks.csv:4:") && d[1].contains("说明 is 2001 characters long"),
+        "{}",
+        d[1]
+    );
+}

@@ -240,3 +240,49 @@ fn invalid_registry_is_not_overwritten() {
         broken
     );
 }
+
+/// Hostile registry rows (issue 27): a megabyte name, ESC and NUL bytes, an over-long home URL
+/// are refused with their line, quoted escaped and cut; the registry keeps none of them.
+#[test]
+fn hostile_cells_are_refused_and_never_echoed_raw() {
+    let scratch = Scratch::new("import-hostile");
+    let toml_path = scratch.write("sites.toml", REGISTRY);
+    let csv = scratch.write(
+        "hostile.csv",
+        format!(
+            "{HEADER}\
+3413000101,{},http://a.gov.test/,某单位,某市,部门\n\
+3413000102,某\u{1b}[2J局,http://b.gov.test/,某单位,某市,部门\n\
+3413000103,某局,http://c.gov.test/,某\u{0}单位,某市,部门\n\
+3413000104,某局,http://d.gov.test/{},某单位,某市,部门\n\
+3413000105,某局,http://e.gov.test/,某单位,某\u{2067}市,部门\n",
+            "名".repeat(1_000_000),
+            "p".repeat(2100)
+        ),
+    );
+    let report = import_csv(&csv, &toml_path).unwrap();
+    assert_eq!((report.added, report.skipped), (0, 5), "{report:?}");
+    let d: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    let want = [
+        ("hostile.csv:2:", "网站名称 is 1000000 characters long"),
+        (
+            "hostile.csv:3:",
+            "网站名称 holds the control character \\u{1b}",
+        ),
+        (
+            "hostile.csv:4:",
+            "主办单位 holds the control character \\u{0}",
+        ),
+        ("hostile.csv:5:", "首页网址 is 2118 characters long"),
+        (
+            "hostile.csv:6:",
+            "地区 holds the control character \\u{2067}",
+        ),
+    ];
+    for (got, (line, words)) in d.iter().zip(want) {
+        assert!(got.contains(line) && got.contains(words), "{got}");
+        assert!(!got.chars().any(char::is_control), "{got:?}");
+        assert!(got.chars().count() < 400);
+    }
+    assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), REGISTRY);
+}

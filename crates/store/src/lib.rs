@@ -38,7 +38,7 @@ mod writer;
 pub use codec::*;
 pub use error::{Result, StoreError};
 pub use media::{AccountRunRow, StoredAccountFact, StoredAccountFinding};
-pub use merge::{MergeError, MergeReport, MergedShard};
+pub use merge::{MergeError, MergeReport, MergedShard, merge_into, same_file};
 pub use results::*;
 pub use reviews::{Review, ReviewState};
 pub use runs::*;

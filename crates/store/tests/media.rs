@@ -94,6 +94,7 @@ fn result(a: &Account, measured: bool) -> AccountResult {
             vec![]
         },
         failure: (!measured).then(|| (FeedFailure::Fetch, "HTTP 503".to_string())),
+        over_budget: 0,
     };
     let findings = if measured {
         vec![Finding {

@@ -205,6 +205,7 @@ fn posts_are_judged_at_their_own_date() {
         format: Some("rss2".into()),
         title: None,
         failure: None,
+        over_budget: 0,
     };
     let account = Account {
         platform: Platform::Weibo,
