@@ -15,15 +15,13 @@ use govwatch_model::Site;
 use govwatch_store::{MergeError, RunStatus, Store};
 use std::path::PathBuf;
 
-/// `govwatch merge`.
+// `govwatch merge` (a plain comment: clap would take a doc comment for the command's help).
 #[derive(Args)]
 pub struct MergeArgs {
-    /// Shard databases, each written by `govwatch run --shard K/N --db FILE` (its newest run,
-    /// which must be finished, is merged).
+    /// 分片数据库，每个由 `govwatch run --shard K/N --db FILE` 写出（合并其中最近一次检查，它必须已完成）
     #[arg(required = true, value_name = "SHARD.db")]
     pub shards: Vec<PathBuf>,
-    /// The database that receives the night as one run (created if missing; a night already
-    /// there with the same monitoring time is completed, a shard already merged is skipped).
+    /// 接收合并结果（作为一次检查）的数据库（不存在则新建；已有同一监测时间点的检查则补全它，已合并过的分片跳过）
     #[arg(long, value_name = "NIGHT.db")]
     pub into: PathBuf,
 }
