@@ -301,7 +301,7 @@ fn three_shards_merged_are_one_run() {
     // the fixture ids 1310000001…4 fall in shards 1, 2, 2, 1 of 3: shard 0 is empty
     let (code, _, stderr) = gw(&dir, &["run", "--shard", "3/3"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("counted from 0"), "{stderr}");
+    assert!(stderr.contains("分片从 0 数起"), "{stderr}");
 
     for (night, full, shard) in [(NIGHT1, "full.db", "s1"), (NIGHT2, "full.db", "s2")] {
         crawl(&dir, &["run", "--as-of", night, "--db", full]);

@@ -302,17 +302,11 @@ impl Checker<'_> {
         }
         let name = self.string(table, "name");
         if name.as_deref().is_some_and(str::is_empty) {
-            self.report(
-                Self::key_span(table, "name"),
-                "`name`（账号名称）不能为空",
-            );
+            self.report(Self::key_span(table, "name"), "`name`（账号名称）不能为空");
         }
         let org = self.string(table, "org");
         if org.as_deref().is_some_and(str::is_empty) {
-            self.report(
-                Self::key_span(table, "org"),
-                "`org`（主办单位）不能为空",
-            );
+            self.report(Self::key_span(table, "org"), "`org`（主办单位）不能为空");
         }
         let region = self.string(table, "region");
         let site = self.string(table, "site");
@@ -320,9 +314,7 @@ impl Checker<'_> {
             if !valid_id(s) {
                 self.report(
                     Self::key_span(table, "site"),
-                    format!(
-                        "site `{s}` 应为 10 位英文字母或数字的网站标识码"
-                    ),
+                    format!("site `{s}` 应为 10 位英文字母或数字的网站标识码"),
                 );
             } else if let Some(ids) = sites
                 && !ids.contains(&s.as_str())
@@ -335,7 +327,12 @@ impl Checker<'_> {
         }
         let feed = match (self.string(table, "feed"), platform, &id) {
             (Some(f), _, _) => parse_http_url(&f)
-                .map_err(|e| self.report(Self::key_span(table, "feed"), format!("feed（订阅地址）：{e}")))
+                .map_err(|e| {
+                    self.report(
+                        Self::key_span(table, "feed"),
+                        format!("feed（订阅地址）：{e}"),
+                    )
+                })
                 .ok(),
             (None, Some(p), Some(id)) => match templates.get(&p) {
                 Some(t) => feed_from_template(t, id)

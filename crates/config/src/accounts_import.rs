@@ -174,24 +174,18 @@ fn read_rows(
             ));
         }
         if !valid_account_id(&id) {
-            problems.push(format!(
-                "账号ID `{id}` 不能为空，也不能含空白字符"
-            ));
+            problems.push(format!("账号ID `{id}` 不能为空，也不能含空白字符"));
         }
         if org.is_empty() {
             problems.push("主办单位为空".to_string());
         }
         let site = match cell_opt(site_col) {
             Some(s) if !valid_id(&s) => {
-                problems.push(format!(
-                    "网站标识码 `{s}` 应为 10 位英文字母或数字"
-                ));
+                problems.push(format!("网站标识码 `{s}` 应为 10 位英文字母或数字"));
                 None
             }
             Some(s) if !site_ids.contains(s.as_str()) => {
-                problems.push(format!(
-                    "网站标识码 {s} 不在网站名录 (sites.toml) 中"
-                ));
+                problems.push(format!("网站标识码 {s} 不在网站名录 (sites.toml) 中"));
                 None
             }
             Some(s) => Some(s),
@@ -235,9 +229,7 @@ fn read_rows(
             && problems.is_empty()
             && let Some(first) = first_line_of.get(&(p, id.clone()))
         {
-            problems.push(format!(
-                "账号 {p}:{id} 重复（第一次出现在第 {first} 行）"
-            ));
+            problems.push(format!("账号 {p}:{id} 重复（第一次出现在第 {first} 行）"));
         }
         match (platform, site) {
             (Some(platform), Some(site)) if problems.is_empty() => {

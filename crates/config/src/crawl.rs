@@ -229,16 +229,10 @@ impl CrawlSettings {
             ));
         }
         if !looks_like_email(&self.contact) {
-            p.push((
-                "contact",
-                format!("`{}` 不是电子邮件地址", self.contact),
-            ));
+            p.push(("contact", format!("`{}` 不是电子邮件地址", self.contact)));
         }
         if !(self.rate > 0.0 && self.rate.is_finite()) {
-            p.push((
-                "rate",
-                format!("应大于 0（现为 {}）", self.rate),
-            ));
+            p.push(("rate", format!("应大于 0（现为 {}）", self.rate)));
         }
         for (key, value) in [
             ("burst", self.burst),
@@ -299,10 +293,7 @@ impl CrawlSettings {
         {
             p.push((
                 "refuse_crawl_delay_above_secs",
-                format!(
-                    "不能小于 0（现为 {}）",
-                    self.refuse_crawl_delay_above_secs
-                ),
+                format!("不能小于 0（现为 {}）", self.refuse_crawl_delay_above_secs),
             ));
         }
         if !(self.max_site_secs > 0.0 && self.max_site_secs.is_finite()) {
@@ -344,7 +335,7 @@ impl CrawlSettings {
         }
         for s in &self.dns_servers {
             if s.parse::<SocketAddr>().is_err() {
-                p.push(("dns_servers", format!("中的 `{s}` 不是 IP:端口")));
+                p.push(("dns_servers", format!("中的 `{s}` 不是 IP:PORT 形式的地址")));
             }
         }
         if !self.night_end.is_empty() && self.night_end_minutes().is_none() {
@@ -456,8 +447,9 @@ mod tests {
             e => panic!("unexpected {e:?}"),
         }
         assert!(
-            err.to_string()
-                .starts_with("c.toml 第 3 行第 1 列：没有 `rat` 这个键，可能拼错了（unknown field `rat`"),
+            err.to_string().starts_with(
+                "c.toml 第 3 行第 1 列：没有 `rat` 这个键，可能拼错了（unknown field `rat`"
+            ),
             "{err}"
         );
     }
@@ -497,10 +489,7 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "抓取设置有误：global_concurrency 至少应为 1"
-        );
+        assert_eq!(e.to_string(), "抓取设置有误：global_concurrency 至少应为 1");
         let e = CrawlSettings {
             night_end: "6 am".into(),
             reference_urls: vec!["www.gov.cn".into()],

@@ -79,8 +79,7 @@ pub fn parse_timezone(s: &str) -> Result<FixedOffset, String> {
         "UTC" | "Etc/UTC" | "Z" => return Ok(FixedOffset::east_opt(0).expect("valid")),
         _ => {}
     }
-    let bad =
-        || format!("timezone {s:?} 应为 Asia/Shanghai、UTC 或 +08:00 这样的固定时差");
+    let bad = || format!("timezone {s:?} 应为 Asia/Shanghai、UTC 或 +08:00 这样的固定时差");
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
         Some(b'-') => (-1, &t[1..]),
@@ -114,9 +113,7 @@ pub fn load_daemon_config(path: &Path) -> Result<DaemonConfig, ConfigError> {
         && c.jitter_minutes >= 0.0
         && c.jitter_minutes * 2.0 < c.interval_minutes)
     {
-        errs.push(
-            "jitter_minutes 不能小于 0，且应小于 interval_minutes 的一半".to_string(),
-        );
+        errs.push("jitter_minutes 不能小于 0，且应小于 interval_minutes 的一半".to_string());
     }
     if let Err(e) = c.nightly_time() {
         errs.push(e);
@@ -279,10 +276,7 @@ pub fn load_warning_config(path: &Path) -> Result<WarningConfig, ConfigError> {
             errs.push(format!("预警 {:?} 定义了两次", w.code));
         }
         if !w.open_at.is_finite() || w.clear_below() > w.open_at {
-            errs.push(format!(
-                "预警 {:?} 的 clear_below 不能大于 open_at",
-                w.code
-            ));
+            errs.push(format!("预警 {:?} 的 clear_below 不能大于 open_at", w.code));
         }
         if w.source.trim().is_empty() {
             errs.push(format!("预警 {:?} 没有写依据 (source)", w.code));
@@ -296,15 +290,24 @@ pub fn load_warning_config(path: &Path) -> Result<WarningConfig, ConfigError> {
         match s {
             SinkConfig::Webhook { url, .. } => {
                 if url::Url::parse(url).is_err() {
-                    errs.push(format!("发送渠道 (sink) {:?} 的网址 {url:?} 有误", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的网址 {url:?} 有误",
+                        s.name()
+                    ));
                 }
             }
             SinkConfig::Smtp { to, from, .. } => {
                 if to.is_empty() {
-                    errs.push(format!("发送渠道 (sink) {:?} 的 `to` 中没有收件人", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的 `to` 中没有收件人",
+                        s.name()
+                    ));
                 }
                 if !from.contains('@') {
-                    errs.push(format!("发送渠道 (sink) {:?} 的 `from` {from:?} 有误", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的 `from` {from:?} 有误",
+                        s.name()
+                    ));
                 }
             }
             SinkConfig::Log { .. } => {}
@@ -367,7 +370,10 @@ mod tests {
         );
         std::fs::write(&p, "intervall = 3\n").unwrap();
         let e = load_daemon_config(&p).unwrap_err().to_string();
-        assert!(e.contains("daemon.toml 第 1 行第 1 列：没有 `intervall` 这个键"), "{e}");
+        assert!(
+            e.contains("daemon.toml 第 1 行第 1 列：没有 `intervall` 这个键"),
+            "{e}"
+        );
         let w = dir.join("warnings.toml");
         std::fs::write(
             &w,

@@ -74,7 +74,10 @@ pub(crate) fn type_zh(name: &str) -> &'static str {
 /// the key named when the parser names it.
 pub fn toml_zh(raw: &str) -> String {
     let raw = raw.trim().replace('\n', "；");
-    let key = raw.split('`').nth(1).filter(|_| raw.matches('`').count() >= 2);
+    let key = raw
+        .split('`')
+        .nth(1)
+        .filter(|_| raw.matches('`').count() >= 2);
     let said = if raw.starts_with("unknown field") {
         match key {
             Some(k) => format!("没有 `{k}` 这个键，可能拼错了"),
@@ -217,7 +220,10 @@ mod tests {
             Diagnostic::new("s.toml", 2, 1, "one"),
             Diagnostic::new("s.toml", 5, 3, "two"),
         ]);
-        assert_eq!(e.to_string(), "s.toml 第 2 行第 1 列：one\ns.toml 第 5 行第 3 列：two");
+        assert_eq!(
+            e.to_string(),
+            "s.toml 第 2 行第 1 列：one\ns.toml 第 5 行第 3 列：two"
+        );
         let e = ConfigError::Parse {
             file: "c.toml".into(),
             line: 7,
@@ -234,7 +240,10 @@ mod tests {
     #[test]
     fn parser_words_become_a_sentence_and_stay_in_parentheses() {
         for (raw, said) in [
-            ("missing field `home`", "缺少必填的键 `home`（missing field `home`）"),
+            (
+                "missing field `home`",
+                "缺少必填的键 `home`（missing field `home`）",
+            ),
             (
                 "invalid type: string \"a\", expected u32",
                 "值的类型不对（invalid type: string \"a\", expected u32）",

@@ -143,7 +143,9 @@ pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigErr
             let (Some(a), Some(b)) = (a, b) else {
                 return Err(err(
                     r.span(),
-                    format!("{raw:?} 不是 YYYY-MM-DD 形式的日期或 YYYY-MM-DD..YYYY-MM-DD 形式的日期范围"),
+                    format!(
+                        "{raw:?} 不是 YYYY-MM-DD 形式的日期或 YYYY-MM-DD..YYYY-MM-DD 形式的日期范围"
+                    ),
                 ));
             };
             if b < a || (b - a).num_days() > 15 {

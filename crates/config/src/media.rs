@@ -138,11 +138,7 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         d.push(Diagnostic::new(path, line_of(text, key, nth), 0, msg));
     };
     if r.stale.window_days == 0 {
-        at(
-            "window_days",
-            0,
-            "[stale] window_days 至少应为 1".into(),
-        );
+        at("window_days", 0, "[stale] window_days 至少应为 1".into());
     }
     if r.posts.months == 0 {
         at("months", 0, "[posts] months 至少应为 1".into());
@@ -158,11 +154,7 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         );
     }
     if r.repost.min_posts == 0 {
-        at(
-            "min_posts",
-            0,
-            "[repost] min_posts 至少应为 1".into(),
-        );
+        at("min_posts", 0, "[repost] min_posts 至少应为 1".into());
     }
     for (name, list) in [
         ("phrases", &r.zombie.phrases),
@@ -179,11 +171,7 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         at("phrases", 0, "[zombie] phrases 不能为空".into());
     }
     if r.off_topic.min_words == 0 {
-        at(
-            "min_words",
-            0,
-            "[off_topic] min_words 至少应为 1".into(),
-        );
+        at("min_words", 0, "[off_topic] min_words 至少应为 1".into());
     }
     if r.manual.months == 0 {
         at("months", 1, "[manual] months 至少应为 1".into());
@@ -194,15 +182,14 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
             at(
                 "code",
                 i,
-                format!("[[manual.code]] `{}` 不是政务新媒体问题代码（应以 media. 开头）", c.code),
+                format!(
+                    "[[manual.code]] `{}` 不是政务新媒体问题代码（应以 media. 开头）",
+                    c.code
+                ),
             );
         }
         if !seen.insert(c.code.as_str()) {
-            at(
-                "code",
-                i,
-                format!("[[manual.code]] `{}` 列了两次", c.code),
-            );
+            at("code", i, format!("[[manual.code]] `{}` 列了两次", c.code));
         }
         if c.name.trim().is_empty() {
             at(

@@ -29,9 +29,7 @@ pub struct Shard {
 
 /// Why a `--shard` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "--shard {value:?}：{why}（应写成 K/N，N ≥ 1，K 从 0 到 N-1，如 0/3、1/3、2/3）"
-)]
+#[error("--shard {value:?}：{why}（应写成 K/N，N ≥ 1，K 从 0 到 N-1，如 0/3、1/3、2/3）")]
 pub struct ShardError {
     /// The value as given.
     pub value: String,
@@ -48,14 +46,8 @@ impl FromStr for Shard {
             why: why.to_string(),
         };
         let (k, n) = s.trim().split_once('/').ok_or_else(|| err("没有 `/`"))?;
-        let index: u32 = k
-            .trim()
-            .parse()
-            .map_err(|_| err("K 不是整数"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| err("N 不是整数"))?;
+        let index: u32 = k.trim().parse().map_err(|_| err("K 不是整数"))?;
+        let count: u32 = n.trim().parse().map_err(|_| err("N 不是整数"))?;
         if count == 0 {
             return Err(err("N 至少应为 1"));
         }

@@ -256,14 +256,16 @@ impl Checker<'_> {
         if let Some(name) = &name
             && name.trim().is_empty()
         {
-            self.report(
-                Self::key_span(table, "name"),
-                "`name`（网站名称）不能为空",
-            );
+            self.report(Self::key_span(table, "name"), "`name`（网站名称）不能为空");
         }
         let home = self.string(table, "home").and_then(|h| {
             parse_http_url(&h)
-                .map_err(|e| self.report(Self::key_span(table, "home"), format!("home（首页网址）：{e}")))
+                .map_err(|e| {
+                    self.report(
+                        Self::key_span(table, "home"),
+                        format!("home（首页网址）：{e}"),
+                    )
+                })
                 .ok()
         });
         let org = self.string(table, "org");
@@ -320,10 +322,9 @@ impl Checker<'_> {
                             Some(h) if !h.is_empty() && url::Host::parse(h).is_ok() => {
                                 o.hosts.push(h.to_string())
                             }
-                            Some(h) => self.report(
-                                span.clone(),
-                                format!("`hosts` 中的 `{h}` 不是主机名"),
-                            ),
+                            Some(h) => {
+                                self.report(span.clone(), format!("`hosts` 中的 `{h}` 不是主机名"))
+                            }
                             None => self.report(
                                 span.clone(),
                                 format!(

@@ -153,7 +153,10 @@ feed = \"http://x.test/feed\"
         "feed（订阅地址）：`ftp://x/feed` 应为 http 或 https 网址",
     );
     has("a.toml 第 30 行", "toutiao:3 没有订阅地址");
-    has("a.toml 第 40 行", "账号 weibo:1 重复（第一次出现在第 7 行）");
+    has(
+        "a.toml 第 40 行",
+        "账号 weibo:1 重复（第一次出现在第 7 行）",
+    );
     // without the site registry, unknown sites pass
     let e = parse_accounts(Path::new("a.toml"), text, None).unwrap_err();
     assert!(!e.to_string().contains("9999999999"));

@@ -93,8 +93,10 @@ fn crawl_unknown_key_names_file_and_line() {
     let p = scratch.write("crawl.toml", "rate = 1.0\n# x\ntimeout = 10\n");
     let err = load_crawl_settings(&p).unwrap_err();
     assert!(
-        err.to_string()
-            .starts_with(&format!("{} 第 3 行第 1 列：没有 `timeout` 这个键", p.display())),
+        err.to_string().starts_with(&format!(
+            "{} 第 3 行第 1 列：没有 `timeout` 这个键",
+            p.display()
+        )),
         "{err}"
     );
     assert!(err.to_string().contains("timeout"), "{err}");
