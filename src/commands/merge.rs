@@ -46,7 +46,7 @@ pub fn shard_sites(
     settings.insert(
         "rules_sha256".into(),
         dir.rules_sha256()
-            .context("reading the rule files to record their digest")?
+            .context("无法读取规则文件来记录它们的摘要")?
             .into(),
     );
     let Some(shard) = shard else {
@@ -57,7 +57,7 @@ pub fn shard_sites(
     {
         let theirs = govwatch_config::shard_of(out, shard.count);
         return Err(anyhow!(
-            "--sites {out}: that site is in shard {theirs}/{n}, not {shard}",
+            "--sites {out}：这个网站在分片 {theirs}/{n} 中，不在分片 {shard} 中",
             n = shard.count
         ));
     }
@@ -78,18 +78,18 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
     for s in &a.shards {
         if std::path::absolute(s).unwrap_or_else(|_| s.clone()) == into_abs {
             return Err(anyhow!(
-                "{}: a shard cannot be merged into itself (--into names the same file)",
+                "{}：分片不能合并到它自己（--into 指向了同一个文件）",
                 s.display()
             ));
         }
     }
     let mut store =
-        Store::open(&a.into).with_context(|| format!("opening {}", a.into.display()))?;
+        Store::open(&a.into).with_context(|| format!("无法打开数据库 {}", a.into.display()))?;
     let report = match store.merge_shards(&a.shards) {
         Ok(r) => r,
         Err(MergeError::Refused { path, why }) => {
             return Err(anyhow!(
-                "{}: 不能合并 (cannot merge): {why}; {} is unchanged",
+                "{}：不能合并（{why}）；{} 未改动",
                 path.display(),
                 a.into.display()
             ));

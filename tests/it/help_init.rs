@@ -2,6 +2,7 @@
 //! exit codes and examples in the long help; `govwatch init DIR` writes a configuration that
 //! govwatch accepts, and keeps files already there.
 
+use crate::common::chinese::help_commands as commands;
 use crate::common::govwatch;
 
 fn stdout_of(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
@@ -11,18 +12,6 @@ fn stdout_of(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, Stri
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// The subcommand names of a help text's `命令：` (commands) section.
-pub(crate) fn commands(help: &str) -> Vec<String> {
-    help.lines()
-        .skip_while(|l| !l.starts_with("命令："))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|c| *c != "help")
-        .map(String::from)
-        .collect()
 }
 
 /// Option and argument lines with no description (a flag alone on its line, nothing after it).
