@@ -387,6 +387,16 @@ enum Break {
     Replace(&'static str, &'static str, &'static str),
 }
 
+/// A case of [`walk_config_errors`]: its name, what breaks, the command (`{cfg}`: the folder),
+/// its exit code, what its message must say.
+type Case = (
+    &'static str,
+    Break,
+    &'static [&'static str],
+    i32,
+    &'static [&'static str],
+);
+
 /// A site registry with one mistake of each kind (and a site registered twice).
 const BAD_SITES: &str = r#"title = "x"
 [[site]]
@@ -496,8 +506,7 @@ fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
     use Break::{Replace, Write};
     let mut bad = Vec::new();
     let shipped = walk.join("config");
-    // (name, what breaks, the command ({cfg}: the folder), its exit code, what it must say)
-    let cases: Vec<(&str, Break, &[&str], i32, &[&str])> = vec![
+    let cases: Vec<Case> = vec![
         (
             "sites",
             Write("sites.toml", BAD_SITES),
