@@ -98,7 +98,7 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
     };
     for m in &report.merged {
         println!(
-            "已合并 (merged) {} → run {}: shard {}, {} sites (run {} of the shard file)",
+            "已合并 {} → 第 {} 次检查：分片 {}，{} 个网站（分片文件中的第 {} 次检查）",
             m.file,
             report.run_id,
             m.shard.as_deref().unwrap_or("-"),
@@ -108,26 +108,26 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
     }
     for p in &report.already {
         println!(
-            "已合并过 (already merged) {} → run {}: nothing copied",
+            "已合并过 {} → 第 {} 次检查：未复制任何内容",
             p.display(),
             report.run_id
         );
     }
     if report.status == RunStatus::Done {
         println!(
-            "run {} in {}: done, every shard merged; next: govwatch score --db {} --run {}",
-            report.run_id,
+            "{} 中的第 {} 次检查：已完成，所有分片均已合并；下一步：govwatch score --db {} --run {}",
             a.into.display(),
+            report.run_id,
             a.into.display(),
             report.run_id
         );
     } else {
         let missing: Vec<String> = report.missing.iter().map(|k| k.to_string()).collect();
         println!(
-            "run {} in {}: waiting for shard(s) {} (it stays `running` until they are merged)",
-            report.run_id,
+            "{} 中的第 {} 次检查：等待分片 {}（合并完之前它保持 `running` 状态）",
             a.into.display(),
-            missing.join(", ")
+            report.run_id,
+            missing.join("、")
         );
         return Ok(3);
     }

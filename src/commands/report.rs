@@ -37,7 +37,7 @@ pub(crate) fn write_report(
     if store.scores(run_id, Some(&rules.hash))?.is_none() {
         let set = govwatch_score::score_run(store, run_id, rules)?;
         store.write_scores(&set)?;
-        eprintln!("run {run_id} scored under rules {}", rules.version);
+        eprintln!("第 {run_id} 次检查已按评分规则 {} 评分", rules.version);
     }
     let (warc, _) = govwatch_report::warc::write_run_warc(store, run_id, out)?;
     let mut written = vec![warc];

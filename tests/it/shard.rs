@@ -359,12 +359,12 @@ fn three_shards_merged_are_one_run() {
         ],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("done, every shard merged"), "{stdout}");
+    assert!(stdout.contains("已完成，所有分片均已合并"), "{stdout}");
     let night = db(&dir, "night.db");
     let before = counts(&night);
     let (code, stdout, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("already merged"), "{stdout}");
+    assert!(stdout.contains("已合并过 "), "{stdout}");
     let (code, _, stderr) = gw(
         &dir,
         &[
@@ -377,7 +377,7 @@ fn three_shards_merged_are_one_run() {
     // the second night, one shard at a time: `running` until the last shard is in
     let (code, stdout, _) = gw(&dir, &["merge", "s2-1.db", "--into", "night.db"]);
     assert_eq!(code, 3, "{stdout}");
-    assert!(stdout.contains("waiting for shard(s) 0, 2"), "{stdout}");
+    assert!(stdout.contains("等待分片 0、2"), "{stdout}");
     let (code, stdout, stderr) = gw(&dir, &["merge", "s2-2.db", "s2-0.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
 
