@@ -21,7 +21,7 @@ pub(crate) fn cmd_findings(a: FindingsArgs) -> Result<u8> {
         None => newest_run(&store, |_| true)?,
     };
     if store.run(run_id)?.is_none() {
-        return Err(anyhow!("run {run_id} does not exist in {}", a.db.display()));
+        return Err(anyhow!("{} 中没有第 {run_id} 次检查", a.db.display()));
     }
     let sites = store.run_sites(run_id)?;
     let reviews = store.reviews(run_id)?;

@@ -84,7 +84,7 @@ pub(crate) fn newest_run(
 ) -> Result<i64> {
     store
         .newest_finished_run(pick)?
-        .ok_or_else(|| anyhow!("no finished run matches in {}", store.path().display()))
+        .ok_or_else(|| anyhow!("{} 中没有符合条件的已完成检查", store.path().display()))
 }
 
 /// `db` if it exists; otherwise an error saying there is no database there (and how to make one),

@@ -301,7 +301,7 @@ fn three_shards_merged_are_one_run() {
     // the fixture ids 1310000001…4 fall in shards 1, 2, 2, 1 of 3: shard 0 is empty
     let (code, _, stderr) = gw(&dir, &["run", "--shard", "3/3"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("counted from 0"), "{stderr}");
+    assert!(stderr.contains("分片从 0 数起"), "{stderr}");
 
     for (night, full, shard) in [(NIGHT1, "full.db", "s1"), (NIGHT2, "full.db", "s2")] {
         crawl(&dir, &["run", "--as-of", night, "--db", full]);
@@ -362,12 +362,12 @@ fn three_shards_merged_are_one_run() {
         ],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("done, every shard merged"), "{stdout}");
+    assert!(stdout.contains("已完成，所有分片均已合并"), "{stdout}");
     let night = db(&dir, "night.db");
     let before = counts(&night);
     let (code, stdout, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("already merged"), "{stdout}");
+    assert!(stdout.contains("已合并过 "), "{stdout}");
     let (code, _, stderr) = gw(
         &dir,
         &[
@@ -389,7 +389,7 @@ fn three_shards_merged_are_one_run() {
     // the second night, one shard at a time: `running` until the last shard is in
     let (code, stdout, _) = gw(&dir, &["merge", "s2-1.db", "--into", "night.db"]);
     assert_eq!(code, 3, "{stdout}");
-    assert!(stdout.contains("waiting for shard(s) 0, 2"), "{stdout}");
+    assert!(stdout.contains("等待分片 0、2"), "{stdout}");
     let (code, stdout, stderr) = gw(&dir, &["merge", "s2-2.db", "s2-0.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
 

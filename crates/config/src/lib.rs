@@ -40,7 +40,7 @@ pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
 };
-pub use error::{ConfigError, Diagnostic, io_zh};
+pub use error::{ConfigError, Diagnostic, io_zh, place, toml_zh};
 pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
 pub use import::{ImportReport, decode_text, import_csv};
 pub use integrity::{
@@ -233,7 +233,7 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
             file: path.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message: crate::toml_zh(e.message()),
         }
     })
 }

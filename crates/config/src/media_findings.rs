@@ -87,7 +87,7 @@ impl<'a> Index<'a> {
                 many => {
                     let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
                     return Err(format!(
-                        "账号 `{cell}` names {} accounts ({}): write its platform:id",
+                        "账号 `{cell}` 对应 {} 个账号（{}），请写成 平台:账号ID",
                         many.len(),
                         keys.join(", ")
                     ));
@@ -95,7 +95,7 @@ impl<'a> Index<'a> {
             }
         }
         Err(format!(
-            "账号 `{cell}` is not in the account registry (accounts.toml)"
+            "账号 `{cell}` 不在政务新媒体账号名录 (accounts.toml) 中"
         ))
     }
 }
@@ -117,7 +117,7 @@ pub fn read_manual_findings(
         column(&headers, names).ok_or_else(|| ConfigError::Csv {
             file: csv_path.to_path_buf(),
             line: 1,
-            message: format!("missing column {}", names.join(" / ")),
+            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
         })
     };
     let account_col = required(ACCOUNT_COLUMNS)?;
@@ -141,7 +141,7 @@ pub fn read_manual_findings(
                     csv_path,
                     line,
                     0,
-                    format!("unreadable row: {e}"),
+                    format!("无法读取这一行（{e}）"),
                 ));
                 continue;
             }
@@ -179,7 +179,7 @@ pub fn read_manual_findings(
             Some(p) => match Platform::from_label(&p) {
                 Some(p) => Some(p),
                 None => {
-                    problems.push(format!("unknown 平台 `{p}`"));
+                    problems.push(format!("平台 `{p}` 不认识"));
                     None
                 }
             },
@@ -196,26 +196,26 @@ pub fn read_manual_findings(
         if rules.code(&code).is_none() {
             let known: Vec<&str> = rules.codes.iter().map(|c| c.code.as_str()).collect();
             problems.push(format!(
-                "问题代码 `{code}` is not importable (media.toml [manual]: {})",
+                "问题代码 `{code}` 不能导入（可导入的见 media.toml [manual]：{}）",
                 known.join(", ")
             ));
         }
         let date = parse_day(&cell(date_col));
         if date.is_none() {
             problems.push(format!(
-                "日期 `{}` is not a day (2020-03-10, 2020/3/10 or 2020年3月10日)",
+                "日期 `{}` 不是日期（应写成 2020-03-10、2020/3/10 或 2020年3月10日）",
                 cell(date_col)
             ));
         }
         let note = cell(note_col);
         if note.is_empty() {
-            problems.push("empty 说明: say what was seen".to_string());
+            problems.push("说明为空：请写明看到的情况".to_string());
         }
         let evidence = match cell_opt(evidence_col) {
             Some(u) => match parse_http_url(&u) {
                 Ok(u) => Some(u.to_string()),
                 Err(e) => {
-                    problems.push(format!("证据网址: {e}"));
+                    problems.push(format!("证据网址：{e}"));
                     None
                 }
             },
@@ -233,7 +233,7 @@ pub fn read_manual_findings(
             }),
             _ => out
                 .diagnostics
-                .push(Diagnostic::new(csv_path, line, 0, problems.join("; "))),
+                .push(Diagnostic::new(csv_path, line, 0, problems.join("；"))),
         }
     }
     Ok(out)

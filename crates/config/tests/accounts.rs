@@ -135,31 +135,38 @@ feed = \"http://x.test/feed\"
             "{prefix} {words}: {lines:#?}"
         )
     };
-    has("a.toml:2:", "has no {id}");
-    has("a.toml:3:", "unknown platform `tiktok`");
+    has("a.toml 第 2 行", "中没有 {id}");
+    has("a.toml 第 3 行", "平台 `tiktok` 不认识");
     // the weibo template is broken, so the first account has no feed
-    has("a.toml:5:", "weibo:1 has no feed");
-    has("a.toml:14:", "platform `weixin`");
-    has("a.toml:15:", "account id `has space`");
-    has("a.toml:16:", "`name` must not be empty");
+    has("a.toml 第 5 行", "weibo:1 没有订阅地址");
+    has("a.toml 第 14 行", "platform `weixin` 不认识");
+    has("a.toml 第 15 行", "账号 ID `has space`");
+    has("a.toml 第 16 行", "`name`（账号名称）不能为空");
     has(
-        "a.toml:19:",
-        "site `9999999999` is not in the site registry",
+        "a.toml 第 19 行",
+        "site `9999999999` 不在网站名录 (sites.toml) 中",
     );
-    has("a.toml:20:", "unknown key `colour`");
-    has("a.toml:22:", "missing required key `region`");
+    has("a.toml 第 20 行", "没有 `colour` 这个键");
+    has("a.toml 第 22 行", "缺少必填的键 `region`");
     has(
-        "a.toml:28:",
-        "feed: `ftp://x/feed` must be an http or https URL",
+        "a.toml 第 28 行",
+        "feed（订阅地址）：`ftp://x/feed` 应为 http 或 https 网址",
     );
-    has("a.toml:30:", "toutiao:3 has no feed");
-    has("a.toml:40:", "duplicate account weibo:1 (first at line 7)");
+    has("a.toml 第 30 行", "toutiao:3 没有订阅地址");
+    has(
+        "a.toml 第 40 行",
+        "账号 weibo:1 重复（第一次出现在第 7 行）",
+    );
     // without the site registry, unknown sites pass
     let e = parse_accounts(Path::new("a.toml"), text, None).unwrap_err();
     assert!(!e.to_string().contains("9999999999"));
     // syntax errors name the line
     let e = parse_accounts(Path::new("a.toml"), "[[account]\n", None).unwrap_err();
-    assert!(e.to_string().starts_with("a.toml:1:"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("a.toml 第 1 行第 11 列：不是正确的 TOML 写法（unclosed array table"),
+        "{e}"
+    );
 }
 
 fn import_csv_text() -> String {
@@ -184,17 +191,17 @@ fn check_import(s: &Scratch, csv: &Path) {
     let diags: Vec<String> = rep.diagnostics.iter().map(|d| d.to_string()).collect();
     let name = csv.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        diags[0].contains(&format!("{name}:5:"))
-            && diags[0].contains("no [feeds] template for douyin"),
+        diags[0].contains(&format!("{name} 第 5 行"))
+            && diags[0].contains("[feeds] 中也没有 douyin 的模板"),
         "{diags:?}"
     );
     assert!(
-        diags[1].contains(&format!("{name}:6:"))
-            && diags[1].contains("no registered site has 主办单位 某不存在的局"),
+        diags[1].contains(&format!("{name} 第 6 行"))
+            && diags[1].contains("名录中也没有主办单位为 某不存在的局 的网站"),
         "{diags:?}"
     );
     assert!(
-        diags[2].contains(&format!("{name}:7:")) && diags[2].contains("unknown 平台 `脸书`"),
+        diags[2].contains(&format!("{name} 第 7 行")) && diags[2].contains("平台 `脸书` 不认识"),
         "{diags:?}"
     );
     let text = std::fs::read_to_string(&toml_path).unwrap();
@@ -246,7 +253,7 @@ fn csv_import_refuses_a_broken_registry_and_a_missing_column() {
     let csv = s.write("b.csv", "账号名称,平台\n甲,微博\n");
     let e = import_accounts_csv(&csv, &s.path("new.toml"), &sites()).unwrap_err();
     assert!(
-        e.to_string().contains("b.csv:1: missing column 账号ID"),
+        e.to_string().contains("b.csv 第 1 行：缺少必需的列 账号ID"),
         "{e}"
     );
     assert!(!s.path("new.toml").exists());
@@ -282,11 +289,11 @@ xiaoxianfabu,,media.security,2020-03-12,,\n",
     assert_eq!(got.rows[1].date.to_string(), "2020-03-12");
     let d: Vec<String> = got.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(d.len(), 5, "{d:#?}");
-    assert!(d[0].contains("checks.csv:4:") && d[0].contains("names 2 accounts"));
-    assert!(d[1].contains("checks.csv:5:") && d[1].contains("not in the account registry"));
-    assert!(d[2].contains("checks.csv:6:") && d[2].contains("`media.stale` is not importable"));
-    assert!(d[3].contains("checks.csv:7:") && d[3].contains("is not a day"));
-    assert!(d[4].contains("checks.csv:8:") && d[4].contains("empty 说明"));
+    assert!(d[0].contains("checks.csv 第 4 行") && d[0].contains("对应 2 个账号"));
+    assert!(d[1].contains("checks.csv 第 5 行") && d[1].contains("不在政务新媒体账号名录"));
+    assert!(d[2].contains("checks.csv 第 6 行") && d[2].contains("`media.stale` 不能导入"));
+    assert!(d[3].contains("checks.csv 第 7 行") && d[3].contains("不是日期"));
+    assert!(d[4].contains("checks.csv 第 8 行") && d[4].contains("说明为空"));
 }
 
 /// Hostile rows (issue 27): a 20 MB name, NUL and ESC bytes, a bidirectional override, a huge

@@ -153,27 +153,27 @@ fn bad_rows_are_reported_and_skipped() {
     let lines: Vec<usize> = report.diagnostics.iter().map(|d| d.line).collect();
     assert_eq!(lines, vec![3, 4, 5, 6, 7, 8]);
     let shown: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
-    let prefix = format!("{}:", csv.display());
+    let prefix = format!("{} 第 ", csv.display());
     for s in &shown {
         assert!(s.starts_with(&prefix), "{s}");
     }
     assert_eq!(
         shown[0],
         format!(
-            "{}:3: site id `34132200` must be exactly 10 ASCII letters or digits",
+            "{} 第 3 行：网站标识码 `34132200` 应为 10 位英文字母或数字",
             csv.display()
         )
     );
-    assert!(shown[1].ends_with(":4: empty 网站名称"), "{}", shown[1]);
-    assert!(shown[2].ends_with(":5: empty 首页网址"), "{}", shown[2]);
-    assert!(shown[3].contains(":6: 首页网址: "), "{}", shown[3]);
+    assert!(shown[1].ends_with("第 4 行：网站名称为空"), "{}", shown[1]);
+    assert!(shown[2].ends_with("第 5 行：首页网址为空"), "{}", shown[2]);
+    assert!(shown[3].contains("第 6 行：首页网址："), "{}", shown[3]);
     assert!(
-        shown[4].contains(":7: unknown 网站类型 `新媒体`"),
+        shown[4].contains("第 7 行：网站类型 `新媒体` 不认识"),
         "{}",
         shown[4]
     );
     assert!(
-        shown[5].ends_with(":8: duplicate site id 3413220004 (first at line 2)"),
+        shown[5].ends_with("第 8 行：网站标识码 3413220004 重复（第一次出现在第 2 行）"),
         "{}",
         shown[5]
     );

@@ -291,6 +291,6 @@ mod tests {
         let line = bad[..bad.find("id = \"media_stale\"").unwrap()]
             .matches('\n')
             .count();
-        assert!(e.contains(&format!("indicators.toml:{line}:")), "{e}");
+        assert!(e.contains(&format!("indicators.toml 第 {line} 行")), "{e}");
     }
 }
