@@ -99,8 +99,8 @@ fn init_never_writes_through_a_symbolic_link() {
         "nothing written through the dangling link"
     );
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "# mine\n");
-    assert!(stdout.contains("crawl.toml (已存在，未覆盖)"), "{stdout}");
-    assert!(stdout.contains("sites.toml (已存在，未覆盖)"), "{stdout}");
+    assert!(stdout.contains("crawl.toml（已存在，未覆盖）"), "{stdout}");
+    assert!(stdout.contains("sites.toml（已存在，未覆盖）"), "{stdout}");
     // the other files were written
     assert!(config.join("indicators.toml").is_file());
 }

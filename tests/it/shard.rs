@@ -348,7 +348,7 @@ fn three_shards_merged_are_one_run() {
         stderr.contains("s2-2.db") && stderr.contains("monitoring time"),
         "{stderr}"
     );
-    assert!(stderr.contains("night.db was not created"), "{stderr}");
+    assert!(stderr.contains("night.db 未创建"), "{stderr}");
     assert!(
         !dir.join("night.db").exists(),
         "a refused merge creates nothing"
@@ -414,7 +414,7 @@ fn three_shards_merged_are_one_run() {
         "{stderr}"
     );
     assert_eq!(counts(&night), before, "a refused merge writes nothing");
-    assert!(stderr.contains("night.db is unchanged"), "{stderr}");
+    assert!(stderr.contains("night.db 未改动"), "{stderr}");
     // …and within one merge
     let (code, _, stderr) = gw(
         &dir,

@@ -55,13 +55,13 @@ pub fn field_problem(what: &str, value: &str, max: usize) -> Option<String> {
     let len = value.chars().count();
     if len > max {
         return Some(format!(
-            "{what} is {len} characters long, more than the {max} allowed (`{}`)",
+            "{what}长 {len} 个字，超过上限 {max} 个字（`{}`）",
             shown(value)
         ));
     }
     if let Some(c) = value.chars().find(|c| is_refused_char(*c)) {
         return Some(format!(
-            "{what} holds the control character {} (`{}`)",
+            "{what}含有控制字符 {}（`{}`）",
             c.escape_unicode(),
             shown(value)
         ));
@@ -118,10 +118,10 @@ mod tests {
         let long = "名".repeat(201);
         let p = field_problem("账号名称", &long, MAX_NAME_CHARS).unwrap();
         assert!(
-            p.starts_with("账号名称 is 201 characters long, more than the 200 allowed (`名名"),
+            p.starts_with("账号名称长 201 个字，超过上限 200 个字（`名名"),
             "{p}"
         );
-        assert!(p.ends_with("…（共 201 字）`)"), "{p}");
+        assert!(p.ends_with("…（共 201 字）`）"), "{p}");
         for (bad, esc) in [
             ("萧县\u{1b}[2J发布", "\\u{1b}"),
             ("萧县\0发布", "\\u{0}"),
@@ -130,7 +130,7 @@ mod tests {
             ("萧县\u{85}发布", "\\u{85}"),
         ] {
             let p = field_problem("账号名称", bad, MAX_NAME_CHARS).unwrap();
-            assert!(p.contains(&format!("control character {esc}")), "{p}");
+            assert!(p.contains(&format!("控制字符 {esc}")), "{p}");
             assert!(!p.chars().any(is_refused_char), "{p:?}");
         }
     }

@@ -321,29 +321,17 @@ fn hostile_fields_are_refused_with_their_line_and_never_echoed_raw() {
     let d: Vec<String> = rep.diagnostics.iter().map(|d| d.to_string()).collect();
     let want = [
         (
-            "hostile.csv:3:",
-            "账号名称 is 6990506 characters long, more than the 200 allowed",
+            "hostile.csv 第 3 行",
+            "账号名称长 6990506 个字，超过上限 200 个字",
         ),
+        ("hostile.csv 第 4 行", "账号名称含有控制字符 \\u{0}"),
+        ("hostile.csv 第 5 行", "账号名称含有控制字符 \\u{1b}"),
+        ("hostile.csv 第 6 行", "账号ID含有控制字符 \\u{202e}"),
         (
-            "hostile.csv:4:",
-            "账号名称 holds the control character \\u{0}",
+            "hostile.csv 第 7 行",
+            "订阅地址长 3019 个字，超过上限 2048 个字",
         ),
-        (
-            "hostile.csv:5:",
-            "账号名称 holds the control character \\u{1b}",
-        ),
-        (
-            "hostile.csv:6:",
-            "账号ID holds the control character \\u{202e}",
-        ),
-        (
-            "hostile.csv:7:",
-            "订阅地址 is 3019 characters long, more than the 2048 allowed",
-        ),
-        (
-            "hostile.csv:8:",
-            "账号名称 holds the control character \\u{a}",
-        ),
+        ("hostile.csv 第 8 行", "账号名称含有控制字符 \\u{a}"),
     ];
     assert_eq!(d.len(), want.len(), "{d:#?}");
     for (got, (line, words)) in d.iter().zip(want) {
@@ -369,13 +357,12 @@ fn registry_values_with_controls_or_megabytes_are_problems_with_their_line() {
     let d: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
     assert_eq!(d.len(), 2, "{d:#?}");
     assert!(
-        d[0].starts_with("accounts.toml:8:") && d[0].contains("`id` is 300 characters long"),
+        d[0].starts_with("accounts.toml 第 8 行") && d[0].contains("`id`长 300 个字"),
         "{}",
         d[0]
     );
     assert!(
-        d[1].starts_with("accounts.toml:17:")
-            && d[1].contains("`name` holds the control character \\u{1b}"),
+        d[1].starts_with("accounts.toml 第 17 行") && d[1].contains("`name`含有控制字符 \\u{1b}"),
         "{}",
         d[1]
     );
@@ -401,12 +388,12 @@ weibo:5012345678,,media.comments_closed,2020-03-10,{},\n",
     let d: Vec<String> = got.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(d.len(), 2, "{d:#?}");
     assert!(
-        d[0].contains("checks.csv:3:") && d[0].contains("说明 holds the control character \\u{1b}"),
+        d[0].contains("checks.csv 第 3 行") && d[0].contains("说明含有控制字符 \\u{1b}"),
         "{}",
         d[0]
     );
     assert!(
-        d[1].contains("checks.csv:4:") && d[1].contains("说明 is 2001 characters long"),
+        d[1].contains("checks.csv 第 4 行") && d[1].contains("说明长 2001 个字"),
         "{}",
         d[1]
     );

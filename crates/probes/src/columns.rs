@@ -208,13 +208,23 @@ fn breadcrumb_name(doc: &Html) -> Option<String> {
         if !BREADCRUMB_WORDS.iter().any(|w| t.contains(w)) {
             continue;
         }
-        let bar = node.parent().and_then(scraper::ElementRef::wrap)?;
-        let text = crate::html::text_of(&bar);
-        let after = BREADCRUMB_WORDS
-            .iter()
-            .filter_map(|w| text.split_once(w).map(|(_, rest)| rest))
-            .next()?;
+        // the bar: the label's element, or the nearest one around it that holds the places too
+        // (`<ol><span>当前位置：</span><a>首页</a> &gt; <a>专家解读</a></ol>`)
+        let after_label = |e: &scraper::ElementRef| -> Option<String> {
+            let text = crate::html::text_of(e);
+            BREADCRUMB_WORDS
+                .iter()
+                .filter_map(|w| text.split_once(w).map(|(_, rest)| rest.to_string()))
+                .next()
+                .filter(|rest| rest.chars().any(|c| (c as u32) >= 0x3400))
+        };
+        let after = node
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .take(3)
+            .find_map(|e| after_label(&e))?;
         let last = after
+            .as_str()
             .split(['>', '＞', '»', '›', '→', '/', '\\'])
             .map(|p| p.trim_matches(|c: char| c.is_whitespace() || "：:".contains(c)))
             .rfind(|p| !p.is_empty())?

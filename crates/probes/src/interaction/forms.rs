@@ -148,12 +148,16 @@ impl Interaction {
                     }
                 }
             };
-            // error-report and application forms are the same markup as message forms: their
-            // limits, captcha and login are read and kept as facts; the message-form findings
-            // are the consultation channel's alone
+            // error-report, application and opinion (意见征集) forms are the same markup as
+            // message forms: their limits, captcha and login are read and kept as facts; the
+            // message-form findings are the consultation channel's alone
             if !matches!(
                 kind,
-                Kind::Consultation | Kind::Petition | Kind::ErrorReport | Kind::Application
+                Kind::Consultation
+                    | Kind::Petition
+                    | Kind::ErrorReport
+                    | Kind::Application
+                    | Kind::Survey
             ) {
                 continue;
             }

@@ -288,7 +288,8 @@ fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
                 "input[type=text], input[type=search], input:not([type]), textarea",
             ))
             .count();
-        let text: usize = a.text().map(|t| t.trim().chars().count()).sum();
+        // the text a visitor sees in the block (a script defining its handler is no text)
+        let text = visible_chars(&a);
         if inputs > 3 || text > 80 {
             break;
         }
@@ -323,6 +324,23 @@ fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
             says_search(&words) || named_search(&names)
         });
     control || enter_handler(e, scripts)
+}
+
+/// How many characters of visible text an element holds (scripts, styles and hidden parts left
+/// out).
+fn visible_chars(e: &ElementRef) -> usize {
+    e.descendants()
+        .filter_map(|n| n.value().as_text().map(|t| (n, t)))
+        .filter(|(n, _)| {
+            !n.ancestors().take_while(|a| a.id() != e.id()).any(|a| {
+                a.value().as_element().is_some_and(|el| {
+                    matches!(el.name(), "script" | "style" | "noscript" | "template")
+                        || crate::lists::hidden_element(el)
+                })
+            })
+        })
+        .map(|(_, t)| t.trim().chars().count())
+        .sum()
 }
 
 /// Whether the input runs something on Enter: its own `onkeydown`/`onkeyup`/`onkeypress`, or a
