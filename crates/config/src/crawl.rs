@@ -27,6 +27,10 @@ pub struct CrawlSettings {
     pub burst: u32,
     /// Requests in flight per host.
     pub host_concurrency: u32,
+    /// Requests per second to one server address (the resolved IP), over every host on it.
+    pub address_rate: f64,
+    /// Requests in flight to one server address at once, over every host on it.
+    pub address_concurrency: u32,
     /// Requests in flight in all.
     pub global_concurrency: u32,
     /// Sites crawled at once; 0 = sized by the run from the registry, the expected requests per
@@ -37,6 +41,9 @@ pub struct CrawlSettings {
     pub night_end: String,
     /// Most sites in flight when `site_concurrency` is 0.
     pub max_sites_in_flight: u32,
+    /// Resident memory the run aims to stay under, in MB (MiB): near it, no new site is started
+    /// until sites in flight finish (the progress line says so).
+    pub memory_budget_mb: u64,
     /// URLs of hosts that are always up (e.g. the national portal), asked before a run and when
     /// requests keep failing mid-run: when none answers, the monitoring machine's own network is
     /// down, the run stops (exit 2) and no site is blamed. Empty: the run still refuses to record
@@ -121,10 +128,13 @@ impl Default for CrawlSettings {
             rate: 1.0,
             burst: 1,
             host_concurrency: 1,
+            address_rate: 4.0,
+            address_concurrency: 4,
             global_concurrency: 64,
             site_concurrency: 0,
             night_end: "06:00".to_string(),
             max_sites_in_flight: 1000,
+            memory_budget_mb: 300,
             reference_urls: Vec::new(),
             timeout_secs: 15.0,
             connect_timeout_secs: 5.0,
@@ -234,15 +244,24 @@ impl CrawlSettings {
                 format!("`{}` is not an e-mail address", self.contact),
             ));
         }
-        if !(self.rate > 0.0 && self.rate.is_finite()) {
+        for (key, v) in [("rate", self.rate), ("address_rate", self.address_rate)] {
+            if !(v > 0.0 && v.is_finite()) {
+                p.push((key, format!("must be greater than 0 (got {v})")));
+            }
+        }
+        if self.memory_budget_mb < 64 {
             p.push((
-                "rate",
-                format!("must be greater than 0 (got {})", self.rate),
+                "memory_budget_mb",
+                format!(
+                    "must be at least 64 (MB; got {}): the run itself needs about that",
+                    self.memory_budget_mb
+                ),
             ));
         }
         for (key, value) in [
             ("burst", self.burst),
             ("host_concurrency", self.host_concurrency),
+            ("address_concurrency", self.address_concurrency),
             ("global_concurrency", self.global_concurrency),
             ("max_sites_in_flight", self.max_sites_in_flight),
         ] {
