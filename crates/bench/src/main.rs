@@ -436,7 +436,8 @@ fn run_measured(cmd: &mut std::process::Command) -> Result<(ChildUsage, Duration
 /// The `govwatch` binary: `--govwatch FILE`, else the one beside this program.
 fn govwatch_binary(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = given {
-        return Ok(p.to_path_buf());
+        // the run starts in a folder of its own: a relative path must not depend on it
+        return std::fs::canonicalize(p).with_context(|| format!("--govwatch {}", p.display()));
     }
     let me = std::env::current_exe().context("finding this program")?;
     let p = me.with_file_name(format!("govwatch{}", std::env::consts::EXE_SUFFIX));
@@ -462,7 +463,9 @@ fn crawl_toml(a: &Args, pol: &Politeness, dns: Option<&str>) -> String {
     t.push_str("allow_private = true\nnight_end = \"\"\n");
     t.push_str(&format!("max_pages = {}\nmax_depth = 10\n", a.pages + 10));
     if let Some(d) = dns {
-        t.push_str(&format!("dns_servers = [{}]\n", toml_str(d)));
+        // the farm's DNS server answers for the farm's zone too (asked on its port)
+        let port = d.rsplit(':').next().unwrap_or("53");
+        t.push_str(&format!("dns_servers = [{}]\ndns_port = {port}\n", toml_str(d)));
     }
     if pol.rate >= 1e6 {
         // no rate limit, like the peers' runs (on the host and on the address)
@@ -629,6 +632,9 @@ async fn bench(a: Args) -> Result<()> {
     // 4. The run, measured as /usr/bin/time measures it.
     let (usage, wall) = run_measured(&mut cmd)?;
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    if std::env::var_os("GOVWATCH_BENCH_SHOW_LOG").is_some() {
+        eprintln!("{stderr}");
+    }
     if !matches!(usage.status, 0 | 1) {
         let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
         bail!(
@@ -692,7 +698,12 @@ async fn bench(a: Args) -> Result<()> {
             unexpected.push(format!("{site} {} {}", g.0, g.1));
         }
         if summary.iter().any(|s| &s.site_id == site) {
-            missing += want.difference(&got).count();
+            for m in want.difference(&got) {
+                missing += 1;
+                if missing <= 3 {
+                    println!("missed: {site} {} {}", m.0, m.1);
+                }
+            }
         }
     }
     let server_log = server.map(|s| s.stop());
