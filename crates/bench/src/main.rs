@@ -505,7 +505,8 @@ fn sites_toml(homes: &[url::Url]) -> String {
 
 /// A `key=value` field of the runner's `run finished` / `plan updated` log lines.
 fn log_field(stderr: &str, event: &str, key: &str) -> Option<String> {
-    let line = stderr.lines().rev().find(|l| l.contains(event))?;
+    let tag = format!("govwatch_runner: {event}");
+    let line = stderr.lines().rev().find(|l| l.contains(&tag))?;
     let at = line.find(&format!(" {key}="))? + key.len() + 2;
     let rest = &line[at..];
     let v = rest.split_whitespace().next()?.trim_matches('"');

@@ -938,6 +938,7 @@ pub async fn run_with_probes(
     let mut waiting: std::collections::VecDeque<Site> = todo.iter().cloned().collect();
     let mut results = futures::stream::FuturesUnordered::new();
     let (mut peak_resident, mut held_secs) = (None::<u64>, 0u64);
+    let mut finished = 0usize;
     let mut replanned = todo
         .iter()
         .all(|s| history.get(&s.id).is_some_and(|&n| n > 0));
@@ -975,7 +976,8 @@ pub async fn run_with_probes(
                 // a first run plans again once the first sites' home pages are read
                 if !replanned {
                     let home = homes.estimates();
-                    if home.len() >= first_wave {
+                    // every site of the first wave read its home page, or finished without one
+                    if home.len() + finished >= first_wave {
                         replanned = true;
                         let again = plan::plan_with(
                             &todo,
@@ -1005,7 +1007,7 @@ pub async fn run_with_probes(
                     break;
                 }
             }
-            next = results.next() => match next {
+            next = results.next() => match next.inspect(|_| finished += 1) {
                 None => break,
                 Some((site, Ok((p, f)))) => {
                     pages += p;
