@@ -33,7 +33,6 @@ pub mod gate;
 pub mod guard;
 pub mod health;
 pub mod ipv6;
-pub mod memory;
 pub mod robots;
 pub mod sample;
 pub mod site;
@@ -87,8 +86,6 @@ pub struct Crawler {
     sent: std::sync::atomic::AtomicU64,
     /// What the requests say about our own network.
     health: health::NetHealth,
-    /// The memory budget's hold on page fetches.
-    memory: memory::MemoryGate,
 }
 
 /// A CPU task that panicked (its message), instead of taking the run down.
@@ -168,7 +165,6 @@ impl Crawler {
             )),
             sent: Default::default(),
             health: Default::default(),
-            memory: memory::MemoryGate::new(settings.memory_budget_mb),
             settings,
         })
     }
@@ -189,11 +185,6 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
-    }
-
-    /// The memory budget's hold on page fetches.
-    pub fn memory(&self) -> &memory::MemoryGate {
-        &self.memory
     }
 
     /// The per-address gates (every host on one server address shares one).

@@ -662,8 +662,6 @@ impl Crawler {
         depth: u32,
         ctx: &CrawlContext,
     ) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
-        // near the memory budget, the page waits until fetched pages are parsed
-        let _hold = self.memory.page().await;
         let fetched = self.fetch(url, spec).await;
         let sink = ctx.sink.clone();
         let fallback = fetched.attempts.clone();

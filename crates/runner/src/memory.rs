@@ -7,7 +7,24 @@
 //! given back when it finishes), and it always keeps at least one site going, so a budget set
 //! too low makes a run slower, never stuck.
 
-pub use govwatch_crawler::memory::{HOLD_AT, resident_mb};
+/// Share of the budget at which no new site is started.
+pub const HOLD_AT: f64 = 0.9;
+
+/// Resident memory of this process in MiB (Linux `/proc/self/status` `VmRSS`); `None` where the
+/// system does not say (the budget is then not applied).
+pub fn resident_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| {
+        let kb: u64 = l
+            .strip_prefix("VmRSS:")?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb / 1024)
+    })
+}
 
 /// Whether a new site may start with `resident` MiB in use under a budget of `budget` MiB, with
 /// `in_flight` sites going.
@@ -15,7 +32,7 @@ pub fn may_start(resident: Option<u64>, budget: u64, in_flight: usize) -> bool {
     match resident {
         _ if in_flight == 0 => true,
         None => true,
-        r => !govwatch_crawler::memory::near_budget(r, budget),
+        Some(r) => (r as f64) < budget as f64 * HOLD_AT,
     }
 }
 
