@@ -7,9 +7,9 @@
 //!
 //! Scheduling keeps politeness the only limit and our own queues short:
 //! - each host of the site is a *lane* with as many requests in flight as the host's gate allows
-//!   (one by default), plus one waiting at the gate while the previous page is parsed; the next URL
-//!   of a lane is taken only when a page of it is done, so a site never queues a burst on its host
-//!   while other sites wait, and the order is exactly breadth-first;
+//!   (one by default); the next URL of a lane is taken only when its previous request is done, so
+//!   a site never queues a burst on its host while other sites wait, and the order is exactly
+//!   breadth-first;
 //! - a fetched page is decoded and parsed on a CPU worker ([`Crawler::cpu`]) and handed to the
 //!   [`PageSink`] (the nightly run streams its text to the store there); the crawl keeps only what
 //!   it needs of it;
@@ -328,11 +328,7 @@ impl Crawler {
                     queue.clear();
                     continue;
                 }
-                // one more than the host's connections: the next page waits at the host's gate
-                // while the previous one is parsed, so the host is asked again as soon as
-                // politeness allows, however long parsing takes (the gate still lets one request
-                // at a time through, a full interval after the previous one ended)
-                let cap = gate.policy().concurrency.max(1) + 1;
+                let cap = gate.policy().concurrency.max(1);
                 let n = busy.entry(host.clone()).or_default();
                 while *n < cap {
                     let Some(job) = queue.pop_front() else { break };
