@@ -113,7 +113,8 @@ impl RunView {
                         plan.expected_finish.format(govwatch_model::time::DISPLAY_FORMAT),
                     )
                 });
-                self.pb.set_length(plan.requests.max(self.pb.position()).max(1));
+                self.pb
+                    .set_length(plan.requests.max(self.pb.position()).max(1));
             }
             Progress::MemoryHeld {
                 resident_mb,

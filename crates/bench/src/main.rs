@@ -237,15 +237,19 @@ impl FarmServer {
         if let Some(out) = self.child.stdout.take() {
             for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
                 let parts: Vec<&str> = line.split_whitespace().collect();
-                let num = |i: usize| parts.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                let num = |i: usize| {
+                    parts
+                        .get(i)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
                 match parts.first() {
                     Some(&"REQUESTS") => log.requests = num(1),
                     Some(&"HOST") if parts.len() == 3 => {
                         log.busiest_host = Some((parts[1].to_string(), num(2)))
                     }
                     Some(&"ADDRESS") if parts.len() == 5 => {
-                        log.busiest_address =
-                            Some((parts[1].to_string(), num(2), num(3), num(4)))
+                        log.busiest_address = Some((parts[1].to_string(), num(2), num(3), num(4)))
                     }
                     _ => {}
                 }
@@ -412,7 +416,10 @@ fn run_measured(cmd: &mut std::process::Command) -> Result<(ChildUsage, Duration
     let wall = t.elapsed();
     std::mem::forget(child);
     if rc != pid {
-        bail!("waiting for govwatch run: {}", std::io::Error::last_os_error());
+        bail!(
+            "waiting for govwatch run: {}",
+            std::io::Error::last_os_error()
+        );
     }
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
@@ -465,7 +472,10 @@ fn crawl_toml(a: &Args, pol: &Politeness, dns: Option<&str>) -> String {
     if let Some(d) = dns {
         // the farm's DNS server answers for the farm's zone too (asked on its port)
         let port = d.rsplit(':').next().unwrap_or("53");
-        t.push_str(&format!("dns_servers = [{}]\ndns_port = {port}\n", toml_str(d)));
+        t.push_str(&format!(
+            "dns_servers = [{}]\ndns_port = {port}\n",
+            toml_str(d)
+        ));
     }
     if pol.rate >= 1e6 {
         // no rate limit, like the peers' runs (on the host and on the address)
@@ -565,7 +575,11 @@ async fn bench(a: Args) -> Result<()> {
             let stats = farm::generate_with(dir.path(), a.sites, a.pages, &layout)
                 .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
             let gen_time = t.elapsed();
-            let n_addr = if a.addresses == 0 { a.sites } else { a.addresses.min(a.sites) };
+            let n_addr = if a.addresses == 0 {
+                a.sites
+            } else {
+                a.addresses.min(a.sites)
+            };
             println!(
                 "farm: {} sites x {} pages (+6 column pages each) on {} address(es): {} files, \
                  {:.1} MB, {:.1} KB a page (column pages aside), written to {} in {:.1} s",
@@ -623,11 +637,7 @@ async fn bench(a: Args) -> Result<()> {
         config.display(),
         db_path.display(),
         pol.label,
-        crawl
-            .lines()
-            .skip(1)
-            .collect::<Vec<_>>()
-            .join(", ")
+        crawl.lines().skip(1).collect::<Vec<_>>().join(", ")
     );
 
     // 4. The run, measured as /usr/bin/time measures it.

@@ -438,7 +438,11 @@ mod tests {
             drop(g2.acquire().await);
         }
         // six requests at 20/s without a burst: the sixth starts at least 250 ms after the first
-        assert!(t0.elapsed() >= Duration::from_millis(245), "{:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() >= Duration::from_millis(245),
+            "{:?}",
+            t0.elapsed()
+        );
         let (ip, n, bound) = gates.busiest_since(&HashMap::new()).unwrap();
         assert_eq!((ip, n, bound), (a, 6, Duration::from_millis(300)));
         // two connections at most

@@ -84,7 +84,9 @@ fn most_in_window(net: &TestNet, window: Duration) -> BTreeMap<IpAddr, (usize, u
 
 async fn crawl_all(rate: f64, concurrency: u32) -> (TestNet, Crawler) {
     let root = write_farm();
-    let addrs: Vec<Ipv4Addr> = (1..=ADDRESSES).map(|d| Ipv4Addr::new(127, 0, 0, d)).collect();
+    let addrs: Vec<Ipv4Addr> = (1..=ADDRESSES)
+        .map(|d| Ipv4Addr::new(127, 0, 0, d))
+        .collect();
     let http = FixtureServer::start_on_v4_addrs(&root, &addrs)
         .await
         .expect("fixture server on 4 addresses");
@@ -111,7 +113,11 @@ async fn crawl_all(rate: f64, concurrency: u32) -> (TestNet, Crawler) {
     .expect("no hang");
     for c in &crawls {
         assert_eq!(c.pages.len(), 3, "{}: {:?}", c.site.home, c.pages.len());
-        assert!(c.fetches.iter().all(|f| f.error.is_none()), "{:?}", c.fetches);
+        assert!(
+            c.fetches.iter().all(|f| f.error.is_none()),
+            "{:?}",
+            c.fetches
+        );
     }
     let _ = std::fs::remove_dir_all(&root);
     (net, crawler)

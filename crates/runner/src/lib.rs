@@ -296,9 +296,7 @@ fn home_links(page: &Page) -> usize {
         let Ok(mut u) = url::Url::parse(&l.url) else {
             continue;
         };
-        if u.host_str() != base.host_str()
-            || govwatch_crawler::frontier::looks_like_document(&u)
-        {
+        if u.host_str() != base.host_str() || govwatch_crawler::frontier::looks_like_document(&u) {
             continue;
         }
         u.set_fragment(None);
@@ -1087,9 +1085,7 @@ pub async fn run_with_probes(
         store.finish_run(run_id, RunStatus::Done, Some(&note))?;
     }
     let busiest_host = crawler.gates().busiest_since(&gates_at_start);
-    let busiest_address = crawler
-        .address_gates()
-        .busiest_since(&addresses_at_start);
+    let busiest_address = crawler.address_gates().busiest_since(&addresses_at_start);
     let report = RunReport {
         run_id,
         as_of,

@@ -106,10 +106,15 @@ pub fn plan(
     history: &HashMap<String, u64>,
     now: DateTime<FixedOffset>,
 ) -> Plan {
-    plan_with(sites, settings, &Known {
-        history,
-        ..Known::default()
-    }, now)
+    plan_with(
+        sites,
+        settings,
+        &Known {
+            history,
+            ..Known::default()
+        },
+        now,
+    )
 }
 
 /// What a plan knows of the sites besides the registry.
@@ -152,8 +157,13 @@ pub fn plan_with(
     let mut longest = Duration::ZERO;
     let mut total_secs = 0f64;
     // sites not read yet are taken at the mean of those read, if any were
-    let home_mean = (!known.home.is_empty())
-        .then(|| known.home.values().sum::<u64>().div_ceil(known.home.len() as u64));
+    let home_mean = (!known.home.is_empty()).then(|| {
+        known
+            .home
+            .values()
+            .sum::<u64>()
+            .div_ceil(known.home.len() as u64)
+    });
     let mut by_host: HashMap<String, f64> = HashMap::new();
     let mut by_address: HashMap<std::net::IpAddr, u64> = HashMap::new();
     for s in sites {
@@ -305,7 +315,15 @@ mod tests {
             .map(|s| (s.home.host_str().unwrap().to_string(), ip))
             .collect();
         let now = at("2026-11-30T02:00:00+08:00");
-        let p = plan_with(&sites, &settings, &Known { history: &history, ..Default::default() }, now);
+        let p = plan_with(
+            &sites,
+            &settings,
+            &Known {
+                history: &history,
+                ..Default::default()
+            },
+            now,
+        );
         // the shared host: 3 × 60 requests at 1/s
         assert_eq!(p.bound, Duration::from_secs(180));
         assert_eq!(p.busiest_address, None);
