@@ -23,6 +23,14 @@ mod cli;
 mod commands;
 mod progress;
 
+/// jemalloc instead of the system allocator: with glibc's malloc a night of 1,000 sites kept
+/// 1.5 GB resident for about 70 MB of live heap (freed memory stayed with the threads that had
+/// used it); jemalloc hands freed pages back (`crawl.toml` `memory_budget_mb` is about resident
+/// memory, so the allocator must not hoard it).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use anyhow::Result;
 use clap::Parser;
 use cli::{Cli, Cmd};

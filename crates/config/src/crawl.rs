@@ -27,6 +27,10 @@ pub struct CrawlSettings {
     pub burst: u32,
     /// Requests in flight per host.
     pub host_concurrency: u32,
+    /// Requests per second to one server address (the resolved IP), over every host on it.
+    pub address_rate: f64,
+    /// Requests in flight to one server address at once, over every host on it.
+    pub address_concurrency: u32,
     /// Requests in flight in all.
     pub global_concurrency: u32,
     /// Sites crawled at once; 0 = sized by the run from the registry, the expected requests per
@@ -37,6 +41,9 @@ pub struct CrawlSettings {
     pub night_end: String,
     /// Most sites in flight when `site_concurrency` is 0.
     pub max_sites_in_flight: u32,
+    /// Resident memory the run aims to stay under, in MB (MiB): near it, no new site is started
+    /// until sites in flight finish (the progress line says so).
+    pub memory_budget_mb: u64,
     /// URLs of hosts that are always up (e.g. the national portal), asked before a run and when
     /// requests keep failing mid-run: when none answers, the monitoring machine's own network is
     /// down, the run stops (exit 2) and no site is blamed. Empty: the run still refuses to record
@@ -121,10 +128,13 @@ impl Default for CrawlSettings {
             rate: 1.0,
             burst: 1,
             host_concurrency: 1,
+            address_rate: 4.0,
+            address_concurrency: 4,
             global_concurrency: 64,
             site_concurrency: 0,
             night_end: "06:00".to_string(),
             max_sites_in_flight: 1000,
+            memory_budget_mb: 300,
             reference_urls: Vec::new(),
             timeout_secs: 15.0,
             connect_timeout_secs: 5.0,
@@ -231,12 +241,24 @@ impl CrawlSettings {
         if !looks_like_email(&self.contact) {
             p.push(("contact", format!("`{}` 不是电子邮件地址", self.contact)));
         }
-        if !(self.rate > 0.0 && self.rate.is_finite()) {
-            p.push(("rate", format!("应大于 0（现为 {}）", self.rate)));
+        for (key, v) in [("rate", self.rate), ("address_rate", self.address_rate)] {
+            if !(v > 0.0 && v.is_finite()) {
+                p.push((key, format!("应大于 0（现为 {v}）")));
+            }
+        }
+        if self.memory_budget_mb < 64 {
+            p.push((
+                "memory_budget_mb",
+                format!(
+                    "至少应为 64（单位 MB，现为 {}）：运行本身约需这么多",
+                    self.memory_budget_mb
+                ),
+            ));
         }
         for (key, value) in [
             ("burst", self.burst),
             ("host_concurrency", self.host_concurrency),
+            ("address_concurrency", self.address_concurrency),
             ("global_concurrency", self.global_concurrency),
             ("max_sites_in_flight", self.max_sites_in_flight),
         ] {
