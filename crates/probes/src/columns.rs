@@ -296,6 +296,19 @@ pub fn discover(
             .map(|p| p.fetch.url.clone())
             .unwrap_or_else(|| u.to_string())
     };
+    // the home page under another name (`/index.html` beside `/`, or the same page) is no column
+    let home_alias = |u: &Url, url: &str| {
+        let root_index = u.path().rsplit_once('/').is_some_and(|(dir, file)| {
+            dir.is_empty()
+                && ["index.", "default.", "main."]
+                    .iter()
+                    .any(|p| file.to_ascii_lowercase().starts_with(p))
+        }) && Url::parse(&home.fetch.final_url).is_ok_and(|h| h.host_str() == u.host_str());
+        let same_page = by_url.get(url).is_some_and(|p| {
+            p.fetch.content_hash.is_some() && p.fetch.content_hash == home.fetch.content_hash
+        });
+        root_index || same_page
+    };
     for l in home.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
         let Ok(u) = Url::parse(&l.url) else { continue };
         if !internal(&u) || !dir_like(&u) {
@@ -304,6 +317,9 @@ pub fn discover(
         let Some(url) = normalize_url_str(&l.url) else {
             continue;
         };
+        if home_alias(&u, &url) {
+            continue;
+        }
         let key = page_key(&url);
         let name = column_name(&l.text, not_columns)
             .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));

@@ -396,3 +396,30 @@ fn a_page_whose_breadcrumb_names_a_column_is_that_column_wherever_it_is() {
     );
     assert!(codes_at(&out, "column.blank").is_empty());
 }
+
+#[test]
+fn the_home_page_under_another_name_is_no_column() {
+    // the home page links to itself as /index.html (its list items do, on small sites), and that
+    // page names a column in its ColumnName tag: still the home page, never a stale column
+    let home = "http://www.qinghe.gov.test/";
+    let alias = "http://www.qinghe.gov.test/index.html";
+    let link = Link {
+        url: alias.into(),
+        raw: "/index.html".into(),
+        text: "关于做好第一项重点工作的通知".into(),
+        kind: LinkKind::Anchor,
+    };
+    let c = crawl_of(vec![
+        page(home, "home.html", 0, vec![link]),
+        page(alias, "index-alias.html", 1, vec![]),
+    ]);
+    let out = judged(&c);
+    assert!(
+        out.facts
+            .iter()
+            .all(|f| !(f.code == "column.latest" && f.url.as_deref() == Some(alias))),
+        "{:?}",
+        out.facts
+    );
+    assert!(codes_at(&out, "column.stale").is_empty(), "{:?}", out.findings);
+}
