@@ -105,9 +105,8 @@ impl RunView {
             Progress::Replanned(plan) => {
                 self.pb.suspend(|| {
                     eprintln!(
-                        "计划更新 (plan updated): 预计 {} 次请求 (requests; {} 个网站按本次首页链接估计 \
-                         (estimated from their home pages' links))，礼貌上限 (politeness bound) {}，\
-                         预计完成 (expected finish) {}",
+                        "计划更新 (plan updated)：预计 {} 次请求（其中 {} 个网站按本次首页的链接估计），\
+                         礼貌上限 (politeness bound) {}，预计完成 (expected finish) {}",
                         count(plan.requests),
                         plan.from_home,
                         human(plan.bound),
@@ -125,8 +124,7 @@ impl RunView {
             } => {
                 self.pb.set_message(format!(
                     "网站 (sites) {}/{} — 内存 (memory) {resident_mb}/{budget_mb} MB，接近上限，\
-                     暂缓启动新网站 (near the budget: new sites held; {in_flight} in flight, \
-                     {waiting} waiting)",
+                     暂缓启动新网站（{in_flight} 个检查中，{waiting} 个等待）",
                     self.done, self.sites
                 ));
             }

@@ -303,7 +303,8 @@ pub fn discover(
                 && ["index.", "default.", "main."]
                     .iter()
                     .any(|p| file.to_ascii_lowercase().starts_with(p))
-        }) && Url::parse(&home.fetch.final_url).is_ok_and(|h| h.host_str() == u.host_str());
+        }) && Url::parse(&home.fetch.final_url)
+            .is_ok_and(|h| h.host_str() == u.host_str());
         let same_page = by_url.get(url).is_some_and(|p| {
             p.fetch.content_hash.is_some() && p.fetch.content_hash == home.fetch.content_hash
         });

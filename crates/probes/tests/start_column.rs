@@ -421,5 +421,9 @@ fn the_home_page_under_another_name_is_no_column() {
         "{:?}",
         out.facts
     );
-    assert!(codes_at(&out, "column.stale").is_empty(), "{:?}", out.findings);
+    assert!(
+        codes_at(&out, "column.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
 }
