@@ -29,11 +29,14 @@ mod probes;
 mod shard;
 pub mod shipped;
 mod sites;
+mod walls;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
 pub use accounts_import::import_accounts_csv;
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
-pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
+pub use crawl::{
+    CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, RenderMode, load_crawl_settings,
+};
 pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
@@ -57,6 +60,7 @@ pub use media_findings::{ManualImport, parse_day, read_manual_findings};
 pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
 pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
+pub use walls::{Wall, WallHit, WallRules, load_walls};
 
 use govwatch_model::{Account, Site};
 use std::path::{Path, PathBuf};
@@ -83,6 +87,9 @@ pub const WARNINGS_FILE: &str = "warnings.toml";
 pub const ACCOUNTS_FILE: &str = "accounts.toml";
 /// File name of the new-media rules inside a configuration directory.
 pub const MEDIA_FILE: &str = "media.toml";
+/// File name of the anti-bot walls' signatures inside a configuration directory (read with
+/// `crawl.toml`, beside it).
+pub const WALLS_FILE: &str = "walls.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]

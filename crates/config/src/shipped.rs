@@ -27,6 +27,7 @@ pub const RULE_FILES: &[(&str, &str)] = &[
     ("interaction.toml", INTERACTION),
     ("media.toml", MEDIA),
     ("probes.toml", PROBES),
+    ("walls.toml", WALLS),
     ("warnings.toml", WARNINGS),
 ];
 
@@ -66,3 +67,5 @@ pub const INTERACTION: &str = include_str!("../../../config/interaction.toml");
 pub const MEDIA: &str = include_str!("../../../config/media.toml");
 /// `config/warnings.toml`: the daemon's early-warning rules.
 pub const WARNINGS: &str = include_str!("../../../config/warnings.toml");
+/// `config/walls.toml`: the anti-bot walls' challenge signatures.
+pub const WALLS: &str = include_str!("../../../config/walls.toml");

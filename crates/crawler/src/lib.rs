@@ -22,6 +22,8 @@
 
 pub mod budget;
 pub mod cache;
+pub mod challenge;
+pub mod cookies;
 pub mod decode;
 pub mod dns;
 pub mod extract;
@@ -32,6 +34,7 @@ pub mod gate;
 pub mod guard;
 pub mod health;
 pub mod ipv6;
+pub mod render;
 pub mod robots;
 pub mod sample;
 pub mod site;
@@ -58,6 +61,8 @@ pub enum CrawlerError {
     Dns(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error("cannot use the browser: {0}")]
+    Render(String),
 }
 
 /// The shared crawling machinery of one process.
@@ -84,6 +89,10 @@ pub struct Crawler {
     sent: std::sync::atomic::AtomicU64,
     /// What the requests say about our own network.
     health: health::NetHealth,
+    /// Cookies earned by passing anti-bot walls, per host.
+    cookies: cookies::CookieJar,
+    /// Headless Chromium for pages built by script and anti-bot challenges (`render`).
+    renderer: Option<render::Renderer>,
 }
 
 /// A CPU task that panicked (its message), instead of taking the run down.
@@ -142,7 +151,9 @@ impl Crawler {
             burst: settings.burst,
             concurrency: settings.host_concurrency,
         };
+        let renderer = render::Renderer::from_settings(&settings).map_err(CrawlerError::Render)?;
         Ok(Crawler {
+            renderer,
             client,
             dns,
             gates: HostGates::new(policy),
@@ -159,6 +170,7 @@ impl Crawler {
             )),
             sent: Default::default(),
             health: Default::default(),
+            cookies: Default::default(),
             settings,
         })
     }
@@ -179,6 +191,11 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
+    }
+
+    /// The cookies earned by passing anti-bot walls (sent with every request to their host).
+    pub fn cookies(&self) -> &cookies::CookieJar {
+        &self.cookies
     }
 
     /// What the requests so far say about the monitoring machine's own network.

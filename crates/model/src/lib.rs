@@ -171,6 +171,10 @@ pub enum FetchError {
     RobotsDisallowed,
     /// Scheme or URL we do not fetch.
     Unsupported,
+    /// An anti-bot wall answered with a challenge (a script to run, a slider) instead of the
+    /// page: the site was not read, and nothing about it is judged from this answer (the message
+    /// names the wall). Never an availability failure or a broken link.
+    Challenged,
     /// Anything else (the message says what).
     Other,
 }
@@ -190,6 +194,7 @@ impl FetchError {
             FetchError::BlockedAddress => "blocked_address",
             FetchError::RobotsDisallowed => "robots_disallowed",
             FetchError::Unsupported => "unsupported",
+            FetchError::Challenged => "challenged",
             FetchError::Other => "other",
         }
     }
@@ -208,6 +213,7 @@ impl FetchError {
             "blocked_address" => FetchError::BlockedAddress,
             "robots_disallowed" => FetchError::RobotsDisallowed,
             "unsupported" => FetchError::Unsupported,
+            "challenged" => FetchError::Challenged,
             "other" => FetchError::Other,
             _ => return None,
         })
@@ -280,6 +286,11 @@ impl FetchRecord {
     /// True when the server answered with a 2xx status and no transport error.
     pub fn ok(&self) -> bool {
         self.error.is_none() && matches!(self.status, Some(s) if (200..300).contains(&s))
+    }
+
+    /// True when an anti-bot wall answered with a challenge instead of the page.
+    pub fn challenged(&self) -> bool {
+        self.error == Some(FetchError::Challenged)
     }
 
     /// A short description of the failure, e.g. `HTTP 404` or `timeout: …`, for findings.
@@ -435,6 +446,14 @@ pub struct Sample {
     pub status: Option<u16>,
     pub error: Option<FetchError>,
     pub elapsed_ms: u64,
+}
+
+impl Sample {
+    /// An anti-bot wall answered (error `challenged`): neither failed nor ok — the sample says
+    /// nothing about whether a person can open the page, and is counted apart.
+    pub fn challenged(&self) -> bool {
+        self.error == Some(FetchError::Challenged)
+    }
 }
 
 /// Everything one run learned about one site; the store writes it in one transaction, so a site is

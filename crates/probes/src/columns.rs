@@ -44,8 +44,11 @@ pub mod codes {
     pub const HOME_STALE: &str = "home.stale";
     /// `content.backdated` (finding).
     pub const CONTENT_BACKDATED: &str = "content.backdated";
+    /// `column.unverified` (fact): a list built by script the static reader cannot see.
+    pub const UNVERIFIED: &str = "column.unverified";
     /// Every code above.
     pub const ALL: &[&str] = &[
+        UNVERIFIED,
         LATEST,
         ITEMS,
         HOME_LATEST,
@@ -109,6 +112,51 @@ pub struct ColumnsScan {
     meta_name: Option<String>,
     items: Option<Vec<ListItem>>,
     blank: Option<Option<String>>,
+    /// [issue 25] How the list was read when the page builds it by script (`None`: plainly).
+    scripted: Option<Scripted>,
+}
+
+/// [issue 25] A list built by script: read from the page's inline data (`read: inline`), or not
+/// readable without a browser (`read: unverified`).
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    pub found: crate::scripted::Found,
+    pub unverified: bool,
+}
+
+/// [issue 25 hook] The list of a page whose static reading finds no dated item: the items of its
+/// inline data (comments, data blocks, script arrays), or, for a list a script fills from an
+/// endpoint, the mark that it is unverified (never blank, stale or undated). The lead's new list
+/// reader calls this where it reads a column page.
+pub fn scripted_list(
+    doc: &Html,
+    base: &Url,
+    as_of: NaiveDate,
+    items: Vec<ListItem>,
+) -> (Vec<ListItem>, Option<Scripted>) {
+    if items.iter().any(|i| i.date.is_some()) {
+        return (items, None);
+    }
+    let (inline, found) = crate::scripted::inline_items(doc, base, as_of);
+    if let Some(found) = found {
+        return (
+            inline,
+            Some(Scripted {
+                found,
+                unverified: false,
+            }),
+        );
+    }
+    match crate::scripted::assess(doc, base, as_of, None).list {
+        Some(found) => (
+            items,
+            Some(Scripted {
+                found,
+                unverified: true,
+            }),
+        ),
+        None => (items, None),
+    }
 }
 
 /// Whether a page may be a column index (so its list is read while it is parsed).
@@ -428,10 +476,14 @@ impl Columns {
             meta_name: meta_column_name(doc),
             items: None,
             blank: None,
+            scripted: None,
         };
         if page.fetch.ok() && column_candidate(page, &cx.site.overrides.columns) {
             let base = Url::parse(&page.fetch.final_url).unwrap_or_else(|_| cx.site.home.clone());
             let items = list_items(doc, &base, cx.as_of.date_naive());
+            // [issue 25 hook] a list built by script
+            let (items, scripted) = scripted_list(doc, &base, cx.as_of.date_naive(), items);
+            scan.scripted = scripted;
             if items.is_empty()
                 && let Some(t) = cx.template
             {
@@ -526,9 +578,35 @@ impl Probe for Columns {
         let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
             match scan(i).and_then(|s| s.items.clone()) {
                 Some(items) => items,
-                None => list_items(input.dom(i), base, as_of),
+                None => scripted_list(input.dom(i), base, as_of, list_items(input.dom(i), base, as_of)).0,
             }
         };
+        // [issue 25 hook] how a page's list was read when a script builds it
+        let scripted_of = |i: usize| -> Option<Scripted> {
+            match scan(i) {
+                Some(s) if s.items.is_some() => s.scripted.clone(),
+                _ => {
+                    let p = &crawl.pages[i];
+                    if !p.is_html || !p.fetch.ok() {
+                        return None;
+                    }
+                    let base = Url::parse(&p.fetch.final_url).ok()?;
+                    let dom = input.dom(i);
+                    scripted_list(dom, &base, as_of, list_items(dom, &base, as_of)).1
+                }
+            }
+        };
+        let unverified_fact = |url: &str, name: &str, kind: &str, s: &Scripted| Fact {
+            probe: "columns".into(),
+            code: codes::UNVERIFIED.into(),
+            url: Some(url.to_string()),
+            value: json!({
+                "name": name, "kind": kind, "shape": s.found.shape, "reason": s.found.shape.zh(),
+                "endpoint": s.found.endpoint, "excerpt": s.found.excerpt,
+            }),
+            observed_at: at,
+        };
+        let mut unverified_columns = 0usize;
         let blank_of = |i: usize| -> Option<String> {
             match scan(i).and_then(|s| s.blank.clone()) {
                 Some(b) => b,
@@ -647,6 +725,22 @@ impl Probe for Columns {
             let base =
                 Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
             let items = items_of(i, &base);
+            // [issue 25 hook] a list a script fills that the static reader cannot see: unverified,
+            // never blank, stale or undated
+            let scripted = scripted_of(i);
+            if let Some(s) = scripted.as_ref().filter(|s| s.unverified) {
+                out.facts.push(Fact {
+                    probe: "columns".into(),
+                    code: codes::LATEST.into(),
+                    url: Some(c.url.clone()),
+                    value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": true, "read": "unverified" }),
+                    observed_at: at,
+                });
+                out.facts.push(unverified_fact(&c.url, &c.name, &kind, s));
+                unverified_columns += 1;
+                column_latest.push(None);
+                continue;
+            }
             let newest = latest(&items, as_of);
             column_latest.push(newest);
             let undated = items.iter().filter(|i| i.date.is_none()).count();
@@ -664,6 +758,7 @@ impl Probe for Columns {
                     "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
                     "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
                     "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
+                    "read": if scripted.is_some() { "inline" } else { "static" },
                 }),
                 observed_at: at,
             });
@@ -796,6 +891,9 @@ impl Probe for Columns {
         );
         let home_newest = latest(&home_items, as_of);
         let hub = home_newest.is_none();
+        // [issue 25 hook] a home page whose news a script fills, with nothing dated to fall back
+        // on: unverified, never 首页不更新
+        let home_unverified = scripted_of(0).filter(|s| s.unverified);
         let decided = if hub {
             column_latest.iter().flatten().max().copied()
         } else {
@@ -809,10 +907,15 @@ impl Probe for Columns {
             value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window }),
             observed_at: at,
         });
+        // a hub home page judged by its columns cannot be judged when some are unverified
+        let unknown = home_unverified.is_some() || (hub && unverified_columns > 0);
         let stale = match decided {
-            Some(d) => (as_of - d).num_days() > window,
-            None => true,
+            Some(d) => (as_of - d).num_days() > window && !unknown,
+            None => !unknown,
         };
+        if let (None, Some(s)) = (decided, &home_unverified) {
+            out.facts.push(unverified_fact(&home.fetch.url, "首页", "home", s));
+        }
         if stale {
             let how = if hub {
                 "导航型首页，以二级页面为准"

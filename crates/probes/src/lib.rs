@@ -39,6 +39,7 @@ pub mod interpretation;
 pub mod ipv6;
 pub mod links;
 pub mod media;
+pub mod scripted;
 pub mod search;
 
 pub use govwatch_config::ProbeRules;

@@ -95,6 +95,7 @@ pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
         FetchError::BlockedAddress => "指向内网或本机地址",
         FetchError::RobotsDisallowed => "robots.txt 禁止访问",
         FetchError::Unsupported => "不支持的协议",
+        FetchError::Challenged => "被防护墙拦截（需浏览器验证）",
         FetchError::Other => "无法访问",
     }
 }
@@ -102,7 +103,8 @@ pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
 /// Whether the result shows the link is broken; `None` when it was not judged.
 fn broken(rec: &FetchRecord) -> Option<bool> {
     match rec.error {
-        Some(FetchError::RobotsDisallowed) => None,
+        // robots.txt forbids it, or an anti-bot wall answered: nothing known about the link
+        Some(FetchError::RobotsDisallowed | FetchError::Challenged) => None,
         Some(_) => Some(true),
         None => Some(!matches!(rec.status, Some(s) if s < 400)),
     }
