@@ -56,3 +56,61 @@ pub fn not_inspected(walls: &WallRules, home: &FetchRecord) -> Option<serde_json
         "advice": ADVICE,
     }))
 }
+
+/// How long after a try at a host's wall the crawler tries again (the cookies it earned may have
+/// expired; a wall it could not pass is not tried on every page).
+const RETRY_WALL_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl crate::Crawler {
+    /// A page fetch that met a wall: when a browser is at hand (and the host's wall was not
+    /// tried in the last ten minutes), the browser passes the challenge — its requests through
+    /// the host's gate like every request — the cookies the wall gives are kept for the host
+    /// (the crawler sends them from then on), and the page is asked again. The attempts are the
+    /// first (challenged) ones, the browser's requests, then the new ones; otherwise the fetch
+    /// is returned as it was.
+    pub async fn through_wall(
+        &self,
+        url: &url::Url,
+        spec: crate::FetchSpec,
+        fetched: crate::Fetched,
+    ) -> crate::Fetched {
+        if !fetched.last().challenged() || self.renderer().is_none() {
+            return fetched;
+        }
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        {
+            let mut tried = self.walls_tried.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            if tried
+                .get(&host)
+                .is_some_and(|t| now.duration_since(*t) < RETRY_WALL_AFTER)
+            {
+                return fetched;
+            }
+            tried.insert(host.clone(), now);
+        }
+                let job = crate::render::RenderJob {
+            url: url.clone(),
+            robots: spec.robots,
+            search: None,
+        };
+        match self.render(&job).await {
+            Ok(r) => {
+                tracing::info!(%url, status = ?r.status, requests = r.requests.len(), "anti-bot wall met: the browser ran its challenge");
+                let mut attempts = fetched.attempts;
+                attempts.extend(r.requests);
+                let again = self.fetch(url, spec).await;
+                attempts.extend(again.attempts);
+                crate::Fetched {
+                    attempts,
+                    body: again.body,
+                    set_cookie: again.set_cookie,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "anti-bot wall met: the browser could not run its challenge");
+                fetched
+            }
+        }
+    }
+}

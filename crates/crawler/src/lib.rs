@@ -93,6 +93,8 @@ pub struct Crawler {
     cookies: cookies::CookieJar,
     /// Headless Chromium for pages built by script and anti-bot challenges (`render`).
     renderer: Option<render::Renderer>,
+    /// When each host's anti-bot wall was last tried in the browser.
+    walls_tried: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 /// A CPU task that panicked (its message), instead of taking the run down.
@@ -154,6 +156,7 @@ impl Crawler {
         let renderer = render::Renderer::from_settings(&settings).map_err(CrawlerError::Render)?;
         Ok(Crawler {
             renderer,
+            walls_tried: Default::default(),
             client,
             dns,
             gates: HostGates::new(policy),

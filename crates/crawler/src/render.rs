@@ -95,8 +95,12 @@ pub struct Rendered {
     /// The answers to the page's document requests, in order (the page, its challenge reload, a
     /// search's result page).
     pub documents: Vec<Fetched>,
-    /// Whether the search box was found and its button pressed (for a [`SearchDrive`]).
+    /// What the search drive did (`clicked`, `enter`, `submitted`, `no-input`) for a
+    /// [`SearchDrive`].
     pub drive: Option<String>,
+    /// The URL the page's script navigated to when its search button was pressed: recorded,
+    /// not fetched (the crawler submits the search itself, like any other).
+    pub navigated: Option<String>,
     /// Milliseconds from the start of the render to the DOM read back.
     pub elapsed_ms: u64,
     /// Whether the time limit cut the page short (the DOM is what was drawn by then).
@@ -477,6 +481,9 @@ struct Traffic {
     last_challenged: bool,
     /// Answers fetched by following a redirect, served when the browser asks for their URL.
     redirected: HashMap<String, Fetched>,
+    /// After the search button was pressed: the next document request is recorded, not sent.
+    capture: bool,
+    navigated: Option<String>,
 }
 
 /// Requests in flight and the last moment one started or ended.
@@ -596,6 +603,7 @@ impl Crawler {
             rendered.refused = std::mem::take(&mut t.refused);
             rendered.documents = std::mem::take(&mut t.documents);
             rendered.status = t.last_status;
+            rendered.navigated = t.navigated.take();
         }
         rendered.elapsed_ms = started.elapsed().as_millis() as u64;
         let mut s = r.stats.lock().unwrap_or_else(|e| e.into_inner());
@@ -671,11 +679,7 @@ impl Crawler {
             }
             let mut drove = None;
             if let (Some(s), false) = (&job.search, timed_out) {
-                let before = traffic
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .documents
-                    .len();
+                traffic.lock().unwrap_or_else(|e| e.into_inner()).capture = true;
                 let did = page
                     .evaluate(drive_script(&s.field, &s.term))
                     .await
@@ -683,20 +687,19 @@ impl Crawler {
                     .and_then(|v| v.into_value::<String>().ok())
                     .unwrap_or_else(|| "error".into());
                 drove = Some(did);
-                // wait for the navigation the button starts, then for the result page
+                // wait for the navigation the button starts (recorded, not sent)
                 let nav_deadline = (Instant::now() + Duration::from_secs(3)).min(deadline);
                 while Instant::now() < nav_deadline {
-                    let n = traffic
+                    if traffic
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .documents
-                        .len();
-                    if n > before {
+                        .navigated
+                        .is_some()
+                    {
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                timed_out = !self.settle(page, &traffic, &activity, deadline).await;
             }
             let html = page.content().await.map_err(berr)?;
             let final_url = page
@@ -732,6 +735,7 @@ impl Crawler {
                 refused: Vec::new(),
                 documents: Vec::new(),
                 drive: drove,
+                navigated: None,
                 elapsed_ms: 0,
                 timed_out,
             })
@@ -818,6 +822,16 @@ impl Crawler {
             return;
         }
         let is_doc = matches!(ev.resource_type, ResourceType::Document);
+        if is_doc {
+            let mut t = traffic.lock().unwrap_or_else(|e| e.into_inner());
+            if t.capture {
+                // where the search button's script sends the search: the crawler submits it
+                t.navigated.get_or_insert_with(|| url_s.clone());
+                drop(t);
+                let _ = page.execute(fail(ErrorReason::Aborted)).await;
+                return;
+            }
+        }
         let cached = traffic
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -669,6 +669,8 @@ impl Crawler {
         ctx: &CrawlContext,
     ) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
         let fetched = self.fetch(url, spec).await;
+        // an anti-bot wall's challenge: passed in the browser when there is one
+        let fetched = self.through_wall(url, spec, fetched).await;
         let sink = ctx.sink.clone();
         let fallback = fetched.attempts.clone();
         let limits = (
