@@ -36,6 +36,8 @@ mod offline;
 mod probe_cli;
 #[path = "it/scale.rs"]
 mod scale;
+#[path = "it/render.rs"]
+mod render;
 #[path = "it/score.rs"]
 mod score;
 #[path = "it/search.rs"]

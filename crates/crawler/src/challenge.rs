@@ -99,6 +99,8 @@ impl crate::Crawler {
                 tracing::info!(%url, status = ?r.status, requests = r.requests.len(), "anti-bot wall met: the browser ran its challenge");
                 let mut attempts = fetched.attempts;
                 attempts.extend(r.requests);
+                // a robots.txt the wall answered was taken as no rules: read it again now
+                self.robots.forget_challenged(&url.origin().ascii_serialization());
                 let again = self.fetch(url, spec).await;
                 attempts.extend(again.attempts);
                 crate::Fetched {

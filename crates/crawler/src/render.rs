@@ -116,7 +116,8 @@ pub struct RenderStats {
     pub total_ms: u64,
     /// CPU time of the browser's processes over its life, in milliseconds (user + system).
     pub cpu_ms: u64,
-    /// Largest resident memory of all the browser's processes together, in KiB.
+    /// Largest memory of all the browser's processes together (proportional set size: shared
+    /// pages counted once), in KiB.
     pub peak_rss_kib: u64,
     /// Requests the browsers made (sent by the crawler).
     pub requests: u64,
@@ -147,7 +148,6 @@ pub struct Renderer {
     stats: Mutex<RenderStats>,
     /// CPU of browsers already stopped.
     cpu_done: AtomicU64,
-    launch_seq: AtomicUsize,
     /// Why the browser cannot be started, once it failed to start (not tried again).
     broken: Mutex<Option<String>>,
 }
@@ -221,20 +221,34 @@ fn stat_fields(pid: u32) -> Option<Vec<String>> {
     Some(rest.split_whitespace().map(str::to_string).collect())
 }
 
-/// Resident memory (KiB) and CPU time (ms) of a process tree.
+/// The proportional set size of a process in KiB (`Pss` of `/proc/PID/smaps_rollup`: its
+/// private memory plus its share of pages shared with others), else its resident size.
+fn pss_kib(pid: u32, rss_pages: u64) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(rss_pages * 4)
+}
+
+/// Memory (KiB, proportional: pages the browser's processes share are counted once) and CPU
+/// time (ms) of a process tree.
 fn tree_usage(root: u32) -> (u64, u64) {
     let tick = 100u64; // USER_HZ on Linux
-    let page_kib = 4u64;
-    let (mut rss, mut cpu) = (0u64, 0u64);
+    let (mut mem, mut cpu) = (0u64, 0u64);
     for pid in process_tree(root) {
         if let Some(f) = stat_fields(pid) {
             // state(0) ppid(1) … utime(11) stime(12) … rss(21)
             let n = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
             cpu += (n(11) + n(12)) * 1000 / tick;
-            rss += n(21) * page_kib;
+            mem += pss_kib(pid, n(21));
         }
     }
-    (rss, cpu)
+    (mem, cpu)
 }
 
 impl Renderer {
@@ -270,7 +284,6 @@ impl Renderer {
             tabs: tokio::sync::Semaphore::new(TABS),
             stats: Mutex::new(RenderStats::default()),
             cpu_done: AtomicU64::new(0),
-            launch_seq: AtomicUsize::new(0),
             broken: Mutex::new(None),
         }))
     }
@@ -296,7 +309,7 @@ impl Renderer {
     }
 
     async fn launch(&self) -> Result<Running, RenderError> {
-        let n = self.launch_seq.fetch_add(1, Ordering::Relaxed);
+        let n = LAUNCHES.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
             "govwatch-chromium-{}-{n}",
             std::process::id()
@@ -459,14 +472,30 @@ impl Renderer {
         }
         let r = g.as_mut().expect("just started");
         r.pages += 1;
-        let page = r
-            .browser
-            .new_page("about:blank")
+        let page = tokio::time::timeout(Duration::from_secs(15), r.browser.new_page("about:blank"))
             .await
+            .map_err(|_| RenderError::Browser("no new tab in 15 s".into()))?
             .map_err(|e| RenderError::Browser(e.to_string()))?;
         Ok((page, r.over.clone()))
     }
 }
+
+impl Drop for Renderer {
+    /// The browser's processes end with it (they are killed when their handle drops); its
+    /// user-data folder is removed.
+    fn drop(&mut self) {
+        if let Some(r) = self.running.get_mut().take() {
+            r.handler.abort();
+            r.watch.abort();
+            let dir = r.dir.clone();
+            drop(r);
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Browsers started by this process (each gets a user-data folder of its own).
+static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
 
 /// The largest resident memory seen of any browser of this process, in KiB.
 static PEAK_RSS: AtomicU64 = AtomicU64::new(0);
@@ -589,9 +618,15 @@ impl Crawler {
             inflight: AtomicUsize::new(0),
             last: Mutex::new(Instant::now()),
         });
-        let result = self
-            .render_in(r, &page, job, traffic.clone(), activity.clone(), started)
-            .await;
+        // the page's own limit, and a margin for the browser to answer: a browser that stopped
+        // answering (killed over its memory bound) never holds the crawl
+        let limit = r.timeout + Duration::from_secs(10);
+        let result = tokio::time::timeout(
+            limit,
+            self.render_in(r, &page, job, traffic.clone(), activity.clone(), started),
+        )
+        .await
+        .unwrap_or_else(|_| Err(RenderError::Browser("the browser stopped answering".into())));
         let _ = tokio::time::timeout(Duration::from_secs(5), page.close()).await;
         if over.load(Ordering::Relaxed) {
             return Err(RenderError::Memory(r.memory_kib / 1024));
@@ -669,8 +704,13 @@ impl Crawler {
         };
         let drive = async {
             let deadline = started + r.timeout;
-            let nav = page.goto(job.url.as_str());
+            // Page.navigate returns once the document is committed (not loaded); the settling
+            // below waits for the scripts
+            let nav = page.execute(
+                chromiumoxide::cdp::browser_protocol::page::NavigateParams::new(job.url.as_str()),
+            );
             let mut timed_out = tokio::time::timeout_at(deadline.into(), nav).await.is_err();
+            tracing::debug!(url = %job.url, timed_out, "page loaded");
             // let the scripts settle: no request in flight for a while, the document loaded, and
             // no challenge still on the page (a wall's script reloads it once it has set its
             // cookie)
@@ -822,15 +862,17 @@ impl Crawler {
             return;
         }
         let is_doc = matches!(ev.resource_type, ResourceType::Document);
-        if is_doc {
+        let captured = is_doc && {
             let mut t = traffic.lock().unwrap_or_else(|e| e.into_inner());
             if t.capture {
                 // where the search button's script sends the search: the crawler submits it
                 t.navigated.get_or_insert_with(|| url_s.clone());
-                drop(t);
-                let _ = page.execute(fail(ErrorReason::Aborted)).await;
-                return;
             }
+            t.capture
+        };
+        if captured {
+            let _ = page.execute(fail(ErrorReason::Aborted)).await;
+            return;
         }
         let cached = traffic
             .lock()
@@ -876,6 +918,7 @@ impl Crawler {
             }
         }
         let status = last.status.unwrap_or(200);
+        tracing::debug!(url = %url_s, status, kind = ?ev.resource_type, "browser request answered");
         if last.final_url != last.url {
             // the crawler followed a redirect: the browser is told to, and gets the answer it
             // already has when it asks
@@ -915,14 +958,31 @@ impl Crawler {
                 value: c.clone(),
             });
         }
-        let mut f = FulfillRequestParams::new(ev.request_id.clone(), i64::from(status));
+        // A status the browser does not know (a wall's 521) stalls its navigation when handed
+        // over by interception: the page gets the standard status of the same class (its
+        // scripts read the body, not the status); the record keeps the true one.
+        let known = |st: u16| {
+            reqwest::StatusCode::from_u16(st)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+        };
+        let sent = if known(status).is_some() {
+            status
+        } else {
+            (status / 100).clamp(2, 5) * 100
+        };
+        let mut f = FulfillRequestParams::new(ev.request_id.clone(), i64::from(sent));
         f.response_headers = Some(headers);
+        f.response_phrase = Some(known(sent).unwrap_or("OK").to_string());
         let body = fetched.body.as_deref().unwrap_or_default();
         f.body = Some(
             base64::engine::general_purpose::STANDARD
                 .encode(body)
                 .into(),
         );
-        let _ = page.execute(f).await;
+        if let Err(e) = page.execute(f).await {
+            tracing::debug!(url = %url_s, error = %e, "the browser refused an answer");
+            let _ = page.execute(fail(ErrorReason::Failed)).await;
+        }
     }
 }

@@ -451,7 +451,7 @@ fn request_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r#"(?:\$\.(?:ajax|get|getJSON|post)|\.load|\bfetch|axios(?:\.get|\.post)?|\.open)\s*\(\s*(?:\{[^}]*?url\s*:\s*)?(?:["'`]([^"'`]+)["'`]|[A-Za-z_$][\w$.]*)|new\s+XMLHttpRequest"#,
+            r#"(?:\$\.(?:ajax|get|getJSON|post)|\bfetch|axios(?:\.get|\.post)?)\s*\(\s*(?:\{[^}]*?url\s*:\s*)?(?:["'`]([^"'`]+)["'`]|[A-Za-z_$][\w$.]*)|\.load\s*\(\s*["'`]([^"'`]+)["'`]|\.open\s*\(\s*["'][A-Za-z]+["']\s*,\s*(?:["'`]([^"'`]+)["'`]|[A-Za-z_$][\w$.]*)"#,
         )
         .unwrap()
     })
@@ -492,7 +492,8 @@ fn ajax_list(doc: &Html, scripts: &Scripts) -> Option<Found> {
         .iter()
         .filter_map(|c| {
             let m = request_re().captures(c)?;
-            Some((*c, m.get(1).map(|g| g.as_str().to_string())))
+            let endpoint = m.get(1).or(m.get(2)).or(m.get(3));
+            Some((*c, endpoint.map(|g| g.as_str().to_string())))
         })
         .collect();
     if requesting.is_empty() {
@@ -585,16 +586,15 @@ pub fn assess(
     if !scripts.any_code() {
         return Assessment::default();
     }
-    let static_dated = list_items(doc, page_url, as_of)
-        .iter()
-        .any(|i| i.date.is_some());
-    let list = if static_dated {
-        None
-    } else {
-        inline_items(doc, page_url, as_of)
-            .1
-            .or_else(|| ajax_list(doc, &scripts))
-    };
+    // the shapes first (cheap), the page's own list only when one is found
+    let list = inline_items(doc, page_url, as_of)
+        .1
+        .or_else(|| ajax_list(doc, &scripts))
+        .filter(|_| {
+            !list_items(doc, page_url, as_of)
+                .iter()
+                .any(|i| i.date.is_some())
+        });
     let search = unverified_search
         .map(|excerpt| Found {
             shape: Shape::ScriptSearch,
@@ -714,6 +714,16 @@ mod tests {
             a.list.map(|l| (l.shape, l.endpoint)),
             Some((Shape::Ajax, Some("/gkml/data?col=12".into())))
         );
+        // XMLHttpRequest: the endpoint is the URL after the method
+        let x = r#"<div id="jgList" class="list"></div><script>var x=new XMLHttpRequest();x.open('GET','/api/jg.json');x.onload=function(){document.getElementById('jgList').innerHTML=x.responseText};x.send();</script>"#;
+        let a = assess(&Html::parse_document(x), &base(), as_of(), None);
+        assert_eq!(
+            a.list.map(|l| (l.shape, l.endpoint)),
+            Some((Shape::Ajax, Some("/api/jg.json".into())))
+        );
+        // jQuery's window load event is no request
+        let w = r#"<ul id="hot"></ul><script>$(window).load(function(){ $('#hot').show(); });</script>"#;
+        assert_eq!(assess(&Html::parse_document(w), &base(), as_of(), None).list, None);
         // a blank column (an empty list, no script) and a script that requests nothing
         for blank in [
             r#"<ul class="list-txt" id="contentList"></ul><p class="no-data">暂无相关数据</p>"#,

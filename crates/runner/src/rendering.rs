@@ -322,8 +322,16 @@ impl Rendering {
             return self;
         }
         let on = |url: Option<&str>| url.is_some_and(|u| self.urls.contains(u));
+        // the findings that read what the page shows (not its address, links or samples)
+        let reads_content = |code: &str| {
+            !["security.", "link.", "avail.", "ipv6."]
+                .iter()
+                .any(|p| code.starts_with(p))
+        };
         for f in out.findings.iter_mut() {
-            if on(f.url.as_deref()) || on(f.evidence.archived.as_deref()) {
+            if reads_content(&f.code)
+                && (on(f.url.as_deref()) || on(f.evidence.archived.as_deref()))
+            {
                 if let Some(v) = f.value.as_object_mut() {
                     v.insert("read".into(), json!("rendered"));
                 }

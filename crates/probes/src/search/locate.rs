@@ -593,6 +593,21 @@ fn raw_search_key(html: &str) -> String {
         key.push_str(&lower[start..end]);
         at = end;
     }
+    // [issue 25 hook] a search box without a form whose handler is in an external script: its
+    // inputs, when the page says search somewhere (read as `unverified`, never missing)
+    if key.is_empty() && (SEARCH_WORDS.iter().any(|w| html.contains(w)) || lower.contains("search"))
+    {
+        let mut at = 0;
+        while let Some(i) = lower[at..].find("<input") {
+            let start = at + i;
+            let end = lower[start..]
+                .find('>')
+                .map(|e| start + e + 1)
+                .unwrap_or(lower.len());
+            key.push_str(&lower[start..end]);
+            at = end;
+        }
+    }
     if lower.contains("location") || lower.contains("window.open") {
         let mut at = 0;
         while let Some(i) = lower[at..].find("<script") {
