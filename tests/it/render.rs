@@ -402,3 +402,4 @@ async fn a_week_of_challenged_samples_is_never_unreachable() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+

@@ -51,6 +51,10 @@ struct Args {
     /// `--pages` must match the farm.
     #[arg(long, value_name = "FILE")]
     urls: Option<PathBuf>,
+    /// Headless Chromium, as `render` in `crawl.toml`: `auto` (when Chromium is found; the farm's
+    /// static pages are never rendered), `off`, or `always` (every page rendered).
+    #[arg(long, default_value = "auto", value_name = "MODE")]
+    render: String,
     /// Internal: serve the farm in DIR (the child process the benchmark starts).
     #[arg(long, value_name = "DIR", hide = true)]
     serve_farm: Option<PathBuf>,
@@ -378,10 +382,17 @@ async fn bench(a: Args) -> Result<()> {
         max_sites_in_flight: 1000,
         max_pages: a.pages + 10,
         max_depth: 10,
+        render: match a.render.as_str() {
+            "auto" => govwatch_config::RenderMode::Auto,
+            "off" => govwatch_config::RenderMode::Off,
+            "always" => govwatch_config::RenderMode::Always,
+            other => bail!("--render {other}: want auto, off or always"),
+        },
         ..Default::default()
     };
     settings.validate()?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
+    let renderer_of = crawler.clone();
     let report_sites: Vec<String> = (0..a.sites).map(farm::site_id).collect();
     let sites: Vec<Site> = (0..a.sites)
         .map(|i| Site {
@@ -537,6 +548,31 @@ async fn bench(a: Args) -> Result<()> {
         a.sites
     );
     println!("wall time         {:.2} s", secs(wall));
+    match renderer_of.renderer() {
+        None => println!("render            {} (no browser)", a.render),
+        Some(r) => {
+            r.shutdown().await;
+            let st = r.stats();
+            println!(
+                "render            {}: {} pages rendered, {} browsers started{}",
+                a.render,
+                st.pages,
+                st.launches,
+                if st.pages == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {:.0} ms and {:.0} ms CPU a page, peak browser memory {:.0} MB, {} browser requests, {} refused",
+                        st.total_ms as f64 / st.pages as f64,
+                        st.cpu_ms as f64 / st.pages as f64,
+                        st.peak_rss_kib as f64 / 1024.0,
+                        st.requests,
+                        st.refused
+                    )
+                }
+            );
+        }
+    }
     println!(
         "pages             {} (store: sum of pages over run_summary; HTML {}, the rest the broken \
          link's 404 page; the farm has {} HTML URLs, `/` and `/index.html` counted apart)",

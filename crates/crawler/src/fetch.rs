@@ -744,7 +744,6 @@ impl Crawler {
                 }
             }
             record.bytes = body.len() as u64;
-            record.content_hash = Some(hex::encode(Sha256::digest(&body)));
             clock.stamp(&mut record);
             // a small HTML answer, or any answer of an error status, is checked against the
             // walls' signatures: a challenge is not the page
@@ -761,6 +760,11 @@ impl Crawler {
             } else {
                 true
             };
+            // the hash names a body that is kept (an error answer read only to tell a wall's
+            // challenge is dropped, and has none)
+            if keep {
+                record.content_hash = Some(hex::encode(Sha256::digest(&body)));
+            }
             return Attempt {
                 record,
                 body: keep.then_some(body),
