@@ -34,10 +34,10 @@ mod media;
 mod offline;
 #[path = "it/probe_cli.rs"]
 mod probe_cli;
-#[path = "it/scale.rs"]
-mod scale;
 #[path = "it/render.rs"]
 mod render;
+#[path = "it/scale.rs"]
+mod scale;
 #[path = "it/score.rs"]
 mod score;
 #[path = "it/search.rs"]

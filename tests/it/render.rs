@@ -11,7 +11,7 @@
 use crate::common::{fast_settings, ts};
 use govwatch_config::RenderMode;
 use govwatch_crawler::{CrawlSettings, Crawler};
-use govwatch_model::{Fact, Finding, FetchError, Sample};
+use govwatch_model::{Fact, FetchError, Finding, Sample};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
 use govwatch_testutil::TestNet;
@@ -170,10 +170,16 @@ async fn without_a_browser_script_built_lists_are_read_or_unverified_and_walls_n
                     ("jiasule", 521)
                 };
                 let n = fact("site.not_inspected").unwrap();
-                assert_eq!((n["reason"].as_str(), n["wall"].as_str()), (Some("challenged"), Some(wall)));
+                assert_eq!(
+                    (n["reason"].as_str(), n["wall"].as_str()),
+                    (Some("challenged"), Some(wall))
+                );
                 assert!(n["advice"].as_str().unwrap().contains("User-Agent"));
                 let c = fact("page.challenged").unwrap();
-                assert_eq!((c["status"].as_u64(), c["passed"].as_bool()), (Some(status), Some(false)));
+                assert_eq!(
+                    (c["status"].as_u64(), c["passed"].as_bool()),
+                    (Some(status), Some(false))
+                );
                 // the sample: neither ok nor failed
                 assert_eq!(r.samples.len(), 1);
                 assert_eq!(r.samples[0].error, Some(FetchError::Challenged));
@@ -198,8 +204,19 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
         let r =
             govwatch_runner::inspect_site(&crawler, &fx.site, ts(AS_OF), &Default::default(), None)
                 .await;
-        let rendered: Vec<&Fact> = r.facts.iter().filter(|f| f.code == "page.rendered").collect();
-        eprintln!("{}: page.rendered {:?}", fx.host, rendered.iter().map(|f| (&f.url, &f.value)).collect::<Vec<_>>());
+        let rendered: Vec<&Fact> = r
+            .facts
+            .iter()
+            .filter(|f| f.code == "page.rendered")
+            .collect();
+        eprintln!(
+            "{}: page.rendered {:?}",
+            fx.host,
+            rendered
+                .iter()
+                .map(|f| (&f.url, &f.value))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(
             finding_keys(&r.findings, port),
             want(&fx.expected.finding),
@@ -208,14 +225,32 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
         );
         assert_facts(fx, &r.facts, &fx.expected.fact, port);
         assert_no_false_finding(fx, &r.findings);
-        assert!(!r.facts.iter().any(|f| f.code == "site.not_inspected"), "{}", fx.host);
+        assert!(
+            !r.facts.iter().any(|f| f.code == "site.not_inspected"),
+            "{}",
+            fx.host
+        );
         match fx.host.as_str() {
             "www.ajax.render.test" => {
                 // the stale list was read rendered, and says so
-                let f = r.findings.iter().find(|f| f.code == "column.stale").unwrap();
+                let f = r
+                    .findings
+                    .iter()
+                    .find(|f| f.code == "column.stale")
+                    .unwrap();
                 assert_eq!(f.value["read"], "rendered");
                 assert!(f.message.ends_with("〔经浏览器渲染读取〕"), "{}", f.message);
                 assert_eq!(f.evidence.extra["rendered"], true);
+                // the page's visit counter POSTs: refused unsent, never a POST on the wire
+                let tzgg = rendered
+                    .iter()
+                    .find(|f| f.url.as_deref().is_some_and(|u| u.ends_with("/tzgg/")))
+                    .unwrap();
+                let refused = tzgg.value["refused"].to_string();
+                assert!(
+                    refused.contains("/api/count") && refused.contains("POST never sent"),
+                    "{refused}"
+                );
                 // the robots.txt-disallowed endpoint was refused unsent
                 let sjgg = rendered
                     .iter()
@@ -235,12 +270,21 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
                     .find(|f| f.code == "search.form")
                     .expect("the box tried in the browser");
                 assert_eq!(form.value["query_field"], "q");
-                assert!(form.value["excerpt"].as_str().unwrap().starts_with("rendered:"));
+                assert!(
+                    form.value["excerpt"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("rendered:")
+                );
                 assert!(!r.facts.iter().any(|f| f.code == "search.unverified"));
             }
             "www.ruishu.render.test" | "www.jsl.render.test" => {
                 // the wall met and passed; the crawl went on with the cookies it earned
-                let c = r.facts.iter().find(|f| f.code == "page.challenged").unwrap();
+                let c = r
+                    .facts
+                    .iter()
+                    .find(|f| f.code == "page.challenged")
+                    .unwrap();
                 assert_eq!(c.value["passed"], true, "{}", c.value);
                 let columns = r.facts.iter().filter(|f| f.code == "column.latest").count();
                 assert!(columns >= 2, "{}: {columns} columns read", fx.host);
@@ -252,11 +296,25 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
     let log = net.http.requests();
     let ua = crawler.user_agent().to_string();
     for req in &log {
-        assert_eq!(req.user_agent.as_deref(), Some(ua.as_str()), "{} {}", req.host, req.path);
-        assert!(matches!(req.method.as_str(), "GET" | "HEAD"), "{} {}", req.method, req.path);
+        assert_eq!(
+            req.user_agent.as_deref(),
+            Some(ua.as_str()),
+            "{} {}",
+            req.host,
+            req.path
+        );
+        assert!(
+            matches!(req.method.as_str(), "GET" | "HEAD"),
+            "{} {}",
+            req.method,
+            req.path
+        );
     }
     assert!(log.iter().any(|r| r.path == "/api/tzgg/list.json?page=1"));
-    assert!(!log.iter().any(|r| r.path.starts_with("/api/sjgg/")), "robots.txt honoured");
+    assert!(
+        !log.iter().any(|r| r.path.starts_with("/api/sjgg/")),
+        "robots.txt honoured"
+    );
     // after the wall, the crawler's own requests carried the cookie the browser earned
     assert!(log.iter().any(|r| r.host == "www.ruishu.render.test"
         && r.path == "/tzgg/"
@@ -277,7 +335,12 @@ async fn a_stored_run_keeps_the_drawn_dom_as_its_own_warc_record() {
     let sites: Vec<FixtureSite> = load_fixture_sites(&root(), |h| net.http.url(h, "/"))
         .unwrap()
         .into_iter()
-        .filter(|f| matches!(f.host.as_str(), "www.ajax.render.test" | "www.json.render.test"))
+        .filter(|f| {
+            matches!(
+                f.host.as_str(),
+                "www.ajax.render.test" | "www.json.render.test"
+            )
+        })
         .collect();
     let dir = std::env::temp_dir().join(format!("govwatch-render-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -308,18 +371,36 @@ async fn a_stored_run_keeps_the_drawn_dom_as_its_own_warc_record() {
             .filter(|f| f.site_id == fx.site.id)
             .map(|f| f.finding.clone())
             .collect();
-        assert_eq!(finding_keys(&mine, port), want(&fx.expected.finding), "{}", fx.host);
+        assert_eq!(
+            finding_keys(&mine, port),
+            want(&fx.expected.finding),
+            "{}",
+            fx.host
+        );
     }
     let pages = store.run_pages(report.run_id).unwrap();
     let drawn: Vec<_> = pages.iter().filter(|p| p.rendered).collect();
     assert!(
-        drawn.iter().any(|p| p.url.ends_with("www.ajax.render.test:{port}/tzgg/".replace("{port}", &port.to_string()).as_str())),
+        drawn.iter().any(|p| p.url.ends_with(
+            "www.ajax.render.test:{port}/tzgg/"
+                .replace("{port}", &port.to_string())
+                .as_str()
+        )),
         "{:?}",
         drawn.iter().map(|p| &p.url).collect::<Vec<_>>()
     );
     // the drawn DOM and the raw body are two records of the run's WARC
     let (warc, records) = govwatch_report::warc::run_warc(&store, report.run_id).unwrap();
-    let tzgg: Vec<_> = records.iter().filter(|r| r.url.ends_with("www.ajax.render.test:{port}/tzgg/".replace("{port}", &port.to_string()).as_str())).collect();
+    let tzgg: Vec<_> = records
+        .iter()
+        .filter(|r| {
+            r.url.ends_with(
+                "www.ajax.render.test:{port}/tzgg/"
+                    .replace("{port}", &port.to_string())
+                    .as_str(),
+            )
+        })
+        .collect();
     assert_eq!(tzgg.len(), 2, "raw and rendered");
     let mut text = String::new();
     for r in &tzgg {
@@ -327,9 +408,17 @@ async fn a_stored_run_keeps_the_drawn_dom_as_its_own_warc_record() {
         let mut d = flate2::read::GzDecoder::new(bytes);
         std::io::Read::read_to_string(&mut d, &mut text).unwrap();
     }
-    assert!(text.contains("govwatch-Rendered: chromium"), "one record says it was drawn");
-    assert!(text.contains("关于2026年度审计项目计划的通知"), "the drawn list is in it");
-    store.write_archive_records(report.run_id, &records).unwrap();
+    assert!(
+        text.contains("govwatch-Rendered: chromium"),
+        "one record says it was drawn"
+    );
+    assert!(
+        text.contains("关于2026年度审计项目计划的通知"),
+        "the drawn list is in it"
+    );
+    store
+        .write_archive_records(report.run_id, &records)
+        .unwrap();
     crawler.renderer().unwrap().shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -338,16 +427,27 @@ async fn a_stored_run_keeps_the_drawn_dom_as_its_own_warc_record() {
 async fn a_week_of_challenged_samples_is_never_unreachable() {
     let net = TestNet::start(root()).await.unwrap();
     let sites = load_fixture_sites(&root(), |h| net.http.url(h, "/")).unwrap();
-    let fx = sites.iter().find(|f| f.host == "www.ruishu.render.test").unwrap();
+    let fx = sites
+        .iter()
+        .find(|f| f.host == "www.ruishu.render.test")
+        .unwrap();
     let crawler = Arc::new(Crawler::new(settings(&net, RenderMode::Off)).unwrap());
     // the daemon's sample of the wall: taken through the crawler, answered 412 by the challenge
     let taken = crawler.sample_home(&fx.site.home).await;
     assert!(!taken.is_empty());
     for t in &taken {
-        assert_eq!(t.sample.error, Some(FetchError::Challenged), "{:?}", t.sample);
+        assert_eq!(
+            t.sample.error,
+            Some(FetchError::Challenged),
+            "{:?}",
+            t.sample
+        );
     }
     let s = &taken[0].sample;
-    assert_eq!((s.ok, s.status, s.error), (false, Some(412), Some(FetchError::Challenged)));
+    assert_eq!(
+        (s.ok, s.status, s.error),
+        (false, Some(412), Some(FetchError::Challenged))
+    );
     // a week of them, every hour, as the daemon stores them
     let as_of = ts(AS_OF);
     let week: Vec<Sample> = (1..=7 * 24)
@@ -363,10 +463,18 @@ async fn a_week_of_challenged_samples_is_never_unreachable() {
     store.upsert_sites(std::slice::from_ref(&fx.site)).unwrap();
     assert_eq!(store.insert_samples(None, &fx.site.id, &week).unwrap(), 168);
     let rules = govwatch_config::ProbeRules::default();
-    let status =
-        govwatch_daemon::status::status(&store, std::slice::from_ref(&fx.site), &rules.availability, as_of).unwrap();
+    let status = govwatch_daemon::status::status(
+        &store,
+        std::slice::from_ref(&fx.site),
+        &rules.availability,
+        as_of,
+    )
+    .unwrap();
     let a = status[0].availability.as_ref().unwrap();
-    assert_eq!((a.samples, a.failed, a.challenged, a.unreachable), (0, 0, 168, false));
+    assert_eq!(
+        (a.samples, a.failed, a.challenged, a.unreachable),
+        (0, 0, 168, false)
+    );
     // the night's run over that week
     let (report, mut store) = run(
         crawler,
@@ -386,20 +494,72 @@ async fn a_week_of_challenged_samples_is_never_unreachable() {
     .await
     .unwrap();
     let findings = store.findings(report.run_id, None).unwrap();
-    assert!(findings.is_empty(), "{:?}", findings.iter().map(|f| &f.finding.code).collect::<Vec<_>>());
+    assert!(
+        findings.is_empty(),
+        "{:?}",
+        findings.iter().map(|f| &f.finding.code).collect::<Vec<_>>()
+    );
     let facts = store.facts(report.run_id, None).unwrap();
-    let window = facts.iter().find(|f| f.fact.code == "avail.window").unwrap();
+    let window = facts
+        .iter()
+        .find(|f| f.fact.code == "avail.window")
+        .unwrap();
     assert_eq!(window.fact.value["challenged"], 168);
     assert_eq!(window.fact.value["samples"], 0);
     assert_eq!(window.fact.value["unreachable"], false);
-    let set = govwatch_score::score_run(&store, report.run_id, &govwatch_score::shipped_rules()).unwrap();
+    let set =
+        govwatch_score::score_run(&store, report.run_id, &govwatch_score::shipped_rules()).unwrap();
     store.write_scores(&set).unwrap();
     let v = &set.scores[0];
-    assert_eq!(v.verdict, govwatch_score::NOT_INSPECTED, "never 站点无法访问");
-    assert!(!v.items.iter().any(|i| i.rule == "unreachable" && i.part == "veto"));
+    assert_eq!(
+        v.verdict,
+        govwatch_score::NOT_INSPECTED,
+        "never 站点无法访问"
+    );
+    assert!(
+        !v.items
+            .iter()
+            .any(|i| i.rule == "unreachable" && i.part == "veto")
+    );
     let note = &v.items[0].note;
-    assert!(note.contains("防护墙") && note.contains("瑞数") && note.contains("User-Agent"), "{note}");
+    assert!(
+        note.contains("防护墙") && note.contains("瑞数") && note.contains("User-Agent"),
+        "{note}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_over_its_memory_bound_is_stopped_and_the_page_left_unverified() {
+    if chromium("a_browser_over_its_memory_bound_is_stopped_and_the_page_left_unverified").is_none()
+    {
+        return;
+    }
+    let net = TestNet::start(root()).await.unwrap();
+    let sites = load_fixture_sites(&root(), |h| net.http.url(h, "/")).unwrap();
+    let fx = sites
+        .iter()
+        .find(|f| f.host == "www.ajax.render.test")
+        .unwrap();
+    // 128 MiB: less than a browser needs (it is stopped as soon as the watch sees it)
+    let crawler = Crawler::new(CrawlSettings {
+        render_memory_mb: 128,
+        ..settings(&net, RenderMode::Auto)
+    })
+    .unwrap();
+    let r = govwatch_runner::inspect_site(&crawler, &fx.site, ts(AS_OF), &Default::default(), None)
+        .await;
+    let errors: Vec<String> = r
+        .facts
+        .iter()
+        .filter(|f| f.code == "page.rendered")
+        .map(|f| f.value["error"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| !e.is_empty()),
+        "{errors:?}"
+    );
+    // the lists stay unverified: no finding from what the browser could not read
+    assert_eq!(finding_keys(&r.findings, net.http.port()), BTreeSet::new());
+    assert_facts(fx, &r.facts, &fx.expected.off_fact, net.http.port());
+}

@@ -141,7 +141,14 @@ mod tests {
         let ids: Vec<&str> = w.walls.iter().map(|w| w.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["ruishu", "jiasule", "aliyun", "cloudflare", "safeline", "slider"]
+            [
+                "ruishu",
+                "jiasule",
+                "aliyun",
+                "cloudflare",
+                "safeline",
+                "slider"
+            ]
         );
     }
 
@@ -155,7 +162,10 @@ mod tests {
             Some("ruishu")
         );
         // the same markers in a 200 page are a page that talks about them (status not the wall's)
-        assert_eq!(hit(200, r#"<script>$_ts.nsd=1</script><script r="m"></script>"#), None);
+        assert_eq!(
+            hit(200, r#"<script>$_ts.nsd=1</script><script r="m"></script>"#),
+            None
+        );
         // Jiasule: 521 and the clearance cookie script
         assert_eq!(
             hit(521, "<script>document.cookie=('_')+('_jsl_clearance_s=16')+';max-age=3600';location.href=location.pathname</script>").as_deref(),
@@ -165,23 +175,41 @@ mod tests {
         assert_eq!(hit(521, "<h1>Web server is down</h1>"), None);
         // Aliyun: any status, acw_sc__v2 computed from arg1
         assert_eq!(
-            hit(200, "<html><script>var arg1='3F1A';…document.cookie='acw_sc__v2='+x</script></html>").as_deref(),
+            hit(
+                200,
+                "<html><script>var arg1='3F1A';…document.cookie='acw_sc__v2='+x</script></html>"
+            )
+            .as_deref(),
             Some("aliyun")
         );
         // Cloudflare
         assert_eq!(
-            hit(403, "<title>Just a moment...</title><script>window._cf_chl_opt={}</script>").as_deref(),
+            hit(
+                403,
+                "<title>Just a moment...</title><script>window._cf_chl_opt={}</script>"
+            )
+            .as_deref(),
             Some("cloudflare")
         );
         // a slider page, and a long real page that mentions 滑动验证 in an article
         assert_eq!(
-            hit(200, "<div id=nc></div><script>/* 请拖动滑块完成验证 */</script>").as_deref(),
+            hit(
+                200,
+                "<div id=nc></div><script>/* 请拖动滑块完成验证 */</script>"
+            )
+            .as_deref(),
             Some("slider")
         );
-        let long = format!("<script></script><p>滑动验证</p>{}", "政务公开".repeat(20_000));
+        let long = format!(
+            "<script></script><p>滑动验证</p>{}",
+            "政务公开".repeat(20_000)
+        );
         assert_eq!(hit(200, &long), None);
         // an ordinary 404 and an ordinary page
         assert_eq!(hit(404, "<h1>404 Not Found</h1>"), None);
-        assert_eq!(hit(200, "<html><body><ul><li>通知</li></ul></body></html>"), None);
+        assert_eq!(
+            hit(200, "<html><body><ul><li>通知</li></ul></body></html>"),
+            None
+        );
     }
 }

@@ -14,12 +14,16 @@ use govwatch_model::{CrawlNote, FetchRecord};
 use serde_json::json;
 
 /// What people are told to do about a wall (the office asks the operator).
-pub const ADVICE: &str = "请联系网站运维单位，将监测系统的IP地址和User-Agent加入防护白名单（放行），以便正常监测";
+pub const ADVICE: &str =
+    "请联系网站运维单位，将监测系统的IP地址和User-Agent加入防护白名单（放行），以便正常监测";
 
 /// The wall's id and name of a challenged record.
 pub fn wall_of(walls: &WallRules, rec: &FetchRecord) -> Option<(String, String)> {
     let id = challenge_wall(rec)?;
-    let name = walls.get(id).map(|w| w.name.clone()).unwrap_or_else(|| id.to_string());
+    let name = walls
+        .get(id)
+        .map(|w| w.name.clone())
+        .unwrap_or_else(|| id.to_string());
     Some((id.to_string(), name))
 }
 
@@ -89,7 +93,7 @@ impl crate::Crawler {
             }
             tried.insert(host.clone(), now);
         }
-                let job = crate::render::RenderJob {
+        let job = crate::render::RenderJob {
             url: url.clone(),
             robots: spec.robots,
             search: None,
@@ -100,7 +104,8 @@ impl crate::Crawler {
                 let mut attempts = fetched.attempts;
                 attempts.extend(r.requests);
                 // a robots.txt the wall answered was taken as no rules: read it again now
-                self.robots.forget_challenged(&url.origin().ascii_serialization());
+                self.robots
+                    .forget_challenged(&url.origin().ascii_serialization());
                 let again = self.fetch(url, spec).await;
                 attempts.extend(again.attempts);
                 crate::Fetched {

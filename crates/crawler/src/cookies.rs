@@ -62,7 +62,10 @@ impl CookieJar {
         if set_cookie.is_empty() || !self.knows(host) {
             return;
         }
-        let cookies = set_cookie.iter().filter_map(|l| parse_set_cookie(l)).collect();
+        let cookies = set_cookie
+            .iter()
+            .filter_map(|l| parse_set_cookie(l))
+            .collect();
         self.store(host, cookies);
     }
 }
@@ -85,7 +88,9 @@ pub fn parse_set_cookie(line: &str) -> Option<Cookie> {
             "expires" => {
                 expires = chrono::DateTime::parse_from_rfc2822(v.trim())
                     .ok()
-                    .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t.timestamp().max(0) as u64))
+                    .map(|t| {
+                        SystemTime::UNIX_EPOCH + Duration::from_secs(t.timestamp().max(0) as u64)
+                    })
             }
             _ => {}
         }
@@ -111,7 +116,11 @@ mod tests {
         jar.store(
             "WWW.A.gov.test",
             vec![
-                Cookie { name: "gwS80T".into(), value: "42".into(), expires: None },
+                Cookie {
+                    name: "gwS80T".into(),
+                    value: "42".into(),
+                    expires: None,
+                },
                 Cookie {
                     name: "old".into(),
                     value: "x".into(),
@@ -132,7 +141,8 @@ mod tests {
 
     #[test]
     fn set_cookie_lines() {
-        let c = parse_set_cookie("__jsluid_h=abc; expires=Wed, 21 Oct 2015 07:28:00 GMT; path=/").unwrap();
+        let c = parse_set_cookie("__jsluid_h=abc; expires=Wed, 21 Oct 2015 07:28:00 GMT; path=/")
+            .unwrap();
         assert_eq!((c.name.as_str(), c.value.as_str()), ("__jsluid_h", "abc"));
         assert!(c.expires.unwrap() < SystemTime::now());
         assert_eq!(parse_set_cookie("novalue"), None);

@@ -198,8 +198,7 @@ fn process_tree(root: u32) -> Vec<u32> {
             let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
                 continue;
             };
-            if let Some(pp) = stat_fields(pid).and_then(|f| f.get(1).and_then(|s| s.parse().ok()))
-            {
+            if let Some(pp) = stat_fields(pid).and_then(|f| f.get(1).and_then(|s| s.parse().ok())) {
                 parent.push((pid, pp));
             }
         }
@@ -310,10 +309,8 @@ impl Renderer {
 
     async fn launch(&self) -> Result<Running, RenderError> {
         let n = LAUNCHES.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "govwatch-chromium-{}-{n}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("govwatch-chromium-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut args: Vec<String> = [
             "headless",
@@ -361,14 +358,12 @@ impl Renderer {
             .map_err(|e| RenderError::Unavailable(e.to_string()))?;
         // the browser writes warnings to its standard error: read them, or it would block on a
         // full pipe
-        if let Some(child) = browser.get_mut_child() {
-            if let Some(err) = child.stderr.take() {
-                let mut inner = err.into_inner();
-                tokio::spawn(async move {
-                    let mut sink = tokio::io::sink();
-                    let _ = tokio::io::copy(&mut inner, &mut sink).await;
-                });
-            }
+        if let Some(err) = browser.get_mut_child().and_then(|c| c.stderr.take()) {
+            let mut inner = err.into_inner();
+            tokio::spawn(async move {
+                let mut sink = tokio::io::sink();
+                let _ = tokio::io::copy(&mut inner, &mut sink).await;
+            });
         }
         let pid = browser.get_mut_child().and_then(|c| c.inner.id());
         let handler = tokio::spawn(async move {
@@ -451,12 +446,19 @@ impl Renderer {
 
     /// A new tab of the running browser (started when none runs, or after its page quota).
     async fn tab(&self) -> Result<(Page, Arc<std::sync::atomic::AtomicBool>), RenderError> {
-        if let Some(why) = self.broken.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if let Some(why) = self
+            .broken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
             return Err(RenderError::Unavailable(why));
         }
         let mut g = self.running.lock().await;
         let stale = g.as_ref().is_some_and(|r| {
-            r.pages >= PAGES_PER_BROWSER || r.over.load(Ordering::Relaxed) || r.handler.is_finished()
+            r.pages >= PAGES_PER_BROWSER
+                || r.over.load(Ordering::Relaxed)
+                || r.handler.is_finished()
         });
         if stale && let Some(old) = g.take() {
             self.stop(old).await;
@@ -558,7 +560,8 @@ fn header(ev: &EventRequestPaused, name: &str) -> Option<String> {
 
 /// A script run in every document before its own: `window.open` navigates the page itself (a
 /// new window would be a target the interception does not hold).
-const INIT_SCRIPT: &str = "window.open = function (u) { if (u) { location.href = u; } return null; };";
+const INIT_SCRIPT: &str =
+    "window.open = function (u) { if (u) { location.href = u; } return null; };";
 
 /// Types the term into the search box named `field` and presses the search button beside it
 /// (else Enter, else submits its form): returns what it did.
@@ -753,14 +756,17 @@ impl Crawler {
                 let mut by_host: HashMap<String, Vec<crate::cookies::Cookie>> = HashMap::new();
                 for c in cookies {
                     let host = c.domain.trim_start_matches('.').to_ascii_lowercase();
-                    by_host.entry(host).or_default().push(crate::cookies::Cookie {
-                        name: c.name,
-                        value: c.value,
-                        expires: (c.expires > 0.0).then(|| {
-                            std::time::SystemTime::UNIX_EPOCH
-                                + Duration::from_secs_f64(c.expires)
-                        }),
-                    });
+                    by_host
+                        .entry(host)
+                        .or_default()
+                        .push(crate::cookies::Cookie {
+                            name: c.name,
+                            value: c.value,
+                            expires: (c.expires > 0.0).then(|| {
+                                std::time::SystemTime::UNIX_EPOCH
+                                    + Duration::from_secs_f64(c.expires)
+                            }),
+                        });
                 }
                 for (host, list) in by_host {
                     self.cookies.store(&host, list);

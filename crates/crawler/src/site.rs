@@ -347,11 +347,7 @@ impl Crawler {
                 notes: page_notes,
             } = done;
             notes.extend(page_notes);
-            notes.extend(crate::challenge::page_note(
-                &s.walls,
-                &attempts,
-                job.depth,
-            ));
+            notes.extend(crate::challenge::page_note(&s.walls, &attempts, job.depth));
             if let Some(n) = busy.get_mut(&host) {
                 *n = n.saturating_sub(1);
             }

@@ -578,7 +578,15 @@ impl Probe for Columns {
         let items_of = |i: usize, base: &Url| -> Vec<ListItem> {
             match scan(i).and_then(|s| s.items.clone()) {
                 Some(items) => items,
-                None => scripted_list(input.dom(i), base, as_of, list_items(input.dom(i), base, as_of)).0,
+                None => {
+                    scripted_list(
+                        input.dom(i),
+                        base,
+                        as_of,
+                        list_items(input.dom(i), base, as_of),
+                    )
+                    .0
+                }
             }
         };
         // [issue 25 hook] how a page's list was read when a script builds it
@@ -914,7 +922,8 @@ impl Probe for Columns {
             None => !unknown,
         };
         if let (None, Some(s)) = (decided, &home_unverified) {
-            out.facts.push(unverified_fact(&home.fetch.url, "首页", "home", s));
+            out.facts
+                .push(unverified_fact(&home.fetch.url, "首页", "home", s));
         }
         if stale {
             let how = if hub {

@@ -378,7 +378,9 @@ fn inline_data_items(
     let draws = scripts
         .code()
         .any(|c| DRAWERS.iter().any(|w| c.contains(w)))
-        || scripts.data().any(|(ty, t)| ty.contains("template") || t.contains("{{"))
+        || scripts
+            .data()
+            .any(|(ty, t)| ty.contains("template") || t.contains("{{"))
         || html_template(doc);
     if !draws {
         return (Vec::new(), None);
@@ -540,9 +542,15 @@ fn ajax_list(doc: &Html, scripts: &Scripts) -> Option<Found> {
 fn written_search(scripts: &Scripts) -> Option<Found> {
     scripts.code().find_map(|c| {
         let lower = c.to_ascii_lowercase();
-        let writes = ["document.write", "innerhtml", ".html(", ".append(", "insertadjacenthtml"]
-            .iter()
-            .any(|w| lower.contains(w));
+        let writes = [
+            "document.write",
+            "innerhtml",
+            ".html(",
+            ".append(",
+            "insertadjacenthtml",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
         let input = lower.contains("<input") || lower.contains("<form");
         let search = ["搜索", "检索", "search", "sousuo", "keyword"]
             .iter()
@@ -693,7 +701,11 @@ mod tests {
         assert_eq!(dates(&items), ["2025-11-18", "2025-10-09"]);
         // one object alone (a page's settings) is no list
         let one = r#"<script>var cfg={title:'某某县人民政府门户网站',date:'2026-01-01'}; document.title=cfg.title;</script>"#;
-        assert!(inline_items(&Html::parse_document(one), &base(), as_of()).0.is_empty());
+        assert!(
+            inline_items(&Html::parse_document(one), &base(), as_of())
+                .0
+                .is_empty()
+        );
     }
 
     #[test]
@@ -723,7 +735,10 @@ mod tests {
         );
         // jQuery's window load event is no request
         let w = r#"<ul id="hot"></ul><script>$(window).load(function(){ $('#hot').show(); });</script>"#;
-        assert_eq!(assess(&Html::parse_document(w), &base(), as_of(), None).list, None);
+        assert_eq!(
+            assess(&Html::parse_document(w), &base(), as_of(), None).list,
+            None
+        );
         // a blank column (an empty list, no script) and a script that requests nothing
         for blank in [
             r#"<ul class="list-txt" id="contentList"></ul><p class="no-data">暂无相关数据</p>"#,
@@ -737,7 +752,10 @@ mod tests {
         }
         // a list the static reader reads needs no help, whatever the scripts do
         let read = r#"<ul id="l"><li><a href="/a/1.html">县政府召开常务会议</a>2026-11-20</li></ul><script>$.get('/api/x',function(){ $('#l').append('') })</script>"#;
-        assert_eq!(assess(&Html::parse_document(read), &base(), as_of(), None).list, None);
+        assert_eq!(
+            assess(&Html::parse_document(read), &base(), as_of(), None).list,
+            None
+        );
     }
 
     #[test]
@@ -746,6 +764,9 @@ mod tests {
         let a = assess(&Html::parse_document(w), &base(), as_of(), None);
         assert_eq!(a.search.map(|s| s.shape), Some(Shape::ScriptSearch));
         let plain = r#"<script>document.write('<p>欢迎访问</p>');</script>"#;
-        assert_eq!(assess(&Html::parse_document(plain), &base(), as_of(), None).search, None);
+        assert_eq!(
+            assess(&Html::parse_document(plain), &base(), as_of(), None).search,
+            None
+        );
     }
 }

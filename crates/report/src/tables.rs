@@ -437,10 +437,7 @@ pub fn unverified_sentence(facts: &[govwatch_store::StoredFact]) -> Option<Strin
         ));
     }
     if searches > 0 {
-        parts.push(format!(
-            "{}个网站的站内搜索",
-            sites("search.unverified")
-        ));
+        parts.push(format!("{}个网站的站内搜索", sites("search.unverified")));
     }
     let mut out = String::new();
     if !parts.is_empty() {
@@ -592,8 +589,16 @@ mod unverified_tests {
             fact("a", "column.unverified", serde_json::json!({})),
             fact("b", "column.unverified", serde_json::json!({})),
             fact("b", "search.unverified", serde_json::json!({})),
-            fact("c", "site.not_inspected", serde_json::json!({"reason": "challenged"})),
-            fact("d", "site.not_inspected", serde_json::json!({"reason": "redirects"})),
+            fact(
+                "c",
+                "site.not_inspected",
+                serde_json::json!({"reason": "challenged"}),
+            ),
+            fact(
+                "d",
+                "site.not_inspected",
+                serde_json::json!({"reason": "redirects"}),
+            ),
         ];
         assert_eq!(
             unverified_sentence(&facts).as_deref(),

@@ -372,7 +372,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (e.kind, e.action.as_str(), e.query_field.as_str(), e.method.as_str()),
+            (
+                e.kind,
+                e.action.as_str(),
+                e.query_field.as_str(),
+                e.method.as_str()
+            ),
             (
                 "script",
                 "http://www.a.gov.test/jsearch/search.do?siteid=12&p=1&searchWord=",
@@ -381,6 +386,8 @@ mod tests {
             )
         );
         // a navigation that does not carry the term is no search
-        assert!(entry_of_navigation("http://a/", "http://a/other.html", "县政府", "clicked").is_none());
+        assert!(
+            entry_of_navigation("http://a/", "http://a/other.html", "县政府", "clicked").is_none()
+        );
     }
 }

@@ -161,7 +161,7 @@ impl Store {
                     remote_addr: r.get(7)?,
                     charset: r.get(8)?,
                     body_hash: r.get(9)?,
-                            rendered: r.get(10)?,
+                    rendered: r.get(10)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

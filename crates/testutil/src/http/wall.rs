@@ -66,8 +66,10 @@ pub(super) fn challenge(w: &WallSpec, cookies: Option<&str>) -> Option<Response>
                 js_clearance(w.seed)
             );
             Some(
-                Response::new(521, Some("text/html"), body.into_bytes())
-                    .header("Set-Cookie", format!("__jsluid_h={JSLUID}; max-age=31536000; path=/; HttpOnly")),
+                Response::new(521, Some("text/html"), body.into_bytes()).header(
+                    "Set-Cookie",
+                    format!("__jsluid_h={JSLUID}; max-age=31536000; path=/; HttpOnly"),
+                ),
             )
         }
         _ => {
@@ -105,7 +107,10 @@ mod tests {
             seed: 7,
         };
         let half = format!("__jsl_clearance_s={}", clearance(7));
-        assert!(challenge(&j, Some(&half)).is_some(), "the Set-Cookie one is needed too");
+        assert!(
+            challenge(&j, Some(&half)).is_some(),
+            "the Set-Cookie one is needed too"
+        );
         let both = format!("{half}; __jsluid_h={JSLUID}");
         assert!(challenge(&j, Some(&both)).is_none());
     }
