@@ -38,6 +38,18 @@ fn chromium(test: &str) -> Option<PathBuf> {
     found
 }
 
+/// A nightly run's options at `as_of`, every site, the shipped rules.
+fn run_options(as_of: govwatch_model::Timestamp) -> RunOptions {
+    RunOptions {
+        as_of,
+        only: None,
+        resume: false,
+        settings: serde_json::Value::Null,
+        rules: Default::default(),
+        accounts: Vec::new(),
+    }
+}
+
 fn settings(net: &TestNet, render: RenderMode) -> CrawlSettings {
     CrawlSettings {
         render,
@@ -350,14 +362,7 @@ async fn a_stored_run_keeps_the_drawn_dom_as_its_own_warc_record() {
         crawler.clone(),
         Store::open(dir.join("govwatch.db")).unwrap(),
         sites.iter().map(|f| f.site.clone()).collect(),
-        RunOptions {
-            as_of: ts(AS_OF),
-            only: None,
-            resume: false,
-            settings: serde_json::Value::Null,
-            rules: Default::default(),
-            accounts: Vec::new(),
-        },
+        run_options(ts(AS_OF)),
         std::future::pending(),
         |_| {},
     )
@@ -480,14 +485,7 @@ async fn a_week_of_challenged_samples_is_never_unreachable() {
         crawler,
         store,
         vec![fx.site.clone()],
-        RunOptions {
-            as_of,
-            only: None,
-            resume: false,
-            settings: serde_json::Value::Null,
-            rules: Default::default(),
-            accounts: Vec::new(),
-        },
+        run_options(as_of),
         std::future::pending(),
         |_| {},
     )
