@@ -310,6 +310,50 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_link_an_anti_bot_wall_answered_is_not_judged() {
+        let home = page(
+            "http://a.gov.test/",
+            0,
+            vec![
+                link("http://walled.gov.test/", "市政府门户", LinkKind::Anchor),
+                link("http://a.gov.test/gone.html", "旧栏目", LinkKind::Anchor),
+            ],
+        );
+        let mut walled = rec(
+            "http://walled.gov.test/",
+            Some(412),
+            Some(FetchError::Challenged),
+        );
+        walled.error_message = Some("anti-bot wall ruishu (瑞数): HTTP 412, markers $_ts".into());
+        let checks = vec![
+            LinkCheck {
+                url: "http://walled.gov.test/".into(),
+                record: walled,
+                target_title: None,
+                target_meta: None,
+            },
+            LinkCheck {
+                url: "http://a.gov.test/gone.html".into(),
+                record: rec("http://a.gov.test/gone.html", Some(404), None),
+                target_title: None,
+                target_meta: None,
+            },
+        ];
+        let c = crawl_with(vec![home], checks);
+        let out = Links.run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
+        let broken: Vec<&str> = out
+            .findings
+            .iter()
+            .map(|f| f.url.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            broken,
+            ["http://a.gov.test/gone.html"],
+            "the 412 challenge is no broken link"
+        );
+    }
+
+    #[test]
     fn home_and_inner_broken_links_once_each() {
         let home = page(
             "http://a.gov.test/",
