@@ -823,9 +823,21 @@ async fn bench(a: Args) -> Result<()> {
         secs(wall),
         num("run finished", "wall_ms").unwrap_or(0) as f64 / 1000.0
     );
+    let rendered = num("run finished", "rendered_pages").unwrap_or(0);
     println!(
-        "render            {} (crawl.toml `render`; `--render-fixtures` measures the browser)",
-        a.render
+        "render            {}: {} pages rendered in Chromium{} (`--render-fixtures` measures the browser)",
+        a.render,
+        thousands(rendered),
+        match (
+            num("run finished", "render_ms").and_then(|v| v.checked_div(rendered)),
+            num("run finished", "render_cpu_ms").and_then(|v| v.checked_div(rendered)),
+        ) {
+            (Some(ms), Some(cpu)) => format!(
+                ", {ms} ms and {cpu} ms of browser CPU a page, peak browser memory {} MB",
+                num("run finished", "render_peak_mb").unwrap_or(0)
+            ),
+            _ => String::new(),
+        }
     );
     println!(
         "pages             {} (store: sum of pages over run_summary; HTML {}, the rest the broken \

@@ -136,6 +136,12 @@ pub struct RunReport {
     pub accounts_done: usize,
     /// Findings of the accounts recorded by this invocation.
     pub account_findings: usize,
+    /// What headless Chromium did in this process (`None`: no browser, or `render = "off"`):
+    /// pages rendered, browsers started, their CPU and peak memory.
+    pub render: Option<govwatch_crawler::render::RenderStats>,
+    /// Sites this invocation could not inspect or record (`id: error`); the run goes on without
+    /// them and its note names them.
+    pub failed_sites: Vec<String>,
 }
 
 /// Crawls one site, runs every probe and gathers the result (nothing stored; the pages' text is
@@ -1128,6 +1134,8 @@ pub async fn run_with_probes(
         accounts: accounts.len(),
         accounts_done: media_done.accounts,
         account_findings: media_done.findings,
+        render: crawler.renderer().map(|r| r.stats()),
+        failed_sites,
     };
     // one line for tools that measure runs (the benchmark reads it): the bound the run met
     let ms = |d: std::time::Duration| d.as_millis() as u64;
@@ -1144,6 +1152,11 @@ pub async fn run_with_probes(
         address_bound_ms = report.busiest_address.map(|b| ms(b.2)).unwrap_or(0),
         peak_resident_mb = report.peak_resident_mb.unwrap_or(0),
         memory_held_secs = report.memory_held_secs,
+        rendered_pages = report.render.map(|r| r.pages).unwrap_or(0),
+        render_launches = report.render.map(|r| r.launches).unwrap_or(0),
+        render_ms = report.render.map(|r| r.total_ms).unwrap_or(0),
+        render_cpu_ms = report.render.map(|r| r.cpu_ms).unwrap_or(0),
+        render_peak_mb = report.render.map(|r| r.peak_rss_kib / 1024).unwrap_or(0),
         "run finished"
     );
     Ok((report, store))
