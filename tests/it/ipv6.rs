@@ -19,8 +19,11 @@ struct Net {
 async fn start() -> Option<Net> {
     let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
     let http = FixtureServer::start(&root).await.unwrap();
-    if !http.has_v6() {
-        eprintln!("no IPv6 loopback on this machine: IPv6 end-to-end tests skipped");
+    if !govwatch_testutil::require::ipv6(
+        "the IPv6 end-to-end tests",
+        http.has_v6(),
+        "the fixture server's [::1] listener",
+    ) {
         return None;
     }
     // deadv6 is served by a server with nothing on [::1]:port, so its AAAA answers nowhere.
