@@ -51,7 +51,7 @@ async fn every_column_case_gives_exactly_its_findings() {
             &crawler,
             &fx.site,
             ts("2026-11-28T02:00:00+08:00"),
-            &Default::default(),
+            &crate::common::fixture_rules(),
             None,
         )
         .await;
@@ -168,7 +168,7 @@ async fn every_column_case_gives_exactly_its_findings() {
             &crawler,
             &site,
             ts("2026-11-28T02:00:00+08:00"),
-            &Default::default(),
+            &crate::common::fixture_rules(),
             None,
         )
         .await;

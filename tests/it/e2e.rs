@@ -55,7 +55,7 @@ fn opts(settings: &CrawlSettings) -> RunOptions {
         only: None,
         resume: false,
         settings: serde_json::to_value(settings).unwrap(),
-        rules: Default::default(),
+        rules: crate::common::fixture_rules(),
         accounts: Vec::new(),
     }
 }
@@ -312,8 +312,14 @@ async fn slow_home_page_is_a_failed_timeout_sample() {
         govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
     );
     let crawler = Crawler::new(s).unwrap();
-    let result =
-        govwatch_runner::inspect_site(&crawler, &fx.site, as_of(), &Default::default(), None).await;
+    let result = govwatch_runner::inspect_site(
+        &crawler,
+        &fx.site,
+        as_of(),
+        &crate::common::fixture_rules(),
+        None,
+    )
+    .await;
     assert_eq!(result.samples.len(), 1);
     assert_eq!(
         result.samples[0].error,

@@ -48,7 +48,7 @@ async fn every_integrity_case_gives_exactly_its_findings() {
             &crawler,
             &fx.site,
             ts("2026-11-28T02:00:00+08:00"),
-            &Default::default(),
+            &crate::common::fixture_rules(),
             None,
         )
         .await;

@@ -42,7 +42,7 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
     let mut cmp = Comparison::new("fixtures/interaction", HOSTS);
     let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let port = net.http.port();
-    let rules = govwatch_config::ProbeRules::default();
+    let rules = crate::common::fixture_rules();
     for fx in &sites {
         let r = govwatch_runner::inspect_site(
             &crawler,

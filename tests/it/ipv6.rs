@@ -86,8 +86,14 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
     let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
     let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
     for fx in &net.sites {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
-            .await;
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            as_of,
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
         results.insert(fx.host.clone(), r);
     }
     let (p, p4) = (net.http.port(), net.http4.port());

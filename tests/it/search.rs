@@ -47,8 +47,14 @@ async fn every_search_case_gives_exactly_its_findings() {
     let port = net.http.port();
     let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
     for fx in &sites {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
-            .await;
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            as_of,
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
         // every probe's findings, not the search probe's alone
         let got = finding_list(&r.findings, port);
         let want = expected_list(fx);
@@ -156,7 +162,14 @@ async fn every_search_case_gives_exactly_its_findings() {
         .site
         .clone();
     post.overrides.search_post = true;
-    let r = govwatch_runner::inspect_site(&crawler, &post, as_of, &Default::default(), None).await;
+    let r = govwatch_runner::inspect_site(
+        &crawler,
+        &post,
+        as_of,
+        &crate::common::fixture_rules(),
+        None,
+    )
+    .await;
     assert!(
         !r.findings.iter().any(|f| f.code.starts_with("search.")),
         "{:?}",

@@ -17,6 +17,20 @@ pub fn ts(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
 }
 
+/// The rules the fixture suites run with: the shipped rules, with the fixtures' test domain
+/// `.gov.test` counted as a government domain and an allowed script host (fixture sites link to
+/// made-up `*.gov.test` government sites, as real ones link to `*.gov.cn`). The shipped
+/// `config/*.toml` name no test domain (a test in crates/config checks it).
+pub fn fixture_rules() -> govwatch_config::ProbeRules {
+    let mut r = govwatch_config::ProbeRules::default();
+    r.integrity
+        .hidden_links
+        .government_suffixes
+        .push(".gov.test".into());
+    r.integrity.scripts.allowed_hosts.push(".gov.test".into());
+    r
+}
+
 /// Crawl settings for a probe's suite: the fixture network, 20 requests/s, no retries, no IPv6.
 pub fn fast_settings(net: &TestNet) -> CrawlSettings {
     CrawlSettings {
@@ -164,7 +178,7 @@ pub async fn two_runs(
         only: None,
         resume: false,
         settings: serde_json::Value::Null,
-        rules: Default::default(),
+        rules: fixture_rules(),
         accounts: Vec::new(),
     };
     let crawl = |db: &Path, as_of: &str| {
