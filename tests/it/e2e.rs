@@ -12,14 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Every site of `fixtures/sites`, by name (rsshub.anping.gov.test is no site: the feed service
-/// the media probe reads).
-const HOSTS: &[&str] = &[
-    "www.anping.gov.test",
-    "www.down.anping.gov.test",
-    "www.fgw.anping.gov.test",
-    "www.sjj.anping.gov.test",
-];
+const HOSTS: &[&str] = crate::common::SITES_HOSTS;
 
 fn as_of() -> govwatch_model::Timestamp {
     chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap()

@@ -75,6 +75,15 @@ pub fn expected_list(fx: &FixtureSite) -> Vec<(String, String)> {
     v
 }
 
+/// Every site of `fixtures/sites` (the demo's), by name (rsshub.anping.gov.test is no site: the
+/// feed service the media probe reads).
+pub const SITES_HOSTS: &[&str] = &[
+    "www.anping.gov.test",
+    "www.down.anping.gov.test",
+    "www.fgw.anping.gov.test",
+    "www.sjj.anping.gov.test",
+];
+
 /// The fixture sites of a suite are exactly `hosts`: a site missing from the folder (or one added
 /// without being named here) fails with its name.
 pub fn assert_fixture_hosts(suite: &str, sites: &[FixtureSite], hosts: &[&str]) {
