@@ -139,7 +139,7 @@ pub fn ipv6(test: &str, has_v6: bool, listener: &str) -> bool {
         return true;
     }
     if required(REQUIRE_IPV6) {
-        panic!("{REQUIRE_IPV6} is set, and {test} has no IPv6 listener: {listener} is missing");
+        panic!("{REQUIRE_IPV6} is set, but {test} found no IPv6 listener: {listener} is missing");
     }
     say_skipped(
         test,
