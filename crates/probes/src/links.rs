@@ -88,7 +88,8 @@ pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
 /// Whether the result shows the link is broken; `None` when it was not judged.
 fn broken(rec: &FetchRecord) -> Option<bool> {
     match rec.error {
-        Some(FetchError::RobotsDisallowed) => None,
+        // robots.txt forbids it, or an anti-bot wall answered: nothing known about the link
+        Some(FetchError::RobotsDisallowed | FetchError::Challenged) => None,
         Some(_) => Some(true),
         None => Some(!matches!(rec.status, Some(s) if s < 400)),
     }
@@ -291,6 +292,50 @@ pub(crate) mod tests {
             page_fetches_apart: false,
             notes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_link_an_anti_bot_wall_answered_is_not_judged() {
+        let home = page(
+            "http://a.gov.test/",
+            0,
+            vec![
+                link("http://walled.gov.test/", "市政府门户", LinkKind::Anchor),
+                link("http://a.gov.test/gone.html", "旧栏目", LinkKind::Anchor),
+            ],
+        );
+        let mut walled = rec(
+            "http://walled.gov.test/",
+            Some(412),
+            Some(FetchError::Challenged),
+        );
+        walled.error_message = Some("anti-bot wall ruishu (瑞数): HTTP 412, markers $_ts".into());
+        let checks = vec![
+            LinkCheck {
+                url: "http://walled.gov.test/".into(),
+                record: walled,
+                target_title: None,
+                target_meta: None,
+            },
+            LinkCheck {
+                url: "http://a.gov.test/gone.html".into(),
+                record: rec("http://a.gov.test/gone.html", Some(404), None),
+                target_title: None,
+                target_meta: None,
+            },
+        ];
+        let c = crawl_with(vec![home], checks);
+        let out = Links.run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
+        let broken: Vec<&str> = out
+            .findings
+            .iter()
+            .map(|f| f.url.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            broken,
+            ["http://a.gov.test/gone.html"],
+            "the 412 challenge is no broken link"
+        );
     }
 
     #[test]
