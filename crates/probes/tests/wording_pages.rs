@@ -1,7 +1,7 @@
-//! False alarms of the wording probe, measured: every page of `../shared/realpages` (each page of the sample
-//! required in CI, SKIPPED on a developer's machine without it)
-//! and every page and feed of `fixtures/` (but the wording fixtures with planted errors) must give
-//! no `wording.*` finding — real government pages write these names right.
+//! False alarms of the wording probe, measured: every page of `../shared/realpages` (each page of
+//! the sample required in CI, SKIPPED on a developer's machine without it) and every page and feed
+//! of `fixtures/` (but the wording fixtures with planted errors) must give no `wording.*` finding —
+//! real government pages write these names right.
 
 use govwatch_config::WordingRules;
 use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind};
