@@ -3,65 +3,16 @@
 //! homepage carries a hidden link farm; the same homepage before the injection and the 山西 article
 //! page (294 legitimate `display:none` blocks) carry none.
 
-use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind};
+mod common;
+
+use govwatch_model::SiteCrawl;
 use govwatch_probes::integrity::Integrity;
 use govwatch_probes::{Probe, ProbeInput};
 
 fn crawl_of(test: &str, name: &str, url: &str) -> Option<SiteCrawl> {
     let text = govwatch_testutil::require::realpage_text(test, name)?;
     let t = chrono::DateTime::parse_from_rfc3339("2021-04-08T02:00:00+08:00").unwrap();
-    let u = url::Url::parse(url).unwrap();
-    let page = Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: text.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth: 0,
-        title: None,
-        text,
-        charset: None,
-        charset_source: None,
-        // the probe reads links from the DOM; the link list only matters for mixed content
-        links: vec![],
-        is_html: true,
-    };
-    Some(SiteCrawl {
-        site: Site {
-            id: "5203250001".into(),
-            name: "site".into(),
-            home: u,
-            org: String::new(),
-            region: String::new(),
-            kind: SiteKind::Department,
-            overrides: Default::default(),
-        },
-        pages: vec![page],
-        fetches: vec![],
-        link_checks: vec![],
-        samples: vec![],
-        robots_blocked: vec![],
-        skipped: Default::default(),
-        ipv6: None,
-        search_pages: vec![],
-        searches: vec![],
-        page_fetches_apart: false,
-        notes: Vec::new(),
-    })
+    Some(common::single_page_crawl(url, text, t))
 }
 
 fn codes(c: &SiteCrawl) -> Vec<(String, serde_json::Value)> {

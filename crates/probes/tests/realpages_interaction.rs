@@ -2,7 +2,8 @@
 //! `../shared/realpages` (not in the repository): without a page a test says SKIPPED on a
 //! developer's machine and fails in CI (`GOVWATCH_REQUIRE_SHARED`).
 
-use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind};
+mod common;
+
 use govwatch_probes::interaction::Interaction;
 use govwatch_probes::interaction::limits::read_limits;
 use govwatch_probes::{Probe, ProbeInput};
@@ -17,56 +18,7 @@ fn read(test: &str, name: &str) -> Option<String> {
 /// probed alone as the start page of an ad-hoc site (as `govwatch probe URL --max-pages 1`).
 fn probed(url: &str, html: &str, as_of: &str) -> (Vec<(String, String)>, Vec<serde_json::Value>) {
     let t = chrono::DateTime::parse_from_rfc3339(as_of).unwrap();
-    let page = Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: html.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth: 0,
-        title: None,
-        text: html.into(),
-        charset: None,
-        charset_source: None,
-        links: vec![],
-        is_html: true,
-    };
-    let c = SiteCrawl {
-        site: Site {
-            id: "3400000001".into(),
-            name: "site".into(),
-            home: url::Url::parse(url).unwrap(),
-            org: String::new(),
-            region: String::new(),
-            kind: SiteKind::Department,
-            overrides: Default::default(),
-        },
-        pages: vec![page],
-        fetches: vec![],
-        link_checks: vec![],
-        samples: vec![],
-        robots_blocked: vec![],
-        skipped: Default::default(),
-        ipv6: None,
-        search_pages: vec![],
-        searches: vec![],
-        page_fetches_apart: false,
-        notes: Vec::new(),
-    };
+    let c = common::single_page_crawl(url, html.to_string(), t);
     let probe = Interaction::new(
         govwatch_config::InteractionRules::default(),
         govwatch_config::WorkCalendar::shipped(),

@@ -129,30 +129,12 @@ pub(super) fn plan_with(crawl: &SiteCrawl, entries: Vec<SearchEntry>) -> Vec<Sea
 #[cfg(test)]
 mod tests {
     use super::*;
-    use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteKind};
+    use crate::links::tests::{crawl_with, rec};
+    use govwatch_model::{Page, SiteCrawl};
 
     fn page(url: &str, title: &str, body: &str) -> Page {
         Page {
-            fetch: FetchRecord {
-                url: url.into(),
-                final_url: url.into(),
-                method: "GET".into(),
-                purpose: Purpose::Page,
-                status: Some(200),
-                started_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
-                    .unwrap(),
-                elapsed_ms: 1,
-                queue_ms: 0,
-                bytes: 1,
-                content_type: None,
-                content_hash: None,
-                remote_addr: None,
-                family: Some(4),
-                error: None,
-                error_message: None,
-                redirects: vec![],
-                attempt: 1,
-            },
+            fetch: rec(url, Some(200), None),
             depth: 1,
             text: body.into(),
             charset: None,
@@ -164,51 +146,30 @@ mod tests {
     }
 
     fn crawl(pages: Vec<Page>) -> SiteCrawl {
-        SiteCrawl {
-            site: Site {
-                id: "3400000001".into(),
-                name: "某县人民政府".into(),
-                home: Url::parse("http://www.a.gov.test/").unwrap(),
-                org: String::new(),
-                region: String::new(),
-                kind: SiteKind::Portal,
-                overrides: Default::default(),
-            },
-            pages,
-            fetches: vec![],
-            link_checks: vec![],
-            samples: vec![],
-            robots_blocked: vec![],
-            skipped: Default::default(),
-            ipv6: None,
-            search_pages: vec![],
-            searches: vec![],
-            page_fetches_apart: false,
-            notes: Vec::new(),
-        }
+        crawl_with(pages, vec![])
     }
 
     #[test]
     fn a_sign_in_page_is_no_article_to_search_for() {
         let article = page(
-            "http://www.a.gov.test/xwzx/t20261120_1.html",
-            "关于开展2026年秋季防火检查的通知_某县人民政府",
+            "http://a.gov.test/xwzx/t20261120_1.html",
+            "关于开展2026年秋季防火检查的通知_测试",
             "<p>各乡镇：……</p>",
         );
         // a JSP single-sign-on page, a login form under another path, a password form anywhere
         for first in [
             page(
-                "http://www.a.gov.test/sso/login.jsp",
+                "http://a.gov.test/sso/login.jsp",
                 "统一身份认证_某县人民政府",
                 "<form><input name=\"u\"><input type=\"password\" name=\"p\"></form>",
             ),
             page(
-                "http://www.a.gov.test/member/userLogin.do",
+                "http://a.gov.test/member/userLogin.do",
                 "用户登录",
                 "<form><input name=\"u\"></form>",
             ),
             page(
-                "http://www.a.gov.test/hdjl/zhuce.html",
+                "http://a.gov.test/hdjl/zhuce.html",
                 "实名注册与账号绑定",
                 "<form><input name=u><input type=password name=pw></form>",
             ),
@@ -218,13 +179,13 @@ mod tests {
                 pick_term(&c),
                 Some((
                     "关于开展2026年秋季防火检查的通知".to_string(),
-                    "http://www.a.gov.test/xwzx/t20261120_1.html".to_string()
+                    "http://a.gov.test/xwzx/t20261120_1.html".to_string()
                 ))
             );
         }
         // an article whose text only mentions passwords is still an article
         let c = crawl(vec![page(
-            "http://www.a.gov.test/xwzx/t20261121_2.html",
+            "http://a.gov.test/xwzx/t20261121_2.html",
             "关于重置政务邮箱密码的提示",
             "<p>请勿向他人透露 password。</p>",
         )]);
