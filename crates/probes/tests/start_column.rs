@@ -283,23 +283,15 @@ fn a_title_with_the_site_name_first_still_names_the_column() {
 fn a_real_list_page_probed_at_its_column_url() {
     // ../shared/realpages (not in the repository): the 道真县人力资源网 通知公告 list, titled
     // "道真县人力资源网-通知公告", probed at its column URL
-    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realpages/gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html");
-    if !real.exists() {
-        {
-            // straight to stderr: libtest captures eprintln!, and a skip must show
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: real page {} is missing",
-                real.display()
-            );
-        };
+    let Some(real) = govwatch_testutil::require::realpage_text(
+        "a_real_list_page_probed_at_its_column_url",
+        "gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html",
+    ) else {
         return;
-    }
+    };
     let url = "http://www.gzdzhrss.com/gzdt/tzgg/index.html";
     let mut p = page(url, "tzgg.html", 0, vec![]);
-    p.text = String::from_utf8_lossy(&std::fs::read(&real).unwrap()).into_owned();
+    p.text = real;
     p.title = p
         .text
         .split_once("<title>")
