@@ -2,7 +2,9 @@
 //! repository): without a page a test says SKIPPED on a developer's machine and fails in CI
 //! (`GOVWATCH_REQUIRE_SHARED`).
 
-use govwatch_model::{FetchRecord, Page, Purpose};
+mod common;
+
+use govwatch_model::Page;
 use govwatch_probes::search::{SearchEntry, locate_in};
 use scraper::Html;
 
@@ -14,34 +16,7 @@ fn page(test: &str, name: &str, url: &str, gbk: bool) -> Option<Page> {
         String::from_utf8_lossy(&bytes).into_owned()
     };
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
-    Some(Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: bytes.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth: 0,
-        text,
-        charset: None,
-        charset_source: None,
-        title: None,
-        links: vec![],
-        is_html: true,
-    })
+    Some(common::html_page(url, text, 0, vec![], t))
 }
 
 fn entries(test: &str, name: &str, url: &str, gbk: bool) -> Option<Vec<SearchEntry>> {

@@ -6,7 +6,9 @@
 //! 政策文件 page saying 该栏目暂无信息 beside a side box of two undated links, reached from
 //! `home.html` in an ordinary crawl.
 
-use govwatch_model::{FetchRecord, Link, LinkKind, Page, Purpose, Site, SiteCrawl, SiteKind};
+mod common;
+
+use govwatch_model::{Link, LinkKind, Page, SiteCrawl};
 use govwatch_probes::columns::Columns;
 use govwatch_probes::{Probe, ProbeInput};
 use std::path::PathBuf;
@@ -22,59 +24,13 @@ fn page(url: &str, file: &str, depth: u32, links: Vec<Link>) -> Page {
         .map(|(t, _)| t.to_string());
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
     Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: text.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth,
         title,
-        text,
-        charset: None,
-        charset_source: None,
-        links,
-        is_html: true,
+        ..common::html_page(url, text, depth, links, t)
     }
 }
 
 fn crawl_of(pages: Vec<Page>) -> SiteCrawl {
-    let u = url::Url::parse(&pages[0].fetch.url).unwrap();
-    SiteCrawl {
-        site: Site {
-            id: "1301000001".into(),
-            name: "清河县人民政府".into(),
-            home: u,
-            org: String::new(),
-            region: String::new(),
-            kind: SiteKind::Department,
-            overrides: Default::default(),
-        },
-        pages,
-        fetches: vec![],
-        link_checks: vec![],
-        samples: vec![],
-        robots_blocked: vec![],
-        skipped: Default::default(),
-        ipv6: None,
-        search_pages: vec![],
-        searches: vec![],
-        page_fetches_apart: false,
-        notes: Vec::new(),
-    }
+    common::crawl_of_pages("清河县人民政府", pages)
 }
 
 fn crawl(url: &str, file: &str) -> SiteCrawl {

@@ -4,7 +4,9 @@
 //! real government pages write these names right.
 
 use govwatch_config::WordingRules;
-use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind};
+mod common;
+
+use govwatch_model::SiteCrawl;
 use govwatch_probes::wording::Wording;
 use govwatch_probes::{Probe, ProbeInput};
 use std::path::{Path, PathBuf};
@@ -33,57 +35,7 @@ fn decode(bytes: &[u8]) -> String {
 fn crawl_of(path: &Path) -> SiteCrawl {
     let text = decode(&std::fs::read(path).unwrap());
     let t = chrono::DateTime::parse_from_rfc3339(AS_OF).unwrap();
-    let url = "http://page.gov.test/index.html";
-    let page = Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: text.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth: 0,
-        title: None,
-        text,
-        charset: None,
-        charset_source: None,
-        links: vec![],
-        is_html: true,
-    };
-    SiteCrawl {
-        site: Site {
-            id: "1300000001".into(),
-            name: "site".into(),
-            home: url.parse().unwrap(),
-            org: String::new(),
-            region: String::new(),
-            kind: SiteKind::Portal,
-            overrides: Default::default(),
-        },
-        pages: vec![page],
-        fetches: vec![],
-        link_checks: vec![],
-        samples: vec![],
-        robots_blocked: vec![],
-        skipped: Default::default(),
-        ipv6: None,
-        search_pages: vec![],
-        searches: vec![],
-        page_fetches_apart: false,
-        notes: Vec::new(),
-    }
+    common::single_page_crawl("http://page.gov.test/index.html", text, t)
 }
 
 /// Every file under `dir` that a site serves as a page or a feed.

@@ -2,11 +2,12 @@
 //! 1`), for the real-page tests.
 #![allow(dead_code)] // each test file uses a part
 
-use govwatch_model::{FetchRecord, Page, Purpose, Site, SiteCrawl, SiteKind, Timestamp};
+use govwatch_model::{FetchRecord, Link, Page, Purpose, Site, SiteCrawl, SiteKind, Timestamp};
 
-/// The site whose only page is `html`, fetched from `url` at `t`.
-pub fn single_page_crawl(url: &str, html: String, t: Timestamp) -> SiteCrawl {
-    let page = Page {
+/// A page of HTML fetched from `url` at `t` with status 200, at `depth`, with its link list
+/// (the probes read links from the DOM; the list only matters for columns and mixed content).
+pub fn html_page(url: &str, html: String, depth: u32, links: Vec<Link>, t: Timestamp) -> Page {
+    Page {
         fetch: FetchRecord {
             url: url.into(),
             final_url: url.into(),
@@ -26,26 +27,29 @@ pub fn single_page_crawl(url: &str, html: String, t: Timestamp) -> SiteCrawl {
             redirects: vec![],
             attempt: 1,
         },
-        depth: 0,
+        depth,
         title: None,
         text: html,
         charset: None,
         charset_source: None,
-        // the probes read links from the DOM; the link list only matters for mixed content
-        links: vec![],
+        links,
         is_html: true,
-    };
+    }
+}
+
+/// The crawl of a site named `name` whose pages are `pages` (the first is its home page).
+pub fn crawl_of_pages(name: &str, pages: Vec<Page>) -> SiteCrawl {
     SiteCrawl {
         site: Site {
             id: "5203250001".into(),
-            name: "site".into(),
-            home: url::Url::parse(url).unwrap(),
+            name: name.into(),
+            home: url::Url::parse(&pages[0].fetch.url).unwrap(),
             org: String::new(),
             region: String::new(),
             kind: SiteKind::Department,
             overrides: Default::default(),
         },
-        pages: vec![page],
+        pages,
         fetches: vec![],
         link_checks: vec![],
         samples: vec![],
@@ -57,4 +61,9 @@ pub fn single_page_crawl(url: &str, html: String, t: Timestamp) -> SiteCrawl {
         page_fetches_apart: false,
         notes: Vec::new(),
     }
+}
+
+/// The site whose only page is `html`, fetched from `url` at `t`.
+pub fn single_page_crawl(url: &str, html: String, t: Timestamp) -> SiteCrawl {
+    crawl_of_pages("site", vec![html_page(url, html, 0, vec![], t)])
 }
