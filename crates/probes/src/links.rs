@@ -290,6 +290,7 @@ pub(crate) mod tests {
             searches: vec![],
             page_fetches_apart: false,
             notes: Vec::new(),
+            not_found: None,
         }
     }
 
