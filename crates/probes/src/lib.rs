@@ -412,7 +412,9 @@ pub trait Probe: Send + Sync {
 pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(availability::Availability),
-        Box::new(links::Links),
+        Box::new(links::Links {
+            soft_404: rules.soft_404.clone(),
+        }),
         Box::new(ipv6::Ipv6 {
             rules: rules.ipv6.clone(),
         }),

@@ -12,14 +12,28 @@
 //! - `link.broken` (finding, deduct): a broken URL linked from other pages only, once per URL,
 //!   listing the pages that link to it.
 //!
+//! - `link.soft_404` (finding, deduct): a linked page that answers 200 but is a "not found" page
+//!   — its own text (outside the home page's template) is the site's not-found page's (asked once
+//!   per site at a random path, [`SiteCrawl::not_found`]), it is where the not-found request was
+//!   redirected to, or its title or first heading says so (页面不存在, 404, 找不到页面 …,
+//!   `config/probes.toml` `[soft_404]`). A broken link: scored like `link.broken_home` on the
+//!   home page (`on_home: true`) and `link.broken` elsewhere.
+//! - `link.not_found_page` (fact): what the site answered for the path that cannot exist, and
+//!   whether its content could tell pages apart.
+//!
+//! A broken link to an attachment (`.xls .pdf .doc …`) says 附件无法下载 (`attachment: true`).
+//!
 //! Evidence: the failure (status or error), the anchor text, the linking page and an excerpt of
 //! its markup around the link; the archived copy is the linking page.
 
 use crate::evidence::{clip, excerpt_around};
-use crate::{Probe, ProbeInput, ProbeOutput};
+use crate::{Probe, ProbeInput, ProbeOutput, Scan, ScanCx};
+use govwatch_config::Soft404Rules;
 use govwatch_model::{Fact, FetchError, FetchRecord, LinkKind, Page, Severity};
+use scraper::{Html, Selector};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
 pub mod codes {
@@ -29,11 +43,131 @@ pub mod codes {
     pub const BROKEN_HOME: &str = "link.broken_home";
     /// `link.broken` (finding).
     pub const BROKEN: &str = "link.broken";
+    /// `link.soft_404` (finding).
+    pub const SOFT_404: &str = "link.soft_404";
+    /// `link.not_found_page` (fact).
+    pub const NOT_FOUND_PAGE: &str = "link.not_found_page";
     /// Every code above.
-    pub const ALL: &[&str] = &[SUMMARY, BROKEN_HOME, BROKEN];
+    pub const ALL: &[&str] = &[SUMMARY, BROKEN_HOME, BROKEN, SOFT_404, NOT_FOUND_PAGE];
 }
 
-pub struct Links;
+#[derive(Default)]
+pub struct Links {
+    pub soft_404: Soft404Rules,
+}
+
+/// What the links probe reads of a page (for the soft-404 check): the hashes of its own words
+/// (outside the home page's template; `None` when there are more than [`MAX_OWN`], a page of
+/// content), and the not-found phrase its title or first heading says, if any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageShape {
+    pub own: Option<Vec<u64>>,
+    pub says: Option<String>,
+}
+
+/// Most own words a page may have and still be compared with the not-found page.
+const MAX_OWN: usize = 64;
+
+/// Folds Latin letters, digits and URL punctuation runs into `#` (an echoed path or a request id
+/// differs between two not-found answers) and hashes each word of the visible text.
+fn word_hashes(text: &str) -> impl Iterator<Item = u64> + '_ {
+    text.split_whitespace().filter_map(|w| {
+        let mut norm = String::with_capacity(w.len());
+        let mut in_run = false;
+        for c in w.chars() {
+            if c.is_ascii_alphanumeric() || "/._-?=&%:#".contains(c) {
+                if !in_run {
+                    norm.push('#');
+                    in_run = true;
+                }
+            } else {
+                norm.push(c);
+                in_run = false;
+            }
+        }
+        if norm.chars().all(|c| c == '#' || !c.is_alphanumeric()) {
+            return None;
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        norm.hash(&mut h);
+        Some(h.finish())
+    })
+}
+
+/// The own words of a page: its words' hashes not in `template`, sorted, at most [`MAX_OWN`].
+fn own_words(text: &str, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
+    let mut own: Vec<u64> = word_hashes(text)
+        .filter(|h| template.is_none_or(|t| !t.contains(h)))
+        .collect();
+    own.sort_unstable();
+    own.dedup();
+    (own.len() <= MAX_OWN).then_some(own)
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f64 / (a.len() + b.len() - both) as f64
+}
+
+/// The not-found phrase a short text says (`404` only as a number of its own), if any.
+fn says_not_found(text: &str, rules: &Soft404Rules) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > rules.max_heading_chars {
+        return None;
+    }
+    let lower = t.to_lowercase();
+    for p in &rules.phrases {
+        let p = p.to_lowercase();
+        if p.is_empty() {
+            continue;
+        }
+        let numeric = p.chars().all(|c| c.is_ascii_digit());
+        for (at, _) in lower.match_indices(p.as_str()) {
+            if numeric {
+                let before = lower[..at].chars().next_back();
+                let after = lower[at + p.len()..].chars().next();
+                if before.is_some_and(|c| c.is_ascii_digit() || c == '第')
+                    || after.is_some_and(|c| c.is_ascii_digit() || c == '号')
+                {
+                    continue;
+                }
+            }
+            return Some(t.to_string());
+        }
+    }
+    None
+}
+
+/// The not-found phrase of a page's title (any of its parts between separators) or first heading.
+fn page_says(title: Option<&str>, doc: Option<&Html>, rules: &Soft404Rules) -> Option<String> {
+    if let Some(t) = title {
+        for part in t.split(['-', '_', '|', '｜', '—', '–', '·', ':', '：']) {
+            if let Some(s) = says_not_found(part, rules) {
+                return Some(s);
+            }
+        }
+    }
+    static SEL: OnceLock<Selector> = OnceLock::new();
+    let sel = SEL.get_or_init(|| Selector::parse("h1, h2, h3").expect("valid selector"));
+    let h = doc?.select(sel).next()?;
+    let text: String = h.text().collect::<Vec<_>>().join(" ");
+    says_not_found(&text.split_whitespace().collect::<Vec<_>>().join(" "), rules)
+}
 
 /// Most linking pages listed in one finding's value.
 const MAX_FROM: usize = 20;
@@ -94,9 +228,176 @@ fn broken(rec: &FetchRecord) -> Option<bool> {
     }
 }
 
+/// Extensions of attachments (documents), for the wording of their broken links.
+const ATTACHMENT_EXT: &[&str] = &[
+    "xls", "xlsx", "et", "doc", "docx", "wps", "pdf", "ods", "odt", "csv", "txt", "zip", "rar",
+    "7z", "ppt", "pptx", "ofd",
+];
+
+fn is_attachment(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let last = path.rsplit('/').next().unwrap_or("");
+    last.rsplit_once('.')
+        .is_some_and(|(_, e)| ATTACHMENT_EXT.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+impl Links {
+    /// The soft-404 findings and the not-found page's fact.
+    fn soft_404s(
+        &self,
+        input: &ProbeInput,
+        targets: &BTreeMap<String, Target>,
+        out: &mut ProbeOutput,
+    ) {
+        let crawl = input.crawl;
+        let rules = &self.soft_404;
+        // the not-found page's own words
+        let nf = crawl.not_found.as_ref();
+        let nf_own: Option<Vec<u64>> = nf.filter(|p| p.is_html && !p.text.is_empty()).and_then(|p| {
+            let doc = Html::parse_document(&p.text);
+            let text = crate::html::visible_text(&doc, &HashSet::new());
+            own_words(&text, Some(input.template()))
+        });
+        let nf_own = nf_own.filter(|o| !o.is_empty());
+        let nf_redirect = nf
+            .filter(|p| p.fetch.ok() && p.fetch.final_url != p.fetch.url)
+            .map(|p| p.fetch.final_url.clone());
+        // every crawled page below the home page that answered 200
+        let mut judged: Vec<(usize, &'static str, Option<String>, f64)> = Vec::new();
+        let mut content_matches = 0usize;
+        let mut eligible = 0usize;
+        for (i, page) in crawl.pages.iter().enumerate() {
+            if page.depth == 0 || !page.is_html || !page.fetch.ok() {
+                continue;
+            }
+            let Some(shape) = input.scan::<PageShape>(self, i) else {
+                continue;
+            };
+            eligible += 1;
+            if nf_redirect.as_deref() == Some(page.fetch.final_url.as_str()) {
+                judged.push((i, "redirected_to_not_found", None, 1.0));
+                continue;
+            }
+            if let (Some(n), Some(own)) = (&nf_own, &shape.own)
+                && !own.is_empty()
+            {
+                let sim = jaccard(own, n);
+                if sim >= rules.min_similarity {
+                    content_matches += 1;
+                    judged.push((i, "same_as_not_found", shape.says.clone(), sim));
+                    continue;
+                }
+            }
+            if let Some(s) = &shape.says {
+                judged.push((i, "says_not_found", Some(s.clone()), 0.0));
+            }
+        }
+        // a not-found page like most pages tells nothing apart (a generic page for every path)
+        let content_judged =
+            !(content_matches >= 3 && content_matches as f64 > rules.max_share * eligible as f64);
+        if !content_judged {
+            judged.retain(|(_, why, says, _)| *why != "same_as_not_found" || says.is_some());
+        }
+        if let Some(p) = nf {
+            out.facts.push(Fact {
+                probe: self.name().into(),
+                code: codes::NOT_FOUND_PAGE.into(),
+                url: Some(p.fetch.url.clone()),
+                value: json!({
+                    "status": p.fetch.status,
+                    "final_url": p.fetch.final_url,
+                    "title": p.title,
+                    "own_words": nf_own.as_ref().map(Vec::len),
+                    "content_judged": content_judged && nf_own.is_some(),
+                    "soft_404": judged.len(),
+                }),
+                observed_at: p.fetch.started_at,
+            });
+        }
+        for (i, why, says, sim) in judged {
+            let page = &crawl.pages[i];
+            let Some(key) = input.normalized(&page.fetch.url) else {
+                continue;
+            };
+            let Some(t) = targets.get(&key) else {
+                continue;
+            };
+            let from: Vec<&(&Page, &govwatch_model::Link)> = if t.on_home {
+                t.from.iter().filter(|(p, _)| p.depth == 0).collect()
+            } else {
+                t.from.iter().collect()
+            };
+            let Some(&&(linking, link)) = from.first() else {
+                continue;
+            };
+            let text = match crawl.pages.iter().position(|p| std::ptr::eq(p, linking)) {
+                Some(j) => input.raw_text(j),
+                None => linking.text.as_str(),
+            };
+            let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
+            let shown = match (&says, why) {
+                (Some(s), _) => format!("显示“{s}”"),
+                (None, "redirected_to_not_found") => "跳转到网站的“页面不存在”页面".to_string(),
+                _ => "与网站的“页面不存在”页面相同".to_string(),
+            };
+            let from_urls: Vec<&str> = t
+                .from
+                .iter()
+                .take(MAX_FROM)
+                .map(|(p, _)| p.fetch.url.as_str())
+                .collect();
+            let name = if link.text.is_empty() {
+                "链接".to_string()
+            } else {
+                format!("链接“{}”", link.text)
+            };
+            out.findings.push(
+                crate::evidence::finding(self.name(), codes::SOFT_404, Severity::Deduct, page.fetch.started_at)
+                    .url(key.clone())
+                    .value(json!({
+                        "target": key,
+                        "on_home": t.on_home,
+                        "reason": why,
+                        "says": says,
+                        "similarity": (sim * 1000.0).round() / 1000.0,
+                        "status": page.fetch.status,
+                        "title": page.title,
+                        "anchor": link.text,
+                        "from": from_urls,
+                        "from_count": t.from.len(),
+                    }))
+                    .message(format!(
+                        "{name}指向的页面{shown}（HTTP {}，实为死链；所在页面 {}）",
+                        page.fetch.status.unwrap_or(200),
+                        linking.fetch.url
+                    ))
+                    .excerpt(excerpt)
+                    .status(page.fetch.status)
+                    .archived(Some(page.fetch.url.clone()))
+                    .body_hash(page.fetch.content_hash.clone())
+                    .extra(json!({ "linking_page": linking.fetch.url, "anchor": link.text, "href": link.raw, "not_found_url": nf.map(|p| p.fetch.url.clone()) }))
+                    .build(),
+            );
+        }
+    }
+}
+
 impl Probe for Links {
     fn name(&self) -> &'static str {
         "links"
+    }
+
+    fn slot(&self) -> Option<usize> {
+        Some(4)
+    }
+
+    fn scan(&self, page: &Page, doc: &Html, cx: &ScanCx) -> Option<Scan> {
+        if page.depth == 0 || !page.is_html || !page.fetch.ok() {
+            return None;
+        }
+        let own = own_words(cx.visible_text(doc), cx.template);
+        let says = page_says(page.title.as_deref(), Some(doc), &self.soft_404);
+        Some(Box::new(PageShape { own, says }))
     }
 
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
@@ -152,6 +453,7 @@ impl Probe for Links {
             };
             let (page, link) = *from[0];
             let failure = rec.failure().unwrap_or_default();
+            let attachment = link.kind == LinkKind::Anchor && is_attachment(url);
             let code = if t.on_home {
                 codes::BROKEN_HOME
             } else {
@@ -182,11 +484,13 @@ impl Probe for Links {
                     "anchor": link.text,
                     "from": from_urls,
                     "from_count": t.from.len(),
+                    "attachment": attachment,
                 }))
-                    .message(if link.text.is_empty() {
-                    format!("{}打不开：{}（所在页面 {}）", kind_zh(link.kind), failure_zh(rec), page.fetch.url)
-                } else {
-                    format!("{}“{}”打不开：{}（所在页面 {}）", kind_zh(link.kind), link.text, failure_zh(rec), page.fetch.url)
+                    .message(match (attachment, link.text.is_empty()) {
+                    (true, true) => format!("附件无法下载：{}（所在页面 {}）", failure_zh(rec), page.fetch.url),
+                    (true, false) => format!("附件“{}”无法下载：{}（所在页面 {}）", link.text, failure_zh(rec), page.fetch.url),
+                    (false, true) => format!("{}打不开：{}（所在页面 {}）", kind_zh(link.kind), failure_zh(rec), page.fetch.url),
+                    (false, false) => format!("{}“{}”打不开：{}（所在页面 {}）", kind_zh(link.kind), link.text, failure_zh(rec), page.fetch.url),
                 })
                     .excerpt(excerpt)
                     .status(rec.status)
@@ -196,6 +500,7 @@ impl Probe for Links {
                     .build(),
             );
         }
+        self.soft_404s(input, &targets, &mut out);
         if let Some(home) = input.home() {
             out.facts.push(Fact {
                 probe: self.name().into(),
@@ -361,7 +666,7 @@ pub(crate) mod tests {
             },
         ];
         let c = crawl_with(vec![home, inner], checks);
-        let out = Links.run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
+        let out = Links::default().run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
         let got: Vec<(&str, &str)> = out
             .findings
             .iter()

@@ -3,8 +3,8 @@
 //! the constants are what the probes emit.
 
 use govwatch_probes::{
-    availability, codes, columns, integrity, interaction, interpretation, ipv6, links, media,
-    search,
+    accessibility, attachments, availability, codes, columns, identity, integrity, interaction,
+    interpretation, ipv6, links, media, search,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +42,9 @@ fn constants() -> Vec<(&'static [&'static str], &'static [&'static str])> {
         (&["integrity"], integrity::codes::ALL),
         (&["interaction"], interaction::codes::ALL),
         (&["media", "media (or manual)"], media::codes::ALL),
+        (&["attachments"], attachments::codes::ALL),
+        (&["identity"], identity::codes::ALL),
+        (&["accessibility"], accessibility::codes::ALL),
     ]
 }
 
