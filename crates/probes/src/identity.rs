@@ -246,8 +246,17 @@ impl Identity {
         let org = folded(&cx.site.org);
         let plain = folded(text);
         scan.org_named = !org.is_empty() && plain.contains(&org);
-        if let Some(c) = org_re().captures(&plain) {
-            scan.org_stated = c.get(1).or(c.get(2)).map(|m| m.as_str().to_string());
+        if let Some(c) = org_re().captures(text) {
+            scan.org_stated = c.get(1).or(c.get(2)).map(|m| {
+                // a footer written without spaces runs on into the next mark
+                let mut s = m.as_str();
+                for stop in ["网站标识码", "地址", "电话", "承办", "版权", "备案", "技术支持", "邮编"] {
+                    if let Some(i) = s.find(stop).filter(|i| *i > 0) {
+                        s = &s[..i];
+                    }
+                }
+                s.to_string()
+            });
         }
         if scan.excerpt.is_none() {
             // the footer's first word, for the evidence of what is missing

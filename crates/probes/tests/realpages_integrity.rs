@@ -76,7 +76,7 @@ fn crawl_of(name: &str, url: &str) -> Option<SiteCrawl> {
         searches: vec![],
         page_fetches_apart: false,
         notes: Vec::new(),
-            not_found: None,
+        not_found: None,
     })
 }
 

@@ -74,7 +74,7 @@ fn crawl_of(pages: Vec<Page>) -> SiteCrawl {
         searches: vec![],
         page_fetches_apart: false,
         notes: Vec::new(),
-            not_found: None,
+        not_found: None,
     }
 }
 

@@ -136,14 +136,14 @@ pub(crate) fn mask_card(s: &str) -> String {
     format!("{}{}{}", &s[..6], "*".repeat(s.len() - 10), &s[s.len() - 4..])
 }
 
-/// `text` with every run of 7 or more digits masked (the middle replaced by `*`): an excerpt
+/// `text` with every run of 11 or more digits masked (the middle replaced by `*`): an excerpt
 /// around a number never carries another number in full.
 pub(crate) fn mask_digit_runs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         let n = run.chars().count();
-        if n >= 7 {
+        if n >= 11 {
             let keep_head = if n >= 15 { 6 } else { 3 };
             let keep_tail = 4;
             let head: String = run.chars().take(keep_head).collect();
