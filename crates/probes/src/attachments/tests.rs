@@ -41,11 +41,11 @@ fn a_zip_that_unpacks_past_the_limit_is_not_read() {
 
 #[test]
 fn docx_and_odt_text_by_paragraph_and_cell() {
-    let doc = br#"<?xml version="1.0"?><w:document xmlns:w="w"><w:body>
+    let doc = r#"<?xml version="1.0"?><w:document xmlns:w="w"><w:body>
       <w:p><w:r><w:t>公示名单</w:t></w:r></w:p>
       <w:tbl><w:tr><w:tc><w:p><w:r><w:t>张某某</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>990101198503120029</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
       <w:p><w:r><w:t xml:space="preserve">电话 </w:t><w:tab/><w:t>139&amp;00002222</w:t></w:r></w:p>
-    </w:body></w:document>"#;
+    </w:body></w:document>"#.as_bytes();
     let body = zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", doc)]);
     let out = read("http://a.gov.test/x.docx", None, &body, &rules());
     assert_eq!(out.format, Format::Docx);
@@ -53,7 +53,7 @@ fn docx_and_odt_text_by_paragraph_and_cell() {
     assert!(t.contains("公示名单\n"), "{t:?}");
     assert!(t.contains("张某某\n\t990101198503120029\n\t"), "{t:?}");
     assert!(t.contains("电话 \t139&00002222"), "{t:?}");
-    let odt = br#"<office:document-content><office:body><office:text><text:h>名单</text:h><text:p>李某某<text:s/>990102197906240035</text:p></office:text></office:body></office:document-content>"#;
+    let odt = r#"<office:document-content><office:body><office:text><text:h>名单</text:h><text:p>李某某<text:s/>990102197906240035</text:p></office:text></office:body></office:document-content>"#.as_bytes();
     let body = zip_of(&[
         ("mimetype", b"application/vnd.oasis.opendocument.text"),
         ("content.xml", odt),
