@@ -784,19 +784,17 @@ impl Crawler {
 
     /// Asks the site once for a path that cannot exist: its answer (status, final URL, text) is
     /// the site's "not found" page, which the soft-404 check compares linked pages with. The path
-    /// is random (`/govwatch-not-found-<16 hex>.html`), robots.txt is obeyed, the text is kept.
+    /// (`/govwatch-not-found-<16 hex>.html`) is drawn from the home URL's SHA-256, so it looks
+    /// random to the site yet is the same every night (runs and shards compare alike); robots.txt
+    /// is obeyed, the text is kept.
     pub async fn not_found_page(&self, home: &Url) -> Option<(Vec<FetchRecord>, Page)> {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write(home.as_str().as_bytes());
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(home.as_str().as_bytes());
         let mut url = home.clone();
-        url.set_path(&format!("/govwatch-not-found-{:016x}.html", h.finish()));
+        url.set_path(&format!(
+            "/govwatch-not-found-{}.html",
+            hex::encode(&digest[..8])
+        ));
         url.set_query(None);
         let spec = FetchSpec {
             purpose: Purpose::LinkCheck,

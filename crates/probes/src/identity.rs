@@ -118,9 +118,6 @@ fn org_re() -> &'static Regex {
     })
 }
 
-/// The 省级 abbreviations an ICP number starts with.
-const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新";
-
 fn folded(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -166,9 +163,7 @@ impl Identity {
             if digits.is_empty() {
                 continue;
             }
-            let ok = !prov.is_empty()
-                && PROVINCES.contains(prov)
-                && (6..=10).contains(&digits.len());
+            let ok = !prov.is_empty() && (6..=10).contains(&digits.len());
             let shown = folded(c.get(0).expect("match").as_str());
             if !scan.icp.iter().any(|(s, _)| *s == shown) {
                 scan.icp.push((shown, ok));
@@ -232,6 +227,26 @@ impl Identity {
                     scan.error_report = Some(if by_words { l.text.clone() } else { l.url.clone() });
                 }
             }
+        }
+        // the badge and the entry are often written by an inline script (`document.write`)
+        let raw = page.text.to_ascii_lowercase();
+        if scan.conac.is_none()
+            && let Some(h) = self
+                .rules
+                .conac_hosts
+                .iter()
+                .find(|h| !h.is_empty() && raw.contains(h.as_str()))
+        {
+            scan.conac = Some(h.clone());
+        }
+        if scan.error_report.is_none()
+            && let Some(u) = self
+                .rules
+                .error_report_urls
+                .iter()
+                .find(|u| !u.is_empty() && raw.contains(u.as_str()))
+        {
+            scan.error_report = Some(u.clone());
         }
         if scan.error_report.is_none()
             && let Some(w) = self
