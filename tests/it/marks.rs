@@ -11,12 +11,25 @@ use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;
 
 fn ours(code: &str) -> bool {
-    ["privacy.", "link.broken", "link.soft_404", "identity.", "a11y."]
-        .iter()
-        .any(|p| code.starts_with(p))
+    [
+        "privacy.",
+        "link.broken",
+        "link.soft_404",
+        "identity.",
+        "a11y.",
+    ]
+    .iter()
+    .any(|p| code.starts_with(p))
 }
 
-async fn inspect_all() -> (TestNet, Vec<(String, SiteResult, std::collections::BTreeSet<(String, String)>)>) {
+async fn inspect_all() -> (
+    TestNet,
+    Vec<(
+        String,
+        SiteResult,
+        std::collections::BTreeSet<(String, String)>,
+    )>,
+) {
     let root = govwatch_testutil::workspace_root().join("fixtures/marks");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
@@ -57,7 +70,11 @@ async fn every_marks_site_gives_exactly_its_findings() {
                 .collect::<Vec<_>>()
         );
     }
-    let files = &results.iter().find(|(h, _, _)| h == "www.files.marks.test").unwrap().1;
+    let files = &results
+        .iter()
+        .find(|(h, _, _)| h == "www.files.marks.test")
+        .unwrap()
+        .1;
     // the numbers never in full: not in a message, a value or an excerpt
     let full = [
         "990101198503120029",
@@ -81,13 +98,20 @@ async fn every_marks_site_gives_exactly_its_findings() {
     let x = by("dibao.xlsx");
     assert_eq!(x.severity, govwatch_model::Severity::Deduct);
     assert_eq!(
-        (x.value["id_numbers"].as_u64(), x.value["bank_cards"].as_u64(), x.value["phones"].as_u64()),
+        (
+            x.value["id_numbers"].as_u64(),
+            x.value["bank_cards"].as_u64(),
+            x.value["phones"].as_u64()
+        ),
         (Some(2), Some(1), Some(1))
     );
     assert_eq!(x.value["worst"], "id_number");
     assert_eq!(x.value["units"], serde_json::json!(["工作表“新增对象”"]));
     let ex = x.evidence.excerpt.as_deref().unwrap();
-    assert!(ex.starts_with("工作表“新增对象”：") && ex.contains("990101********0029"), "{ex}");
+    assert!(
+        ex.starts_with("工作表“新增对象”：") && ex.contains("990101********0029"),
+        "{ex}"
+    );
     assert!(x.message.contains("新增对象名单.xlsx"), "{}", x.message);
     let p = by("gongshi.pdf");
     assert_eq!(p.value["id_numbers"].as_u64(), Some(1));
@@ -95,8 +119,16 @@ async fn every_marks_site_gives_exactly_its_findings() {
     let csv = by("download.jsp?fileid=7");
     assert_eq!(csv.severity, govwatch_model::Severity::Warn);
     assert_eq!(csv.value["worst"], "phone");
-    let broken = files.findings.iter().find(|f| f.code == "link.broken").unwrap();
-    assert!(broken.message.starts_with("附件“3. 公示说明.xls”无法下载"), "{}", broken.message);
+    let broken = files
+        .findings
+        .iter()
+        .find(|f| f.code == "link.broken")
+        .unwrap();
+    assert!(
+        broken.message.starts_with("附件“3. 公示说明.xls”无法下载"),
+        "{}",
+        broken.message
+    );
     assert_eq!(broken.value["attachment"], true);
     // what was read, and what was not
     let read = |suffix: &str| {
@@ -109,28 +141,56 @@ async fn every_marks_site_gives_exactly_its_findings() {
             .clone()
     };
     let bomb = read("bomb.xlsx");
-    assert_eq!((bomb["read"].as_bool(), bomb["reason"].as_str()), (Some(false), Some("zip_bomb")));
+    assert_eq!(
+        (bomb["read"].as_bool(), bomb["reason"].as_str()),
+        (Some(false), Some("zip_bomb"))
+    );
     let clean = read("clean.xlsx");
     assert_eq!(
-        (clean["read"].as_bool(), clean["format"].as_str(), clean["id_numbers"].as_u64(), clean["phones"].as_u64()),
+        (
+            clean["read"].as_bool(),
+            clean["format"].as_str(),
+            clean["id_numbers"].as_u64(),
+            clean["phones"].as_u64()
+        ),
         (Some(true), Some("xlsx"), Some(0), Some(0))
     );
     assert_eq!(read("gongshi.pdf")["parts"].as_u64(), Some(2));
     assert_eq!(read("download.jsp?fileid=7")["format"], "text");
     // the soft 404s: how each was told
-    let soft = &results.iter().find(|(h, _, _)| h == "www.soft.marks.test").unwrap().1;
+    let soft = &results
+        .iter()
+        .find(|(h, _, _)| h == "www.soft.marks.test")
+        .unwrap()
+        .1;
     let reason = |suffix: &str| {
         let f = soft
             .findings
             .iter()
             .find(|f| f.code == "link.soft_404" && f.url.as_deref().unwrap().ends_with(suffix))
             .unwrap();
-        (f.value["reason"].as_str().unwrap().to_string(), f.value["on_home"].as_bool().unwrap())
+        (
+            f.value["reason"].as_str().unwrap().to_string(),
+            f.value["on_home"].as_bool().unwrap(),
+        )
     };
-    assert_eq!(reason("/zxft/index.html"), ("same_as_not_found".into(), true));
-    assert_eq!(reason("/t20261101_9.html"), ("same_as_not_found".into(), false));
-    assert_eq!(reason("/t20261010_3.html"), ("says_not_found".into(), false));
-    let nf = soft.facts.iter().find(|f| f.code == "link.not_found_page").unwrap();
+    assert_eq!(
+        reason("/zxft/index.html"),
+        ("same_as_not_found".into(), true)
+    );
+    assert_eq!(
+        reason("/t20261101_9.html"),
+        ("same_as_not_found".into(), false)
+    );
+    assert_eq!(
+        reason("/t20261010_3.html"),
+        ("says_not_found".into(), false)
+    );
+    let nf = soft
+        .facts
+        .iter()
+        .find(|f| f.code == "link.not_found_page")
+        .unwrap();
     assert_eq!(nf.value["status"].as_u64(), Some(200));
     // one request for the not-found page, at a path of its own
     let asked: Vec<String> = net
@@ -141,8 +201,16 @@ async fn every_marks_site_gives_exactly_its_findings() {
         .filter(|p| p.starts_with("/govwatch-not-found-"))
         .collect();
     assert_eq!(asked.len(), 1, "{asked:?}");
-    let code = &results.iter().find(|(h, _, _)| h == "www.code.marks.test").unwrap().1;
-    let m = code.findings.iter().find(|f| f.code == "identity.site_code_mismatch").unwrap();
+    let code = &results
+        .iter()
+        .find(|(h, _, _)| h == "www.code.marks.test")
+        .unwrap()
+        .1;
+    let m = code
+        .findings
+        .iter()
+        .find(|f| f.code == "identity.site_code_mismatch")
+        .unwrap();
     assert_eq!(m.value["shown"], serde_json::json!(["1350000130"]));
     assert_eq!(m.value["expected"], "1350000103");
 }

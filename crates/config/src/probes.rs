@@ -149,7 +149,14 @@ impl Default for AttachmentRules {
             max_cells: 1_000_000,
             max_chars: 4_000_000,
             bank_card_words: strings(&[
-                "银行卡", "卡号", "账号", "帐号", "银行账户", "开户", "存折", "社保卡",
+                "银行卡",
+                "卡号",
+                "账号",
+                "帐号",
+                "银行账户",
+                "开户",
+                "存折",
+                "社保卡",
             ]),
         }
     }

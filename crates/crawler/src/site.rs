@@ -745,9 +745,10 @@ impl Crawler {
         }
         let path = url.path().to_ascii_lowercase();
         match path.rsplit_once('.') {
-            Some((_, ext)) if !ext.contains('/') => {
-                s.attachment_extensions.iter().any(|e| e.eq_ignore_ascii_case(ext))
-            }
+            Some((_, ext)) if !ext.contains('/') => s
+                .attachment_extensions
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext)),
             _ => false,
         }
     }

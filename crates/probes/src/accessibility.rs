@@ -120,7 +120,10 @@ impl Accessibility {
         };
         for img in doc.select(&s.img) {
             let v = img.value();
-            let pixel = |a: &str| v.attr(a).is_some_and(|w| matches!(w.trim(), "0" | "1" | "0px" | "1px"));
+            let pixel = |a: &str| {
+                v.attr(a)
+                    .is_some_and(|w| matches!(w.trim(), "0" | "1" | "0px" | "1px"))
+            };
             if pixel("width") || pixel("height") {
                 continue;
             }
@@ -137,7 +140,11 @@ impl Accessibility {
             let v = f.value();
             if v.name() == "input"
                 && matches!(
-                    v.attr("type").unwrap_or("text").trim().to_ascii_lowercase().as_str(),
+                    v.attr("type")
+                        .unwrap_or("text")
+                        .trim()
+                        .to_ascii_lowercase()
+                        .as_str(),
                     "hidden" | "submit" | "button" | "image" | "reset"
                 )
             {
@@ -270,17 +277,18 @@ impl Probe for Accessibility {
             }),
             observed_at: at,
         });
-        let mut push = |code: &str, page: &Page, value: serde_json::Value, msg: String, ex: Option<String>| {
-            out.findings.push(
-                crate::evidence::finding(self.name(), code, Severity::Info, at)
-                    .url(page.fetch.url.clone())
-                    .value(value)
-                    .message(msg)
-                    .excerpt(ex)
-                    .page(Some(page))
-                    .build(),
-            );
-        };
+        let mut push =
+            |code: &str, page: &Page, value: serde_json::Value, msg: String, ex: Option<String>| {
+                out.findings.push(
+                    crate::evidence::finding(self.name(), code, Severity::Info, at)
+                        .url(page.fetch.url.clone())
+                        .value(value)
+                        .message(msg)
+                        .excerpt(ex)
+                        .page(Some(page))
+                        .build(),
+                );
+            };
         if h.entry.is_none() {
             push(
                 codes::ENTRY_MISSING,

@@ -98,9 +98,7 @@ fn site_code_re() -> &'static Regex {
 
 fn icp_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| {
-        Regex::new(r"([\p{Han}]?)\s*ICP\s*备\s*(\d*)\s*(号?)(?:\s*-\s*\d+)?").unwrap()
-    })
+    R.get_or_init(|| Regex::new(r"([\p{Han}]?)\s*ICP\s*备\s*(\d*)\s*(号?)(?:\s*-\s*\d+)?").unwrap())
 }
 
 fn psb_re() -> &'static Regex {
@@ -181,8 +179,10 @@ impl Identity {
         static SEL: OnceLock<(Selector, Selector)> = OnceLock::new();
         let (meta, script) = SEL.get_or_init(|| {
             (
-                Selector::parse(r#"meta[name="SiteIDCode"], meta[name="siteidcode"], meta[name="SiteIdCode"]"#)
-                    .expect("valid selector"),
+                Selector::parse(
+                    r#"meta[name="SiteIDCode"], meta[name="siteidcode"], meta[name="SiteIdCode"]"#,
+                )
+                .expect("valid selector"),
                 Selector::parse("script[sitecode], script[siteCode]").expect("valid selector"),
             )
         });
@@ -224,7 +224,11 @@ impl Identity {
                         .iter()
                         .any(|w| !w.is_empty() && l.text.contains(w.as_str()));
                 if by_url || by_words {
-                    scan.error_report = Some(if by_words { l.text.clone() } else { l.url.clone() });
+                    scan.error_report = Some(if by_words {
+                        l.text.clone()
+                    } else {
+                        l.url.clone()
+                    });
                 }
             }
         }
@@ -265,7 +269,16 @@ impl Identity {
             scan.org_stated = c.get(1).or(c.get(2)).map(|m| {
                 // a footer written without spaces runs on into the next mark
                 let mut s = m.as_str();
-                for stop in ["网站标识码", "地址", "电话", "承办", "版权", "备案", "技术支持", "邮编"] {
+                for stop in [
+                    "网站标识码",
+                    "地址",
+                    "电话",
+                    "承办",
+                    "版权",
+                    "备案",
+                    "技术支持",
+                    "邮编",
+                ] {
                     if let Some(i) = s.find(stop).filter(|i| *i > 0) {
                         s = &s[..i];
                     }

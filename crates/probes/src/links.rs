@@ -166,7 +166,10 @@ fn page_says(title: Option<&str>, doc: Option<&Html>, rules: &Soft404Rules) -> O
     let sel = SEL.get_or_init(|| Selector::parse("h1, h2, h3").expect("valid selector"));
     let h = doc?.select(sel).next()?;
     let text: String = h.text().collect::<Vec<_>>().join(" ");
-    says_not_found(&text.split_whitespace().collect::<Vec<_>>().join(" "), rules)
+    says_not_found(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        rules,
+    )
 }
 
 /// Most linking pages listed in one finding's value.
@@ -253,11 +256,13 @@ impl Links {
         let rules = &self.soft_404;
         // the not-found page's own words
         let nf = crawl.not_found.as_ref();
-        let nf_own: Option<Vec<u64>> = nf.filter(|p| p.is_html && !p.text.is_empty()).and_then(|p| {
-            let doc = Html::parse_document(&p.text);
-            let text = crate::html::visible_text(&doc, &HashSet::new());
-            own_words(&text, Some(input.template()))
-        });
+        let nf_own: Option<Vec<u64>> =
+            nf.filter(|p| p.is_html && !p.text.is_empty())
+                .and_then(|p| {
+                    let doc = Html::parse_document(&p.text);
+                    let text = crate::html::visible_text(&doc, &HashSet::new());
+                    own_words(&text, Some(input.template()))
+                });
         let nf_own = nf_own.filter(|o| !o.is_empty());
         let nf_redirect = nf
             .filter(|p| p.fetch.ok() && p.fetch.final_url != p.fetch.url)

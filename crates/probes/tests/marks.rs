@@ -85,8 +85,16 @@ fn identity_codes(id: &str, org: &str, html: &str, links: Vec<Link>) -> Vec<Stri
 
 fn marks_links() -> Vec<Link> {
     vec![
-        link("http://bszs.conac.cn/sitename?method=show&id=1", "党政机关", LinkKind::Anchor),
-        link("https://zfwzgl.www.gov.cn/exposure/jiucuo.js", "", LinkKind::Script),
+        link(
+            "http://bszs.conac.cn/sitename?method=show&id=1",
+            "党政机关",
+            LinkKind::Anchor,
+        ),
+        link(
+            "https://zfwzgl.www.gov.cn/exposure/jiucuo.js",
+            "",
+            LinkKind::Script,
+        ),
     ]
 }
 
@@ -122,7 +130,8 @@ fn a_wrong_code_a_foreign_sponsor_and_a_bare_icp() {
 
 #[test]
 fn a_footer_drawn_by_script_is_unverified_and_an_adhoc_probe_compares_nothing() {
-    let html = r#"<html><body><div id="footer"></div><script src="/js/footer.js"></script></body></html>"#;
+    let html =
+        r#"<html><body><div id="footer"></div><script src="/js/footer.js"></script></body></html>"#;
     assert!(identity_codes("1301000001", "清河县人民政府办公室", html, vec![]).is_empty());
     // `govwatch probe URL`: no registry id or sponsor to compare with
     let html = r#"<p>主办：某某县人民政府 网站标识码：1301000009 冀ICP备05002528号 冀公网安备13052102000101号</p>"#;
@@ -130,7 +139,12 @@ fn a_footer_drawn_by_script_is_unverified_and_an_adhoc_probe_compares_nothing() 
     // the entry as words beside a picture link, the code missing
     let html = r#"<p>主办：某某县人民政府 冀ICP备05002528号 冀公网安备13052102000101号 <a href="/jc/"><img src="/i/jc.png"></a>我为政府网站找错</p>"#;
     assert_eq!(
-        identity_codes("1301000001", "某某县人民政府", html, vec![marks_links()[0].clone()]),
+        identity_codes(
+            "1301000001",
+            "某某县人民政府",
+            html,
+            vec![marks_links()[0].clone()]
+        ),
         ["identity.site_code_missing"]
     );
 }
@@ -146,7 +160,9 @@ fn a11y(pages: Vec<Page>) -> (Vec<String>, serde_json::Value) {
 
 #[test]
 fn accessibility_over_unlike_markup() {
-    let imgs: String = (0..12).map(|i| format!("<img src=\"/i/{i}.jpg\">")).collect();
+    let imgs: String = (0..12)
+        .map(|i| format!("<img src=\"/i/{i}.jpg\">"))
+        .collect();
     // a toolbar button by class, labelled fields of every kind, decorative images with alt=""
     let good = format!(
         r#"<html lang="zh-CN"><body><span class="wza-btn" onclick="aria.start()">辅助</span>
@@ -154,13 +170,20 @@ fn accessibility_over_unlike_markup() {
         <input name="t" title="电话"><input placeholder="请输入关键词"><select aria-label="栏目"></select>
         <input type="hidden" name="x"><input type="submit" value="搜索"><button>提交</button></form>
         {}<img src="/px.gif" width="1" height="1"></body></html>"#,
-        (0..12).map(|i| format!("<img src=\"/i/{i}.jpg\" alt=\"\">")).collect::<String>()
+        (0..12)
+            .map(|i| format!("<img src=\"/i/{i}.jpg\" alt=\"\">"))
+            .collect::<String>()
     );
     let (codes, v) = a11y(vec![page("http://a.gov.test/", 0, &good, vec![])]);
     assert!(codes.is_empty(), "{codes:?}");
-    assert_eq!((v["images"].as_u64(), v["inputs"].as_u64()), (Some(12), Some(5)));
+    assert_eq!(
+        (v["images"].as_u64(), v["inputs"].as_u64()),
+        (Some(12), Some(5))
+    );
     // no entry, no lang, images without alt, a bare field
-    let bad = format!(r#"<html><body><a href="/news/1.html">我市推进无障碍环境建设取得新进展</a><input name="q">{imgs}</body></html>"#);
+    let bad = format!(
+        r#"<html><body><a href="/news/1.html">我市推进无障碍环境建设取得新进展</a><input name="q">{imgs}</body></html>"#
+    );
     let (codes, v) = a11y(vec![page("http://a.gov.test/", 0, &bad, vec![])]);
     assert_eq!(
         codes,
@@ -174,7 +197,11 @@ fn accessibility_over_unlike_markup() {
     assert_eq!(v["images_no_alt"].as_u64(), Some(12));
     // the entry as the common toolbar's script
     let html = r#"<html lang="zh"><body><script src="https://wza.a.gov.test/cniil/assist.js"></script></body></html>"#;
-    let l = vec![link("https://wza.a.gov.test/cniil/assist.js", "", LinkKind::Script)];
+    let l = vec![link(
+        "https://wza.a.gov.test/cniil/assist.js",
+        "",
+        LinkKind::Script,
+    )];
     let (codes, _) = a11y(vec![page("http://a.gov.test/", 0, html, l)]);
     assert!(codes.is_empty(), "{codes:?}");
 }

@@ -153,7 +153,9 @@ impl Attachments {
                 continue;
             }
             let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[m.end()..].find('\n').map_or(text.len(), |i| m.end() + i);
+            let line_end = text[m.end()..]
+                .find('\n')
+                .map_or(text.len(), |i| m.end() + i);
             let line = &text[line_start..line_end];
             let beside = |s: &str| {
                 self.rules
@@ -333,18 +335,21 @@ impl Probe for Attachments {
             };
             let counts: Vec<String> = ["id_number", "bank_card", "phone"]
                 .iter()
-                .filter_map(|k| {
-                    s.counts
-                        .get(k)
-                        .map(|n| format!("{n} 个{}", kind_zh(k)))
-                })
+                .filter_map(|k| s.counts.get(k).map(|n| format!("{n} 个{}", kind_zh(k))))
                 .collect();
             let units: BTreeSet<&str> = s.hits.iter().map(|h| h.unit.as_str()).collect();
             let units: Vec<&str> = units.into_iter().take(10).collect();
             let name = file_name(&s.url);
             let page = linking.first().map(|(p, _)| *p);
-            let anchor = linking.first().map(|(_, l)| l.text.clone()).unwrap_or_default();
-            let shown = if anchor.is_empty() { name.clone() } else { anchor.clone() };
+            let anchor = linking
+                .first()
+                .map(|(_, l)| l.text.clone())
+                .unwrap_or_default();
+            let shown = if anchor.is_empty() {
+                name.clone()
+            } else {
+                anchor.clone()
+            };
             let message = match page {
                 Some(p) => format!(
                     "附件“{shown}”（{}）公开了{}（{}；所在页面 {}）",

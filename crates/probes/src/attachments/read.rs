@@ -173,9 +173,12 @@ pub fn read(
 
 /// Unpacks every entry of a zip once, counting what it really unpacks to (declared sizes are
 /// not trusted); `Err` with the reason when it is too big or broken.
-fn check_zip(body: &[u8], rules: &AttachmentRules) -> Result<(Vec<String>, u64), (&'static str, String)> {
-    let mut z = zip::ZipArchive::new(Cursor::new(body))
-        .map_err(|e| ("unreadable", format!("zip: {e}")))?;
+fn check_zip(
+    body: &[u8],
+    rules: &AttachmentRules,
+) -> Result<(Vec<String>, u64), (&'static str, String)> {
+    let mut z =
+        zip::ZipArchive::new(Cursor::new(body)).map_err(|e| ("unreadable", format!("zip: {e}")))?;
     if z.len() > rules.max_zip_entries {
         return Err((
             "zip_bomb",
@@ -341,11 +344,7 @@ fn xml_doc(format: Format, body: &[u8], entry: &str, rules: &AttachmentRules) ->
     let mut in_text = format == Format::Odt;
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => {
-                if e.name().into_inner() == "w:t" {
-                    in_text = true;
-                }
-            }
+            Ok(Event::Start(e)) if e.name().into_inner() == "w:t" => in_text = true,
             Ok(Event::Empty(e)) => match e.name().into_inner() {
                 "w:tab" | "text:tab" => text.push('\t'),
                 "w:br" | "text:line-break" => text.push('\n'),
@@ -477,8 +476,7 @@ fn text(body: &[u8], rules: &AttachmentRules) -> ReadOut {
         Some((e, n)) => (e, n),
         None if std::str::from_utf8(body).is_ok() => (encoding_rs::UTF_8, 0),
         None => {
-            let mut d =
-                chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            let mut d = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             d.feed(body, true);
             (d.guess(Some(b"cn"), chardetng::Utf8Detection::Allow), 0)
         }

@@ -25,7 +25,10 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 #[test]
 fn a_zip_that_unpacks_past_the_limit_is_not_read() {
     let big = vec![b' '; 300_000];
-    let body = zip_of(&[("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", &big)]);
+    let body = zip_of(&[
+        ("xl/workbook.xml", b"<workbook/>"),
+        ("xl/worksheets/sheet1.xml", &big),
+    ]);
     assert!(body.len() < 5_000, "{}", body.len());
     let r = AttachmentRules {
         max_unpacked_bytes: 100_000,
@@ -46,7 +49,10 @@ fn docx_and_odt_text_by_paragraph_and_cell() {
       <w:tbl><w:tr><w:tc><w:p><w:r><w:t>张某某</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>990101198503120029</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
       <w:p><w:r><w:t xml:space="preserve">电话 </w:t><w:tab/><w:t>139&amp;00002222</w:t></w:r></w:p>
     </w:body></w:document>"#.as_bytes();
-    let body = zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", doc)]);
+    let body = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", doc),
+    ]);
     let out = read("http://a.gov.test/x.docx", None, &body, &rules());
     assert_eq!(out.format, Format::Docx);
     let t = &out.units[0].text;
@@ -66,7 +72,12 @@ fn docx_and_odt_text_by_paragraph_and_cell() {
 #[test]
 fn gbk_text_and_word_binaries() {
     let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话\r\n赵某某,13900002222\r\n");
-    let out = read("http://a.gov.test/download.jsp?id=1", Some("application/octet-stream"), &gbk, &rules());
+    let out = read(
+        "http://a.gov.test/download.jsp?id=1",
+        Some("application/octet-stream"),
+        &gbk,
+        &rules(),
+    );
     assert_eq!(out.format, Format::Text);
     assert!(out.units[0].text.contains("赵某某,13900002222"));
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -76,7 +87,12 @@ fn gbk_text_and_word_binaries() {
         (out.format, out.not_read.map(|(w, _)| w)),
         (Format::WordBinary, Some("word_binary"))
     );
-    let out = read("http://a.gov.test/a.rar", None, &[0x52, 0x61, 0x72, 0x21, 0, 7, 0], &rules());
+    let out = read(
+        "http://a.gov.test/a.rar",
+        None,
+        &[0x52, 0x61, 0x72, 0x21, 0, 7, 0],
+        &rules(),
+    );
     assert_eq!(out.not_read.map(|(w, _)| w), Some("unknown_format"));
 }
 

@@ -128,12 +128,17 @@ pub(crate) fn luhn(s: &str) -> bool {
         }
         sum += d;
     }
-    s.len() >= 12 && sum % 10 == 0
+    s.len() >= 12 && sum.is_multiple_of(10)
 }
 
 /// A card number masked as banks print it: the first 6 and last 4 digits.
 pub(crate) fn mask_card(s: &str) -> String {
-    format!("{}{}{}", &s[..6], "*".repeat(s.len() - 10), &s[s.len() - 4..])
+    format!(
+        "{}{}{}",
+        &s[..6],
+        "*".repeat(s.len() - 10),
+        &s[s.len() - 4..]
+    )
 }
 
 /// `text` with every run of 11 or more digits masked (the middle replaced by `*`): an excerpt
