@@ -72,23 +72,10 @@ pub struct A11yScan {
     pub entry: Option<String>,
 }
 
-struct Sels {
-    html: Selector,
-    img: Selector,
-    field: Selector,
-    label: Selector,
-    control: Selector,
-}
-
-fn sels() -> &'static Sels {
-    static S: OnceLock<Sels> = OnceLock::new();
-    S.get_or_init(|| Sels {
-        html: Selector::parse("html").expect("valid selector"),
-        img: Selector::parse("img").expect("valid selector"),
-        field: Selector::parse("input, select, textarea").expect("valid selector"),
-        label: Selector::parse("label[for]").expect("valid selector"),
-        control: Selector::parse("a, button, [onclick]").expect("valid selector"),
-    })
+/// The elements an accessible-mode entry may be (the home page only).
+fn controls() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    S.get_or_init(|| Selector::parse("a, button, [onclick]").expect("valid selector"))
 }
 
 fn nonempty(v: Option<&str>) -> bool {
@@ -108,70 +95,68 @@ fn start_tag(e: &ElementRef) -> String {
 
 impl Accessibility {
     fn read(&self, page: &Page, doc: &Html) -> A11yScan {
-        let s = sels();
+        let root = doc.root_element();
         let mut scan = A11yScan {
-            lang: doc
-                .select(&s.html)
-                .next()
-                .and_then(|h| h.value().attr("lang").or(h.value().attr("xml:lang")))
+            lang: (root.value().name() == "html")
+                .then(|| root.value().attr("lang").or(root.value().attr("xml:lang")))
+                .flatten()
                 .map(|l| l.trim().to_string())
                 .filter(|l| !l.is_empty()),
             ..Default::default()
         };
-        for img in doc.select(&s.img) {
-            let v = img.value();
-            let pixel = |a: &str| {
-                v.attr(a)
-                    .is_some_and(|w| matches!(w.trim(), "0" | "1" | "0px" | "1px"))
-            };
-            if pixel("width") || pixel("height") {
-                continue;
-            }
-            scan.images += 1;
-            if v.attr("alt").is_none() {
-                scan.images_no_alt += 1;
-                if scan.first_no_alt.is_none() {
-                    scan.first_no_alt = Some(start_tag(&img));
+        // one walk over the elements: images, form fields and the labels' targets
+        let mut fields: Vec<ElementRef> = Vec::new();
+        let mut label_for: HashSet<&str> = HashSet::new();
+        for e in root.descendants().filter_map(ElementRef::wrap) {
+            let v = e.value();
+            match v.name() {
+                "img" => {
+                    let pixel = |a: &str| {
+                        v.attr(a)
+                            .is_some_and(|w| matches!(w.trim(), "0" | "1" | "0px" | "1px"))
+                    };
+                    if pixel("width") || pixel("height") {
+                        continue;
+                    }
+                    scan.images += 1;
+                    if v.attr("alt").is_none() {
+                        scan.images_no_alt += 1;
+                        if scan.first_no_alt.is_none() {
+                            scan.first_no_alt = Some(start_tag(&e));
+                        }
+                    }
                 }
+                "input" => {
+                    let t = v.attr("type").unwrap_or("text").trim().to_ascii_lowercase();
+                    if !matches!(t.as_str(), "hidden" | "submit" | "button" | "image" | "reset") {
+                        fields.push(e);
+                    }
+                }
+                "select" | "textarea" => fields.push(e),
+                "label" => {
+                    if let Some(f) = v.attr("for") {
+                        label_for.insert(f.trim());
+                    }
+                }
+                _ => {}
             }
         }
-        let mut labelled: Option<HashSet<String>> = None;
-        for f in doc.select(&s.field) {
+        for f in &fields {
             let v = f.value();
-            if v.name() == "input"
-                && matches!(
-                    v.attr("type")
-                        .unwrap_or("text")
-                        .trim()
-                        .to_ascii_lowercase()
-                        .as_str(),
-                    "hidden" | "submit" | "button" | "image" | "reset"
-                )
-            {
-                continue;
-            }
             scan.inputs += 1;
             let named = ["aria-label", "aria-labelledby", "title", "placeholder"]
                 .iter()
                 .any(|a| nonempty(v.attr(a)));
-            let wrapped = f
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| a.value().name() == "label");
-            let by_for = v.attr("id").is_some_and(|id| {
-                labelled
-                    .get_or_insert_with(|| {
-                        doc.select(&s.label)
-                            .filter_map(|l| l.value().attr("for"))
-                            .map(|x| x.trim().to_string())
-                            .collect()
-                    })
-                    .contains(id.trim())
-            });
-            if !(named || wrapped || by_for) {
+            let by_for = v.attr("id").is_some_and(|id| label_for.contains(id.trim()));
+            let wrapped = || {
+                f.ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .any(|a| a.value().name() == "label")
+            };
+            if !(named || by_for || wrapped()) {
                 scan.inputs_no_label += 1;
                 if scan.first_no_label.is_none() {
-                    scan.first_no_label = Some(start_tag(&f));
+                    scan.first_no_label = Some(start_tag(f));
                 }
             }
         }
@@ -187,7 +172,7 @@ impl Accessibility {
             let t = t.to_lowercase();
             self.lower.iter().any(|w| t.contains(w.as_str()))
         };
-        for c in doc.select(&sels().control) {
+        for c in doc.select(controls()) {
             let v = c.value();
             let text: String = c.text().collect::<String>();
             let text = text.trim();

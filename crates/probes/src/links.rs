@@ -68,38 +68,65 @@ pub struct PageShape {
 /// Most own words a page may have and still be compared with the not-found page.
 const MAX_OWN: usize = 64;
 
-/// Folds Latin letters, digits and URL punctuation runs into `#` (an echoed path or a request id
-/// differs between two not-found answers) and hashes each word of the visible text.
-fn word_hashes(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split_whitespace().filter_map(|w| {
-        let mut norm = String::with_capacity(w.len());
-        let mut in_run = false;
-        for c in w.chars() {
-            if c.is_ascii_alphanumeric() || "/._-?=&%:#".contains(c) {
-                if !in_run {
-                    norm.push('#');
-                    in_run = true;
-                }
-            } else {
-                norm.push(c);
-                in_run = false;
+/// The hash of a text node's words with Latin letters, digits and URL punctuation folded into
+/// `#` (an echoed path or a request id differs between two not-found answers); `None` for a node
+/// of nothing else.
+fn folded_hash(text: &str) -> Option<u64> {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let (mut in_run, mut any) = (false, false);
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || "/._-?=&%:#".contains(c) {
+            if !in_run {
+                h.write_u32('#' as u32);
+                in_run = true;
             }
+        } else if !c.is_whitespace() {
+            h.write_u32(c as u32);
+            in_run = false;
+            any |= c.is_alphanumeric();
         }
-        if norm.chars().all(|c| c == '#' || !c.is_alphanumeric()) {
-            return None;
-        }
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        norm.hash(&mut h);
-        Some(h.finish())
-    })
+    }
+    any.then(|| h.finish())
 }
 
-/// The own words of a page: its words' hashes not in `template`, sorted, at most [`MAX_OWN`].
-fn own_words(text: &str, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
-    let mut own: Vec<u64> = word_hashes(text)
-        .filter(|h| template.is_none_or(|t| !t.contains(h)))
-        .collect();
+/// The own text of a page: its text nodes outside the home page's template (matched as the
+/// columns probe hashes them), each as [`folded_hash`], sorted; `None` once there are more than
+/// [`MAX_OWN`] (a page of content: the walk stops there). Scripts, styles and the head are
+/// skipped.
+fn own_words(doc: &Html, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
+    use scraper::Node;
+    let mut own = Vec::new();
+    let mut stack = vec![doc.tree.root()];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Element(e)
+                if matches!(e.name(), "script" | "style" | "noscript" | "head" | "template") =>
+            {
+                continue;
+            }
+            Node::Text(t) => {
+                let text: &str = t;
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                if template.is_some_and(|t| t.contains(&crate::columns::node_hash(&folded))) {
+                    continue;
+                }
+                if let Some(h) = folded_hash(&folded) {
+                    own.push(h);
+                    if own.len() > 2 * MAX_OWN {
+                        return None;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let children: Vec<_> = node.children().collect();
+        stack.extend(children.into_iter().rev());
+    }
     own.sort_unstable();
     own.dedup();
     (own.len() <= MAX_OWN).then_some(own)
@@ -260,8 +287,7 @@ impl Links {
             nf.filter(|p| p.is_html && !p.text.is_empty())
                 .and_then(|p| {
                     let doc = Html::parse_document(&p.text);
-                    let text = crate::html::visible_text(&doc, &HashSet::new());
-                    own_words(&text, Some(input.template()))
+                    own_words(&doc, Some(input.template()))
                 });
         let nf_own = nf_own.filter(|o| !o.is_empty());
         let nf_redirect = nf
@@ -400,8 +426,13 @@ impl Probe for Links {
         if page.depth == 0 || !page.is_html || !page.fetch.ok() {
             return None;
         }
-        let own = own_words(cx.visible_text(doc), cx.template);
-        let says = page_says(page.title.as_deref(), Some(doc), &self.soft_404);
+        let own = own_words(doc, cx.template);
+        // a page of content (more own text than a notice has) is read by its title alone
+        let says = page_says(
+            page.title.as_deref(),
+            own.is_some().then_some(doc),
+            &self.soft_404,
+        );
         Some(Box::new(PageShape { own, says }))
     }
 
