@@ -4,17 +4,32 @@
 //! Exit codes: 0 ran, nothing found (or only `info` findings); 1 ran, findings present; 2 could not run; 3 interrupted
 //! (the run can be resumed with `govwatch run --resume`).
 
-/// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error.
+/// Prints a line to stdout; a closed pipe (`govwatch probe … | head`) is not an error. Control
+/// characters (what a hostile site's title or excerpt may carry: ESC sequences, bidirectional
+/// overrides) are written escaped, never sent to the terminal.
 macro_rules! outln {
     ($($t:tt)*) => {{
         use std::io::Write;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        let line = format!($($t)*);
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            govwatch_config::text::for_terminal(&line)
+        );
     }};
 }
 
 mod cli;
 mod commands;
 mod progress;
+
+/// jemalloc instead of the system allocator: with glibc's malloc a night of 1,000 sites kept
+/// 1.5 GB resident for about 70 MB of live heap (freed memory stayed with the threads that had
+/// used it); jemalloc hands freed pages back (`crawl.toml` `memory_budget_mb` is about resident
+/// memory, so the allocator must not hoard it).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use anyhow::Result;
 use clap::Parser;
@@ -52,7 +67,10 @@ fn main() -> ExitCode {
     match rt.block_on(dispatch(cli.cmd, cli.verbose)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("govwatch：{}", error_text(&e));
+            eprintln!(
+                "govwatch：{}",
+                govwatch_config::text::for_terminal(&error_text(&e))
+            );
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -76,6 +94,7 @@ async fn dispatch(cmd: Cmd, verbose: u8) -> Result<u8> {
         Cmd::Codes(a) => commands::codes::cmd_codes(a),
         Cmd::Findings(a) => commands::findings::cmd_findings(a),
         Cmd::Show(a) => commands::findings::cmd_show(a),
+        Cmd::Review(a) => commands::review::cmd_review(a),
     }
 }
 

@@ -102,6 +102,32 @@ impl RunView {
                 });
                 self.pb = progress_bar(plan.requests.max(1));
             }
+            Progress::Replanned(plan) => {
+                self.pb.suspend(|| {
+                    eprintln!(
+                        "计划更新 (plan updated)：预计 {} 次请求（其中 {} 个网站按本次首页的链接估计），\
+                         礼貌上限 (politeness bound) {}，预计完成 (expected finish) {}",
+                        count(plan.requests),
+                        plan.from_home,
+                        human(plan.bound),
+                        plan.expected_finish.format(govwatch_model::time::DISPLAY_FORMAT),
+                    )
+                });
+                self.pb
+                    .set_length(plan.requests.max(self.pb.position()).max(1));
+            }
+            Progress::MemoryHeld {
+                resident_mb,
+                budget_mb,
+                in_flight,
+                waiting,
+            } => {
+                self.pb.set_message(format!(
+                    "网站 (sites) {}/{} — 内存 (memory) {resident_mb}/{budget_mb} MB，接近上限，\
+                     暂缓启动新网站（{in_flight} 个检查中，{waiting} 个等待）",
+                    self.done, self.sites
+                ));
+            }
             Progress::Started {
                 total,
                 already_done,

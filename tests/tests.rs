@@ -24,6 +24,10 @@ mod glossary;
 mod help_init;
 #[path = "it/hostile.rs"]
 mod hostile;
+#[path = "it/hostile_cli.rs"]
+mod hostile_cli;
+#[path = "it/hostile_feeds.rs"]
+mod hostile_feeds;
 #[path = "it/integrity.rs"]
 mod integrity;
 #[path = "it/interaction.rs"]

@@ -38,14 +38,11 @@ pub(crate) fn cmd_accounts(cmd: AccountsCmd) -> Result<u8> {
             }
             if diags.is_empty() {
                 let n = dir.accounts(&sites)?.len();
-                outln!(
-                    "{}：{n} 个账号，未发现问题 ({n} accounts, no problems)",
-                    dir.accounts_path().display()
-                );
+                outln!("{}：{n} 个账号，未发现问题", dir.accounts_path().display());
                 Ok(EXIT_CLEAN)
             } else {
                 Err(anyhow!(
-                    "{p} 有 {n} 处问题 ({n} problem(s) in {p})",
+                    "{p} 有 {n} 处问题",
                     n = diags.len(),
                     p = dir.accounts_path().display()
                 ))

@@ -2,15 +2,14 @@
 
 use super::{EXIT_CLEAN, load_rules, stop_signal};
 use crate::cli::DaemonArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use govwatch_config::{ConfigDir, load_daemon_config, load_warning_config};
 
 /// Runs `govwatch daemon`.
 pub(crate) async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
-    let (sites, settings) = dir
-        .load()
-        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    // the configuration's errors name their file and line themselves
+    let (sites, settings) = dir.load()?;
     settings.validate()?;
     let accounts = dir.accounts(&sites)?;
     let setup = govwatch_daemon::DaemonSetup {
@@ -25,7 +24,7 @@ pub(crate) async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
     let daemon = govwatch_daemon::Daemon::new(setup)?;
     let report = daemon.run(stop_signal()).await?;
     eprintln!(
-        "govwatch daemon stopped: {} samples stored, {} nightly run(s) finished, {} sample(s) abandoned",
+        "govwatch daemon 已停止：保存采样 {} 次，完成每晚检查 {} 次，放弃采样 {} 次",
         report.samples,
         report.nightly_runs.len(),
         report.abandoned

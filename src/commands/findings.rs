@@ -21,9 +21,10 @@ pub(crate) fn cmd_findings(a: FindingsArgs) -> Result<u8> {
         None => newest_run(&store, |_| true)?,
     };
     if store.run(run_id)?.is_none() {
-        return Err(anyhow!("run {run_id} does not exist in {}", a.db.display()));
+        return Err(anyhow!("{} 中没有第 {run_id} 次检查", a.db.display()));
     }
     let sites = store.run_sites(run_id)?;
+    let reviews = store.reviews(run_id)?;
     let found: Vec<_> = store
         .findings(run_id, a.site.as_deref())?
         .into_iter()
@@ -43,6 +44,7 @@ pub(crate) fn cmd_findings(a: FindingsArgs) -> Result<u8> {
                     "severity": f.finding.severity.as_str(), "url": f.finding.url,
                     "message": f.finding.message,
                     "observed_at": f.finding.observed_at.to_rfc3339(),
+                    "review": reviews.get(&f.id),
                 })
             );
         }
@@ -67,9 +69,14 @@ pub(crate) fn cmd_findings(a: FindingsArgs) -> Result<u8> {
                 f.finding.url.as_deref().unwrap_or("—"),
                 f.finding.message
             );
+            if let Some(r) = reviews.get(&f.id) {
+                outln!("        审核：{}", r.describe());
+            }
         }
         if !found.is_empty() {
-            outln!("（govwatch show ID 显示一个问题的证据和存档位置）");
+            outln!(
+                "（govwatch show ID 显示一个问题的证据和存档位置；govwatch review ID --confirm 或 --dismiss --reason 原因 审核一个问题）"
+            );
         }
     }
     Ok(if found.is_empty() {
@@ -127,6 +134,9 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
     outln!("网址：{}", x.url.as_deref().unwrap_or("—"));
     outln!("说明：{}", x.message);
     outln!("发现时间：{}", china(&x.observed_at));
+    if let Some(r) = store.review_of(id)? {
+        outln!("审核：{}", r.describe());
+    }
     outln!("证据：");
     if let Some(st) = x.evidence.status {
         outln!("  HTTP 状态：{st}");

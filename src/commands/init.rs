@@ -21,12 +21,23 @@ pub(crate) fn cmd_init(a: InitArgs) -> Result<u8> {
     let (mut written, mut kept) = (0, 0);
     for (name, text) in files {
         let path = config.join(name);
-        if path.exists() {
-            outln!("已保留 (kept)    {}（已存在，未覆盖）", path.display());
-            kept += 1;
-            continue;
-        }
-        std::fs::write(&path, text).with_context(|| format!("无法写入 {}", path.display()))?;
+        // created only when nothing is there: never through a symbolic link (even a dangling
+        // one, which `exists()` calls absent), never over a file made meanwhile
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                outln!("已保留 (kept)    {}（已存在，未覆盖）", path.display());
+                kept += 1;
+                continue;
+            }
+            Err(e) => return Err(e).with_context(|| format!("无法写入 {}", path.display())),
+        };
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .with_context(|| format!("无法写入 {}", path.display()))?;
         outln!("已写出 (written) {}", path.display());
         written += 1;
     }

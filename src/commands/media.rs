@@ -22,7 +22,7 @@ pub(crate) fn cmd_media(cmd: MediaCmd) -> Result<u8> {
     for d in &read.diagnostics {
         eprintln!("{d}");
     }
-    let mut store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let mut store = Store::open(&db).with_context(|| format!("无法打开数据库 {}", db.display()))?;
     let done = govwatch_runner::media::import_findings(
         &mut store, &sites, &accounts, &read.rows, &rules, run,
     )?;

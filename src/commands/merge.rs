@@ -12,18 +12,16 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use govwatch_config::{ConfigDir, Shard};
 use govwatch_model::Site;
-use govwatch_store::{MergeError, RunStatus, Store};
+use govwatch_store::{MergeError, RunStatus};
 use std::path::PathBuf;
 
-/// `govwatch merge`.
+// `govwatch merge` (a plain comment: clap would take a doc comment for the command's help).
 #[derive(Args)]
 pub struct MergeArgs {
-    /// Shard databases, each written by `govwatch run --shard K/N --db FILE` (its newest run,
-    /// which must be finished, is merged).
+    /// 分片数据库，每个由 `govwatch run --shard K/N --db FILE` 写出（合并其中最近一次检查，它必须已完成）
     #[arg(required = true, value_name = "SHARD.db")]
     pub shards: Vec<PathBuf>,
-    /// The database that receives the night as one run (created if missing; a night already
-    /// there with the same monitoring time is completed, a shard already merged is skipped).
+    /// 接收合并结果（作为一次检查）的数据库（不存在则新建；已有同一监测时间点的检查则补全它，已合并过的分片跳过）
     #[arg(long, value_name = "NIGHT.db")]
     pub into: PathBuf,
 }
@@ -48,7 +46,7 @@ pub fn shard_sites(
     settings.insert(
         "rules_sha256".into(),
         dir.rules_sha256()
-            .context("reading the rule files to record their digest")?
+            .context("无法读取规则文件来记录它们的摘要")?
             .into(),
     );
     let Some(shard) = shard else {
@@ -59,7 +57,7 @@ pub fn shard_sites(
     {
         let theirs = govwatch_config::shard_of(out, shard.count);
         return Err(anyhow!(
-            "--sites {out}: that site is in shard {theirs}/{n}, not {shard}",
+            "--sites {out}：这个网站在分片 {theirs}/{n} 中，不在分片 {shard} 中",
             n = shard.count
         ));
     }
@@ -76,31 +74,27 @@ pub fn shard_sites(
 /// `govwatch merge`: exit 0 when the night is complete (every shard merged, now or before),
 /// 2 when an input is refused (the message names the file), 3 when shards are still missing.
 pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
-    let into_abs = std::path::absolute(&a.into).unwrap_or_else(|_| a.into.clone());
-    for s in &a.shards {
-        if std::path::absolute(s).unwrap_or_else(|_| s.clone()) == into_abs {
-            return Err(anyhow!(
-                "{}: a shard cannot be merged into itself (--into names the same file)",
-                s.display()
-            ));
-        }
-    }
-    let mut store =
-        Store::open(&a.into).with_context(|| format!("opening {}", a.into.display()))?;
-    let report = match store.merge_shards(&a.shards) {
+    let existed = a.into.exists();
+    let report = match govwatch_store::merge_into(&a.into, &a.shards) {
         Ok(r) => r,
         Err(MergeError::Refused { path, why }) => {
-            return Err(anyhow!(
-                "{}: 不能合并 (cannot merge): {why}; {} is unchanged",
-                path.display(),
-                a.into.display()
-            ));
+            let after = if existed {
+                format!("{} 未改动", a.into.display())
+            } else {
+                format!("{} 未创建", a.into.display())
+            };
+            return Err(anyhow!("{}：不能合并（{why}）；{after}", path.display()));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "合并到 {} 失败（未写入任何内容）",
+                a.into.display()
+            )));
+        }
     };
     for m in &report.merged {
-        println!(
-            "已合并 (merged) {} → run {}: shard {}, {} sites (run {} of the shard file)",
+        outln!(
+            "已合并 {} → 第 {} 次检查：分片 {}，{} 个网站（分片文件中的第 {} 次检查）",
             m.file,
             report.run_id,
             m.shard.as_deref().unwrap_or("-"),
@@ -109,27 +103,27 @@ pub fn cmd_merge(a: MergeArgs) -> Result<u8> {
         );
     }
     for p in &report.already {
-        println!(
-            "已合并过 (already merged) {} → run {}: nothing copied",
+        outln!(
+            "已合并过 {} → 第 {} 次检查：未复制任何内容",
             p.display(),
             report.run_id
         );
     }
     if report.status == RunStatus::Done {
-        println!(
-            "run {} in {}: done, every shard merged; next: govwatch score --db {} --run {}",
-            report.run_id,
+        outln!(
+            "{} 中的第 {} 次检查：已完成，所有分片均已合并；下一步：govwatch score --db {} --run {}",
             a.into.display(),
+            report.run_id,
             a.into.display(),
             report.run_id
         );
     } else {
         let missing: Vec<String> = report.missing.iter().map(|k| k.to_string()).collect();
-        println!(
-            "run {} in {}: waiting for shard(s) {} (it stays `running` until they are merged)",
-            report.run_id,
+        outln!(
+            "{} 中的第 {} 次检查：等待分片 {}（合并完之前它保持 `running` 状态）",
             a.into.display(),
-            missing.join(", ")
+            report.run_id,
+            missing.join("、")
         );
         return Ok(3);
     }

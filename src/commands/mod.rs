@@ -13,6 +13,7 @@ pub(crate) mod media;
 pub(crate) mod merge;
 pub(crate) mod probe;
 pub(crate) mod report;
+pub(crate) mod review;
 pub(crate) mod run;
 pub(crate) mod score;
 pub(crate) mod serve;
@@ -43,22 +44,31 @@ pub(crate) fn monitoring_time(s: Option<&str>) -> Result<Timestamp> {
 }
 
 /// Resolves when Ctrl-C or SIGTERM arrives.
-pub(crate) async fn stop_signal() {
+pub(crate) fn stop_signal() -> impl std::future::Future<Output = ()> {
+    // the handlers are installed now, when the command asks for them, not when the future is
+    // first polled: a SIGTERM that comes right after the start line is a clean stop, not a kill
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => std::future::pending().await,
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -74,7 +84,7 @@ pub(crate) fn newest_run(
 ) -> Result<i64> {
     store
         .newest_finished_run(pick)?
-        .ok_or_else(|| anyhow!("no finished run matches in {}", store.path().display()))
+        .ok_or_else(|| anyhow!("{} 中没有符合条件的已完成检查", store.path().display()))
 }
 
 /// `db` if it exists; otherwise an error saying there is no database there (and how to make one),

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub(crate) fn run_title(store: &Store, run_id: i64) -> Result<String> {
     let run = store
         .run(run_id)?
-        .ok_or_else(|| anyhow!("run {run_id} does not exist"))?;
+        .ok_or_else(|| anyhow!("没有第 {run_id} 次检查"))?;
     let day = run
         .as_of_time()
         .map(|t| t.format("%Y年%-m月%-d日").to_string())
@@ -30,16 +30,14 @@ pub(crate) fn write_report(
 ) -> Result<Vec<PathBuf>> {
     for f in formats {
         if !["md", "html", "csv", "xlsx", "json"].contains(&f.as_str()) {
-            return Err(anyhow!(
-                "--format {f:?}: expected md, html, csv, xlsx or json"
-            ));
+            return Err(anyhow!("--format {f:?}：应为 md、html、csv、xlsx 或 json"));
         }
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    if store.scores(run_id, Some(&rules.hash))?.is_none() {
+    std::fs::create_dir_all(out).with_context(|| format!("无法建立文件夹 {}", out.display()))?;
+    if govwatch_score::needs_scoring(store, run_id, rules)? {
         let set = govwatch_score::score_run(store, run_id, rules)?;
         store.write_scores(&set)?;
-        eprintln!("run {run_id} scored under rules {}", rules.version);
+        eprintln!("第 {run_id} 次检查已按评分规则 {} 评分", rules.version);
     }
     let (warc, _) = govwatch_report::warc::write_run_warc(store, run_id, out)?;
     let mut written = vec![warc];
@@ -77,7 +75,8 @@ pub(crate) fn write_report(
 pub(crate) fn cmd_report(a: ReportArgs) -> Result<u8> {
     let db = super::existing_db(&a.db)?;
     let rules = super::score_rules(&a.config)?;
-    let mut store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
+    let mut store =
+        Store::open(db).with_context(|| format!("无法打开数据库 {}", a.db.display()))?;
     let (run_id, title) = match (a.run, a.quarter.as_deref()) {
         (Some(id), _) => (id, run_title(&store, id)?),
         (None, Some(q)) => {
@@ -86,7 +85,7 @@ pub(crate) fn cmd_report(a: ReportArgs) -> Result<u8> {
             let id = newest_run(&store, |r| {
                 r.as_of_time().is_some_and(|t| t >= from && t < until)
             })
-            .with_context(|| format!("no finished run with a monitoring time in {q}"))?;
+            .with_context(|| format!("没有监测时间点在 {q} 内的已完成检查"))?;
             (id, name)
         }
         (None, None) => {

@@ -45,9 +45,8 @@ fn not_ready(
 /// Runs `govwatch run`.
 pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
-    let (sites, settings) = dir
-        .load()
-        .with_context(|| format!("loading configuration from {}", a.config.display()))?;
+    // the configuration's errors name their file and line themselves
+    let (sites, settings) = dir.load()?;
     settings.validate()?;
     if let Some(why) = not_ready(&dir, &sites, &settings) {
         eprintln!("govwatch run：{why}");
@@ -55,7 +54,7 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     }
     let as_of = monitoring_time(a.as_of.as_deref())?;
     let crawler = Arc::new(Crawler::new(settings.clone())?);
-    let store = Store::open(&a.db).with_context(|| format!("opening {}", a.db.display()))?;
+    let store = Store::open(&a.db).with_context(|| format!("无法打开数据库 {}", a.db.display()))?;
     let rules = load_rules(&dir)?;
     let accounts = dir.accounts(&sites)?;
     let (sites, run_settings) = super::merge::shard_sites(

@@ -11,7 +11,8 @@ use govwatch_store::Store;
 pub(crate) fn cmd_score(a: ScoreArgs) -> Result<u8> {
     let db = super::existing_db(&a.db)?;
     let rules = super::score_rules(&a.config)?;
-    let mut store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
+    let mut store =
+        Store::open(db).with_context(|| format!("无法打开数据库 {}", a.db.display()))?;
     let run_id = match (a.run, a.as_of.as_deref()) {
         (Some(id), _) => id,
         (None, Some(d)) => {

@@ -12,6 +12,7 @@ pub(crate) async fn cmd_serve(a: ServeArgs) -> Result<u8> {
         listen: a.listen,
         token: a.token,
         token_file: a.token_file,
+        limits: Default::default(),
     };
     govwatch_web::serve(opts, stop_signal()).await?;
     Ok(EXIT_CLEAN)

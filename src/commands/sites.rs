@@ -36,14 +36,11 @@ pub(crate) fn cmd_sites(cmd: SitesCmd) -> Result<u8> {
             }
             if diags.is_empty() {
                 let n = load_sites(&dir.sites_path())?.len();
-                outln!(
-                    "{}：{n} 个网站，未发现问题 ({n} sites, no problems)",
-                    dir.sites_path().display()
-                );
+                outln!("{}：{n} 个网站，未发现问题", dir.sites_path().display());
                 Ok(EXIT_CLEAN)
             } else {
                 Err(anyhow!(
-                    "{p} 有 {n} 处问题 ({n} problem(s) in {p})",
+                    "{p} 有 {n} 处问题",
                     n = diags.len(),
                     p = dir.sites_path().display()
                 ))

@@ -10,7 +10,7 @@ use govwatch_store::Store;
 pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
     let dir = ConfigDir::new(&a.config);
     let db = super::existing_db(&a.db)?;
-    let store = Store::open(db).with_context(|| format!("opening {}", a.db.display()))?;
+    let store = Store::open(db).with_context(|| format!("无法打开数据库 {}", a.db.display()))?;
     let sites = status_sites(&store, &dir)?;
     let rules = load_rules(&dir)?;
     let now = status_time(&store, a.as_of.as_deref())?;

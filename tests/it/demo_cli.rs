@@ -4,7 +4,7 @@
 //! demo gives the same findings, so `report --since` shows nothing fixed and nothing new. Also:
 //! `score`/`report` without a database, a taken demo port, an OS error printed once.
 
-use crate::common::chinese::{html_text, not_chinese};
+use crate::common::chinese::{help_commands, html_text, not_chinese};
 use crate::common::govwatch;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -322,7 +322,464 @@ fn walk_every_command(dir: &Path) -> Vec<String> {
         check(&format!("web {p}"), &html_text(&page));
     }
     crate::common::stop_serve(child);
+    bad.extend(walk_every_help(dir));
+    bad.extend(walk_config_errors(dir, &walk));
     std::fs::remove_dir_all(&walk).unwrap();
+    bad
+}
+
+/// Every command's help as a person asks for it: `govwatch` alone, `--help`, `-h`, `-V`, `help`,
+/// and `COMMAND --help`, `COMMAND -h`, `COMMAND SUB --help`, `COMMAND help` for every command the
+/// help lists (issue 28). Returns the lines that are not Chinese.
+fn walk_every_help(dir: &Path) -> Vec<String> {
+    let mut bad = Vec::new();
+    let (code, top, _) = run(dir, &["--help"]);
+    assert_eq!(code, Some(0));
+    let commands = help_commands(&top);
+    assert!(commands.len() >= 16, "{commands:?}");
+    let mut calls: Vec<Vec<String>> = [
+        &[][..],
+        &["--help"],
+        &["-h"],
+        &["-V"],
+        &["help"],
+        &["help", "help"],
+        &["help", "run"],
+    ]
+    .iter()
+    .map(|a| a.iter().map(|s| s.to_string()).collect())
+    .collect();
+    let mut nested_seen = 0;
+    for c in &commands {
+        calls.push(vec![c.clone(), "--help".into()]);
+        calls.push(vec![c.clone(), "-h".into()]);
+        let (_, help, _) = run(dir, &[c, "--help"]);
+        for n in help_commands(&help) {
+            calls.push(vec![c.clone(), n.clone(), "--help".into()]);
+            calls.push(vec![c.clone(), "help".into(), n]);
+            nested_seen += 1;
+        }
+    }
+    // sites import|check, accounts import|check, media import-findings
+    assert!(nested_seen >= 5, "{calls:?}");
+    for args in &calls {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = run(dir, &args);
+        let what = format!("govwatch {}", args.join(" "));
+        if args.is_empty() {
+            assert_eq!(code, Some(2), "{what}: {stderr}");
+        } else {
+            assert_eq!(code, Some(0), "{what}: {stdout}\n{stderr}");
+        }
+        let text = format!("{stdout}\n{stderr}");
+        if args != ["-V"] {
+            assert!(text.contains("用法："), "{what}: {text}");
+        }
+        bad.extend(not_chinese(&what, &text));
+    }
+    bad
+}
+
+/// How a case of [`walk_config_errors`] breaks its folder: one file written anew, or a piece of
+/// the file `init` wrote replaced (once).
+enum Break {
+    Write(&'static str, &'static str),
+    Replace(&'static str, &'static str, &'static str),
+}
+
+/// A case of [`walk_config_errors`]: its name, what breaks, the command (`{cfg}`: the folder),
+/// its exit code, what its message must say.
+type Case = (
+    &'static str,
+    Break,
+    &'static [&'static str],
+    i32,
+    &'static [&'static str],
+);
+
+/// A site registry with one mistake of each kind (and a site registered twice).
+const BAD_SITES: &str = r#"title = "x"
+[[site]]
+id = "short"
+name = ""
+home = "nowhere"
+org = "x"
+region = ""
+kind = "agency"
+colour = "red"
+rate = 0
+hosts = ["a/b", 3]
+max_pages = 0
+
+[[site]]
+name = "no id"
+home = "ftp://a.gov.cn/"
+org = "x"
+region = 3
+kind = "portal"
+columns = { "政务公开" = "zwgk/", "政策" = 4 }
+column_kinds = { "政务公开" = 3 }
+
+[[site]]
+id = "1310000009"
+name = "甲"
+home = "http://127.0.0.1:1/"
+org = "甲"
+region = ""
+kind = "portal"
+hosts = "a.test"
+
+[[site]]
+id = "1310000009"
+name = "甲"
+home = "http://127.0.0.1:1/"
+org = "甲"
+region = ""
+kind = "portal"
+"#;
+
+/// An account registry with one mistake of each kind (the sites are [`GOOD_SITES`]).
+const BAD_ACCOUNTS: &str = r#"colour = 1
+[feeds]
+weibo = "http://rsshub.test/weibo/user/"
+tiktok = "http://x.test/{id}"
+toutiao = 5
+
+[[account]]
+platform = "weibo"
+id = "1"
+name = "甲"
+org = "甲"
+region = ""
+site = "1310000009"
+
+[[account]]
+platform = "weixin"
+id = "has space"
+name = ""
+org = ""
+region = 3
+site = "9999999999"
+feed = "ftp://x/feed"
+size = 1
+
+[[account]]
+platform = "douyin"
+id = "3"
+name = "乙"
+org = "乙"
+site = "131000000"
+
+[[account]]
+platform = "wechat"
+id = "w"
+name = "丙"
+org = "丙"
+region = ""
+site = "1310000009"
+feed = "http://x.test/w"
+
+[[account]]
+platform = "wechat"
+id = "w"
+name = "丙"
+org = "丙"
+region = ""
+site = "1310000009"
+feed = "http://x.test/w"
+"#;
+
+/// One site on a loopback port where nothing listens: were a broken file ever accepted, the
+/// run would end at once (and the case fail on its exit code), never reach the internet.
+const GOOD_SITES: &str = "[[site]]\nid = \"1310000009\"\nname = \"甲\"\nhome = \"http://127.0.0.1:1/\"\n\
+                          org = \"甲\"\nregion = \"\"\nkind = \"portal\"\n";
+/// A contact of our own (the example contact stops a run before any rule file is read).
+const GOOD_CRAWL: &str = "contact = \"office@inspect.test\"\nallow_private = true\nretries = 0\n";
+
+/// The messages a user meets when a file of the configuration is wrong (issue 28): `sites check`
+/// and `accounts check` of registries with every kind of mistake, `run` and `daemon` stopped by
+/// each rule file gone wrong (syntax, unknown key, wrong type, impossible value), the CSV imports'
+/// skipped rows and missing columns, a missing folder. Each must fail as before (exit code),
+/// name its file (and line where the mistake has one), and read in Chinese, the parser's own
+/// words in parentheses. Returns the lines that are not Chinese.
+fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
+    use Break::{Replace, Write};
+    let mut bad = Vec::new();
+    let shipped = walk.join("config");
+    let cases: Vec<Case> = vec![
+        (
+            "sites",
+            Write("sites.toml", BAD_SITES),
+            &["sites", "check", "--config", "{cfg}"],
+            2,
+            &[
+                "sites.toml 第 1 行第 1 列：不认识的键 `title`",
+                "sites.toml 第 3 行第 1 列：网站标识码 `short` 应为 10 位英文字母或数字",
+                "sites.toml 第 14 行第 1 列：[[site]] 缺少必填的键 `id`",
+                "网站标识码 1310000009 重复（第一次出现在第 24 行）",
+                "sites.toml 有 ",
+            ],
+        ),
+        (
+            "sites-syntax",
+            Write("sites.toml", "[[site]\nid = 1\n"),
+            &["sites", "check", "--config", "{cfg}"],
+            2,
+            &["sites.toml 第 1 行第 8 列：不是正确的 TOML 写法（"],
+        ),
+        (
+            "sites-syntax-run",
+            Write("sites.toml", "[[site]]\nid = \"1310000009\nname = 1\n"),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["sites.toml 第 2 行"],
+        ),
+        (
+            "accounts",
+            Write("accounts.toml", BAD_ACCOUNTS),
+            &["accounts", "check", "--config", "{cfg}"],
+            2,
+            &[
+                "accounts.toml 第 1 行第 1 列：不认识的键 `colour`",
+                "[feeds] 中的平台 `tiktok` 不认识",
+                "site `9999999999` 不在网站名录 (sites.toml) 中",
+                "账号 wechat:w 重复（第一次出现在第 34 行）",
+            ],
+        ),
+        (
+            "accounts-syntax",
+            Write("accounts.toml", "[[account]\n"),
+            &["accounts", "check", "--config", "{cfg}"],
+            2,
+            &["accounts.toml 第 1 行"],
+        ),
+        (
+            "crawl-values",
+            Write(
+                "crawl.toml",
+                "contact = \"x\"\nrate = 0\nconnect_timeout_secs = 20.0\ndns_servers = [\"8.8.8.8\"]\n\
+                 night_end = \"6 am\"\nreference_urls = [\"www.gov.cn\"]\nallow_addresses = [\"x\"]\n\
+                 user_agent = \"\"\nmax_robots_bytes = 1\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &[
+                "crawl.toml 第 1 行第 1 列：contact `x` 不是电子邮件地址",
+                "crawl.toml 第 9 行",
+            ],
+        ),
+        (
+            "crawl-key",
+            Write(
+                "crawl.toml",
+                "contact = \"office@inspect.test\"\nrat = 1.0\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["crawl.toml 第 2 行第 1 列：没有 `rat` 这个键"],
+        ),
+        (
+            "crawl-type",
+            Write(
+                "crawl.toml",
+                "contact = \"office@inspect.test\"\nburst = \"two\"\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["crawl.toml 第 2 行第 9 列：值的类型不对"],
+        ),
+        (
+            "probes",
+            Write(
+                "probes.toml",
+                "[availability]\nfamily = \"ipv5\"\nveto_ratio = 2.0\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["probes.toml：availability.family 应为 ipv4、ipv6 或 any"],
+        ),
+        (
+            "columns",
+            Replace(
+                "columns.toml",
+                "[kinds.news]\nwindow_days",
+                "[kinds.news]\nwindow_dayz",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["columns.toml 第 ", "没有 `window_dayz` 这个键"],
+        ),
+        (
+            "interaction",
+            Replace(
+                "interaction.toml",
+                "replied_status = [",
+                "replied_statuses = [",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["interaction.toml 第 "],
+        ),
+        (
+            "holidays-date",
+            Write(
+                "holidays.toml",
+                "[[year]]\nyear = 2020\nsource = \"x\"\noff = [\"2020-13-01\"]\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["holidays.toml 第 4 行第 8 列：\"2020-13-01\" 不是 YYYY-MM-DD 形式的日期"],
+        ),
+        (
+            "holidays-weekday",
+            Write(
+                "holidays.toml",
+                "[[year]]\nyear = 2020\nsource = \"x\"\noff = []\nwork = [\"2020-01-20\"]\n",
+            ),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["holidays.toml 第 5 行", "2020-01-20 是周一"],
+        ),
+        (
+            "media",
+            Replace("media.toml", "share_above = 0.8", "share_above = 1.5"),
+            &["run", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &[
+                "media.toml 第 ",
+                "[repost] share_above 应不小于 0 且小于 1（现为 1.5）",
+            ],
+        ),
+        (
+            "daemon",
+            Write(
+                "daemon.toml",
+                "nightly_at = \"25:00\"\ninterval_minutes = 0\ntimezone = \"Mars\"\n",
+            ),
+            &["daemon", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &[
+                "daemon.toml：",
+                "nightly_at \"25:00\" 应为 HH:MM 形式的时间",
+            ],
+        ),
+        (
+            "warnings",
+            Write(
+                "warnings.toml",
+                "[[warning]]\ncode = \"x\"\nmetric = \"blank_columns\"\nopen_at = 1\nclear_below = 2\n\
+                 source = \"\"\nmessage = \"m\"\n\n[[sink]]\nname = \"h\"\nkind = \"smtp\"\nhost = \"h\"\n\
+                 from = \"nobody\"\nto = []\n",
+            ),
+            &["daemon", "--config", "{cfg}", "--db", "walk/x.db"],
+            2,
+            &["warnings.toml：", "clear_below 不能大于 open_at"],
+        ),
+        (
+            "sites-import",
+            Write(
+                "../bad-sites.csv",
+                "网站标识码,网站名称,首页网址,主办单位,地区,网站类型\n\
+                 34132200,短标识码,https://a.gov.cn/,某单位,某地,门户\n\
+                 3413000002,,https://b.gov.cn/,某单位,某地,门户\n\
+                 3413000003,无网址,,某单位,某地,门户\n\
+                 3413000004,坏网址,ftp://c.gov.cn/,某单位,某地,门户\n\
+                 3413000005,怪类型,https://d.gov.cn/,某单位,某地,新媒体\n\
+                 3413000006,好的,https://f.gov.cn/,某单位,,\n\
+                 3413000006,重复,https://f.gov.cn/,某单位,,\n",
+            ),
+            &[
+                "sites",
+                "import",
+                "{cfg}/../bad-sites.csv",
+                "--config",
+                "{cfg}",
+            ],
+            1,
+            &[
+                "bad-sites.csv 第 2 行：网站标识码 `34132200`",
+                "bad-sites.csv 第 8 行：网站标识码 3413000006 重复",
+            ],
+        ),
+        (
+            "sites-import-column",
+            Write(
+                "../no-column.csv",
+                "网站名称,首页网址\n甲,https://a.gov.cn/\n",
+            ),
+            &[
+                "sites",
+                "import",
+                "{cfg}/../no-column.csv",
+                "--config",
+                "{cfg}",
+            ],
+            2,
+            &["no-column.csv 第 1 行：缺少必需的列 "],
+        ),
+        (
+            "accounts-import",
+            Write(
+                "../bad-accounts.csv",
+                "账号名称,平台,账号ID,主办单位,网站标识码,订阅地址\n\
+                 ,微博,1,甲,1310000009,http://x.test/1\n\
+                 乙,脸书,2,甲,1310000009,http://x.test/2\n\
+                 丙,微博,has space,甲,1310000009,http://x.test/3\n\
+                 丁,微博,4,某不存在的局,,http://x.test/4\n\
+                 戊,微博,5,甲,9999999999,ftp://x.test/5\n\
+                 己,抖音,6,甲,1310000009,\n",
+            ),
+            &[
+                "accounts",
+                "import",
+                "{cfg}/../bad-accounts.csv",
+                "--config",
+                "{cfg}",
+            ],
+            1,
+            &[
+                "bad-accounts.csv 第 3 行：平台 `脸书` 不认识",
+                "bad-accounts.csv 第 7 行",
+            ],
+        ),
+        (
+            "nowhere",
+            Write("../nothing-here", ""),
+            &["sites", "check", "--config", "{cfg}/../nowhere"],
+            2,
+            &["sites.toml：文件或文件夹不存在（"],
+        ),
+    ];
+    for (name, how, args, code, says) in cases {
+        let cfg = walk.join(name).join("config");
+        std::fs::create_dir_all(&cfg).unwrap();
+        for e in std::fs::read_dir(&shipped).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), cfg.join(e.file_name())).unwrap();
+        }
+        std::fs::write(cfg.join("sites.toml"), GOOD_SITES).unwrap();
+        std::fs::write(cfg.join("crawl.toml"), GOOD_CRAWL).unwrap();
+        match how {
+            Write(file, text) => std::fs::write(cfg.join(file), text).unwrap(),
+            Replace(file, from, to) => {
+                let text = std::fs::read_to_string(cfg.join(file)).unwrap();
+                assert!(text.contains(from), "{name}: {file} has no {from}");
+                std::fs::write(cfg.join(file), text.replacen(from, to, 1)).unwrap();
+            }
+        }
+        let cfg = cfg.to_str().unwrap();
+        let args: Vec<String> = args.iter().map(|a| a.replace("{cfg}", cfg)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (got, stdout, stderr) = run(dir, &args);
+        assert_eq!(got, Some(code), "{name}: {stdout}\n{stderr}");
+        for s in says {
+            assert!(stderr.contains(s), "{name}: no {s:?} in\n{stderr}");
+        }
+        bad.extend(not_chinese(
+            &format!("{name}: govwatch {}", args.join(" ")),
+            &format!("{stdout}\n{stderr}"),
+        ));
+    }
     bad
 }
 

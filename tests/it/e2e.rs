@@ -75,17 +75,36 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
     let crawler = Arc::new(Crawler::new(s.clone()).unwrap());
     let store = Store::open(scratch_db("exact")).unwrap();
     let sites = fixtures.iter().map(|f| f.site.clone()).collect();
+    let mut replanned = None;
     let (report, store) = run(
         crawler,
         store,
         sites,
         opts(&s),
         std::future::pending(),
-        |_| {},
+        |p| {
+            if let Progress::Replanned(plan) = p {
+                replanned = Some(plan.requests);
+            }
+        },
     )
     .await
     .unwrap();
     assert!(!report.interrupted);
+    // a first run: the plan made from the home pages is within 2× of the requests made
+    let estimate = replanned.expect("planned again once the home pages were read");
+    let ratio = estimate as f64 / report.requests as f64;
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "estimated {estimate} requests, made {}",
+        report.requests
+    );
+    assert!(
+        report.plan.requests > 2 * report.requests,
+        "the page budget alone overestimates a first run: {} planned, {} made",
+        report.plan.requests,
+        report.requests
+    );
     assert_eq!(
         store.run(report.run_id).unwrap().unwrap().status,
         RunStatus::Done

@@ -2,6 +2,7 @@
 //! exit codes and examples in the long help; `govwatch init DIR` writes a configuration that
 //! govwatch accepts, and keeps files already there.
 
+use crate::common::chinese::help_commands as commands;
 use crate::common::govwatch;
 
 fn stdout_of(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
@@ -13,29 +14,17 @@ fn stdout_of(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, Stri
     )
 }
 
-/// The subcommand names of a help text's `Commands:` section.
-fn commands(help: &str) -> Vec<String> {
-    help.lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|c| *c != "help")
-        .map(String::from)
-        .collect()
-}
-
 /// Option and argument lines with no description (a flag alone on its line, nothing after it).
 fn undescribed(help: &str) -> Vec<String> {
     let mut bad = Vec::new();
     let mut section = "";
     let lines: Vec<&str> = help.lines().collect();
     for (i, l) in lines.iter().enumerate() {
-        if !l.starts_with(' ') && l.ends_with(':') {
+        if !l.starts_with(' ') && l.ends_with('：') {
             section = l;
             continue;
         }
-        if section != "Options:" && section != "Arguments:" {
+        if section != "选项：" && section != "参数：" {
             continue;
         }
         let t = l.trim_start();
@@ -44,13 +33,13 @@ fn undescribed(help: &str) -> Vec<String> {
         if !is_flag {
             continue;
         }
-        // the flag, then its description (`[default: …]` alone is no description)
+        // the flag, then its description (`（默认：…）` alone is no description)
         let parts: Vec<&str> = t
             .split("  ")
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .enumerate()
-            .filter(|(i, p)| *i == 0 || !p.starts_with('['))
+            .filter(|(i, p)| *i == 0 || !p.starts_with('（'))
             .map(|(_, p)| p)
             .collect();
         // a long flag may put its description on the next, deeper-indented line
@@ -69,9 +58,9 @@ fn every_option_is_described_and_the_help_gives_exit_codes_and_examples() {
     let dir = crate::common::scratch("help", "all");
     let (code, top, _) = stdout_of(&dir, &["--help"]);
     assert_eq!(code, Some(0));
-    assert!(top.contains("Exit codes (退出码):"), "{top}");
-    assert!(top.contains("3  interrupted"), "{top}");
-    assert!(top.contains("Examples (示例):"), "{top}");
+    assert!(top.contains("退出码 (exit codes)："), "{top}");
+    assert!(top.contains("3  被中断"), "{top}");
+    assert!(top.contains("示例："), "{top}");
     assert!(top.contains("govwatch show 17"), "{top}");
     let mut missing = Vec::new();
     let subs = commands(&top);

@@ -613,7 +613,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
 
     let (code, stdout, stderr) = out(&mut govwatch(&dir, &["accounts", "check"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("11 accounts, no problems"), "{stdout}");
+    assert!(stdout.contains("11 个账号，未发现问题"), "{stdout}");
 
     let (code, stdout, stderr) = out(&mut govwatch(
         &dir,
@@ -665,7 +665,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         "a row skipped (两个账号同名 安平文旅): {stdout}\n{stderr}"
     );
     assert!(
-        stderr.contains("late.csv:2:") && stderr.contains("names 2 accounts"),
+        stderr.contains("late.csv 第 2 行：") && stderr.contains("对应 2 个账号"),
         "{stderr}"
     );
     std::fs::write(
@@ -719,10 +719,10 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         stdout.contains("1 added, 0 updated, 0 unchanged, 1 skipped"),
         "{stdout}"
     );
-    assert!(stderr.contains("a.csv:3:"), "{stderr}");
+    assert!(stderr.contains("a.csv 第 3 行："), "{stderr}");
     let (code, stdout, _) = out(&mut govwatch(&dir2, &["accounts", "check"]));
     assert_eq!(code, 0);
-    assert!(stdout.contains("1 accounts, no problems"), "{stdout}");
+    assert!(stdout.contains("1 个账号，未发现问题"), "{stdout}");
     // a broken registry: file and line
     std::fs::write(
         dir2.join("config/accounts.toml"),
@@ -732,7 +732,9 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     let (code, _, stderr) = out(&mut govwatch(&dir2, &["accounts", "check"]));
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("accounts.toml:7:1: site `1310000009` is not in the site registry"),
+        stderr.contains(
+            "accounts.toml 第 7 行第 1 列：site `1310000009` 不在网站名录 (sites.toml) 中"
+        ),
         "{stderr}"
     );
     drop(net);

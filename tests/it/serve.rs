@@ -127,3 +127,68 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     );
     crate::common::stop_serve(child);
 }
+
+/// Under a 256-descriptor limit, 300 idle connections neither stop the view nor exhaust its
+/// descriptors (issue 27): past the connection limit it answers 503 at once, and once the idle
+/// ones are cut off (the header-read limit) it answers pages again; SIGTERM still stops it.
+#[test]
+fn serve_outlasts_idle_connections_under_a_small_descriptor_limit() {
+    let (dir, db) = empty_db("descriptors");
+    let cfg = config();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_govwatch"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_, addr, mut stderr) = crate::common::serve_start(&mut child);
+    let idle: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    let ask = || -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let _ = write!(
+            s,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        );
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    };
+    // an answer at once: the page or 503, never a hang
+    let first = ask();
+    assert!(
+        first.starts_with("HTTP/1.1 200") || first.starts_with("HTTP/1.1 503"),
+        "{first:?}"
+    );
+    // the page again once the idle connections are cut off
+    let started = std::time::Instant::now();
+    let mut answer = String::new();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        answer = ask();
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(answer.contains("数据库中尚无检查批次"), "{answer:?}");
+    drop(idle);
+    let mut rest = String::new();
+    crate::common::stop_serve(child);
+    let _ = stderr.read_to_string(&mut rest);
+    assert!(!rest.contains("Too many open files"), "{rest}");
+}

@@ -301,7 +301,7 @@ fn three_shards_merged_are_one_run() {
     // the fixture ids 1310000001…4 fall in shards 1, 2, 2, 1 of 3: shard 0 is empty
     let (code, _, stderr) = gw(&dir, &["run", "--shard", "3/3"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("counted from 0"), "{stderr}");
+    assert!(stderr.contains("分片从 0 数起"), "{stderr}");
 
     for (night, full, shard) in [(NIGHT1, "full.db", "s1"), (NIGHT2, "full.db", "s2")] {
         crawl(&dir, &["run", "--as-of", night, "--db", full]);
@@ -348,8 +348,11 @@ fn three_shards_merged_are_one_run() {
         stderr.contains("s2-2.db") && stderr.contains("monitoring time"),
         "{stderr}"
     );
-    let empty = counts(&db(&dir, "night.db"));
-    assert_eq!(empty.get("runs"), Some(&0), "{empty:?}");
+    assert!(stderr.contains("night.db 未创建"), "{stderr}");
+    assert!(
+        !dir.join("night.db").exists(),
+        "a refused merge creates nothing"
+    );
 
     // the first night, then a shard merged twice (alone and with the others): nothing changes
     let (code, stdout, stderr) = gw(
@@ -359,12 +362,12 @@ fn three_shards_merged_are_one_run() {
         ],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("done, every shard merged"), "{stdout}");
+    assert!(stdout.contains("已完成，所有分片均已合并"), "{stdout}");
     let night = db(&dir, "night.db");
     let before = counts(&night);
     let (code, stdout, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("already merged"), "{stdout}");
+    assert!(stdout.contains("已合并过 "), "{stdout}");
     let (code, _, stderr) = gw(
         &dir,
         &[
@@ -373,11 +376,20 @@ fn three_shards_merged_are_one_run() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(counts(&night), before, "merging again changes nothing");
+    // a shard merged into itself, however the target names it: refused, nothing doubled
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let shard_before = counts(&db(&dir, "s1-1.db"));
+    for target in ["sub/../s1-1.db", "./s1-1.db"] {
+        let (code, _, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", target]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("the target database itself"), "{stderr}");
+    }
+    assert_eq!(counts(&db(&dir, "s1-1.db")), shard_before);
 
     // the second night, one shard at a time: `running` until the last shard is in
     let (code, stdout, _) = gw(&dir, &["merge", "s2-1.db", "--into", "night.db"]);
     assert_eq!(code, 3, "{stdout}");
-    assert!(stdout.contains("waiting for shard(s) 0, 2"), "{stdout}");
+    assert!(stdout.contains("等待分片 0、2"), "{stdout}");
     let (code, stdout, stderr) = gw(&dir, &["merge", "s2-2.db", "s2-0.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
 
@@ -402,6 +414,7 @@ fn three_shards_merged_are_one_run() {
         "{stderr}"
     );
     assert_eq!(counts(&night), before, "a refused merge writes nothing");
+    assert!(stderr.contains("night.db 未改动"), "{stderr}");
     // …and within one merge
     let (code, _, stderr) = gw(
         &dir,
@@ -412,7 +425,7 @@ fn three_shards_merged_are_one_run() {
         stderr.contains("again.db") && stderr.contains("s1-2.db"),
         "{stderr}"
     );
-    assert_eq!(counts(&db(&dir, "other.db")).get("runs"), Some(&0));
+    assert!(!dir.join("other.db").exists());
 
     // other rules: refused (a copy of a shard whose run recorded another rules digest)
     std::fs::copy(dir.join("s1-2.db"), dir.join("odd.db")).unwrap();

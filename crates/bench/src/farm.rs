@@ -114,8 +114,57 @@ pub fn column_page(name: &str) -> String {
     )
 }
 
+/// How a farm is laid out beyond its size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Page size in KB, as `farm.py`'s `FARM_PAGE_KB`: the body text is repeated to about this
+    /// size (real government pages are 50–200 KB); 0 = the ~18 KB pages of the peer figures.
+    pub page_kb: usize,
+    /// Server addresses the sites are spread over (site `i` on address `i % addresses`); 0 =
+    /// one address per site, like `farm.py` (`127.0.A.B`).
+    pub addresses: usize,
+}
+
+/// The body text of a page: `farm.py`'s filler, 20 times, or (with `page_kb`) as many times as
+/// make about that many KB.
+pub fn content(page_kb: usize) -> String {
+    let filler = SENTENCE.repeat(6);
+    let times = if page_kb == 0 {
+        20
+    } else {
+        (page_kb * 1024 / filler.len()).max(20)
+    };
+    filler.repeat(times)
+}
+
+/// The loopback address of server `k` of the farm, as `farm.py` numbers them: `127.0.A.B` with
+/// `A = 1 + k / 250`, `B = 1 + k % 250`.
+pub fn address(k: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(127, 0, (1 + k / 250) as u8, (1 + k % 250) as u8)
+}
+
+/// The server address of site `i` under `layout`.
+pub fn site_address(i: usize, layout: &Layout) -> std::net::Ipv4Addr {
+    if layout.addresses == 0 {
+        address(i)
+    } else {
+        address(i % layout.addresses)
+    }
+}
+
 /// Writes the farm under `root` (`root/<host>/...`); `root` must be empty or missing.
 pub fn generate(root: &Path, nsites: usize, npages: usize) -> io::Result<FarmStats> {
+    generate_with(root, nsites, npages, &Layout::default())
+}
+
+/// [`generate`] with a page size and server addresses: each host's `_dns.toml` points it at its
+/// address (the fixture DNS server reads it; the fixture HTTP server never serves it).
+pub fn generate_with(
+    root: &Path,
+    nsites: usize,
+    npages: usize,
+    layout: &Layout,
+) -> io::Result<FarmStats> {
     if nsites == 0 || npages == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -123,7 +172,7 @@ pub fn generate(root: &Path, nsites: usize, npages: usize) -> io::Result<FarmSta
         ));
     }
     std::fs::create_dir_all(root)?;
-    let content = SENTENCE.repeat(6).repeat(20);
+    let content = content(layout.page_kb);
     let mut stats = FarmStats {
         sites: nsites,
         ..FarmStats::default()
@@ -140,6 +189,11 @@ pub fn generate(root: &Path, nsites: usize, npages: usize) -> io::Result<FarmSta
     };
     for i in 0..nsites {
         let site_dir = root.join(host(i));
+        std::fs::create_dir_all(&site_dir)?;
+        std::fs::write(
+            site_dir.join("_dns.toml"),
+            format!("a = [\"{}\"]\n", site_address(i, layout)),
+        )?;
         for j in 0..npages {
             let text = page_with(i, j, nsites, npages, &content);
             write(site_dir.join(page_path(j)), &text)?;
@@ -180,6 +234,24 @@ mod tests {
         assert!(p.contains("网站标识码：3400000003"));
         assert_eq!(p.matches("<li><a href=\"/").count(), 6 + 12);
         assert!(!page(3, 11, 5, 100).contains("/missing/"));
+    }
+
+    #[test]
+    fn page_size_and_addresses() {
+        assert_eq!(content(0), SENTENCE.repeat(120));
+        let big = page_with(1, 3, 4, 10, &content(100)).len();
+        assert!((100 * 1024..104 * 1024).contains(&big), "{big} bytes");
+        assert_eq!(address(0).to_string(), "127.0.1.1");
+        assert_eq!(address(251).to_string(), "127.0.2.2");
+        let four = Layout {
+            page_kb: 0,
+            addresses: 4,
+        };
+        assert_eq!(site_address(6, &four).to_string(), "127.0.1.3");
+        let dir = tempfile::tempdir().unwrap();
+        generate_with(dir.path(), 5, 2, &four).unwrap();
+        let dns = std::fs::read_to_string(dir.path().join(host(4)).join("_dns.toml")).unwrap();
+        assert_eq!(dns, "a = [\"127.0.1.1\"]\n");
     }
 
     #[test]

@@ -1,20 +1,18 @@
 //! `govwatch-bench`: generates a farm of government-like sites, serves it on loopback with the
-//! fixture HTTP server and test DNS server, and runs the whole nightly pipeline over it (crawl,
-//! every probe, SQLite store) exactly as `govwatch run` does, then prints the figures in the
-//! columns of the peer table (`/work/shared/bench/README.md`). See `crates/bench/README.md`.
+//! fixture HTTP server and test DNS server, writes a configuration for it and runs
+//! `govwatch run` itself (the command users run: configuration loading, plan, progress, store,
+//! accounts phase) as a child process, measured with `wait4` like `/usr/bin/time` measures it,
+//! then prints the figures in the columns of the peer table (`../shared/bench/README.md`). See
+//! `crates/bench/README.md`.
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use govwatch_bench::{Usage, farm, thousands};
-use govwatch_crawler::{CrawlSettings, Crawler};
-use govwatch_model::{Site, SiteKind, SiteOverrides};
-use govwatch_runner::{Progress, RunOptions, run};
+use govwatch_bench::{farm, thousands};
 use govwatch_store::Store;
 use govwatch_testutil::TestNet;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Crawl benchmark of the whole govwatch pipeline on a generated farm of sites served on loopback.
@@ -51,9 +49,28 @@ struct Args {
     /// `--pages` must match the farm.
     #[arg(long, value_name = "FILE")]
     urls: Option<PathBuf>,
+    /// Page size in KB (like `farm.py`'s FARM_PAGE_KB; real government pages are 50–200 KB);
+    /// 0 = the peers' ~18 KB pages, or FARM_PAGE_KB when set.
+    #[arg(long, default_value_t = 0)]
+    page_kb: usize,
+    /// Server addresses the sites share (site i on address i mod N, each 127.0.A.B); 0 = one
+    /// address per site, like `farm.py`.
+    #[arg(long, default_value_t = 0)]
+    addresses: usize,
+    /// The `govwatch` binary to run [default: `govwatch` beside this program, e.g.
+    /// target/release/govwatch: build it with `cargo build --release -p govwatch`].
+    #[arg(long, value_name = "FILE")]
+    govwatch: Option<PathBuf>,
+    /// Extra `crawl.toml` lines for the run, e.g. `--set global_concurrency=128` (repeatable);
+    /// everything else is as shipped.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Internal: serve the farm in DIR (the child process the benchmark starts).
     #[arg(long, value_name = "DIR", hide = true)]
     serve_farm: Option<PathBuf>,
+    /// Internal: the farm server's addresses, comma-separated.
+    #[arg(long, value_name = "IPS", hide = true)]
+    serve_addrs: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -75,7 +92,7 @@ fn main() -> ExitCode {
         }
     };
     if let Some(dir) = args.serve_farm.clone() {
-        return match rt.block_on(serve_farm(&dir)) {
+        return match rt.block_on(serve_farm(&dir, args.serve_addrs.as_deref().unwrap_or(""))) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("govwatch-bench (farm server): {e:#}");
@@ -92,20 +109,63 @@ fn main() -> ExitCode {
     }
 }
 
-/// The child process: serves the farm with the fixture HTTP server (127.0.0.1 only, like the
-/// peers' nginx farm: no IPv6) and the test DNS server (A records only), prints
-/// `READY <http port> <dns addr>`, and answers until its stdin closes, then prints
-/// `REQUESTS <n>` (what it served).
-async fn serve_farm(dir: &Path) -> Result<()> {
+/// The child process: serves the farm with the fixture HTTP server on the farm's loopback
+/// addresses (IPv4 only, like the peers' nginx farm) and the test DNS server (each host's A
+/// record from its `_dns.toml`), prints `READY <http port> <dns addr>`, and answers until its
+/// stdin closes, then prints what its log says: `REQUESTS <n>`, the busiest host
+/// (`HOST <name> <requests>`) and the busiest address (`ADDRESS <ip> <requests> <most in any
+/// 1 s> <most in any 10 s>`).
+async fn serve_farm(dir: &Path, addrs: &str) -> Result<()> {
     use tokio::io::AsyncReadExt;
-    let http = govwatch_testutil::FixtureServer::start_v4_only(dir)
+    let addrs: Vec<std::net::Ipv4Addr> = addrs
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().context("a farm address"))
+        .collect::<Result<_>>()?;
+    let http = govwatch_testutil::FixtureServer::start_on_v4_addrs(dir, &addrs)
         .await
         .with_context(|| format!("serving {}", dir.display()))?;
     let net = TestNet::with_server(http, Vec::new()).await?;
     println!("READY {} {}", net.http.port(), net.dns.addr());
     let mut sink = Vec::new();
     let _ = tokio::io::stdin().read_to_end(&mut sink).await;
-    println!("REQUESTS {}", net.http.requests().len());
+    let log = net.http.requests();
+    println!("REQUESTS {}", log.len());
+    let mut hosts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut by_addr: BTreeMap<std::net::IpAddr, Vec<std::time::Instant>> = BTreeMap::new();
+    for r in &log {
+        *hosts.entry(r.host.as_str()).or_default() += 1;
+        by_addr.entry(r.local.ip()).or_default().push(r.at);
+    }
+    if let Some((h, n)) = hosts.iter().max_by_key(|(_, n)| **n) {
+        println!("HOST {h} {n}");
+    }
+    let busiest = by_addr
+        .iter_mut()
+        .map(|(ip, times)| {
+            times.sort();
+            let most = |w: Duration| {
+                let mut best = 0;
+                let mut j = 0;
+                for i in 0..times.len() {
+                    while times[i] - times[j] >= w {
+                        j += 1;
+                    }
+                    best = best.max(i + 1 - j);
+                }
+                best
+            };
+            (
+                *ip,
+                times.len(),
+                most(Duration::from_secs(1)),
+                most(Duration::from_secs(10)),
+            )
+        })
+        .max_by_key(|x| (x.1, x.2));
+    if let Some((ip, n, w1, w10)) = busiest {
+        println!("ADDRESS {ip} {n} {w1} {w10}");
+    }
     Ok(())
 }
 
@@ -117,14 +177,31 @@ struct FarmServer {
     dns: String,
 }
 
+/// What the farm server's log said when it stopped.
+#[derive(Debug, Default)]
+struct ServerLog {
+    requests: u64,
+    busiest_host: Option<(String, u64)>,
+    /// address, requests, most in any 1 s, most in any 10 s
+    busiest_address: Option<(String, u64, u64, u64)>,
+}
+
 impl FarmServer {
-    fn start(dir: &Path) -> Result<FarmServer> {
+    fn start(dir: &Path, addrs: &[std::net::Ipv4Addr]) -> Result<FarmServer> {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
         let exe = std::env::current_exe().context("finding this program")?;
         let mut child = Command::new(exe)
             .arg("--serve-farm")
             .arg(dir)
+            .arg("--serve-addrs")
+            .arg(
+                addrs
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -152,20 +229,34 @@ impl FarmServer {
         url::Url::parse(&format!("http://{host}:{}/", self.port)).expect("valid URL")
     }
 
-    /// Stops the server; returns the requests it served.
-    fn stop(mut self) -> Option<u64> {
+    /// Stops the server; returns what its log says.
+    fn stop(mut self) -> ServerLog {
         use std::io::BufRead;
         drop(self.child.stdin.take());
-        let mut n = None;
+        let mut log = ServerLog::default();
         if let Some(out) = self.child.stdout.take() {
             for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if let Some(v) = line.strip_prefix("REQUESTS ") {
-                    n = v.trim().parse().ok();
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                let num = |i: usize| {
+                    parts
+                        .get(i)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                match parts.first() {
+                    Some(&"REQUESTS") => log.requests = num(1),
+                    Some(&"HOST") if parts.len() == 3 => {
+                        log.busiest_host = Some((parts[1].to_string(), num(2)))
+                    }
+                    Some(&"ADDRESS") if parts.len() == 5 => {
+                        log.busiest_address = Some((parts[1].to_string(), num(2), num(3), num(4)))
+                    }
+                    _ => {}
                 }
             }
         }
         let _ = self.child.wait();
-        n
+        log
     }
 }
 
@@ -312,12 +403,153 @@ fn per_sec(n: u64, wall: Duration) -> f64 {
     if s > 0.0 { n as f64 / s } else { 0.0 }
 }
 
+/// The figures of one finished child process (`wait4`, as `/usr/bin/time` reads them).
+struct ChildUsage {
+    status: i32,
+    user: Duration,
+    sys: Duration,
+    max_rss_kib: u64,
+}
+
+/// Runs `cmd` to its end and reads its resource usage from the kernel, as `/usr/bin/time -v`
+/// does (`wait4`): CPU user and system time and peak RSS of that process alone.
+fn run_measured(cmd: &mut std::process::Command) -> Result<(ChildUsage, Duration)> {
+    let t = Instant::now();
+    let child = cmd.spawn().context("starting govwatch run")?;
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: `rusage` is a plain C struct of integers, for which all-zero bytes are valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut status: libc::c_int = 0;
+    // SAFETY: `pid` is our own child, not yet waited for; `status` and `ru` are valid and
+    // writable for the call. The `Child` is forgotten after, so it never waits again.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let wall = t.elapsed();
+    std::mem::forget(child);
+    if rc != pid {
+        bail!(
+            "waiting for govwatch run: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((
+        ChildUsage {
+            status: code,
+            user: tv(ru.ru_utime),
+            sys: tv(ru.ru_stime),
+            max_rss_kib: ru.ru_maxrss.max(0) as u64,
+        },
+        wall,
+    ))
+}
+
+/// The `govwatch` binary: `--govwatch FILE`, else the one beside this program.
+fn govwatch_binary(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = given {
+        // the run starts in a folder of its own: a relative path must not depend on it
+        return std::fs::canonicalize(p).with_context(|| format!("--govwatch {}", p.display()));
+    }
+    let me = std::env::current_exe().context("finding this program")?;
+    let p = me.with_file_name(format!("govwatch{}", std::env::consts::EXE_SUFFIX));
+    if !p.is_file() {
+        bail!(
+            "{} not found: build it (cargo build --release -p govwatch) or pass --govwatch FILE",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+/// A TOML string.
+fn toml_str(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// The farm's `crawl.toml`: the shipped settings but what a loopback farm needs (private
+/// addresses, its DNS server, no night window so every site is in flight at once, a page budget
+/// and depth that reach every page) and the benchmark's politeness.
+fn crawl_toml(a: &Args, pol: &Politeness, dns: Option<&str>) -> String {
+    let mut t = String::from("# written by govwatch-bench: shipped settings, except\n");
+    t.push_str("allow_private = true\nnight_end = \"\"\n");
+    t.push_str(&format!("max_pages = {}\nmax_depth = 10\n", a.pages + 10));
+    if let Some(d) = dns {
+        // the farm's DNS server answers for the farm's zone too (asked on its port)
+        let port = d.rsplit(':').next().unwrap_or("53");
+        t.push_str(&format!(
+            "dns_servers = [{}]\ndns_port = {port}\n",
+            toml_str(d)
+        ));
+    }
+    if pol.rate >= 1e6 {
+        // no rate limit, like the peers' runs (on the host and on the address)
+        t.push_str(&format!(
+            "rate = {:.1}\nburst = {}\nhost_concurrency = {}\naddress_rate = 1000000.0\naddress_concurrency = 64\n",
+            pol.rate, pol.burst, pol.host_concurrency
+        ));
+    } else {
+        t.push_str(&format!(
+            "rate = {}\nburst = {}\nhost_concurrency = {}\n",
+            pol.rate, pol.burst, pol.host_concurrency
+        ));
+    }
+    if a.site_concurrency > 0 {
+        t.push_str(&format!("site_concurrency = {}\n", a.site_concurrency));
+    }
+    for kv in &a.set {
+        t.push_str(kv);
+        t.push('\n');
+    }
+    t
+}
+
+/// The farm's `sites.toml`.
+fn sites_toml(homes: &[url::Url]) -> String {
+    let mut t = String::new();
+    for (i, home) in homes.iter().enumerate() {
+        t.push_str(&format!(
+            "[[site]]\nid = {}\nname = {}\nhome = {}\norg = \"示例县人民政府办公室\"\nregion = \"示例县\"\nkind = \"portal\"\n\n",
+            toml_str(&farm::site_id(i)),
+            toml_str(&farm::site_name(i)),
+            toml_str(home.as_str()),
+        ));
+    }
+    t
+}
+
+/// A `key=value` field of the runner's `run finished` / `plan updated` log lines.
+fn log_field(stderr: &str, event: &str, key: &str) -> Option<String> {
+    let tag = format!("govwatch_runner: {event}");
+    let line = stderr.lines().rev().find(|l| l.contains(&tag))?;
+    let at = line.find(&format!(" {key}="))? + key.len() + 2;
+    let rest = &line[at..];
+    let v = rest.split_whitespace().next()?.trim_matches('"');
+    Some(v.to_string())
+}
+
 async fn bench(a: Args) -> Result<()> {
     let pol = politeness(&a)?;
     if a.sites == 0 || a.pages == 0 {
         bail!("--sites and --pages must be at least 1");
     }
-    let start_usage = Usage::now();
+    let govwatch = govwatch_binary(a.govwatch.as_deref())?;
+    let page_kb = match a.page_kb {
+        0 => std::env::var("FARM_PAGE_KB")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0),
+        n => n,
+    };
+    let layout = farm::Layout {
+        page_kb,
+        addresses: a.addresses,
+    };
 
     // 1. The farm, and 2. its servers in a child process (or a farm served already).
     let (dir, server, homes) = match &a.urls {
@@ -350,61 +582,43 @@ async fn bench(a: Args) -> Result<()> {
         None => {
             let dir = farm_dir(a.keep.as_deref())?;
             let t = Instant::now();
-            let stats = farm::generate(dir.path(), a.sites, a.pages)
+            let stats = farm::generate_with(dir.path(), a.sites, a.pages, &layout)
                 .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
             let gen_time = t.elapsed();
+            let n_addr = if a.addresses == 0 {
+                a.sites
+            } else {
+                a.addresses.min(a.sites)
+            };
             println!(
-                "farm: {} sites x {} pages (+6 column pages each): {} files, {:.1} MB, {:.1} KB a page \
-                 (column pages aside), written to {} in {:.1} s",
+                "farm: {} sites x {} pages (+6 column pages each) on {} address(es): {} files, \
+                 {:.1} MB, {:.1} KB a page (column pages aside), written to {} in {:.1} s",
                 a.sites,
                 a.pages,
+                n_addr,
                 thousands(stats.files as u64),
                 stats.bytes as f64 / 1e6,
                 stats.page_bytes as f64 / (a.sites * a.pages) as f64 / 1e3,
                 dir.path().display(),
                 secs(gen_time),
             );
-            let server = FarmServer::start(dir.path())?;
+            let addrs: Vec<std::net::Ipv4Addr> = (0..n_addr).map(farm::address).collect();
+            let server = FarmServer::start(dir.path(), &addrs)?;
             let homes = (0..a.sites).map(|i| server.url(&farm::host(i))).collect();
             (Some(dir), Some(server), homes)
         }
     };
 
-    // 3. The crawler, the sites and the store, as `govwatch run` builds them.
-    let settings = CrawlSettings {
-        allow_private: true,
-        dns_servers: server.iter().map(|s| s.dns.clone()).collect(),
-        dns_port: match &server {
-            Some(s) => s.dns.parse::<std::net::SocketAddr>()?.port(),
-            None => 53,
-        },
-        rate: pol.rate,
-        burst: pol.burst,
-        host_concurrency: pol.host_concurrency,
-        global_concurrency: 128,
-        site_concurrency: a.site_concurrency,
-        // no night window: every site at once, as fast as politeness allows
-        night_end: String::new(),
-        max_sites_in_flight: 1000,
-        max_pages: a.pages + 10,
-        max_depth: 10,
-        ..Default::default()
-    };
-    settings.validate()?;
-    let crawler = Arc::new(Crawler::new(settings.clone())?);
-    let report_sites: Vec<String> = (0..a.sites).map(farm::site_id).collect();
-    let sites: Vec<Site> = (0..a.sites)
-        .map(|i| Site {
-            id: farm::site_id(i),
-            name: farm::site_name(i),
-            home: homes[i].clone(),
-            org: "示例县人民政府办公室".into(),
-            region: "示例县".into(),
-            kind: SiteKind::Portal,
-            overrides: SiteOverrides::default(),
-        })
-        .collect();
-    let db_tmp;
+    // 3. A configuration for the farm, and `govwatch run` on it.
+    let work = tempfile::Builder::new()
+        .prefix("govwatch-bench-run-")
+        .tempdir()
+        .context("creating a temp dir for the configuration")?;
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config)?;
+    let crawl = crawl_toml(&a, &pol, server.as_ref().map(|s| s.dns.as_str()));
+    std::fs::write(config.join("crawl.toml"), &crawl)?;
+    std::fs::write(config.join("sites.toml"), sites_toml(&homes))?;
     let db_path = match &a.db {
         Some(p) => {
             if p.exists() {
@@ -412,91 +626,68 @@ async fn bench(a: Args) -> Result<()> {
             }
             p.clone()
         }
-        None => {
-            db_tmp = tempfile::Builder::new()
-                .prefix("govwatch-bench-db-")
-                .tempdir()
-                .context("creating a temp dir for the database")?;
-            db_tmp.path().join("bench.db")
-        }
+        None => work.path().join("bench.db"),
     };
-    let store = Store::open(&db_path).with_context(|| format!("opening {}", db_path.display()))?;
-    let opts = RunOptions {
-        as_of: chrono::Local::now().fixed_offset(),
-        only: None,
-        resume: false,
-        settings: serde_json::to_value(&settings)?,
-        rules: Default::default(),
-        accounts: Vec::new(),
-    };
+    let out_path = work.path().join("run.out");
+    let err_path = work.path().join("run.err");
+    let mut cmd = std::process::Command::new(&govwatch);
+    cmd.arg("run")
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db_path)
+        .current_dir(work.path())
+        .env("RUST_LOG", "warn,govwatch_runner=info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path)?)
+        .stderr(std::fs::File::create(&err_path)?);
     println!(
-        "crawl: {}, {}, {} sites at once, 128 requests at once in all, max_pages {}, max_depth \
-         10, every probe, store {}",
-        match &server {
-            Some(s) => format!("farm server (child process) on port {}", s.port),
-            None => "the farm's own server".to_string(),
-        },
-        pol.label,
-        if a.site_concurrency == 0 {
-            "every site (auto)".to_string()
-        } else {
-            a.site_concurrency.to_string()
-        },
-        a.pages + 10,
+        "crawl: {} run --config {} --db {} ({}; crawl.toml as shipped but: {})",
+        govwatch.display(),
+        config.display(),
         db_path.display(),
+        pol.label,
+        crawl.lines().skip(1).collect::<Vec<_>>().join(", ")
     );
 
-    // 4. The run, measured.
-    let step = (a.sites / 10).max(1);
-    let mut done = 0usize;
-    let mut done_pages = 0usize;
-    let stop = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    let before = Usage::now();
-    let t = Instant::now();
-    let (report, store) = run(crawler, store, sites, opts, stop, |p| {
-        if let Progress::Planned(plan) = p {
-            eprintln!(
-                "  plan: {} sites, {} at once, ~{} requests, politeness bound (planned) {:.1} s",
-                plan.sites,
-                plan.in_flight,
-                thousands(plan.requests),
-                secs(plan.bound)
-            );
-        }
-        if let Progress::SiteDone { pages, .. } = p {
-            done += 1;
-            done_pages += pages;
-            if done.is_multiple_of(step) || done == a.sites {
-                eprintln!(
-                    "  {done}/{} sites, {} pages, {:.1} s",
-                    a.sites,
-                    thousands(done_pages as u64),
-                    secs(t.elapsed())
-                );
-            }
-        }
-    })
-    .await?;
-    let wall = t.elapsed();
-    let after = Usage::now();
-    let cpu = after.cpu_since(&before);
+    // 4. The run, measured as /usr/bin/time measures it.
+    let (usage, wall) = run_measured(&mut cmd)?;
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    if std::env::var_os("GOVWATCH_BENCH_SHOW_LOG").is_some() {
+        eprintln!("{stderr}");
+    }
+    if !matches!(usage.status, 0 | 1) {
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+        bail!(
+            "govwatch run exited with {}: {}",
+            usage.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let cpu = usage.user + usage.sys;
+    let rss_mb = usage.max_rss_kib as f64 / 1024.0;
+    for l in stderr.lines().filter(|l| l.starts_with("计划")) {
+        eprintln!("  {l}");
+    }
 
     // 5. The figures, from the store.
-    let summary = store.run_summary(report.run_id)?;
+    let store = Store::open(&db_path).with_context(|| format!("opening {}", db_path.display()))?;
+    let run_id = store
+        .latest_run()?
+        .map(|r| r.id)
+        .context("the run is not in the database")?;
+    let summary = store.run_summary(run_id)?;
     let pages: u64 = summary.iter().map(|s| s.pages).sum();
     let fetches: u64 = summary.iter().map(|s| s.fetches).sum();
     let findings: u64 = summary.iter().map(|s| s.findings).sum();
-    // The crawler's own count of HTML pages and bytes, from its `crawl.summary` fact per site.
-    let (mut html_pages, mut body_bytes) = (0u64, 0u64);
-    for f in store.facts(report.run_id, None)? {
+    // The crawler's own count of HTML pages, bytes and failed fetches, from `crawl.summary`.
+    let (mut html_pages, mut body_bytes, mut fetch_errors) = (0u64, 0u64, 0u64);
+    for f in store.facts(run_id, None)? {
         if f.fact.code == "crawl.summary" {
             let get = |k: &str| f.fact.value.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
             html_pages += get("html_pages");
             body_bytes += get("bytes");
+            fetch_errors += get("fetch_errors");
         }
     }
     let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
@@ -505,13 +696,14 @@ async fn bench(a: Args) -> Result<()> {
             *by_code.entry(code.clone()).or_insert(0) += n;
         }
     }
+    let report_sites: Vec<String> = (0..a.sites).map(farm::site_id).collect();
     let mut unexpected: Vec<String> = Vec::new();
     let mut missing = 0usize;
     for (i, site) in report_sites.iter().enumerate() {
         let want: std::collections::BTreeSet<(String, String)> =
             planted(homes[i].as_str()).into_iter().collect();
         let got: std::collections::BTreeSet<(String, String)> = store
-            .findings(report.run_id, Some(site))?
+            .findings(run_id, Some(site))?
             .into_iter()
             .map(|f| {
                 let mut url = f.finding.url.unwrap_or_default();
@@ -527,26 +719,36 @@ async fn bench(a: Args) -> Result<()> {
             unexpected.push(format!("{site} {} {}", g.0, g.1));
         }
         if summary.iter().any(|s| &s.site_id == site) {
-            missing += want.difference(&got).count();
+            for m in want.difference(&got) {
+                missing += 1;
+                if missing <= 3 {
+                    println!("missed: {site} {} {}", m.0, m.1);
+                }
+            }
         }
     }
-    let server_requests = server.map(|s| s.stop().unwrap_or(0));
+    let server_log = server.map(|s| s.stop());
     drop(store);
     let db_bytes = db_size(&db_path);
     // Every file of the farm, and the home page twice (`/` and `/index.html`, both linked).
     let farm_urls = (a.sites * (a.pages + COLUMN_PAGES + 1)) as u64;
-    let whole = after.cpu_since(&start_usage);
+    let field = |event: &str, key: &str| log_field(&stderr, event, key);
+    let num = |event: &str, key: &str| field(event, key).and_then(|v| v.parse::<u64>().ok());
+    let requests = num("run finished", "requests").unwrap_or(0);
 
     println!();
-    if report.interrupted {
-        println!("INTERRUPTED (Ctrl-C): the figures below cover the sites finished so far");
-    }
     println!(
-        "sites stored      {} of {}",
+        "sites stored      {} of {} (govwatch run exit status {})",
         thousands(summary.len() as u64),
-        a.sites
+        a.sites,
+        usage.status
     );
-    println!("wall time         {:.2} s", secs(wall));
+    println!(
+        "wall time         {:.2} s (the whole command: configuration, plan, crawl, store, accounts; \
+         the run itself {:.2} s)",
+        secs(wall),
+        num("run finished", "wall_ms").unwrap_or(0) as f64 / 1000.0
+    );
     println!(
         "pages             {} (store: sum of pages over run_summary; HTML {}, the rest the broken \
          link's 404 page; the farm has {} HTML URLs, `/` and `/index.html` counted apart)",
@@ -555,35 +757,50 @@ async fn bench(a: Args) -> Result<()> {
         thousands(farm_urls)
     );
     println!(
-        "HTTP requests     {} (crawler fetches, robots.txt and link checks included; the server logged {})",
+        "HTTP requests     {} sent (fetch records stored {}, robots.txt and link checks included; \
+         the server logged {})",
+        thousands(requests),
         thousands(fetches),
-        match server_requests {
-            Some(n) => thousands(n),
+        match &server_log {
+            Some(l) => thousands(l.requests),
             None => "-".into(),
         }
     );
+    println!(
+        "plan              {} requests planned before the first request, {} once the first home \
+         pages were read, {} made ({:.2}× of the updated estimate)",
+        thousands(num("run finished", "planned_requests").unwrap_or(0)),
+        num("plan updated", "replanned_requests")
+            .map(thousands)
+            .unwrap_or_else(|| "-".into()),
+        thousands(requests),
+        num("plan updated", "replanned_requests")
+            .map(|e| e as f64 / requests.max(1) as f64)
+            .unwrap_or(0.0),
+    );
+    println!("failed fetches    {fetch_errors} (crawl.summary fetch_errors over every site)");
     println!(
         "bytes             {:.1} MB of bodies read",
         body_bytes as f64 / 1e6
     );
     println!("pages/s           {:.0}", per_sec(pages, wall));
-    println!("requests/s        {:.0}", per_sec(fetches, wall));
     println!(
-        "CPU user+sys      {:.2} s (user {:.2} s, sys {:.2} s) during the run; {:.2} s for the whole process with the farm generation",
+        "CPU user+sys      {:.2} s (user {:.2} s, sys {:.2} s) of the govwatch process (wait4, as /usr/bin/time)",
         secs(cpu),
-        secs(after.user.saturating_sub(before.user)),
-        secs(after.sys.saturating_sub(before.sys)),
-        secs(whole),
+        secs(usage.user),
+        secs(usage.sys),
     );
     println!("CPU ms/page       {}", ms_per(cpu, pages));
-    println!("CPU ms/request    {}", ms_per(cpu, fetches));
+    println!("CPU ms/request    {}", ms_per(cpu, requests));
     println!(
         "CPU use           {:.0}% of one core (2 cores = 200%)",
         100.0 * secs(cpu) / secs(wall).max(1e-9)
     );
     println!(
-        "peak RSS          {:.0} MB (ru_maxrss of the whole process)",
-        after.max_rss_mb()
+        "peak RSS          {rss_mb:.0} MB (ru_maxrss of the govwatch process; its budget checks saw {} MB, \
+         new sites held {} s)",
+        num("run finished", "peak_resident_mb").unwrap_or(0),
+        num("run finished", "memory_held_secs").unwrap_or(0),
     );
     let codes: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} x{n}")).collect();
     println!(
@@ -609,18 +826,33 @@ async fn bench(a: Args) -> Result<()> {
         }
     );
     if pol.rate < 1e6 {
-        match &report.busiest_host {
-            Some((host, n, bound)) => println!(
-                "politeness bound  {:.1} s: the busiest host, {host}, served {n} requests at {} \
-                 request(s)/s; wall / bound = {:.3}",
-                secs(*bound),
-                pol.rate,
-                secs(wall) / secs(*bound).max(1e-9)
-            ),
-            None => println!("politeness bound  - (no request made)"),
-        }
+        let host_bound = num("run finished", "host_bound_ms").unwrap_or(0) as f64 / 1000.0;
+        let addr_bound = num("run finished", "address_bound_ms").unwrap_or(0) as f64 / 1000.0;
+        let bound = host_bound.max(addr_bound);
+        println!(
+            "politeness bound  {bound:.1} s: busiest host {} ({} requests at {} request(s)/s, {host_bound:.1} s), \
+             busiest address {} ({} requests at address_rate, {addr_bound:.1} s); wall / bound = {:.3}",
+            field("run finished", "busiest_host").unwrap_or_default(),
+            num("run finished", "busiest_host_requests").unwrap_or(0),
+            pol.rate,
+            field("run finished", "busiest_address").unwrap_or_default(),
+            num("run finished", "busiest_address_requests").unwrap_or(0),
+            secs(wall) / bound.max(1e-9)
+        );
     }
-    if html_pages < farm_urls && !report.interrupted {
+    if let Some(l) = &server_log
+        && let Some((ip, n, w1, w10)) = &l.busiest_address
+    {
+        println!(
+            "server log        busiest address {ip}: {n} requests, at most {w1} in any 1 s and {w10} \
+             in any 10 s; busiest host {}",
+            l.busiest_host
+                .as_ref()
+                .map(|(h, n)| format!("{h}: {n} requests"))
+                .unwrap_or_default()
+        );
+    }
+    if html_pages < farm_urls && !summary.is_empty() {
         println!(
             "warning: {} HTML pages crawled, the farm has {} HTML URLs: some were not reached",
             thousands(html_pages),
@@ -634,21 +866,14 @@ async fn bench(a: Args) -> Result<()> {
     );
     println!("|---|---|---|---|---|---|---|");
     println!(
-        "| govwatch {}, {} sites at once, {} | {:.1} s | {:.1} s | {} | {} | {:.0} MB | decode, DOM, every probe, SQLite, archived body |",
+        "| govwatch {} run, {} | {:.1} s | {:.1} s | {} | {} | {:.0} MB | decode, DOM, every probe, SQLite, archived body |",
         env!("CARGO_PKG_VERSION"),
-        report.plan.in_flight,
         pol.label,
         secs(wall),
         secs(cpu),
         thousands(per_sec(pages, wall).round() as u64),
         ms_per(cpu, pages),
-        after.max_rss_mb(),
-    );
-    println!(
-        "(peers' pages/s and CPU ms/page are per request, 21,800 on 200 x 100: govwatch per request \
-         {} req/s, {} CPU ms/request)",
-        thousands(per_sec(fetches, wall).round() as u64),
-        ms_per(cpu, fetches),
+        rss_mb,
     );
     if let Some(FarmDir::Kept(p)) = &dir {
         println!("farm kept in {}", p.display());

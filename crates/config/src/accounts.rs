@@ -18,11 +18,11 @@
 //!
 //! Every problem is reported with its file, line and column, like `sites.toml`.
 
-use crate::error::{ConfigError, Diagnostic};
-use crate::line_col;
+use crate::error::{ConfigError, Diagnostic, type_zh};
 use crate::sites::{parse_http_url, valid_id};
+use crate::{LineIndex, line_col};
 use govwatch_model::{Account, Platform, Site};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use toml_edit::{Item, Table, TableLike};
@@ -71,7 +71,7 @@ pub fn check_accounts(path: &Path, sites: Option<&[Site]>) -> Vec<Diagnostic> {
 /// The feed URL of an account from a template: `{id}` replaced by the id, percent-encoded.
 pub fn feed_from_template(template: &str, id: &str) -> Result<Url, String> {
     if !template.contains(FEED_ID) {
-        return Err(format!("feed template `{template}` has no {FEED_ID}"));
+        return Err(format!("订阅地址模板 `{template}` 中没有 {FEED_ID}"));
     }
     let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
     parse_http_url(&template.replace(FEED_ID, &encoded))
@@ -90,12 +90,13 @@ pub(crate) fn analyze(
             file: file.to_path_buf(),
             line,
             column,
-            message: e.message().to_string(),
+            message: crate::toml_zh(e.message()),
         }
     })?;
     let mut ck = Checker {
         file,
         text,
+        lines: LineIndex::new(text),
         diagnostics: Vec::new(),
     };
     let root = doc.as_table();
@@ -104,7 +105,7 @@ pub(crate) fn analyze(
             let span = root.key(key).and_then(|k| k.span());
             ck.report(
                 span,
-                format!("unknown key `{key}` (expected [feeds] and [[account]] tables)"),
+                format!("不认识的键 `{key}`（这里只应有 [feeds] 表和 [[account]] 表）"),
             );
         }
     }
@@ -114,12 +115,12 @@ pub(crate) fn analyze(
             Some(t) => ck.templates(t),
             None => {
                 let span = root.key("feeds").and_then(|k| k.span());
-                ck.report(span, "`feeds` must be a table of platform = URL template");
+                ck.report(span, "`feeds` 应为“平台 = 订阅地址模板”的表");
                 BTreeMap::new()
             }
         },
     };
-    let site_ids: Option<Vec<&str>> = sites.map(|s| s.iter().map(|s| s.id.as_str()).collect());
+    let site_ids: Option<HashSet<&str>> = sites.map(|s| s.iter().map(|s| s.id.as_str()).collect());
     let mut accounts = Vec::new();
     match root.get("account") {
         None => {}
@@ -139,7 +140,7 @@ pub(crate) fn analyze(
                             duplicate = true;
                             ck.report(
                                 span,
-                                format!("duplicate account {p}:{id} (first at line {first})"),
+                                format!("账号 {p}:{id} 重复（第一次出现在第 {first} 行）"),
                             );
                         }
                         None => {
@@ -147,7 +148,7 @@ pub(crate) fn analyze(
                         }
                     }
                 }
-                if let Some(a) = ck.account(table, &templates, site_ids.as_deref())
+                if let Some(a) = ck.account(table, &templates, site_ids.as_ref())
                     && !duplicate
                 {
                     accounts.push(a);
@@ -156,7 +157,7 @@ pub(crate) fn analyze(
         }
         Some(_) => {
             let span = root.key("account").and_then(|k| k.span());
-            ck.report(span, "`account` must be written as [[account]] tables");
+            ck.report(span, "`account` 应写成 [[account]] 表");
         }
     }
     let mut diagnostics = ck.diagnostics;
@@ -169,15 +170,28 @@ pub(crate) fn valid_account_id(id: &str) -> bool {
     !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The longest a string key may be (see [`crate::text`]).
+fn field_bound(key: &str) -> usize {
+    use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
+    match key {
+        "id" => MAX_ID_CHARS,
+        "name" | "org" | "region" | "platform" | "kind" | "site" => MAX_NAME_CHARS,
+        _ => MAX_URL_CHARS,
+    }
+}
+
 struct Checker<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Line starts of `text`, so that positions cost a binary search, not a scan.
+    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
-        span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0))
+        span.map(|s| self.lines.line_col(self.text, s.start))
+            .unwrap_or((0, 0))
     }
 
     fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
@@ -196,12 +210,20 @@ impl Checker<'_> {
     fn string(&mut self, table: &Table, key: &str) -> Option<String> {
         let item = table.get(key)?;
         match item.as_str() {
-            Some(s) => Some(s.trim().to_string()),
+            Some(s) => {
+                if let Some(p) =
+                    crate::text::field_problem(&format!("`{key}`"), s, field_bound(key))
+                {
+                    self.report(Self::key_span(table, key), p);
+                    return None;
+                }
+                Some(s.trim().to_string())
+            }
             None => {
                 let span = Self::key_span(table, key);
                 self.report(
                     span,
-                    format!("`{key}` must be a string, not {}", item.type_name()),
+                    format!("`{key}` 应为字符串，而不是{}", type_zh(item.type_name())),
                 );
                 None
             }
@@ -217,8 +239,8 @@ impl Checker<'_> {
                 self.report(
                     span,
                     format!(
-                        "unknown platform `{key}` in [feeds] (expected one of: {})",
-                        names.join(", ")
+                        "[feeds] 中的平台 `{key}` 不认识（可用的平台：{}）",
+                        names.join("、")
                     ),
                 );
                 continue;
@@ -228,13 +250,13 @@ impl Checker<'_> {
                     Ok(_) => {
                         out.insert(platform, tpl.to_string());
                     }
-                    Err(e) => self.report(span, format!("[feeds] {key}: {e}")),
+                    Err(e) => self.report(span, format!("[feeds] {key}：{e}")),
                 },
                 None => self.report(
                     span,
                     format!(
-                        "[feeds] {key} must be a URL template string, not {}",
-                        item.type_name()
+                        "[feeds] {key} 应为订阅地址模板字符串，而不是{}",
+                        type_zh(item.type_name())
                     ),
                 ),
             }
@@ -247,7 +269,7 @@ impl Checker<'_> {
         &mut self,
         table: &Table,
         templates: &BTreeMap<Platform, String>,
-        sites: Option<&[&str]>,
+        sites: Option<&HashSet<&str>>,
     ) -> Option<Account> {
         let before = self.diagnostics.len();
         let header = table.span();
@@ -257,9 +279,9 @@ impl Checker<'_> {
                 self.report(
                     span,
                     format!(
-                        "unknown key `{key}` in [[account]] (expected one of: {}, {})",
-                        REQUIRED_KEYS.join(", "),
-                        OPTIONAL_KEYS.join(", ")
+                        "[[account]] 中没有 `{key}` 这个键（可用的键：{}、{}）",
+                        REQUIRED_KEYS.join("、"),
+                        OPTIONAL_KEYS.join("、")
                     ),
                 );
             }
@@ -275,13 +297,9 @@ impl Checker<'_> {
                 .and_then(Item::as_str)
                 .map(|n| format!(" {n}"))
                 .unwrap_or_default();
-            let noun = if missing.len() == 1 { "key" } else { "keys" };
             self.report(
                 header.clone(),
-                format!(
-                    "[[account]]{name} is missing required {noun} {}",
-                    missing.join(", ")
-                ),
+                format!("[[account]]{name} 缺少必填的键 {}", missing.join("、")),
             );
         }
         let platform = self.string(table, "platform").and_then(|p| {
@@ -290,7 +308,7 @@ impl Checker<'_> {
                 let names: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
                 self.report(
                     Self::key_span(table, "platform"),
-                    format!("platform `{p}` must be one of: {}", names.join(", ")),
+                    format!("platform `{p}` 不认识（可用的平台：{}）", names.join("、")),
                 );
             }
             platform
@@ -301,19 +319,16 @@ impl Checker<'_> {
         {
             self.report(
                 Self::key_span(table, "id"),
-                format!("account id `{id}` must not be empty nor hold white space"),
+                format!("账号 ID `{id}` 不能为空，也不能含空白字符"),
             );
         }
         let name = self.string(table, "name");
         if name.as_deref().is_some_and(str::is_empty) {
-            self.report(Self::key_span(table, "name"), "`name` must not be empty");
+            self.report(Self::key_span(table, "name"), "`name`（账号名称）不能为空");
         }
         let org = self.string(table, "org");
         if org.as_deref().is_some_and(str::is_empty) {
-            self.report(
-                Self::key_span(table, "org"),
-                "`org` (主办单位) must not be empty",
-            );
+            self.report(Self::key_span(table, "org"), "`org`（主办单位）不能为空");
         }
         let region = self.string(table, "region");
         let site = self.string(table, "site");
@@ -321,32 +336,35 @@ impl Checker<'_> {
             if !valid_id(s) {
                 self.report(
                     Self::key_span(table, "site"),
-                    format!(
-                        "site `{s}` must be a 网站标识码 of exactly 10 ASCII letters or digits"
-                    ),
+                    format!("site `{s}` 应为 10 位英文字母或数字的网站标识码"),
                 );
             } else if let Some(ids) = sites
-                && !ids.contains(&s.as_str())
+                && !ids.contains(s.as_str())
             {
                 self.report(
                     Self::key_span(table, "site"),
-                    format!("site `{s}` is not in the site registry (sites.toml)"),
+                    format!("site `{s}` 不在网站名录 (sites.toml) 中"),
                 );
             }
         }
         let feed = match (self.string(table, "feed"), platform, &id) {
             (Some(f), _, _) => parse_http_url(&f)
-                .map_err(|e| self.report(Self::key_span(table, "feed"), format!("feed: {e}")))
+                .map_err(|e| {
+                    self.report(
+                        Self::key_span(table, "feed"),
+                        format!("feed（订阅地址）：{e}"),
+                    )
+                })
                 .ok(),
             (None, Some(p), Some(id)) => match templates.get(&p) {
                 Some(t) => feed_from_template(t, id)
-                    .map_err(|e| self.report(header.clone(), format!("feed: {e}")))
+                    .map_err(|e| self.report(header.clone(), format!("feed（订阅地址）：{e}")))
                     .ok(),
                 None => {
                     self.report(
                         header.clone(),
                         format!(
-                            "[[account]] {p}:{id} has no feed: give `feed`, or a template `{p} = \"…{FEED_ID}…\"` in [feeds]"
+                            "[[account]] {p}:{id} 没有订阅地址：请写上 `feed`，或在 [feeds] 中写模板 `{p} = \"…{FEED_ID}…\"`"
                         ),
                     );
                     None

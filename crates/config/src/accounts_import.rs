@@ -5,9 +5,11 @@
 use crate::accounts::{FEED_ID, analyze, valid_account_id};
 use crate::error::ConfigError;
 use crate::import::{
-    ImportReport, column, csv_reader, decode_text, prepare_tables, set_str, skip, write_atomic,
+    ImportReport, column, csv_reader, decode_text, field_problems, prepare_tables, set_str, skip,
+    write_atomic,
 };
 use crate::sites::{parse_http_url, valid_id};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use govwatch_model::{Platform, Site};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -87,7 +89,7 @@ pub fn import_accounts_csv(
                 file: toml_path.to_path_buf(),
                 line: 0,
                 column: 0,
-                message: e.message().to_string(),
+                message: crate::toml_zh(e.message()),
             })?;
     let templates: HashSet<Platform> = doc
         .get("feeds")
@@ -104,6 +106,8 @@ pub fn import_accounts_csv(
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output, Some(sites))?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -126,7 +130,7 @@ fn read_rows(
         column(&headers, names).ok_or_else(|| ConfigError::Csv {
             file: file.to_path_buf(),
             line: 1,
-            message: format!("missing column {}", names.join(" / ")),
+            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
         })
     };
     let name_col = required(NAME_COLUMNS)?;
@@ -149,7 +153,7 @@ fn read_rows(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                skip(report, file, line, format!("unreadable row: {e}"));
+                skip(report, file, line, format!("无法读取这一行（{e}）"));
                 continue;
             }
         };
@@ -163,35 +167,46 @@ fn read_rows(
         let platform_text = cell(platform_col);
         let id = cell(id_col);
         let org = cell(org_col);
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let region_cell = region_col.map(cell).unwrap_or_default();
+        let site_cell = site_col.map(cell).unwrap_or_default();
+        let feed_cell = feed_col.map(cell).unwrap_or_default();
+        let hostile = field_problems(&[
+            ("账号名称", &name, MAX_NAME_CHARS),
+            ("平台", &platform_text, MAX_NAME_CHARS),
+            ("账号ID", &id, MAX_ID_CHARS),
+            ("主办单位", &org, MAX_NAME_CHARS),
+            ("地区", &region_cell, MAX_NAME_CHARS),
+            ("网站标识码", &site_cell, MAX_ID_CHARS),
+            ("订阅地址", &feed_cell, MAX_URL_CHARS),
+        ]);
+        if !hostile.is_empty() {
+            skip(report, file, line, hostile.join("; "));
+            continue;
+        }
         let mut problems = Vec::new();
         if name.is_empty() {
-            problems.push("empty 账号名称".to_string());
+            problems.push("账号名称为空".to_string());
         }
         let platform = Platform::from_label(&platform_text);
         if platform.is_none() {
             problems.push(format!(
-                "unknown 平台 `{platform_text}` (expected 微博, 微信公众号, 今日头条, 抖音, 快手, 微视, 客户端 or 其他)"
+                "平台 `{platform_text}` 不认识（应为微博、微信公众号、今日头条、抖音、快手、微视、客户端或其他）"
             ));
         }
         if !valid_account_id(&id) {
-            problems.push(format!(
-                "账号ID `{id}` must not be empty nor hold white space"
-            ));
+            problems.push(format!("账号ID `{id}` 不能为空，也不能含空白字符"));
         }
         if org.is_empty() {
-            problems.push("empty 主办单位".to_string());
+            problems.push("主办单位为空".to_string());
         }
         let site = match cell_opt(site_col) {
             Some(s) if !valid_id(&s) => {
-                problems.push(format!(
-                    "网站标识码 `{s}` must be exactly 10 ASCII letters or digits"
-                ));
+                problems.push(format!("网站标识码 `{s}` 应为 10 位英文字母或数字"));
                 None
             }
             Some(s) if !site_ids.contains(s.as_str()) => {
-                problems.push(format!(
-                    "网站标识码 {s} is not in the site registry (sites.toml)"
-                ));
+                problems.push(format!("网站标识码 {s} 不在网站名录 (sites.toml) 中"));
                 None
             }
             Some(s) => Some(s),
@@ -199,14 +214,14 @@ fn read_rows(
                 Some([one]) => Some(one.to_string()),
                 Some(many) if many.len() > 1 => {
                     problems.push(format!(
-                        "no 网站标识码, and {} registered sites have 主办单位 {org}",
+                        "没有网站标识码，而名录中有 {} 个网站的主办单位是 {org}，请填写网站标识码",
                         many.len()
                     ));
                     None
                 }
                 _ => {
                     problems.push(format!(
-                        "no 网站标识码, and no registered site has 主办单位 {org}"
+                        "没有网站标识码，名录中也没有主办单位为 {org} 的网站"
                     ));
                     None
                 }
@@ -216,7 +231,7 @@ fn read_rows(
             Some(f) => match parse_http_url(&f) {
                 Ok(u) => Some(u.to_string()),
                 Err(e) => {
-                    problems.push(format!("订阅地址: {e}"));
+                    problems.push(format!("订阅地址：{e}"));
                     None
                 }
             },
@@ -228,16 +243,14 @@ fn read_rows(
             && problems.is_empty()
         {
             problems.push(format!(
-                "no 订阅地址, and accounts.toml has no [feeds] template for {p}"
+                "没有订阅地址，accounts.toml 的 [feeds] 中也没有 {p} 的模板"
             ));
         }
         if let Some(p) = platform
             && problems.is_empty()
             && let Some(first) = first_line_of.get(&(p, id.clone()))
         {
-            problems.push(format!(
-                "duplicate account {p}:{id} (first at line {first})"
-            ));
+            problems.push(format!("账号 {p}:{id} 重复（第一次出现在第 {first} 行）"));
         }
         match (platform, site) {
             (Some(platform), Some(site)) if problems.is_empty() => {
@@ -252,7 +265,7 @@ fn read_rows(
                     feed,
                 });
             }
-            _ => skip(report, file, line, problems.join("; ")),
+            _ => skip(report, file, line, problems.join("；")),
         }
     }
     Ok(rows)

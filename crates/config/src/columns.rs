@@ -1,6 +1,6 @@
 //! Column kinds and freshness windows (`config/columns.toml`), each rule with its source.
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Diagnostic};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -91,9 +91,11 @@ pub fn load_column_rules(path: &Path) -> Result<ColumnRules, ConfigError> {
         .filter(|k| !rules.kinds.contains_key(*k))
         .collect();
     if !unknown.is_empty() {
-        return Err(ConfigError::Settings(vec![format!(
-            "{}: order names kinds that are not defined: {unknown:?}",
-            path.display()
+        return Err(ConfigError::Invalid(vec![Diagnostic::new(
+            path,
+            0,
+            0,
+            format!("order 中有未定义的栏目类型 {unknown:?}"),
         )]));
     }
     Ok(rules)
@@ -166,7 +168,7 @@ mod load_tests {
         )
         .unwrap();
         let err = load_column_rules(&p).unwrap_err().to_string();
-        assert!(err.contains("columns.toml:6:"), "{err}");
+        assert!(err.contains("columns.toml 第 6 行"), "{err}");
         assert!(load_column_rules(&dir.join("missing.toml")).unwrap() == ColumnRules::default());
     }
 }

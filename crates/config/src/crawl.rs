@@ -27,6 +27,10 @@ pub struct CrawlSettings {
     pub burst: u32,
     /// Requests in flight per host.
     pub host_concurrency: u32,
+    /// Requests per second to one server address (the resolved IP), over every host on it.
+    pub address_rate: f64,
+    /// Requests in flight to one server address at once, over every host on it.
+    pub address_concurrency: u32,
     /// Requests in flight in all.
     pub global_concurrency: u32,
     /// Sites crawled at once; 0 = sized by the run from the registry, the expected requests per
@@ -37,6 +41,9 @@ pub struct CrawlSettings {
     pub night_end: String,
     /// Most sites in flight when `site_concurrency` is 0.
     pub max_sites_in_flight: u32,
+    /// Resident memory the run aims to stay under, in MB (MiB): near it, no new site is started
+    /// until sites in flight finish (the progress line says so).
+    pub memory_budget_mb: u64,
     /// URLs of hosts that are always up (e.g. the national portal), asked before a run and when
     /// requests keep failing mid-run: when none answers, the monitoring machine's own network is
     /// down, the run stops (exit 2) and no site is blamed. Empty: the run still refuses to record
@@ -133,10 +140,13 @@ impl Default for CrawlSettings {
             rate: 1.0,
             burst: 1,
             host_concurrency: 1,
+            address_rate: 4.0,
+            address_concurrency: 4,
             global_concurrency: 64,
             site_concurrency: 0,
             night_end: "06:00".to_string(),
             max_sites_in_flight: 1000,
+            memory_budget_mb: 300,
             reference_urls: Vec::new(),
             timeout_secs: 15.0,
             connect_timeout_secs: 5.0,
@@ -220,7 +230,7 @@ impl CrawlSettings {
             .collect()
     }
 
-    /// Checks the values; the error lists every problem as `key: problem`.
+    /// Checks the values; the error lists every problem as `key problem` (`rate 应大于 0（现为 0）`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let problems = self.problems();
         if problems.is_empty() {
@@ -229,7 +239,7 @@ impl CrawlSettings {
             Err(ConfigError::Settings(
                 problems
                     .into_iter()
-                    .map(|(key, p)| format!("{key}: {p}"))
+                    .map(|(key, p)| format!("{key} {p}"))
                     .collect(),
             ))
         }
@@ -239,7 +249,7 @@ impl CrawlSettings {
     fn problems(&self) -> Vec<(&'static str, String)> {
         let mut p: Vec<(&'static str, String)> = Vec::new();
         if self.user_agent.trim().is_empty() {
-            p.push(("user_agent", "must not be empty".into()));
+            p.push(("user_agent", "不能为空".into()));
         } else if !self
             .user_agent()
             .chars()
@@ -247,63 +257,69 @@ impl CrawlSettings {
         {
             p.push((
                 "user_agent",
-                "must be printable ASCII (it is sent as an HTTP header)".into(),
+                "只能含可打印的 ASCII 字符（它作为 HTTP 请求头发送）".into(),
             ));
         }
         if !looks_like_email(&self.contact) {
-            p.push((
-                "contact",
-                format!("`{}` is not an e-mail address", self.contact),
-            ));
+            p.push(("contact", format!("`{}` 不是电子邮件地址", self.contact)));
         }
-        if !(self.rate > 0.0 && self.rate.is_finite()) {
+        for (key, v) in [("rate", self.rate), ("address_rate", self.address_rate)] {
+            if !(v > 0.0 && v.is_finite()) {
+                p.push((key, format!("应大于 0（现为 {v}）")));
+            }
+        }
+        if self.memory_budget_mb < 64 {
             p.push((
-                "rate",
-                format!("must be greater than 0 (got {})", self.rate),
+                "memory_budget_mb",
+                format!(
+                    "至少应为 64（单位 MB，现为 {}）：运行本身约需这么多",
+                    self.memory_budget_mb
+                ),
             ));
         }
         for (key, value) in [
             ("burst", self.burst),
             ("host_concurrency", self.host_concurrency),
+            ("address_concurrency", self.address_concurrency),
             ("global_concurrency", self.global_concurrency),
             ("max_sites_in_flight", self.max_sites_in_flight),
             ("attachments_in_flight", self.attachments_in_flight),
         ] {
             if value == 0 {
-                p.push((key, "must be at least 1".into()));
+                p.push((key, "至少应为 1".into()));
             }
         }
         if !(self.timeout_secs > 0.0 && self.timeout_secs.is_finite()) {
             p.push((
                 "timeout_secs",
-                format!("must be greater than 0 (got {})", self.timeout_secs),
+                format!("应大于 0（现为 {}）", self.timeout_secs),
             ));
         }
         if !(self.connect_timeout_secs > 0.0 && self.connect_timeout_secs.is_finite()) {
             p.push((
                 "connect_timeout_secs",
-                format!("must be greater than 0 (got {})", self.connect_timeout_secs),
+                format!("应大于 0（现为 {}）", self.connect_timeout_secs),
             ));
         } else if self.connect_timeout_secs > self.timeout_secs {
             p.push((
                 "connect_timeout_secs",
                 format!(
-                    "must not exceed timeout_secs ({} > {})",
+                    "不能大于 timeout_secs（{} > {}）",
                     self.connect_timeout_secs, self.timeout_secs
                 ),
             ));
         }
         if self.max_body_bytes == 0 {
-            p.push(("max_body_bytes", "must be at least 1".into()));
+            p.push(("max_body_bytes", "至少应为 1".into()));
         }
         if self.max_pages == 0 {
-            p.push(("max_pages", "must be at least 1".into()));
+            p.push(("max_pages", "至少应为 1".into()));
         }
         if self.max_robots_bytes < 500 * 1024 {
             p.push((
                 "max_robots_bytes",
                 format!(
-                    "must be at least 512000 (RFC 9309: 500 KiB; got {})",
+                    "至少应为 512000（RFC 9309 规定 500 KiB；现为 {}）",
                     self.max_robots_bytes
                 ),
             ));
@@ -314,7 +330,7 @@ impl CrawlSettings {
             ("max_page_elements", self.max_page_elements),
         ] {
             if v == 0 {
-                p.push((key, "must be 1 or more".to_string()));
+                p.push((key, "至少应为 1".to_string()));
             }
         }
         if !(self.refuse_crawl_delay_above_secs >= 0.0
@@ -322,36 +338,33 @@ impl CrawlSettings {
         {
             p.push((
                 "refuse_crawl_delay_above_secs",
-                format!(
-                    "must be 0 or more (got {})",
-                    self.refuse_crawl_delay_above_secs
-                ),
+                format!("不能小于 0（现为 {}）", self.refuse_crawl_delay_above_secs),
             ));
         }
         if !(self.max_site_secs > 0.0 && self.max_site_secs.is_finite()) {
             p.push((
                 "max_site_secs",
-                format!("must be more than 0 (got {})", self.max_site_secs),
+                format!("应大于 0（现为 {}）", self.max_site_secs),
             ));
         }
         if !(self.max_crawl_delay_secs >= 0.0 && self.max_crawl_delay_secs.is_finite()) {
             p.push((
                 "max_crawl_delay_secs",
-                format!("must be 0 or more (got {})", self.max_crawl_delay_secs),
+                format!("不能小于 0（现为 {}）", self.max_crawl_delay_secs),
             ));
         }
         if self.max_query_variants == 0 {
-            p.push(("max_query_variants", "must be at least 1".into()));
+            p.push(("max_query_variants", "至少应为 1".into()));
         }
         if self.max_url_len < 16 {
             p.push((
                 "max_url_len",
-                format!("must be at least 16 (got {})", self.max_url_len),
+                format!("至少应为 16（现为 {}）", self.max_url_len),
             ));
         }
         for s in &self.allow_addresses {
             if s.parse::<std::net::IpAddr>().is_err() {
-                p.push(("allow_addresses", format!("`{s}` is not an IP address")));
+                p.push(("allow_addresses", format!("中的 `{s}` 不是 IP 地址")));
             }
         }
         for (key, v) in [
@@ -359,27 +372,27 @@ impl CrawlSettings {
             ("ipv6_get_timeout_secs", self.ipv6_get_timeout_secs),
         ] {
             if !(v > 0.0 && v.is_finite()) {
-                p.push((key, format!("must be greater than 0 (got {v})")));
+                p.push((key, format!("应大于 0（现为 {v}）")));
             }
         }
         if self.ipv6_compare_bytes == 0 {
-            p.push(("ipv6_compare_bytes", "must be at least 1".into()));
+            p.push(("ipv6_compare_bytes", "至少应为 1".into()));
         }
         for s in &self.dns_servers {
             if s.parse::<SocketAddr>().is_err() {
-                p.push(("dns_servers", format!("`{s}` is not IP:PORT")));
+                p.push(("dns_servers", format!("中的 `{s}` 不是 IP:PORT 形式的地址")));
             }
         }
         if !self.night_end.is_empty() && self.night_end_minutes().is_none() {
             p.push((
                 "night_end",
-                format!("`{}` is not a time HH:MM (or empty)", self.night_end),
+                format!("`{}` 不是 HH:MM 形式的时间（或留空）", self.night_end),
             ));
         }
         for u in &self.reference_urls {
             match url::Url::parse(u) {
                 Ok(x) if matches!(x.scheme(), "http" | "https") && x.host_str().is_some() => {}
-                _ => p.push(("reference_urls", format!("`{u}` is not an http(s) URL"))),
+                _ => p.push(("reference_urls", format!("中的 `{u}` 不是 http(s) 网址"))),
             }
         }
         p
@@ -437,7 +450,7 @@ pub(crate) fn parse_crawl_settings(file: &Path, text: &str) -> Result<CrawlSetti
                 .and_then(|d| d.as_table().key(key))
                 .and_then(|k| k.span());
             let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            Diagnostic::new(file, line, column, format!("{key}: {message}"))
+            Diagnostic::new(file, line, column, format!("{key} {message}"))
         })
         .collect();
     Err(ConfigError::Invalid(diagnostics))
@@ -478,14 +491,23 @@ mod tests {
             }
             e => panic!("unexpected {e:?}"),
         }
-        assert!(err.to_string().starts_with("c.toml:3:1: "), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "c.toml 第 3 行第 1 列：没有 `rat` 这个键，可能拼错了（unknown field `rat`"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_type_names_line() {
         let err =
             parse_crawl_settings(Path::new("c.toml"), "rate = 1.0\nburst = \"two\"\n").unwrap_err();
-        assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c.toml 第 2 行第 9 列：值的类型不对（invalid type"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -495,7 +517,7 @@ mod tests {
         let d = err.diagnostics();
         let lines: Vec<(usize, &str)> = d
             .iter()
-            .map(|d| (d.line, d.message.split(':').next().unwrap()))
+            .map(|d| (d.line, d.message.split(' ').next().unwrap()))
             .collect();
         assert_eq!(
             lines,
@@ -512,10 +534,7 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid crawl settings: global_concurrency: must be at least 1"
-        );
+        assert_eq!(e.to_string(), "抓取设置有误：global_concurrency 至少应为 1");
         let e = CrawlSettings {
             night_end: "6 am".into(),
             reference_urls: vec!["www.gov.cn".into()],
@@ -525,7 +544,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid crawl settings: night_end: `6 am` is not a time HH:MM (or empty); reference_urls: `www.gov.cn` is not an http(s) URL"
+            "抓取设置有误：night_end `6 am` 不是 HH:MM 形式的时间（或留空）；reference_urls 中的 `www.gov.cn` 不是 http(s) 网址"
         );
         // 0 = sized by the run
         assert!(CrawlSettings::default().validate().is_ok());

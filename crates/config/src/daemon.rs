@@ -60,7 +60,7 @@ impl DaemonConfig {
     /// The nightly time (validated by [`load_daemon_config`]).
     pub fn nightly_time(&self) -> Result<NaiveTime, String> {
         NaiveTime::parse_from_str(&self.nightly_at, "%H:%M")
-            .map_err(|_| format!("nightly_at {:?}: expected HH:MM", self.nightly_at))
+            .map_err(|_| format!("nightly_at {:?} 应为 HH:MM 形式的时间", self.nightly_at))
     }
 
     /// The offset of `timezone`.
@@ -79,8 +79,7 @@ pub fn parse_timezone(s: &str) -> Result<FixedOffset, String> {
         "UTC" | "Etc/UTC" | "Z" => return Ok(FixedOffset::east_opt(0).expect("valid")),
         _ => {}
     }
-    let bad =
-        || format!("timezone {s:?}: expected Asia/Shanghai, UTC or a fixed offset like +08:00");
+    let bad = || format!("timezone {s:?} 应为 Asia/Shanghai、UTC 或 +08:00 这样的固定时差");
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
         Some(b'-') => (-1, &t[1..]),
@@ -108,15 +107,13 @@ pub fn load_daemon_config(path: &Path) -> Result<DaemonConfig, ConfigError> {
     let c: DaemonConfig = crate::load_toml_or_default(path)?;
     let mut errs = Vec::new();
     if !(c.interval_minutes.is_finite() && c.interval_minutes > 0.0) {
-        errs.push("interval_minutes must be positive".to_string());
+        errs.push("interval_minutes 应大于 0".to_string());
     }
     if !(c.jitter_minutes.is_finite()
         && c.jitter_minutes >= 0.0
         && c.jitter_minutes * 2.0 < c.interval_minutes)
     {
-        errs.push(
-            "jitter_minutes must be at least 0 and under half of interval_minutes".to_string(),
-        );
+        errs.push("jitter_minutes 不能小于 0，且应小于 interval_minutes 的一半".to_string());
     }
     if let Err(e) = c.nightly_time() {
         errs.push(e);
@@ -125,10 +122,10 @@ pub fn load_daemon_config(path: &Path) -> Result<DaemonConfig, ConfigError> {
         errs.push(e);
     }
     if !(c.shutdown_grace_secs.is_finite() && c.shutdown_grace_secs >= 0.0) {
-        errs.push("shutdown_grace_secs must be at least 0".to_string());
+        errs.push("shutdown_grace_secs 不能小于 0".to_string());
     }
     if c.sample_concurrency == 0 {
-        errs.push("sample_concurrency must be at least 1".to_string());
+        errs.push("sample_concurrency 至少应为 1".to_string());
     }
     if errs.is_empty() {
         Ok(c)
@@ -276,35 +273,41 @@ pub fn load_warning_config(path: &Path) -> Result<WarningConfig, ConfigError> {
     let mut codes = std::collections::HashSet::new();
     for w in &c.warnings {
         if !codes.insert(w.code.as_str()) {
-            errs.push(format!("warning {:?} is defined twice", w.code));
+            errs.push(format!("预警 {:?} 定义了两次", w.code));
         }
         if !w.open_at.is_finite() || w.clear_below() > w.open_at {
-            errs.push(format!(
-                "warning {:?}: clear_below must not exceed open_at",
-                w.code
-            ));
+            errs.push(format!("预警 {:?} 的 clear_below 不能大于 open_at", w.code));
         }
         if w.source.trim().is_empty() {
-            errs.push(format!("warning {:?} has no source", w.code));
+            errs.push(format!("预警 {:?} 没有写依据 (source)", w.code));
         }
     }
     let mut names = std::collections::HashSet::new();
     for s in &c.sinks {
         if !names.insert(s.name()) {
-            errs.push(format!("sink {:?} is defined twice", s.name()));
+            errs.push(format!("发送渠道 (sink) {:?} 定义了两次", s.name()));
         }
         match s {
             SinkConfig::Webhook { url, .. } => {
                 if url::Url::parse(url).is_err() {
-                    errs.push(format!("sink {:?}: bad url {url:?}", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的网址 {url:?} 有误",
+                        s.name()
+                    ));
                 }
             }
             SinkConfig::Smtp { to, from, .. } => {
                 if to.is_empty() {
-                    errs.push(format!("sink {:?}: no recipient in `to`", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的 `to` 中没有收件人",
+                        s.name()
+                    ));
                 }
                 if !from.contains('@') {
-                    errs.push(format!("sink {:?}: bad `from` {from:?}", s.name()));
+                    errs.push(format!(
+                        "发送渠道 (sink) {:?} 的 `from` {from:?} 有误",
+                        s.name()
+                    ));
                 }
             }
             SinkConfig::Log { .. } => {}
@@ -367,7 +370,10 @@ mod tests {
         );
         std::fs::write(&p, "intervall = 3\n").unwrap();
         let e = load_daemon_config(&p).unwrap_err().to_string();
-        assert!(e.contains("daemon.toml:1:1"), "{e}");
+        assert!(
+            e.contains("daemon.toml 第 1 行第 1 列：没有 `intervall` 这个键"),
+            "{e}"
+        );
         let w = dir.join("warnings.toml");
         std::fs::write(
             &w,
@@ -375,16 +381,16 @@ mod tests {
         )
         .unwrap();
         let e = load_warning_config(&w).unwrap_err().to_string();
-        assert!(e.contains("warnings.toml:3:10"), "{e}");
+        assert!(e.contains("warnings.toml 第 3 行第 10 列"), "{e}");
         std::fs::write(
             &w,
             "[[warning]]\ncode = \"x\"\nmetric = \"blank_columns\"\nopen_at = 1\nclear_below = 2\nsource = \"s\"\nmessage = \"m\"\n\n[[sink]]\nname = \"h\"\nkind = \"smtp\"\nhost = \"h\"\nfrom = \"nobody\"\nto = []\n",
         )
         .unwrap();
         let e = load_warning_config(&w).unwrap_err().to_string();
-        assert!(e.contains("clear_below must not exceed open_at"), "{e}");
+        assert!(e.contains("clear_below 不能大于 open_at"), "{e}");
         assert!(
-            e.contains("no recipient") && e.contains("bad `from`"),
+            e.contains("`to` 中没有收件人") && e.contains("`from` \"nobody\" 有误"),
             "{e}"
         );
     }

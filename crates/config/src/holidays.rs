@@ -1,7 +1,7 @@
 //! The Chinese working-day calendar (`config/holidays.toml`): statutory holidays and 调休 working
 //! weekends from the State Council's yearly notices, used to count reply latency in working days.
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Diagnostic};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashSet};
@@ -102,6 +102,19 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
+/// A weekday in words (`周一` … `周五`).
+fn weekday_zh(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "周一",
+        Weekday::Tue => "周二",
+        Weekday::Wed => "周三",
+        Weekday::Thu => "周四",
+        Weekday::Fri => "周五",
+        Weekday::Sat => "周六",
+        Weekday::Sun => "周日",
+    }
+}
+
 /// Parses the calendar text; `path` names the file in errors (with line and column).
 pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigError> {
     let file: File = crate::parse_toml(text, path)?;
@@ -118,7 +131,7 @@ pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigErr
     for y in &file.year {
         let year = *y.year.get_ref();
         if !cal.years.insert(year) {
-            return Err(err(y.year.span(), format!("year {year} appears twice")));
+            return Err(err(y.year.span(), format!("{year} 年出现了两次")));
         }
         cal.sources.push((year, y.source.clone()));
         for r in &y.off {
@@ -130,13 +143,15 @@ pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigErr
             let (Some(a), Some(b)) = (a, b) else {
                 return Err(err(
                     r.span(),
-                    format!("{raw:?} is not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD"),
+                    format!(
+                        "{raw:?} 不是 YYYY-MM-DD 形式的日期或 YYYY-MM-DD..YYYY-MM-DD 形式的日期范围"
+                    ),
                 ));
             };
             if b < a || (b - a).num_days() > 15 {
                 return Err(err(
                     r.span(),
-                    format!("{raw:?}: a holiday range must run forward and last at most 16 days"),
+                    format!("{raw:?}：假期范围应从前往后写，最长 16 天"),
                 ));
             }
             let mut d = a;
@@ -148,14 +163,14 @@ pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigErr
         for w in &y.work {
             let raw = w.get_ref();
             let Some(d) = parse_date(raw) else {
-                return Err(err(w.span(), format!("{raw:?} is not a date YYYY-MM-DD")));
+                return Err(err(w.span(), format!("{raw:?} 不是 YYYY-MM-DD 形式的日期")));
             };
             if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
                 return Err(err(
                     w.span(),
                     format!(
-                        "{raw} is a {}: only a weekend day can become a working day",
-                        d.weekday()
+                        "{raw} 是{}：只有周末才能调为工作日",
+                        weekday_zh(d.weekday())
                     ),
                 ));
             }
@@ -163,9 +178,11 @@ pub fn parse_calendar(text: &str, path: &Path) -> Result<WorkCalendar, ConfigErr
         }
     }
     if let Some(d) = cal.off.intersection(&cal.work).next() {
-        return Err(ConfigError::Settings(vec![format!(
-            "{}: {d} is listed both as a day off and as a working day",
-            path.display()
+        return Err(ConfigError::Invalid(vec![Diagnostic::new(
+            path,
+            0,
+            0,
+            format!("{d} 既列为休息日，又列为工作日"),
         )]));
     }
     Ok(cal)
@@ -244,11 +261,14 @@ mod tests {
         let e = parse_calendar(bad, Path::new("h.toml"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("h.toml") && e.contains(":4:"), "{e}");
+        assert!(e.contains("h.toml 第 4 行"), "{e}");
         let weekday = "[[year]]\nyear = 2020\nsource = \"x\"\noff = []\nwork = [\"2020-01-20\"]\n";
         let e = parse_calendar(weekday, Path::new("h.toml"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("Mon") && e.contains(":5:"), "{e}");
+        assert!(
+            e.contains("h.toml 第 5 行") && e.contains("2020-01-20 是周一"),
+            "{e}"
+        );
     }
 }

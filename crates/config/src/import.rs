@@ -2,6 +2,7 @@
 
 use crate::error::{ConfigError, Diagnostic};
 use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS, field_problem};
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use govwatch_model::SiteKind;
 use std::collections::HashMap;
@@ -116,11 +117,13 @@ pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, Con
                 file: toml_path.to_path_buf(),
                 line: 0,
                 column: 0,
-                message: e.message().to_string(),
+                message: crate::toml_zh(e.message()),
             })?;
     merge(&mut doc, &rows, &mut report);
 
     let output = doc.to_string();
+    // the edited document is large (a table per row): gone before the output is checked
+    drop(doc);
     let (_, problems) = analyze(toml_path, &output)?;
     if !problems.is_empty() {
         return Err(ConfigError::Invalid(problems));
@@ -276,7 +279,7 @@ pub(crate) fn csv_reader<'t>(
         .map_err(|e| ConfigError::Csv {
             file: file.to_path_buf(),
             line: 1,
-            message: e.to_string(),
+            message: format!("无法读取表头（{e}）"),
         })?
         .iter()
         .map(|h| {
@@ -293,7 +296,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
         column(&headers, names).ok_or_else(|| ConfigError::Csv {
             file: file.to_path_buf(),
             line: 1,
-            message: format!("missing column {}", names.join(" / ")),
+            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
         })
     };
     let id_col = required(ID_COLUMNS)?;
@@ -310,7 +313,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                skip(report, file, line, format!("unreadable row: {e}"));
+                skip(report, file, line, format!("无法读取这一行（{e}）"));
                 continue;
             }
         };
@@ -324,19 +327,34 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
         let name = cell(name_col);
         let home = cell(home_col);
         let org = cell(org_col);
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let region_cell = region_col.map(cell).unwrap_or_default();
+        let kind_cell = kind_col.map(cell).unwrap_or_default();
+        let hostile = field_problems(&[
+            ("网站标识码", &id, MAX_ID_CHARS),
+            ("网站名称", &name, MAX_NAME_CHARS),
+            ("首页网址", &home, MAX_URL_CHARS),
+            ("主办单位", &org, MAX_NAME_CHARS),
+            ("地区", &region_cell, MAX_NAME_CHARS),
+            ("网站类型", &kind_cell, MAX_NAME_CHARS),
+        ]);
+        if !hostile.is_empty() {
+            skip(report, file, line, hostile.join("; "));
+            continue;
+        }
 
         let mut problems = Vec::new();
         if id.is_empty() {
-            problems.push("empty 网站标识码".to_string());
+            problems.push("网站标识码为空".to_string());
         } else if !valid_id(&id) {
             problems.push(id_problem(&id));
         }
         if name.is_empty() {
-            problems.push("empty 网站名称".to_string());
+            problems.push("网站名称为空".to_string());
         }
         let home_has_scheme = has_scheme(&home);
         let home_url = if home.is_empty() {
-            problems.push("empty 首页网址".to_string());
+            problems.push("首页网址为空".to_string());
             None
         } else {
             let full = if home_has_scheme {
@@ -347,7 +365,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
                 format!("http://{home}")
             };
             parse_http_url(&full)
-                .map_err(|e| problems.push(format!("首页网址: {e}")))
+                .map_err(|e| problems.push(format!("首页网址：{e}")))
                 .ok()
         };
         let kind = match cell_opt(kind_col) {
@@ -355,7 +373,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
             Some(k) => match parse_csv_kind(&k) {
                 Some(kind) => Some(kind),
                 None => {
-                    problems.push(format!("unknown 网站类型 `{k}` (expected 门户 or 部门)"));
+                    problems.push(format!("网站类型 `{k}` 不认识（应为门户或部门）"));
                     None
                 }
             },
@@ -363,7 +381,7 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
         if problems.is_empty()
             && let Some(first) = first_line_of.get(&id)
         {
-            problems.push(format!("duplicate site id {id} (first at line {first})"));
+            problems.push(format!("网站标识码 {id} 重复（第一次出现在第 {first} 行）"));
         }
         match home_url {
             Some(home) if problems.is_empty() => {
@@ -378,10 +396,18 @@ fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<R
                     kind,
                 });
             }
-            _ => skip(report, file, line, problems.join("; ")),
+            _ => skip(report, file, line, problems.join("；")),
         }
     }
     Ok(rows)
+}
+
+/// The problems of the cells `(column, value, bound)`: too long, or a control character.
+pub(crate) fn field_problems(cells: &[(&str, &str, usize)]) -> Vec<String> {
+    cells
+        .iter()
+        .filter_map(|(what, v, max)| field_problem(what, v, *max))
+        .collect()
 }
 
 pub(crate) fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {

@@ -26,6 +26,16 @@ pub struct SpamKeywordRules {
 #[serde(deny_unknown_fields)]
 pub struct ScriptRules {
     pub allowed_hosts: Vec<String>,
+    /// Search engines a hijack script compares the visitor's referrer with (a script reading
+    /// `document.referrer` for statistics or an error-report link is no hijack); a file without
+    /// the key takes the shipped list.
+    #[serde(default = "shipped_hijack_engines")]
+    pub hijack_engines: Vec<String>,
+}
+
+/// The shipped `hijack_engines` list (for an `integrity.toml` written before the key existed).
+fn shipped_hijack_engines() -> Vec<String> {
+    IntegrityRules::default().scripts.hijack_engines
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

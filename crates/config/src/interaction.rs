@@ -165,6 +165,9 @@ mod tests {
             .unwrap();
         std::fs::write(&p, typo).unwrap();
         let err = load_interaction_rules(&p).unwrap_err().to_string();
-        assert!(err.contains(&format!("interaction.toml:{line}:")), "{err}");
+        assert!(
+            err.contains(&format!("interaction.toml 第 {line} 行")),
+            "{err}"
+        );
     }
 }

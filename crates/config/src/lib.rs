@@ -29,6 +29,8 @@ mod probes;
 mod shard;
 pub mod shipped;
 mod sites;
+pub mod text;
+mod wording;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
 pub use accounts_import::import_accounts_csv;
@@ -38,7 +40,7 @@ pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
 };
-pub use error::{ConfigError, Diagnostic, io_zh};
+pub use error::{ConfigError, Diagnostic, io_zh, place, toml_zh};
 pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
 pub use import::{ImportReport, decode_text, import_csv};
 pub use integrity::{
@@ -60,6 +62,10 @@ pub use probes::{
 };
 pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
+pub use wording::{
+    Confidence, HeldTitle, Leader, Phrase, WordingConfidence, WordingMatch, WordingRules,
+    WordingWhitelist, WrongForm, load_wording_rules,
+};
 
 use govwatch_model::{Account, Site};
 use std::path::{Path, PathBuf};
@@ -86,6 +92,8 @@ pub const WARNINGS_FILE: &str = "warnings.toml";
 pub const ACCOUNTS_FILE: &str = "accounts.toml";
 /// File name of the new-media rules inside a configuration directory.
 pub const MEDIA_FILE: &str = "media.toml";
+/// File name of the wording rules (严重表述错误) inside a configuration directory.
+pub const WORDING_FILE: &str = "wording.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,8 +170,13 @@ impl ConfigDir {
         self.root.join(MEDIA_FILE)
     }
 
+    /// `ROOT/wording.toml`.
+    pub fn wording_path(&self) -> PathBuf {
+        self.root.join(WORDING_FILE)
+    }
+
     /// Every probe rule file of the directory (`probes.toml`, `columns.toml`, `integrity.toml`,
-    /// `interaction.toml`, `holidays.toml`, `media.toml`); a missing file gives the shipped rules.
+    /// `interaction.toml`, `holidays.toml`, `media.toml`, `wording.toml`); a missing file gives the shipped rules.
     pub fn probe_rules(&self) -> Result<ProbeRules, ConfigError> {
         let mut rules = load_probe_rules(&self.probes_path())?;
         rules.columns = load_column_rules(&self.columns_path())?;
@@ -171,6 +184,7 @@ impl ConfigDir {
         rules.interaction = load_interaction_rules(&self.interaction_path())?;
         rules.calendar = load_work_calendar(&self.holidays_path())?;
         rules.media = load_media_rules(&self.media_path())?;
+        rules.wording = load_wording_rules(&self.wording_path())?;
         Ok(rules)
     }
 
@@ -222,7 +236,7 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
             file: path.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message: crate::toml_zh(e.message()),
         }
     })
 }
@@ -239,9 +253,54 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where the lines of a text start, for many [`line_col`] look-ups in one text (a registry of
+/// 100,000 accounts asks one per account: scanning from the start each time made an import
+/// quadratic).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// [`line_col`] of `offset` in `text` (the text the index was made of).
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let text = "a = 1\n名称 = \"x\"\n\n末行";
+        let idx = LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            assert_eq!(
+                idx.line_col(text, offset),
+                line_col(text, offset),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -138,31 +138,23 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         d.push(Diagnostic::new(path, line_of(text, key, nth), 0, msg));
     };
     if r.stale.window_days == 0 {
-        at(
-            "window_days",
-            0,
-            "[stale] window_days must be at least 1".into(),
-        );
+        at("window_days", 0, "[stale] window_days 至少应为 1".into());
     }
     if r.posts.months == 0 {
-        at("months", 0, "[posts] months must be at least 1".into());
+        at("months", 0, "[posts] months 至少应为 1".into());
     }
     if !(r.repost.share_above >= 0.0 && r.repost.share_above < 1.0) {
         at(
             "share_above",
             0,
             format!(
-                "[repost] share_above must be at least 0 and below 1 (got {})",
+                "[repost] share_above 应不小于 0 且小于 1（现为 {}）",
                 r.repost.share_above
             ),
         );
     }
     if r.repost.min_posts == 0 {
-        at(
-            "min_posts",
-            0,
-            "[repost] min_posts must be at least 1".into(),
-        );
+        at("min_posts", 0, "[repost] min_posts 至少应为 1".into());
     }
     for (name, list) in [
         ("phrases", &r.zombie.phrases),
@@ -172,21 +164,17 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
         ("categories", &r.repost.categories),
     ] {
         if list.iter().any(|w| w.trim().is_empty()) {
-            at(name, 0, format!("`{name}` must not hold an empty word"));
+            at(name, 0, format!("`{name}` 中不能有空词"));
         }
     }
     if r.zombie.phrases.is_empty() {
-        at("phrases", 0, "[zombie] phrases must not be empty".into());
+        at("phrases", 0, "[zombie] phrases 不能为空".into());
     }
     if r.off_topic.min_words == 0 {
-        at(
-            "min_words",
-            0,
-            "[off_topic] min_words must be at least 1".into(),
-        );
+        at("min_words", 0, "[off_topic] min_words 至少应为 1".into());
     }
     if r.manual.months == 0 {
-        at("months", 1, "[manual] months must be at least 1".into());
+        at("months", 1, "[manual] months 至少应为 1".into());
     }
     let mut seen = std::collections::HashSet::new();
     for (i, c) in r.manual.codes.iter().enumerate() {
@@ -194,21 +182,20 @@ fn check(r: &MediaRules, path: &Path, text: &str) -> Vec<Diagnostic> {
             at(
                 "code",
                 i,
-                format!("[[manual.code]] `{}` is not a media code (media.…)", c.code),
+                format!(
+                    "[[manual.code]] `{}` 不是政务新媒体问题代码（应以 media. 开头）",
+                    c.code
+                ),
             );
         }
         if !seen.insert(c.code.as_str()) {
-            at(
-                "code",
-                i,
-                format!("[[manual.code]] `{}` is listed twice", c.code),
-            );
+            at("code", i, format!("[[manual.code]] `{}` 列了两次", c.code));
         }
         if c.name.trim().is_empty() {
             at(
                 "name",
                 i,
-                format!("[[manual.code]] `{}` needs a name", c.code),
+                format!("[[manual.code]] `{}` 缺少名称 (name)", c.code),
             );
         }
     }
@@ -249,14 +236,14 @@ mod tests {
         let line = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
         assert!(
             e.contains(&format!(
-                "media.toml:{}: [repost] share_above",
+                "media.toml 第 {} 行：[repost] share_above",
                 line("share_above = 1.5")
             )),
             "{e}"
         );
         assert!(
             e.contains(&format!(
-                "media.toml:{}: [[manual.code]] `unanswered`",
+                "media.toml 第 {} 行：[[manual.code]] `unanswered`",
                 line("code = \"unanswered\"")
             )),
             "{e}"

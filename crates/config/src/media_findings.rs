@@ -12,8 +12,10 @@ use crate::error::{ConfigError, Diagnostic};
 use crate::import::{column, csv_reader, decode_text};
 use crate::media::ManualRules;
 use crate::sites::parse_http_url;
+use crate::text::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_URL_CHARS};
 use chrono::NaiveDate;
 use govwatch_model::{Account, ManualFinding, Platform};
+use std::collections::HashMap;
 use std::path::Path;
 
 const ACCOUNT_COLUMNS: &[&str] = &["账号", "账号名称", "account"];
@@ -43,37 +45,59 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     None
 }
 
-/// The account a cell names: its key, else its name, else its id (narrowed by `platform`).
-fn resolve<'a>(
-    accounts: &'a [Account],
-    cell: &str,
-    platform: Option<Platform>,
-) -> Result<&'a Account, String> {
-    if let Some(a) = accounts.iter().find(|a| a.key() == cell) {
-        return Ok(a);
+/// The registry looked up by key, by name and by id (built once per file: a look-up per row
+/// costs no scan of the registry).
+struct Index<'a> {
+    by_key: HashMap<String, &'a Account>,
+    by_name: HashMap<&'a str, Vec<&'a Account>>,
+    by_id: HashMap<&'a str, Vec<&'a Account>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(accounts: &'a [Account]) -> Index<'a> {
+        let mut i = Index {
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        for a in accounts {
+            i.by_key.entry(a.key()).or_insert(a);
+            i.by_name.entry(a.name.as_str()).or_default().push(a);
+            i.by_id.entry(a.id.as_str()).or_default().push(a);
+        }
+        i
     }
-    let on = |a: &&Account| platform.is_none_or(|p| a.platform == p);
-    for by in [
-        &(|a: &&Account| a.name == cell) as &dyn Fn(&&Account) -> bool,
-        &|a: &&Account| a.id == cell,
-    ] {
-        let found: Vec<&Account> = accounts.iter().filter(|a| by(a) && on(a)).collect();
-        match found.as_slice() {
-            [one] => return Ok(one),
-            [] => {}
-            many => {
-                let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
-                return Err(format!(
-                    "账号 `{cell}` names {} accounts ({}): write its platform:id",
-                    many.len(),
-                    keys.join(", ")
-                ));
+
+    /// The account a cell names: its key, else its name, else its id (narrowed by `platform`).
+    fn resolve(&self, cell: &str, platform: Option<Platform>) -> Result<&'a Account, String> {
+        if let Some(a) = self.by_key.get(cell) {
+            return Ok(a);
+        }
+        for by in [&self.by_name, &self.by_id] {
+            let found: Vec<&Account> = by
+                .get(cell)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|a| platform.is_none_or(|p| a.platform == p))
+                .collect();
+            match found.as_slice() {
+                [one] => return Ok(one),
+                [] => {}
+                many => {
+                    let keys: Vec<String> = many.iter().map(|a| a.key()).collect();
+                    return Err(format!(
+                        "账号 `{cell}` 对应 {} 个账号（{}），请写成 平台:账号ID",
+                        many.len(),
+                        keys.join(", ")
+                    ));
+                }
             }
         }
+        Err(format!(
+            "账号 `{cell}` 不在政务新媒体账号名录 (accounts.toml) 中"
+        ))
     }
-    Err(format!(
-        "账号 `{cell}` is not in the account registry (accounts.toml)"
-    ))
 }
 
 /// Reads `csv_path`. Rows naming an unknown account or code, a bad day or no note are skipped
@@ -93,7 +117,7 @@ pub fn read_manual_findings(
         column(&headers, names).ok_or_else(|| ConfigError::Csv {
             file: csv_path.to_path_buf(),
             line: 1,
-            message: format!("missing column {}", names.join(" / ")),
+            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
         })
     };
     let account_col = required(ACCOUNT_COLUMNS)?;
@@ -107,6 +131,7 @@ pub fn read_manual_findings(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut out = ManualImport::default();
+    let index = Index::new(accounts);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -116,7 +141,7 @@ pub fn read_manual_findings(
                     csv_path,
                     line,
                     0,
-                    format!("unreadable row: {e}"),
+                    format!("无法读取这一行（{e}）"),
                 ));
                 continue;
             }
@@ -127,18 +152,40 @@ pub fn read_manual_findings(
         }
         let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+        // bounded, no control character: checked first, so nothing else quotes such a value
+        let hostile = crate::import::field_problems(&[
+            ("账号", &cell(account_col), MAX_NAME_CHARS),
+            (
+                "平台",
+                &platform_col.map(cell).unwrap_or_default(),
+                MAX_NAME_CHARS,
+            ),
+            ("问题代码", &cell(code_col), MAX_NAME_CHARS),
+            ("日期", &cell(date_col), MAX_NAME_CHARS),
+            ("说明", &cell(note_col), MAX_NOTE_CHARS),
+            (
+                "证据网址",
+                &evidence_col.map(cell).unwrap_or_default(),
+                MAX_URL_CHARS,
+            ),
+        ]);
+        if !hostile.is_empty() {
+            out.diagnostics
+                .push(Diagnostic::new(csv_path, line, 0, hostile.join("; ")));
+            continue;
+        }
         let mut problems = Vec::new();
         let platform = match cell_opt(platform_col) {
             Some(p) => match Platform::from_label(&p) {
                 Some(p) => Some(p),
                 None => {
-                    problems.push(format!("unknown 平台 `{p}`"));
+                    problems.push(format!("平台 `{p}` 不认识"));
                     None
                 }
             },
             None => None,
         };
-        let account = match resolve(accounts, &cell(account_col), platform) {
+        let account = match index.resolve(&cell(account_col), platform) {
             Ok(a) => Some(a),
             Err(e) => {
                 problems.push(e);
@@ -149,26 +196,26 @@ pub fn read_manual_findings(
         if rules.code(&code).is_none() {
             let known: Vec<&str> = rules.codes.iter().map(|c| c.code.as_str()).collect();
             problems.push(format!(
-                "问题代码 `{code}` is not importable (media.toml [manual]: {})",
+                "问题代码 `{code}` 不能导入（可导入的见 media.toml [manual]：{}）",
                 known.join(", ")
             ));
         }
         let date = parse_day(&cell(date_col));
         if date.is_none() {
             problems.push(format!(
-                "日期 `{}` is not a day (2020-03-10, 2020/3/10 or 2020年3月10日)",
+                "日期 `{}` 不是日期（应写成 2020-03-10、2020/3/10 或 2020年3月10日）",
                 cell(date_col)
             ));
         }
         let note = cell(note_col);
         if note.is_empty() {
-            problems.push("empty 说明: say what was seen".to_string());
+            problems.push("说明为空：请写明看到的情况".to_string());
         }
         let evidence = match cell_opt(evidence_col) {
             Some(u) => match parse_http_url(&u) {
                 Ok(u) => Some(u.to_string()),
                 Err(e) => {
-                    problems.push(format!("证据网址: {e}"));
+                    problems.push(format!("证据网址：{e}"));
                     None
                 }
             },
@@ -186,7 +233,7 @@ pub fn read_manual_findings(
             }),
             _ => out
                 .diagnostics
-                .push(Diagnostic::new(csv_path, line, 0, problems.join("; "))),
+                .push(Diagnostic::new(csv_path, line, 0, problems.join("；"))),
         }
     }
     Ok(out)

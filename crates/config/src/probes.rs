@@ -1,6 +1,6 @@
 //! Probe rules: thresholds the probes apply (`config/probes.toml`), each with its source.
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Diagnostic};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -29,6 +29,9 @@ pub struct ProbeRules {
     /// New-media rules, from `media.toml` (not part of `probes.toml`).
     #[serde(skip)]
     pub media: crate::MediaRules,
+    /// Wording rules (严重表述错误), from `wording.toml` (not part of `probes.toml`).
+    #[serde(skip)]
+    pub wording: crate::WordingRules,
 }
 
 impl Default for ProbeRules {
@@ -46,6 +49,7 @@ impl Default for ProbeRules {
             interaction: crate::InteractionRules::default(),
             calendar: crate::WorkCalendar::shipped(),
             media: crate::MediaRules::default(),
+            wording: crate::WordingRules::default(),
         }
     }
 }
@@ -296,9 +300,11 @@ pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
         ),
     ] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(ConfigError::Settings(vec![format!(
-                "{}: {key} must be between 0 and 1 (got {v})",
-                path.display()
+            return Err(ConfigError::Invalid(vec![Diagnostic::new(
+                path,
+                0,
+                0,
+                format!("{key} 应在 0 到 1 之间（现为 {v}）"),
             )]));
         }
     }
@@ -306,26 +312,25 @@ pub fn load_probe_rules(path: &Path) -> Result<ProbeRules, ConfigError> {
     let mut errs = Vec::new();
     if !(0.0..=1.0).contains(&a.veto_ratio) {
         errs.push(format!(
-            "{}: availability.veto_ratio must be between 0 and 1 (got {})",
-            path.display(),
+            "availability.veto_ratio 应在 0 到 1 之间（现为 {}）",
             a.veto_ratio
         ));
     }
     if !matches!(a.family.as_str(), "ipv4" | "ipv6" | "any") {
         errs.push(format!(
-            "{}: availability.family must be ipv4, ipv6 or any (got {:?})",
-            path.display(),
+            "availability.family 应为 ipv4、ipv6 或 any（现为 {:?}）",
             a.family
         ));
     }
     if a.window_days == 0 {
-        errs.push(format!(
-            "{}: availability.window_days must be at least 1",
-            path.display()
-        ));
+        errs.push("availability.window_days 至少应为 1".to_string());
     }
     if !errs.is_empty() {
-        return Err(ConfigError::Settings(errs));
+        return Err(ConfigError::Invalid(
+            errs.into_iter()
+                .map(|m| Diagnostic::new(path, 0, 0, m))
+                .collect(),
+        ));
     }
     Ok(rules)
 }

@@ -29,9 +29,7 @@ pub struct Shard {
 
 /// Why a `--shard` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "--shard {value:?}: {why} (expected K/N with N ≥ 1 and K from 0 to N-1, e.g. 0/3, 1/3, 2/3)"
-)]
+#[error("--shard {value:?}：{why}（应写成 K/N，N ≥ 1，K 从 0 到 N-1，如 0/3、1/3、2/3）")]
 pub struct ShardError {
     /// The value as given.
     pub value: String,
@@ -47,21 +45,15 @@ impl FromStr for Shard {
             value: s.to_string(),
             why: why.to_string(),
         };
-        let (k, n) = s.trim().split_once('/').ok_or_else(|| err("no `/`"))?;
-        let index: u32 = k
-            .trim()
-            .parse()
-            .map_err(|_| err("K is not a whole number"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| err("N is not a whole number"))?;
+        let (k, n) = s.trim().split_once('/').ok_or_else(|| err("没有 `/`"))?;
+        let index: u32 = k.trim().parse().map_err(|_| err("K 不是整数"))?;
+        let count: u32 = n.trim().parse().map_err(|_| err("N 不是整数"))?;
         if count == 0 {
-            return Err(err("N must be at least 1"));
+            return Err(err("N 至少应为 1"));
         }
         if index >= count {
             return Err(err(&format!(
-                "K must be below N (shards are counted from 0: the last of {count} is {})",
+                "K 应小于 N（分片从 0 数起：{count} 片中的最后一片是 {}）",
                 count - 1
             )));
         }
@@ -103,7 +95,8 @@ pub fn shard_of(site_id: &str, count: u32) -> u32 {
 
 impl ConfigDir {
     /// SHA-256 (hex) over the probe rule files that shape findings (`probes.toml`,
-    /// `columns.toml`, `integrity.toml`, `interaction.toml`, `holidays.toml`, `media.toml`):
+    /// `columns.toml`, `integrity.toml`, `interaction.toml`, `holidays.toml`, `media.toml`,
+    /// `wording.toml`):
     /// each file's name, then its bytes (or the word `absent` for a missing file, which means
     /// the shipped rules). Two runs with the same digest judged pages by the same rules.
     pub fn rules_sha256(&self) -> Result<String, ConfigError> {
@@ -115,6 +108,7 @@ impl ConfigDir {
             self.interaction_path(),
             self.holidays_path(),
             self.media_path(),
+            self.wording_path(),
         ] {
             let name = path
                 .file_name()
@@ -147,14 +141,14 @@ mod tests {
         assert_eq!("0/1".parse::<Shard>().unwrap().to_string(), "0/1");
         for bad in ["3/3", "1/0", "a/3", "1", "-1/3", "1/3/4", ""] {
             let e = bad.parse::<Shard>().unwrap_err();
-            assert!(e.to_string().contains("expected K/N"), "{bad}: {e}");
+            assert!(e.to_string().contains("应写成 K/N"), "{bad}: {e}");
         }
         assert!(
             "3/3"
                 .parse::<Shard>()
                 .unwrap_err()
                 .to_string()
-                .contains("counted from 0")
+                .contains("分片从 0 数起")
         );
     }
 

@@ -28,6 +28,7 @@ pub const RULE_FILES: &[(&str, &str)] = &[
     ("media.toml", MEDIA),
     ("probes.toml", PROBES),
     ("warnings.toml", WARNINGS),
+    ("wording.toml", WORDING),
 ];
 
 /// `config/accounts.toml`: the new-media account registry, all comments (every key explained,
@@ -71,3 +72,5 @@ pub const INTERACTION: &str = include_str!("../../../config/interaction.toml");
 pub const MEDIA: &str = include_str!("../../../config/media.toml");
 /// `config/warnings.toml`: the daemon's early-warning rules.
 pub const WARNINGS: &str = include_str!("../../../config/warnings.toml");
+/// `config/wording.toml`: leaders' names and titles, formulations, known wrong forms.
+pub const WORDING: &str = include_str!("../../../config/wording.toml");

@@ -1,7 +1,7 @@
 //! The site registry, `config/sites.toml`: one `[[site]]` table per website.
 
-use crate::error::{ConfigError, Diagnostic};
-use crate::line_col;
+use crate::error::{ConfigError, Diagnostic, type_zh};
+use crate::{LineIndex, line_col};
 use govwatch_model::{Site, SiteKind, SiteOverrides};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -60,12 +60,13 @@ pub(crate) fn analyze(
             file: file.to_path_buf(),
             line,
             column,
-            message: e.message().to_string(),
+            message: crate::toml_zh(e.message()),
         }
     })?;
     let mut checker = Checker {
         file,
         text,
+        lines: LineIndex::new(text),
         diagnostics: Vec::new(),
     };
     let root = doc.as_table();
@@ -74,7 +75,7 @@ pub(crate) fn analyze(
             let span = root.key(key).and_then(|k| k.span());
             checker.report(
                 span,
-                format!("unknown key `{key}` (expected [[site]] tables)"),
+                format!("不认识的键 `{key}`（这里只应有 [[site]] 表）"),
             );
         }
     }
@@ -94,7 +95,7 @@ pub(crate) fn analyze(
                             duplicate = true;
                             checker.report(
                                 span,
-                                format!("duplicate site id {id} (first at line {first})"),
+                                format!("网站标识码 {id} 重复（第一次出现在第 {first} 行）"),
                             );
                         }
                         None => {
@@ -111,7 +112,7 @@ pub(crate) fn analyze(
         }
         Some(_) => {
             let span = root.key("site").and_then(|k| k.span());
-            checker.report(span, "`site` must be written as [[site]] tables");
+            checker.report(span, "`site` 应写成 [[site]] 表");
         }
     }
     let mut diagnostics = checker.diagnostics;
@@ -125,17 +126,17 @@ pub(crate) fn valid_id(id: &str) -> bool {
 }
 
 pub(crate) fn id_problem(id: &str) -> String {
-    format!("site id `{id}` must be exactly 10 ASCII letters or digits")
+    format!("网站标识码 `{id}` 应为 10 位英文字母或数字")
 }
 
 /// Parses a home page (or column) URL: absolute, http or https, with a host.
 pub(crate) fn parse_http_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("`{s}` is not an absolute URL ({e})"))?;
+    let url = Url::parse(s).map_err(|e| format!("`{s}` 不是完整的网址（{e}）"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{s}` must be an http or https URL"));
+        return Err(format!("`{s}` 应为 http 或 https 网址"));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{s}` has no host"));
+        return Err(format!("`{s}` 没有主机名"));
     }
     Ok(url)
 }
@@ -149,15 +150,28 @@ pub(crate) fn parse_kind(s: &str) -> Option<SiteKind> {
     }
 }
 
+/// The longest a string key may be (see [`crate::text`]).
+fn field_bound(key: &str) -> usize {
+    use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
+    match key {
+        "id" => MAX_ID_CHARS,
+        "name" | "org" | "region" | "platform" | "kind" | "site" => MAX_NAME_CHARS,
+        _ => MAX_URL_CHARS,
+    }
+}
+
 struct Checker<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Line starts of `text`, so that positions cost a binary search, not a scan.
+    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn position(&self, span: Option<Range<usize>>) -> (usize, usize) {
-        span.map(|s| line_col(self.text, s.start)).unwrap_or((0, 0))
+        span.map(|s| self.lines.line_col(self.text, s.start))
+            .unwrap_or((0, 0))
     }
 
     fn report(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
@@ -178,12 +192,20 @@ impl Checker<'_> {
     fn string(&mut self, table: &Table, key: &str) -> Option<String> {
         let item = table.get(key)?;
         match item.as_str() {
-            Some(s) => Some(s.to_string()),
+            Some(s) => {
+                if let Some(p) =
+                    crate::text::field_problem(&format!("`{key}`"), s, field_bound(key))
+                {
+                    self.report(Self::key_span(table, key), p);
+                    return None;
+                }
+                Some(s.to_string())
+            }
             None => {
                 let span = Self::key_span(table, key);
                 self.report(
                     span,
-                    format!("`{key}` must be a string, not {}", item.type_name()),
+                    format!("`{key}` 应为字符串，而不是{}", type_zh(item.type_name())),
                 );
                 None
             }
@@ -196,13 +218,13 @@ impl Checker<'_> {
         match item.as_integer() {
             Some(n) if n >= min && n <= max => Some(n),
             Some(n) => {
-                self.report(span, format!("`{key}` must be at least {min} (got {n})"));
+                self.report(span, format!("`{key}` 至少应为 {min}（现为 {n}）"));
                 None
             }
             None => {
                 self.report(
                     span,
-                    format!("`{key}` must be an integer, not {}", item.type_name()),
+                    format!("`{key}` 应为整数，而不是{}", type_zh(item.type_name())),
                 );
                 None
             }
@@ -220,9 +242,9 @@ impl Checker<'_> {
                 self.report(
                     span,
                     format!(
-                        "unknown key `{key}` in [[site]] (expected one of: {}, {})",
-                        REQUIRED_KEYS.join(", "),
-                        OPTIONAL_KEYS.join(", ")
+                        "[[site]] 中没有 `{key}` 这个键（可用的键：{}、{}）",
+                        REQUIRED_KEYS.join("、"),
+                        OPTIONAL_KEYS.join("、")
                     ),
                 );
             }
@@ -242,12 +264,8 @@ impl Checker<'_> {
                 .iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
-                .join(", ");
-            let noun = if missing.len() == 1 { "key" } else { "keys" };
-            self.report(
-                header.clone(),
-                format!("[[site]]{id} is missing required {noun} {keys}"),
-            );
+                .join("、");
+            self.report(header.clone(), format!("[[site]]{id} 缺少必填的键 {keys}"));
         }
 
         let id = self.string(table, "id");
@@ -260,11 +278,16 @@ impl Checker<'_> {
         if let Some(name) = &name
             && name.trim().is_empty()
         {
-            self.report(Self::key_span(table, "name"), "`name` must not be empty");
+            self.report(Self::key_span(table, "name"), "`name`（网站名称）不能为空");
         }
         let home = self.string(table, "home").and_then(|h| {
             parse_http_url(&h)
-                .map_err(|e| self.report(Self::key_span(table, "home"), format!("home: {e}")))
+                .map_err(|e| {
+                    self.report(
+                        Self::key_span(table, "home"),
+                        format!("home（首页网址）：{e}"),
+                    )
+                })
                 .ok()
         });
         let org = self.string(table, "org");
@@ -274,7 +297,7 @@ impl Checker<'_> {
             if kind.is_none() {
                 self.report(
                     Self::key_span(table, "kind"),
-                    format!("kind `{k}` must be `portal` or `department`"),
+                    format!("kind `{k}` 应为 `portal`（门户）或 `department`（部门）"),
                 );
             }
             kind
@@ -305,10 +328,10 @@ impl Checker<'_> {
                 .or_else(|| item.as_integer().map(|n| n as f64));
             match rate {
                 Some(r) if r > 0.0 && r.is_finite() => o.rate = Some(r),
-                Some(r) => self.report(span, format!("`rate` must be greater than 0 (got {r})")),
+                Some(r) => self.report(span, format!("`rate` 应大于 0（现为 {r}）")),
                 None => self.report(
                     span,
-                    format!("`rate` must be a number, not {}", item.type_name()),
+                    format!("`rate` 应为数字，而不是{}", type_zh(item.type_name())),
                 ),
             }
         }
@@ -321,13 +344,15 @@ impl Checker<'_> {
                             Some(h) if !h.is_empty() && url::Host::parse(h).is_ok() => {
                                 o.hosts.push(h.to_string())
                             }
-                            Some(h) => self.report(
-                                span.clone(),
-                                format!("`hosts` entry `{h}` is not a host name"),
-                            ),
+                            Some(h) => {
+                                self.report(span.clone(), format!("`hosts` 中的 `{h}` 不是主机名"))
+                            }
                             None => self.report(
                                 span.clone(),
-                                format!("`hosts` entries must be strings, not {}", v.type_name()),
+                                format!(
+                                    "`hosts` 中的每一项应为字符串，而不是{}",
+                                    type_zh(v.type_name())
+                                ),
                             ),
                         }
                     }
@@ -335,8 +360,8 @@ impl Checker<'_> {
                 None => self.report(
                     span,
                     format!(
-                        "`hosts` must be an array of strings, not {}",
-                        item.type_name()
+                        "`hosts` 应为字符串数组，而不是{}",
+                        type_zh(item.type_name())
                     ),
                 ),
             }
@@ -348,8 +373,8 @@ impl Checker<'_> {
                 None => self.report(
                     span,
                     format!(
-                        "`columns` must be a table of name = URL, not {}",
-                        item.type_name()
+                        "`columns` 应为“栏目名 = 网址”的表，而不是{}",
+                        type_zh(item.type_name())
                     ),
                 ),
             }
@@ -365,7 +390,7 @@ impl Checker<'_> {
                             }
                             _ => self.report(
                                 span.clone(),
-                                format!("`column_kinds.{name}` must be a kind name such as \"news\" or \"notice\""),
+                                format!("`column_kinds.{name}` 应为栏目类型名，如 \"news\" 或 \"notice\""),
                             ),
                         }
                     }
@@ -373,8 +398,8 @@ impl Checker<'_> {
                 None => self.report(
                     span,
                     format!(
-                        "`column_kinds` must be a table of column name = kind, not {}",
-                        item.type_name()
+                        "`column_kinds` 应为“栏目名 = 类型”的表，而不是{}",
+                        type_zh(item.type_name())
                     ),
                 ),
             }
@@ -387,8 +412,8 @@ impl Checker<'_> {
                     self.report(
                         span,
                         format!(
-                            "`search_post` must be true or false, not {}",
-                            item.type_name()
+                            "`search_post` 应为 true 或 false，而不是{}",
+                            type_zh(item.type_name())
                         ),
                     );
                 }
@@ -412,13 +437,13 @@ impl Checker<'_> {
                     Ok(_) => {
                         out.insert(name.to_string(), u.to_string());
                     }
-                    Err(e) => self.report(span, format!("column `{name}`: {e}")),
+                    Err(e) => self.report(span, format!("栏目 `{name}`：{e}")),
                 },
                 None => self.report(
                     span,
                     format!(
-                        "column `{name}` must be a URL string, not {}",
-                        item.type_name()
+                        "栏目 `{name}` 应为网址字符串，而不是{}",
+                        type_zh(item.type_name())
                     ),
                 ),
             }

@@ -153,27 +153,27 @@ fn bad_rows_are_reported_and_skipped() {
     let lines: Vec<usize> = report.diagnostics.iter().map(|d| d.line).collect();
     assert_eq!(lines, vec![3, 4, 5, 6, 7, 8]);
     let shown: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
-    let prefix = format!("{}:", csv.display());
+    let prefix = format!("{} 第 ", csv.display());
     for s in &shown {
         assert!(s.starts_with(&prefix), "{s}");
     }
     assert_eq!(
         shown[0],
         format!(
-            "{}:3: site id `34132200` must be exactly 10 ASCII letters or digits",
+            "{} 第 3 行：网站标识码 `34132200` 应为 10 位英文字母或数字",
             csv.display()
         )
     );
-    assert!(shown[1].ends_with(":4: empty 网站名称"), "{}", shown[1]);
-    assert!(shown[2].ends_with(":5: empty 首页网址"), "{}", shown[2]);
-    assert!(shown[3].contains(":6: 首页网址: "), "{}", shown[3]);
+    assert!(shown[1].ends_with("第 4 行：网站名称为空"), "{}", shown[1]);
+    assert!(shown[2].ends_with("第 5 行：首页网址为空"), "{}", shown[2]);
+    assert!(shown[3].contains("第 6 行：首页网址："), "{}", shown[3]);
     assert!(
-        shown[4].contains(":7: unknown 网站类型 `新媒体`"),
+        shown[4].contains("第 7 行：网站类型 `新媒体` 不认识"),
         "{}",
         shown[4]
     );
     assert!(
-        shown[5].ends_with(":8: duplicate site id 3413220004 (first at line 2)"),
+        shown[5].ends_with("第 8 行：网站标识码 3413220004 重复（第一次出现在第 2 行）"),
         "{}",
         shown[5]
     );
@@ -239,4 +239,41 @@ fn invalid_registry_is_not_overwritten() {
         std::fs::read_to_string(scratch.path("sites.toml")).unwrap(),
         broken
     );
+}
+
+/// Hostile registry rows (issue 27): a megabyte name, ESC and NUL bytes, an over-long home URL
+/// are refused with their line, quoted escaped and cut; the registry keeps none of them.
+#[test]
+fn hostile_cells_are_refused_and_never_echoed_raw() {
+    let scratch = Scratch::new("import-hostile");
+    let toml_path = scratch.write("sites.toml", REGISTRY);
+    let csv = scratch.write(
+        "hostile.csv",
+        format!(
+            "{HEADER}\
+3413000101,{},http://a.gov.test/,某单位,某市,部门\n\
+3413000102,某\u{1b}[2J局,http://b.gov.test/,某单位,某市,部门\n\
+3413000103,某局,http://c.gov.test/,某\u{0}单位,某市,部门\n\
+3413000104,某局,http://d.gov.test/{},某单位,某市,部门\n\
+3413000105,某局,http://e.gov.test/,某单位,某\u{2067}市,部门\n",
+            "名".repeat(1_000_000),
+            "p".repeat(2100)
+        ),
+    );
+    let report = import_csv(&csv, &toml_path).unwrap();
+    assert_eq!((report.added, report.skipped), (0, 5), "{report:?}");
+    let d: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
+    let want = [
+        ("hostile.csv 第 2 行", "网站名称长 1000000 个字"),
+        ("hostile.csv 第 3 行", "网站名称含有控制字符 \\u{1b}"),
+        ("hostile.csv 第 4 行", "主办单位含有控制字符 \\u{0}"),
+        ("hostile.csv 第 5 行", "首页网址长 2118 个字"),
+        ("hostile.csv 第 6 行", "地区含有控制字符 \\u{2067}"),
+    ];
+    for (got, (line, words)) in d.iter().zip(want) {
+        assert!(got.contains(line) && got.contains(words), "{got}");
+        assert!(!got.chars().any(char::is_control), "{got:?}");
+        assert!(got.chars().count() < 400);
+    }
+    assert_eq!(std::fs::read_to_string(&toml_path).unwrap(), REGISTRY);
 }

@@ -93,8 +93,10 @@ fn crawl_unknown_key_names_file_and_line() {
     let p = scratch.write("crawl.toml", "rate = 1.0\n# x\ntimeout = 10\n");
     let err = load_crawl_settings(&p).unwrap_err();
     assert!(
-        err.to_string()
-            .starts_with(&format!("{}:3:1: ", p.display())),
+        err.to_string().starts_with(&format!(
+            "{} 第 3 行第 1 列：没有 `timeout` 这个键",
+            p.display()
+        )),
         "{err}"
     );
     assert!(err.to_string().contains("timeout"), "{err}");
@@ -116,7 +118,7 @@ fn duplicate_id() {
         (
             11,
             1,
-            "duplicate site id 3413220004 (first at line 3)".to_string()
+            "网站标识码 3413220004 重复（第一次出现在第 3 行）".to_string()
         )
     );
     let scratch = Scratch::new("dup");
@@ -125,7 +127,7 @@ fn duplicate_id() {
     assert_eq!(
         d[0].to_string(),
         format!(
-            "{}:11:1: duplicate site id 3413220004 (first at line 3)",
+            "{} 第 11 行第 1 列：网站标识码 3413220004 重复（第一次出现在第 3 行）",
             p.display()
         )
     );
@@ -145,7 +147,7 @@ fn duplicate_id() {
     assert_eq!(p[0].0, 8);
     assert_eq!(
         (p[1].0, p[1].2.as_str()),
-        (11, "duplicate site id 3413220004 (first at line 3)")
+        (11, "网站标识码 3413220004 重复（第一次出现在第 3 行）")
     );
 }
 
@@ -158,7 +160,7 @@ fn unknown_key() {
     let (line, col, msg) = one_problem(&text);
     assert_eq!((line, col), (9, 1));
     assert!(
-        msg.starts_with("unknown key `homepage` in [[site]]"),
+        msg.starts_with("[[site]] 中没有 `homepage` 这个键"),
         "{msg}"
     );
 
@@ -178,7 +180,7 @@ fn missing_keys() {
         (
             2,
             1,
-            "[[site]] 3413220004 is missing required keys `org`, `region`".to_string()
+            "[[site]] 3413220004 缺少必填的键 `org`、`region`".to_string()
         )
     );
 }
@@ -194,7 +196,7 @@ fn bad_id() {
         let text = GOOD.replace("3413220004", bad);
         let (line, col, msg) = one_problem(&text);
         assert_eq!((line, col), (3, 1), "{bad}");
-        assert!(msg.contains("10 ASCII letters or digits"), "{msg}");
+        assert!(msg.contains("应为 10 位英文字母或数字"), "{msg}");
     }
     // Letters are allowed (department ids such as bm…).
     assert!(problems(&GOOD.replace("3413220004", "bm07000001")).is_empty());
@@ -212,7 +214,7 @@ fn bad_home() {
         let text = GOOD.replace("https://www.ahxx.gov.cn/", bad);
         let (line, _, msg) = one_problem(&text);
         assert_eq!(line, 5, "{bad}: {msg}");
-        assert!(msg.starts_with("home: "), "{msg}");
+        assert!(msg.starts_with("home（首页网址）："), "{msg}");
     }
 }
 
@@ -224,7 +226,7 @@ fn bad_kind() {
         (
             8,
             1,
-            "kind `门户` must be `portal` or `department`".to_string()
+            "kind `门户` 应为 `portal`（门户）或 `department`（部门）".to_string()
         )
     );
 }
@@ -235,7 +237,7 @@ fn bad_rate() {
         let text = format!("{GOOD}rate = {bad}\n");
         let (line, col, msg) = one_problem(&text);
         assert_eq!((line, col), (9, 1), "{bad}");
-        assert!(msg.starts_with("`rate` must be"), "{msg}");
+        assert!(msg.starts_with("`rate` 应"), "{msg}");
     }
     assert!(problems(&format!("{GOOD}rate = 2\n")).is_empty());
 }
@@ -245,7 +247,7 @@ fn empty_name() {
     let text = GOOD.replace("\"萧县人民政府\"", "\"  \"");
     assert_eq!(
         one_problem(&text),
-        (4, 1, "`name` must not be empty".to_string())
+        (4, 1, "`name`（网站名称）不能为空".to_string())
     );
 }
 
@@ -261,7 +263,7 @@ fn wrong_types_and_overrides() {
     let text = GOOD.replace("name = \"萧县人民政府\"", "name = 3");
     assert_eq!(
         one_problem(&text),
-        (4, 1, "`name` must be a string, not integer".to_string())
+        (4, 1, "`name` 应为字符串，而不是整数".to_string())
     );
 
     let text = format!(

@@ -9,10 +9,19 @@
 //!   feed, the feed is empty, or no item has a date.
 //! - [`html_text`]: an item's HTML body as plain text (block elements and `<br>` become spaces,
 //!   scripts and styles dropped) with the links it holds.
+//! - [`PostBudget`]: the parse budget of a feed's item bodies — the page budget of `crawl.toml`
+//!   (`max_page_depth`, `max_page_elements`), measured with [`crate::budget::shape`] before a body
+//!   is parsed: a body nested deeper than the page limit is not parsed, and the bodies of one feed
+//!   together parse at most as many elements as one page may hold. A body left unparsed keeps no
+//!   text (its title, date and link stay) and is counted in [`FeedRead::over_budget`]: a hostile
+//!   feed costs what one page may cost, never minutes of CPU.
+//!
+//! The parsing runs on the crawler's CPU pool ([`Crawler::cpu`]), never on the async runtime.
 //!
 //! Whether a post is a repost is the media probe's rule (`govwatch-probes`), not the reader's.
 
 use crate::Crawler;
+use crate::budget;
 use crate::decode::{charset_from_content_type, decode_html};
 use crate::fetch::{BodyMode, FetchSpec, Fetched};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -40,6 +49,8 @@ pub struct ParsedFeed {
     pub format: &'static str,
     pub title: Option<String>,
     pub posts: Vec<Post>,
+    /// Item bodies (and titles) left unparsed: over the [`PostBudget`].
+    pub over_budget: u64,
 }
 
 /// China time, in which posts are shown and judged.
@@ -47,16 +58,92 @@ fn china() -> FixedOffset {
     govwatch_model::time::CHINA_TZ
 }
 
-impl Crawler {
-    /// Fetches and reads an account's feed.
-    pub async fn read_feed(&self, url: &Url) -> FeedRead {
-        let f = self.fetch(url, FEED_SPEC).await;
-        read_fetched(url, &f)
+/// The parse budget of one feed's item bodies (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostBudget {
+    /// Deepest nesting of one body that is parsed (`max_page_depth`).
+    pub max_depth: usize,
+    /// Elements parsed over all the bodies of one feed (`max_page_elements`).
+    pub max_elements: usize,
+}
+
+impl Default for PostBudget {
+    fn default() -> Self {
+        let d = govwatch_config::CrawlSettings::default();
+        PostBudget {
+            max_depth: d.max_page_depth,
+            max_elements: d.max_page_elements,
+        }
     }
 }
 
-/// Reads a fetched feed: the posts, or why it cannot be measured.
+/// What is left of a feed's [`PostBudget`] while its bodies are read.
+#[derive(Debug)]
+struct Spend {
+    budget: PostBudget,
+    elements_left: usize,
+    /// Bodies left unparsed.
+    over: u64,
+}
+
+impl Spend {
+    fn new(budget: PostBudget) -> Spend {
+        Spend {
+            budget,
+            elements_left: budget.max_elements,
+            over: 0,
+        }
+    }
+
+    /// Whether `html` may be parsed; if so, its elements are taken from what is left.
+    fn take(&mut self, html: &str) -> bool {
+        let s = budget::shape(html, self.budget.max_depth, self.elements_left);
+        if budget::within(&s, self.budget.max_depth, self.elements_left) {
+            self.elements_left -= s.elements;
+            true
+        } else {
+            self.over += 1;
+            false
+        }
+    }
+}
+
+impl Crawler {
+    /// Fetches and reads an account's feed (the parsing on the CPU pool, under the page budget).
+    pub async fn read_feed(&self, url: &Url) -> FeedRead {
+        let f = self.fetch(url, FEED_SPEC).await;
+        let budget = PostBudget {
+            max_depth: self.settings.max_page_depth,
+            max_elements: self.settings.max_page_elements,
+        };
+        let u = url.clone();
+        let attempts = f.attempts.clone();
+        match self.cpu(move || read_fetched_within(&u, &f, budget)).await {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::error!(%url, error = %e, "reading a feed failed");
+                FeedRead {
+                    url: url.to_string(),
+                    fetches: attempts,
+                    page: None,
+                    format: None,
+                    title: None,
+                    posts: Vec::new(),
+                    failure: Some((FeedFailure::Parse, format!("reading the feed failed: {e}"))),
+                    over_budget: 0,
+                }
+            }
+        }
+    }
+}
+
+/// Reads a fetched feed: the posts, or why it cannot be measured (the default budget).
 pub fn read_fetched(url: &Url, f: &Fetched) -> FeedRead {
+    read_fetched_within(url, f, PostBudget::default())
+}
+
+/// [`read_fetched`] under a parse budget for the items' bodies.
+pub fn read_fetched_within(url: &Url, f: &Fetched, budget: PostBudget) -> FeedRead {
     let last = f.last();
     let mut read = FeedRead {
         url: url.to_string(),
@@ -66,6 +153,7 @@ pub fn read_fetched(url: &Url, f: &Fetched) -> FeedRead {
         title: None,
         posts: Vec::new(),
         failure: None,
+        over_budget: 0,
     };
     let body = match (&f.body, last.failure()) {
         (_, Some(why)) => {
@@ -80,7 +168,7 @@ pub fn read_fetched(url: &Url, f: &Fetched) -> FeedRead {
     };
     let (text, encoding, source) = decode_feed(body, last.content_type.as_deref());
     let base = Url::parse(&last.final_url).unwrap_or_else(|_| url.clone());
-    let parsed = parse_feed_text(&text, &base);
+    let parsed = parse_feed_text_within(&text, &base, budget);
     read.page = Some(Page {
         fetch: last.clone(),
         depth: 0,
@@ -97,6 +185,7 @@ pub fn read_fetched(url: &Url, f: &Fetched) -> FeedRead {
             read.format = Some(p.format.to_string());
             read.title = p.title;
             read.posts = p.posts;
+            read.over_budget = p.over_budget;
             if read.posts.is_empty() {
                 read.failure = Some((FeedFailure::Empty, "the feed holds no item".into()));
             } else if read.posts.iter().all(|p| p.published.is_none()) {
@@ -162,8 +251,18 @@ fn as_utf8_xml(text: &str) -> std::borrow::Cow<'_, str> {
     t.into()
 }
 
-/// Parses decoded feed text (RSS, Atom or JSON Feed); `base` resolves relative links.
+/// Parses decoded feed text (RSS, Atom or JSON Feed); `base` resolves relative links. The
+/// default [`PostBudget`] applies.
 pub fn parse_feed_text(text: &str, base: &Url) -> Result<ParsedFeed, String> {
+    parse_feed_text_within(text, base, PostBudget::default())
+}
+
+/// [`parse_feed_text`] under a parse budget for the items' bodies.
+pub fn parse_feed_text_within(
+    text: &str,
+    base: &Url,
+    budget: PostBudget,
+) -> Result<ParsedFeed, String> {
     let xml = as_utf8_xml(text);
     let feed = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
@@ -177,29 +276,39 @@ pub fn parse_feed_text(text: &str, base: &Url) -> Result<ParsedFeed, String> {
         FeedType::Atom => "atom",
         FeedType::JSON => "json",
     };
+    let mut spend = Spend::new(budget);
     let title = feed
         .title
         .as_ref()
-        .map(|t| plain(&t.content))
+        .map(|t| plain(&t.content, &mut spend))
         .filter(|t| !t.is_empty());
-    let posts = feed.entries.iter().map(|e| post(e, base)).collect();
+    let posts = feed
+        .entries
+        .iter()
+        .map(|e| post(e, base, &mut spend))
+        .collect();
     Ok(ParsedFeed {
         format,
         title,
         posts,
+        over_budget: spend.over,
     })
 }
 
-/// Text that may hold markup, as plain text.
-fn plain(s: &str) -> String {
+/// Text that may hold markup, as plain text (empty when over the budget).
+fn plain(s: &str, spend: &mut Spend) -> String {
     if s.contains('<') {
-        html_text(s, None).0
+        if spend.take(s) {
+            html_text(s, None).0
+        } else {
+            String::new()
+        }
     } else {
         s.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 
-fn post(e: &Entry, base: &Url) -> Post {
+fn post(e: &Entry, base: &Url, spend: &mut Spend) -> Post {
     let link = e
         .links
         .iter()
@@ -217,7 +326,11 @@ fn post(e: &Entry, base: &Url) -> Post {
         .as_deref()
         .and_then(|l| base.join(l).ok())
         .unwrap_or_else(|| base.clone());
-    let (text, links) = html_text(&body, Some(&link_base));
+    let (text, links) = if spend.take(&body) {
+        html_text(&body, Some(&link_base))
+    } else {
+        (String::new(), Vec::new())
+    };
     let published: Option<DateTime<Utc>> = e.published.or(e.updated);
     Post {
         id: e.id.clone(),
@@ -225,7 +338,7 @@ fn post(e: &Entry, base: &Url) -> Post {
         title: e
             .title
             .as_ref()
-            .map(|t| plain(&t.content))
+            .map(|t| plain(&t.content, spend))
             .unwrap_or_default(),
         published: published.map(|t| t.with_timezone(&china())),
         text,
@@ -267,7 +380,8 @@ const BLOCKS: &[&str] = &[
 ];
 
 /// An HTML fragment as plain text (white space folded) and the http(s) links it holds
-/// (resolved against `base` when given).
+/// (resolved against `base` when given). Parses whatever it is given: measure it against a
+/// budget first ([`crate::budget::shape`]) when it comes from outside.
 pub fn html_text(html: &str, base: Option<&Url>) -> (String, Vec<String>) {
     let doc = Html::parse_fragment(html);
     let mut out = String::new();
@@ -373,5 +487,86 @@ mod tests {
         );
         assert!(parse_feed_text("<html><body>502 Bad Gateway</body></html>", &base).is_err());
         assert!(parse_feed_text("not a feed", &base).is_err());
+    }
+
+    fn rss(items: &[String]) -> String {
+        let mut s = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>"#,
+        );
+        for (i, d) in items.iter().enumerate() {
+            s.push_str(&format!(
+                "<item><title>第{i}条</title><link>https://weibo.com/1/{i}</link><pubDate>Fri, 20 Nov 2026 02:00:00 GMT</pubDate><description>{d}</description></item>"
+            ));
+        }
+        s.push_str("</channel></rss>");
+        s
+    }
+
+    #[test]
+    fn a_body_nested_past_the_page_budget_is_not_parsed() {
+        let base = Url::parse("http://rsshub.test/x").unwrap();
+        let budget = PostBudget {
+            max_depth: 100,
+            max_elements: 10_000,
+        };
+        // nested blocks in CDATA, escaped nested spans, and a sane body after them
+        let cdata = format!(
+            "<![CDATA[{}深{}]]>",
+            "<div>".repeat(101),
+            "</div>".repeat(101)
+        );
+        let escaped = format!(
+            "{}藏{}",
+            "&lt;span&gt;".repeat(150),
+            "&lt;/span&gt;".repeat(150)
+        );
+        let sane = format!(
+            "<![CDATA[{}正文 <a href=\"/a\">链接</a>{}]]>",
+            "<div>".repeat(99),
+            "</div>".repeat(99)
+        );
+        let p = parse_feed_text_within(&rss(&[cdata, escaped, sane]), &base, budget).unwrap();
+        assert_eq!(p.over_budget, 2);
+        let texts: Vec<&str> = p.posts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["", "", "正文 链接"]);
+        // what is not the body is kept
+        assert_eq!(p.posts[0].title, "第0条");
+        assert_eq!(p.posts[1].link.as_deref(), Some("https://weibo.com/1/1"));
+        assert!(p.posts.iter().all(|p| p.published.is_some()));
+        assert_eq!(p.posts[2].links, vec!["https://weibo.com/a".to_string()]);
+    }
+
+    #[test]
+    fn the_bodies_of_one_feed_share_one_element_budget() {
+        let base = Url::parse("http://rsshub.test/x").unwrap();
+        let budget = PostBudget {
+            max_depth: 1000,
+            max_elements: 1000,
+        };
+        // flat paragraphs (400 elements), a table of cells (267), a list (400): the third passes 1000
+        let items = [
+            format!("<![CDATA[{}]]>", "<p>段</p>".repeat(400)),
+            format!("<![CDATA[<table>{}</table>]]>", "<tr><td>格".repeat(133)),
+            format!("<![CDATA[<ul>{}</ul>]]>", "<li>项</li>".repeat(399)),
+            "无标记的正文".to_string(),
+        ];
+        let p = parse_feed_text_within(&rss(&items), &base, budget).unwrap();
+        assert_eq!(p.over_budget, 1);
+        assert!(p.posts[0].text.starts_with("段 段"));
+        assert!(p.posts[1].text.starts_with("格 格"));
+        assert_eq!(p.posts[2].text, "");
+        assert_eq!(p.posts[3].text, "无标记的正文");
+    }
+
+    #[test]
+    fn the_default_budget_is_the_page_budget() {
+        let d = govwatch_config::CrawlSettings::default();
+        assert_eq!(
+            PostBudget::default(),
+            PostBudget {
+                max_depth: d.max_page_depth,
+                max_elements: d.max_page_elements
+            }
+        );
     }
 }

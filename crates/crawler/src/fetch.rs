@@ -4,8 +4,8 @@
 //! 1. refuses non-http(s) URLs and, unless allowed, IP-literal hosts in private ranges (names are
 //!    checked by the resolver, see [`crate::dns`]);
 //! 2. consults robots.txt when the fetch asks for it;
-//! 3. waits for the host's gate (rate, connection, Crawl-delay) and the global cap — time
-//!    recorded as `queue_ms`, never counted against the site;
+//! 3. waits for the host's gate (rate, connection, Crawl-delay), its server address's gate and
+//!    the global cap — time recorded as `queue_ms`, never counted against the site;
 //! 4. sends with a deadline (15 s by default) on the server's time, from the moment the request
 //!    leaves our queues to the end of its body, summed over redirect hops;
 //! 5. follows redirects by hand (each hop re-checked and gated), detecting loops and capping hops;
@@ -521,6 +521,12 @@ impl Crawler {
             }
             let queued_at = Instant::now();
             let _host_permit = gate.acquire().await;
+            // then the server's own gate, shared by every host on its address
+            let address = self.address_gate(&host, literal).await;
+            let _address_permit = match address.as_deref() {
+                Some(a) => Some(a.acquire().await),
+                None => None,
+            };
             let _global = self
                 .global
                 .acquire()

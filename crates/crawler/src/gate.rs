@@ -12,7 +12,13 @@
 //!   makes the gate *refused*: nothing more is asked of the host this run.
 //!
 //! [`HostGates`] keeps the gates by host name, so every site, link check and sample of one host
-//! shares one gate: a host linked from fifty sites is still asked once a second.
+//! shares one gate: a host linked from fifty sites is still asked once a second; sites that share
+//! a host with a path each (`platform.gov.cn/county1/`, `/county2/`) share its gate too.
+//!
+//! Beside it, [`AddressGates`] keep one [`AddressGate`] per server address (the IP a host name
+//! resolves to): many hosts on one platform (政府网站集约化) share it, so `address_rate` and
+//! `address_concurrency` bound what one server sees from us, whatever names it answers to. A
+//! request passes its host's gate first, then its address's.
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -172,6 +178,131 @@ impl HostGate {
     }
 }
 
+/// Politeness settings of one server address.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AddressPolicy {
+    /// Requests per second, over every host on the address.
+    pub rate: f64,
+    /// Requests in flight at once.
+    pub concurrency: u32,
+}
+
+/// The gate of one server address: a semaphore of `concurrency` permits and a rate limiter
+/// without bursts (requests start at least `1/rate` apart).
+pub struct AddressGate {
+    policy: AddressPolicy,
+    sem: Semaphore,
+    limiter: DefaultDirectRateLimiter,
+    passed: std::sync::atomic::AtomicU64,
+}
+
+/// Held while a request to the address is in flight.
+pub struct AddressPermit<'a> {
+    _permit: SemaphorePermit<'a>,
+}
+
+impl AddressGate {
+    pub fn new(policy: AddressPolicy) -> AddressGate {
+        AddressGate {
+            policy,
+            sem: Semaphore::new(policy.concurrency.max(1) as usize),
+            limiter: RateLimiter::direct(quota(&HostPolicy {
+                rate: policy.rate,
+                burst: 1,
+                concurrency: policy.concurrency,
+            })),
+            passed: Default::default(),
+        }
+    }
+
+    pub fn policy(&self) -> AddressPolicy {
+        self.policy
+    }
+
+    /// Waits until a request may be sent to the address, and holds one of its connections.
+    pub async fn acquire(&self) -> AddressPermit<'_> {
+        let permit = self
+            .sem
+            .acquire()
+            .await
+            .expect("address semaphore never closes");
+        self.limiter.until_ready().await;
+        self.passed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        AddressPermit { _permit: permit }
+    }
+}
+
+/// The address gates, by IP address, and which address each host name was found at.
+pub struct AddressGates {
+    default: AddressPolicy,
+    gates: Mutex<HashMap<std::net::IpAddr, Arc<AddressGate>>>,
+    hosts: Mutex<HashMap<String, std::net::IpAddr>>,
+}
+
+impl AddressGates {
+    pub fn new(default: AddressPolicy) -> AddressGates {
+        AddressGates {
+            default,
+            gates: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The address `host` was found at before, if it was.
+    pub fn address_of(&self, host: &str) -> Option<std::net::IpAddr> {
+        self.hosts.lock().unwrap().get(host).copied()
+    }
+
+    /// The gate of the server `host` resolves to: the least of its `addresses` (IPv4 before
+    /// IPv6, so a host's A and AAAA answers and every host sharing that IPv4 address meet at one
+    /// gate). The host keeps that address for the run.
+    pub fn for_host(&self, host: &str, addresses: &[std::net::IpAddr]) -> Option<Arc<AddressGate>> {
+        let known = self.address_of(host);
+        let ip = known.or_else(|| addresses.iter().min().copied())?;
+        if known.is_none() {
+            self.hosts.lock().unwrap().insert(host.to_string(), ip);
+        }
+        Some(self.get(ip))
+    }
+
+    /// The gate of `ip`, created with the default policy on first use.
+    pub fn get(&self, ip: std::net::IpAddr) -> Arc<AddressGate> {
+        let mut map = self.gates.lock().unwrap();
+        map.entry(ip)
+            .or_insert_with(|| Arc::new(AddressGate::new(self.default)))
+            .clone()
+    }
+
+    /// Requests let through so far, by address.
+    pub fn request_counts(&self) -> HashMap<std::net::IpAddr, u64> {
+        let map = self.gates.lock().unwrap();
+        map.iter()
+            .map(|(ip, g)| (*ip, g.passed.load(std::sync::atomic::Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// The address that let through the most requests since `before`, with their number and the
+    /// least time they take at the address's rate (the politeness bound per server).
+    pub fn busiest_since(
+        &self,
+        before: &HashMap<std::net::IpAddr, u64>,
+    ) -> Option<(std::net::IpAddr, u64, Duration)> {
+        let map = self.gates.lock().unwrap();
+        map.iter()
+            .map(|(ip, g)| {
+                let n = g
+                    .passed
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    .saturating_sub(before.get(ip).copied().unwrap_or(0));
+                let gap = Duration::from_secs_f64(1.0 / g.policy.rate.max(1e-6));
+                (*ip, n, gap * (n as u32))
+            })
+            .filter(|(_, n, _)| *n > 0)
+            .max_by(|a, b| a.2.cmp(&b.2).then(a.1.cmp(&b.1)))
+    }
+}
+
 /// All host gates, by lower-case host name.
 pub struct HostGates {
     default: HostPolicy,
@@ -284,6 +415,42 @@ mod tests {
         assert_eq!(gate.refusal().as_deref(), Some("Retry-After 3600 s"));
         tokio::time::sleep(Duration::from_secs(3600)).await;
         assert_eq!(gate.refusal(), None, "the host's own time has passed");
+    }
+
+    #[tokio::test]
+    async fn an_address_gate_spaces_every_host_on_it() {
+        // the rate limiter keeps real time (not tokio's paused clock): a fast rate keeps it short
+        let gates = AddressGates::new(AddressPolicy {
+            rate: 20.0,
+            concurrency: 2,
+        });
+        let a: std::net::IpAddr = "10.0.0.7".parse().unwrap();
+        let v6: std::net::IpAddr = "2001:db8::7".parse().unwrap();
+        let g1 = gates.for_host("a.gov.test", &[v6, a]).unwrap();
+        let g2 = gates.for_host("b.gov.test", &[a]).unwrap();
+        assert!(Arc::ptr_eq(&g1, &g2), "one server, one gate");
+        assert_eq!(gates.address_of("a.gov.test"), Some(a));
+        let other = gates.for_host("c.gov.test", &[v6]).unwrap();
+        assert!(!Arc::ptr_eq(&g1, &other));
+        let t0 = std::time::Instant::now();
+        for _ in 0..3 {
+            drop(g1.acquire().await);
+            drop(g2.acquire().await);
+        }
+        // six requests at 20/s without a burst: the sixth starts at least 250 ms after the first
+        assert!(
+            t0.elapsed() >= Duration::from_millis(245),
+            "{:?}",
+            t0.elapsed()
+        );
+        let (ip, n, bound) = gates.busiest_since(&HashMap::new()).unwrap();
+        assert_eq!((ip, n, bound), (a, 6, Duration::from_millis(300)));
+        // two connections at most
+        let p1 = g1.acquire().await;
+        let _p2 = g1.acquire().await;
+        assert_eq!(g1.sem.available_permits(), 0);
+        drop(p1);
+        assert_eq!(g1.sem.available_permits(), 1);
     }
 
     #[tokio::test(start_paused = true)]

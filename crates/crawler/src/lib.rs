@@ -2,7 +2,8 @@
 //!
 //! Architecture:
 //! - [`dns`]: hickory-resolver, plugged into reqwest, with the address guard ([`guard`]).
-//! - [`gate`]: per-host politeness (rate limit, one connection, Crawl-delay), shared by all sites.
+//! - [`gate`]: per-host politeness (rate limit, one connection, Crawl-delay), shared by all sites,
+//!   and per-address politeness (every host on one server address).
 //! - [`robots`]: robots.txt per origin, RFC 9309 failure rules.
 //! - [`fetch`]: one bounded fetch (timeouts, manual redirects, body cap, retries, error causes).
 //! - [`budget`]: a page's shape (nesting, elements) read before parsing, for the parse budget.
@@ -40,7 +41,7 @@ pub use fetch::{BodyMode, FetchSpec, Fetched};
 pub use govwatch_config::CrawlSettings;
 
 use dns::{Dns, GuardedResolver};
-use gate::{HostGates, HostPolicy};
+use gate::{AddressGates, AddressPolicy, HostGates, HostPolicy};
 use robots::RobotsCache;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,6 +75,7 @@ pub struct Crawler {
     client: reqwest::Client,
     dns: Arc<Dns>,
     gates: HostGates,
+    addresses: AddressGates,
     robots: RobotsCache,
     global: Semaphore,
     settings: CrawlSettings,
@@ -181,6 +183,10 @@ impl Crawler {
             client,
             dns,
             gates: HostGates::new(policy),
+            addresses: AddressGates::new(AddressPolicy {
+                rate: settings.address_rate,
+                concurrency: settings.address_concurrency,
+            }),
             robots: RobotsCache::default(),
             global: Semaphore::new(settings.global_concurrency.max(1) as usize),
             user_agent: settings.user_agent(),
@@ -216,6 +222,57 @@ impl Crawler {
 
     pub fn gates(&self) -> &HostGates {
         &self.gates
+    }
+
+    /// The per-address gates (every host on one server address shares one).
+    pub fn address_gates(&self) -> &AddressGates {
+        &self.addresses
+    }
+
+    /// The server address of each of `hosts` (an IP literal's own, else the address its gate is
+    /// keyed by, resolved now if need be, a few at a time); hosts that do not resolve to an
+    /// allowed address are left out. For the run's plan: the bound per server address.
+    pub async fn server_addresses(
+        &self,
+        hosts: &[String],
+    ) -> std::collections::HashMap<String, std::net::IpAddr> {
+        use futures::StreamExt;
+        futures::stream::iter(hosts.iter().cloned())
+            .map(|h| async move {
+                let literal = url::Host::parse(&h).ok().and_then(|x| match x {
+                    url::Host::Ipv4(a) => Some(std::net::IpAddr::V4(a)),
+                    url::Host::Ipv6(a) => Some(std::net::IpAddr::V6(a)),
+                    url::Host::Domain(_) => None,
+                });
+                if let Some(ip) = literal {
+                    return Some((h, ip));
+                }
+                self.address_gate(&h, None).await?;
+                let ip = self.addresses.address_of(&h)?;
+                Some((h, ip))
+            })
+            .buffer_unordered(32)
+            .filter_map(|x| async move { x })
+            .collect()
+            .await
+    }
+
+    /// The gate of the server address `host` is on: an IP literal's own, else the address the
+    /// host resolved to (resolved once; `None` when it does not resolve to an allowed address,
+    /// and the request then fails at its connection as before).
+    pub(crate) async fn address_gate(
+        &self,
+        host: &str,
+        literal: Option<std::net::IpAddr>,
+    ) -> Option<Arc<gate::AddressGate>> {
+        if let Some(ip) = literal {
+            return Some(self.addresses.get(ip));
+        }
+        if let Some(ip) = self.addresses.address_of(host) {
+            return Some(self.addresses.get(ip));
+        }
+        let ips = self.dns.lookup_allowed(host).await.ok()?;
+        self.addresses.for_host(host, &ips)
     }
 
     /// What the requests so far say about the monitoring machine's own network.

@@ -4,7 +4,8 @@
 //! delivery pass (after the next sample or run), and each try is recorded in
 //! `warning_deliveries`. Sinks are configured destinations, not crawled sites: the crawler's
 //! address guard does not apply to them (an office webhook on the intranet is normal), but each
-//! has a time limit.
+//! has a time limit, and a webhook's redirect is not followed (a failed delivery, so that a
+//! warning is never re-sent to where a redirect points).
 
 use govwatch_config::SinkConfig;
 use govwatch_store::WarningRow;
@@ -74,6 +75,9 @@ impl Sink {
                 Some(
                     reqwest::Client::builder()
                         .timeout(Duration::from_secs_f64(*timeout_secs))
+                        // the warning goes to the configured URL only: a redirect (307/308
+                        // would re-send the body elsewhere) is a failed delivery
+                        .redirect(reqwest::redirect::Policy::none())
                         .no_proxy()
                         .build()
                         .map_err(|e| format!("sink {}: {e}", config.name()))?,

@@ -202,6 +202,15 @@ async fn two_of_forty_failed_samples_are_the_veto_one_is_not() {
     }
 }
 
+/// One open warning of `site`, to deliver.
+fn raise_one(daemon: &Daemon, site: &Site) {
+    let at = ts("2026-11-01T00:00:00+08:00");
+    daemon.with_store(|st| {
+        st.raise_warning(&site.id, "warn.home_stale", at, &serde_json::json!({}), "m")
+            .unwrap()
+    });
+}
+
 fn daemon_with_sinks(
     dir: &std::path::Path,
     sites: Vec<Site>,
@@ -351,17 +360,62 @@ async fn a_failed_delivery_is_retried_until_it_succeeds() {
         }],
         &net,
     );
-    let at = ts("2026-11-01T00:00:00+08:00");
-    daemon.with_store(|st| {
-        st.raise_warning(&s.id, "warn.home_stale", at, &serde_json::json!({}), "m")
-            .unwrap()
-    });
+    raise_one(&daemon, &s);
     assert_eq!(daemon.deliver().await.unwrap(), 0);
     assert_eq!(daemon.deliver().await.unwrap(), 0);
     let w = daemon.with_store(|st| st.open_warnings(None).unwrap());
     let d = daemon.with_store(|st| st.deliveries(w[0].id).unwrap());
     assert_eq!(d[0].1, None);
     assert_eq!(d[0].2, 2, "two attempts recorded");
+}
+
+/// A webhook that answers with a redirect (307 would re-send the warning's body to wherever it
+/// points): not followed — a failed delivery, recorded, and nothing reaches the other address.
+#[tokio::test]
+async fn a_webhook_redirect_is_not_followed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let net = TestNet::start(govwatch_testutil::fixtures_sites_dir())
+        .await
+        .unwrap();
+    let elsewhere = WebhookReceiver::start().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirector = format!("http://{}/hook", listener.local_addr().unwrap());
+    let to = elsewhere.url("/stolen");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let to = to.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = sock.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let dir = scratch("redirect");
+    let s = site("1100000003", "http://www.redirect.gov.test/");
+    let daemon = daemon_with_sinks(
+        &dir,
+        vec![s.clone()],
+        vec![SinkConfig::Webhook {
+            name: "hook".into(),
+            url: redirector,
+            timeout_secs: 2.0,
+        }],
+        &net,
+    );
+    raise_one(&daemon, &s);
+    assert_eq!(daemon.deliver().await.unwrap(), 0, "not delivered");
+    assert!(
+        elsewhere.posts().is_empty(),
+        "nothing sent where the redirect points"
+    );
+    let w = daemon.with_store(|st| st.open_warnings(None).unwrap());
+    let d = daemon.with_store(|st| st.deliveries(w[0].id).unwrap());
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].1, None, "failed");
 }
 
 /// The loop itself, with a 0.3-second interval: every site is sampled repeatedly (IPv4 and

@@ -223,6 +223,10 @@ pub struct FeedRead {
     pub posts: Vec<Post>,
     /// Why the feed could not be measured, with the error text.
     pub failure: Option<(FeedFailure, String)>,
+    /// Item bodies (or titles) left unparsed because the feed passed its parse budget (the page
+    /// budget of `crawl.toml`): their text is empty, their date and link are kept.
+    #[serde(default)]
+    pub over_budget: u64,
 }
 
 impl FeedRead {

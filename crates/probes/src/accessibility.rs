@@ -198,7 +198,7 @@ impl Probe for Accessibility {
     }
 
     fn slot(&self) -> Option<usize> {
-        Some(7)
+        Some(8)
     }
 
     fn scan(&self, page: &Page, doc: &Html, _cx: &ScanCx) -> Option<Scan> {

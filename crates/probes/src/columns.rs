@@ -144,11 +144,14 @@ fn start_column_name(
     if u.path() == "/" || article_page(doc) {
         return None;
     }
-    // at the top folder or at an article-like path the page might be the home page: only its
-    // own ColumnName meta tag makes it a column
+    // at the top folder or at an article-like path the page might be the home page: only what
+    // it says of itself makes it a column — its ColumnName meta tag, or a breadcrumb bar (当前位置：
+    // 首页 > 互动交流 > 民意征集) ending in the column, which no home page shows
     let meta = meta.filter(|m| !site_like(m, site_name));
     if dir_of(u) == "/" || article_like(u) {
-        return meta.and_then(|m| column_name(&m, &rules.not_columns));
+        return meta
+            .or_else(|| breadcrumb_name(doc))
+            .and_then(|m| column_name(&m, &rules.not_columns));
     }
     // the ColumnName meta tag, then the parts of the title ("通知公告_某县人民政府", but also
     // "某县人力资源网-通知公告"): the site's own name is no column name
@@ -182,6 +185,66 @@ fn site_like(s: &str, site_name: &str) -> bool {
         || ["人民政府", "政府", "网站", "网", "门户"]
             .iter()
             .any(|end| s.ends_with(end))
+}
+
+/// Words that open a breadcrumb bar.
+const BREADCRUMB_WORDS: &[&str] = &[
+    "当前位置",
+    "您的位置",
+    "你的位置",
+    "您现在的位置",
+    "你现在的位置",
+    "所在位置",
+    "现在位置",
+];
+
+/// The last place a page's breadcrumb bar names (`当前位置：首页 > 互动交流 > 民意征集` →
+/// `民意征集`); none when it ends at an article (正文, 详情).
+fn breadcrumb_name(doc: &Html) -> Option<String> {
+    for node in doc.root_element().descendants() {
+        let Some(t) = node.value().as_text() else {
+            continue;
+        };
+        if !BREADCRUMB_WORDS.iter().any(|w| t.contains(w)) {
+            continue;
+        }
+        // the bar: the label's element, or the nearest one around it that holds the places too
+        // (`<ol><span>当前位置：</span><a>首页</a> &gt; <a>专家解读</a></ol>`)
+        let after_label = |e: &scraper::ElementRef| -> Option<String> {
+            let text = crate::html::text_of(e);
+            BREADCRUMB_WORDS
+                .iter()
+                .filter_map(|w| text.split_once(w).map(|(_, rest)| rest.to_string()))
+                .next()
+                .filter(|rest| rest.chars().any(|c| (c as u32) >= 0x3400))
+        };
+        let after = node
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .take(3)
+            .find_map(|e| after_label(&e))?;
+        let last = after
+            .as_str()
+            .split(['>', '＞', '»', '›', '→', '/', '\\'])
+            .map(|p| p.trim_matches(|c: char| c.is_whitespace() || "：:".contains(c)))
+            .rfind(|p| !p.is_empty())?
+            .to_string();
+        if [
+            "正文",
+            "详情",
+            "内容",
+            "阅读",
+            "文章",
+            "详细内容",
+            "正文内容",
+        ]
+        .contains(&last.as_str())
+        {
+            return None;
+        }
+        return Some(last);
+    }
+    None
 }
 
 /// Whether a page says it is an article: its `ArticleTitle` or `PubDate` meta tag is filled.
@@ -233,6 +296,20 @@ pub fn discover(
             .map(|p| p.fetch.url.clone())
             .unwrap_or_else(|| u.to_string())
     };
+    // the home page under another name (`/index.html` beside `/`, or the same page) is no column
+    let home_alias = |u: &Url, url: &str| {
+        let root_index = u.path().rsplit_once('/').is_some_and(|(dir, file)| {
+            dir.is_empty()
+                && ["index.", "default.", "main."]
+                    .iter()
+                    .any(|p| file.to_ascii_lowercase().starts_with(p))
+        }) && Url::parse(&home.fetch.final_url)
+            .is_ok_and(|h| h.host_str() == u.host_str());
+        let same_page = by_url.get(url).is_some_and(|p| {
+            p.fetch.content_hash.is_some() && p.fetch.content_hash == home.fetch.content_hash
+        });
+        root_index || same_page
+    };
     for l in home.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
         let Ok(u) = Url::parse(&l.url) else { continue };
         if !internal(&u) || !dir_like(&u) {
@@ -241,6 +318,9 @@ pub fn discover(
         let Some(url) = normalize_url_str(&l.url) else {
             continue;
         };
+        if home_alias(&u, &url) {
+            continue;
+        }
         let key = page_key(&url);
         let name = column_name(&l.text, not_columns)
             .or_else(|| by_url.get(&url).and_then(|p| meta_name(p)));

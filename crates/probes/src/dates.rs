@@ -146,6 +146,34 @@ pub fn item_date(text: &str, as_of: NaiveDate) -> Option<ItemDate> {
     })
 }
 
+fn part_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^(?:(?P<y>\d{4})\s*年?|(?P<ym_y>\d{4})\s*[-/.年]\s*(?P<ym_m>\d{1,2})\s*月?|(?P<md_m>\d{1,2})\s*[-/.月]\s*(?P<md_d>\d{1,2})\s*日?|(?P<d>\d{1,2})\s*日?)$")
+            .unwrap()
+    })
+}
+
+/// A date written in two pieces side by side, as date badges do: `09/30` above `2019`, `2019`
+/// beside `09-30`, `30` above `2019-09`, `2019.09` beside `30日` (each piece its own element).
+pub fn split_date(a: &str, b: &str) -> Option<(NaiveDate, String)> {
+    let (a, b) = (ascii_digits(a.trim()), ascii_digits(b.trim()));
+    let (ca, cb) = (part_re().captures(&a)?, part_re().captures(&b)?);
+    let num = |c: &regex::Captures, k: &str| c.name(k).and_then(|m| m.as_str().parse::<u32>().ok());
+    let pick = |x: &regex::Captures, y: &regex::Captures| -> Option<(i32, u32, u32)> {
+        if let (Some(yr), Some(m), Some(d)) = (num(x, "y"), num(y, "md_m"), num(y, "md_d")) {
+            return Some((yr as i32, m, d));
+        }
+        if let (Some(yr), Some(m), Some(d)) = (num(x, "ym_y"), num(x, "ym_m"), num(y, "d")) {
+            return Some((yr as i32, m, d));
+        }
+        None
+    };
+    let (y, m, d) = pick(&ca, &cb).or_else(|| pick(&cb, &ca))?;
+    let date = NaiveDate::from_ymd_opt(y, m, d).filter(|_| (1990..=2100).contains(&y))?;
+    Some((date, format!("{a} {b}")))
+}
+
 /// Labels written before a date without a colon (`日期 2026/10/21`).
 const DATE_LABELS: &[&str] = &[
     "日期",
@@ -214,6 +242,18 @@ mod tests {
             );
         }
         assert_eq!(parse_date("10:30", as_of), None);
+        for (a, b, want) in [
+            ("09/30", "2019", "2019-09-30"),
+            ("2019", "09-30", "2019-09-30"),
+            ("30", "2019-09", "2019-09-30"),
+            ("2019.09", "30日", "2019-09-30"),
+            ("11月20日", "2025年", "2025-11-20"),
+        ] {
+            assert_eq!(split_date(a, b).map(|x| x.0), Some(d(want)), "{a} {b}");
+        }
+        assert_eq!(split_date("2019", "2020"), None);
+        assert_eq!(split_date("30", "45"), None);
+        assert_eq!(split_date("09-30", "10-01"), None);
         assert_eq!(parse_date("第13-45号", as_of), None);
     }
 }

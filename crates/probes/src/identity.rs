@@ -308,7 +308,7 @@ impl Probe for Identity {
     }
 
     fn slot(&self) -> Option<usize> {
-        Some(6)
+        Some(7)
     }
 
     fn scan(&self, page: &Page, doc: &Html, cx: &ScanCx) -> Option<Scan> {

@@ -31,6 +31,8 @@
 //! - [`media`]: government new-media accounts over their feeds' posts (not updated, stop
 //!   announcements, reposts, ads, off-topic posts, duplicate accounts, inspectors' findings).
 //!   Codes `media.*`.
+//! - [`wording`]: 严重表述错误 — leaders' names and titles, formulations, known wrong forms, on
+//!   every page and in new-media posts. Codes `wording.serious`, `wording.suspect`.
 //!
 //! Every code is documented in `docs/codes.md`.
 
@@ -50,6 +52,7 @@ pub mod links;
 pub mod lists;
 pub mod media;
 pub mod search;
+pub mod wording;
 
 pub use govwatch_config::ProbeRules;
 use govwatch_model::{Fact, Finding, Page, Site, SiteCrawl, Timestamp};
@@ -71,7 +74,7 @@ pub mod codes {
 pub type Scan = Box<dyn Any + Send + Sync>;
 
 /// Slots of [`PageScans`]: one per probe that scans pages.
-pub const SCAN_SLOTS: usize = 8;
+pub const SCAN_SLOTS: usize = 9;
 
 /// The scans of one page, by probe slot ([`Probe::slot`]); `scanned` when the page was scanned
 /// at all (an empty slot then means the probe noted nothing, not that it has yet to read).
@@ -330,9 +333,17 @@ impl<'a> ProbeInput<'a> {
         self.texts[i].get_or_init(|| html::visible_text(self.dom(i), &HashSet::new()))
     }
 
-    /// The parsed DOM of page `i`, parsed once on first use and shared by every probe.
+    /// The parsed DOM of page `i`, parsed once on first use and shared by every probe. A page
+    /// the crawler did not parse (no body, or over the parse budget: `page.budget_exceeded`) is an
+    /// empty document: its text is never handed to the parser here either.
     pub fn dom(&self, i: usize) -> &Html {
-        self.doms[i].get_or_init(|| Html::parse_document(self.raw_text(i)))
+        self.doms[i].get_or_init(|| {
+            if self.crawl.pages[i].is_html {
+                Html::parse_document(self.raw_text(i))
+            } else {
+                Html::parse_document("")
+            }
+        })
     }
 
     /// The home page's template: the text nodes it shares with every page of the site.
@@ -428,6 +439,7 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
             rules.interaction.clone(),
             rules.calendar.clone(),
         )),
+        Box::new(wording::Wording::new(&rules.wording)),
         Box::new(attachments::Attachments {
             rules: rules.attachments.clone(),
         }),
@@ -539,5 +551,34 @@ mod tests {
             "{:?}",
             out.findings
         );
+    }
+
+    /// A page kept unparsed by the crawl (over the parse budget: `is_html` false, its text kept)
+    /// is never parsed by the probes either: its DOM is empty, its visible text too.
+    #[test]
+    fn a_page_over_the_parse_budget_is_not_parsed_by_the_probes() {
+        let mut crawl = unreachable_site();
+        let bomb = format!(
+            "<html><body>{}深{}</body></html>",
+            "<div>".repeat(2000),
+            "</div>".repeat(2000)
+        );
+        crawl.pages[0].fetch = links::tests::rec("http://a.gov.test/", Some(200), None);
+        crawl.pages[0].text = bomb.clone();
+        crawl.pages[0].is_html = false;
+        let mut sane = crawl.pages[0].clone();
+        sane.text = "<html><body><p>正文</p></body></html>".into();
+        sane.is_html = true;
+        crawl.pages.push(sane);
+        let input = ProbeInput::new(&crawl, crawl.fetches[0].started_at);
+        assert_eq!(input.dom(0).root_element().text().count(), 0);
+        assert_eq!(
+            input.dom(0).root_element().descendants().count(),
+            3,
+            "html, head, body"
+        );
+        assert_eq!(input.text(0), "");
+        assert_eq!(input.raw_text(0), bomb, "the text stays, as evidence");
+        assert_eq!(input.text(1), "正文");
     }
 }

@@ -419,7 +419,7 @@ impl Probe for Links {
     }
 
     fn slot(&self) -> Option<usize> {
-        Some(4)
+        Some(5)
     }
 
     fn scan(&self, page: &Page, doc: &Html, cx: &ScanCx) -> Option<Scan> {

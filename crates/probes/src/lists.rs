@@ -219,6 +219,9 @@ struct Title<'a> {
     url: Option<Url>,
     /// Inside an element hidden from the reader.
     hidden: bool,
+    /// Two or three characters (`三侨生`): a record only when dated, and never one that holds a
+    /// longer title (a category tag beside a title, a menu's short links).
+    short: bool,
 }
 
 /// The visible text nodes under `node` in document order, without those under `skip` (the
@@ -250,18 +253,35 @@ fn texts_under(node: NodeRef<Node>, skip: Option<NodeId>, out: &mut Vec<(NodeId,
     }
 }
 
-/// The date of a run of text nodes: the first with an item date; with `strict`, only text nodes
-/// that are little more than a date (a date cell).
+/// The date of a run of text nodes: the first date cell (a text that is little more than a
+/// date); unless `strict`, failing that the first short text with a date. A date cell wins over
+/// a date met earlier inside an excerpt cut into pieces by highlighting (`3月29日，…` before the
+/// record's own `2022-03-31`).
 fn date_in(
     texts: &[(NodeId, String)],
     as_of: NaiveDate,
     strict: bool,
 ) -> Option<(NaiveDate, String)> {
-    texts.iter().find_map(|(_, t)| {
-        item_date(t, as_of)
-            .filter(|d| !strict || d.strict)
-            .map(|d| (d.date, d.raw))
-    })
+    // a date in two pieces side by side (`<p>09/30</p><p>2019</p>`): a date cell of its own
+    let pieces: Vec<&str> = texts
+        .iter()
+        .map(|(_, t)| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(d) = pieces
+        .windows(2)
+        .filter(|w| w[0].chars().count() <= 10 && w[1].chars().count() <= 10)
+        .find_map(|w| crate::dates::split_date(w[0], w[1]))
+    {
+        return Some(d);
+    }
+    let dates: Vec<crate::dates::ItemDate> = texts
+        .iter()
+        .filter_map(|(_, t)| item_date(t, as_of))
+        .collect();
+    let cell = dates.iter().find(|d| d.strict);
+    cell.or(if strict { None } else { dates.first() })
+        .map(|d| (d.date, d.raw.clone()))
 }
 
 /// The title text of a link or heading: a heading inside a link names it; else its text without
@@ -335,7 +355,15 @@ fn titles<'a>(
                     continue;
                 }
                 let text = title_text(&el, as_of);
-                if text.chars().count() < 4 || more_link(&text) {
+                let chars = text.chars().count();
+                // a short title is read as the link shows it (a `大` whose title attribute says
+                // 字体大 is a control, not a record)
+                let shown = fold(&el.text().collect::<String>()).chars().count();
+                if chars < 2
+                    || (chars < 4 && shown < 2)
+                    || more_link(&text)
+                    || text.chars().all(|c| !c.is_alphabetic())
+                {
                     continue;
                 }
                 let href = e.attr("href").map(str::trim).unwrap_or("");
@@ -375,6 +403,7 @@ fn titles<'a>(
                     text,
                     url,
                     hidden: !hidden_depth.is_empty(),
+                    short: chars < 4,
                 });
             }
             Edge::Close(n) => {
@@ -444,6 +473,8 @@ struct Record {
     structure: String,
     list: Option<NodeId>,
     item: ListItem,
+    /// Read from a title of two or three characters.
+    short: bool,
 }
 
 /// A record's structure (`ul>li`, `tbody>tr`) and the list element holding it: the structure of
@@ -481,7 +512,7 @@ fn record_url(page_url: &Url, title: &str) -> String {
 /// Reads the page's lists as records (see the module's documentation).
 pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
     let (titles, navigation) = titles(doc, page_url, as_of);
-    let count = counts(titles.iter().map(|t| *t.el));
+    let count = counts(titles.iter().filter(|t| !t.short).map(|t| *t.el));
     let count_of = |id: NodeId| count.get(&id).copied().unwrap_or(0);
     let mut rows_taken = HashSet::new();
     let mut records: Vec<Record> = Vec::new();
@@ -508,6 +539,9 @@ pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
                 break;
             }
             let c = count_of(parent.id());
+            if t.short && c > 0 {
+                break; // a short title's record holds no longer title
+            }
             if c > 1 {
                 // a row of two or three titles is one record, its first title
                 if !in_row && c < CAP && is_row(name) && !hidden_element(pe.value()) {
@@ -588,7 +622,7 @@ pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
             // an undated record: a visible row whose title links to an article or is long
             // enough to be one (a banner, a "more" link and a tab are no items)
             let long = t.text.chars().count() >= 8;
-            if !in_row || t.hidden || !(t.url.is_some() || long) {
+            if t.short || !in_row || t.hidden || !(t.url.is_some() || long) {
                 continue;
             }
         }
@@ -609,8 +643,19 @@ pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
             structure,
             list,
             item,
+            short: t.short,
         });
     }
+    // one record per block (several links of one block read the same record)
+    let mut blocks = HashSet::new();
+    records.retain(|r| blocks.insert(r.block));
+    // a record of a short title stands in a list of others (`嘉奖令` among the 政府文件), never
+    // alone (an article's 打印 or 关闭 beside its byline's date)
+    let mut in_list: HashMap<Option<NodeId>, usize> = HashMap::new();
+    for r in &records {
+        *in_list.entry(r.list).or_default() += 1;
+    }
+    records.retain(|r| !r.short || (r.list.is_some() && in_list[&r.list] > 1));
     untitled_records(doc, page_url, as_of, &taken, &mut records);
     // in document order, each list summed up
     let order: HashMap<NodeId, usize> = doc
@@ -791,6 +836,7 @@ fn untitled_records(
         texts_under(*block, None, &mut texts);
         let (structure, list) = structure_of(&block, |_| false);
         found.push(Record {
+            short: false,
             block: block.id(),
             structure,
             list,

@@ -4,7 +4,7 @@
 
 use govwatch_probes::{
     accessibility, attachments, availability, codes, columns, identity, integrity, interaction,
-    interpretation, ipv6, links, media, search,
+    interpretation, ipv6, links, media, search, wording,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +42,7 @@ fn constants() -> Vec<(&'static [&'static str], &'static [&'static str])> {
         (&["integrity"], integrity::codes::ALL),
         (&["interaction"], interaction::codes::ALL),
         (&["media", "media (or manual)"], media::codes::ALL),
+        (&["wording"], wording::codes::ALL),
         (&["attachments"], attachments::codes::ALL),
         (&["identity"], identity::codes::ALL),
         (&["accessibility"], accessibility::codes::ALL),

@@ -366,3 +366,65 @@ fn future_days_of_a_duty_roster_are_no_faked_dates() {
         out.findings
     );
 }
+
+#[test]
+fn a_page_whose_breadcrumb_names_a_column_is_that_column_wherever_it_is() {
+    // served at a file of the top folder (as a saved page is), with no meta tag: its breadcrumb
+    // bar says it is 民意征集; its list is empty and it shows nothing else of its own
+    let url = "http://www.qinghe.gov.test/myzj.html";
+    let out = judged(&crawl(url, "myzj-crumb-blank.html"));
+    let latest: Vec<_> = out
+        .facts
+        .iter()
+        .filter(|f| f.code == "column.latest")
+        .collect();
+    assert_eq!(latest.len(), 1, "{:?}", out.facts);
+    assert_eq!(latest[0].value["name"], "民意征集");
+    assert_eq!(codes_at(&out, "column.blank"), [url], "{:?}", out.findings);
+    // judged as the column it is: the home rule is not judged on it
+    assert!(
+        codes_at(&out, "home.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+    // an article whose breadcrumb ends at 正文, with a dated list of related links, is no column
+    let url = "http://www.qinghe.gov.test/t20260902_9.html";
+    let out = judged(&crawl(url, "article-crumb.html"));
+    assert!(
+        out.facts.iter().all(|f| f.code != "column.latest"),
+        "{:?}",
+        out.facts
+    );
+    assert!(codes_at(&out, "column.blank").is_empty());
+}
+
+#[test]
+fn the_home_page_under_another_name_is_no_column() {
+    // the home page links to itself as /index.html (its list items do, on small sites), and that
+    // page names a column in its ColumnName tag: still the home page, never a stale column
+    let home = "http://www.qinghe.gov.test/";
+    let alias = "http://www.qinghe.gov.test/index.html";
+    let link = Link {
+        url: alias.into(),
+        raw: "/index.html".into(),
+        text: "关于做好第一项重点工作的通知".into(),
+        kind: LinkKind::Anchor,
+    };
+    let c = crawl_of(vec![
+        page(home, "home.html", 0, vec![link]),
+        page(alias, "index-alias.html", 1, vec![]),
+    ]);
+    let out = judged(&c);
+    assert!(
+        out.facts
+            .iter()
+            .all(|f| !(f.code == "column.latest" && f.url.as_deref() == Some(alias))),
+        "{:?}",
+        out.facts
+    );
+    assert!(
+        codes_at(&out, "column.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}

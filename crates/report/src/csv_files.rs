@@ -10,6 +10,7 @@ pub fn write_csv(d: &ReportData, dir: &Path) -> Result<Vec<PathBuf>, ReportError
     if let Some(r) = &d.since {
         tables.push(since::table(r));
     }
+    tables.push(crate::wording::wording_table(d));
     for table in tables {
         let path = dir.join(format!("{}.csv", table.key));
         let mut buf = "\u{feff}".as_bytes().to_vec();

@@ -21,10 +21,40 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// Whether `url` may be the target of a link to a site: an absolute `http:` or `https:` URL with
+/// no control character or white space (a browser drops tabs and line breaks from a URL, so
+/// `java\tscript:` would run).
+pub fn http_href(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://")) && clean_href(url)
+}
+
+/// Whether `url` may be the target of any link a report or the web view emits: an `http(s):` URL
+/// ([`http_href`]) or a relative reference — no scheme, not `//host` (which a report opened from
+/// a file would send to a network share), no back-slash, no control character or white space.
+/// Everything else (`javascript:`, `data:`, `file:`, `vbscript:` …) is shown as text only.
+pub fn safe_href(url: &str) -> bool {
+    if http_href(url) {
+        return true;
+    }
+    if !clean_href(url) || url.starts_with("//") {
+        return false;
+    }
+    // a scheme ends at the first `:` before any `/`, `?` or `#`
+    let head = url.split(['/', '?', '#']).next().unwrap_or("");
+    !head.contains(':')
+}
+
+fn clean_href(url: &str) -> bool {
+    !url.is_empty()
+        && !url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+}
+
 /// A link to an http(s) URL; anything else (javascript:, data:) is shown as text only.
 fn link(url: &str) -> String {
-    let lower = url.trim_start().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    if http_href(url) {
         format!(
             "<a href=\"{}\" rel=\"noreferrer noopener\">{}</a>",
             esc(url),
@@ -169,11 +199,16 @@ pub fn finding_html(d: &ReportData, f: &govwatch_store::StoredFinding) -> String
     }
     match d.archived(f) {
         Some(a) => {
+            // the WARC file beside the report, by its relative name; anything else as text
+            let file = if safe_href(&a.file) {
+                format!("<a href=\"{}\">{}</a>", esc(&a.file), esc(&a.file))
+            } else {
+                format!("<code>{}</code>", esc(&a.file))
+            };
             let _ = writeln!(
                 s,
-                "<p class=\"note\">存档：<a href=\"{}\">{}</a> 记录 {}（偏移 {}，{} 字节），页面 {}</p>",
-                esc(&a.file),
-                esc(&a.file),
+                "<p class=\"note\">存档：{} 记录 {}（偏移 {}，{} 字节），页面 {}</p>",
+                file,
                 esc(&a.record_id),
                 a.offset,
                 a.length,
@@ -234,6 +269,7 @@ pub fn render_html(d: &ReportData) -> String {
         s.push_str(&table_html(t, &format!("annex-{}", i + 1)));
     }
 
+    s.push_str(&table_html(&crate::wording::wording_table(d), "wording"));
     if let Some(r) = &d.since {
         s.push_str(&table_html(&crate::since::table(r), "rectification"));
     }
@@ -331,4 +367,49 @@ pub fn render_html(d: &ReportData) -> String {
     s.push_str(&crate::media::render_html(d));
     s.push_str("</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_and_relative_links() {
+        for good in [
+            "http://www.example.gov.cn/a?b=1#c",
+            "HTTPS://www.example.gov.cn/",
+            "run-3.warc.gz",
+            "warc/run-3.warc.gz",
+            "./run-3.warc.gz",
+            "#f-12",
+            "/findings/12",
+            "a?x=b:c",
+        ] {
+            assert!(safe_href(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "//evil.example/x",
+            "\\\\evil.example\\share",
+            "/\\evil.example",
+            "http://ok.example/\u{7}",
+            "",
+        ] {
+            assert!(!safe_href(bad), "{bad:?}");
+        }
+        assert!(!http_href("run-3.warc.gz"));
+        assert!(!http_href("http://x.example/a b"));
+        assert_eq!(
+            link("javascript:alert(1)"),
+            "<code>javascript:alert(1)</code>"
+        );
+    }
 }

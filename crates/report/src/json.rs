@@ -21,6 +21,8 @@ pub fn render_json(d: &ReportData) -> serde_json::Value {
         "findings": d.findings,
         "archived": archived,
         "media": d.media,
+        "wording": crate::wording::wording_table(d),
+        "reviews": d.reviews,
         "rectification": d.since,
     })
 }

@@ -18,6 +18,7 @@ pub mod media;
 pub mod since;
 mod tables;
 pub mod warc;
+pub mod wording;
 pub mod xlsx;
 
 use govwatch_score::{Figures, Rules, figures, verdict_zh};
@@ -114,6 +115,11 @@ pub struct ReportData {
     pub since: Option<Rectification>,
     /// The run's new-media accounts, their verdicts and findings.
     pub media: media::MediaReport,
+    /// Inspectors' reviews of the run's findings, by finding id.
+    pub reviews: HashMap<i64, govwatch_store::Review>,
+    /// The sites' findings an inspector dismissed: kept out of `findings` (and every count),
+    /// listed apart.
+    pub dismissed: Vec<StoredFinding>,
     /// (site, URL or final URL) → page id, and page id → index in `archive`.
     #[serde(skip)]
     page_index: HashMap<(String, String), i64>,
@@ -154,7 +160,16 @@ impl ReportData {
             .run(run_id)?
             .ok_or_else(|| ReportError::Other(format!("run {run_id} does not exist")))?;
         let sites = store.run_sites(run_id)?;
-        let findings = store.findings(run_id, None)?;
+        let reviews = store.reviews(run_id)?;
+        let dismissed_id = |id: &i64| {
+            reviews
+                .get(id)
+                .is_some_and(|r| r.state == govwatch_store::ReviewState::Dismissed)
+        };
+        let (dismissed, findings): (Vec<StoredFinding>, Vec<StoredFinding>) = store
+            .findings(run_id, None)?
+            .into_iter()
+            .partition(|f| dismissed_id(&f.id));
         let facts: Vec<StoredFact> = store
             .facts(run_id, None)?
             .into_iter()
@@ -178,9 +193,12 @@ impl ReportData {
             .enumerate()
             .map(|(i, a)| (a.page_id, i))
             .collect();
-        let media = media::MediaReport::load(store, run_id, rules)?;
+        let mut media = media::MediaReport::load(store, run_id, rules)?;
+        media.findings.retain(|f| !dismissed_id(&f.stored.id));
         Ok(ReportData {
             media,
+            reviews,
+            dismissed,
             page_index,
             archive_index,
             title,

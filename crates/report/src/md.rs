@@ -29,6 +29,23 @@ pub fn render_md(d: &ReportData) -> String {
         }
         out.push('\n');
     }
+    let w = crate::wording::wording_table(d);
+    out.push_str(&format!("## {}\n\n", w.title));
+    if !w.rows.is_empty() {
+        out.push_str(&format!(
+            "| {} |\n|{}\n",
+            w.headers.join(" | "),
+            "---|".repeat(w.headers.len())
+        ));
+        for row in &w.rows {
+            let cells: Vec<String> = row.iter().map(|c| md(&c.text())).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out.push('\n');
+    }
+    if let Some(n) = &w.note {
+        out.push_str(&format!("{}\n\n", md(n)));
+    }
     if let Some(r) = &d.since {
         out.push_str(&format!(
             "## 整改情况（与第 {} 次检查相比，整改期限 {}）\n\n",

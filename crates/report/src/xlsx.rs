@@ -5,9 +5,13 @@
 //!
 //! Every sheet prints on A4 landscape, fitted to the page width, its title and header rows
 //! repeated on each printed page, the page number in the footer.
+//!
+//! A text longer than an Excel cell holds (32,767 UTF-16 units) is cut there with a note saying
+//! so ([`fit_cell`]); the full text stays in `report.json` and the database.
 
 use crate::{Cell, ReportData, ReportError, annexes, problem_details};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The font of the tables: 宋体, as official documents set their tables.
@@ -31,6 +35,34 @@ fn percent_value(s: &str) -> Option<f64> {
         return None;
     }
     n.parse::<f64>().ok().map(|x| x / 100.0)
+}
+
+/// The most an Excel cell holds, in UTF-16 units (Excel's "32,767 characters").
+pub const EXCEL_CELL_MAX: usize = 32_767;
+
+/// `text` as a cell holds it: whole when it fits, else cut at a character boundary so that the
+/// cut text and a note (`…（全文 N 字，超出 Excel 单元格上限，已截断；全文见 report.json）`) fit in
+/// [`EXCEL_CELL_MAX`].
+pub fn fit_cell(text: &str) -> Cow<'_, str> {
+    let units = |s: &str| s.encode_utf16().count();
+    if text.len() <= EXCEL_CELL_MAX || units(text) <= EXCEL_CELL_MAX {
+        return Cow::Borrowed(text);
+    }
+    let note = format!(
+        "…（全文 {} 字，超出 Excel 单元格上限，已截断；全文见 report.json）",
+        text.chars().count()
+    );
+    let room = EXCEL_CELL_MAX - units(&note);
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > room {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    Cow::Owned(format!("{}{note}", &text[..end]))
 }
 
 /// Writes the workbook to `path` (the rectification list after the annexes with `--since`, then
@@ -73,14 +105,22 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
     if let Some(r) = &d.since {
         tables.push(crate::since::table(r));
     }
+    tables.push(crate::wording::wording_table(d));
     tables.push(problem_details(d));
     for t in &tables {
         let ws = wb.add_worksheet();
         ws.set_name(&t.key)?;
         let last_col = t.headers.len().saturating_sub(1) as u16;
-        ws.merge_range(0, 0, 0, last_col, &sheet_title(&t.key, &t.title), &title)?;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last_col,
+            fit_cell(&sheet_title(&t.key, &t.title)).as_ref(),
+            &title,
+        )?;
         for (c, h) in t.headers.iter().enumerate() {
-            ws.write_string_with_format(1, c as u16, h, &head)?;
+            ws.write_string_with_format(1, c as u16, fit_cell(h).as_ref(), &head)?;
         }
         for (c, w) in t.widths.iter().enumerate() {
             ws.set_column_width(c as u16, *w)?;
@@ -93,7 +133,7 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
                     Cell::Text(s) => match percent_value(s) {
                         // a rate is a number an office sums and sorts, shown as a percentage
                         Some(x) => ws.write_number_with_format(r, c, x, &percent)?,
-                        None => ws.write_string_with_format(r, c, s, &cell)?,
+                        None => ws.write_string_with_format(r, c, fit_cell(s).as_ref(), &cell)?,
                     },
                     Cell::Int(n) => ws.write_number_with_format(r, c, *n as f64, &num)?,
                     Cell::Num(x) => ws.write_number_with_format(r, c, *x, &num)?,
@@ -101,7 +141,7 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
             }
         }
         if let Some(n) = &t.note {
-            ws.write_string_with_format(t.rows.len() as u32 + 3, 0, n, &note)?;
+            ws.write_string_with_format(t.rows.len() as u32 + 3, 0, fit_cell(n).as_ref(), &note)?;
         }
         ws.set_freeze_panes(2, 0)?;
         // print: A4 landscape, one page wide (as many tall as it takes), the title and header
@@ -133,5 +173,27 @@ mod tests {
         assert_eq!(percent_value("—"), None);
         assert_eq!(percent_value("约5%"), None);
         assert_eq!(percent_value("%"), None);
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_the_cell_limit_with_a_note() {
+        assert_eq!(fit_cell("短文本"), "短文本");
+        let exact = "字".repeat(EXCEL_CELL_MAX);
+        assert!(matches!(fit_cell(&exact), Cow::Borrowed(_)));
+        for (text, n) in [
+            ("观".repeat(40_000), 40_000),
+            // two UTF-16 units each: 20,000 characters are 40,000 units
+            ("𠀀".repeat(20_000), 20_000),
+            (format!("{}{}", "a".repeat(32_766), "𠀀"), 32_767),
+        ] {
+            let cut = fit_cell(&text);
+            let units = cut.encode_utf16().count();
+            assert!(units <= EXCEL_CELL_MAX, "{units}");
+            assert!(units > EXCEL_CELL_MAX - 60, "{units}");
+            let note =
+                format!("…（全文 {n} 字，超出 Excel 单元格上限，已截断；全文见 report.json）");
+            assert!(cut.ends_with(&note), "{}", &cut[cut.len() - 120..]);
+            assert!(text.starts_with(cut.strip_suffix(&note).unwrap()));
+        }
     }
 }

@@ -222,8 +222,8 @@ fn reports_escape_site_content_and_read_back() {
     assert!(html.contains("<svg"), "inline charts");
     assert_eq!(
         html.matches("<table class=\"annex\">").count(),
-        6,
-        "5 annexes + rectification"
+        7,
+        "5 annexes + 表述问题 + rectification"
     );
     // the veto's evidence links to its archived record
     let veto = d
@@ -277,6 +277,7 @@ fn reports_escape_site_content_and_read_back() {
             "附件4",
             "附件5",
             "整改情况",
+            "表述问题",
             "问题明细"
         ]
     );
@@ -347,7 +348,7 @@ fn reports_escape_site_content_and_read_back() {
         zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
         s
     };
-    for n in 1..=7 {
+    for n in 1..=8 {
         let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
         assert!(
             sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
@@ -361,7 +362,7 @@ fn reports_escape_site_content_and_read_back() {
     let workbook = part("xl/workbook.xml");
     assert_eq!(
         workbook.matches("_xlnm.Print_Titles").count(),
-        7,
+        8,
         "{workbook}"
     );
     assert!(workbook.contains("问题明细!$1:$2"), "{workbook}");
@@ -398,7 +399,7 @@ fn reports_escape_site_content_and_read_back() {
 
     // CSV, JSON, Markdown
     let csvs = write_csv(&d, &dir).unwrap();
-    assert_eq!(csvs.len(), 6);
+    assert_eq!(csvs.len(), 7, "5 annexes, rectification, 表述问题");
     let a3 = std::fs::read_to_string(dir.join("附件3.csv")).unwrap();
     assert!(a3.starts_with("\u{feff}序号,地区,网站名称"));
     assert!(a3.contains(HOSTILE));
@@ -592,7 +593,7 @@ fn html_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(dom.matches("<table class=\"annex\">").count(), 6, "{dom}");
+    assert_eq!(dom.matches("<table class=\"annex\">").count(), 7, "{dom}");
     assert_eq!(dom.matches("<section class=\"site\"").count(), 3);
     assert!(dom.contains("附件1 各地区政府网站检查情况"));
     assert!(dom.contains("<svg"));
@@ -688,4 +689,91 @@ fn annex5_shows_answers_without_a_reply_date_apart() {
     assert_eq!(total[9], "100%");
     assert_eq!(d.figures.replies.answered_undated, 3);
     assert!(a5.note.as_deref().unwrap().contains("未注明答复日期"));
+}
+
+/// A text longer than an Excel cell (an inspector's long observations, an imported message) is
+/// cut at Excel's limit with a note in the workbook — which is written, with every other file —
+/// and stays whole in report.json.
+#[test]
+fn cells_over_excel_limit_are_cut_with_a_note_and_json_keeps_them_whole() {
+    let dir = scratch("long-cells");
+    let (store, first, second) = fixture(&dir);
+    let rules = shipped_rules();
+    let mut d =
+        ReportData::load(&store, second, &rules, "2020年第二季度".into(), Some(first)).unwrap();
+    // 120 observations of ~290 characters, as one message
+    let long: String = (0..120)
+        .map(|i| format!("第{i}条：{}。", "留言长期未回复，评论区已关闭".repeat(20)))
+        .collect::<Vec<_>>()
+        .join("");
+    assert!(long.chars().count() > 32_767);
+    let i = d
+        .findings
+        .iter()
+        .position(|f| f.finding.code == "home.stale")
+        .unwrap();
+    d.findings[i].finding.message = long.clone();
+    let xlsx = dir.join("report.xlsx");
+    govwatch_report::xlsx::write_xlsx(&d, &xlsx).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let details = wb.worksheet_range("问题明细").unwrap();
+    let cell = (2..details.height() as u32)
+        .map(|r| details.get_value((r, 12)).unwrap().to_string())
+        .find(|m| m.starts_with("第0条"))
+        .unwrap();
+    assert!(cell.encode_utf16().count() <= 32_767);
+    let note = format!(
+        "…（全文 {} 字，超出 Excel 单元格上限，已截断；全文见 report.json）",
+        long.chars().count()
+    );
+    assert!(cell.ends_with(&note), "{}", &cell[cell.len() - 200..]);
+    assert!(long.starts_with(cell.strip_suffix(&note).unwrap()));
+    // the JSON keeps the whole text
+    let json = serde_json::to_string(&render_json(&d)).unwrap();
+    assert!(json.contains(&long));
+}
+
+/// Links a report emits are http(s) or relative: an archive record whose file is a `javascript:`
+/// URL (a hostile shard can bring one in) is shown as text, never as a link.
+#[test]
+fn report_links_are_http_or_relative_only() {
+    let dir = scratch("links");
+    let (mut store, first, second) = fixture(&dir);
+    let rules = shipped_rules();
+    warc::write_run_warc(&mut store, second, &dir).unwrap();
+    let mut d =
+        ReportData::load(&store, second, &rules, "2020年第二季度".into(), Some(first)).unwrap();
+    assert!(!d.archive.is_empty());
+    let hostile = [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/run.warc.gz",
+        "\\\\evil.example\\share\\run.warc.gz",
+        "file:///etc/passwd",
+    ];
+    for (i, a) in d.archive.iter_mut().enumerate() {
+        a.file = hostile[i % hostile.len()].into();
+    }
+    let html = render_html(&d);
+    for h in hostile {
+        let escaped = govwatch_report::html::esc(h);
+        assert!(
+            !html.contains(&format!("href=\"{escaped}\"")),
+            "{h} became a link"
+        );
+    }
+    for href in html.split("href=\"").skip(1) {
+        let url = &href[..href.find('"').unwrap()];
+        assert!(
+            url.starts_with('#')
+                || url.starts_with("http://")
+                || url.starts_with("https://")
+                || (!url.contains(':') && !url.starts_with("//") && !url.contains('\\')),
+            "{url}"
+        );
+    }
 }

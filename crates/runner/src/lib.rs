@@ -9,6 +9,7 @@
 
 pub mod demo;
 pub mod media;
+pub mod memory;
 pub mod network;
 pub mod plan;
 
@@ -73,8 +74,20 @@ pub struct RunOptions {
 pub enum Progress<'a> {
     /// The run's plan, before the first request.
     Planned(&'a plan::Plan),
+    /// The plan again, once the home pages of the first sites in flight are read: a first run's
+    /// estimate of requests then comes from what those home pages link to
+    /// ([`plan::estimate_from_home`]) instead of the page budget.
+    Replanned(&'a plan::Plan),
     /// Every second: requests sent so far in this run.
     Tick { requests: u64 },
+    /// Every second while the memory budget holds sites back: resident memory, the budget, the
+    /// sites in flight and those waiting to start.
+    MemoryHeld {
+        resident_mb: u64,
+        budget_mb: u64,
+        in_flight: usize,
+        waiting: usize,
+    },
     Started {
         run_id: i64,
         total: usize,
@@ -110,6 +123,13 @@ pub struct RunReport {
     /// The host that took the most requests in this invocation, with how many, and the least
     /// time they needed at its rate (the politeness bound the run actually met).
     pub busiest_host: Option<(String, u64, std::time::Duration)>,
+    /// The server address that took the most requests in this invocation (every host on it),
+    /// with how many, and the least time they needed at `address_rate`.
+    pub busiest_address: Option<(std::net::IpAddr, u64, std::time::Duration)>,
+    /// Peak resident memory seen by the run's budget checks, in MiB (`None` where the system
+    /// does not say), and the seconds new sites were held back for it.
+    pub peak_resident_mb: Option<u64>,
+    pub memory_held_secs: u64,
     /// New-media accounts of the run, and those recorded by this invocation.
     pub accounts: usize,
     pub accounts_done: usize,
@@ -128,7 +148,7 @@ pub async fn inspect_site(
 ) -> SiteResult {
     let probes = Arc::new(govwatch_probes::all(rules));
     match inspect(
-        crawler, site, as_of, &probes, previous, None, None, None, None,
+        crawler, site, as_of, &probes, previous, None, None, None, None, None,
     )
     .await
     {
@@ -241,6 +261,55 @@ struct SiteSink {
     lost: Mutex<Option<String>>,
     /// What the probes read of the site's attachments, with their `probe.error` facts.
     attachments: Mutex<(Vec<PageScans>, Vec<Fact>)>,
+    /// Where the run gathers its estimates from home pages (a stored run's only).
+    homes: Option<Arc<HomeBoard>>,
+    /// The run's crawl settings (for the estimate from the home page).
+    settings: Option<govwatch_config::CrawlSettings>,
+}
+
+/// The run's estimates of requests from the home pages read so far, by site id
+/// ([`plan::estimate_from_home`]).
+#[derive(Default)]
+pub struct HomeBoard {
+    estimates: Mutex<HashMap<String, u64>>,
+}
+
+impl HomeBoard {
+    fn note(&self, site: &str, requests: u64) {
+        locked(&self.estimates).insert(site.to_string(), requests);
+    }
+
+    /// The estimates so far.
+    pub fn estimates(&self) -> HashMap<String, u64> {
+        locked(&self.estimates).clone()
+    }
+}
+
+/// Distinct pages of the site a home page links to (anchors on its own host, documents aside).
+fn home_links(page: &Page) -> usize {
+    let Ok(base) = url::Url::parse(&page.fetch.final_url) else {
+        return 0;
+    };
+    let mut seen = HashSet::new();
+    for l in &page.links {
+        if l.kind != LinkKind::Anchor {
+            continue;
+        }
+        let Ok(mut u) = url::Url::parse(&l.url) else {
+            continue;
+        };
+        if u.host_str() != base.host_str() || govwatch_crawler::frontier::looks_like_document(&u) {
+            continue;
+        }
+        u.set_fragment(None);
+        if u.path() == "/index.html" || u.path() == "/index.htm" {
+            u.set_path("/");
+        }
+        if u.as_str() != base.as_str() {
+            seen.insert(u.to_string());
+        }
+    }
+    seen.len()
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -250,6 +319,13 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl PageSink for SiteSink {
     fn page(&self, page: &mut Page, doc: &Html) {
         locked(&self.search).add(page, doc);
+        if page.depth == 0
+            && page.is_html
+            && let (Some(board), Some(settings)) = (&self.homes, &self.settings)
+        {
+            let n = plan::estimate_from_home(&self.site, settings, home_links(page));
+            board.note(&self.site.id, n);
+        }
         let Some(writer) = &self.bodies else { return };
         if !page.is_html {
             return;
@@ -315,6 +391,7 @@ async fn inspect<'s>(
     bodies: Option<StoreWriter>,
     slots: Option<&'s tokio::sync::Semaphore>,
     gate: Option<&network::NetGate>,
+    homes: Option<Arc<HomeBoard>>,
 ) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
     let started_at = crawler.now();
     let sink = Arc::new(SiteSink {
@@ -328,6 +405,8 @@ async fn inspect<'s>(
         links: Mutex::new(LinkTable::default()),
         lost: Mutex::new(None),
         attachments: Mutex::new((Vec::new(), Vec::new())),
+        settings: homes.is_some().then(|| crawler.settings().clone()),
+        homes,
     });
     let ctx = CrawlContext {
         sink: sink.clone(),
@@ -627,6 +706,7 @@ async fn inspect_in_run(
     run_id: i64,
     window: Option<&(Fact, Option<govwatch_model::Finding>)>,
     gate: &network::NetGate,
+    homes: Arc<HomeBoard>,
 ) -> Result<(usize, usize), InspectError> {
     let (mut result, slot) = inspect(
         crawler,
@@ -638,6 +718,7 @@ async fn inspect_in_run(
         Some(writer.clone()),
         Some(probe_slots),
         Some(gate),
+        Some(homes),
     )
     .await?;
     if let Some((fact, finding)) = window {
@@ -779,10 +860,23 @@ pub async fn run_with_probes(
     let windows = &windows;
     let history = store.recent_site_fetches()?;
     let china = govwatch_model::time::CHINA_TZ;
-    let the_plan = plan::plan(
+    // the server address of every home host, for the bound per server (resolved once; the
+    // requests use the same answers)
+    let hosts: Vec<String> = todo
+        .iter()
+        .filter_map(|s| s.home.host_str().map(str::to_ascii_lowercase))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let addresses = crawler.server_addresses(&hosts).await;
+    let the_plan = plan::plan_with(
         &todo,
         crawler.settings(),
-        &history,
+        &plan::Known {
+            history: &history,
+            addresses: &addresses,
+            ..Default::default()
+        },
         chrono::Utc::now().with_timezone(&china),
     );
     progress(Progress::Planned(&the_plan));
@@ -803,6 +897,7 @@ pub async fn run_with_probes(
     );
     let requests_at_start = crawler.requests_sent();
     let gates_at_start = crawler.gates().request_counts();
+    let addresses_at_start = crawler.address_gates().request_counts();
     let started = std::time::Instant::now();
     // Every probe, built once for the run (their word matchers are not small).
     let probes = Arc::new(probes);
@@ -819,34 +914,46 @@ pub async fn run_with_probes(
     ));
     // Results waiting for the store's writer (written together, in one transaction).
     let write_slots = Arc::new(tokio::sync::Semaphore::new(16));
-    let mut results = futures::stream::iter(todo)
-        .map(|site| {
-            let crawler = crawler.clone();
-            let writer = writer.clone();
-            let cache = cache.clone();
-            let probe_slots = probe_slots.clone();
-            let write_slots = write_slots.clone();
-            let gate = gate.clone();
-            async move {
-                let r = inspect_in_run(
-                    &crawler,
-                    &site,
-                    as_of,
-                    probes,
-                    previous.get(&site.id),
-                    cache,
-                    &writer,
-                    &probe_slots,
-                    &write_slots,
-                    run_id,
-                    windows.get(&site.id),
-                    &gate,
-                )
-                .await;
-                (site, r)
-            }
-        })
-        .buffer_unordered(concurrency);
+    let homes = Arc::new(HomeBoard::default());
+    let start_site = |site: Site| {
+        let crawler = crawler.clone();
+        let writer = writer.clone();
+        let cache = cache.clone();
+        let probe_slots = probe_slots.clone();
+        let write_slots = write_slots.clone();
+        let gate = gate.clone();
+        let homes = homes.clone();
+        async move {
+            let r = inspect_in_run(
+                &crawler,
+                &site,
+                as_of,
+                probes,
+                previous.get(&site.id),
+                cache,
+                &writer,
+                &probe_slots,
+                &write_slots,
+                run_id,
+                windows.get(&site.id),
+                &gate,
+                homes,
+            )
+            .await;
+            (site, r)
+        }
+    };
+    // Sites start as they fit: at most `concurrency` in flight, and none while the process is
+    // near its memory budget (at least one always goes on).
+    let budget_mb = crawler.settings().memory_budget_mb;
+    let first_wave = concurrency.min(todo.len());
+    let mut waiting: std::collections::VecDeque<Site> = todo.iter().cloned().collect();
+    let mut results = futures::stream::FuturesUnordered::new();
+    let (mut peak_resident, mut held_secs) = (None::<u64>, 0u64);
+    let mut finished = 0usize;
+    let mut replanned = todo
+        .iter()
+        .all(|s| history.get(&s.id).is_some_and(|&n| n > 0));
     let (mut pages, mut findings, mut interrupted) = (0, 0, false);
     let mut first_error: Option<StoreError> = None;
     let mut failed_sites: Vec<String> = Vec::new();
@@ -855,9 +962,55 @@ pub async fn run_with_probes(
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tokio::pin!(stop);
     loop {
+        let resident = memory::resident_mb();
+        peak_resident = peak_resident.max(resident);
+        let mut held = false;
+        while results.len() < concurrency && !waiting.is_empty() {
+            if !memory::may_start(resident, budget_mb, results.len()) {
+                held = true;
+                break;
+            }
+            let site = waiting.pop_front().expect("not empty");
+            results.push(start_site(site));
+        }
         tokio::select! {
             _ = tick.tick() => {
                 progress(Progress::Tick { requests: crawler.requests_sent() - requests_at_start });
+                if held {
+                    held_secs += 1;
+                    progress(Progress::MemoryHeld {
+                        resident_mb: resident.unwrap_or(0),
+                        budget_mb,
+                        in_flight: results.len(),
+                        waiting: waiting.len(),
+                    });
+                }
+                // a first run plans again once the first sites' home pages are read
+                if !replanned {
+                    let home = homes.estimates();
+                    // every site of the first wave read its home page, or finished without one
+                    if home.len() + finished >= first_wave {
+                        replanned = true;
+                        let again = plan::plan_with(
+                            &todo,
+                            crawler.settings(),
+                            &plan::Known {
+                                history: &history,
+                                home: &home,
+                                addresses: &addresses,
+                            },
+                            chrono::Utc::now().with_timezone(&china),
+                        );
+                        tracing::info!(
+                            run_id,
+                            replanned_requests = again.requests,
+                            from_home = again.from_home,
+                            bound_ms = again.bound.as_millis() as u64,
+                            "plan updated"
+                        );
+                        progress(Progress::Replanned(&again));
+                    }
+                }
             }
             _ = down_rx.changed() => {
                 if let Some(why) = gate.down() {
@@ -866,7 +1019,7 @@ pub async fn run_with_probes(
                     break;
                 }
             }
-            next = results.next() => match next {
+            next = results.next() => match next.inspect(|_| finished += 1) {
                 None => break,
                 Some((site, Ok((p, f)))) => {
                     pages += p;
@@ -946,6 +1099,7 @@ pub async fn run_with_probes(
         store.finish_run(run_id, RunStatus::Done, Some(&note))?;
     }
     let busiest_host = crawler.gates().busiest_since(&gates_at_start);
+    let busiest_address = crawler.address_gates().busiest_since(&addresses_at_start);
     let report = RunReport {
         run_id,
         as_of,
@@ -959,9 +1113,29 @@ pub async fn run_with_probes(
         wall: started.elapsed(),
         requests: crawler.requests_sent() - requests_at_start,
         busiest_host,
+        busiest_address,
+        peak_resident_mb: peak_resident.max(memory::resident_mb()),
+        memory_held_secs: held_secs,
         accounts: accounts.len(),
         accounts_done: media_done.accounts,
         account_findings: media_done.findings,
     };
+    // one line for tools that measure runs (the benchmark reads it): the bound the run met
+    let ms = |d: std::time::Duration| d.as_millis() as u64;
+    tracing::info!(
+        run_id,
+        wall_ms = ms(report.wall),
+        requests = report.requests,
+        planned_requests = report.plan.requests,
+        busiest_host = report.busiest_host.as_ref().map(|b| b.0.as_str()).unwrap_or(""),
+        busiest_host_requests = report.busiest_host.as_ref().map(|b| b.1).unwrap_or(0),
+        host_bound_ms = report.busiest_host.as_ref().map(|b| ms(b.2)).unwrap_or(0),
+        busiest_address = %report.busiest_address.map(|b| b.0.to_string()).unwrap_or_default(),
+        busiest_address_requests = report.busiest_address.map(|b| b.1).unwrap_or(0),
+        address_bound_ms = report.busiest_address.map(|b| ms(b.2)).unwrap_or(0),
+        peak_resident_mb = report.peak_resident_mb.unwrap_or(0),
+        memory_held_secs = report.memory_held_secs,
+        "run finished"
+    );
     Ok((report, store))
 }

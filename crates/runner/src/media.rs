@@ -32,7 +32,10 @@ pub async fn inspect_account(
     let started_at = crawler.now();
     let mut feed = crawler.read_feed(&account.feed).await;
     let probe = Media::new(rules.media.clone(), rules.interaction.ads.clone());
-    let out = probe.inspect(account, &mut feed, registry, manual, as_of);
+    let mut out = probe.inspect(account, &mut feed, registry, manual, as_of);
+    // 严重表述错误 in the posts, as on the pages
+    let wording = govwatch_probes::wording::Wording::new(&rules.wording);
+    out.findings.extend(wording.posts(account, &feed, as_of));
     AccountResult {
         account: account.clone(),
         started_at,

@@ -64,7 +64,52 @@ pub enum ScoreError {
     Bad { run: i64, message: String },
 }
 
-/// Scores every site a run recorded, under `rules`, at the run's monitoring time.
+/// The findings as the rules judge them after inspectors' reviews: a dismissed finding is left
+/// out (it stays in the store, and in the report's list of dismissed findings); a confirmed one
+/// carries `review: "confirmed"` in its value, which a rule selects with
+/// `where = { review = ["confirmed"] }` (a confirmed 疑似 counts as 确定).
+pub fn reviewed(
+    findings: Vec<StoredFinding>,
+    reviews: &HashMap<i64, govwatch_store::Review>,
+) -> Vec<StoredFinding> {
+    use govwatch_store::ReviewState;
+    findings
+        .into_iter()
+        .filter_map(|mut f| match reviews.get(&f.id).map(|r| r.state) {
+            Some(ReviewState::Dismissed) => None,
+            Some(ReviewState::Confirmed) => {
+                if let Some(o) = f.finding.value.as_object_mut() {
+                    o.insert("review".into(), "confirmed".into());
+                }
+                Some(f)
+            }
+            None => Some(f),
+        })
+        .collect()
+}
+
+/// Whether the run has no scoring under `rules`, or one older than an inspector's review of one
+/// of its findings (the review changed what counts).
+pub fn needs_scoring(store: &Store, run_id: i64, rules: &Rules) -> Result<bool, ScoreError> {
+    let Some(set) = store.scores(run_id, Some(&rules.hash))? else {
+        return Ok(true);
+    };
+    let Some(reviewed) = store.last_review_at(run_id)? else {
+        return Ok(false);
+    };
+    Ok(
+        match (
+            DateTime::parse_from_rfc3339(&reviewed),
+            DateTime::parse_from_rfc3339(&set.scored_at),
+        ) {
+            (Ok(r), Ok(s)) => r >= s,
+            _ => true,
+        },
+    )
+}
+
+/// Scores every site a run recorded, under `rules`, at the run's monitoring time (inspectors'
+/// reviews applied: see [`reviewed`]).
 pub fn score_run(store: &Store, run_id: i64, rules: &Rules) -> Result<ScoreSet, ScoreError> {
     let run = store.run(run_id)?.ok_or(ScoreError::NoRun(run_id))?;
     let as_of: Timestamp =
@@ -73,8 +118,9 @@ pub fn score_run(store: &Store, run_id: i64, rules: &Rules) -> Result<ScoreSet, 
             message: format!("as_of {:?} is not RFC 3339: {e}", run.as_of),
         })?;
     let sites = store.run_sites(run_id)?;
+    let reviews = store.reviews(run_id)?;
     let mut findings: HashMap<String, Vec<StoredFinding>> = HashMap::new();
-    for f in store.findings(run_id, None)? {
+    for f in reviewed(store.findings(run_id, None)?, &reviews) {
         findings.entry(f.site_id.clone()).or_default().push(f);
     }
     let mut facts: HashMap<String, Vec<StoredFact>> = HashMap::new();

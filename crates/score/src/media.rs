@@ -19,6 +19,11 @@ use std::collections::{HashMap, HashSet};
 /// Verdict of an account whose feed could not be read and that no veto caught.
 pub const NOT_MEASURED: &str = "not_measured";
 
+/// The fact that says an account was not measured (its feed could not be read, held no dated
+/// item, or held items all dated after the monitoring time): the media probe's judgement, which
+/// the verdict reads (never the feed reader's own success).
+pub const NOT_MEASURED_FACT: &str = "media.not_measured";
+
 /// Chinese word of an account verdict.
 pub fn account_verdict_zh(v: &str) -> &'static str {
     match v {
@@ -34,21 +39,22 @@ pub struct AccountVerdict {
     pub key: String,
     /// `pass`, `fail` or `not_measured`.
     pub verdict: String,
-    /// Whether the feed was read.
+    /// Whether the account was measured (no `media.not_measured` fact).
     pub measured: bool,
     /// The vetoes that apply (`part` = `veto`).
     pub items: Vec<ScoreItemRow>,
 }
 
-/// Scores one account: its findings and facts of the run, at the run's monitoring time.
+/// Scores one account: its findings and facts of the run, at the run's monitoring time. The
+/// account is measured unless a fact `media.not_measured` says otherwise.
 pub fn score_account(
     rules: &Rules,
     key: &str,
-    measured: bool,
     as_of: Timestamp,
     findings: &[StoredFinding],
     facts: &[StoredFact],
 ) -> AccountVerdict {
+    let measured = !facts.iter().any(|f| f.fact.code == NOT_MEASURED_FACT);
     let info = SiteInfo {
         id: key.to_string(),
         kind: SiteKind::Portal,
@@ -107,9 +113,12 @@ pub fn score_accounts(
             run: run_id,
             message: format!("as_of {:?} is not RFC 3339: {e}", run.as_of),
         })?;
+    let reviews = store.reviews(run_id)?;
     let mut findings: HashMap<String, Vec<StoredFinding>> = HashMap::new();
     for f in store.account_findings(run_id)? {
-        findings.entry(f.account_key).or_default().push(f.stored);
+        if let Some(stored) = crate::reviewed(vec![f.stored], &reviews).pop() {
+            findings.entry(f.account_key).or_default().push(stored);
+        }
     }
     let mut facts: HashMap<String, Vec<StoredFact>> = HashMap::new();
     for f in store.account_facts(run_id)? {
@@ -122,7 +131,6 @@ pub fn score_accounts(
             score_account(
                 rules,
                 &a.key,
-                a.measured,
                 as_of,
                 findings.get(&a.key).map(Vec::as_slice).unwrap_or(&[]),
                 facts.get(&a.key).map(Vec::as_slice).unwrap_or(&[]),
@@ -210,19 +218,11 @@ mod tests {
     #[test]
     fn vetoes_fail_an_account_other_problems_do_not() {
         let r = rules();
-        let v = score_account(
-            &r,
-            "weibo:1",
-            true,
-            at(),
-            &[finding(1, "media.repost_only")],
-            &[],
-        );
+        let v = score_account(&r, "weibo:1", at(), &[finding(1, "media.repost_only")], &[]);
         assert_eq!(v.verdict, PASS);
         let v = score_account(
             &r,
             "weibo:1",
-            true,
             at(),
             &[finding(1, "media.stale"), finding(2, "media.zombie")],
             &[],
@@ -244,22 +244,21 @@ mod tests {
             site_id: "1310000001".into(),
             fact: nm,
         }];
-        let v = score_account(&r, "weibo:1", false, at(), &[], &facts);
+        let v = score_account(&r, "weibo:1", at(), &[], &facts);
         assert_eq!(v.verdict, NOT_MEASURED);
         assert_eq!(account_verdict_zh(&v.verdict), "未监测");
         let v = score_account(
             &r,
             "weibo:1",
-            false,
             at(),
             &[finding(3, "media.comments_closed")],
             &facts,
         );
         assert_eq!(v.verdict, "fail");
         let figures = account_figures(&[
-            score_account(&r, "a", true, at(), &[], &[]),
-            score_account(&r, "b", true, at(), &[finding(1, "media.stale")], &[]),
-            score_account(&r, "c", false, at(), &[], &[]),
+            score_account(&r, "a", at(), &[], &[]),
+            score_account(&r, "b", at(), &[finding(1, "media.stale")], &[]),
+            score_account(&r, "c", at(), &[], &facts),
         ]);
         assert_eq!(
             (
@@ -292,6 +291,6 @@ mod tests {
         let line = bad[..bad.find("id = \"media_stale\"").unwrap()]
             .matches('\n')
             .count();
-        assert!(e.contains(&format!("indicators.toml:{line}:")), "{e}");
+        assert!(e.contains(&format!("indicators.toml 第 {line} 行")), "{e}");
     }
 }

@@ -623,7 +623,7 @@ mod tests {
         let e = errors(&text);
         let line = line_of(&text, "home.stal\"");
         assert!(
-            e.contains(&format!("indicators.toml:{line}:")) && e.contains("\"home.stal\""),
+            e.contains(&format!("indicators.toml 第 {line} 行")) && e.contains("\"home.stal\""),
             "{e}"
         );
     }
@@ -648,7 +648,7 @@ mod tests {
         let text = replace("per = 0.1\n", "per = 0.1\nperr = 2\n");
         let e = errors(&text);
         assert!(
-            e.contains(&format!("indicators.toml:{}:", line_of(&text, "perr")))
+            e.contains(&format!("indicators.toml 第 {} 行", line_of(&text, "perr")))
                 && e.contains("perr"),
             "{e}"
         );
@@ -669,6 +669,6 @@ mod tests {
         assert!(errors(&text).contains("duplicate id \"home_stale\""));
         // bad syntax
         let e = errors("version = \n");
-        assert!(e.starts_with("indicators.toml:1:"), "{e}");
+        assert!(e.starts_with("indicators.toml 第 1 行"), "{e}");
     }
 }

@@ -674,3 +674,76 @@ fn sites_not_inspected_stay_out_of_the_pass_rate() {
     assert_eq!(f.overall.pass_rate, Some(100.0));
     assert_eq!(f.incomplete, 0, "not inspected is not provisional");
 }
+
+#[test]
+fn reviews_decide_what_counts_for_the_wording_veto() {
+    use govwatch_model::{Site as ModelSite, SiteOverrides, SiteResult};
+    use govwatch_store::ReviewState;
+    let mut store = Store::open_in_memory().unwrap();
+    let site = ModelSite {
+        id: "3400000001".into(),
+        name: "测试县人民政府".into(),
+        home: "http://x.gov.cn/".parse().unwrap(),
+        org: "办公室".into(),
+        region: "测试县".into(),
+        kind: SiteKind::Portal,
+        overrides: SiteOverrides::default(),
+    };
+    let run = store.begin_run(as_of(), &json!({})).unwrap();
+    let finding = |code: &str, severity: Severity, wrong: &str| Finding {
+        probe: "wording".into(),
+        code: code.into(),
+        severity,
+        url: Some("http://x.gov.cn/a.html".into()),
+        value: json!({"kind": "phrase", "wrong": wrong, "pattern": wrong}),
+        message: "m".into(),
+        evidence: Evidence::default(),
+        observed_at: as_of(),
+    };
+    store
+        .write_site_result(
+            run,
+            &SiteResult {
+                site,
+                started_at: as_of(),
+                finished_at: as_of(),
+                fetches: vec![],
+                pages: vec![],
+                samples: vec![],
+                facts: vec![],
+                findings: vec![
+                    finding("wording.suspect", Severity::Info, "四个意士"),
+                    finding("wording.serious", Severity::Veto, "习近乎"),
+                ],
+            },
+        )
+        .unwrap();
+    let ids: Vec<i64> = store
+        .findings(run, None)
+        .unwrap()
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    let vetoes = |store: &Store| -> Vec<Vec<i64>> {
+        score_run(store, run, &rules()).unwrap().scores[0]
+            .items
+            .iter()
+            .filter(|i| i.part == "veto")
+            .map(|i| i.finding_ids.clone())
+            .collect()
+    };
+    // 确定 counts, 疑似 does not
+    assert_eq!(vetoes(&store), vec![vec![ids[1]]]);
+    // the 确定 one dismissed: no veto, and the unconfirmed 疑似 costs nothing
+    let at = "2020-04-01T09:00:00+08:00";
+    store
+        .review_finding(ids[1], ReviewState::Dismissed, "原文引用", "张三", at)
+        .unwrap();
+    let s = &score_run(&store, run, &rules()).unwrap().scores[0];
+    assert_eq!((s.verdict.as_str(), s.score), ("pass", Some(100.0)));
+    // the 疑似 one confirmed: it counts as 确定
+    store
+        .review_finding(ids[0], ReviewState::Confirmed, "", "张三", at)
+        .unwrap();
+    assert_eq!(vetoes(&store), vec![vec![ids[0]]]);
+}

@@ -26,6 +26,7 @@ pub mod lock;
 mod media;
 mod merge;
 mod results;
+mod reviews;
 mod runs;
 mod samples;
 mod schema;
@@ -37,8 +38,9 @@ mod writer;
 pub use codec::*;
 pub use error::{Result, StoreError};
 pub use media::{AccountRunRow, StoredAccountFact, StoredAccountFinding};
-pub use merge::{MergeError, MergeReport, MergedShard};
+pub use merge::{MergeError, MergeReport, MergedShard, merge_into, same_file};
 pub use results::*;
+pub use reviews::{Review, ReviewState};
 pub use runs::*;
 pub(crate) use samples::*;
 pub use schema::SCHEMA_VERSION;
@@ -50,7 +52,6 @@ pub use writer::{StoreWriter, spawn_writer};
 use chrono::DateTime;
 use flate2::Compression;
 use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use govwatch_model::{
     CharsetSource, Fact, FetchError, FetchRecord, Finding, Page, Sample, Severity, Site,
     SiteResult, Timestamp,
@@ -59,7 +60,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

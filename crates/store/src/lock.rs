@@ -72,8 +72,16 @@ fn holders() -> &'static Mutex<HashMap<PathBuf, Weak<Held>>> {
     H.get_or_init(Default::default)
 }
 
-/// The lock file of a database: `<db>.lock` beside it.
+/// The lock file of a database: `<db>.lock` beside it (beside the file a symbolic link names, so
+/// that every name of one database shares one lock).
 pub fn lock_path(db: &Path) -> PathBuf {
+    if let Ok(real) = db.canonicalize()
+        && let Some(file) = real.file_name()
+    {
+        let mut name = file.to_os_string();
+        name.push(".lock");
+        return real.with_file_name(name);
+    }
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     let dir = db

@@ -23,6 +23,9 @@ use std::path::PathBuf;
 /// How many characters of a post's text the `posts` table keeps (the whole feed is archived).
 pub const POST_EXCERPT_CHARS: usize = 500;
 
+/// The media probe's fact that an account was not measured; `run_accounts.measured` follows it.
+const NOT_MEASURED_FACT: &str = "media.not_measured";
+
 /// An account a run inspected, with its registry entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountRunRow {
@@ -35,7 +38,8 @@ pub struct AccountRunRow {
     pub region: String,
     pub site_id: String,
     pub feed: String,
-    /// Whether the feed was read and held dated posts.
+    /// Whether the account was measured: its feed was read and the media probe stated no
+    /// `media.not_measured` (posts all dated after the monitoring time, say).
     pub measured: bool,
     pub posts: u64,
     pub findings: u64,
@@ -292,13 +296,14 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
     }
     insert_facts(&tx, run_id, site_id, &key, &r.facts)?;
     insert_findings(&tx, run_id, site_id, &key, &r.findings)?;
+    crate::reviews::inherit_dismissals(&tx, run_id, Some(site_id))?;
     tx.execute(
         "INSERT INTO run_accounts (run_id, account_key, measured, started_at, finished_at, posts, findings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             run_id,
             key,
-            r.feed.measured(),
+            r.feed.measured() && !r.facts.iter().any(|f| f.code == NOT_MEASURED_FACT),
             r.started_at.to_rfc3339(),
             r.finished_at.to_rfc3339(),
             to_i64(r.feed.posts.len() as u64),

@@ -375,6 +375,8 @@ pub(crate) fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSit
             ])?;
         }
     }
+    // a pattern an inspector dismissed on a page is not raised again there
+    crate::reviews::inherit_dismissals(tx, run_id, Some(site_id))?;
 
     tx.execute(
         "INSERT INTO run_sites (run_id, site_id, status, started_at, finished_at, pages, fetches, findings)

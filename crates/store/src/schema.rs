@@ -361,6 +361,22 @@ CREATE INDEX scores_run ON scores (run_id, rules_hash);
 CREATE INDEX score_items_score ON score_items (score_id);
 "#;
 
+/// Inspectors' reviews of findings (`govwatch review ID --confirm | --dismiss --reason TEXT`): a
+/// log, the newest row of a finding being its state; `inherited_from` names the finding whose
+/// dismissal a later run's finding of the same page and pattern carries (see `reviews.rs`).
+const V_REVIEWS: &str = r#"
+CREATE TABLE reviews (
+    id             INTEGER PRIMARY KEY,
+    finding_id     INTEGER NOT NULL REFERENCES findings (id),
+    state          TEXT NOT NULL CHECK (state IN ('confirmed', 'dismissed')),
+    reason         TEXT NOT NULL DEFAULT '',
+    reviewer       TEXT NOT NULL,
+    reviewed_at    TEXT NOT NULL,
+    inherited_from INTEGER REFERENCES findings (id)
+);
+CREATE INDEX reviews_finding ON reviews (finding_id, id);
+"#;
+
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1,
     V_DAEMON,
@@ -368,6 +384,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V_QUEUE_TIME,
     V_MEDIA,
     V_NOT_INSPECTED,
+    V_REVIEWS,
 ];
 
 /// The newest schema version this build knows.

@@ -346,6 +346,38 @@ impl Store {
         self.ctx(r)
     }
 
+    /// One finding by id, of a site or of a new-media account: its run, the finding, and the
+    /// account's key when it is an account's.
+    pub fn finding_by_id(
+        &self,
+        finding_id: i64,
+    ) -> Result<Option<(i64, crate::StoredFinding, Option<String>)>> {
+        let r = (|| {
+            let row = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT {}, run_id, account_key FROM findings WHERE id = ?1",
+                        crate::FINDING_COLUMNS
+                    ),
+                    params![finding_id],
+                    |r| {
+                        Ok((
+                            crate::RawFinding::read(r)?,
+                            r.get::<_, i64>(10)?,
+                            r.get::<_, Option<String>>(11)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            match row {
+                None => Ok(None),
+                Some((raw, run_id, account)) => Ok(Some((run_id, raw.decode()?, account))),
+            }
+        })();
+        self.ctx(r)
+    }
+
     /// The run and site a finding belongs to.
     pub fn finding_location(&self, finding_id: i64) -> Result<Option<(i64, String)>> {
         let r = (|| {

@@ -94,6 +94,7 @@ fn result(a: &Account, measured: bool) -> AccountResult {
             vec![]
         },
         failure: (!measured).then(|| (FeedFailure::Fetch, "HTTP 503".to_string())),
+        over_budget: 0,
     };
     let findings = if measured {
         vec![Finding {
@@ -139,7 +140,7 @@ fn result(a: &Account, measured: bool) -> AccountResult {
 fn store_with_run() -> (Store, i64) {
     let mut store = Store::open_in_memory().unwrap();
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     store.upsert_sites(&[site()]).unwrap();
     let run = store
         .begin_run(ts("2026-11-28T10:00:00+08:00"), &json!({}))
@@ -336,7 +337,7 @@ fn a_version_3_database_is_migrated_to_5() {
         drop(store);
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE manual_findings; DROP TABLE posts; DROP TABLE run_accounts;
+            "DROP TABLE reviews; DROP TABLE manual_findings; DROP TABLE posts; DROP TABLE run_accounts;
              DROP INDEX facts_run_account; DROP INDEX findings_run_account;
              ALTER TABLE fetches DROP COLUMN account_key; ALTER TABLE pages DROP COLUMN account_key;
              ALTER TABLE facts DROP COLUMN account_key; ALTER TABLE findings DROP COLUMN account_key;

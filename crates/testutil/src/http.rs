@@ -192,6 +192,9 @@ pub struct LoggedRequest {
     pub user_agent: Option<String>,
     /// Client address (an IPv6 address when it came in on `[::1]`).
     pub peer: SocketAddr,
+    /// The server address the request came in on (which of the addresses of
+    /// [`FixtureServer::start_on_v4_addrs`], say).
+    pub local: SocketAddr,
     /// Status answered; 0 for a reset (or while the answer is still pending).
     pub status: u16,
     /// The request body (e.g. a POSTed search form); empty when there was none, or
@@ -296,6 +299,46 @@ impl FixtureServer {
     pub async fn start_v4_only(root: impl Into<PathBuf>) -> io::Result<FixtureServer> {
         let (v4, guard) = bind_v4_with_v6_guard().await?;
         Self::launch(root.into(), v4, None, guard)
+    }
+
+    /// Binds every address of `addrs` (IPv4, e.g. `127.0.0.1` … `127.0.0.4`) on one random
+    /// port P and starts serving `root` on all of them, IPv4 only: a farm of servers, each
+    /// request logged with the address it came in on ([`LoggedRequest::local`]). Hosts are
+    /// pointed at the addresses by DNS (a host's `_dns.toml`, see [`crate::host_dns_records`]).
+    pub async fn start_on_v4_addrs(
+        root: impl Into<PathBuf>,
+        addrs: &[Ipv4Addr],
+    ) -> io::Result<FixtureServer> {
+        let Some((first, rest)) = addrs.split_first() else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no address to serve on",
+            ));
+        };
+        'attempt: for _ in 0..BIND_ATTEMPTS {
+            let v4 = TcpListener::bind((*first, 0)).await?;
+            let port = v4.local_addr()?.port();
+            let mut more = Vec::with_capacity(rest.len());
+            for a in rest {
+                match TcpListener::bind((*a, port)).await {
+                    Ok(l) => more.push(l),
+                    Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue 'attempt,
+                    Err(e) => return Err(e),
+                }
+            }
+            let server = Self::launch(root.into(), v4, None, None)?;
+            let mut server = server;
+            for l in more {
+                server
+                    .accept_tasks
+                    .push(tokio::spawn(accept_loop(l, server.shared.clone())));
+            }
+            return Ok(server);
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            "no port found free on every address",
+        ))
     }
 
     fn launch(
@@ -650,6 +693,7 @@ enum Head {
 
 async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
+    let local = stream.local_addr()?;
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     loop {
         let mut req = match read_head(&mut stream, &mut buf).await? {
@@ -676,6 +720,7 @@ async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
                 path: req.target.clone(),
                 user_agent: req.user_agent.clone(),
                 peer,
+                local,
                 status: 0,
                 body: Vec::new(),
             },

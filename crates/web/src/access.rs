@@ -169,10 +169,21 @@ fn host_is_local(headers: &HeaderMap) -> bool {
         || name.parse::<IpAddr>().map(is_loopback).unwrap_or(false)
 }
 
-/// A path to come back to after logging in: only a path of this site (`/…`, not `//host`).
+/// A path to come back to after logging in: only a local path — `/` alone, or `/` followed by a
+/// character other than `/` and `\` — holding no back-slash, no control character and no white
+/// space (a browser drops tabs and line breaks from a URL, so `/\t/evil.example/` would become
+/// `//evil.example/`). Anything else goes back to `/`.
 fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !n
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n) if local(n) => n.into(),
         _ => "/".into(),
     }
 }
@@ -444,5 +455,28 @@ mod tests {
         assert_eq!(safe_next(Some("http://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        // what a browser folds into `//host`: tabs, line breaks, other controls, back-slashes
+        for bad in [
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r\n/evil.example",
+            "/\u{0}/evil.example",
+            "/\u{1b}/evil.example",
+            "/ /evil.example",
+            "/runs/1\\..\\..\\evil",
+            "\t//evil.example/",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        for good in [
+            "/",
+            "/runs/2/sites?kind=portal",
+            "/findings/14#evidence",
+            "/%09/x",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
     }
 }

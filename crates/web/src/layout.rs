@@ -180,8 +180,7 @@ pub fn status_zh(s: RunStatus) -> &'static str {
 /// A link to a site's URL (http and https only; anything else is shown as text), which opens
 /// the live page without a referrer.
 pub fn url_link(url: &str) -> Markup {
-    let lower = url.trim_start().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    if govwatch_report::html::http_href(url) {
         html! { a.url href=(url) rel="noreferrer noopener" { (url) } }
     } else {
         html! { code.url { (url) } }

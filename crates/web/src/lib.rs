@@ -15,6 +15,8 @@
 //!   Content-Security-Policy that runs no script and loads nothing, the excerpt marked.
 //! - [`downloads`]: a run's report files (html, xlsx, csv, md, json, WARC), made on request by
 //!   `govwatch-report`.
+//! - [`server`]: the listener — header-read, idle and write timeouts, a connection limit under the
+//!   descriptor limit, a bounded number of page tasks, a time limit per request.
 //!
 //! The store owns every SQL statement: each request opens its own read-only connection
 //! ([`govwatch_store::Store::open_read_only`]) on a blocking thread.
@@ -24,6 +26,7 @@ pub mod downloads;
 mod layout;
 pub mod pages;
 pub mod replay;
+pub mod server;
 
 use access::Access;
 use axum::Router;
@@ -50,6 +53,8 @@ pub struct ServeOptions {
     pub token: Option<String>,
     /// A file holding the access token (its first line; surrounding white space ignored).
     pub token_file: Option<PathBuf>,
+    /// Timeouts and limits of the listener.
+    pub limits: server::Limits,
 }
 
 /// Why the server could not start, or why a page could not be made.
@@ -144,6 +149,10 @@ pub struct App {
     pub db: PathBuf,
     pub rules: Rules,
     pub access: Access,
+    /// Longest a request may take (its body read, its page made).
+    pub request_timeout: std::time::Duration,
+    /// Turns of the page tasks ([`server::Limits::page_tasks`] at once).
+    tasks: Arc<tokio::sync::Semaphore>,
 }
 
 /// A run's scoring as the pages show it: the one stored under the configured rules, or, when the
@@ -157,16 +166,32 @@ pub struct Scoring {
 
 impl App {
     pub fn new(db: PathBuf, rules: Rules, access: Access) -> App {
-        App { db, rules, access }
+        App::with_limits(db, rules, access, &server::Limits::default())
     }
 
-    /// Runs `f` with a read-only connection on a blocking thread.
+    /// [`App::new`] with the request time limit and page tasks of `limits`.
+    pub fn with_limits(db: PathBuf, rules: Rules, access: Access, limits: &server::Limits) -> App {
+        App {
+            db,
+            rules,
+            access,
+            request_timeout: limits.request,
+            tasks: Arc::new(tokio::sync::Semaphore::new(limits.page_tasks.max(1))),
+        }
+    }
+
+    /// Runs `f` with a read-only connection on a blocking thread, when a page task's turn comes.
     pub(crate) async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Store, &App) -> Result<T, WebError> + Send + 'static,
     ) -> Result<T, WebError> {
         let app = Arc::clone(self);
+        let turn = Arc::clone(&self.tasks)
+            .acquire_owned()
+            .await
+            .map_err(|e| WebError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let store = Store::open_read_only(&app.db)?;
             f(&store, &app)
         })
@@ -176,7 +201,10 @@ impl App {
 
     /// The run's scoring under the configured rules (see [`Scoring`]).
     pub fn scoring(&self, store: &Store, run_id: i64) -> Result<Scoring, WebError> {
-        if let Some(set) = store.scores(run_id, Some(&self.rules.hash))? {
+        // a stored scoring older than an inspector's review is scored again
+        if !govwatch_score::needs_scoring(store, run_id, &self.rules)?
+            && let Some(set) = store.scores(run_id, Some(&self.rules.hash))?
+        {
             return Ok(Scoring { set, stored: true });
         }
         let set = govwatch_score::score_run(store, run_id, &self.rules)?;
@@ -192,6 +220,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/runs/{run}", get(pages::run::handler))
         .route("/runs/{run}/sites", get(pages::sites::handler))
         .route("/runs/{run}/sites/{site}", get(pages::site::handler))
+        .route("/runs/{run}/accounts", get(pages::accounts::handler))
         .route("/runs/{run}/files/{name}", get(downloads::handler))
         .route("/sites", get(pages::sites::latest_handler))
         .route("/findings/{id}", get(pages::finding::handler))
@@ -203,7 +232,31 @@ pub fn router(app: Arc<App>) -> Router {
             Arc::clone(&app),
             access::guard,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            time_limit,
+        ))
         .with_state(app)
+}
+
+/// Answers `503` when a request takes longer than [`App::request_timeout`] (a body sent slowly,
+/// a page waiting too long for its turn).
+async fn time_limit(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(app.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::warn!("a request took longer than {:?}", app.request_timeout);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "服务器繁忙或请求过慢，请稍后再试 (request timed out)\n",
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn not_found() -> WebError {
@@ -248,9 +301,7 @@ pub async fn serve(
          评分）；按 Ctrl-C 停止",
         opts.db.display()
     );
-    let app = Arc::new(App::new(opts.db, rules, access));
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let app = Arc::new(App::with_limits(opts.db, rules, access, &opts.limits));
+    server::serve_on(listener, router(app), opts.limits, shutdown).await?;
     Ok(())
 }

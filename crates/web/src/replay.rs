@@ -33,6 +33,8 @@ pub const MARK_ID: &str = "govwatch-excerpt";
 pub struct ArchivedEvidence {
     pub run_id: i64,
     pub finding: StoredFinding,
+    /// The new-media account the finding is about (`platform:id`), when it is an account's.
+    pub account: Option<String>,
     /// The crawled page named by the evidence (`archived`, else the finding's URL).
     pub page: Option<PageRow>,
     /// `bodies.hash` of the archived text.
@@ -44,12 +46,9 @@ pub struct ArchivedEvidence {
 /// Reads a finding and its archived page.
 pub fn archived_evidence(store: &Store, finding_id: i64) -> Result<ArchivedEvidence, WebError> {
     let missing = || WebError::NotFound(format!("没有编号为 {finding_id} 的问题记录。"));
-    let (run_id, site_id) = store.finding_location(finding_id)?.ok_or_else(missing)?;
-    let finding = store
-        .findings(run_id, Some(&site_id))?
-        .into_iter()
-        .find(|f| f.id == finding_id)
-        .ok_or_else(missing)?;
+    // a site's finding or a new-media account's alike
+    let (run_id, finding, account) = store.finding_by_id(finding_id)?.ok_or_else(missing)?;
+    let site_id = finding.site_id.clone();
     let ev = &finding.finding.evidence;
     let mut page = None;
     for url in [ev.archived.as_deref(), finding.finding.url.as_deref()]
@@ -72,6 +71,7 @@ pub fn archived_evidence(store: &Store, finding_id: i64) -> Result<ArchivedEvide
     Ok(ArchivedEvidence {
         run_id,
         finding,
+        account,
         page,
         body_hash,
         text,

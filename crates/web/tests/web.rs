@@ -144,7 +144,16 @@ async fn build() -> Demo {
         async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, router(app)).await.unwrap() });
+            tokio::spawn(async move {
+                govwatch_web::server::serve_on(
+                    listener,
+                    router(app),
+                    Default::default(),
+                    std::future::pending(),
+                )
+                .await
+                .unwrap()
+            });
             format!("http://{addr}")
         }
     };
@@ -767,6 +776,7 @@ async fn a_non_loopback_listener_answers_401_without_the_token() {
         listen: "0.0.0.0:0".parse().unwrap(),
         token: None,
         token_file: None,
+        limits: Default::default(),
     };
     let e = govwatch_web::serve(opts.clone(), std::future::ready(()))
         .await

@@ -10,8 +10,14 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// The line without what it may hold in English: text in parentheses — `(…)` and `（…）`, nested
-/// or not — and in backticks (a command to type), and URLs.
+/// or not — and in backticks (a command to type), URLs, and the command of a line that shows one
+/// with its description after two spaces (`  govwatch sites import 名录.csv   把…导入…`, as the
+/// help's examples do; a line without that gap is read whole).
 fn without_glosses(line: &str) -> String {
+    let line = match line.trim_start().strip_prefix("govwatch ") {
+        Some(rest) => rest.split_once("  ").map_or(line, |(_, said)| said),
+        None => line,
+    };
     let mut out = String::new();
     let mut depth = 0usize;
     let mut tick = false;
@@ -189,6 +195,19 @@ pub fn not_chinese(what: &str, text: &str) -> Vec<String> {
     bad
 }
 
+/// The subcommand names of a `--help` text's `命令：` (commands) section, clap's own `help` left
+/// out.
+pub fn help_commands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("命令："))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(String::from)
+        .collect()
+}
+
 #[test]
 fn the_checks_find_what_they_should() {
     assert_eq!(
@@ -201,6 +220,24 @@ fn the_checks_find_what_they_should() {
         english_sentences("7 天内IPv4 采样 1 次；HTTP 503；AAAA www.a.test：无记录").is_empty()
     );
     assert!(english_sentences("请运行 `govwatch run --resume now please` 继续").is_empty());
+    assert!(
+        english_sentences("  govwatch sites import 名录.csv     把名录导入 sites.toml").is_empty()
+    );
+    assert_eq!(
+        english_sentences(
+            "  govwatch sites import a.csv  imports the registry file\ngovwatch daemon stopped: all samples stored"
+        ),
+        [
+            "  govwatch sites import a.csv  imports the registry file",
+            "govwatch daemon stopped: all samples stored"
+        ]
+    );
+    assert_eq!(
+        help_commands(
+            "用法：govwatch [OPTIONS]\n\n命令：\n  run   每晚的检查\n  help  显示帮助\n\n选项：\n  -h  显示帮助"
+        ),
+        ["run"]
+    );
     assert_eq!(
         ascii_punctuation(
             "合格 3 / 4, 不合格 1\n计划 (plan): 4 个网站\n时间 12:30:01\nhttp://a.test:80/"

@@ -144,6 +144,18 @@ pub const TEST_CONTACT: &str = "contact = \"inspector@anping.gov.test\"";
 
 /// The first line `govwatch serve` writes on stderr (naming its address) and the address in it.
 pub fn serve_start_line(child: &mut std::process::Child) -> (String, String) {
+    let (line, addr, _) = serve_start(child);
+    (line, addr)
+}
+
+/// [`serve_start_line`], with the rest of the server's stderr to read.
+pub fn serve_start(
+    child: &mut std::process::Child,
+) -> (
+    String,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
@@ -153,7 +165,7 @@ pub fn serve_start_line(child: &mut std::process::Child) -> (String, String) {
         .and_then(|s| s.split('/').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    (line, addr)
+    (line, addr, stderr)
 }
 
 /// Stops a `govwatch serve` with SIGTERM and checks it ends cleanly (exit 0).

@@ -259,7 +259,7 @@ impl Probe for Attachments {
     }
 
     fn slot(&self) -> Option<usize> {
-        Some(5)
+        Some(6)
     }
 
     fn attachment(&self, rec: &FetchRecord, body: Option<&[u8]>) -> Option<Scan> {

@@ -20,17 +20,15 @@ impl Integrity {
         owned: &dyn Fn(&str) -> bool,
         out: &mut IntegrityScan,
     ) {
-        // 3. external scripts and hijack redirects
-        let inline: String = doc
+        // 3. external scripts and hijack redirects: an inline script that compares the
+        // visitor's referrer with a search engine and sends the visitor elsewhere
+        let hijack = doc
             .select(sel("script:not([src])"))
             .map(|s| s.text().collect::<String>())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let hijack = (inline.contains("document.referrer")
-            && (inline.contains("location") || inline.contains("window.open")))
-        .then(|| {
-            crate::evidence::excerpt_around(&inline, "document.referrer", 120).unwrap_or_default()
-        });
+            .find(|code| hijack_script(code, &self.rules.scripts.hijack_engines))
+            .map(|code| {
+                crate::evidence::excerpt_around(&code, "referrer", 120).unwrap_or_default()
+            });
         let mut foreign: Vec<(String, String)> = Vec::new();
         for s in doc.select(sel("script[src]")) {
             let Ok(u) = base.join(s.value().attr("src").unwrap_or("").trim()) else {
@@ -49,6 +47,17 @@ impl Integrity {
         out.foreign = foreign;
         out.hijack = hijack;
     }
+}
+
+/// Whether one inline script is a hijack: it reads the referrer, names a search engine and
+/// navigates (`location…=`, `location.replace`, `window.open`).
+fn hijack_script(code: &str, engines: &[String]) -> bool {
+    let lower = code.to_ascii_lowercase();
+    lower.contains("referrer")
+        && engines
+            .iter()
+            .any(|e| lower.contains(&e.to_ascii_lowercase()))
+        && (lower.contains("location") || lower.contains("window.open"))
 }
 
 /// Check 3, over the site: a finding for a page's scripts from outside hosts not seen on an
@@ -90,6 +99,36 @@ pub(super) fn judge_scripts(
             json!({ "script": h }),
             format!("页面 {url} 的脚本按访客来源跳转到其他网站（劫持跳转）"),
             clip(h, 400),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hijack_script;
+
+    #[test]
+    fn a_hijack_compares_the_referrer_with_search_engines_and_navigates() {
+        let engines: Vec<String> = govwatch_config::IntegrityRules::default()
+            .scripts
+            .hijack_engines;
+        // the injected script of the spam networks
+        assert!(hijack_script(
+            r#"var s=document.referrer;if(s.indexOf("baidu")>0||s.indexOf("sogou")>0){location.href="http://www.lucky.test/";}"#,
+            &engines
+        ));
+        assert!(hijack_script(
+            "if (/google|bing/.test(document.referrer)) { window.location.replace('http://x.test/') }",
+            &engines
+        ));
+        // the referrer posted to a statistics page, or used to build an error-report link: no hijack
+        assert!(!hijack_script(
+            "function pagestat(){ $.ajax({url:'/stat.jsp', data:{ref: document.referrer, url: location.href}}); }",
+            &engines
+        ));
+        assert!(!hijack_script(
+            "function getCurrUrl(){ var r = window.top.document.referrer; $('#jiucuo').attr('href', 'https://pucha.kaipuyun.cn/exposure/jiucuo.html?site_code=4201110001&url=' + encodeURIComponent(location.href)); }",
+            &engines
         ));
     }
 }

@@ -120,8 +120,24 @@ impl Interaction {
             let kind = match kind {
                 Some(k) => k,
                 None => {
+                    // a form page reached or probed directly names itself: an error-report or
+                    // application form by its channel's words in its title or head, a message
+                    // form by the words of writing a letter
                     let head: String = form.text.chars().take(400).collect();
-                    if ["写信", "留言", "咨询", "来信", "信箱"]
+                    let headings: Vec<String> = input
+                        .dom(i)
+                        .select(sel("h1, h2, h3, h4, legend, caption"))
+                        .map(|h| h.text().collect::<String>())
+                        .collect();
+                    let named = std::iter::once(title.as_str())
+                        .chain(headings.iter().map(String::as_str))
+                        .find_map(|t| match self.classify(t) {
+                            Some(k @ (Kind::ErrorReport | Kind::Application)) => Some(k),
+                            _ => None,
+                        });
+                    if let Some(k) = named {
+                        k
+                    } else if ["写信", "留言", "咨询", "来信", "信箱"]
                         .iter()
                         .any(|w| title.contains(w) || head.contains(w))
                         && !["评论", "找错", "纠错"].iter().any(|w| title.contains(w))
@@ -132,12 +148,16 @@ impl Interaction {
                     }
                 }
             };
-            // error-report and application forms are the same markup as message forms: their
-            // limits, captcha and login are read and kept as facts; the message-form findings
-            // are the consultation channel's alone
+            // error-report, application and opinion (意见征集) forms are the same markup as
+            // message forms: their limits, captcha and login are read and kept as facts; the
+            // message-form findings are the consultation channel's alone
             if !matches!(
                 kind,
-                Kind::Consultation | Kind::Petition | Kind::ErrorReport | Kind::Application
+                Kind::Consultation
+                    | Kind::Petition
+                    | Kind::ErrorReport
+                    | Kind::Application
+                    | Kind::Survey
             ) {
                 continue;
             }

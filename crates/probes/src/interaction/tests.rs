@@ -363,6 +363,16 @@ fn form_pages_probed_directly_are_read_as_their_forms() {
             "application",
             (None, Some(1000)),
         ),
+        (
+            // the site's name as the title, a navigation bar naming the mailbox first: the
+            // form's own heading says what it is
+            "http://a.gov.test/node/n2178/index.html",
+            r#"<html><head><title>某市文化和旅游局</title></head><body><ul class="nav"><li>首页</li><li>局长信箱</li><li>依申请公开</li></ul>
+            <h3 class="pubtitle">依申请公开</h3><form id="f1"><table><tr><td>所需信息的内容描述</td><td><textarea id="ms" title="或者其他特征描述"></textarea></td></tr>
+            <tr><td>所需信息的用途</td><td><textarea id="yt"></textarea></td></tr></table><input type="button" value="提交"></form></body></html>"#,
+            "application",
+            (None, None),
+        ),
     ];
     for (url, html, kind, (min, max)) in cases {
         let c = crawl_with(vec![page(url, 0, html)], vec![]);

@@ -171,6 +171,7 @@ impl Media {
                 "format": feed.format,
                 "title": feed.title,
                 "items": feed.posts.len(),
+                "over_budget": feed.over_budget,
                 "dated": feed.posts.iter().filter(|p| p.published.is_some()).count(),
                 "after_as_of": feed.posts.iter().filter(|p| p.published.is_some_and(|t| t > as_of)).count(),
                 "latest": latest.to_rfc3339(),

@@ -45,6 +45,7 @@ fn feed(posts: Vec<Post>) -> FeedRead {
         title: Some("t".into()),
         posts,
         failure: None,
+        over_budget: 0,
     }
 }
 

@@ -161,10 +161,15 @@ pub(super) fn query(a: &SearchAttempt, at: Timestamp, out: &mut crate::ProbeOutp
         });
         "script_loaded"
     } else {
-        let text = Html::parse_document(&r.text)
-            .root_element()
-            .text()
-            .collect::<String>();
+        // a result page over the parse budget is not parsed (its text stays in the archive)
+        let text = if r.is_html {
+            Html::parse_document(&r.text)
+                .root_element()
+                .text()
+                .collect::<String>()
+        } else {
+            String::new()
+        };
         let shown = clip(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200);
         out.findings.push(finding(
             at,
@@ -237,6 +242,9 @@ pub(super) fn pattern_rejects_chinese(p: &str) -> bool {
 }
 
 fn script_loaded(page: &Page) -> Option<String> {
+    if !page.is_html {
+        return None;
+    }
     let doc = Html::parse_document(&page.text);
     let s = inline_scripts(&doc);
     [

@@ -128,6 +128,13 @@ fn js_url_re() -> &'static Regex {
     })
 }
 
+/// A string literal ending in a query field (`'/search.html?searchWord='`) that a script joins
+/// the words to, in a page whose scripts navigate (`$url = '…?searchWord=' + …; window.open($url)`).
+fn literal_url_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r#"['"]([^'"\s]*?[?&][A-Za-z_][A-Za-z0-9_]*=)['"]\s*\+"#).unwrap())
+}
+
 fn mandatory_alert_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
@@ -159,10 +166,39 @@ pub(super) fn inline_scripts(doc: &Html) -> String {
     s
 }
 
+/// Whether an input of this `type` takes typed words: text, search, no type, or a type a browser
+/// does not know (`type="keywords"`), which it shows as a text box.
+fn text_box(ty: Option<&str>) -> bool {
+    let ty = ty.unwrap_or("text").trim().to_ascii_lowercase();
+    !matches!(
+        ty.as_str(),
+        "hidden"
+            | "submit"
+            | "button"
+            | "image"
+            | "reset"
+            | "checkbox"
+            | "radio"
+            | "file"
+            | "password"
+            | "color"
+            | "date"
+            | "datetime-local"
+            | "month"
+            | "week"
+            | "time"
+            | "number"
+            | "range"
+            | "email"
+            | "tel"
+            | "url"
+    )
+}
+
 fn is_query_input(e: &ElementRef) -> bool {
     let v = e.value();
     let ty = v.attr("type").unwrap_or("text").to_ascii_lowercase();
-    if !matches!(ty.as_str(), "text" | "search" | "") {
+    if !text_box(Some(&ty)) {
         return false;
     }
     let name = v.attr("name").unwrap_or("").to_ascii_lowercase();
@@ -226,10 +262,7 @@ fn named_search(names: &str) -> bool {
 /// `onkey…` attribute, or a page script that reads Enter on it).
 fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
     let v = e.value();
-    let ty = v.attr("type").unwrap_or("text").to_ascii_lowercase();
-    if !matches!(ty.as_str(), "text" | "search" | "")
-        || v.attr("readonly").is_some()
-        || crate::lists::hidden_element(v)
+    if !text_box(v.attr("type")) || v.attr("readonly").is_some() || crate::lists::hidden_element(v)
     {
         return false;
     }
@@ -255,7 +288,8 @@ fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
                 "input[type=text], input[type=search], input:not([type]), textarea",
             ))
             .count();
-        let text: usize = a.text().map(|t| t.trim().chars().count()).sum();
+        // the text a visitor sees in the block (a script defining its handler is no text)
+        let text = visible_chars(&a);
         if inputs > 3 || text > 80 {
             break;
         }
@@ -290,6 +324,23 @@ fn offered_as_search(e: &ElementRef, scripts: &str) -> bool {
             says_search(&words) || named_search(&names)
         });
     control || enter_handler(e, scripts)
+}
+
+/// How many characters of visible text an element holds (scripts, styles and hidden parts left
+/// out).
+fn visible_chars(e: &ElementRef) -> usize {
+    e.descendants()
+        .filter_map(|n| n.value().as_text().map(|t| (n, t)))
+        .filter(|(n, _)| {
+            !n.ancestors().take_while(|a| a.id() != e.id()).any(|a| {
+                a.value().as_element().is_some_and(|el| {
+                    matches!(el.name(), "script" | "style" | "noscript" | "template")
+                        || crate::lists::hidden_element(el)
+                })
+            })
+        })
+        .map(|(_, t)| t.trim().chars().count())
+        .sum()
 }
 
 /// Whether the input runs something on Enter: its own `onkeydown`/`onkeyup`/`onkeypress`, or a
@@ -427,7 +478,22 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             continue; // a message, letter or login form: never a search, never submitted
         }
         let action_raw = f.attr("action").unwrap_or("").trim();
-        let action = if action_raw.is_empty() || action_raw.starts_with("javascript") {
+        let to_itself = action_raw.is_empty()
+            || action_raw.starts_with('#')
+            || action_raw.to_ascii_lowercase().starts_with("javascript");
+        // a form that submits nowhere but whose controls run a handler (`onclick="was_search()"`):
+        // the handler builds the search, read as a loose box below
+        if to_itself
+            && (f.attr("onsubmit").is_some()
+                || form.descendants().filter_map(ElementRef::wrap).any(|e| {
+                    ["onclick", "onkeydown", "onkeyup", "onkeypress"]
+                        .iter()
+                        .any(|a| e.value().attr(a).is_some())
+                }))
+        {
+            continue;
+        }
+        let action = if to_itself {
             base.clone()
         } else {
             match base.join(action_raw) {
@@ -463,18 +529,8 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .iter()
         .any(|w| la.contains(w));
         let query = inputs.iter().find(|i| is_query_input(i)).or_else(|| {
-            (action_says || has_any(&labels, SEARCH_WORDS)).then(|| {
-                inputs.iter().find(|i| {
-                    matches!(
-                        i.value()
-                            .attr("type")
-                            .unwrap_or("text")
-                            .to_ascii_lowercase()
-                            .as_str(),
-                        "text" | "search"
-                    )
-                })
-            })?
+            (action_says || has_any(&labels, SEARCH_WORDS))
+                .then(|| inputs.iter().find(|i| text_box(i.value().attr("type"))))?
         });
         let Some(q) = query else { continue };
         if !(action_says || has_any(&labels, SEARCH_WORDS) || is_query_input(q)) {
@@ -555,11 +611,26 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .iter()
         .any(|w| p.contains(w))
     };
-    let built = js_url_re().captures_iter(&scripts).find(|c| {
-        c.get(1)
-            .or(c.get(2))
-            .is_some_and(|g| search_like(g.as_str()))
-    });
+    // (the URL prefix, the script text that builds it)
+    let navigates = scripts.contains("location") || scripts.contains("window.open");
+    let built: Option<(String, String)> = js_url_re()
+        .captures_iter(&scripts)
+        .filter_map(|c| {
+            let g = c.get(1).or(c.get(2))?;
+            Some((g.as_str().to_string(), c.get(0)?.as_str().to_string()))
+        })
+        .chain(
+            literal_url_re()
+                .captures_iter(&scripts)
+                .filter(|_| navigates)
+                .filter_map(|c| {
+                    Some((
+                        c.get(1)?.as_str().to_string(),
+                        c.get(0)?.as_str().to_string(),
+                    ))
+                }),
+        )
+        .find(|(prefix, _)| search_like(prefix));
     let loose: Vec<ElementRef> = if loose.is_empty() {
         // an input of no search name next to a search button (text, value, alt, title, class)
         doc.select(sel("input"))
@@ -613,35 +684,34 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
             ),
         });
     }
-    if let (Some(input), Some(m)) = (loose.first(), built) {
-        let prefix = m.get(1).or(m.get(2)).map(|g| g.as_str()).unwrap_or("");
-        if let Ok(action) = base.join(prefix) {
-            let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
-                Some((_, p)) if p.ends_with('=') => {
-                    (p.trim_end_matches('=').to_string(), action.to_string())
-                }
-                _ => (String::new(), action.to_string()),
-            };
-            out.push(SearchEntry {
-                page: page.fetch.url.clone(),
-                kind: "script",
-                host: action.host_str().unwrap_or("").to_string(),
-                action: action_base,
-                method: "GET".into(),
-                query_field: field,
-                hidden: vec![],
-                selects: vec![],
-                maxlength: input
-                    .value()
-                    .attr("maxlength")
-                    .and_then(|m| m.trim().parse().ok()),
-                pattern: input.value().attr("pattern").map(str::to_string),
-                excerpt: clip(
-                    &excerpt_around(&scripts, m.get(0).unwrap().as_str(), 80).unwrap_or_default(),
-                    400,
-                ),
-            });
-        }
+    if let (Some(input), Some((prefix, code))) = (loose.first(), built)
+        && let Ok(action) = base.join(&prefix)
+    {
+        let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
+            Some((_, p)) if p.ends_with('=') => {
+                (p.trim_end_matches('=').to_string(), action.to_string())
+            }
+            _ => (String::new(), action.to_string()),
+        };
+        out.push(SearchEntry {
+            page: page.fetch.url.clone(),
+            kind: "script",
+            host: action.host_str().unwrap_or("").to_string(),
+            action: action_base,
+            method: "GET".into(),
+            query_field: field,
+            hidden: vec![],
+            selects: vec![],
+            maxlength: input
+                .value()
+                .attr("maxlength")
+                .and_then(|m| m.trim().parse().ok()),
+            pattern: input.value().attr("pattern").map(str::to_string),
+            excerpt: clip(
+                &excerpt_around(&scripts, &code, 80).unwrap_or_default(),
+                400,
+            ),
+        });
     }
     if out.is_empty() {
         out = in_comments(page, doc);

@@ -409,6 +409,43 @@ mod tests {
     }
 
     #[test]
+    fn a_type_a_browser_does_not_know_is_a_text_box() {
+        let (kind, action, field) = read(
+            r#"<form action="//search.prov.gov.test/search/local_msg/200006" method="get" target="_blank"><input name="keywords" type="keywords" placeholder="请输入关键词"><button type="submit">搜索</button></form>"#,
+        );
+        assert_eq!(
+            (kind, action.as_str(), field.as_str()),
+            (
+                "form",
+                "http://search.prov.gov.test/search/local_msg/200006",
+                "keywords"
+            )
+        );
+    }
+
+    #[test]
+    fn a_form_to_itself_whose_handler_builds_the_url_is_a_script_search() {
+        let (kind, action, field) = read(
+            r##"<form class="box" action="#" method="get"><div><input type="text" class="inp" name="wordTxt" id="wordTxt" onkeydown="if(event.keyCode==13) do_search();"><span class="btn" onclick="do_search();"></span></div></form>
+            <script>function do_search(){ if($('#wordTxt').val()==''){ alert('请输入关键字'); return false; }
+              $url = '/SITE/dzj/search.html?searchWord='+$('#wordTxt').val()+'&siteId=36'; window.open($url,'_blank'); }</script>"##,
+        );
+        assert_eq!(
+            (kind, action.as_str(), field.as_str()),
+            (
+                "script",
+                "http://www.dzj.gov.test/SITE/dzj/search.html?searchWord=",
+                "searchWord"
+            )
+        );
+        // the same box whose handler lives in a script file: there, unverified
+        let (kind, _, _) = read(
+            r##"<form action="#"><input type="text" id="w2"><span class="btn" onclick="do_search();">搜索</span></form><script src="/js/s.js"></script>"##,
+        );
+        assert_eq!(kind, "unverified");
+    }
+
+    #[test]
     fn lookup_boxes_and_lone_inputs_are_no_search_boxes() {
         for html in [
             // a letter's query code, a phone number: looked up, not searched

@@ -88,6 +88,7 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
         (Some(t), Some(r)) => mark_text(t, r.clone()).1,
         _ => 0,
     };
+    let review = store.review_of(id)?;
     let title = format!("问题 #{id}：{}", x.code);
     let body = html! {
         p.breadcrumb {
@@ -105,8 +106,12 @@ fn render(store: &Store, app: &App, id: i64) -> Result<Markup, WebError> {
                 tr { th { "说明" } td { (x.message) } }
                 tr { th { "网址" } td.url { (x.url.as_deref().map(url_link).unwrap_or_else(|| html! { "—" })) } }
                 tr { th { "网站" } td { a href={ "/runs/" (run_id) "/sites/" (f.site_id) "#f-" (id) } { (site_name) } " （" (f.site_id) "）" } }
+                @if let Some(account) = &ev.account {
+                    tr { th { "政务新媒体账号" } td { a href={ "/runs/" (run_id) "/accounts#" (account) } { (account) } } }
+                }
                 tr { th { "检查批次" } td { a href={ "/runs/" (run_id) } { "第 " (run_id) " 次" } } }
                 tr { th { "发现时间" } td { (time(&x.observed_at.to_rfc3339())) } }
+                tr { th { "审核" } td.review { @match &review { Some(r) => { (r.describe()) }, None => { "未审核（govwatch review " (id) " --confirm 或 --dismiss --reason 原因）" } } } }
                 tr { th { "HTTP 状态" } td { (x.evidence.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) } }
                 tr { th { "证据摘录" } td { @match &x.evidence.excerpt { Some(e) => pre.excerpt { (e) }, None => "—" } } }
                 tr { th { "测量值" } td { pre { (pretty(&x.value)) } } }

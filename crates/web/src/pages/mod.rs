@@ -9,7 +9,9 @@
 //! - [`site`] `/runs/{run}/sites/{site}`: one site — verdict, score items with the findings each
 //!   cost, the findings with evidence, its history across runs, 整改 (open, fixed, new, deadline).
 //! - [`finding`] `/findings/{id}`: one finding — evidence, fetch records, the archived page.
+//! - [`accounts`] `/runs/{run}/accounts`: the run's new-media accounts, verdicts and findings.
 
+pub mod accounts;
 pub mod finding;
 pub mod run;
 pub mod runs;

@@ -137,6 +137,9 @@ fn render(store: &Store, app: &App, run_id: i64) -> Result<Markup, WebError> {
             strong { (f.overall.pass_rate.map(|x| format!("{}%", num(x))).unwrap_or_else(|| "—".into())) }
             "。 " a href={ "/runs/" (run_id) "/sites" } { "查看全部网站 →" }
         }
+        @if !d.media.accounts.is_empty() {
+            p { "政务新媒体账号 " (d.media.figures.accounts) " 个。 " a href={ "/runs/" (run_id) "/accounts" } { "查看账号与问题 →" } }
+        }
         div.charts {
             (layout::bar_chart("各地区合格率", &by_region_rate, "%"))
             (layout::bar_chart("各类型合格率", &by_kind_rate, "%"))

@@ -85,6 +85,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
     let scoring = app.scoring(store, run_id)?;
     let score = scoring.set.scores.iter().find(|s| s.site_id == site_id);
     let mut findings = store.findings(run_id, Some(site_id))?;
+    let reviews = store.reviews(run_id)?;
     findings.sort_by_key(|f| (severity_rank(f.finding.severity), f.id));
     let info = RulesInfo::from_rules(&app.rules);
     let mut items_of: HashMap<i64, Vec<&ScoreItemRow>> = HashMap::new();
@@ -198,6 +199,7 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                     @if let Some(st) = x.evidence.status { "；HTTP 状态：" (st) }
                 }
                 @if let Some(e) = &x.evidence.excerpt { pre.excerpt { (e) } }
+                @if let Some(r) = reviews.get(&f.id) { p.review { "审核：" (r.describe()) } }
                 p { "计分：" (cost(f, items_of.get(&f.id).map(Vec::as_slice).unwrap_or(&[]), score)) }
                 p { a href={ "/findings/" (f.id) } { "证据、抓取记录与存档页面 →" } }
             }
