@@ -732,4 +732,222 @@ pub(crate) mod tests {
             (Some(7), Some(3), Some(1))
         );
     }
+
+    /// A page of the site's template (the same header and footer as the home page) around `body`.
+    fn shaped(url: &str, depth: u32, title: &str, body: &str) -> Page {
+        let mut p = page(url, depth, vec![]);
+        p.title = Some(title.into());
+        p.text = format!(
+            "<html><head><title>{title}</title></head><body>\
+             <div class=\"head\">云泽市人民政府 <a href=\"/\">首页</a> <a href=\"/zwgk/\">政务公开</a></div>\
+             {body}\
+             <div class=\"foot\">主办：云泽市人民政府办公室 网站标识码：1350000001</div></body></html>"
+        );
+        p
+    }
+
+    fn shaped_home(links: &[(&str, &str)]) -> Page {
+        let body: String = links
+            .iter()
+            .map(|(u, t)| format!("<li><a href=\"{u}\">{t}</a><span>2026-11-20</span></li>"))
+            .collect();
+        let mut home = shaped("http://a.gov.test/", 0, "云泽市人民政府", &format!("<ul>{body}</ul>"));
+        home.links = links
+            .iter()
+            .map(|(u, t)| link(u, t, LinkKind::Anchor))
+            .collect();
+        home
+    }
+
+    fn soft(c: &SiteCrawl) -> (Vec<(String, String)>, Option<serde_json::Value>) {
+        let out = Links::default().run(&ProbeInput::new(c, c.pages[0].fetch.started_at));
+        let got = out
+            .findings
+            .iter()
+            .filter(|f| f.code == codes::SOFT_404)
+            .map(|f| {
+                (
+                    f.url.clone().unwrap(),
+                    f.value["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let fact = out
+            .facts
+            .iter()
+            .find(|f| f.code == codes::NOT_FOUND_PAGE)
+            .map(|f| f.value.clone());
+        (got, fact)
+    }
+
+    #[test]
+    fn soft_404_same_content_as_the_not_found_answer_with_its_path_echoed() {
+        let home = shaped_home(&[
+            ("http://a.gov.test/zwgk/a.html", "通知"),
+            ("http://a.gov.test/old/b.html", "旧文件"),
+            ("http://a.gov.test/zwgk/c.html", "公告"),
+        ]);
+        let a = shaped(
+            "http://a.gov.test/zwgk/a.html",
+            1,
+            "关于做好冬季防火工作的通知",
+            "<h1>关于做好冬季防火工作的通知</h1><p>各乡镇、各部门：现将有关事项通知如下。</p>",
+        );
+        // the error page names the path asked for: the folded words still match
+        let gone = shaped(
+            "http://a.gov.test/old/b.html",
+            1,
+            "云泽市人民政府",
+            "<div><p>对不起，您请求的地址 /old/b.html 已失效</p><p>请与网站管理员联系</p></div>",
+        );
+        let c_page = shaped(
+            "http://a.gov.test/zwgk/c.html",
+            1,
+            "公告",
+            "<table><tr><td>对不起，请与网站管理员联系</td></tr><tr><td>办理时限：5 个工作日</td></tr></table>",
+        );
+        let mut nf = shaped(
+            "http://a.gov.test/govwatch-not-found-0123456789abcdef.html",
+            1,
+            "云泽市人民政府",
+            "<div><p>对不起，您请求的地址 /govwatch-not-found-0123456789abcdef.html 已失效</p><p>请与网站管理员联系</p></div>",
+        );
+        nf.fetch.status = Some(404);
+        let mut c = crawl_with(vec![home, a, gone, c_page], vec![]);
+        c.not_found = Some(nf);
+        let (got, fact) = soft(&c);
+        assert_eq!(
+            got,
+            vec![(
+                "http://a.gov.test/old/b.html".to_string(),
+                "same_as_not_found".to_string()
+            )]
+        );
+        let fact = fact.unwrap();
+        assert_eq!(fact["status"], 404);
+        assert_eq!(fact["own_words"], 2);
+        assert_eq!(fact["content_judged"], true);
+    }
+
+    #[test]
+    fn soft_404_redirected_to_the_not_found_page() {
+        let home = shaped_home(&[
+            ("http://a.gov.test/xxgk/1.html", "旧政策"),
+            ("http://a.gov.test/xxgk/2.html", "新政策"),
+        ]);
+        let mut moved = shaped(
+            "http://a.gov.test/xxgk/1.html",
+            1,
+            "温馨提示",
+            "<p>您要找的内容暂时无法显示</p>",
+        );
+        moved.fetch.final_url = "http://a.gov.test/error.htm".into();
+        let ok = shaped(
+            "http://a.gov.test/xxgk/2.html",
+            1,
+            "新政策",
+            "<p>新政策全文</p>",
+        );
+        let mut nf = moved.clone();
+        nf.fetch.url = "http://a.gov.test/govwatch-not-found-0123456789abcdef.html".into();
+        let mut c = crawl_with(vec![home, moved, ok], vec![]);
+        c.not_found = Some(nf);
+        let (got, _) = soft(&c);
+        assert_eq!(
+            got,
+            vec![(
+                "http://a.gov.test/xxgk/1.html".to_string(),
+                "redirected_to_not_found".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn soft_404_by_title_or_heading_and_what_is_not_one() {
+        let home = shaped_home(&[
+            ("http://a.gov.test/a.html", "甲"),
+            ("http://a.gov.test/b.html", "乙"),
+            ("http://a.gov.test/c.html", "丙"),
+            ("http://a.gov.test/d.html", "丁"),
+            ("http://a.gov.test/e.html", "戊"),
+        ]);
+        let pages = vec![
+            home,
+            // Apache's own page, no site template
+            {
+                let mut p = page("http://a.gov.test/a.html", 1, vec![]);
+                p.title = Some("404 Not Found".into());
+                p.text = "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>".into();
+                p
+            },
+            // a CMS notice: the heading says it, the title is the site's
+            shaped(
+                "http://a.gov.test/b.html",
+                1,
+                "云泽市人民政府",
+                "<div class=\"msg\"><h3>抱歉，找不到页面</h3><a href=\"/\">返回</a></div>",
+            ),
+            // 404 as a document number is no notice
+            shaped(
+                "http://a.gov.test/c.html",
+                1,
+                "云泽市人民政府令第404号",
+                "<h1>云泽市人民政府令（第404号）</h1><p>现予公布，自公布之日起施行。</p>",
+            ),
+            // a headline that quotes a phrase is longer than a notice
+            shaped(
+                "http://a.gov.test/d.html",
+                1,
+                "市数据局：政务网站“页面不存在”等问题整改情况通报（第三季度）及下一步工作安排说明",
+                "<h1>市数据局：政务网站“页面不存在”等问题整改情况通报（第三季度）及下一步工作安排说明</h1>",
+            ),
+            // a page of content whose late heading says 404 is read by its title alone
+            shaped(
+                "http://a.gov.test/e.html",
+                1,
+                "统计年鉴",
+                &(1..=140)
+                    .map(|i| format!("<p>第{i}行：指标{i}</p>"))
+                    .chain(std::iter::once("<h2>404</h2>".to_string()))
+                    .collect::<String>(),
+            ),
+        ];
+        let c = crawl_with(pages, vec![]);
+        let (got, fact) = soft(&c);
+        assert_eq!(
+            got,
+            vec![
+                ("http://a.gov.test/a.html".to_string(), "says_not_found".to_string()),
+                ("http://a.gov.test/b.html".to_string(), "says_not_found".to_string()),
+            ]
+        );
+        // no not-found request was made: no fact of it
+        assert_eq!(fact, None);
+    }
+
+    #[test]
+    fn a_not_found_answer_like_most_pages_tells_nothing_apart() {
+        // a site of script-drawn pages: every path, real or not, answers the same shell
+        let shell = "<div id=\"app\"><p>正在加载，请稍候</p></div>";
+        let urls: Vec<String> = (1..=4).map(|i| format!("http://a.gov.test/p{i}.html")).collect();
+        let links: Vec<(&str, &str)> = urls.iter().map(|u| (u.as_str(), "栏目")).collect();
+        let mut pages = vec![shaped_home(&links)];
+        for u in &urls {
+            pages.push(shaped(u, 1, "云泽市人民政府", shell));
+        }
+        let mut nf = shaped(
+            "http://a.gov.test/govwatch-not-found-0123456789abcdef.html",
+            1,
+            "云泽市人民政府",
+            shell,
+        );
+        nf.fetch.status = Some(200);
+        let mut c = crawl_with(pages, vec![]);
+        c.not_found = Some(nf);
+        let (got, fact) = soft(&c);
+        assert_eq!(got, vec![]);
+        let fact = fact.unwrap();
+        assert_eq!(fact["content_judged"], false);
+        assert_eq!(fact["soft_404"], 0);
+    }
 }
