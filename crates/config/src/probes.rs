@@ -222,6 +222,11 @@ pub struct IdentityRules {
     pub error_report_urls: Vec<String>,
     /// Host suffixes of the 党政机关网站标识 (the conac badge: its link, image or script).
     pub conac_hosts: Vec<String>,
+    /// Marks of the conac badge's code in the page's markup (its placeholder element's id), for a
+    /// badge whose script is served from another host (an IPv6 proxy of conac's).
+    pub conac_markers: Vec<String>,
+    /// Hosts of the 公安 filing's registration record (a link with `recordcode=` is the filing).
+    pub psb_hosts: Vec<String>,
 }
 
 impl Default for IdentityRules {
@@ -242,6 +247,8 @@ impl Default for IdentityRules {
             error_report_words: strings(&["我为政府网站找错", "政府网站找错", "找错"]),
             error_report_urls: strings(&["jiucuo", "zfwzzc.www.gov.cn", "zfwzgl.www.gov.cn"]),
             conac_hosts: strings(&["conac.cn"]),
+            conac_markers: strings(&["_ideConac"]),
+            psb_hosts: strings(&["www.beian.gov.cn", "beian.gov.cn"]),
         }
     }
 }

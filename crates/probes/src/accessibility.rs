@@ -128,7 +128,10 @@ impl Accessibility {
                 }
                 "input" => {
                     let t = v.attr("type").unwrap_or("text").trim().to_ascii_lowercase();
-                    if !matches!(t.as_str(), "hidden" | "submit" | "button" | "image" | "reset") {
+                    if !matches!(
+                        t.as_str(),
+                        "hidden" | "submit" | "button" | "image" | "reset"
+                    ) {
                         fields.push(e);
                     }
                 }

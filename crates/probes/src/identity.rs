@@ -103,7 +103,12 @@ fn icp_re() -> &'static Regex {
 
 fn psb_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"[\p{Han}]?\s*公网安备\s*[:：]?\s*(\d*)\s*号?").unwrap())
+    R.get_or_init(|| {
+        Regex::new(
+            r"[\p{Han}]?\s*(?:公网安备|公安备案|公安机关备案)\s*(?:号\s*)?[:：]?\s*(\d*)\s*号?",
+        )
+        .unwrap()
+    })
 }
 
 fn org_re() -> &'static Regex {
@@ -198,6 +203,25 @@ impl Identity {
             .find(|c| !c.is_empty());
         for l in &page.links {
             let url = l.url.to_ascii_lowercase();
+            // the 公安 filing's link to its registration record (the badge often an image)
+            if let Some(code) = url::Url::parse(&l.url)
+                .ok()
+                .filter(|u| {
+                    self.rules
+                        .psb_hosts
+                        .iter()
+                        .any(|h| u.host_str().is_some_and(|x| x.eq_ignore_ascii_case(h)))
+                })
+                .and_then(|u| {
+                    u.query_pairs()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("recordcode"))
+                        .map(|(_, v)| v.trim().to_string())
+                        .filter(|v| v.len() >= 10 && v.chars().all(|c| c.is_ascii_digit()))
+                })
+                && !scan.psb.iter().any(|p| p.contains(code.as_str()))
+            {
+                scan.psb.push(format!("recordcode={code}"));
+            }
             let host = url::Url::parse(&l.url)
                 .ok()
                 .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
@@ -232,14 +256,16 @@ impl Identity {
                 }
             }
         }
-        // the badge and the entry are often written by an inline script (`document.write`)
+        // the badge and the entry are often written by an inline script (`document.write`), the
+        // badge's script from a mirror host (an IPv6 proxy) beside its placeholder element
         let raw = page.text.to_ascii_lowercase();
         if scan.conac.is_none()
             && let Some(h) = self
                 .rules
                 .conac_hosts
                 .iter()
-                .find(|h| !h.is_empty() && raw.contains(h.as_str()))
+                .chain(&self.rules.conac_markers)
+                .find(|h| !h.is_empty() && raw.contains(h.to_ascii_lowercase().as_str()))
         {
             scan.conac = Some(h.clone());
         }

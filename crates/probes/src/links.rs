@@ -101,7 +101,10 @@ fn own_words(doc: &Html, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
     while let Some(node) = stack.pop() {
         match node.value() {
             Node::Element(e)
-                if matches!(e.name(), "script" | "style" | "noscript" | "head" | "template") =>
+                if matches!(
+                    e.name(),
+                    "script" | "style" | "noscript" | "head" | "template"
+                ) =>
             {
                 continue;
             }
@@ -751,7 +754,12 @@ pub(crate) mod tests {
             .iter()
             .map(|(u, t)| format!("<li><a href=\"{u}\">{t}</a><span>2026-11-20</span></li>"))
             .collect();
-        let mut home = shaped("http://a.gov.test/", 0, "云泽市人民政府", &format!("<ul>{body}</ul>"));
+        let mut home = shaped(
+            "http://a.gov.test/",
+            0,
+            "云泽市人民政府",
+            &format!("<ul>{body}</ul>"),
+        );
         home.links = links
             .iter()
             .map(|(u, t)| link(u, t, LinkKind::Anchor))
@@ -917,8 +925,14 @@ pub(crate) mod tests {
         assert_eq!(
             got,
             vec![
-                ("http://a.gov.test/a.html".to_string(), "says_not_found".to_string()),
-                ("http://a.gov.test/b.html".to_string(), "says_not_found".to_string()),
+                (
+                    "http://a.gov.test/a.html".to_string(),
+                    "says_not_found".to_string()
+                ),
+                (
+                    "http://a.gov.test/b.html".to_string(),
+                    "says_not_found".to_string()
+                ),
             ]
         );
         // no not-found request was made: no fact of it
@@ -929,7 +943,9 @@ pub(crate) mod tests {
     fn a_not_found_answer_like_most_pages_tells_nothing_apart() {
         // a site of script-drawn pages: every path, real or not, answers the same shell
         let shell = "<div id=\"app\"><p>正在加载，请稍候</p></div>";
-        let urls: Vec<String> = (1..=4).map(|i| format!("http://a.gov.test/p{i}.html")).collect();
+        let urls: Vec<String> = (1..=4)
+            .map(|i| format!("http://a.gov.test/p{i}.html"))
+            .collect();
         let links: Vec<(&str, &str)> = urls.iter().map(|u| (u.as_str(), "栏目")).collect();
         let mut pages = vec![shaped_home(&links)];
         for u in &urls {

@@ -129,6 +129,54 @@ fn a_wrong_code_a_foreign_sponsor_and_a_bare_icp() {
 }
 
 #[test]
+fn the_psb_filing_as_公安备案_or_as_its_record_link_and_a_proxied_conac_badge() {
+    let entry = link(
+        "https://zfwzgl.www.gov.cn/exposure/jiucuo.js",
+        "",
+        LinkKind::Script,
+    );
+    // "公安备案" instead of "公网安备", and the badge's code with its script on an IPv6 proxy host
+    let html = r#"<div class="footer"><p>主办单位：清河县人民政府办公室 网站标识码：1301000001 冀ICP备05002528号</p>
+        <p><a href="//www.beian.gov.cn/portal/registerSystemInfo?recordcode=13052102000101"><img src="/i/ga.png" alt="">
+        <span>冀公安备案 13052102000101号</span></a></p>
+        <script>document.write(unescape("%3Cspan id='_ideConac' %3E%3C/span%3E%3Cscript src='http://qh.ipv6proxy.test/js/CA130521000000000001.js'%3E%3C/script%3E"));</script></div>"#;
+    assert!(
+        identity_codes(
+            "1301000001",
+            "清河县人民政府办公室",
+            html,
+            vec![entry.clone()]
+        )
+        .is_empty()
+    );
+    // only the record link (its text an image): the filing is there
+    let html = r#"<table><tr><td>主办单位：清河县人民政府办公室</td><td>网站标识码：1301000001</td><td>冀ICP备05002528号</td>
+        <td><a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=13052102000101"><img src="/i/ga.png"></a></td></tr></table>"#;
+    let mut links = vec![entry.clone(), marks_links()[0].clone()];
+    links.push(link(
+        "http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=13052102000101",
+        "",
+        LinkKind::Anchor,
+    ));
+    assert!(identity_codes("1301000001", "清河县人民政府办公室", html, links).is_empty());
+    // the ICP record's link is no 公安 filing, and a 公安 word without a number is none
+    let html = r#"<p>主办单位：清河县人民政府办公室 网站标识码：1301000001 <a href="https://beian.miit.gov.cn/">冀ICP备05002528号</a> 公安备案号：</p>"#;
+    let links = vec![
+        entry,
+        marks_links()[0].clone(),
+        link(
+            "https://beian.miit.gov.cn/?recordcode=13052102000101",
+            "冀ICP备05002528号",
+            LinkKind::Anchor,
+        ),
+    ];
+    assert_eq!(
+        identity_codes("1301000001", "清河县人民政府办公室", html, links),
+        ["identity.psb_missing"]
+    );
+}
+
+#[test]
 fn a_footer_drawn_by_script_is_unverified_and_an_adhoc_probe_compares_nothing() {
     let html =
         r#"<html><body><div id="footer"></div><script src="/js/footer.js"></script></body></html>"#;
