@@ -68,6 +68,11 @@ pub struct PageShape {
 /// Most own words a page may have and still be compared with the not-found page.
 const MAX_OWN: usize = 64;
 
+/// Longest text node (bytes, trimmed) a "not found" notice has: a longer one is an article's
+/// paragraph, and the page one of content (its text is not folded and hashed: on a page of one
+/// 90 KB paragraph that was most of the scan's time).
+const MAX_NODE_BYTES: usize = 1024;
+
 /// The hash of a text node's words with Latin letters, digits and URL punctuation folded into
 /// `#` (an echoed path or a request id differs between two not-found answers); `None` for a node
 /// of nothing else.
@@ -92,8 +97,8 @@ fn folded_hash(text: &str) -> Option<u64> {
 
 /// The own text of a page: its text nodes outside the home page's template (matched as the
 /// columns probe hashes them), each as [`folded_hash`], sorted; `None` once there are more than
-/// [`MAX_OWN`] (a page of content: the walk stops there). Scripts, styles and the head are
-/// skipped.
+/// [`MAX_OWN`] or one is longer than [`MAX_NODE_BYTES`] (a page of content: the walk stops
+/// there). Scripts, styles and the head are skipped.
 fn own_words(doc: &Html, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
     use scraper::Node;
     let mut own = Vec::new();
@@ -110,8 +115,12 @@ fn own_words(doc: &Html, template: Option<&HashSet<u64>>) -> Option<Vec<u64>> {
             }
             Node::Text(t) => {
                 let text: &str = t;
-                if text.trim().is_empty() {
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
                     continue;
+                }
+                if trimmed.len() > MAX_NODE_BYTES {
+                    return None;
                 }
                 let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 if template.is_some_and(|t| t.contains(&crate::columns::node_hash(&folded))) {
