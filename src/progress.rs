@@ -175,5 +175,14 @@ impl RunView {
             human(bound),
             count(r.requests),
         );
+        if let Some(st) = r.render.filter(|st| st.pages > 0) {
+            eprintln!(
+                "浏览器读取 (rendered) {} 个页面：每页 {} 毫秒，浏览器 CPU 每页 {} 毫秒，内存峰值 {} MB",
+                count(st.pages),
+                st.total_ms / st.pages,
+                st.cpu_ms / st.pages,
+                st.peak_rss_kib / 1024
+            );
+        }
     }
 }

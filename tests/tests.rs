@@ -44,6 +44,8 @@ mod offline;
 mod probe_cli;
 #[path = "it/realpages.rs"]
 mod realpages;
+#[path = "it/render.rs"]
+mod render;
 #[path = "it/scale.rs"]
 mod scale;
 #[path = "it/score.rs"]

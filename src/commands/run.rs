@@ -91,6 +91,20 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
         );
         return Ok(EXIT_INTERRUPTED);
     }
+    if !report.failed_sites.is_empty() {
+        eprintln!(
+            "govwatch：{} 个网站未能检查或记录 (sites not inspected or not recorded)：",
+            report.failed_sites.len()
+        );
+        for f in &report.failed_sites {
+            eprintln!("  {f}");
+        }
+        // a night that recorded no site at all (a full disk, a broken store) is no clean night
+        if store.run_summary(report.run_id)?.is_empty() {
+            eprintln!("govwatch：本次检查没有记录任何网站 (no site was recorded)");
+            return Ok(EXIT_FAILED);
+        }
+    }
     // `info` findings (e.g. plain http) cost nothing: they do not make the run "findings present"
     let total: u64 = store
         .run_summary(report.run_id)?

@@ -34,15 +34,24 @@ pub(crate) fn cmd_status(a: StatusArgs) -> Result<u8> {
             Some(s) => format!(
                 "{} {}",
                 china_time(&s.at),
-                if s.ok { "正常" } else { "失败" }
+                match (s.ok, s.error.as_deref()) {
+                    (true, _) => "正常",
+                    (false, Some("challenged")) => "被防护墙拦截",
+                    _ => "失败",
+                }
             ),
             None => "-".into(),
         };
         let avail = match &r.availability {
             Some(v) => format!(
-                "{:.2}% ({}次){}{}",
+                "{:.2}% ({}次){}{}{}",
                 v.ratio * 100.0,
                 v.samples,
+                if v.challenged > 0 {
+                    format!(" 另{}次被防护墙拦截", v.challenged)
+                } else {
+                    String::new()
+                },
                 if v.complete { "" } else { " 未满周期" },
                 if v.unreachable { " 单项否决" } else { "" }
             ),

@@ -65,6 +65,18 @@ struct Args {
     /// everything else is as shipped.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Headless Chromium, as `render` in `crawl.toml`: `auto` (when Chromium is found; the farm's
+    /// static pages are never rendered), `off`, or `always` (every page rendered).
+    #[arg(long, default_value = "auto", value_name = "MODE")]
+    render: String,
+    /// Instead of the farm: render every page of the fixture sites in DIR that asks for a
+    /// browser (`fixtures/render`: lists and search boxes built by script, anti-bot walls), ROUNDS
+    /// times over, and print the render time, the browser's CPU a page and its peak memory.
+    #[arg(long, value_name = "DIR")]
+    render_fixtures: Option<PathBuf>,
+    /// Rounds over the fixture sites with `--render-fixtures`.
+    #[arg(long, default_value_t = 5)]
+    rounds: u32,
     /// Internal: serve the farm in DIR (the child process the benchmark starts).
     #[arg(long, value_name = "DIR", hide = true)]
     serve_farm: Option<PathBuf>,
@@ -100,6 +112,15 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Some(dir) = args.render_fixtures.clone() {
+        return match rt.block_on(render_fixtures(&dir, args.rounds)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("govwatch-bench (render): {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match rt.block_on(bench(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -107,6 +128,68 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--render-fixtures DIR`: the fixture sites of DIR crawled `rounds` times by one crawler
+/// with headless Chromium (a new crawler each round, so each wall is met again), every page that
+/// asks for a browser rendered; prints the renderer's figures.
+async fn render_fixtures(dir: &Path, rounds: u32) -> Result<()> {
+    let net = TestNet::start(dir).await?;
+    let sites = govwatch_testutil::fixtures::load_fixture_sites(dir, |h| net.http.url(h, "/"))?;
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")?;
+    let (mut pages, mut ms, mut cpu, mut peak, mut launches, mut requests) = (0, 0, 0, 0, 0, 0);
+    let t = Instant::now();
+    for _ in 0..rounds.max(1) {
+        let settings = govwatch_config::CrawlSettings {
+            allow_private: true,
+            dns_servers: vec![net.dns.addr().to_string()],
+            dns_port: net.dns.addr().port(),
+            rate: 20.0,
+            ipv6: false,
+            render: govwatch_config::RenderMode::Auto,
+            ..Default::default()
+        };
+        let crawler = govwatch_crawler::Crawler::new(settings)?;
+        let Some(r) = crawler.renderer() else {
+            bail!("no Chromium found (apt-get install chromium): nothing to measure");
+        };
+        for fx in &sites {
+            govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
+                .await;
+        }
+        r.shutdown().await;
+        let st = r.stats();
+        pages += st.pages;
+        ms += st.total_ms;
+        cpu += st.cpu_ms;
+        peak = peak.max(st.peak_rss_kib);
+        launches += st.launches;
+        requests += st.requests;
+    }
+    let per = |x: u64| x as f64 / pages.max(1) as f64;
+    println!(
+        "render: {} sites x {} rounds: {pages} pages rendered ({launches} browsers started) in {:.1} s",
+        sites.len(),
+        rounds.max(1),
+        secs(t.elapsed())
+    );
+    println!(
+        "render time       {:.0} ms a page (from the tab opened to the DOM read back)",
+        per(ms)
+    );
+    println!(
+        "browser CPU       {:.0} ms a page (user + system of all its processes, start-up included)",
+        per(cpu)
+    );
+    println!(
+        "browser memory    {:.0} MB at most (proportional set size of all its processes)",
+        peak as f64 / 1024.0
+    );
+    println!(
+        "browser requests  {:.1} a page, each through the crawler's host gate",
+        per(requests)
+    );
+    Ok(())
 }
 
 /// The child process: serves the farm with the fixture HTTP server on the farm's loopback
@@ -502,6 +585,7 @@ fn crawl_toml(a: &Args, pol: &Politeness, dns: Option<&str>) -> String {
     if a.site_concurrency > 0 {
         t.push_str(&format!("site_concurrency = {}\n", a.site_concurrency));
     }
+    t.push_str(&format!("render = {}\n", toml_str(&a.render)));
     for kv in &a.set {
         t.push_str(kv);
         t.push('\n');
@@ -748,6 +832,22 @@ async fn bench(a: Args) -> Result<()> {
          the run itself {:.2} s)",
         secs(wall),
         num("run finished", "wall_ms").unwrap_or(0) as f64 / 1000.0
+    );
+    let rendered = num("run finished", "rendered_pages").unwrap_or(0);
+    println!(
+        "render            {}: {} pages rendered in Chromium{} (`--render-fixtures` measures the browser)",
+        a.render,
+        thousands(rendered),
+        match (
+            num("run finished", "render_ms").and_then(|v| v.checked_div(rendered)),
+            num("run finished", "render_cpu_ms").and_then(|v| v.checked_div(rendered)),
+        ) {
+            (Some(ms), Some(cpu)) => format!(
+                ", {ms} ms and {cpu} ms of browser CPU a page, peak browser memory {} MB",
+                num("run finished", "render_peak_mb").unwrap_or(0)
+            ),
+            _ => String::new(),
+        }
     );
     println!(
         "pages             {} (store: sum of pages over run_summary; HTML {}, the rest the broken \

@@ -130,6 +130,47 @@ pub struct CrawlSettings {
     pub ipv6_link_sample: usize,
     /// Port on which authoritative name servers are asked over IPv6 (53; tests use another).
     pub dns_port: u16,
+    /// Headless Chromium for pages the static reader cannot see (lists and search boxes built by
+    /// script, anti-bot challenges): `auto` (when Chromium is found), `off`, or `always` (every
+    /// crawled page rendered; Chromium required).
+    pub render: RenderMode,
+    /// The Chromium program; empty: `$GOVWATCH_CHROMIUM`, else `chromium`, `chromium-browser`,
+    /// `google-chrome` on the `PATH`.
+    pub chromium: String,
+    /// Longest time one page may take in the browser, in seconds (scripts, the requests it
+    /// makes through the host gates, the DOM read back).
+    pub render_timeout_secs: f64,
+    /// Memory bound of the browser (all its processes), in MiB: above it the browser is stopped
+    /// and the page left unverified.
+    pub render_memory_mb: u64,
+    /// Most pages rendered per site (a challenge passed counts as one).
+    pub max_renders_per_site: usize,
+    /// The anti-bot walls' signatures (`walls.toml`, read beside `crawl.toml`).
+    #[serde(skip)]
+    pub walls: crate::WallRules,
+}
+
+/// When the crawler uses a browser (`render` in `crawl.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderMode {
+    /// Chromium when it is found; pages are rendered only where the static reading cannot see.
+    #[default]
+    Auto,
+    /// Never: script-built lists and searches are unverified, walls not passed.
+    Off,
+    /// Every crawled HTML page is rendered too; a missing Chromium is an error.
+    Always,
+}
+
+impl RenderMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenderMode::Auto => "auto",
+            RenderMode::Off => "off",
+            RenderMode::Always => "always",
+        }
+    }
 }
 
 impl Default for CrawlSettings {
@@ -196,6 +237,12 @@ impl Default for CrawlSettings {
             ipv6_compare_bytes: 500_000,
             ipv6_link_sample: 30,
             dns_port: 53,
+            render: RenderMode::Auto,
+            chromium: String::new(),
+            render_timeout_secs: 20.0,
+            render_memory_mb: 1024,
+            max_renders_per_site: 10,
+            walls: crate::WallRules::default(),
         }
     }
 }
@@ -378,6 +425,21 @@ impl CrawlSettings {
         if self.ipv6_compare_bytes == 0 {
             p.push(("ipv6_compare_bytes", "至少应为 1".into()));
         }
+        if !(self.render_timeout_secs > 0.0 && self.render_timeout_secs.is_finite()) {
+            p.push((
+                "render_timeout_secs",
+                format!("must be greater than 0 (got {})", self.render_timeout_secs),
+            ));
+        }
+        if self.render_memory_mb < 128 {
+            p.push((
+                "render_memory_mb",
+                format!(
+                    "must be at least 128 (a browser needs that much; got {})",
+                    self.render_memory_mb
+                ),
+            ));
+        }
         for s in &self.dns_servers {
             if s.parse::<SocketAddr>().is_err() {
                 p.push(("dns_servers", format!("中的 `{s}` 不是 IP:PORT 形式的地址")));
@@ -418,9 +480,17 @@ fn looks_like_email(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_graphic())
 }
 
-/// Reads `crawl.toml`. A missing file gives the defaults; a syntax error, a wrong type or an
+/// Reads `crawl.toml`, with the walls of `walls.toml` beside it (the shipped ones when that file
+/// is missing). A missing `crawl.toml` gives the defaults; a syntax error, a wrong type or an
 /// unknown key gives [`ConfigError::Parse`] at its line; bad values [`ConfigError::Invalid`].
 pub fn load_crawl_settings(path: &Path) -> Result<CrawlSettings, ConfigError> {
+    let walls = crate::load_walls(&path.with_file_name(crate::WALLS_FILE))?;
+    let mut settings = load_crawl_file(path)?;
+    settings.walls = walls;
+    Ok(settings)
+}
+
+fn load_crawl_file(path: &Path) -> Result<CrawlSettings, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CrawlSettings::default()),

@@ -30,12 +30,15 @@ mod shard;
 pub mod shipped;
 mod sites;
 pub mod text;
+mod walls;
 mod wording;
 
 pub use accounts::{FEED_ID, check_accounts, feed_from_template, load_accounts, parse_accounts};
 pub use accounts_import::import_accounts_csv;
 pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
-pub use crawl::{CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, load_crawl_settings};
+pub use crawl::{
+    CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, RenderMode, load_crawl_settings,
+};
 pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
@@ -62,6 +65,7 @@ pub use probes::{
 };
 pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
+pub use walls::{Wall, WallHit, WallRules, load_walls};
 pub use wording::{
     Confidence, HeldTitle, Leader, Phrase, WordingConfidence, WordingMatch, WordingRules,
     WordingWhitelist, WrongForm, load_wording_rules,
@@ -94,6 +98,9 @@ pub const ACCOUNTS_FILE: &str = "accounts.toml";
 pub const MEDIA_FILE: &str = "media.toml";
 /// File name of the wording rules (严重表述错误) inside a configuration directory.
 pub const WORDING_FILE: &str = "wording.toml";
+/// File name of the anti-bot walls' signatures inside a configuration directory (read with
+/// `crawl.toml`, beside it).
+pub const WALLS_FILE: &str = "walls.toml";
 
 /// A configuration directory holding `sites.toml` and `crawl.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,6 +27,7 @@ pub const RULE_FILES: &[(&str, &str)] = &[
     ("interaction.toml", INTERACTION),
     ("media.toml", MEDIA),
     ("probes.toml", PROBES),
+    ("walls.toml", WALLS),
     ("warnings.toml", WARNINGS),
     ("wording.toml", WORDING),
 ];
@@ -74,3 +75,5 @@ pub const MEDIA: &str = include_str!("../../../config/media.toml");
 pub const WARNINGS: &str = include_str!("../../../config/warnings.toml");
 /// `config/wording.toml`: leaders' names and titles, formulations, known wrong forms.
 pub const WORDING: &str = include_str!("../../../config/wording.toml");
+/// `config/walls.toml`: the anti-bot walls' challenge signatures.
+pub const WALLS: &str = include_str!("../../../config/walls.toml");

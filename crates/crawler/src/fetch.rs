@@ -22,7 +22,9 @@ use crate::robots::{RobotsRules, bounded, rule_count, rules_from};
 use govwatch_model::CrawlNote;
 use govwatch_model::{FetchError, FetchRecord, Purpose};
 use reqwest::Method;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE, USER_AGENT,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -110,6 +112,9 @@ impl FetchSpec {
 pub struct Fetched {
     pub attempts: Vec<FetchRecord>,
     pub body: Option<Vec<u8>>,
+    /// The `Set-Cookie` lines of the last attempt's answer (handed to the browser when the
+    /// fetch was the browser's).
+    pub set_cookie: Vec<String>,
 }
 
 impl Fetched {
@@ -129,6 +134,15 @@ struct Attempt {
     record: FetchRecord,
     body: Option<Vec<u8>>,
     retry_after: Option<Duration>,
+    set_cookie: Vec<String>,
+}
+
+/// What a fetch carries besides its URL: a form body (a POSTed search) or the browser's own
+/// `Cookie` header (a request the browser made, sent for it through the host gate).
+#[derive(Debug, Clone, Copy, Default)]
+struct Extra<'a> {
+    body: Option<&'a str>,
+    cookie: Option<&'a str>,
 }
 
 pub fn is_html(ct: Option<&str>) -> bool {
@@ -272,7 +286,20 @@ impl Clock {
 impl Crawler {
     /// Fetches `url` politely, with retries when `spec.retry`.
     pub async fn fetch(&self, url: &Url, spec: FetchSpec) -> Fetched {
-        self.fetch_with_body(url, spec, None).await
+        self.fetch_with_body(url, spec, Extra::default()).await
+    }
+
+    /// A request the browser made, sent for it by the crawler (the host's gate, robots.txt when
+    /// `spec.robots`, the address guard, the time limit), with the browser's own `Cookie` header
+    /// instead of the crawler's; the answer's body is kept whatever its status.
+    pub async fn fetch_for_browser(
+        &self,
+        url: &Url,
+        spec: FetchSpec,
+        cookie: Option<&str>,
+    ) -> Fetched {
+        let extra = Extra { body: None, cookie };
+        self.fetch_with_body(url, spec, extra).await
     }
 
     /// Submits a site-search form by POST (form-encoded `body`), once, without retries. Only
@@ -284,10 +311,14 @@ impl Crawler {
             retry: false,
             ..FetchSpec::PAGE
         };
-        self.fetch_with_body(url, spec, Some(body)).await
+        let extra = Extra {
+            body: Some(body),
+            cookie: None,
+        };
+        self.fetch_with_body(url, spec, extra).await
     }
 
-    async fn fetch_with_body(&self, url: &Url, spec: FetchSpec, body: Option<&str>) -> Fetched {
+    async fn fetch_with_body(&self, url: &Url, spec: FetchSpec, extra: Extra<'_>) -> Fetched {
         let max_attempts = if spec.retry {
             self.settings.retries + 1
         } else {
@@ -296,13 +327,13 @@ impl Crawler {
         let mut attempts = Vec::new();
         let mut attempt_no = 1;
         loop {
-            let a = self.fetch_once(url, spec, attempt_no, body).await;
+            let a = self.fetch_once(url, spec, attempt_no, extra).await;
             self.health.observe(&a.record);
             // Retry-After of a 429/503 is the host's word for every request to it: it pauses the
             // host's gate, and beyond the cap the host refuses the crawl.
             let host_asked = a
                 .retry_after
-                .filter(|_| matches!(a.record.status, Some(429 | 503)));
+                .filter(|_| matches!(a.record.status, Some(429 | 503)) && !a.record.challenged());
             let cap = Duration::from_secs(self.settings.max_retry_after_secs);
             let mut refused = false;
             if let (Some(r), Ok(last)) = (host_asked, Url::parse(&a.record.final_url))
@@ -341,6 +372,7 @@ impl Crawler {
                 return Fetched {
                     attempts,
                     body: a.body,
+                    set_cookie: a.set_cookie,
                 };
             }
             tracing::debug!(%url, attempt = attempt_no, ?wait, "retrying");
@@ -426,8 +458,9 @@ impl Crawler {
         url: &Url,
         spec: FetchSpec,
         attempt: u32,
-        body: Option<&str>,
+        extra: Extra<'_>,
     ) -> Attempt {
+        let body = extra.body;
         // The time limit (15 s, the availability rule) is the server's time: it runs only while a
         // request of this fetch is on the wire, from the moment it is sent (after the host's gate
         // and the global permit) to the end of its body, summed over redirect hops. Time spent
@@ -461,6 +494,7 @@ impl Crawler {
                 record,
                 body: None,
                 retry_after: None,
+                set_cookie: Vec::new(),
             }
         };
         let mut method = match spec.method {
@@ -554,6 +588,17 @@ impl Crawler {
                 .request(method.clone(), current.clone())
                 .header(USER_AGENT, &self.user_agent)
                 .timeout(remaining);
+            // the browser's own cookies for its requests; the cookies a passed wall earned for
+            // the crawler's
+            match extra.cookie {
+                Some(c) if !c.is_empty() => req = req.header(COOKIE, c),
+                Some(_) => {}
+                None => {
+                    if let Some(c) = self.cookies.header(&host) {
+                        req = req.header(COOKIE, c);
+                    }
+                }
+            }
             if let Some(b) = &body {
                 req = req
                     .header(
@@ -579,6 +624,15 @@ impl Crawler {
             };
             let status = resp.status();
             record.status = Some(status.as_u16());
+            let set_cookie: Vec<String> = resp
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            if extra.cookie.is_none() {
+                self.cookies.update(&host, &set_cookie);
+            }
             if let Some(addr) = resp.remote_addr() {
                 record.remote_addr = Some(addr.to_string());
                 record.family = Some(if addr.is_ipv4() { 4 } else { 6 });
@@ -641,7 +695,8 @@ impl Crawler {
                 .get(CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
-            let want_body = (method == Method::GET || method == Method::POST)
+            let reads = method == Method::GET || method == Method::POST;
+            let want_body = reads
                 && status.is_success()
                 && match spec.body {
                     BodyMode::None => false,
@@ -651,7 +706,16 @@ impl Crawler {
                     }
                     BodyMode::Any | BodyMode::Prefix(_) | BodyMode::Document(_) => true,
                 };
-            if !want_body {
+            // the browser gets the body of an error answer too (a challenge script to run)
+            let error_body = reads && !status.is_success() && spec.body == BodyMode::Any;
+            // an error answer may be an anti-bot wall's challenge: its first bytes tell
+            let wall_cap = self.settings.walls.max_bytes() as u64;
+            let wall_probe = reads
+                && !status.is_success()
+                && wall_cap > 0
+                && is_html(ct.as_deref())
+                && !error_body;
+            if !want_body && !error_body && !wall_probe {
                 record.bytes = if method == Method::HEAD {
                     0
                 } else {
@@ -662,9 +726,11 @@ impl Crawler {
                     record,
                     body: None,
                     retry_after,
+                    set_cookie,
                 };
             }
             let prefix = match spec.body {
+                _ if wall_probe => Some(wall_cap + 1),
                 BodyMode::Prefix(n) => Some(n),
                 _ => None,
             };
@@ -682,6 +748,7 @@ impl Crawler {
                     record,
                     body: None,
                     retry_after,
+                    set_cookie,
                 };
             }
             if prefix.is_none() && declared_len.is_some_and(|l| l > cap) {
@@ -730,6 +797,7 @@ impl Crawler {
                                 record,
                                 body: None,
                                 retry_after,
+                                set_cookie,
                             };
                         }
                         if body.len() as u64 + chunk.len() as u64 > cap {
@@ -746,15 +814,60 @@ impl Crawler {
                 }
             }
             record.bytes = body.len() as u64;
-            record.content_hash = Some(hex::encode(Sha256::digest(&body)));
             clock.stamp(&mut record);
+            // a small HTML answer, or any answer of an error status, is checked against the
+            // walls' signatures: a challenge is not the page
+            if (body.len() as u64) <= wall_cap && (is_html(ct.as_deref()) || !status.is_success()) {
+                let text = crate::decode::decode_html(&body, ct.as_deref()).text;
+                if let Some(hit) = self.settings.walls.detect(status.as_u16(), &text) {
+                    record.error = Some(FetchError::Challenged);
+                    record.error_message = Some(challenge_message(&hit, status.as_u16()));
+                }
+            }
+            let keep = if record.challenged() || !status.is_success() {
+                spec.body == BodyMode::Any
+            } else {
+                true
+            };
+            // the hash names a body that is kept (an error answer read only to tell a wall's
+            // challenge is dropped, and has none)
+            if keep {
+                record.content_hash = Some(hex::encode(Sha256::digest(&body)));
+            }
             return Attempt {
                 record,
-                body: Some(body),
+                body: keep.then_some(body),
                 retry_after,
+                set_cookie,
             };
         }
     }
+}
+
+/// The error message of a challenged answer: `wall ID (NAME): HTTP STATUS, markers …`. The
+/// wall's id is the first word after [`CHALLENGE_PREFIX`] ([`challenge_wall`] reads it back).
+pub fn challenge_message(hit: &govwatch_config::WallHit, status: u16) -> String {
+    format!(
+        "{CHALLENGE_PREFIX}{} ({}): HTTP {status}, markers {}",
+        hit.id,
+        hit.name,
+        hit.markers.join(", ")
+    )
+}
+
+/// The start of a challenged answer's error message.
+pub const CHALLENGE_PREFIX: &str = "anti-bot wall ";
+
+/// The wall's id of a challenged record (from its message).
+pub fn challenge_wall(rec: &FetchRecord) -> Option<&str> {
+    if !rec.challenged() {
+        return None;
+    }
+    rec.error_message
+        .as_deref()?
+        .strip_prefix(CHALLENGE_PREFIX)?
+        .split_whitespace()
+        .next()
 }
 
 #[cfg(test)]

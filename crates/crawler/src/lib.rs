@@ -23,6 +23,8 @@
 
 pub mod budget;
 pub mod cache;
+pub mod challenge;
+pub mod cookies;
 pub mod decode;
 pub mod dns;
 pub mod extract;
@@ -33,6 +35,7 @@ pub mod gate;
 pub mod guard;
 pub mod health;
 pub mod ipv6;
+pub mod render;
 pub mod robots;
 pub mod sample;
 pub mod site;
@@ -59,6 +62,8 @@ pub enum CrawlerError {
     Dns(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error("cannot use the browser: {0}")]
+    Render(String),
 }
 
 /// Makes *ring* the process's TLS crypto provider (reqwest is built without one); later calls do
@@ -99,6 +104,12 @@ pub struct Crawler {
     clock_offset_ms: std::sync::atomic::AtomicI64,
     /// What the requests say about our own network.
     health: health::NetHealth,
+    /// Cookies earned by passing anti-bot walls, per host.
+    cookies: cookies::CookieJar,
+    /// Headless Chromium for pages built by script and anti-bot challenges (`render`).
+    renderer: Option<render::Renderer>,
+    /// When each host's anti-bot wall was last tried in the browser.
+    walls_tried: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl Crawler {
@@ -179,7 +190,10 @@ impl Crawler {
             burst: settings.burst,
             concurrency: settings.host_concurrency,
         };
+        let renderer = render::Renderer::from_settings(&settings).map_err(CrawlerError::Render)?;
         Ok(Crawler {
+            renderer,
+            walls_tried: Default::default(),
             client,
             dns,
             gates: HostGates::new(policy),
@@ -202,6 +216,7 @@ impl Crawler {
             sent: Default::default(),
             clock_offset_ms: Default::default(),
             health: Default::default(),
+            cookies: Default::default(),
             settings,
         })
     }
@@ -273,6 +288,11 @@ impl Crawler {
         }
         let ips = self.dns.lookup_allowed(host).await.ok()?;
         self.addresses.for_host(host, &ips)
+    }
+
+    /// The cookies earned by passing anti-bot walls (sent with every request to their host).
+    pub fn cookies(&self) -> &cookies::CookieJar {
+        &self.cookies
     }
 
     /// What the requests so far say about the monitoring machine's own network.

@@ -65,6 +65,19 @@ impl RobotsCache {
             .clone()
     }
 
+    /// Forgets an origin's robots.txt when it was read behind an anti-bot wall (a challenge,
+    /// taken as no rules): once the wall is passed, the next request reads the real file.
+    pub fn forget_challenged(&self, origin: &str) {
+        let mut cells = self.cells.lock().unwrap();
+        if cells
+            .get(origin)
+            .and_then(|c| c.get())
+            .is_some_and(|r| matches!(**r, RobotsRules::AllowAll))
+        {
+            cells.remove(origin);
+        }
+    }
+
     /// Keeps the fetch records of a robots.txt load, by host, for the site that owns the host.
     pub fn record(&self, host: &str, recs: Vec<FetchRecord>) {
         self.records

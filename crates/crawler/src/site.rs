@@ -359,6 +359,7 @@ impl Crawler {
                 notes: page_notes,
             } = done;
             notes.extend(page_notes);
+            notes.extend(crate::challenge::page_note(&s.walls, &attempts, job.depth));
             if let Some(n) = busy.get_mut(&host) {
                 *n = n.saturating_sub(1);
             }
@@ -605,7 +606,12 @@ impl Crawler {
                 }),
             });
         }
-        if let Some(reason) = not_inspected(home_refused.as_deref(), &pages, &notes, &self.gates) {
+        if let Some(reason) = not_inspected(home_refused.as_deref(), &pages, &notes, &self.gates)
+            .or_else(|| {
+                let home = pages.iter().find(|p| p.depth == 0)?;
+                crate::challenge::not_inspected(&s.walls, &home.fetch)
+            })
+        {
             notes.push(CrawlNote {
                 code: "site.not_inspected".into(),
                 url: Some(site.home.to_string()),
@@ -697,6 +703,8 @@ impl Crawler {
         ctx: &CrawlContext,
     ) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
         let fetched = self.fetch(url, spec).await;
+        // an anti-bot wall's challenge: passed in the browser when there is one
+        let fetched = self.through_wall(url, spec, fetched).await;
         let sink = ctx.sink.clone();
         if matches!(spec.body, BodyMode::HtmlOrDocument(_)) && fetched.body.is_none() {
             let last = fetched.last();

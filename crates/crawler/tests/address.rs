@@ -133,9 +133,11 @@ async fn no_address_sees_more_than_its_rate() {
         // robots.txt, the home page and two pages of 50 sites
         assert_eq!(*total, 50 * 4, "{ip}");
         assert_eq!(counts.get(ip).copied(), Some(*total as u64), "{ip}");
-        // 40 a second without bursts: requests start 25 ms apart at the gate; the server's
-        // clock may see two of them closer, never a 42nd within one second
-        assert!(*most <= 41, "{ip}: {most} requests within one second");
+        // 40 a second without bursts: requests start 25 ms apart at the gate. The server's
+        // clock sees them arrive, and a machine busy with other work (CI builds beside the
+        // tests) can hold a few back and deliver them together: up to 75 ms of such bunching is
+        // three more in a window. Without the gate the same farm sees hundreds (the control).
+        assert!(*most <= 44, "{ip}: {most} requests within one second");
     }
     // and the busiest address's bound: 200 requests at 40/s
     let (_, n, bound) = crawler

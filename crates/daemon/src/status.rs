@@ -33,6 +33,9 @@ pub struct Availability {
     pub ratio: f64,
     pub samples: u64,
     pub failed: u64,
+    /// Samples an anti-bot wall answered with a challenge (neither ok nor failed, not among
+    /// `samples`).
+    pub challenged: u64,
     pub complete: bool,
     pub unreachable: bool,
     pub computed_at: String,
@@ -84,10 +87,12 @@ pub fn status(
         let (fact, _) = govwatch_runner::availability_verdict(store, s, now, rules)?;
         let v = &fact.value;
         let samples = v["samples"].as_u64().unwrap_or(0);
-        let availability = (samples > 0).then(|| Availability {
+        let challenged = v["challenged"].as_u64().unwrap_or(0);
+        let availability = (samples + challenged > 0).then(|| Availability {
             ratio: v["ratio"].as_f64().unwrap_or(0.0),
             samples,
             failed: v["failed"].as_u64().unwrap_or(0),
+            challenged,
             complete: v["complete"].as_bool().unwrap_or(false),
             unreachable: v["unreachable"].as_bool().unwrap_or(false),
             computed_at: china_time(&now.to_rfc3339()),

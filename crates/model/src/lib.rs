@@ -171,6 +171,10 @@ pub enum FetchError {
     RobotsDisallowed,
     /// Scheme or URL we do not fetch.
     Unsupported,
+    /// An anti-bot wall answered with a challenge (a script to run, a slider) instead of the
+    /// page: the site was not read, and nothing about it is judged from this answer (the message
+    /// names the wall). Never an availability failure or a broken link.
+    Challenged,
     /// Anything else (the message says what).
     Other,
 }
@@ -191,6 +195,7 @@ impl FetchError {
             FetchError::BlockedAddress => "指向内网或本机地址",
             FetchError::RobotsDisallowed => "robots.txt 禁止访问",
             FetchError::Unsupported => "不支持的协议",
+            FetchError::Challenged => "被防护墙拦截（需浏览器验证）",
             FetchError::Other => "无法访问",
         }
     }
@@ -209,6 +214,7 @@ impl FetchError {
             FetchError::BlockedAddress => "blocked_address",
             FetchError::RobotsDisallowed => "robots_disallowed",
             FetchError::Unsupported => "unsupported",
+            FetchError::Challenged => "challenged",
             FetchError::Other => "other",
         }
     }
@@ -227,6 +233,7 @@ impl FetchError {
             "blocked_address" => FetchError::BlockedAddress,
             "robots_disallowed" => FetchError::RobotsDisallowed,
             "unsupported" => FetchError::Unsupported,
+            "challenged" => FetchError::Challenged,
             "other" => FetchError::Other,
             _ => return None,
         })
@@ -299,6 +306,11 @@ impl FetchRecord {
     /// True when the server answered with a 2xx status and no transport error.
     pub fn ok(&self) -> bool {
         self.error.is_none() && matches!(self.status, Some(s) if (200..300).contains(&s))
+    }
+
+    /// True when an anti-bot wall answered with a challenge instead of the page.
+    pub fn challenged(&self) -> bool {
+        self.error == Some(FetchError::Challenged)
     }
 
     /// A short description of the failure, e.g. `HTTP 404` or `timeout: …`, for findings.
@@ -466,6 +478,14 @@ pub struct Sample {
     pub status: Option<u16>,
     pub error: Option<FetchError>,
     pub elapsed_ms: u64,
+}
+
+impl Sample {
+    /// An anti-bot wall answered (error `challenged`): neither failed nor ok — the sample says
+    /// nothing about whether a person can open the page, and is counted apart.
+    pub fn challenged(&self) -> bool {
+        self.error == Some(FetchError::Challenged)
+    }
 }
 
 /// Everything one run learned about one site; the store writes it in one transaction, so a site is

@@ -5,6 +5,11 @@
 //! veto — the scorer needs ≥ 5% failures over a week of ≥ 20 samples a day — so each failure is a
 //! `warn` finding the scorer counts.
 //!
+//! A sample an anti-bot wall answered with a challenge (error `challenged`, `config/walls.toml`)
+//! is neither failed nor ok: a person's browser passes the wall, so it says nothing about whether
+//! the site can be opened. It is recorded (`avail.sample` with `challenged: true`), never a
+//! failure, and the window counts such samples apart (`challenged`), outside `samples`.
+//!
 //! Codes:
 //! - `avail.sample` (fact): one per sample: `{ok, status, error, elapsed_ms, family}`.
 //! - `avail.sample_failed` (finding, warn): a failed sample, with the failure as evidence.
@@ -41,13 +46,17 @@ impl Probe for Availability {
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
         let mut out = ProbeOutput::default();
         for s in &input.crawl.samples {
-            let value = json!({
+            let mut value = json!({
                 "ok": s.ok,
                 "status": s.status,
                 "error": s.error.map(|e| e.as_str()),
                 "elapsed_ms": s.elapsed_ms,
                 "family": s.family,
             });
+            if s.challenged() {
+                // an anti-bot wall answered: neither ok nor failed, never a finding
+                value["challenged"] = json!(true);
+            }
             out.facts.push(Fact {
                 probe: self.name().into(),
                 code: codes::SAMPLE.into(),
@@ -55,7 +64,7 @@ impl Probe for Availability {
                 value: value.clone(),
                 observed_at: s.at,
             });
-            if !s.ok {
+            if !s.ok && !s.challenged() {
                 let why = match (s.error, s.status) {
                     (Some(e), _) => {
                         let msg = input
@@ -106,8 +115,12 @@ pub struct AvailabilityWindow {
     /// Start (inclusive) and end (exclusive) of the window.
     pub from: govwatch_model::Timestamp,
     pub until: govwatch_model::Timestamp,
+    /// Samples that judge the site (ok or failed); challenged ones are not among them.
     pub samples: u32,
     pub failed: u32,
+    /// Samples an anti-bot wall answered with a challenge: neither ok nor failed, counted apart.
+    #[serde(default)]
+    pub challenged: u32,
     /// `failed / samples`, 0 when there are none.
     pub ratio: f64,
     /// Days of the window (counted back from `until` in 24-hour steps).
@@ -132,7 +145,7 @@ pub fn window(
 ) -> AvailabilityWindow {
     let from = until - chrono::Duration::days(i64::from(days));
     let mut per_day = vec![0u32; days as usize];
-    let (mut n, mut failed) = (0u32, 0u32);
+    let (mut n, mut failed, mut challenged) = (0u32, 0u32, 0u32);
     for s in samples {
         if s.at < from || s.at >= until {
             continue;
@@ -140,6 +153,12 @@ pub fn window(
         if let (Some(want), Some(got)) = (family, s.family)
             && want != got
         {
+            continue;
+        }
+        if s.challenged() {
+            // a wall answered: the sample neither counts for the site nor against it, and does
+            // not fill the day (a week of challenges is no complete window)
+            challenged += 1;
             continue;
         }
         n += 1;
@@ -157,6 +176,7 @@ pub fn window(
         until,
         samples: n,
         failed,
+        challenged,
         ratio: if n == 0 {
             0.0
         } else {
@@ -215,6 +235,7 @@ pub fn judge_window(
         "family": rules.family,
         "samples": main.samples,
         "failed": main.failed,
+        "challenged": main.challenged,
         "ratio": main.ratio,
         "days": main.days,
         "full_days": main.full_days,
@@ -222,7 +243,7 @@ pub fn judge_window(
         "complete": main.complete,
         "veto_ratio": rules.veto_ratio,
         "unreachable": unreachable,
-        "v6": v6.map(|w| json!({"samples": w.samples, "failed": w.failed, "ratio": w.ratio})),
+        "v6": v6.map(|w| json!({"samples": w.samples, "failed": w.failed, "challenged": w.challenged, "ratio": w.ratio})),
     });
     let fact = Fact {
         probe: "availability".into(),
@@ -376,6 +397,52 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn challenged_samples_are_neither_failed_nor_ok() {
+        let until = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
+        let rules = govwatch_config::AvailabilityRules::default();
+        let wall = |at| Sample {
+            error: Some(FetchError::Challenged),
+            status: Some(412),
+            ..sample_at(at, false, Some(4))
+        };
+        // a week of hourly samples, every one answered by a wall: nothing judged, no veto
+        let week: Vec<Sample> = (0..7 * 24)
+            .map(|h| wall(until - chrono::Duration::hours(h + 1)))
+            .collect();
+        let (fact, veto) = verdict(&week, until, &rules, "http://a.gov.test/");
+        assert!(veto.is_none());
+        assert_eq!(
+            (
+                fact.value["samples"].as_u64(),
+                fact.value["failed"].as_u64(),
+                fact.value["challenged"].as_u64(),
+                fact.value["complete"].as_bool()
+            ),
+            (Some(0), Some(0), Some(168), Some(false))
+        );
+        // 20 good samples a day beside the challenged ones: judged on the good ones alone
+        let mut mixed = week.clone();
+        mixed.extend((0..7 * 20).map(|i| {
+            sample_at(
+                until - chrono::Duration::minutes(72 * i + 30),
+                i % 50 != 0,
+                Some(4),
+            )
+        }));
+        let w = window(&mixed, until, 7, 20, Some(4));
+        assert_eq!(
+            (w.samples, w.failed, w.challenged, w.complete),
+            (140, 3, 168, true)
+        );
+        // and each challenged sample is a fact, never an avail.sample_failed finding
+        let mut c = crawl_with(vec![], vec![]);
+        c.samples = vec![wall(until)];
+        let out = Availability.run(&ProbeInput::new(&c, until));
+        assert!(out.findings.is_empty());
+        assert_eq!(out.facts[0].value["challenged"], true);
     }
 
     #[test]

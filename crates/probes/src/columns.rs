@@ -45,8 +45,11 @@ pub mod codes {
     pub const HOME_STALE: &str = "home.stale";
     /// `content.backdated` (finding).
     pub const CONTENT_BACKDATED: &str = "content.backdated";
+    /// `column.unverified` (fact): a list built by script the static reader cannot see.
+    pub const UNVERIFIED: &str = "column.unverified";
     /// Every code above.
     pub const ALL: &[&str] = &[
+        UNVERIFIED,
         LATEST,
         ITEMS,
         HOME_LATEST,
@@ -110,6 +113,59 @@ pub struct ColumnsScan {
     meta_name: Option<String>,
     items: Option<ListReading>,
     blank: Option<Option<String>>,
+    /// How the list was read when the page builds it by script (`None`: plainly).
+    scripted: Option<Scripted>,
+}
+
+/// A list built by script: read from the page's inline data (`read: inline`), or not
+/// readable without a browser (`read: unverified`).
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    pub found: crate::scripted::Found,
+    pub unverified: bool,
+}
+
+/// The list of a page whose static reading finds no dated item: the items of its inline data
+/// (comments, data blocks, script arrays), or, for a list a script fills from an endpoint, the
+/// mark that it is unverified (never blank, stale or undated).
+pub fn scripted_list(
+    doc: &Html,
+    base: &Url,
+    as_of: NaiveDate,
+    reading: ListReading,
+) -> (ListReading, Option<Scripted>) {
+    if reading.items.iter().any(|i| i.date.is_some()) {
+        return (reading, None);
+    }
+    let (inline, found) = crate::scripted::inline_items(doc, base, as_of);
+    if let Some(found) = found {
+        let dated = inline.iter().filter(|i| i.date.is_some()).count();
+        let lists = vec![crate::lists::ListShape {
+            structure: "inline".into(),
+            records: inline.len(),
+            dated,
+        }];
+        return (
+            ListReading {
+                items: inline,
+                lists,
+            },
+            Some(Scripted {
+                found,
+                unverified: false,
+            }),
+        );
+    }
+    match crate::scripted::assess(doc, base, as_of, None).list {
+        Some(found) => (
+            reading,
+            Some(Scripted {
+                found,
+                unverified: true,
+            }),
+        ),
+        None => (reading, None),
+    }
 }
 
 /// Whether a page may be a column index (so its list is read while it is parsed).
@@ -537,10 +593,14 @@ impl Columns {
             meta_name: meta_column_name(doc),
             items: None,
             blank: None,
+            scripted: None,
         };
         if page.fetch.ok() && column_candidate(page, &cx.site.overrides.columns) {
             let base = Url::parse(&page.fetch.final_url).unwrap_or_else(|_| cx.site.home.clone());
-            let items = read_lists(doc, &base, cx.as_of.date_naive());
+            let reading = read_lists(doc, &base, cx.as_of.date_naive());
+            // a list built by script
+            let (items, scripted) = scripted_list(doc, &base, cx.as_of.date_naive(), reading);
+            scan.scripted = scripted;
             if items.items.is_empty()
                 && let Some(t) = cx.template
             {
@@ -643,9 +703,43 @@ impl Probe for Columns {
         let items_of = |i: usize, base: &Url| -> ListReading {
             match scan(i).and_then(|s| s.items.clone()) {
                 Some(r) => r,
-                None => read_lists(input.dom(i), base, as_of),
+                None => {
+                    scripted_list(
+                        input.dom(i),
+                        base,
+                        as_of,
+                        read_lists(input.dom(i), base, as_of),
+                    )
+                    .0
+                }
             }
         };
+        // how a page's list was read when a script builds it
+        let scripted_of = |i: usize| -> Option<Scripted> {
+            match scan(i) {
+                Some(s) if s.items.is_some() => s.scripted.clone(),
+                _ => {
+                    let p = &crawl.pages[i];
+                    if !p.is_html || !p.fetch.ok() {
+                        return None;
+                    }
+                    let base = Url::parse(&p.fetch.final_url).ok()?;
+                    let dom = input.dom(i);
+                    scripted_list(dom, &base, as_of, read_lists(dom, &base, as_of)).1
+                }
+            }
+        };
+        let unverified_fact = |url: &str, name: &str, kind: &str, s: &Scripted| Fact {
+            probe: "columns".into(),
+            code: codes::UNVERIFIED.into(),
+            url: Some(url.to_string()),
+            value: json!({
+                "name": name, "kind": kind, "shape": s.found.shape, "reason": s.found.shape.zh(),
+                "endpoint": s.found.endpoint, "excerpt": s.found.excerpt,
+            }),
+            observed_at: at,
+        };
+        let mut unverified_columns = 0usize;
         // the start page is its own template: it is read without one
         let blank_of = |i: usize| -> Option<String> {
             if Some(i) == home_index {
@@ -777,6 +871,22 @@ impl Probe for Columns {
                 Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
             let reading = items_of(i, &base);
             let items = &reading.items;
+            // a list a script fills that the static reader cannot see: unverified,
+            // never blank, stale or undated
+            let scripted = scripted_of(i);
+            if let Some(s) = scripted.as_ref().filter(|s| s.unverified) {
+                out.facts.push(Fact {
+                    probe: "columns".into(),
+                    code: codes::LATEST.into(),
+                    url: Some(c.url.clone()),
+                    value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": true, "read": "unverified" }),
+                    observed_at: at,
+                });
+                out.facts.push(unverified_fact(&c.url, &c.name, &kind, s));
+                unverified_columns += 1;
+                column_latest.push(None);
+                continue;
+            }
             let newest = latest(items, as_of);
             column_latest.push(newest);
             let undated = items.iter().filter(|i| i.date.is_none()).count();
@@ -797,7 +907,8 @@ impl Probe for Columns {
                     "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
                     "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
                     "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
-                    "read": reading.summary(),
+                    "read": if scripted.is_some() { "inline" } else { "static" },
+                    "lists": reading.summary(),
                 }),
                 observed_at: at,
             });
@@ -930,6 +1041,9 @@ impl Probe for Columns {
         let home_items = &home_reading.items;
         let home_newest = latest(home_items, as_of);
         let hub = home_newest.is_none();
+        // [issue 25 hook] a home page whose news a script fills, with nothing dated to fall back
+        // on: unverified, never 首页不更新
+        let home_unverified = scripted_of(0).filter(|s| s.unverified);
         let decided = if hub {
             column_latest.iter().flatten().max().copied()
         } else {
@@ -940,17 +1054,23 @@ impl Probe for Columns {
             probe: "columns".into(),
             code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
-            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "read": home_reading.summary() }),
+            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "lists": home_reading.summary() }),
             observed_at: at,
         });
         // a start page that is a column (an inspector probing a column's URL) is judged as that
-        // column; the site's home page was not inspected, so the home rule is not judged on it
+        // column; the site's home page was not inspected, so the home rule is not judged on it;
+        // a hub home page judged by its columns cannot be judged when some are unverified
         let start_is_column = columns.first().is_some_and(|c| c.url == home.fetch.url);
+        let unknown = home_unverified.is_some() || (hub && unverified_columns > 0);
         let stale = !start_is_column
             && match decided {
-                Some(d) => (as_of - d).num_days() > window,
-                None => true,
+                Some(d) => (as_of - d).num_days() > window && !unknown,
+                None => !unknown,
             };
+        if let (None, Some(s)) = (decided, &home_unverified) {
+            out.facts
+                .push(unverified_fact(&home.fetch.url, "首页", "home", s));
+        }
         if stale {
             let how = if hub {
                 "导航型首页，以二级页面为准"

@@ -51,6 +51,7 @@ pub mod ipv6;
 pub mod links;
 pub mod lists;
 pub mod media;
+pub mod scripted;
 pub mod search;
 pub mod wording;
 

@@ -264,7 +264,8 @@ pub(crate) fn fetch_error_zh(e: FetchError) -> &'static str {
 /// Whether the result shows the link is broken; `None` when it was not judged.
 fn broken(rec: &FetchRecord) -> Option<bool> {
     match rec.error {
-        Some(FetchError::RobotsDisallowed) => None,
+        // robots.txt forbids it, or an anti-bot wall answered: nothing known about the link
+        Some(FetchError::RobotsDisallowed | FetchError::Challenged) => None,
         Some(_) => Some(true),
         None => Some(!matches!(rec.status, Some(s) if s < 400)),
     }
@@ -294,7 +295,9 @@ impl Links {
         let crawl = input.crawl;
         let rules = &self.soft_404;
         // the not-found page's own words
-        let nf = crawl.not_found.as_ref();
+        // an anti-bot wall's challenge says nothing of the site's not-found page
+        let asked = crawl.not_found.as_ref();
+        let nf = asked.filter(|p| p.fetch.error.is_none());
         let nf_own: Option<Vec<u64>> =
             nf.filter(|p| p.is_html && !p.text.is_empty())
                 .and_then(|p| {
@@ -341,13 +344,14 @@ impl Links {
         if !content_judged {
             judged.retain(|(_, why, says, _)| *why != "same_as_not_found" || says.is_some());
         }
-        if let Some(p) = nf {
+        if let Some(p) = asked {
             out.facts.push(Fact {
                 probe: self.name().into(),
                 code: codes::NOT_FOUND_PAGE.into(),
                 url: Some(p.fetch.url.clone()),
                 value: json!({
                     "status": p.fetch.status,
+                    "error": p.fetch.error,
                     "final_url": p.fetch.final_url,
                     "title": p.title,
                     "own_words": nf_own.as_ref().map(Vec::len),
@@ -645,6 +649,50 @@ pub(crate) mod tests {
             notes: Vec::new(),
             not_found: None,
         }
+    }
+
+    #[test]
+    fn a_link_an_anti_bot_wall_answered_is_not_judged() {
+        let home = page(
+            "http://a.gov.test/",
+            0,
+            vec![
+                link("http://walled.gov.test/", "市政府门户", LinkKind::Anchor),
+                link("http://a.gov.test/gone.html", "旧栏目", LinkKind::Anchor),
+            ],
+        );
+        let mut walled = rec(
+            "http://walled.gov.test/",
+            Some(412),
+            Some(FetchError::Challenged),
+        );
+        walled.error_message = Some("anti-bot wall ruishu (瑞数): HTTP 412, markers $_ts".into());
+        let checks = vec![
+            LinkCheck {
+                url: "http://walled.gov.test/".into(),
+                record: walled,
+                target_title: None,
+                target_meta: None,
+            },
+            LinkCheck {
+                url: "http://a.gov.test/gone.html".into(),
+                record: rec("http://a.gov.test/gone.html", Some(404), None),
+                target_title: None,
+                target_meta: None,
+            },
+        ];
+        let c = crawl_with(vec![home], checks);
+        let out = Links::default().run(&ProbeInput::new(&c, c.pages[0].fetch.started_at));
+        let broken: Vec<&str> = out
+            .findings
+            .iter()
+            .map(|f| f.url.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            broken,
+            ["http://a.gov.test/gone.html"],
+            "the 412 challenge is no broken link"
+        );
     }
 
     #[test]

@@ -401,10 +401,57 @@ pub fn summary(d: &ReportData) -> String {
             f.incomplete
         ));
     }
+    if let Some(u) = unverified_sentence(&d.facts) {
+        s.push_str(&u);
+    }
     for (name, why) in &d.rules.not_measured {
         s.push_str(&format!("“{name}”指标本系统未检测（{why}）。"));
     }
     s
+}
+
+/// 未能核实: the columns and site searches built by script that no browser read
+/// (`column.unverified`, `search.unverified`), and the sites whose home page stayed behind an
+/// anti-bot wall (`site.not_inspected` with reason `challenged`) — counted, never blank, stale,
+/// missing or unreachable.
+pub fn unverified_sentence(facts: &[govwatch_store::StoredFact]) -> Option<String> {
+    let count = |code: &str| facts.iter().filter(|f| f.fact.code == code).count();
+    let sites = |code: &str| {
+        facts
+            .iter()
+            .filter(|f| f.fact.code == code)
+            .map(|f| f.site_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let (columns, searches) = (count("column.unverified"), count("search.unverified"));
+    let walled = facts
+        .iter()
+        .filter(|f| f.fact.code == "site.not_inspected" && f.fact.value["reason"] == "challenged")
+        .count();
+    let mut parts = Vec::new();
+    if columns > 0 {
+        parts.push(format!(
+            "{}个网站的{columns}个栏目",
+            sites("column.unverified")
+        ));
+    }
+    if searches > 0 {
+        parts.push(format!("{}个网站的站内搜索", sites("search.unverified")));
+    }
+    let mut out = String::new();
+    if !parts.is_empty() {
+        out.push_str(&format!(
+            "{}由页面脚本生成，静态读取未能核实（未计为空白、不更新或缺失）。",
+            parts.join("、")
+        ));
+    }
+    if walled > 0 {
+        out.push_str(&format!(
+            "{walled}个网站首页被防护墙拦截，未能检查，请联系网站运维单位放行监测系统的IP地址和User-Agent。"
+        ));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// 问题明细: one row per finding of the run — the sheet site owners rectify from: the site, the
@@ -506,5 +553,55 @@ pub fn problem_details(d: &ReportData) -> Table {
         ],
         rows,
         note: (d.findings.is_empty()).then(|| "本次检查未发现问题。".into()),
+    }
+}
+
+#[cfg(test)]
+mod unverified_tests {
+    use super::unverified_sentence;
+    use govwatch_model::Fact;
+    use govwatch_store::StoredFact;
+
+    fn fact(site: &str, code: &str, value: serde_json::Value) -> StoredFact {
+        StoredFact {
+            id: 1,
+            site_id: site.into(),
+            fact: Fact {
+                probe: "x".into(),
+                code: code.into(),
+                url: None,
+                value,
+                observed_at: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00")
+                    .unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn unverified_columns_searches_and_walls_are_counted() {
+        assert_eq!(unverified_sentence(&[]), None);
+        let facts = vec![
+            fact("a", "column.unverified", serde_json::json!({})),
+            fact("a", "column.unverified", serde_json::json!({})),
+            fact("b", "column.unverified", serde_json::json!({})),
+            fact("b", "search.unverified", serde_json::json!({})),
+            fact(
+                "c",
+                "site.not_inspected",
+                serde_json::json!({"reason": "challenged"}),
+            ),
+            fact(
+                "d",
+                "site.not_inspected",
+                serde_json::json!({"reason": "redirects"}),
+            ),
+        ];
+        assert_eq!(
+            unverified_sentence(&facts).as_deref(),
+            Some(
+                "2个网站的3个栏目、1个网站的站内搜索由页面脚本生成，静态读取未能核实（未计为空白、不更新或缺失）。\
+                 1个网站首页被防护墙拦截，未能检查，请联系网站运维单位放行监测系统的IP地址和User-Agent。"
+            )
+        );
     }
 }

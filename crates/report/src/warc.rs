@@ -179,6 +179,10 @@ pub fn run_warc(store: &Store, run_id: i64) -> Result<(Vec<u8>, Vec<ArchiveRecor
         if let Some(cs) = &p.charset {
             headers.push(("govwatch-Original-Charset", cs.clone()));
         }
+        if p.rendered {
+            // the DOM headless Chromium drew (scripts run), beside the raw page's own record
+            headers.push(("govwatch-Rendered", "chromium".to_string()));
+        }
         if p.final_url != p.url {
             headers.push(("govwatch-Final-URI", p.final_url.clone()));
         }

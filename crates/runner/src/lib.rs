@@ -12,6 +12,7 @@ pub mod media;
 pub mod memory;
 pub mod network;
 pub mod plan;
+mod rendering;
 
 use futures::StreamExt;
 pub use govwatch_config::ProbeRules;
@@ -135,6 +136,12 @@ pub struct RunReport {
     pub accounts_done: usize,
     /// Findings of the accounts recorded by this invocation.
     pub account_findings: usize,
+    /// What headless Chromium did in this process (`None`: no browser, or `render = "off"`):
+    /// pages rendered, browsers started, their CPU and peak memory.
+    pub render: Option<govwatch_crawler::render::RenderStats>,
+    /// Sites this invocation could not inspect or record (`id: error`); the run goes on without
+    /// them and its note names them.
+    pub failed_sites: Vec<String>,
 }
 
 /// Crawls one site, runs every probe and gathers the result (nothing stored; the pages' text is
@@ -261,6 +268,9 @@ struct SiteSink {
     lost: Mutex<Option<String>>,
     /// What the probes read of the site's attachments, with their `probe.error` facts.
     attachments: Mutex<(Vec<PageScans>, Vec<Fact>)>,
+    /// Pages to read again in the browser (when the crawler has one): what their static
+    /// reading found built by script.
+    render: Option<rendering::Wanted>,
     /// Where the run gathers its estimates from home pages (a stored run's only).
     homes: Option<Arc<HomeBoard>>,
     /// The run's crawl settings (for the estimate from the home page).
@@ -318,8 +328,17 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl PageSink for SiteSink {
     fn page(&self, page: &mut Page, doc: &Html) {
-        locked(&self.search).add(page, doc);
-        if page.depth == 0
+        let rendered = rendering::is_rendered(page);
+        if rendered {
+            locked(&self.search).rendered_page(page, doc);
+        } else {
+            locked(&self.search).add(page, doc);
+            if let Some(w) = &self.render {
+                w.note(page, doc, self.as_of);
+            }
+        }
+        if !rendered
+            && page.depth == 0
             && page.is_html
             && let (Some(board), Some(settings)) = (&self.homes, &self.settings)
         {
@@ -343,7 +362,10 @@ impl PageSink for SiteSink {
         };
         let scans = govwatch_probes::scan_page(&self.probes, page, doc, &cx);
         locked(&self.scans).insert(url_key(&page.fetch.url), scans);
-        locked(&self.links).keep(page);
+        if !rendered {
+            // a page read in the browser keeps the links the crawl checked
+            locked(&self.links).keep(page);
+        }
         let hash = page
             .fetch
             .content_hash
@@ -405,6 +427,7 @@ async fn inspect<'s>(
         links: Mutex::new(LinkTable::default()),
         lost: Mutex::new(None),
         attachments: Mutex::new((Vec::new(), Vec::new())),
+        render: rendering::Wanted::for_crawler(crawler),
         settings: homes.is_some().then(|| crawler.settings().clone()),
         homes,
     });
@@ -413,6 +436,8 @@ async fn inspect<'s>(
         cache,
     };
     let mut crawl = crawler.crawl_site_with(site, &ctx).await;
+    // pages whose lists or search boxes a script builds, read again in the browser
+    let rendering = rendering::render_phase(crawler, &mut crawl, &sink, &ctx).await;
     search_io(crawler, &mut crawl, &sink, &ctx).await;
     if let Some(lost) = sink.lost.lock().unwrap_or_else(|e| e.into_inner()).take() {
         return Err(InspectError::BodyLost(lost));
@@ -447,10 +472,13 @@ async fn inspect<'s>(
     };
     let previous = previous.cloned();
     let t_probe = std::time::Instant::now();
-    let (crawl, out) = crawler
+    let (mut crawl, mut out) = crawler
         .cpu(move || probe_phase(crawl, &sink, packed, bodies, as_of, previous.as_ref()))
         .await
         .map_err(|e| InspectError::Probes(e.to_string()))??;
+    // the pages read in the browser: their static record back, their findings marked, their
+    // drawn DOM kept beside the raw body
+    let rendering = rendering.finish(&mut crawl, &mut out);
     tracing::debug!(
         site = %site.id,
         slot_wait_ms = (t_load - t_slot).as_millis() as u64,
@@ -460,13 +488,14 @@ async fn inspect<'s>(
     );
     let mut facts = vec![crawl_summary(&crawl, started_at)];
     facts.extend(crawl_notes(&crawl, started_at));
-    let mut out = out;
     facts.extend(std::mem::take(&mut out.facts));
     if crawl.notes.iter().any(|n| n.code == "site.not_inspected") {
         // nothing was read of the site: findings of what was not seen would be false
         out.findings.retain(|f| f.code.starts_with("avail."));
     }
+    facts.extend(rendering.facts);
     let mut pages = crawl.pages;
+    pages.extend(rendering.pages);
     pages.extend(crawl.search_pages);
     pages.extend(crawl.searches.into_iter().map(|s| s.result));
     let result = SiteResult {
@@ -1119,6 +1148,8 @@ pub async fn run_with_probes(
         accounts: accounts.len(),
         accounts_done: media_done.accounts,
         account_findings: media_done.findings,
+        render: crawler.renderer().map(|r| r.stats()),
+        failed_sites,
     };
     // one line for tools that measure runs (the benchmark reads it): the bound the run met
     let ms = |d: std::time::Duration| d.as_millis() as u64;
@@ -1135,6 +1166,11 @@ pub async fn run_with_probes(
         address_bound_ms = report.busiest_address.map(|b| ms(b.2)).unwrap_or(0),
         peak_resident_mb = report.peak_resident_mb.unwrap_or(0),
         memory_held_secs = report.memory_held_secs,
+        rendered_pages = report.render.map(|r| r.pages).unwrap_or(0),
+        render_launches = report.render.map(|r| r.launches).unwrap_or(0),
+        render_ms = report.render.map(|r| r.total_ms).unwrap_or(0),
+        render_cpu_ms = report.render.map(|r| r.cpu_ms).unwrap_or(0),
+        render_peak_mb = report.render.map(|r| r.peak_rss_kib / 1024).unwrap_or(0),
         "run finished"
     );
     Ok((report, store))

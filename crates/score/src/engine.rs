@@ -53,6 +53,14 @@ fn not_inspected_zh(value: &Value) -> String {
         }
         "redirects" => "首页重定向循环或超过重定向次数上限",
         "page_budget" => "首页嵌套过深或元素过多，超出解析上限",
+        "challenged" => {
+            // an anti-bot wall answered the home page with a challenge the monitor could not pass
+            let wall = value.get("wall_name").and_then(Value::as_str).unwrap_or("");
+            let advice = value.get("advice").and_then(Value::as_str).unwrap_or("");
+            return format!(
+                "未检查，无法评分：首页被网站防护墙（{wall}）拦截，监测程序未能读取页面；{advice} (site.not_inspected: challenged; {detail})"
+            );
+        }
         _ => "首页未能读取",
     };
     if detail.is_empty() {

@@ -30,6 +30,9 @@ pub struct PageRow {
     pub remote_addr: Option<String>,
     pub charset: Option<String>,
     pub body_hash: Option<String>,
+    /// The page as headless Chromium drew it (its fetch's method is `RENDER`), kept beside the
+    /// raw page of the same URL.
+    pub rendered: bool,
 }
 
 /// One item of a score: the points one rule gave or took, and the findings and facts behind them.
@@ -141,7 +144,8 @@ impl Store {
             self.require_run(run_id)?;
             let mut stmt = self.conn.prepare_cached(
                 "SELECT p.id, p.site_id, p.url, p.final_url, p.status, f.started_at, f.content_type,
-                        f.remote_addr, p.charset, p.body_hash
+                        f.remote_addr, p.charset, p.body_hash,
+                        ifnull(f.method = 'RENDER', 0)
                  FROM pages p LEFT JOIN fetches f ON f.id = p.fetch_id
                  WHERE p.run_id = ?1 ORDER BY p.id",
             )?;
@@ -157,6 +161,7 @@ impl Store {
                     remote_addr: r.get(7)?,
                     charset: r.get(8)?,
                     body_hash: r.get(9)?,
+                    rendered: r.get(10)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

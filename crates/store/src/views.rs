@@ -506,7 +506,8 @@ impl Store {
                 .conn
                 .query_row(
                     "SELECT p.id, p.site_id, p.url, p.final_url, p.status, f.started_at,
-                            f.content_type, f.remote_addr, p.charset, p.body_hash
+                            f.content_type, f.remote_addr, p.charset, p.body_hash,
+                        ifnull(f.method = 'RENDER', 0)
                      FROM pages p LEFT JOIN fetches f ON f.id = p.fetch_id
                      WHERE p.run_id = ?1 AND p.site_id = ?2 AND (p.url = ?3 OR p.final_url = ?3)
                      ORDER BY p.url = ?3 DESC, p.id LIMIT 1",
@@ -523,6 +524,7 @@ impl Store {
                             remote_addr: r.get(7)?,
                             charset: r.get(8)?,
                             body_hash: r.get(9)?,
+                            rendered: r.get(10)?,
                         })
                     },
                 )

@@ -39,6 +39,15 @@ pub struct Expected {
     pub site: ExpectedSite,
     #[serde(default)]
     pub finding: Vec<ExpectedFinding>,
+    /// Facts that must be among the site's (`fixtures/render`: read in the browser).
+    #[serde(default)]
+    pub fact: Vec<ExpectedFinding>,
+    /// `fixtures/render`: the findings with `render = "off"` (no browser), when they differ.
+    #[serde(default)]
+    pub off_finding: Vec<ExpectedFinding>,
+    /// `fixtures/render`: facts that must be among the site's with `render = "off"`.
+    #[serde(default)]
+    pub off_fact: Vec<ExpectedFinding>,
 }
 
 /// A fixture site: its host, registry entry (home on the fixture server) and expectations.

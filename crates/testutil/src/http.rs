@@ -46,6 +46,10 @@
 //! index_host = "www.x.gov.test" # whose files are searched (default: this host)
 //! empty = false               # true: always "共找到0条结果", no results
 //! method = "GET"              # "GET" (default; HEAD too) or "POST" (form-encoded body)
+//!
+//! # An anti-bot wall in front of the whole host (see [`wall`]).
+//! [wall]
+//! kind = "ruishu"             # "ruishu" (HTTP 412, `$_ts`) or "jiasule" (HTTP 521, `__jsl_clearance_s`)
 //! ```
 //!
 //! A `[[search]]` entry answers every matching request (whatever IP family it
@@ -90,6 +94,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod search;
+pub mod wall;
 
 /// How long an idle keep-alive connection (or a half-received request) is kept open.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -190,6 +195,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// `User-Agent` header, if any.
     pub user_agent: Option<String>,
+    /// `Cookie` header, if any.
+    pub cookie: Option<String>,
     /// Client address (an IPv6 address when it came in on `[::1]`).
     pub peer: SocketAddr,
     /// The server address the request came in on (which of the addresses of
@@ -615,6 +622,7 @@ struct Req {
     /// Host header, normalized.
     host: String,
     user_agent: Option<String>,
+    cookie: Option<String>,
     keep_alive: bool,
     content_length: u64,
     chunked: bool,
@@ -719,6 +727,7 @@ async fn serve_conn(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) ->
                 method: req.method.clone(),
                 path: req.target.clone(),
                 user_agent: req.user_agent.clone(),
+                cookie: req.cookie.clone(),
                 peer,
                 local,
                 status: 0,
@@ -804,6 +813,7 @@ fn build_req(parsed: &httparse::Request<'_, '_>) -> Option<Req> {
     let version = parsed.version?;
     let mut host_header = None;
     let mut user_agent = None;
+    let mut cookie: Option<String> = None;
     let mut connection = String::new();
     let mut content_length = 0u64;
     let mut chunked = false;
@@ -813,6 +823,11 @@ fn build_req(parsed: &httparse::Request<'_, '_>) -> Option<Req> {
             host_header = Some(value);
         } else if h.name.eq_ignore_ascii_case("user-agent") {
             user_agent = Some(value);
+        } else if h.name.eq_ignore_ascii_case("cookie") {
+            cookie = Some(match cookie {
+                Some(c) => format!("{c}; {value}"),
+                None => value,
+            });
         } else if h.name.eq_ignore_ascii_case("connection") {
             connection = value.to_ascii_lowercase();
         } else if h.name.eq_ignore_ascii_case("content-length") {
@@ -848,6 +863,7 @@ fn build_req(parsed: &httparse::Request<'_, '_>) -> Option<Req> {
         path,
         host,
         user_agent,
+        cookie,
         keep_alive,
         content_length,
         chunked,
@@ -1112,6 +1128,11 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
     let custom_not_found: Option<NotFoundSpec>;
     match load_routes(&host_dir.join(ROUTES_FILE)).await {
         Ok(mut file) => {
+            if let Some(w) = &file.wall
+                && let Some(challenge) = wall::challenge(w, req.cookie.as_deref())
+            {
+                return challenge;
+            }
             custom_not_found = file.not_found.take();
             if let Some(route) = file.route.into_iter().find(|r| {
                 (r.path == req.path || r.path == decoded)
@@ -1260,6 +1281,8 @@ struct RoutesFile {
     route: Vec<RouteSpec>,
     #[serde(default)]
     search: Vec<search::SearchSpec>,
+    #[serde(default)]
+    wall: Option<wall::WallSpec>,
     /// The host's answer to a path with no file (default: the server's own 404 page).
     not_found: Option<NotFoundSpec>,
 }

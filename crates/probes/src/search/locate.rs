@@ -1012,4 +1012,34 @@ impl SearchScan {
     pub fn entries(&self) -> Vec<SearchEntry> {
         self.entries.clone()
     }
+
+    /// [issue 25 hook] A page read again in the browser: the search boxes its drawn DOM shows
+    /// (a form a script wrote in) replace the page's `unverified` entries. A box still without a
+    /// readable target stays unverified until the browser tried it ([`Self::tried_in_browser`]).
+    pub fn rendered_page(&mut self, page: &Page, doc: &Html) {
+        let real: Vec<SearchEntry> = locate_in(page, doc)
+            .into_iter()
+            .filter(|e| e.kind != "unverified")
+            .collect();
+        if real.is_empty() {
+            return;
+        }
+        self.entries
+            .retain(|e| !(e.page == page.fetch.url && e.kind == "unverified"));
+        for e in real {
+            if self.seen.insert(e.key()) {
+                self.entries.push(e);
+            }
+        }
+    }
+
+    /// [issue 25 hook] An `unverified` search box of `page` that the browser tried: the search
+    /// its script sends, as an entry the planner submits like a script-built one.
+    pub fn tried_in_browser(&mut self, page: &str, entry: SearchEntry) {
+        self.entries
+            .retain(|e| !(e.page == page && e.kind == "unverified"));
+        if self.seen.insert(entry.key()) {
+            self.entries.push(entry);
+        }
+    }
 }

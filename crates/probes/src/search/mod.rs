@@ -113,6 +113,29 @@ impl Probe for Search {
             None => locate(crawl),
         };
         if entries.is_empty() {
+            // [issue 25 hook] a search box the home page's script writes in: present, not
+            // verified without a browser — never `search.missing`
+            if home.is_html
+                && let Some(f) = crate::scripted::assess(
+                    input.dom(0),
+                    &input.crawl.site.home,
+                    input.as_of.date_naive(),
+                    None,
+                )
+                .search
+            {
+                out.facts.push(govwatch_model::Fact {
+                    probe: "search".into(),
+                    code: codes::UNVERIFIED.into(),
+                    url: Some(home.fetch.url.clone()),
+                    value: serde_json::json!({
+                        "page": home.fetch.url, "kind": "unverified", "shape": f.shape,
+                        "reason": f.shape.zh(), "excerpt": f.excerpt,
+                    }),
+                    observed_at: at,
+                });
+                return out;
+            }
             out.findings.push(judge::missing(crawl, home, at));
             return out;
         }
