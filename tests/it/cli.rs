@@ -139,7 +139,11 @@ fn probe_shows_the_ipv6_section() {
         .unwrap();
     let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
     let net = rt.block_on(TestNet::start(&root)).unwrap();
-    if !net.http.has_v6() {
+    if !govwatch_testutil::require::ipv6(
+        "probe_shows_the_ipv6_section",
+        net.http.has_v6(),
+        "the fixture server's [::1] listener",
+    ) {
         return;
     }
     let dir = crate::common::scratch("cli", "probe");

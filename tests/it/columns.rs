@@ -1,56 +1,62 @@
 //! The column freshness probe end to end, `--as-of` fixed: fixture sites with fresh, stale, blank
 //! and undated columns, GBK `[05-26]` lists, pinned old items, navigation-hub home pages, and an
-//! item backdated between two runs. Each site's `expected.toml` lists the findings of the columns
-//! and policy-interpretation probes (codes `column.*`, `home.*`, `content.*`, `policy.*`); other
-//! probes are tested elsewhere.
+//! item backdated between two runs. Each site's `expected.toml` lists every finding of every probe,
+//! compared whole (duplicates included), and the newest date of every column it judges.
 
-use crate::common::{expected_set, fast_settings, finding_set, ts, two_runs};
+use crate::common::{
+    Comparison, assert_fixture_hosts, expected_list, fast_settings, finding_list, ts, two_runs,
+};
 use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;
 use std::collections::BTreeSet;
 
-fn is_column_code(c: &str) -> bool {
-    c.starts_with("column.")
-        || c.starts_with("home.")
-        || c.starts_with("content.")
-        || c.starts_with("policy.")
-}
+/// Every column fixture site, by name: one missing (or not run) fails.
+const HOSTS: &[&str] = &[
+    "www.aside.col.test",
+    "www.backdate.col.test",
+    "www.blank.col.test",
+    "www.fresh.col.test",
+    "www.gbk.col.test",
+    "www.hub.col.test",
+    "www.hubstale.col.test",
+    "www.jiedu.col.test",
+    "www.pinned.col.test",
+    "www.stale4.col.test",
+    "www.stale5.col.test",
+    "www.undated.col.test",
+];
+/// The site crawled twice, in its own test.
+const BACKDATE: &str = "www.backdate.col.test";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_column_case_gives_exactly_its_findings() {
     let root = govwatch_testutil::workspace_root().join("fixtures/columns");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert!(sites.len() >= 9);
+    assert_fixture_hosts("fixtures/columns", &sites, HOSTS);
+    let mut cmp = Comparison::new(
+        "fixtures/columns",
+        &HOSTS
+            .iter()
+            .copied()
+            .filter(|h| *h != BACKDATE)
+            .collect::<Vec<_>>(),
+    );
     let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let port = net.http.port();
-    for fx in sites.iter().filter(|f| f.host != "www.backdate.col.test") {
+    let mut col_diffs: Vec<String> = Vec::new();
+    for fx in sites.iter().filter(|f| f.host != BACKDATE) {
         let r = govwatch_runner::inspect_site(
             &crawler,
             &fx.site,
             ts("2026-11-28T02:00:00+08:00"),
-            &Default::default(),
+            &crate::common::fixture_rules(),
             None,
         )
         .await;
-        let got = finding_set(&r.findings, port, is_column_code);
-        let want = expected_set(fx);
-        if got != want {
-            for f in r
-                .facts
-                .iter()
-                .filter(|f| f.code == "column.latest" || f.code == "home.latest")
-            {
-                eprintln!(
-                    "FACT {} {} {}",
-                    f.code,
-                    f.url.as_deref().unwrap_or(""),
-                    f.value
-                );
-            }
-        }
-        assert_eq!(got, want, "column findings of {}", fx.host);
+        // every probe's findings, not the column probe's alone
+        cmp.check(&fx.host, finding_list(&r.findings, port), expected_list(fx));
         let facts = |code: &str| -> Vec<&serde_json::Value> {
             r.facts
                 .iter()
@@ -60,6 +66,37 @@ async fn every_column_case_gives_exactly_its_findings() {
         };
         let home = facts("home.latest");
         assert_eq!(home.len(), 1, "{}", fx.host);
+        // every column judged, with the newest date expected.toml writes for it
+        let mut got_cols: Vec<(String, Option<String>)> = facts("column.latest")
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap_or("").to_string(),
+                    v["latest"].as_str().map(str::to_string),
+                )
+            })
+            .collect();
+        got_cols.sort();
+        let mut want_cols: Vec<(String, Option<String>)> = fx
+            .expected
+            .column
+            .iter()
+            .map(|c| (c.name.clone(), c.latest.clone()))
+            .collect();
+        want_cols.sort();
+        if got_cols != want_cols {
+            col_diffs.push(format!(
+                "{}:\n    judged   {got_cols:?}\n    expected {want_cols:?}",
+                fx.host
+            ));
+        }
+        let home_latest = home[0]["latest"].as_str().map(str::to_string);
+        if home_latest != fx.expected.home_latest {
+            col_diffs.push(format!(
+                "{}: home page newest {home_latest:?}, expected {:?}",
+                fx.host, fx.expected.home_latest
+            ));
+        }
         match fx.host.as_str() {
             "www.gbk.col.test" => {
                 // GBK list with [05-26] dates, resolved against the monitoring time
@@ -75,16 +112,8 @@ async fn every_column_case_gives_exactly_its_findings() {
                 assert_eq!(home[0]["hub"], true, "{}", fx.host)
             }
             "www.pinned.col.test" => {
-                // pinned 2024 items sit on top; every column's newest date is still a 2026 one
-                for v in facts("column.latest")
-                    .iter()
-                    .filter(|v| v["items"].as_u64() > Some(0))
-                {
-                    assert!(
-                        v["latest"].as_str().is_some_and(|d| d >= "2026-01-01"),
-                        "{v}"
-                    );
-                }
+                // pinned 2024 rows sit on top (their columns' newest dates, 2026 ones, are
+                // compared above): they are counted as pinned
                 assert!(
                     facts("column.latest")
                         .iter()
@@ -139,7 +168,7 @@ async fn every_column_case_gives_exactly_its_findings() {
             &crawler,
             &site,
             ts("2026-11-28T02:00:00+08:00"),
-            &Default::default(),
+            &crate::common::fixture_rules(),
             None,
         )
         .await;
@@ -155,6 +184,12 @@ async fn every_column_case_gives_exactly_its_findings() {
             .collect();
         assert_eq!(at_start, ["column.blank"], "{host}{path} probed directly");
     }
+    cmp.finish();
+    assert!(
+        col_diffs.is_empty(),
+        "columns' newest dates differ from expected.toml:\n{}",
+        col_diffs.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,8 +199,8 @@ async fn an_item_backdated_between_two_runs() {
     let fx = load_fixture_sites(&root, |h| net.http.url(h, "/"))
         .unwrap()
         .into_iter()
-        .find(|f| f.host == "www.backdate.col.test")
-        .unwrap();
+        .find(|f| f.host == BACKDATE)
+        .unwrap_or_else(|| panic!("fixture site {BACKDATE} is missing"));
     // a week later the list carries a new item claiming an old date
     let swap = [
         ("/xwdt/index.html", "_run2/xwdt/index.html"),
@@ -184,14 +219,13 @@ async fn an_item_backdated_between_two_runs() {
         !before.iter().any(|f| f.finding.code == "content.backdated"),
         "nothing to compare with yet"
     );
-    assert_eq!(
-        finding_set(
-            after.iter().map(|f| &f.finding),
-            net.http.port(),
-            is_column_code
-        ),
-        expected_set(&fx)
+    let mut cmp = Comparison::new("fixtures/columns (two runs)", &[BACKDATE]);
+    cmp.check(
+        &fx.host,
+        finding_list(after.iter().map(|f| &f.finding), net.http.port()),
+        expected_list(&fx),
     );
+    cmp.finish();
     let f = after
         .into_iter()
         .find(|f| f.finding.code == "content.backdated")

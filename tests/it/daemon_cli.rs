@@ -99,12 +99,13 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let root = govwatch_testutil::fixtures_sites_dir();
     let net = rt.block_on(TestNet::start(&root)).unwrap();
     // every fixture site but the one whose robots.txt asks for a 2-second Crawl-delay (slow)
-    let sites: Vec<FixtureSite> = load_fixture_sites(&root, |h| net.http.url(h, "/"))
-        .unwrap()
+    let all: Vec<FixtureSite> = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
+    crate::common::assert_fixture_hosts("fixtures/sites", &all, crate::common::SITES_HOSTS);
+    let sites: Vec<FixtureSite> = all
         .into_iter()
         .filter(|f| f.host != "www.sjj.anping.gov.test")
         .collect();
-    assert!(sites.len() >= 3);
+    assert_eq!(sites.len(), crate::common::SITES_HOSTS.len() - 1);
     let total = sites.len() as i64;
     let dir = crate::common::scratch("dcli", "kill");
     write_config(&dir, &net, &sites);

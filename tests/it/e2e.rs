@@ -1,6 +1,7 @@
 //! End to end: the fixture sites crawled by the real crawler through the fixture server and the
 //! test DNS, every probe run, results stored; findings compared with each `expected.toml` exactly.
 
+use crate::common::{Comparison, assert_fixture_hosts, expected_list, finding_list};
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{Progress, RunOptions, run};
 use govwatch_store::{RunStatus, Store};
@@ -10,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+const HOSTS: &[&str] = crate::common::SITES_HOSTS;
 
 fn as_of() -> govwatch_model::Timestamp {
     chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap()
@@ -35,7 +38,7 @@ async fn start() -> (TestNet, Vec<FixtureSite>) {
     let root = govwatch_testutil::fixtures_sites_dir();
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert!(sites.len() >= 4, "fixture sites found");
+    assert_fixture_hosts("fixtures/sites", &sites, HOSTS);
     (net, sites)
 }
 
@@ -45,7 +48,7 @@ fn opts(settings: &CrawlSettings) -> RunOptions {
         only: None,
         resume: false,
         settings: serde_json::to_value(settings).unwrap(),
-        rules: Default::default(),
+        rules: crate::common::fixture_rules(),
         accounts: Vec::new(),
     }
 }
@@ -110,25 +113,26 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
         RunStatus::Done
     );
     let port = net.http.port();
-    let actual = findings_by_site(&store, report.run_id, port);
     let stored = store.findings(report.run_id, None).unwrap();
+    let mut cmp = Comparison::new("fixtures/sites", HOSTS);
     for fx in &fixtures {
-        let want: BTreeSet<(String, String)> = fx
-            .expected
-            .finding
-            .iter()
-            .map(|f| (f.code.clone(), f.url.clone()))
-            .collect();
-        let got = actual.get(&fx.site.id).cloned().unwrap_or_default();
-        assert_eq!(got, want, "findings of {} ({})", fx.host, fx.site.name);
-        for e in fx.expected.finding.iter().filter(|e| e.from.is_some()) {
-            let f = stored
+        // every stored finding of the site, duplicates kept
+        let got = finding_list(
+            stored
                 .iter()
-                .find(|s| {
-                    s.finding.code == e.code
-                        && strip_port(s.finding.url.as_deref().unwrap(), port) == e.url
-                })
-                .unwrap();
+                .filter(|s| s.site_id == fx.site.id)
+                .map(|s| &s.finding),
+            port,
+        );
+        cmp.check(&fx.host, got, expected_list(fx));
+        for e in fx.expected.finding.iter().filter(|e| e.from.is_some()) {
+            // a missing finding is named by the comparison
+            let Some(f) = stored.iter().find(|s| {
+                s.finding.code == e.code
+                    && strip_port(s.finding.url.as_deref().unwrap(), port) == e.url
+            }) else {
+                continue;
+            };
             let from: Vec<String> = f.finding.value["from"]
                 .as_array()
                 .unwrap()
@@ -149,6 +153,8 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
             );
         }
     }
+
+    cmp.finish();
 
     // Politeness, read from the server's log.
     let log = net.http.requests();
@@ -299,8 +305,14 @@ async fn slow_home_page_is_a_failed_timeout_sample() {
         govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
     );
     let crawler = Crawler::new(s).unwrap();
-    let result =
-        govwatch_runner::inspect_site(&crawler, &fx.site, as_of(), &Default::default(), None).await;
+    let result = govwatch_runner::inspect_site(
+        &crawler,
+        &fx.site,
+        as_of(),
+        &crate::common::fixture_rules(),
+        None,
+    )
+    .await;
     assert_eq!(result.samples.len(), 1);
     assert_eq!(
         result.samples[0].error,

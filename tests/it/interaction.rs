@@ -6,11 +6,28 @@
 //! the year; a survey that is an advertisement; no consultation channel; a dead one. The crawl must
 //! never submit (or even request) a message form's action.
 
-use crate::common::{expected_set, fast_settings, finding_set, ts};
+use crate::common::{
+    Comparison, assert_fixture_hosts, expected_list, fast_settings, finding_list, ts,
+};
 use govwatch_crawler::Crawler;
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::load_fixture_sites;
 use serde_json::Value;
+
+/// Every interaction fixture site, by name.
+const HOSTS: &[&str] = &[
+    "www.ad.msg.test",
+    "www.alert.msg.test",
+    "www.attr.msg.test",
+    "www.deadchannel.msg.test",
+    "www.forms.msg.test",
+    "www.hours.msg.test",
+    "www.late.msg.test",
+    "www.latency.msg.test",
+    "www.nochannel.msg.test",
+    "www.rule.msg.test",
+    "www.survey.msg.test",
+];
 
 fn is_interaction_code(c: &str) -> bool {
     c.starts_with("message.") || c.starts_with("survey.") || c == "content.commercial_ad"
@@ -21,10 +38,11 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
     let root = govwatch_testutil::workspace_root().join("fixtures/interaction");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert_eq!(sites.len(), 11);
+    assert_fixture_hosts("fixtures/interaction", &sites, HOSTS);
+    let mut cmp = Comparison::new("fixtures/interaction", HOSTS);
     let crawler = Crawler::new(fast_settings(&net)).unwrap();
     let port = net.http.port();
-    let rules = govwatch_config::ProbeRules::default();
+    let rules = crate::common::fixture_rules();
     for fx in &sites {
         let r = govwatch_runner::inspect_site(
             &crawler,
@@ -41,8 +59,8 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
                 .map(|f| f.value.clone())
                 .collect()
         };
-        let got = finding_set(&r.findings, port, is_interaction_code);
-        let want = expected_set(fx);
+        let got = finding_list(&r.findings, port);
+        let want = expected_list(fx);
         if got != want {
             for f in r.facts.iter().filter(|f| is_interaction_code(&f.code)) {
                 eprintln!(
@@ -52,11 +70,9 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
                     f.value
                 );
             }
-            for f in r.findings.iter().filter(|f| is_interaction_code(&f.code)) {
-                eprintln!("FINDING {} {} {:?}", f.code, f.message, f.evidence.excerpt);
-            }
         }
-        assert_eq!(got, want, "interaction findings of {}", fx.host);
+        // every probe's findings, not the interaction probe's alone
+        cmp.check(&fx.host, got, want);
 
         // the form of each consultation channel (the one with a textarea)
         let forms = facts("message.form");
@@ -249,6 +265,7 @@ async fn every_interaction_case_gives_exactly_its_findings_and_facts() {
             _ => {}
         }
     }
+    cmp.finish();
     // Nothing was ever posted, and no message form's action was requested.
     for req in net.http.requests() {
         assert!(

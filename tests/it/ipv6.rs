@@ -1,13 +1,27 @@
 //! The IPv6 probe end to end: fixture hosts in the test DNS cover every case the probe judges;
 //! each site is crawled by the real crawler and its IPv6 facts and findings are asserted exactly.
 
+use crate::common::{Comparison, assert_fixture_hosts, expected_list};
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::SiteResult;
 use govwatch_testutil::fixtures::{FixtureSite, load_fixture_sites, strip_port};
 use govwatch_testutil::{DnsRecord, DnsServer, FixtureServer, site_dns_records};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+
+/// Every IPv6 fixture site, by name.
+const HOSTS: &[&str] = &[
+    "alias.ipv6.test",
+    "deadv6.ipv6.test",
+    "dual.ipv6.test",
+    "mapped.ipv6.test",
+    "twoaaaa.ipv6.test",
+    "v4only.ipv6.test",
+    "v6diff.ipv6.test",
+    "v6status.ipv6.test",
+    "www.nov6ns.example",
+];
 
 struct Net {
     http: FixtureServer,
@@ -19,8 +33,11 @@ struct Net {
 async fn start() -> Option<Net> {
     let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
     let http = FixtureServer::start(&root).await.unwrap();
-    if !http.has_v6() {
-        eprintln!("no IPv6 loopback on this machine: IPv6 end-to-end tests skipped");
+    if !govwatch_testutil::require::ipv6(
+        "the IPv6 end-to-end tests",
+        http.has_v6(),
+        "the fixture server's [::1] listener",
+    ) {
         return None;
     }
     // deadv6 is served by a server with nothing on [::1]:port, so its AAAA answers nowhere.
@@ -38,6 +55,7 @@ async fn start() -> Option<Net> {
         }
     })
     .unwrap();
+    assert_fixture_hosts("fixtures/ipv6", &sites, HOSTS);
     Some(Net {
         http,
         http4,
@@ -68,18 +86,24 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
     let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
     let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
     for fx in &net.sites {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
-            .await;
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            as_of,
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
         results.insert(fx.host.clone(), r);
     }
     let (p, p4) = (net.http.port(), net.http4.port());
+    let mut cmp = Comparison::new("fixtures/ipv6", HOSTS);
     for fx in &net.sites {
         let r = &results[&fx.host];
-        // this suite is about one probe: its codes are compared exactly
-        let got: BTreeSet<(String, String)> = r
+        // every probe's findings, not the IPv6 probe's alone
+        let mut got: Vec<(String, String)> = r
             .findings
             .iter()
-            .filter(|f| f.code.starts_with("ipv6."))
             .map(|f| {
                 (
                     f.code.clone(),
@@ -87,14 +111,10 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
                 )
             })
             .collect();
-        let want: BTreeSet<(String, String)> = fx
-            .expected
-            .finding
-            .iter()
-            .map(|f| (f.code.clone(), f.url.clone()))
-            .collect();
-        assert_eq!(got, want, "findings of {}", fx.host);
+        got.sort();
+        cmp.check(&fx.host, got, expected_list(fx));
     }
+    cmp.finish();
 
     let r = |h: &str| &results[h];
     // v4-only: no AAAA, nothing tried over IPv6.

@@ -18,39 +18,24 @@ use std::path::{Path, PathBuf};
 
 const HOST: &str = "www.realpages.test";
 
-fn realpages() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realpages")
-}
-
 /// The labelled pages, or `None` (SKIPPED) when the folder is absent on a developer's machine.
 fn labels() -> Option<(PathBuf, BTreeMap<String, Value>)> {
-    let dir = realpages();
-    let required = std::env::var_os("GOVWATCH_REQUIRE_SHARED").is_some();
-    let text = match std::fs::read_to_string(dir.join("labels.json")) {
-        Ok(t) => t,
-        Err(e) if required => panic!(
-            "GOVWATCH_REQUIRE_SHARED is set but {} cannot be read: {e}",
-            dir.join("labels.json").display()
-        ),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: the real-page gate needs {} (absent on this machine)",
-                dir.display()
-            );
-            return None;
-        }
-    };
+    const TEST: &str = "labelled_real_pages_hold_every_family";
+    let dir = govwatch_testutil::require::realpages_dir();
+    let text = govwatch_testutil::require::realpage_text(TEST, "labels.json")?;
     let all: BTreeMap<String, Value> = serde_json::from_str(&text).expect("labels.json is JSON");
     let pages: BTreeMap<String, Value> = all
         .into_iter()
         .filter(|(k, _)| !k.starts_with('_'))
         .collect();
     for name in pages.keys() {
-        assert!(
-            dir.join(name).is_file(),
-            "labels.json names {name}, which is missing from {}",
-            dir.display()
-        );
+        if !dir.join(name).is_file() {
+            govwatch_testutil::require::missing_shared(
+                TEST,
+                &format!("{}, named in labels.json", dir.join(name).display()),
+            );
+            return None;
+        }
     }
     Some((dir, pages))
 }

@@ -2,13 +2,13 @@
 //! sites of `fixtures/render`: a list in an HTML comment and in a data block, an inline array
 //! and a JSON block drawn by a template, lists filled by XMLHttpRequest and fetch(), a search box
 //! wired by an external script, and two walls (HTTP 412 with a `$_ts` challenge, HTTP 521 with a
-//! clearance cookie script), each site's `expected.toml` giving its findings read in Chromium
+//! clearance cookie script), each site's `expected.toml` giving all its findings read in Chromium
 //! (`[[finding]]`, `[[fact]]`) and with `render = "off"` (`[[off_finding]]`, `[[off_fact]]`).
 //!
 //! The tests that need Chromium say SKIPPED when none is found; with `GOVWATCH_REQUIRE_CHROMIUM=1`
 //! (CI) a missing Chromium fails them.
 
-use crate::common::{fast_settings, ts};
+use crate::common::{Comparison, assert_fixture_hosts, fast_settings, ts};
 use govwatch_config::RenderMode;
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::{Fact, FetchError, Finding, Sample};
@@ -21,6 +21,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 const AS_OF: &str = "2026-11-28T02:00:00+08:00";
+
+/// Every render fixture site, by name.
+const HOSTS: &[&str] = &[
+    "www.ajax.render.test",
+    "www.comment.render.test",
+    "www.jsl.render.test",
+    "www.json.render.test",
+    "www.jssearch.render.test",
+    "www.ruishu.render.test",
+];
 
 fn root() -> PathBuf {
     govwatch_testutil::workspace_root().join("fixtures/render")
@@ -45,7 +55,7 @@ fn run_options(as_of: govwatch_model::Timestamp) -> RunOptions {
         only: None,
         resume: false,
         settings: serde_json::Value::Null,
-        rules: Default::default(),
+        rules: crate::common::fixture_rules(),
         accounts: Vec::new(),
     }
 }
@@ -55,13 +65,6 @@ fn settings(net: &TestNet, render: RenderMode) -> CrawlSettings {
         render,
         ..fast_settings(net)
     }
-}
-
-/// Codes this suite judges: what script-built pages and walls could turn false.
-fn judged(code: &str) -> bool {
-    ["column.", "home.", "search.", "avail.", "link.", "content."]
-        .iter()
-        .any(|p| code.starts_with(p))
 }
 
 /// (code, url) with the fixture port removed; a search URL cut after its query field, since it
@@ -76,18 +79,23 @@ fn key(code: &str, url: Option<&str>, port: u16) -> (String, String) {
     (code.to_string(), u)
 }
 
-fn finding_keys(findings: &[Finding], port: u16) -> BTreeSet<(String, String)> {
-    findings
+/// Every finding of every probe, sorted, duplicates kept.
+fn finding_keys(findings: &[Finding], port: u16) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = findings
         .iter()
-        .filter(|f| judged(&f.code))
         .map(|f| key(&f.code, f.url.as_deref(), port))
-        .collect()
+        .collect();
+    v.sort();
+    v
 }
 
-fn want(list: &[ExpectedFinding]) -> BTreeSet<(String, String)> {
-    list.iter()
+fn want(list: &[ExpectedFinding]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
         .map(|f| (f.code.clone(), f.url.clone()))
-        .collect()
+        .collect();
+    v.sort();
+    v
 }
 
 fn assert_facts(fx: &FixtureSite, facts: &[Fact], wanted: &[ExpectedFinding], port: u16) {
@@ -136,19 +144,24 @@ fn assert_no_false_finding(fx: &FixtureSite, findings: &[Finding]) {
 async fn without_a_browser_script_built_lists_are_read_or_unverified_and_walls_not_inspected() {
     let net = TestNet::start(root()).await.unwrap();
     let sites = load_fixture_sites(&root(), |h| net.http.url(h, "/")).unwrap();
-    assert_eq!(sites.len(), 6);
+    assert_fixture_hosts("fixtures/render", &sites, HOSTS);
+    let mut cmp = Comparison::new("fixtures/render (render = \"off\")", HOSTS);
     let crawler = Crawler::new(settings(&net, RenderMode::Off)).unwrap();
     assert!(crawler.renderer().is_none());
     let port = net.http.port();
     for fx in &sites {
-        let r =
-            govwatch_runner::inspect_site(&crawler, &fx.site, ts(AS_OF), &Default::default(), None)
-                .await;
-        assert_eq!(
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            ts(AS_OF),
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
+        cmp.check(
+            &fx.host,
             finding_keys(&r.findings, port),
             want(&fx.expected.off_finding),
-            "{}: findings without a browser",
-            fx.host
         );
         assert_facts(fx, &r.facts, &fx.expected.off_fact, port);
         assert_no_false_finding(fx, &r.findings);
@@ -200,6 +213,7 @@ async fn without_a_browser_script_built_lists_are_read_or_unverified_and_walls_n
             _ => {}
         }
     }
+    cmp.finish();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,13 +223,20 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
     }
     let net = TestNet::start(root()).await.unwrap();
     let sites = load_fixture_sites(&root(), |h| net.http.url(h, "/")).unwrap();
+    assert_fixture_hosts("fixtures/render", &sites, HOSTS);
+    let mut cmp = Comparison::new("fixtures/render (rendered)", HOSTS);
     let crawler = Crawler::new(settings(&net, RenderMode::Auto)).unwrap();
     assert!(crawler.renderer().is_some());
     let port = net.http.port();
     for fx in &sites {
-        let r =
-            govwatch_runner::inspect_site(&crawler, &fx.site, ts(AS_OF), &Default::default(), None)
-                .await;
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            ts(AS_OF),
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
         let rendered: Vec<&Fact> = r
             .facts
             .iter()
@@ -229,11 +250,10 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
                 .map(|f| (&f.url, &f.value))
                 .collect::<Vec<_>>()
         );
-        assert_eq!(
+        cmp.check(
+            &fx.host,
             finding_keys(&r.findings, port),
             want(&fx.expected.finding),
-            "{}: findings read in the browser",
-            fx.host
         );
         assert_facts(fx, &r.facts, &fx.expected.fact, port);
         assert_no_false_finding(fx, &r.findings);
@@ -304,6 +324,7 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
             _ => {}
         }
     }
+    cmp.finish();
     // every request the browser made went through the crawler: our User-Agent, GET only
     let log = net.http.requests();
     let ua = crawler.user_agent().to_string();
@@ -545,8 +566,14 @@ async fn a_browser_over_its_memory_bound_is_stopped_and_the_page_left_unverified
         ..settings(&net, RenderMode::Auto)
     })
     .unwrap();
-    let r = govwatch_runner::inspect_site(&crawler, &fx.site, ts(AS_OF), &Default::default(), None)
-        .await;
+    let r = govwatch_runner::inspect_site(
+        &crawler,
+        &fx.site,
+        ts(AS_OF),
+        &crate::common::fixture_rules(),
+        None,
+    )
+    .await;
     let errors: Vec<String> = r
         .facts
         .iter()
@@ -557,7 +584,11 @@ async fn a_browser_over_its_memory_bound_is_stopped_and_the_page_left_unverified
         !errors.is_empty() && errors.iter().all(|e| !e.is_empty()),
         "{errors:?}"
     );
-    // the lists stay unverified: no finding from what the browser could not read
-    assert_eq!(finding_keys(&r.findings, net.http.port()), BTreeSet::new());
+    // the lists stay unverified: the findings are those without a browser, none from what the
+    // browser could not read
+    assert_eq!(
+        finding_keys(&r.findings, net.http.port()),
+        want(&fx.expected.off_finding)
+    );
     assert_facts(fx, &r.facts, &fx.expected.off_fact, net.http.port());
 }

@@ -3,19 +3,36 @@
 //! a JS-built search URL, a broken endpoint, an empty engine, a limited box, no search at all),
 //! crawled by the real crawler, searched through the fixture server's search engine.
 
+use crate::common::{Comparison, assert_fixture_hosts, expected_list, finding_list};
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::SiteResult;
 use govwatch_testutil::TestNet;
-use govwatch_testutil::fixtures::{load_fixture_sites, strip_port};
+use govwatch_testutil::fixtures::load_fixture_sites;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+/// Every search fixture site, by name (search.sep.search.test is no site of its own: the separate
+/// search host of www.sep.search.test).
+const HOSTS: &[&str] = &[
+    "www.all.search.test",
+    "www.brk.search.test",
+    "www.dzj.search.test",
+    "www.empty.search.test",
+    "www.js.search.test",
+    "www.lim.search.test",
+    "www.none.search.test",
+    "www.ok.search.test",
+    "www.post.search.test",
+    "www.sep.search.test",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_search_case_gives_exactly_its_findings() {
     let root = govwatch_testutil::workspace_root().join("fixtures/search");
     let net = TestNet::start(&root).await.unwrap();
     let sites = load_fixture_sites(&root, |h| net.http.url(h, "/")).unwrap();
-    assert!(sites.len() >= 10, "search fixture sites: {}", sites.len());
+    assert_fixture_hosts("fixtures/search", &sites, HOSTS);
+    let mut cmp = Comparison::new("fixtures/search", HOSTS);
     let settings = CrawlSettings {
         allow_private: true,
         dns_servers: vec![net.dns.addr().to_string()],
@@ -30,38 +47,26 @@ async fn every_search_case_gives_exactly_its_findings() {
     let port = net.http.port();
     let mut results: BTreeMap<String, SiteResult> = BTreeMap::new();
     for fx in &sites {
-        let r = govwatch_runner::inspect_site(&crawler, &fx.site, as_of, &Default::default(), None)
-            .await;
-        // "SEARCH" in expected.toml stands for the submitted search URL, matched by host
-        // this suite is about one probe: its codes are compared exactly
-        let got: BTreeSet<(String, String)> = r
-            .findings
-            .iter()
-            .filter(|f| f.code.starts_with("search."))
-            .map(|f| {
-                let url = strip_port(f.url.as_deref().unwrap_or(""), port);
-                let url = if f.code == "search.broken" || f.code == "search.no_results" {
-                    "SEARCH".to_string()
-                } else {
-                    url
-                };
-                (f.code.clone(), url)
-            })
-            .collect();
-        let want: BTreeSet<(String, String)> = fx
-            .expected
-            .finding
-            .iter()
-            .map(|f| (f.code.clone(), f.url.clone()))
-            .collect();
+        let r = govwatch_runner::inspect_site(
+            &crawler,
+            &fx.site,
+            as_of,
+            &crate::common::fixture_rules(),
+            None,
+        )
+        .await;
+        // every probe's findings, not the search probe's alone
+        let got = finding_list(&r.findings, port);
+        let want = expected_list(fx);
         if got != want {
             for f in &r.facts {
                 eprintln!("FACT {} {}", f.code, f.value);
             }
         }
-        assert_eq!(got, want, "findings of {}", fx.host);
+        cmp.check(&fx.host, got, want);
         results.insert(fx.host.clone(), r);
     }
+    cmp.finish();
     let fact = |h: &str, code: &str| -> Vec<serde_json::Value> {
         results[h]
             .facts
@@ -157,7 +162,14 @@ async fn every_search_case_gives_exactly_its_findings() {
         .site
         .clone();
     post.overrides.search_post = true;
-    let r = govwatch_runner::inspect_site(&crawler, &post, as_of, &Default::default(), None).await;
+    let r = govwatch_runner::inspect_site(
+        &crawler,
+        &post,
+        as_of,
+        &crate::common::fixture_rules(),
+        None,
+    )
+    .await;
     assert!(
         !r.findings.iter().any(|f| f.code.starts_with("search.")),
         "{:?}",

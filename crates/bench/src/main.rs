@@ -561,6 +561,8 @@ fn toml_str(s: &str) -> String {
 fn crawl_toml(a: &Args, pol: &Politeness, dns: Option<&str>) -> String {
     let mut t = String::from("# written by govwatch-bench: shipped settings, except\n");
     t.push_str("allow_private = true\nnight_end = \"\"\n");
+    // `govwatch run` refuses the example contact address (it goes to every site inspected)
+    t.push_str("contact = \"govwatch-bench@inspection.test\"\n");
     t.push_str(&format!("max_pages = {}\nmax_depth = 10\n", a.pages + 10));
     if let Some(d) = dns {
         // the farm's DNS server answers for the farm's zone too (asked on its port)

@@ -84,6 +84,29 @@ impl WallRules {
         })
     }
 
+    /// Whether some wall could match an answer, read on its raw bytes before any decoding: the
+    /// status and size fit, and its markers are in the bytes (as UTF-8, or as GBK for a marker
+    /// in Chinese). [`WallRules::detect`] then decides on the decoded text; an ordinary page
+    /// (no marker in it) is not decoded twice. A UTF-16 answer (its byte order mark) cannot be
+    /// read so and may always match.
+    pub fn may_match(&self, status: u16, raw: &[u8]) -> bool {
+        if raw.starts_with(&[0xFF, 0xFE]) || raw.starts_with(&[0xFE, 0xFF]) {
+            return true;
+        }
+        let found = |m: &String| {
+            memchr::memmem::find(raw, m.as_bytes()).is_some()
+                || (!m.is_ascii()
+                    && memchr::memmem::find(raw, &encoding_rs::GBK.encode(m).0).is_some())
+        };
+        self.walls.iter().any(|w| {
+            (w.statuses.is_empty() || w.statuses.contains(&status))
+                && raw.len() <= w.max_bytes
+                && !(w.all.is_empty() && w.any.is_empty())
+                && w.all.iter().all(found)
+                && (w.any.is_empty() || w.any.iter().any(found))
+        })
+    }
+
     /// The wall of this id.
     pub fn get(&self, id: &str) -> Option<&Wall> {
         self.walls.iter().find(|w| w.id == id)
@@ -211,5 +234,33 @@ mod tests {
             hit(200, "<html><body><ul><li>通知</li></ul></body></html>"),
             None
         );
+    }
+
+    #[test]
+    fn the_raw_bytes_tell_which_answers_need_decoding() {
+        let w = WallRules::default();
+        // every challenge detect finds passes the byte check, in UTF-8 and in GBK
+        let slider = "<div id=nc></div><script>/* 请拖动滑块完成验证 */</script>";
+        assert!(w.may_match(200, slider.as_bytes()));
+        assert!(w.may_match(200, &encoding_rs::GBK.encode(slider).0));
+        assert!(w.may_match(
+            521,
+            b"<script>document.cookie=('_')+('_jsl_clearance_s=16')</script>"
+        ));
+        assert!(w.may_match(
+            412,
+            br#"<script>$_ts=window['$_ts'];</script><script r="m"></script>"#
+        ));
+        // ordinary pages and errors are not decoded for it
+        let page = "<html><script>var a=1</script><ul><li>通知公告 2026-11-20</li></ul></html>";
+        assert!(!w.may_match(200, page.as_bytes()));
+        assert!(!w.may_match(200, &encoding_rs::GBK.encode(page).0));
+        assert!(!w.may_match(404, b"<h1>404 Not Found</h1>"));
+        assert!(
+            !w.may_match(412, b"<script>$_ts</script>"),
+            "Ruishu needs one of its any markers too"
+        );
+        // UTF-16 cannot be read on its bytes
+        assert!(w.may_match(200, &[0xFF, 0xFE, b'<', 0]));
     }
 }

@@ -817,7 +817,10 @@ impl Crawler {
             clock.stamp(&mut record);
             // a small HTML answer, or any answer of an error status, is checked against the
             // walls' signatures: a challenge is not the page
-            if (body.len() as u64) <= wall_cap && (is_html(ct.as_deref()) || !status.is_success()) {
+            if (body.len() as u64) <= wall_cap
+                && (is_html(ct.as_deref()) || !status.is_success())
+                && self.settings.walls.may_match(status.as_u16(), &body)
+            {
                 let text = crate::decode::decode_html(&body, ct.as_deref()).text;
                 if let Some(hit) = self.settings.walls.detect(status.as_u16(), &text) {
                     record.error = Some(FetchError::Challenged);

@@ -2,7 +2,8 @@
 
 use govwatch_crawler::{CrawlSettings, Crawler, FetchSpec};
 use govwatch_model::{CharsetSource, FetchError};
-use govwatch_testutil::{Fault, TestNet, fixtures_sites_dir};
+use govwatch_testutil::{DnsRecord, Fault, FixtureServer, TestNet, fixtures_sites_dir};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 async fn net() -> TestNet {
@@ -64,11 +65,61 @@ async fn loopback_is_refused_without_allow_private() {
     assert!(net.http.requests().is_empty(), "nothing reached the server");
 }
 
+/// The same refusal over IPv4 alone, so it is tested on every machine: 127.0.0.2 stands for the
+/// public server (the one address let through), and it redirects to 127.0.0.1.
+#[tokio::test]
+async fn redirect_to_127_0_0_1_from_an_allowed_127_0_0_2_is_refused() {
+    let public = Ipv4Addr::new(127, 0, 0, 2);
+    let http =
+        FixtureServer::start_on_v4_addrs(fixtures_sites_dir(), &[Ipv4Addr::LOCALHOST, public])
+            .await
+            .expect("fixture server on 127.0.0.1 and 127.0.0.2");
+    // a name of its own, answered with 127.0.0.2 alone
+    let host = "jump.public.test";
+    let net = TestNet::with_server(http, vec![DnsRecord::A(host.into(), public)])
+        .await
+        .unwrap();
+    let mut s = settings(&net);
+    s.allow_private = false;
+    s.ipv6 = false;
+    s.allow_addresses = vec!["127.0.0.2".into()];
+    let c = Crawler::new(s).unwrap();
+    net.http.set_fault(
+        host,
+        "/jump",
+        Fault::Redirect {
+            status: 302,
+            location: format!("http://127.0.0.1:{}/", net.http.port()),
+        },
+    );
+    let f = c.fetch(&net.http.url(host, "/jump"), FetchSpec::PAGE).await;
+    let r = f.last();
+    assert_eq!(r.error, Some(FetchError::BlockedAddress), "{r:?}");
+    assert_eq!(r.redirects.len(), 1);
+    let reqs = net.http.requests();
+    // its robots.txt and the page, both on the allowed 127.0.0.2; nothing on 127.0.0.1
+    assert_eq!(
+        reqs.iter()
+            .map(|q| (q.local.ip().to_string(), q.path.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("127.0.0.2".to_string(), "/robots.txt"),
+            ("127.0.0.2".to_string(), "/jump")
+        ],
+        "only the allowed 127.0.0.2 was contacted"
+    );
+}
+
 #[tokio::test]
 async fn redirect_to_127_0_0_1_is_refused_without_allow_private() {
     let net = net().await;
-    if !net.http.has_v6() {
-        return; // the allowed first hop needs [::1]
+    // the allowed first hop needs [::1]: required in CI on a machine with IPv6
+    if !govwatch_testutil::require::ipv6(
+        "redirect_to_127_0_0_1_is_refused_without_allow_private",
+        net.http.has_v6(),
+        "the fixture server's [::1] listener",
+    ) {
+        return;
     }
     let mut s = settings(&net);
     s.allow_private = false;

@@ -1,31 +1,20 @@
-//! The decoder and link extractor on real government pages from `../shared/realpages`, when that
-//! folder is present (it is not part of the repository; without it each test says SKIPPED in the
-//! test output and checks nothing).
+//! The decoder and link extractor on real government pages from `../shared/realpages` (not part
+//! of the repository). Without a page a test says SKIPPED on a developer's machine and fails in CI
+//! (`GOVWATCH_REQUIRE_SHARED`).
 
 use govwatch_crawler::{decode::decode_html, extract};
 use govwatch_model::{CharsetSource, LinkKind};
-use std::path::PathBuf;
 
-fn realpage(name: &str) -> Option<Vec<u8>> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realpages")
-        .join(name);
-    let bytes = std::fs::read(&p).ok();
-    if bytes.is_none() {
-        // straight to stderr: libtest captures eprintln!, and a skip must show
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: real page {} is missing",
-            p.display()
-        );
-    }
-    bytes
+fn realpage(test: &str, name: &str) -> Option<Vec<u8>> {
+    govwatch_testutil::require::realpage(test, name)
 }
 
 #[test]
 fn gb2312_declared_homepage_decodes_as_gbk() {
-    let Some(bytes) = realpage("ahyx.gov.cn-yuexi__d-homepage-GB2312-TRUNCATED__1.html") else {
+    let Some(bytes) = realpage(
+        "gb2312_declared_homepage_decodes_as_gbk",
+        "ahyx.gov.cn-yuexi__d-homepage-GB2312-TRUNCATED__1.html",
+    ) else {
         return;
     };
     let d = decode_html(&bytes, Some("text/html"));
@@ -35,12 +24,36 @@ fn gb2312_declared_homepage_decodes_as_gbk() {
     assert!(d.text.contains("岳西"));
     let doc = scraper::Html::parse_document(&d.text);
     let links = extract::links(&doc, &url::Url::parse("http://www.ahyx.gov.cn/").unwrap());
-    assert!(links.iter().filter(|l| l.kind == LinkKind::Anchor).count() > 20);
+    let anchors: Vec<&str> = links
+        .iter()
+        .filter(|l| l.kind == LinkKind::Anchor)
+        .map(|l| l.url.as_str())
+        .collect();
+    // every <a href> of the truncated page (56, all distinct), none lost to the GBK decoding
+    assert_eq!(anchors.len(), 56, "{anchors:?}");
+    assert_eq!(
+        anchors
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        56
+    );
+    assert_eq!(
+        anchors[0],
+        "http://www.xinhuanet.com/politics/2018lh/index.htm"
+    );
+    assert_eq!(
+        anchors[55],
+        "http://xiangzhen.ahyx.gov.cn/xiangzhen/maojianshan/Index.html"
+    );
 }
 
 #[test]
 fn utf8_homepage_links_and_title() {
-    let Some(bytes) = realpage("zhecheng.gov.cn__d-homepage-modified__7.html") else {
+    let Some(bytes) = realpage(
+        "utf8_homepage_links_and_title",
+        "zhecheng.gov.cn__d-homepage-modified__7.html",
+    ) else {
         return;
     };
     let d = decode_html(&bytes, None);
@@ -52,5 +65,18 @@ fn utf8_homepage_links_and_title() {
     );
     assert!(links.iter().all(|l| l.url.starts_with("http")));
     assert!(links.iter().all(|l| !l.url.contains('#')));
-    assert!(links.len() > 50, "{}", links.len());
+    // every reference of the page, counted by kind: 145 <a href> (138 distinct), 21 <img src>,
+    // 8 stylesheets (<link href>), 8 <script src>
+    let count = |k: LinkKind| links.iter().filter(|l| l.kind == k).count();
+    assert_eq!(
+        (
+            count(LinkKind::Anchor),
+            count(LinkKind::Image),
+            count(LinkKind::Stylesheet),
+            count(LinkKind::Script)
+        ),
+        (145, 21, 8, 8),
+        "{links:?}"
+    );
+    assert_eq!(links.len(), 182);
 }

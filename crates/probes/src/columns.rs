@@ -254,9 +254,25 @@ const BREADCRUMB_WORDS: &[&str] = &[
     "现在位置",
 ];
 
+/// Where a breadcrumb bar ends when the page is an article.
+const ARTICLE_CRUMBS: &[&str] = &[
+    "正文",
+    "详情",
+    "内容",
+    "阅读",
+    "文章",
+    "详细内容",
+    "正文内容",
+];
+
 /// The last place a page's breadcrumb bar names (`当前位置：首页 > 互动交流 > 民意征集` →
 /// `民意征集`); none when it ends at an article (正文, 详情).
 fn breadcrumb_name(doc: &Html) -> Option<String> {
+    breadcrumb_last(doc).filter(|last| !ARTICLE_CRUMBS.contains(&last.as_str()))
+}
+
+/// The last place of a page's breadcrumb bar, as written.
+fn breadcrumb_last(doc: &Html) -> Option<String> {
     for node in doc.root_element().descendants() {
         let Some(t) = node.value().as_text() else {
             continue;
@@ -279,28 +295,22 @@ fn breadcrumb_name(doc: &Html) -> Option<String> {
             .filter_map(scraper::ElementRef::wrap)
             .take(3)
             .find_map(|e| after_label(&e))?;
-        let last = after
+        return after
             .as_str()
             .split(['>', '＞', '»', '›', '→', '/', '\\'])
             .map(|p| p.trim_matches(|c: char| c.is_whitespace() || "：:".contains(c)))
-            .rfind(|p| !p.is_empty())?
-            .to_string();
-        if [
-            "正文",
-            "详情",
-            "内容",
-            "阅读",
-            "文章",
-            "详细内容",
-            "正文内容",
-        ]
-        .contains(&last.as_str())
-        {
-            return None;
-        }
-        return Some(last);
+            .rfind(|p| !p.is_empty())
+            .map(str::to_string);
     }
     None
+}
+
+/// Whether a page says it is an article: its `ArticleTitle` or `PubDate` meta tag is filled
+/// (the national page metadata rules give them to article pages), or its breadcrumb bar ends at
+/// the article (…> 正文).
+fn says_article(doc: &Html) -> bool {
+    article_page(doc)
+        || breadcrumb_last(doc).is_some_and(|last| ARTICLE_CRUMBS.contains(&last.as_str()))
 }
 
 /// Whether a page says it is an article: its `ArticleTitle` or `PubDate` meta tag is filled.
@@ -1049,20 +1059,33 @@ impl Probe for Columns {
         } else {
             home_newest
         };
+        // a hub home page is judged by its columns: when none of them was read (a page probed
+        // alone, a crawl cut short), nothing says it is stale
+        let columns_crawled = columns
+            .iter()
+            .filter(|c| by_url.contains_key(c.url.as_str()))
+            .count();
         let window = self.rules.home.window_days as i64;
         out.facts.push(Fact {
             probe: "columns".into(),
             code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
-            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "lists": home_reading.summary() }),
+            value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "columns_crawled": columns_crawled, "lists": home_reading.summary() }),
             observed_at: at,
         });
         // a start page that is a column (an inspector probing a column's URL) is judged as that
         // column; the site's home page was not inspected, so the home rule is not judged on it;
-        // a hub home page judged by its columns cannot be judged when some are unverified
+        // a hub home page judged by its columns cannot be judged when some are unverified, or
+        // when none was read
         let start_is_column = columns.first().is_some_and(|c| c.url == home.fetch.url);
-        let unknown = home_unverified.is_some() || (hub && unverified_columns > 0);
+        // a start page that says it is an article (an inspector probing an article's URL) is no
+        // home page either: its side lists' dates say nothing of the home page's
+        let start_is_article = home_index.is_some_and(|hi| says_article(input.dom(hi)));
+        let unknown = home_unverified.is_some()
+            || (hub && unverified_columns > 0)
+            || (hub && decided.is_none() && columns_crawled == 0 && !columns.is_empty());
         let stale = !start_is_column
+            && !start_is_article
             && match decided {
                 Some(d) => (as_of - d).num_days() > window && !unknown,
                 None => !unknown,

@@ -1,29 +1,18 @@
-//! Item dates of the real list pages in `../shared/realpages`, when that folder is present (it is
-//! not in the repository; each test says SKIPPED in its output and checks nothing without it).
+//! Item dates of the real list pages in `../shared/realpages` (not in the repository). Without a
+//! page a test says SKIPPED on a developer's machine and fails in CI (`GOVWATCH_REQUIRE_SHARED`).
 
 use chrono::NaiveDate;
 use govwatch_probes::lists::list_items;
 use scraper::Html;
-use std::path::PathBuf;
 use url::Url;
 
-fn items(name: &str, url: &str, as_of: &str) -> Option<Vec<govwatch_probes::lists::ListItem>> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realpages")
-        .join(name);
-    let Ok(bytes) = std::fs::read(&p) else {
-        {
-            // straight to stderr: libtest captures eprintln!, and a skip must show
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: real page {} is missing",
-                p.display()
-            );
-        };
-        return None;
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+fn items(
+    test: &str,
+    name: &str,
+    url: &str,
+    as_of: &str,
+) -> Option<Vec<govwatch_probes::lists::ListItem>> {
+    let text = govwatch_testutil::require::realpage_text(test, name)?;
     let doc = Html::parse_document(&text);
     Some(list_items(
         &doc,
@@ -43,6 +32,7 @@ fn newest(items: &[govwatch_probes::lists::ListItem]) -> Option<NaiveDate> {
 #[test]
 fn zhecheng_notices_out_of_order() {
     let Some(it) = items(
+        "zhecheng_notices_out_of_order",
         "zhecheng.gov.cn__c-list-gsgg__2.html",
         "http://www.zhecheng.gov.cn/xxgk/xxgkml/gsgg/index.html",
         "2018-08-01",
@@ -51,17 +41,42 @@ fn zhecheng_notices_out_of_order() {
     };
     // an older item (2017-11-20) sits near the top; the newest is still found
     assert_eq!(newest(&it), Some(d("2018-07-23")));
-    assert!(it.iter().any(|i| i.date == Some(d("2017-11-20"))));
-    assert!(
-        it.iter().filter(|i| i.date.is_some()).count() >= 15,
-        "{}",
-        it.len()
+    // the 15 rows' dates in page order (the dates in the article URLs are the CMS's, not shown)
+    let dates: Vec<NaiveDate> = it.iter().filter_map(|i| i.date).collect();
+    let want: Vec<NaiveDate> = [
+        "2018-06-12",
+        "2017-11-20",
+        "2018-07-23",
+        "2018-07-20",
+        "2018-07-13",
+        "2018-07-11",
+        "2018-07-10",
+        "2018-07-10",
+        "2018-07-09",
+        "2018-07-09",
+        "2018-06-26",
+        "2018-06-26",
+        "2018-06-11",
+        "2018-06-11",
+        "2018-06-11",
+    ]
+    .iter()
+    .map(|s| d(s))
+    .collect();
+    assert_eq!(dates, want);
+    // the hidden side menu's links are no items
+    assert_eq!(
+        it.len(),
+        15,
+        "{:?}",
+        it.iter().map(|i| &i.title).collect::<Vec<_>>()
     );
 }
 
 #[test]
 fn zhecheng_government_documents() {
     let Some(it) = items(
+        "zhecheng_government_documents",
         "zhecheng.gov.cn__c-list-zfwj__3.html",
         "http://www.zhecheng.gov.cn/xxgk/xxgkml/zfwj/index.html",
         "2018-08-01",
@@ -81,17 +96,45 @@ fn zhecheng_government_documents() {
 #[test]
 fn daozhen_notices_in_spans() {
     let Some(it) = items(
+        "daozhen_notices_in_spans",
         "gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html",
         "http://www.gzdzhrss.com/gzdt/tzgg/index.html",
         "2020-12-01",
     ) else {
         return;
     };
+    // 20 rows, each with its date in a <span> after the link, newest first
+    let dates: Vec<Option<NaiveDate>> = it.iter().map(|i| i.date).collect();
+    let want: Vec<Option<NaiveDate>> = [
+        "2020-11-27",
+        "2020-07-02",
+        "2020-07-02",
+        "2020-06-29",
+        "2019-09-17",
+        "2019-08-07",
+        "2019-08-05",
+        "2019-06-26",
+        "2019-06-10",
+        "2019-04-28",
+        "2019-03-12",
+        "2019-03-12",
+        "2018-04-13",
+        "2017-12-29",
+        "2017-12-06",
+        "2017-12-06",
+        "2017-12-01",
+        "2017-11-28",
+        "2017-11-28",
+        "2017-11-24",
+    ]
+    .iter()
+    .map(|s| Some(d(s)))
+    .collect();
+    assert_eq!(dates, want);
     assert_eq!(newest(&it), Some(d("2020-11-27")));
-    assert!(
-        it.iter().filter(|i| i.date.is_some()).count() >= 10,
-        "{}",
-        it.len()
+    assert_eq!(
+        it[0].title,
+        "关于转发《省人力资源社会保障厅关于一次性吸纳失业人员就业补贴发放工作的通知》"
     );
 }
 
@@ -99,12 +142,14 @@ fn daozhen_notices_in_spans() {
 fn zhecheng_homepage_short_dates() {
     // MM-DD dates without a year, resolved against the monitoring time
     let Some(it) = items(
+        "zhecheng_homepage_short_dates",
         "zhecheng.gov.cn__d-homepage-modified__7.html",
         "http://www.zhecheng.gov.cn/",
         "2018-08-01",
     ) else {
         return;
     };
-    let n = newest(&it).expect("dated items on the home page");
-    assert!(n <= d("2018-08-01") && n >= d("2018-06-01"), "{n}");
+    // the newest items are written `07-27` (2018-07-27 in their URLs): the year comes from the
+    // monitoring time, 2018-08-01
+    assert_eq!(newest(&it), Some(d("2018-07-27")));
 }

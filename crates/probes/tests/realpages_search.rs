@@ -1,27 +1,13 @@
-//! The search probe's form reading on real government pages from `../shared/realpages`, when that
-//! folder is present (it is not in the repository; each test passes vacuously without it).
+//! The search probe's form reading on real government pages from `../shared/realpages` (not in the
+//! repository): without a page a test says SKIPPED on a developer's machine and fails in CI
+//! (`GOVWATCH_REQUIRE_SHARED`).
 
 use govwatch_model::{FetchRecord, Page, Purpose};
 use govwatch_probes::search::{SearchEntry, locate_in};
 use scraper::Html;
-use std::path::PathBuf;
 
-fn page(name: &str, url: &str, gbk: bool) -> Option<Page> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realpages")
-        .join(name);
-    let Ok(bytes) = std::fs::read(&p) else {
-        {
-            // straight to stderr: libtest captures eprintln!, and a skip must show
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: real page {} is missing",
-                p.display()
-            );
-        };
-        return None;
-    };
+fn page(test: &str, name: &str, url: &str, gbk: bool) -> Option<Page> {
+    let bytes = govwatch_testutil::require::realpage(test, name)?;
     let text = if gbk {
         encoding_rs::GBK.decode(&bytes).0.into_owned()
     } else {
@@ -58,8 +44,8 @@ fn page(name: &str, url: &str, gbk: bool) -> Option<Page> {
     })
 }
 
-fn entries(name: &str, url: &str, gbk: bool) -> Option<Vec<SearchEntry>> {
-    let p = page(name, url, gbk)?;
+fn entries(test: &str, name: &str, url: &str, gbk: bool) -> Option<Vec<SearchEntry>> {
+    let p = page(test, name, url, gbk)?;
     let doc = Html::parse_document(&p.text);
     Some(locate_in(&p, &doc))
 }
@@ -67,6 +53,7 @@ fn entries(name: &str, url: &str, gbk: bool) -> Option<Vec<SearchEntry>> {
 #[test]
 fn handan_scope_select_with_all_is_not_a_restriction() {
     let Some(e) = entries(
+        "handan_scope_select_with_all_is_not_a_restriction",
         "hd.gov.cn-handan-xxgk__b-list-with-scope-select-JSPwrapped__2.html",
         "http://hdzfxxgk.hd.gov.cn/",
         false,
@@ -93,6 +80,7 @@ fn handan_scope_select_with_all_is_not_a_restriction() {
 #[test]
 fn shanxi_sitesearch_box() {
     let Some(e) = entries(
+        "shanxi_sitesearch_box",
         "shanxi.gov.cn__b-article-with-sitesearch__1.html",
         "http://www.shanxi.gov.cn/yw/1.html",
         false,
@@ -117,6 +105,7 @@ fn shanxi_sitesearch_box() {
 #[test]
 fn xiaoxian_provincial_platform_and_column_search_but_not_the_letter_forms() {
     let Some(e) = entries(
+        "xiaoxian_provincial_platform_and_column_search_but_not_the_letter_forms",
         "ahxx.gov.cn-xiaoxian__a-sjxx-write-letter__1.html",
         "https://www.ahxx.gov.cn/content/column/4697445",
         false,
@@ -141,6 +130,7 @@ fn xiaoxian_provincial_platform_and_column_search_but_not_the_letter_forms() {
 #[test]
 fn zhecheng_empirecms_search() {
     let Some(e) = entries(
+        "zhecheng_empirecms_search",
         "zhecheng.gov.cn__c-list-gsgg__2.html",
         "http://www.zhecheng.gov.cn/xxgk/xxgkml/gsgg/index.html",
         false,
@@ -157,6 +147,7 @@ fn zhecheng_empirecms_search() {
 #[test]
 fn yuexi_gbk_asp_search() {
     let Some(e) = entries(
+        "yuexi_gbk_asp_search",
         "ahyx.gov.cn-yuexi__d-homepage-GB2312-TRUNCATED__1.html",
         "http://ahyx.gov.cn/",
         true,
@@ -181,6 +172,7 @@ fn yuexi_gbk_asp_search() {
 #[test]
 fn daozhen_script_built_search_url() {
     let Some(e) = entries(
+        "daozhen_script_built_search_url",
         "gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html",
         "http://www.gzdzhrss.com/gzdt/tzgg/index.html",
         false,

@@ -284,23 +284,15 @@ fn a_title_with_the_site_name_first_still_names_the_column() {
 fn a_real_list_page_probed_at_its_column_url() {
     // ../shared/realpages (not in the repository): the 道真县人力资源网 通知公告 list, titled
     // "道真县人力资源网-通知公告", probed at its column URL
-    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/realpages/gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html");
-    if !real.exists() {
-        {
-            // straight to stderr: libtest captures eprintln!, and a skip must show
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: real page {} is missing",
-                real.display()
-            );
-        };
+    let Some(real) = govwatch_testutil::require::realpage_text(
+        "a_real_list_page_probed_at_its_column_url",
+        "gzdzhrss.com-daozhen-hrss__c-list-tzgg__3.html",
+    ) else {
         return;
-    }
+    };
     let url = "http://www.gzdzhrss.com/gzdt/tzgg/index.html";
     let mut p = page(url, "tzgg.html", 0, vec![]);
-    p.text = String::from_utf8_lossy(&std::fs::read(&real).unwrap()).into_owned();
+    p.text = real;
     p.title = p
         .text
         .split_once("<title>")
@@ -396,6 +388,42 @@ fn a_page_whose_breadcrumb_names_a_column_is_that_column_wherever_it_is() {
         out.facts
     );
     assert!(codes_at(&out, "column.blank").is_empty());
+    // nor the site's home page: its related links are months old, which says nothing of a home
+    // page that was not read
+    assert!(
+        codes_at(&out, "home.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}
+
+#[test]
+fn an_article_probed_directly_is_no_home_page_to_judge() {
+    // an article page by its metadata (ArticleTitle, PubDate), in table markup, at an address
+    // without a date, beside a box of old dated links
+    let url = "http://www.qinghe.gov.test/xwzx/gzdt/show.asp?id=88";
+    let out = judged(&crawl(url, "article-meta.html"));
+    assert!(
+        codes_at(&out, "home.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+    assert!(
+        codes_at(&out, "column.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+    // the same box on a home page (no article metadata): 首页不更新 as before
+    let home = "http://www.qinghe.gov.test/";
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/columns/startpage/article-meta.html"),
+    )
+    .unwrap()
+    .replace("<meta name=\"ArticleTitle\" content=\"县政府召开第二次常务会议\"><meta name=\"PubDate\" content=\"2026-09-15 10:20\">", "");
+    let mut p = page(home, "article-meta.html", 0, vec![]);
+    p.text = text;
+    let out = judged(&crawl_of(vec![p]));
+    assert_eq!(codes_at(&out, "home.stale"), [home], "{:?}", out.findings);
 }
 
 #[test]
@@ -426,5 +454,89 @@ fn the_home_page_under_another_name_is_no_column() {
         codes_at(&out, "column.stale").is_empty(),
         "{:?}",
         out.findings
+    );
+}
+
+fn anchor(url: &str, text: &str) -> Link {
+    Link {
+        url: url.into(),
+        raw: url.into(),
+        text: text.into(),
+        kind: LinkKind::Anchor,
+    }
+}
+
+fn hub_links() -> Vec<Link> {
+    vec![
+        anchor("http://www.qinghe.gov.test/xxgk/tzgg/", "通知公告"),
+        anchor("http://www.qinghe.gov.test/zwgk/zcwj/", "政策文件"),
+        anchor("http://www.qinghe.gov.test/xwzx/gzdt/", "工作动态"),
+        anchor("http://www.qinghe.gov.test/hdjl/", "互动交流"),
+    ]
+}
+
+fn home_latest(out: &govwatch_probes::ProbeOutput) -> serde_json::Value {
+    out.facts
+        .iter()
+        .find(|f| f.code == "home.latest")
+        .map(|f| f.value.clone())
+        .expect("home.latest")
+}
+
+#[test]
+fn a_hub_home_page_whose_columns_were_not_read_is_not_judged_stale() {
+    // a home page of channel links without a date, probed alone: it is judged by its columns,
+    // and none was read — nothing says it is stale
+    let home = "http://www.qinghe.gov.test/";
+    let out = judged(&crawl_of(vec![page(home, "hub-home.html", 0, hub_links())]));
+    let v = home_latest(&out);
+    assert_eq!(v["hub"], true);
+    assert_eq!(v["columns"], 4);
+    assert_eq!(v["columns_crawled"], 0);
+    assert_eq!(v["latest"], serde_json::Value::Null);
+    assert!(
+        codes_at(&out, "home.stale").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}
+
+#[test]
+fn a_hub_home_page_is_judged_by_the_columns_read() {
+    let home = "http://www.qinghe.gov.test/";
+    // its one column read shows no date at all: nothing dated anywhere, 首页不更新
+    let out = judged(&crawl_of(vec![
+        page(home, "hub-home.html", 0, hub_links()),
+        page(
+            "http://www.qinghe.gov.test/xwzx/gzdt/",
+            "gzdt-undated.html",
+            1,
+            vec![],
+        ),
+    ]));
+    let v = home_latest(&out);
+    assert_eq!(
+        (v["hub"].clone(), v["columns_crawled"].clone()),
+        (true.into(), 1.into())
+    );
+    assert_eq!(
+        codes_at(&out, "home.stale"),
+        ["http://www.qinghe.gov.test/"]
+    );
+    // its 通知公告 read, newest 2026-04-18: stale by then (more than 14 days before 11-28)
+    let out = judged(&crawl_of(vec![
+        page(home, "hub-home.html", 0, hub_links()),
+        page(
+            "http://www.qinghe.gov.test/xxgk/tzgg/",
+            "tzgg.html",
+            1,
+            vec![],
+        ),
+    ]));
+    let v = home_latest(&out);
+    assert_eq!(v["latest"], "2026-04-18");
+    assert_eq!(
+        codes_at(&out, "home.stale"),
+        ["http://www.qinghe.gov.test/"]
     );
 }

@@ -1,5 +1,6 @@
 //! The project's fixture sites as a registry: each `fixtures/sites/<host>/expected.toml` names the
-//! site (`[site]`) and the findings the probes must produce on it (`[[finding]]`).
+//! site (`[site]`) and the findings the probes must produce on it (`[[finding]]`); the column
+//! fixtures also name every column judged and its newest date (`[[column]]`, `home_latest`).
 //!
 //! URLs in `expected.toml` are written without the fixture server's random port; [`strip_port`]
 //! puts actual findings into the same form for comparison.
@@ -32,6 +33,17 @@ pub struct ExpectedFinding {
     pub why: Option<String>,
 }
 
+/// One column the column probe must judge (`[[column]]`), with its newest item's date as the
+/// `column.latest` fact gives it (`None`: no dated item).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedColumn {
+    pub name: String,
+    pub latest: Option<String>,
+    /// A reader's note.
+    pub why: Option<String>,
+}
+
 /// One fixture site and what must be found on it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +51,12 @@ pub struct Expected {
     pub site: ExpectedSite,
     #[serde(default)]
     pub finding: Vec<ExpectedFinding>,
+    /// The columns judged and their newest dates (the column fixtures).
+    #[serde(default)]
+    pub column: Vec<ExpectedColumn>,
+    /// The home page's newest date (`home.latest`), where the fixture says it.
+    #[serde(default)]
+    pub home_latest: Option<String>,
     /// Facts that must be among the site's (`fixtures/render`: read in the browser).
     #[serde(default)]
     pub fact: Vec<ExpectedFinding>,

@@ -16,6 +16,8 @@
 //! - [`TestNet`]: both together, with an A (and AAAA) record for every host
 //!   directory of the fixture root, or the records of its `_dns.toml`
 //!   ([`site_dns_records`]).
+//! - [`require`]: the real pages and the IPv6 loopback a test needs, required in CI
+//!   (`GOVWATCH_REQUIRE_SHARED`, `GOVWATCH_REQUIRE_IPV6`), skipped loudly elsewhere.
 //! - [`receivers`]: a webhook receiver and a minimal SMTP server for the daemon's warning sinks
 //!   (test-only, hand-written).
 
@@ -23,6 +25,7 @@ pub mod dns;
 pub mod fixtures;
 pub mod http;
 pub mod receivers;
+pub mod require;
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -246,21 +246,28 @@ fn listed_sites(html: &str) -> Vec<String> {
 #[test]
 fn the_hostile_fixture_gives_its_expected_findings() {
     let d = demo();
-    let fx = d.fixtures.iter().find(|f| f.site.id == HOSTILE).unwrap();
+    let fx = d
+        .fixtures
+        .iter()
+        .find(|f| f.site.id == HOSTILE)
+        .unwrap_or_else(|| panic!("the hostile fixture site ({HOSTILE}) is missing"));
     let port = d.net.http.port();
-    let got: BTreeSet<(String, String)> = sql_rows(
+    // every finding of every probe, duplicates kept
+    let mut got: Vec<(String, String)> = sql_rows(
         "SELECT code, url, site_id FROM findings WHERE run_id = ?1 AND site_id = ?2",
         rusqlite::params![d.run1, HOSTILE],
     )
     .into_iter()
     .map(|(c, u, _)| (c, strip_port(&u, port)))
     .collect();
-    let want: BTreeSet<(String, String)> = fx
+    got.sort();
+    let mut want: Vec<(String, String)> = fx
         .expected
         .finding
         .iter()
         .map(|f| (f.code.clone(), f.url.clone()))
         .collect();
+    want.sort();
     assert_eq!(got, want);
 }
 

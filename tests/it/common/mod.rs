@@ -17,6 +17,20 @@ pub fn ts(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
 }
 
+/// The rules the fixture suites run with: the shipped rules, with the fixtures' test domain
+/// `.gov.test` counted as a government domain and an allowed script host (fixture sites link to
+/// made-up `*.gov.test` government sites, as real ones link to `*.gov.cn`). The shipped
+/// `config/*.toml` name no test domain (a test in crates/config checks it).
+pub fn fixture_rules() -> govwatch_config::ProbeRules {
+    let mut r = govwatch_config::ProbeRules::default();
+    r.integrity
+        .hidden_links
+        .government_suffixes
+        .push(".gov.test".into());
+    r.integrity.scripts.allowed_hosts.push(".gov.test".into());
+    r
+}
+
 /// Crawl settings for a probe's suite: the fixture network, 20 requests/s, no retries, no IPv6.
 pub fn fast_settings(net: &TestNet) -> CrawlSettings {
     CrawlSettings {
@@ -30,31 +44,123 @@ pub fn fast_settings(net: &TestNet) -> CrawlSettings {
     }
 }
 
-/// (code, url without the fixture port) of the findings whose code `keep` accepts.
-pub fn finding_set<'a>(
+/// (code, url without the fixture port) of every finding, sorted, duplicates kept: a stray finding
+/// of any probe, or one given twice, shows.
+pub fn finding_list<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
     port: u16,
-    keep: impl Fn(&str) -> bool,
-) -> BTreeSet<(String, String)> {
-    findings
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = findings
         .into_iter()
-        .filter(|f| keep(&f.code))
         .map(|f| {
             (
                 f.code.clone(),
                 strip_port(f.url.as_deref().unwrap_or(""), port),
             )
         })
-        .collect()
+        .collect();
+    v.sort();
+    v
 }
 
-/// (code, url) of the findings an `expected.toml` lists.
-pub fn expected_set(fx: &FixtureSite) -> BTreeSet<(String, String)> {
-    fx.expected
+/// (code, url) of the findings an `expected.toml` lists, sorted.
+pub fn expected_list(fx: &FixtureSite) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = fx
+        .expected
         .finding
         .iter()
         .map(|f| (f.code.clone(), f.url.clone()))
-        .collect()
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every site of `fixtures/sites` (the demo's), by name (rsshub.anping.gov.test is no site: the
+/// feed service the media probe reads).
+pub const SITES_HOSTS: &[&str] = &[
+    "www.anping.gov.test",
+    "www.down.anping.gov.test",
+    "www.fgw.anping.gov.test",
+    "www.sjj.anping.gov.test",
+];
+
+/// The fixture sites of a suite are exactly `hosts`: a site missing from the folder (or one added
+/// without being named here) fails with its name.
+pub fn assert_fixture_hosts(suite: &str, sites: &[FixtureSite], hosts: &[&str]) {
+    let got: BTreeSet<&str> = sites.iter().map(|f| f.host.as_str()).collect();
+    let want: BTreeSet<&str> = hosts.iter().copied().collect();
+    let missing: Vec<&&str> = want.difference(&got).collect();
+    let unnamed: Vec<&&str> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && unnamed.is_empty(),
+        "{suite}: fixture sites missing (a host folder or its expected.toml): {missing:?}; \
+         fixture sites not named in the suite's list: {unnamed:?}"
+    );
+    assert_eq!(
+        got.len(),
+        sites.len(),
+        "{suite}: a fixture site loaded twice"
+    );
+}
+
+/// Compares the whole finding list of every site of a suite with its `expected.toml` and fails
+/// naming every site that differs (each with what is missing and what is extra), and every site
+/// of `hosts` that was not run.
+pub struct Comparison {
+    suite: String,
+    hosts: Vec<String>,
+    ran: BTreeSet<String>,
+    diffs: Vec<String>,
+}
+
+impl Comparison {
+    pub fn new(suite: &str, hosts: &[&str]) -> Comparison {
+        Comparison {
+            suite: suite.to_string(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            ran: BTreeSet::new(),
+            diffs: Vec::new(),
+        }
+    }
+
+    /// Records `host`'s findings against `want`.
+    pub fn check(&mut self, host: &str, got: Vec<(String, String)>, want: Vec<(String, String)>) {
+        assert!(
+            self.ran.insert(host.to_string()),
+            "{}: {host} run twice",
+            self.suite
+        );
+        if got != want {
+            let mut missing = want.clone();
+            let mut extra = Vec::new();
+            for g in got {
+                if let Some(i) = missing.iter().position(|w| *w == g) {
+                    missing.remove(i);
+                } else {
+                    extra.push(g);
+                }
+            }
+            self.diffs.push(format!(
+                "{host}:\n    missing {missing:?}\n    extra   {extra:?}"
+            ));
+        }
+    }
+
+    /// Fails with every difference, and with every listed site that was not run.
+    pub fn finish(self) {
+        let not_run: Vec<&String> = self
+            .hosts
+            .iter()
+            .filter(|h| !self.ran.contains(*h))
+            .collect();
+        assert!(
+            self.diffs.is_empty() && not_run.is_empty(),
+            "{}: findings differ from expected.toml on {} site(s):\n{}\nsites not run: {not_run:?}",
+            self.suite,
+            self.diffs.len(),
+            self.diffs.join("\n")
+        );
+    }
 }
 
 /// Crawls `fx` into a fresh database at `first`, then serves `second_pages` (request path → file
@@ -81,7 +187,7 @@ pub async fn two_runs(
         only: None,
         resume: false,
         settings: serde_json::Value::Null,
-        rules: Default::default(),
+        rules: fixture_rules(),
         accounts: Vec::new(),
     };
     let crawl = |db: &Path, as_of: &str| {

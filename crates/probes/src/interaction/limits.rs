@@ -138,18 +138,71 @@ const CONTENT_WORDS: &[&str] = &[
     "咨询",
     "建议",
 ];
-/// Identifier fragments of the message text field in scripts.
+/// Words of an identifier that name the message text field (whole words of `msg_content`,
+/// `messageBoardContent`, `ly-nr`: a name is never matched by two letters inside another word).
 const CONTENT_IDS: &[&str] = &[
-    "content", "nr", "neirong", "message", "msg", "body", "question", "wtms", "xjnr", "lynr",
-    "detail", "remark", "desc", "advice", "suggest",
+    "content",
+    "contents",
+    "nr",
+    "neirong",
+    "message",
+    "msg",
+    "body",
+    "question",
+    "wtms",
+    "xjnr",
+    "lynr",
+    "detail",
+    "details",
+    "remark",
+    "desc",
+    "description",
+    "advice",
+    "suggest",
+    "suggestion",
 ];
+/// Identifier fragments of other fields (matched anywhere: they only ever leave a field out).
 const OTHER_IDS: &[&str] = &[
     "title", "name", "phone", "tel", "mobile", "addr", "email", "mail", "code", "theme", "subject",
     "card", "idno", "user", "pwd", "pass", "keyword", "search",
 ];
+/// Words of an identifier naming another text field (用途 as `yt`, `purpose`), as whole words.
+const OTHER_ID_WORDS: &[&str] = &["yt", "yongtu", "purpose", "usage"];
 
 fn mentions(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| s.contains(w))
+}
+
+/// The words of an identifier, lower-cased: split at every non-alphanumeric character and at
+/// each lower-to-upper case change (`messageBoardContent` → message, board, content).
+fn ident_words(ident: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in ident.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+fn has_word(ident: &str, words: &[&str]) -> bool {
+    ident_words(ident)
+        .iter()
+        .any(|w| words.contains(&w.trim_end_matches(|c: char| c.is_ascii_digit())))
 }
 
 fn ident_is_content(ident: &str, textarea_ids: &[String]) -> Option<bool> {
@@ -160,10 +213,10 @@ fn ident_is_content(ident: &str, textarea_ids: &[String]) -> Option<bool> {
     {
         return Some(true);
     }
-    if OTHER_IDS.iter().any(|w| l.contains(w)) {
+    if OTHER_IDS.iter().any(|w| l.contains(w)) || has_word(ident, OTHER_ID_WORDS) {
         return Some(false);
     }
-    if CONTENT_IDS.iter().any(|w| l.contains(w)) {
+    if has_word(ident, CONTENT_IDS) {
         return Some(true);
     }
     None
@@ -172,16 +225,129 @@ fn ident_is_content(ident: &str, textarea_ids: &[String]) -> Option<bool> {
 /// Whether a text area's id or name says it holds the message text (content words first: a
 /// `messageBoardContent` is content though it holds no other-field word, a `userContent` too).
 fn textarea_is_content(ident: &str) -> Option<bool> {
-    let l = ident.to_ascii_lowercase();
-    if CONTENT_IDS.iter().any(|w| l.contains(w)) {
+    if has_word(ident, CONTENT_IDS) {
         Some(true)
-    } else if OTHER_IDS.iter().any(|w| l.contains(w))
-        || ["yt", "purpose"].iter().any(|w| l.ends_with(w))
+    } else if OTHER_IDS
+        .iter()
+        .any(|w| ident.to_ascii_lowercase().contains(w))
+        || has_word(ident, OTHER_ID_WORDS)
     {
         Some(false)
     } else {
         None
     }
+}
+
+/// Whether the words labelling a text area name the message text (`Some(true)`: 留言内容,
+/// 所需信息的内容描述, 问题描述), another field (`Some(false)`: 所需信息的用途, 信件标题,
+/// 来信人地址) or neither.
+fn label_is_content(label: &str) -> Option<bool> {
+    if label.trim().is_empty() {
+        return None;
+    }
+    if mentions(label, &["内容", "正文", "描述", "诉求"]) {
+        Some(true)
+    } else if mentions(label, OTHER_FIELD) {
+        Some(false)
+    } else if mentions(label, CONTENT_WORDS) || mentions(label, &["意见"]) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// The text of an element, whitespace collapsed.
+fn text_of(e: &ElementRef) -> String {
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether an element holds a form control (so its text labels that control, not ours).
+fn holds_control(e: &ElementRef) -> bool {
+    matches!(e.value().name(), "input" | "textarea" | "select")
+        || e.select(sel("input, textarea, select")).next().is_some()
+}
+
+/// The words labelling a text area, most specific first: its `<label for>`, the `<label>` around
+/// it, `aria-label` and `title`, the header cell of its table row (or the `<dt>` of its `<dd>`),
+/// the words just before it, and its placeholder.
+fn labels_of(doc: &Html, t: &ElementRef) -> Vec<String> {
+    let v = t.value();
+    let mut out = Vec::new();
+    if let Some(id) = v.attr("id").filter(|s| !s.is_empty()) {
+        for l in doc.select(sel("label[for]")) {
+            if l.value().attr("for") == Some(id) {
+                out.push(text_of(&l));
+            }
+        }
+    }
+    if let Some(l) = t
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .find(|a| a.value().name() == "label")
+    {
+        out.push(text_of(&l));
+    }
+    for a in ["aria-label", "title"] {
+        if let Some(x) = v.attr(a) {
+            out.push(x.to_string());
+        }
+    }
+    // the header cell of its row: <tr><th>内容：</th><td><textarea>…
+    if let Some(cell) = t
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .find(|a| matches!(a.value().name(), "td" | "dd"))
+        && let Some(head) = cell
+            .prev_siblings()
+            .filter_map(ElementRef::wrap)
+            .find(|e| matches!(e.value().name(), "th" | "td" | "dt"))
+        && !holds_control(&head)
+    {
+        out.push(text_of(&head));
+    }
+    // the words just before it among its siblings: <p><span>留言内容</span><textarea>…
+    let mut before = String::new();
+    for n in t.prev_siblings() {
+        if let Some(e) = ElementRef::wrap(n) {
+            if holds_control(&e) || matches!(e.value().name(), "br" | "p" | "div" | "li") {
+                break;
+            }
+            before = format!("{} {before}", text_of(&e));
+        } else if let Some(tx) = n.value().as_text() {
+            before = format!("{} {before}", &**tx);
+        }
+        if before.chars().count() > 40 {
+            break;
+        }
+    }
+    out.push(before.split_whitespace().collect::<Vec<_>>().join(" "));
+    if let Some(p) = v.attr("placeholder") {
+        out.push(p.to_string());
+    }
+    out
+}
+
+/// Whether a text area holds the message text: as its label says (the first label that says
+/// either), else as its id or name says.
+fn textarea_verdict(doc: &Html, t: &ElementRef) -> Option<bool> {
+    if let Some(v) = labels_of(doc, t).iter().find_map(|l| label_is_content(l)) {
+        return Some(v);
+    }
+    let v = t.value();
+    let mut verdict = None;
+    for id in [v.attr("id"), v.attr("name")].into_iter().flatten() {
+        match textarea_is_content(id) {
+            Some(true) => return Some(true),
+            Some(false) => verdict = Some(false),
+            None => {}
+        }
+    }
+    verdict
 }
 
 /// Reads the limits of the form on `doc` (`text` is its visible text).
@@ -190,20 +356,9 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     let all: Vec<ElementRef> = doc.select(sel("textarea")).collect();
     out.form_present = !all.is_empty();
     // The text to write: with several text areas (an application's 所需信息内容描述 beside its
-    // 用途, an error report's 问题描述 beside the page address), the ones named as the content;
-    // a form naming none keeps every text area not named as another field.
-    let named = |t: &ElementRef| -> Option<bool> {
-        let v = t.value();
-        let mut verdict = None;
-        for id in [v.attr("id"), v.attr("name")].into_iter().flatten() {
-            match textarea_is_content(id) {
-                Some(true) => return Some(true),
-                Some(false) => verdict = Some(false),
-                None => {}
-            }
-        }
-        verdict
-    };
+    // 用途, an error report's 问题描述 beside the page address), the ones labelled (or else named)
+    // as the content; a form saying so of none keeps every text area not said to be another field.
+    let named = |t: &ElementRef| -> Option<bool> { textarea_verdict(doc, t) };
     let textareas: Vec<ElementRef> = if all.len() > 1 && all.iter().any(|t| named(t) == Some(true))
     {
         all.iter()
@@ -788,25 +943,72 @@ mod tests {
     }
 
     #[test]
-    fn with_several_text_areas_the_content_one_binds() {
-        // an application form: 所需信息内容描述 (content) beside 所需信息的用途 (another field)
+    fn with_several_text_areas_the_one_labelled_as_content_binds() {
+        // an application form: 所需信息的内容描述 (content) beside 所需信息的用途 (another
+        // field), labelled by the header cells of their table rows
         let l = limits(
-            r##"<form method="post" action="/ysqgk/save.do">
-            <p>所需信息的用途不超过100字。</p>
-            <textarea name="xxnrms" maxlength="1000"></textarea>
-            <textarea name="xxyt" maxlength="100"></textarea>
+            r##"<form method="post" action="/ysqgk/save.do"><p>所需信息的用途不超过100字。</p><table>
+            <tr><th>*所需信息的内容描述：</th><td><textarea name="xxnrms" maxlength="1000"></textarea></td></tr>
+            <tr><th>所需信息的用途：</th><td><textarea name="xxyt" maxlength="100"></textarea></td></tr>
+            </table>
             <script>$("#f").validate({rules: {xxnrms: {required: true, minlength: 20}, xxyt: {maxlength: 100}}});</script>
             <input name="yzm" maxlength="4"/></form>"##,
         );
         assert_eq!((l.min_len, l.max_len), (Some(20), Some(1000)), "{l:?}");
         assert_eq!(l.min_source.unwrap().how, "validator");
         assert!(l.captcha);
-        // no text area named as content: the one named as another field is left out
+        // the same by <label for>, names saying nothing (f1, f2), the other field first
         let l = limits(
-            r#"<form method="post" action="/x.do"><textarea id="a1" maxlength="600"></textarea>
-            <textarea name="useryt" maxlength="50"></textarea></form>"#,
+            r#"<form method="post" action="/x.do">
+            <label for="f1">申请用途</label><textarea id="f1" maxlength="80"></textarea>
+            <label for="f2">留言内容</label><textarea id="f2" maxlength="600"></textarea></form>"#,
         );
         assert_eq!(l.max_len, Some(600), "{l:?}");
+        // by a <label> around it, a name holding `nr` inside another word (enroll) and one
+        // ending in `yt` (maybeyt) that are both the wrong way round
+        let l = limits(
+            r#"<form method="post" action="/x.do">
+            <label>报名备注及用途说明<textarea name="enroll" maxlength="50"></textarea></label>
+            <label>来信正文<textarea name="maybeyt" maxlength="2000"></textarea></label></form>"#,
+        );
+        assert_eq!(l.max_len, Some(2000), "{l:?}");
+        // by the words just before it and by placeholders, in a <dl>
+        let l = limits(
+            r#"<form method="post" action="/x.do"><dl>
+            <dt>信件标题</dt><dd><textarea name="a" maxlength="30"></textarea></dd>
+            <dt>　</dt><dd><span>问题描述：</span><textarea name="b" maxlength="300"></textarea></dd>
+            <dd><textarea name="c" placeholder="请填写您的联系地址" maxlength="40"></textarea></dd>
+            </dl></form>"#,
+        );
+        assert_eq!(l.max_len, Some(300), "{l:?}");
+        // no label says anything: a name made of words decides (msg_content, the other
+        // one's usage), and a name of one opaque word decides nothing
+        let l = limits(
+            r#"<form method="post" action="/x.do"><textarea name="msg_content" maxlength="800"></textarea>
+            <textarea name="usage" maxlength="60"></textarea></form>"#,
+        );
+        assert_eq!(l.max_len, Some(800), "{l:?}");
+        let l = limits(
+            r#"<form method="post" action="/x.do"><textarea id="a1" maxlength="600"></textarea>
+            <textarea name="xxyt" maxlength="50"></textarea></form>"#,
+        );
+        assert_eq!(l.max_len, Some(50), "{l:?}");
+    }
+
+    #[test]
+    fn identifier_words() {
+        assert_eq!(
+            ident_words("messageBoardContent"),
+            ["message", "board", "content"]
+        );
+        assert_eq!(ident_words("ly_nr2"), ["ly", "nr2"]);
+        assert!(has_word("ly_nr2", CONTENT_IDS));
+        assert!(!has_word("enroll", CONTENT_IDS));
+        assert!(!has_word("xxnrms", CONTENT_IDS));
+        assert!(has_word("xx-yt", OTHER_ID_WORDS));
+        assert!(!has_word("xxyt", OTHER_ID_WORDS));
+        assert_eq!(textarea_is_content("userContent"), Some(true));
+        assert_eq!(textarea_is_content("unreadFlag"), None);
     }
 
     #[test]

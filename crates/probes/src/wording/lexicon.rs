@@ -125,6 +125,9 @@ impl Lexicon {
         // per process)
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            // a DFA: about 0.1 s of CPU to build once per process (0.38e9 instructions), paid
+            // back after about a thousand pages (a contiguous NFA builds in 0.15e9 but reads each
+            // page 1.7 times slower)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&texts)
             .expect("wording patterns build a matcher");
