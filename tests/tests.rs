@@ -34,6 +34,8 @@ mod integrity;
 mod interaction;
 #[path = "it/ipv6.rs"]
 mod ipv6;
+#[path = "it/marks.rs"]
+mod marks;
 #[path = "it/media.rs"]
 mod media;
 #[path = "it/offline.rs"]

@@ -253,6 +253,39 @@ async fn labelled_real_pages_hold_every_family() {
     for m in &misses {
         println!("MISS {m}");
     }
+    // the site-level checks of issue 30 (identity marks, accessibility, soft 404s, attachments)
+    // are not labelled in labels.json: each page's findings were reviewed against its static
+    // markup (ISSUE30_REVIEWED; each page is probed as the home page of an ad-hoc site, with no
+    // registry id or sponsor to compare with). None beyond them may appear; fewer may (where
+    // Chromium is installed a page read in the browser is judged by its rendered DOM, in which a
+    // script may draw a mark or wipe the footer: the marks are then unverified), and are listed
+    let mut issue30_changed = Vec::new();
+    for (name, _, _, recs) in &results {
+        let codes: Vec<&str> = recs
+            .iter()
+            .filter(|r| r["type"] == "finding")
+            .filter_map(|r| r["code"].as_str())
+            .filter(|c| {
+                ["identity.", "a11y.", "link.soft_404", "privacy.attachment"]
+                    .iter()
+                    .any(|p| c.starts_with(p))
+            })
+            .collect();
+        let reviewed: &[&str] = ISSUE30_REVIEWED
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, c)| c);
+        if codes.iter().any(|c| !reviewed.contains(c)) {
+            issue30_changed.push(format!("{name}: {codes:?}, reviewed {reviewed:?}"));
+        } else if codes.len() != reviewed.len() {
+            println!("FEWER {name}: {codes:?}, reviewed {reviewed:?}");
+        }
+    }
+    assert!(
+        issue30_changed.is_empty(),
+        "issue-30 findings on real pages beyond the reviewed ones:\n{}",
+        issue30_changed.join("\n")
+    );
     let failing: Vec<String> = scores
         .iter()
         .filter(|(f, _)| **f != "other")
@@ -273,3 +306,192 @@ async fn labelled_real_pages_hold_every_family() {
         "real-page gate below precision 0.95 / recall 0.90 / facts 0.90: {failing:?}; misses: {misses:#?}"
     );
 }
+
+/// The issue-30 findings of each real page, reviewed against its markup: the identity marks it
+/// lacks (no 网站标识码, ICP or 公网安备 number, no conac badge or 找错 entry in its footer or
+/// scripts), no accessible-mode entry, no `lang`, at least half of 10 or more images without
+/// `alt`, a form field without a label. Pages not listed have none (a footer drawn by a script is
+/// unverified, never missing).
+const ISSUE30_REVIEWED: &[(&str, &[&str])] = &[
+    (
+        "atxlyj.cn-antu-linyeju__c-list-xwdt__5.html",
+        &["a11y.entry_missing", "a11y.lang_missing"],
+    ),
+    (
+        "atxlyj.cn-antu-linyeju__e-homepage-hijackjs-kb__4.html",
+        &[
+            "a11y.entry_missing",
+            "a11y.images_no_alt",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "cmse.gov.cn__b-article-with-search__1.html",
+        &[
+            "identity.site_code_missing",
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "fgw.zj.gov.cn__b-article-with-sitesearch__1.html",
+        &["a11y.inputs_no_label", "a11y.lang_missing"],
+    ),
+    (
+        "gd-baomiju.stwgdcn-mirror__d-homepage-post-searchform__1.html",
+        &[
+            "identity.site_code_missing",
+            "identity.icp_missing",
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "gdjyj.gd.gov.cn-jianyuju.stwgdcn-mirror__c-list-gdjy-news__2.html",
+        &["identity.conac_missing", "a11y.images_no_alt"],
+    ),
+    (
+        "gdjyj.gd.gov.cn-jianyuju.stwgdcn-mirror__e-homepage-macau-prison-link__1.html",
+        &["identity.conac_missing", "a11y.images_no_alt"],
+    ),
+    (
+        "hdjxedu.cn__d-home__1.html",
+        &[
+            "identity.site_code_missing",
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.inputs_no_label",
+        ],
+    ),
+    (
+        "jspn.js.cn-jiangsu-wujiaju__c-list-gzdt-searchform__2.html",
+        &[
+            "identity.site_code_missing",
+            "identity.icp_missing",
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "jspn.js.cn-jiangsu-wujiaju__e-homepage-hijackjs__1.html",
+        &[
+            "identity.site_code_missing",
+            "identity.icp_missing",
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "lgedu.net-langao-jiaotiju__a-wyxx-write-letter__1.html",
+        &[
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "a11y.entry_missing",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "lgedu.net-langao-jiaotiju__c-list-gzxx__4.html",
+        &[
+            "identity.conac_missing",
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "lgedu.net-langao-jiaotiju__e-homepage-hidden-linkfarm__5.html",
+        &[
+            "identity.psb_missing",
+            "identity.conac_missing",
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "npc.gov.cn__b-article-with-search__1.html",
+        &[
+            "a11y.images_no_alt",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "samr.cfda.gov.cn__c-column__1.html",
+        &[
+            "identity.site_code_missing",
+            "identity.psb_missing",
+            "identity.error_report_missing",
+            "a11y.entry_missing",
+            "a11y.inputs_no_label",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "wanzai.gov.cn__d-article-no-searchbox-chrome-saved__1.html",
+        &["a11y.images_no_alt", "a11y.lang_missing"],
+    ),
+    (
+        "zjgztb.com-suzhou-ggzy__c-list-table-td-dates__3.html",
+        &["a11y.entry_missing", "a11y.inputs_no_label"],
+    ),
+    (
+        "zjgztb.com-suzhou-ggzy__d-fullsearch-script-only-noform__2.html",
+        &["a11y.entry_missing", "a11y.inputs_no_label"],
+    ),
+    (
+        "zjw.beijing.gov.cn__c-column__2.html",
+        &["a11y.lang_missing"],
+    ),
+    (
+        "zjw.beijing.gov.cn__e-data__1.html",
+        &[
+            "identity.site_code_missing",
+            "a11y.images_no_alt",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "zjw.beijing.gov.cn__e-data__3.html",
+        &[
+            "identity.conac_missing",
+            "identity.error_report_missing",
+            "a11y.images_no_alt",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "zjw.beijing.gov.cn__e-data__4.html",
+        &[
+            "a11y.entry_missing",
+            "a11y.images_no_alt",
+            "a11y.lang_missing",
+        ],
+    ),
+    (
+        "zmhd.jiujiang.gov.cn__b-search__1.html",
+        &["a11y.entry_missing", "a11y.inputs_no_label"],
+    ),
+];

@@ -327,6 +327,10 @@ async fn sixty_pages_at_one_request_a_second_never_time_out_and_find_what_was_pl
         ("column.stale", "http://www.big.scale.test/zcwj/"),
         ("ipv6.no_aaaa", "http://www.big.scale.test/"),
         ("security.no_https", "http://www.big.scale.test/"),
+        // no accessible-mode entry, no lang, the search box without a label (提示)
+        ("a11y.entry_missing", "http://www.big.scale.test/"),
+        ("a11y.lang_missing", "http://www.big.scale.test/"),
+        ("a11y.inputs_no_label", "http://www.big.scale.test/"),
     ]
     .iter()
     .map(|(c, u)| (c.to_string(), u.to_string()))

@@ -346,7 +346,8 @@ impl FarmServer {
 /// What the farm plants on every site, and nothing else may be found: the six blank column
 /// pages, a home page whose newest item is from 2020, the broken link `/missing/page.html` (on
 /// the home page, page 0), the `/search` form that leads nowhere, no consultation channel, plain
-/// http, and (served over IPv4 only, like the nginx farm) no AAAA.
+/// http, (served over IPv4 only, like the nginx farm) no AAAA, and a footer and markup without
+/// the identity marks and the accessibility baseline beyond the sponsor and the site code.
 fn planted(base: &str) -> Vec<(String, String)> {
     let base = base.trim_end_matches('/');
     let mut v: Vec<(String, String)> = farm::COLUMNS
@@ -358,6 +359,15 @@ fn planted(base: &str) -> Vec<(String, String)> {
         "message.channel_missing",
         "security.no_https",
         "ipv6.no_aaaa",
+        // the footer names the sponsor and the site code only (提示, issue 30)
+        "identity.icp_missing",
+        "identity.psb_missing",
+        "identity.conac_missing",
+        "identity.error_report_missing",
+        // no accessible-mode entry, no lang, the search box's input without a label
+        "a11y.entry_missing",
+        "a11y.lang_missing",
+        "a11y.inputs_no_label",
     ] {
         v.push((code.to_string(), format!("{base}/")));
     }

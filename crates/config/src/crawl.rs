@@ -98,6 +98,18 @@ pub struct CrawlSettings {
     pub check_external: bool,
     /// Most link checks per site.
     pub max_link_checks: usize,
+    /// Read the site's own attachments (documents linked from its pages, by extension or by
+    /// Content-Type): each is fetched with GET, bounded by `max_attachment_bytes`, instead of
+    /// being only checked, and its bytes handed to the probes (privacy in published files).
+    pub read_attachments: bool,
+    /// Extensions (lower case, no dot) of the links that are attachments.
+    pub attachment_extensions: Vec<String>,
+    /// Largest attachment read, in bytes; a larger one is checked, not read.
+    pub max_attachment_bytes: u64,
+    /// Attachments downloaded at once over the whole run (each holds its bytes in memory).
+    pub attachments_in_flight: u32,
+    /// Ask each site once for a path that cannot exist, to learn its "not found" page (soft 404s).
+    pub not_found_check: bool,
     /// Whether private, loopback, link-local and unspecified addresses may be fetched.
     pub allow_private: bool,
     /// Single non-public addresses allowed even when `allow_private` is false (an office's own
@@ -206,6 +218,16 @@ impl Default for CrawlSettings {
             check_links: true,
             check_external: true,
             max_link_checks: 2000,
+            read_attachments: true,
+            attachment_extensions: [
+                "xls", "xlsx", "et", "doc", "docx", "wps", "pdf", "ods", "odt", "csv", "txt",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            max_attachment_bytes: 10 * 1024 * 1024,
+            attachments_in_flight: 8,
+            not_found_check: true,
             allow_private: false,
             allow_addresses: Vec::new(),
             dns_servers: Vec::new(),
@@ -308,6 +330,7 @@ impl CrawlSettings {
             ("address_concurrency", self.address_concurrency),
             ("global_concurrency", self.global_concurrency),
             ("max_sites_in_flight", self.max_sites_in_flight),
+            ("attachments_in_flight", self.attachments_in_flight),
         ] {
             if value == 0 {
                 p.push((key, "至少应为 1".into()));

@@ -59,7 +59,10 @@ pub use media::{
     StaleRules, ZombieRules, load_media_rules,
 };
 pub use media_findings::{ManualImport, parse_day, read_manual_findings};
-pub use probes::{AvailabilityRules, Ipv6Rules, ProbeRules, load_probe_rules};
+pub use probes::{
+    AccessibilityRules, AttachmentRules, AvailabilityRules, IdentityRules, Ipv6Rules, ProbeRules,
+    Soft404Rules, load_probe_rules,
+};
 pub use shard::{Shard, ShardError, shard_of};
 pub use sites::{check_sites, load_sites, parse_sites};
 pub use walls::{Wall, WallHit, WallRules, load_walls};

@@ -57,6 +57,13 @@ pub enum BodyMode {
     /// Any body, but only its first bytes, up to this many (robots.txt: RFC 9309 §2.5); a longer
     /// body is cut there, not refused.
     Prefix(u64),
+    /// An attachment: any body up to this many bytes. A longer one (by its Content-Length or as
+    /// it streams) is not kept and not an error: the answer stands, `body` is `None` and
+    /// `bytes` says how much was declared or seen.
+    Document(u64),
+    /// A page: the body when the answer is HTML (or undeclared), up to `max_body_bytes`; or, when
+    /// its Content-Type is a document's ([`is_document`]), as [`BodyMode::Document`] with this cap.
+    HtmlOrDocument(u64),
 }
 
 /// How to fetch.
@@ -138,7 +145,7 @@ struct Extra<'a> {
     cookie: Option<&'a str>,
 }
 
-fn is_html(ct: Option<&str>) -> bool {
+pub fn is_html(ct: Option<&str>) -> bool {
     match ct {
         None => true,
         Some(ct) => {
@@ -146,6 +153,34 @@ fn is_html(ct: Option<&str>) -> bool {
             ct.starts_with("text/html") || ct.contains("xhtml")
         }
     }
+}
+
+/// Content-Types of attachments (documents, spreadsheets, text files), and the generic download
+/// types servers give them (`download.jsp?id=…` answers); the reader tells the format by its bytes.
+pub fn is_document(ct: Option<&str>) -> bool {
+    const TYPES: &[&str] = &[
+        "application/pdf",
+        "application/x-pdf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-word",
+        "application/vnd.openxmlformats-officedocument.",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/kswps",
+        "application/kset",
+        "application/wps-office.",
+        "application/vnd.ms-works",
+        "application/octet-stream",
+        "application/x-download",
+        "application/force-download",
+        "application/download",
+        "text/csv",
+        "text/plain",
+    ];
+    let Some(ct) = ct else { return false };
+    let ct = ct.trim().to_ascii_lowercase();
+    TYPES.iter().any(|t| ct.starts_with(t))
 }
 
 fn retryable(rec: &FetchRecord) -> bool {
@@ -666,7 +701,10 @@ impl Crawler {
                 && match spec.body {
                     BodyMode::None => false,
                     BodyMode::Html => is_html(ct.as_deref()),
-                    BodyMode::Any | BodyMode::Prefix(_) => true,
+                    BodyMode::HtmlOrDocument(_) => {
+                        is_html(ct.as_deref()) || is_document(ct.as_deref())
+                    }
+                    BodyMode::Any | BodyMode::Prefix(_) | BodyMode::Document(_) => true,
                 };
             // the browser gets the body of an error answer too (a challenge script to run)
             let error_body = reads && !status.is_success() && spec.body == BodyMode::Any;
@@ -696,7 +734,23 @@ impl Crawler {
                 BodyMode::Prefix(n) => Some(n),
                 _ => None,
             };
-            let cap = prefix.unwrap_or(self.settings.max_body_bytes);
+            // an attachment over its cap is left unread, not failed
+            let document = match spec.body {
+                BodyMode::Document(n) => Some(n),
+                BodyMode::HtmlOrDocument(n) if !is_html(ct.as_deref()) => Some(n),
+                _ => None,
+            };
+            let cap = prefix.or(document).unwrap_or(self.settings.max_body_bytes);
+            if document.is_some() && declared_len.is_some_and(|l| l > cap) {
+                record.bytes = declared_len.unwrap_or(0);
+                clock.stamp(&mut record);
+                return Attempt {
+                    record,
+                    body: None,
+                    retry_after,
+                    set_cookie,
+                };
+            }
             if prefix.is_none() && declared_len.is_some_and(|l| l > cap) {
                 return fail(
                     record,
@@ -734,6 +788,17 @@ impl Crawler {
                             let keep = (cap as usize).saturating_sub(body.len());
                             body.extend_from_slice(&chunk[..keep.min(chunk.len())]);
                             break;
+                        }
+                        if document.is_some() && body.len() as u64 + chunk.len() as u64 > cap {
+                            // seen enough to know it is over the cap: the rest is not read
+                            record.bytes = body.len() as u64 + chunk.len() as u64;
+                            clock.stamp(&mut record);
+                            return Attempt {
+                                record,
+                                body: None,
+                                retry_after,
+                                set_cookie,
+                            };
                         }
                         if body.len() as u64 + chunk.len() as u64 > cap {
                             record.bytes = body.len() as u64 + chunk.len() as u64;

@@ -96,6 +96,8 @@ pub struct Crawler {
     /// CPU workers: parsing and probing run on the blocking pool, this many at once (the
     /// machine's cores), so CPU work never stalls the network tasks and never piles up.
     cpu: Arc<Semaphore>,
+    /// Attachments being downloaded and read at once over the run (`attachments_in_flight`).
+    attachments: Semaphore,
     /// Requests sent so far (every attempt that left our queues), for progress and figures.
     sent: std::sync::atomic::AtomicU64,
     /// How far the crawler's clock is from the machine's, in milliseconds ([`Crawler::set_clock`]).
@@ -210,6 +212,7 @@ impl Crawler {
                     .map(|n| n.get())
                     .unwrap_or(2),
             )),
+            attachments: Semaphore::new(settings.attachments_in_flight.max(1) as usize),
             sent: Default::default(),
             clock_offset_ms: Default::default(),
             health: Default::default(),

@@ -25,7 +25,7 @@ use crate::cache::{Answer, RunCache};
 use crate::decode::decode_html;
 use crate::extract;
 use crate::fetch::refused_record;
-use crate::fetch::{FetchSpec, Fetched};
+use crate::fetch::{BodyMode, FetchSpec, Fetched};
 use crate::frontier::{Frontier, looks_like_document, normalize};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -48,6 +48,11 @@ pub trait PageSink: Send + Sync {
     fn keeps_links(&self) -> bool {
         true
     }
+
+    /// An attachment of the site (a document on one of its hosts, linked from its pages), on a CPU
+    /// worker: its fetch record and its bytes, or `None` when it was over `max_attachment_bytes`
+    /// and not downloaded. The bytes are dropped when this returns.
+    fn attachment(&self, _rec: &FetchRecord, _body: Option<&[u8]>) {}
 }
 
 /// Keeps every page's text and links in memory (one-site probes, tests).
@@ -137,6 +142,13 @@ pub fn parse_page_within(
     };
     let mut meta = String::new();
     let mut notes = Vec::new();
+    if let Some(body) = &fetched.body
+        && !crate::fetch::is_html(page.fetch.content_type.as_deref())
+    {
+        // an attachment answered at a page's URL (`download.jsp?id=…`): read, never parsed
+        sink.attachment(&page.fetch, Some(body));
+        return (fetched.attempts, page, meta, notes);
+    }
     if let Some(body) = &fetched.body {
         let d = decode_html(body, page.fetch.content_type.as_deref());
         page.charset = Some(d.encoding.name().to_string());
@@ -427,6 +439,26 @@ impl Crawler {
             pages.push(page);
         }
 
+        // the site's "not found" page, once, for the soft-404 check
+        let mut not_found = None;
+        let home_ok = pages
+            .iter()
+            .find(|p| p.depth == 0)
+            .filter(|p| p.fetch.ok() && p.is_html)
+            .and_then(|p| Url::parse(&p.fetch.final_url).ok());
+        if s.not_found_check
+            && home_allowed
+            && budget_hit.is_none()
+            && let Some(base) = home_ok
+            && self.gates.get(&host_of(&base)).refusal().is_none()
+            && let Some((attempts, page)) = self.not_found_page(&base).await
+        {
+            let n = attempts.len();
+            fetches.extend(attempts.into_iter().take(n.saturating_sub(1)));
+            fetches.push(page.fetch.clone());
+            not_found = Some(page);
+        }
+
         // 2. every link and resource not crawled as a page
         let mut link_checks = Vec::new();
         let mut over_budget = 0u64;
@@ -487,7 +519,8 @@ impl Crawler {
                             break;
                         };
                         *n += 1;
-                        inflight.push(self.check_job(Some(host.clone()), u, read, ctx));
+                        let attachment = self.is_attachment(&u);
+                        inflight.push(self.check_job(Some(host.clone()), u, read, attachment, ctx));
                     }
                 }
                 while external_busy < EXTERNAL_CHECKS_IN_FLIGHT {
@@ -495,7 +528,7 @@ impl Crawler {
                         break;
                     };
                     external_busy += 1;
-                    inflight.push(self.check_job(None, u, read, ctx));
+                    inflight.push(self.check_job(None, u, read, false, ctx));
                 }
                 let Some(done) = inflight.next().await else {
                     break;
@@ -608,13 +641,14 @@ impl Crawler {
             searches: Vec::new(),
             page_fetches_apart: true,
             notes,
+            not_found,
         }
     }
 
     /// Fetches a page (the home page without asking robots.txt), parses it on a CPU worker and
     /// publishes its answer in the run's cache for other sites' link checks.
     async fn page_job(&self, host: String, job: PageJob, ctx: &CrawlContext) -> PageDone {
-        let spec = if job.depth == 0 {
+        let mut spec = if job.depth == 0 {
             FetchSpec {
                 robots: false,
                 ..FetchSpec::PAGE
@@ -622,6 +656,10 @@ impl Crawler {
         } else {
             FetchSpec::PAGE
         };
+        if self.settings.read_attachments {
+            // a page's URL may answer with a document (`download.jsp?id=…`): read it too
+            spec.body = BodyMode::HtmlOrDocument(self.settings.max_attachment_bytes);
+        }
         let mut mine: Option<(Vec<FetchRecord>, Page, Vec<CrawlNote>)> = None;
         if let Some(cache) = &ctx.cache {
             let cell = cache.cell(job.url.as_str());
@@ -668,6 +706,17 @@ impl Crawler {
         // an anti-bot wall's challenge: passed in the browser when there is one
         let fetched = self.through_wall(url, spec, fetched).await;
         let sink = ctx.sink.clone();
+        if matches!(spec.body, BodyMode::HtmlOrDocument(_)) && fetched.body.is_none() {
+            let last = fetched.last();
+            if last.ok()
+                && last.method == "GET"
+                && crate::fetch::is_document(last.content_type.as_deref())
+            {
+                // an attachment over the size cap: checked, not read
+                let (rec, sink) = (last.clone(), sink.clone());
+                let _ = self.cpu(move || sink.attachment(&rec, None)).await;
+            }
+        }
         let fallback = fetched.attempts.clone();
         let limits = (
             self.settings.max_page_depth,
@@ -696,14 +745,102 @@ impl Crawler {
         }
     }
 
-    /// Checks one link, sharing the answer through the run's cache.
+    /// Whether a link of the site's own hosts is an attachment to read (by its extension).
+    fn is_attachment(&self, url: &Url) -> bool {
+        let s = &self.settings;
+        if !s.read_attachments {
+            return false;
+        }
+        let path = url.path().to_ascii_lowercase();
+        match path.rsplit_once('.') {
+            Some((_, ext)) if !ext.contains('/') => s
+                .attachment_extensions
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext)),
+            _ => false,
+        }
+    }
+
+    /// Fetches one of the site's attachments with GET (its check and its reading in one request,
+    /// through the host's gate like every request) and hands its bytes to the sink on a CPU
+    /// worker. At most `attachments_in_flight` are held at once over the run; the answer is the
+    /// site's own (not shared through the run's cache, whose answers carry no body).
+    async fn attachment_job(&self, url: &Url, ctx: &CrawlContext) -> (Vec<FetchRecord>, Answer) {
+        let _slot = self
+            .attachments
+            .acquire()
+            .await
+            .expect("attachment slots never close");
+        let spec = FetchSpec {
+            method: "GET",
+            purpose: Purpose::LinkCheck,
+            body: BodyMode::Document(self.settings.max_attachment_bytes),
+            robots: true,
+            retry: true,
+            family: None,
+        };
+        let f = self.fetch(url, spec).await;
+        let rec = f.last().clone();
+        if rec.ok() {
+            let (sink, r) = (ctx.sink.clone(), rec.clone());
+            let body = f.body;
+            if let Err(e) = self.cpu(move || sink.attachment(&r, body.as_deref())).await {
+                tracing::error!(%url, error = %e, "reading an attachment failed");
+            }
+        }
+        (f.attempts, Answer::of(&rec, None))
+    }
+
+    /// Asks the site once for a path that cannot exist: its answer (status, final URL, text) is
+    /// the site's "not found" page, which the soft-404 check compares linked pages with. The path
+    /// (`/govwatch-not-found-<16 hex>.html`) is drawn from the home URL's SHA-256, so it looks
+    /// random to the site yet is the same every night (runs and shards compare alike); robots.txt
+    /// is obeyed, the text is kept.
+    pub async fn not_found_page(&self, home: &Url) -> Option<(Vec<FetchRecord>, Page)> {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(home.as_str().as_bytes());
+        let mut url = home.clone();
+        url.set_path(&format!(
+            "/govwatch-not-found-{}.html",
+            hex::encode(&digest[..8])
+        ));
+        url.set_query(None);
+        let spec = FetchSpec {
+            purpose: Purpose::LinkCheck,
+            ..FetchSpec::PAGE
+        };
+        let f = self.fetch(&url, spec).await;
+        if f.last().error == Some(FetchError::RobotsDisallowed) || refused_record(f.last()) {
+            return None;
+        }
+        match self.cpu(move || parse_page(f, 1, &KeepText)).await {
+            Ok((attempts, page, _)) => Some((attempts, page)),
+            Err(e) => {
+                tracing::error!(%url, error = %e, "parsing the not-found page failed");
+                None
+            }
+        }
+    }
+
+    /// Checks one link, sharing the answer through the run's cache; an attachment of the site is
+    /// fetched and read instead ([`Crawler::attachment_job`]).
     async fn check_job(
         &self,
         host: Option<String>,
         url: Url,
         read: bool,
+        attachment: bool,
         ctx: &CrawlContext,
     ) -> CheckDone {
+        if attachment {
+            let (own, answer) = self.attachment_job(&url, ctx).await;
+            return CheckDone {
+                host,
+                url,
+                own,
+                answer: Arc::new(answer),
+            };
+        }
         let (own, answer) = match &ctx.cache {
             Some(cache) => {
                 let cell = cache.cell(url.as_str());

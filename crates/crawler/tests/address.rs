@@ -130,8 +130,9 @@ async fn no_address_sees_more_than_its_rate() {
     assert_eq!(seen.len(), ADDRESSES as usize, "{seen:?}");
     let counts = crawler.address_gates().request_counts();
     for (ip, (total, most)) in &seen {
-        // robots.txt, the home page and two pages of 50 sites
-        assert_eq!(*total, 50 * 4, "{ip}");
+        // robots.txt, the home page, two pages and the path that cannot exist (the site's
+        // not-found page) of 50 sites
+        assert_eq!(*total, 50 * 5, "{ip}");
         assert_eq!(counts.get(ip).copied(), Some(*total as u64), "{ip}");
         // 40 a second without bursts: requests start 25 ms apart at the gate. The server's
         // clock sees them arrive, and a machine busy with other work (CI builds beside the
@@ -139,12 +140,12 @@ async fn no_address_sees_more_than_its_rate() {
         // three more in a window. Without the gate the same farm sees hundreds (the control).
         assert!(*most <= 44, "{ip}: {most} requests within one second");
     }
-    // and the busiest address's bound: 200 requests at 40/s
+    // and the busiest address's bound: 250 requests at 40/s
     let (_, n, bound) = crawler
         .address_gates()
         .busiest_since(&Default::default())
         .unwrap();
-    assert_eq!((n, bound), (200, Duration::from_secs(5)));
+    assert_eq!((n, bound), (250, Duration::from_millis(6250)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

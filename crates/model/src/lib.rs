@@ -550,6 +550,11 @@ pub struct SiteCrawl {
     /// crawl, a charset overridden, the site not inspected); each becomes a fact of its code.
     #[serde(default)]
     pub notes: Vec<CrawlNote>,
+    /// The site's answer to one request for a path that cannot exist (its "not found" page), for
+    /// the soft-404 check: a linked page answering 200 with this content is a broken link. Its
+    /// text is kept; `None` when the request was not made (robots.txt, a home page that failed).
+    #[serde(default)]
+    pub not_found: Option<Page>,
 }
 
 /// A crawler's observation about a site, stored as a fact (`docs/codes.md`).

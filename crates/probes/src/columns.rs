@@ -476,7 +476,7 @@ pub fn template(home: &Html) -> HashSet<u64> {
     text_nodes(home).iter().map(|t| node_hash(t)).collect()
 }
 
-fn node_hash(t: &str) -> u64 {
+pub(crate) fn node_hash(t: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     t.hash(&mut h);

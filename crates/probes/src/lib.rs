@@ -22,6 +22,12 @@
 //! - [`interaction`]: consultation channels, message-form limits, reply lookup, letters and reply
 //!   latency in working days, surveys, commercial content. Codes `message.*`, `survey.count`,
 //!   `content.commercial_ad`.
+//! - [`attachments`]: personal data in the site's attachments (xlsx, xls, et, ods, docx, odt, PDF,
+//!   csv, txt), read from the bytes the crawler fetched. Codes `attachment.*`, `privacy.attachment`.
+//! - [`identity`]: the site's identity marks on its home page (网站标识码, ICP and 公安 filings,
+//!   the conac badge, 主办单位, the 我为政府网站找错 entry). Codes `identity.*`.
+//! - [`accessibility`]: the accessibility baseline (an accessible-mode entry, images without alt,
+//!   inputs without labels, the page language). Codes `a11y.*`.
 //! - [`media`]: government new-media accounts over their feeds' posts (not updated, stop
 //!   announcements, reposts, ads, off-topic posts, duplicate accounts, inspectors' findings).
 //!   Codes `media.*`.
@@ -30,11 +36,14 @@
 //!
 //! Every code is documented in `docs/codes.md`.
 
+pub mod accessibility;
+pub mod attachments;
 pub mod availability;
 pub mod columns;
 pub mod dates;
 pub mod evidence;
 pub mod html;
+pub mod identity;
 pub mod integrity;
 pub mod interaction;
 pub mod interpretation;
@@ -66,7 +75,7 @@ pub mod codes {
 pub type Scan = Box<dyn Any + Send + Sync>;
 
 /// Slots of [`PageScans`]: one per probe that scans pages.
-pub const SCAN_SLOTS: usize = 5;
+pub const SCAN_SLOTS: usize = 9;
 
 /// The scans of one page, by probe slot ([`Probe::slot`]); `scanned` when the page was scanned
 /// at all (an empty slot then means the probe noted nothing, not that it has yet to read).
@@ -78,6 +87,44 @@ pub struct PageScans {
     /// empty (the probe then sees nothing to note here), and the run records a `probe.error`
     /// fact naming the page ([`scan_errors`]).
     pub panics: Vec<(String, String)>,
+}
+
+/// What the probes read of one attachment of the site ([`Probe::attachment`]), on a CPU worker
+/// while its bytes are at hand; a probe that panics on it is noted like a page scan's panic.
+pub fn scan_attachment(
+    probes: &[Box<dyn Probe>],
+    rec: &govwatch_model::FetchRecord,
+    body: Option<&[u8]>,
+) -> PageScans {
+    let mut out = PageScans {
+        scanned: true,
+        ..Default::default()
+    };
+    for p in probes {
+        if let Some(slot) = p.slot() {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.attachment(rec, body)))
+            {
+                Ok(scan) => out.slots[slot] = scan,
+                Err(e) => out.panics.push((p.name().to_string(), panic_message(&*e))),
+            }
+        }
+    }
+    out
+}
+
+/// The `probe.error` facts of the probes that panicked reading the attachment `rec`.
+pub fn attachment_errors(rec: &govwatch_model::FetchRecord, scans: &PageScans) -> Vec<Fact> {
+    scans
+        .panics
+        .iter()
+        .map(|(probe, msg)| Fact {
+            probe: probe.clone(),
+            code: "probe.error".into(),
+            url: Some(rec.url.clone()),
+            value: serde_json::json!({ "probe": probe, "error": msg, "attachment": rec.url }),
+            observed_at: rec.started_at,
+        })
+        .collect()
 }
 
 /// The `probe.error` facts of the scans that panicked on `page`.
@@ -162,6 +209,7 @@ pub struct ProbeInput<'a> {
     template: OnceCell<HashSet<u64>>,
     loader: Option<Loader<'a>>,
     site_scans: [Option<Scan>; SCAN_SLOTS],
+    attachments: Vec<PageScans>,
     norms: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
 }
 
@@ -186,8 +234,28 @@ impl<'a> ProbeInput<'a> {
             template: OnceCell::new(),
             loader: None,
             site_scans: Default::default(),
+            attachments: Vec::new(),
             norms: Default::default(),
         }
+    }
+
+    /// Adds what the probes read of the site's attachments during the crawl
+    /// ([`scan_attachment`]).
+    pub fn with_attachments(mut self, scans: Vec<PageScans>) -> Self {
+        self.attachments = scans;
+        self
+    }
+
+    /// What `probe` read of each attachment of the site, in the order they were read.
+    pub fn attachment_scans<T: Any>(&self, probe: &dyn Probe) -> Vec<&T> {
+        let Some(slot) = probe.slot() else {
+            return Vec::new();
+        };
+        self.attachments
+            .iter()
+            .filter_map(|s| s.slots[slot].as_ref())
+            .filter_map(|s| s.downcast_ref::<T>())
+            .collect()
     }
 
     /// [`govwatch_model::normalize_url_str`], remembered: a site's pages repeat the same links
@@ -342,6 +410,13 @@ pub trait Probe: Send + Sync {
         None
     }
 
+    /// What the probe reads of one attachment of the site (a document the crawler fetched from
+    /// one of the site's hosts): its fetch record and its bytes (`None`: over the size cap, not
+    /// downloaded). Called on a CPU worker while the bytes are at hand; they are dropped after.
+    fn attachment(&self, _rec: &govwatch_model::FetchRecord, _body: Option<&[u8]>) -> Option<Scan> {
+        None
+    }
+
     fn run(&self, input: &ProbeInput) -> ProbeOutput;
 }
 
@@ -349,7 +424,9 @@ pub trait Probe: Send + Sync {
 pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
     vec![
         Box::new(availability::Availability),
-        Box::new(links::Links),
+        Box::new(links::Links {
+            soft_404: rules.soft_404.clone(),
+        }),
         Box::new(ipv6::Ipv6 {
             rules: rules.ipv6.clone(),
         }),
@@ -364,6 +441,13 @@ pub fn all(rules: &ProbeRules) -> Vec<Box<dyn Probe>> {
             rules.calendar.clone(),
         )),
         Box::new(wording::Wording::new(&rules.wording)),
+        Box::new(attachments::Attachments {
+            rules: rules.attachments.clone(),
+        }),
+        Box::new(identity::Identity::new(rules.identity.clone())),
+        Box::new(accessibility::Accessibility::new(
+            rules.accessibility.clone(),
+        )),
     ]
 }
 

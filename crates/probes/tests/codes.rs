@@ -3,8 +3,8 @@
 //! the constants are what the probes emit.
 
 use govwatch_probes::{
-    availability, codes, columns, integrity, interaction, interpretation, ipv6, links, media,
-    search, wording,
+    accessibility, attachments, availability, codes, columns, identity, integrity, interaction,
+    interpretation, ipv6, links, media, search, wording,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +43,9 @@ fn constants() -> Vec<(&'static [&'static str], &'static [&'static str])> {
         (&["interaction"], interaction::codes::ALL),
         (&["media", "media (or manual)"], media::codes::ALL),
         (&["wording"], wording::codes::ALL),
+        (&["attachments"], attachments::codes::ALL),
+        (&["identity"], identity::codes::ALL),
+        (&["accessibility"], accessibility::codes::ALL),
     ]
 }
 

@@ -266,6 +266,8 @@ struct SiteSink {
     scans: Mutex<HashMap<u64, PageScans>>,
     links: Mutex<LinkTable>,
     lost: Mutex<Option<String>>,
+    /// What the probes read of the site's attachments, with their `probe.error` facts.
+    attachments: Mutex<(Vec<PageScans>, Vec<Fact>)>,
     /// Pages to read again in the browser (when the crawler has one): what their static
     /// reading found built by script.
     render: Option<rendering::Wanted>,
@@ -387,6 +389,14 @@ impl PageSink for SiteSink {
     fn keeps_links(&self) -> bool {
         self.bodies.is_none()
     }
+
+    fn attachment(&self, rec: &govwatch_model::FetchRecord, body: Option<&[u8]>) {
+        let scans = govwatch_probes::scan_attachment(&self.probes, rec, body);
+        let errors = govwatch_probes::attachment_errors(rec, &scans);
+        let mut a = locked(&self.attachments);
+        a.0.push(scans);
+        a.1.extend(errors);
+    }
 }
 
 /// One site, start to finish: crawl (sharing `cache` with the run's other sites; streaming page
@@ -416,6 +426,7 @@ async fn inspect<'s>(
         scans: Mutex::new(HashMap::new()),
         links: Mutex::new(LinkTable::default()),
         lost: Mutex::new(None),
+        attachments: Mutex::new((Vec::new(), Vec::new())),
         render: rendering::Wanted::for_crawler(crawler),
         settings: homes.is_some().then(|| crawler.settings().clone()),
         homes,
@@ -564,11 +575,14 @@ fn probe_phase(
         let search_entries = locked(&sink.search).entries();
         // the key of the search probe's site scan (its slot), not a probe that runs
         let search = govwatch_probes::search::Search::default();
+        let (attachments, attachment_errors) = std::mem::take(&mut *locked(&sink.attachments));
         let mut input = ProbeInput::with_scans(&crawl, as_of, scans, template, loader)
-            .with_site_scan(&search, Box::new(search_entries));
+            .with_site_scan(&search, Box::new(search_entries))
+            .with_attachments(attachments);
         input.previous = previous;
         let mut out = govwatch_probes::run_input(&input, &sink.probes);
         out.facts.extend(scan_errors);
+        out.facts.extend(attachment_errors);
         out
     };
     if streamed {

@@ -33,14 +33,33 @@ pub fn unpack_body(data: &[u8]) -> std::io::Result<String> {
     inflate(data)
 }
 
+/// One compressor per thread, reset for each body: a compressor's state is a few hundred
+/// kilobytes, and one made and dropped per page (tens of thousands a night) left glibc's heap
+/// holding gigabytes with flate2's zlib-rs backend (the one `zip`'s `deflate` feature turns on
+/// for the whole binary).
 pub(crate) fn deflate(text: &str) -> std::io::Result<Vec<u8>> {
-    let mut enc = ZlibEncoder::new(
-        Vec::with_capacity(text.len() / 4 + 64),
+    use flate2::{Compress, FlushCompress, Status};
+    thread_local! {
+        static ENC: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
+    }
+    ENC.with(|cell| {
+        let mut cell = cell.borrow_mut();
         // the fastest level: a night archives every page, and the archive is read rarely
-        Compression::fast(),
-    );
-    enc.write_all(text.as_bytes())?;
-    enc.finish()
+        let enc = cell.get_or_insert_with(|| Compress::new(Compression::fast(), true));
+        enc.reset();
+        let input = text.as_bytes();
+        let mut out = Vec::with_capacity(input.len() / 4 + 64);
+        loop {
+            let used = enc.total_in() as usize;
+            let status = enc
+                .compress_vec(&input[used..], &mut out, FlushCompress::Finish)
+                .map_err(std::io::Error::other)?;
+            if status == Status::StreamEnd {
+                return Ok(out);
+            }
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }
 
 pub(crate) fn inflate(data: &[u8]) -> std::io::Result<String> {

@@ -52,7 +52,6 @@ pub use writer::{StoreWriter, spawn_writer};
 use chrono::DateTime;
 use flate2::Compression;
 use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use govwatch_model::{
     CharsetSource, Fact, FetchError, FetchRecord, Finding, Page, Sample, Severity, Site,
     SiteResult, Timestamp,
@@ -61,7 +60,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

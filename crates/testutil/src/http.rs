@@ -33,6 +33,12 @@
 //! headers = { "X-A" = "b" }   # extra headers (`{{PORT}}` substituted)
 //! family = 6                  # only requests that arrived over IPv4 (4) or IPv6 (6)
 //!
+//! # What a path with no file answers (default: the server's own 404 page). The file may
+//! # start with `_` (never served by itself); status 200 makes a soft 404.
+//! [not_found]
+//! status = 200
+//! file = "_notfound.html"
+//!
 //! # A working site search over the fixture files (see below).
 //! [[search]]
 //! path = "/search/"           # exact request path (the query is ignored for matching)
@@ -1119,13 +1125,15 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
         Err(_) => return not_found(),
     };
 
+    let custom_not_found: Option<NotFoundSpec>;
     match load_routes(&host_dir.join(ROUTES_FILE)).await {
-        Ok(file) => {
+        Ok(mut file) => {
             if let Some(w) = &file.wall
                 && let Some(challenge) = wall::challenge(w, req.cookie.as_deref())
             {
                 return challenge;
             }
+            custom_not_found = file.not_found.take();
             if let Some(route) = file.route.into_iter().find(|r| {
                 (r.path == req.path || r.path == decoded)
                     && r.family.is_none_or(|f| f == req.family)
@@ -1160,7 +1168,17 @@ async fn normal_response(shared: &Shared, req: &Req) -> Response {
             Response::simple(301).header("Location", location)
         }
         FileLookup::Forbidden => Response::simple(403),
-        FileLookup::NotFound => not_found(),
+        FileLookup::NotFound => match custom_not_found {
+            Some(spec) => match tokio::fs::read(host_dir.join(&spec.file)).await {
+                Ok(data) => Response::new(
+                    spec.status.unwrap_or(404),
+                    Some("text/html; charset=utf-8"),
+                    shared.subst(&data),
+                ),
+                Err(_) => not_found(),
+            },
+            None => not_found(),
+        },
     }
 }
 
@@ -1265,6 +1283,19 @@ struct RoutesFile {
     search: Vec<search::SearchSpec>,
     #[serde(default)]
     wall: Option<wall::WallSpec>,
+    /// The host's answer to a path with no file (default: the server's own 404 page).
+    not_found: Option<NotFoundSpec>,
+}
+
+/// `[not_found]` of `_server.toml`: what the host answers for a path with no file, as sites
+/// with a custom error page do (some with status 200: a soft 404).
+#[derive(Debug, Deserialize)]
+struct NotFoundSpec {
+    /// The status (default 404).
+    status: Option<u16>,
+    /// The page served, a file of the host's directory (may start with `_`, so it is not served
+    /// by itself).
+    file: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -110,7 +110,7 @@ impl Integrity {
 
 mod defacement;
 mod hidden;
-mod privacy;
+pub(crate) mod privacy;
 mod scripts;
 mod security;
 mod spam;

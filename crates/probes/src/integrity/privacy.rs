@@ -56,7 +56,7 @@ pub(super) fn privacy(page: &Page, doc: &Html, cx: &crate::ScanCx, out: &mut Int
 
 /// Whether the text holds a run of at least `n` ASCII digits (a mobile number has 11, an ID
 /// number 17 or 18): most pages have none, and need no regex search.
-fn has_digit_run(text: &str, n: usize) -> bool {
+pub(crate) fn has_digit_run(text: &str, n: usize) -> bool {
     let mut run = 0;
     for b in text.bytes() {
         if b.is_ascii_digit() {
@@ -71,12 +71,12 @@ fn has_digit_run(text: &str, n: usize) -> bool {
     false
 }
 
-fn id_re() -> &'static Regex {
+pub(crate) fn id_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"(?:^|[^0-9A-Za-z])([1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?:[^0-9A-Za-z]|$)").unwrap())
 }
 
-fn phone_re() -> &'static Regex {
+pub(crate) fn phone_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| Regex::new(r"(?:^|[^\d])(1[3-9]\d{9})(?:[^\d]|$)").unwrap())
 }
@@ -101,10 +101,74 @@ pub fn valid_id_number(s: &str) -> bool {
     b[17].to_ascii_uppercase() == check
 }
 
-pub(super) fn mask_id(s: &str) -> String {
+pub(crate) fn mask_id(s: &str) -> String {
     format!("{}********{}", &s[..6], &s[14..])
 }
 
-pub(super) fn mask_phone(s: &str) -> String {
+pub(crate) fn mask_phone(s: &str) -> String {
     format!("{}****{}", &s[..3], &s[7..])
+}
+
+/// A run of 16 to 19 digits (a bank card number's length, ISO/IEC 7812), standing alone.
+pub(crate) fn card_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"(?:^|[^0-9A-Za-z])([3-6]\d{15,18})(?:[^0-9A-Za-z]|$)").unwrap())
+}
+
+/// The Luhn check digit holds (ISO/IEC 7812-1: every payment card number passes it).
+pub(crate) fn luhn(s: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in s.bytes().rev().enumerate() {
+        let mut d = u32::from(c - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    s.len() >= 12 && sum.is_multiple_of(10)
+}
+
+/// A card number masked as banks print it: the first 6 and last 4 digits.
+pub(crate) fn mask_card(s: &str) -> String {
+    format!(
+        "{}{}{}",
+        &s[..6],
+        "*".repeat(s.len() - 10),
+        &s[s.len() - 4..]
+    )
+}
+
+/// `text` with every run of 11 or more digits masked (the middle replaced by `*`): an excerpt
+/// around a number never carries another number in full.
+pub(crate) fn mask_digit_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let n = run.chars().count();
+        if n >= 11 {
+            let keep_head = if n >= 15 { 6 } else { 3 };
+            let keep_tail = 4;
+            let head: String = run.chars().take(keep_head).collect();
+            let tail: String = run.chars().skip(n - keep_tail).collect();
+            out.push_str(&head);
+            out.push_str(&"*".repeat(n - keep_head - keep_tail));
+            out.push_str(&tail);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || (c == 'X' || c == 'x') && run.len() == 17 {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }

@@ -292,6 +292,7 @@ mod tests {
             searches: vec![],
             page_fetches_apart: false,
             notes: Vec::new(),
+            not_found: None,
         };
         let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
         let missing = |probe: &Search| -> Vec<String> {

@@ -60,6 +60,7 @@ pub fn crawl_of_pages(name: &str, pages: Vec<Page>) -> SiteCrawl {
         searches: vec![],
         page_fetches_apart: false,
         notes: Vec::new(),
+        not_found: None,
     }
 }
 
