@@ -2,41 +2,16 @@
 //! markup (written here, each a way real sites write them).
 
 use govwatch_config::ProbeRules;
-use govwatch_model::{FetchRecord, Link, LinkKind, Page, Purpose, Site, SiteCrawl, SiteKind};
+mod common;
+
+use govwatch_model::{Link, LinkKind, Page, SiteCrawl};
 use govwatch_probes::accessibility::Accessibility;
 use govwatch_probes::identity::Identity;
 use govwatch_probes::{Probe, ProbeInput};
 
 fn page(url: &str, depth: u32, html: &str, links: Vec<Link>) -> Page {
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
-    Page {
-        fetch: FetchRecord {
-            url: url.into(),
-            final_url: url.into(),
-            method: "GET".into(),
-            purpose: Purpose::Page,
-            status: Some(200),
-            started_at: t,
-            elapsed_ms: 1,
-            queue_ms: 0,
-            bytes: html.len() as u64,
-            content_type: Some("text/html".into()),
-            content_hash: None,
-            remote_addr: None,
-            family: Some(4),
-            error: None,
-            error_message: None,
-            redirects: vec![],
-            attempt: 1,
-        },
-        depth,
-        title: None,
-        text: html.into(),
-        charset: None,
-        charset_source: None,
-        links,
-        is_html: true,
-    }
+    common::html_page(url, html.into(), depth, links, t)
 }
 
 fn link(url: &str, text: &str, kind: LinkKind) -> Link {
@@ -49,29 +24,10 @@ fn link(url: &str, text: &str, kind: LinkKind) -> Link {
 }
 
 fn crawl(id: &str, org: &str, pages: Vec<Page>) -> SiteCrawl {
-    SiteCrawl {
-        site: Site {
-            id: id.into(),
-            name: "测试".into(),
-            home: url::Url::parse(&pages[0].fetch.url).unwrap(),
-            org: org.into(),
-            region: String::new(),
-            kind: SiteKind::Department,
-            overrides: Default::default(),
-        },
-        pages,
-        fetches: vec![],
-        link_checks: vec![],
-        samples: vec![],
-        robots_blocked: vec![],
-        skipped: Default::default(),
-        ipv6: None,
-        search_pages: vec![],
-        searches: vec![],
-        page_fetches_apart: false,
-        notes: Vec::new(),
-        not_found: None,
-    }
+    let mut c = common::crawl_of_pages("测试", pages);
+    c.site.id = id.into();
+    c.site.org = org.into();
+    c
 }
 
 fn identity_codes(id: &str, org: &str, html: &str, links: Vec<Link>) -> Vec<String> {
