@@ -130,16 +130,7 @@ pub fn parse_page_within(
     (max_depth, max_elements): (usize, usize),
 ) -> (Vec<FetchRecord>, Page, String, Vec<CrawlNote>) {
     let rec = fetched.last().clone();
-    let mut page = Page {
-        fetch: rec,
-        depth,
-        text: String::new(),
-        charset: None,
-        charset_source: None,
-        title: None,
-        links: Vec::new(),
-        is_html: false,
-    };
+    let mut page = Page::failed(rec, depth);
     let mut meta = String::new();
     let mut notes = Vec::new();
     if let Some(body) = &fetched.body
@@ -730,16 +721,7 @@ impl Crawler {
             Err(e) => {
                 // The parser gave up on this page: it counts as fetched, not as read.
                 tracing::error!(%url, error = %e, "parsing a page failed");
-                let page = Page {
-                    fetch: fallback.last().expect("one attempt").clone(),
-                    depth,
-                    text: String::new(),
-                    charset: None,
-                    charset_source: None,
-                    title: None,
-                    links: Vec::new(),
-                    is_html: false,
-                };
+                let page = Page::failed(fallback.last().expect("one attempt").clone(), depth);
                 (fallback, page, String::new(), Vec::new())
             }
         }

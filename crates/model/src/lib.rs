@@ -376,6 +376,23 @@ pub struct Page {
     pub is_html: bool,
 }
 
+impl Page {
+    /// A page that was fetched (or tried) but not read: no text, charset, title or links. The
+    /// start of every parse, and what a page is when its parser gives up.
+    pub fn failed(fetch: FetchRecord, depth: u32) -> Page {
+        Page {
+            fetch,
+            depth,
+            text: String::new(),
+            charset: None,
+            charset_source: None,
+            title: None,
+            links: Vec::new(),
+            is_html: false,
+        }
+    }
+}
+
 /// Severity of a finding, as the indicators use it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

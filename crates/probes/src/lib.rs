@@ -498,16 +498,7 @@ mod tests {
         home.bytes = 0;
         home.content_hash = None;
         home.error_message = Some("no record found for a.gov.test".into());
-        let page = Page {
-            fetch: home.clone(),
-            depth: 0,
-            text: String::new(),
-            charset: None,
-            charset_source: None,
-            title: None,
-            links: vec![],
-            is_html: false,
-        };
+        let page = Page::failed(home.clone(), 0);
         let mut crawl = links::tests::crawl_with(vec![page], vec![]);
         crawl.samples = vec![Sample {
             url: home.url.clone(),

@@ -650,16 +650,7 @@ async fn parse_on_cpu(crawler: &Crawler, f: Fetched, ctx: &CrawlContext) -> Page
         Ok(p) => p,
         Err(e) => {
             tracing::error!(url = %fallback.url, error = %e, "parsing a search page failed");
-            Page {
-                fetch: fallback,
-                depth: 1,
-                text: String::new(),
-                charset: None,
-                charset_source: None,
-                title: None,
-                links: vec![],
-                is_html: false,
-            }
+            Page::failed(fallback, 1)
         }
     }
 }
