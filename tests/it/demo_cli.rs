@@ -78,12 +78,19 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     })
     .unwrap();
     assert_eq!(sites.len(), 4);
+    check_status_score_report(&dir, &sites);
+    check_findings_and_show(&dir);
+    check_second_demo(&dir, port);
+}
 
+/// After the demo: `status` lists its sites in China time, `score` uses the shipped rules,
+/// `report` writes into `report/`.
+fn check_status_score_report(dir: &Path, sites: &[govwatch_testutil::fixtures::FixtureSite]) {
     // status: the demo's four sites, times in China time to the second with the zone
-    let (code, stdout, stderr) = run(&dir, &["status"]);
+    let (code, stdout, stderr) = run(dir, &["status"]);
     assert!(matches!(code, Some(0) | Some(1)), "status: {stderr}");
     assert!(!stderr.contains("No such file"), "{stderr}");
-    for fx in &sites {
+    for fx in sites {
         assert!(stdout.contains(&fx.site.id), "{}: {stdout}", fx.site.id);
         assert!(stdout.contains(&fx.site.name), "{}: {stdout}", fx.site.name);
     }
@@ -95,18 +102,22 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
     );
 
     // score: the shipped rules, the fixtures' verdicts (the run is at the fixtures' time)
-    let (code, stdout, stderr) = run(&dir, &["score"]);
+    let (code, stdout, stderr) = run(dir, &["score"]);
     assert_eq!(code, Some(1), "score: {stdout}\n{stderr}");
     assert!(stderr.contains("内置的评分规则"), "{stderr}");
     assert!(stdout.contains("合格 "), "{stdout}");
 
     // report: the default formats into report/
-    let (code, stdout, stderr) = run(&dir, &["report", "--format", "md,json"]);
+    let (code, stdout, stderr) = run(dir, &["report", "--format", "md,json"]);
     assert_eq!(code, Some(0), "report: {stdout}\n{stderr}");
     assert!(dir.join("report/report.md").is_file());
+}
 
+/// After the demo: `findings` by code and by site, `show` of one finding with its evidence and
+/// archive record, `show` of a finding that does not exist.
+fn check_findings_and_show(dir: &Path) {
     // findings and show: the home page's broken links, one with its evidence and archive record
-    let (code, stdout, stderr) = run(&dir, &["findings", "--code", "link.broken_home"]);
+    let (code, stdout, stderr) = run(dir, &["findings", "--code", "link.broken_home"]);
     assert_eq!(code, Some(1), "findings: {stdout}\n{stderr}");
     let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
     assert_eq!(rows.len(), 3, "{stdout}");
@@ -115,7 +126,7 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
             .all(|l| l.contains("[扣分] 首页错链、死链 (link.broken_home)")),
         "{stdout}"
     );
-    let (code, stdout, _) = run(&dir, &["findings", "--site", "1310000003", "--json"]);
+    let (code, stdout, _) = run(dir, &["findings", "--site", "1310000003", "--json"]);
     assert_eq!(code, Some(1));
     let codes: BTreeSet<String> = stdout
         .lines()
@@ -137,7 +148,7 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
             |r| r.get(0),
         )
         .unwrap();
-    let (code, stdout, stderr) = run(&dir, &["show", &id.to_string()]);
+    let (code, stdout, stderr) = run(dir, &["show", &id.to_string()]);
     assert_eq!(code, Some(0), "show: {stdout}\n{stderr}");
     assert!(
         stdout.contains(&format!("问题 #{id}：首页错链、死链 (link.broken_home)")),
@@ -149,19 +160,23 @@ fn after_the_demo_status_score_and_report_work_and_a_second_demo_changes_nothing
         stdout.contains("存档：run-1.warc.gz 记录 <urn:uuid:"),
         "the archived home page: {stdout}"
     );
-    let (code, _, stderr) = run(&dir, &["show", "999999"]);
+    let (code, _, stderr) = run(dir, &["show", "999999"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("没有第 #999999 号问题"), "{stderr}");
+}
 
+/// A second demo on the same port gives the same findings: `report --since` shows nothing fixed
+/// and nothing new.
+fn check_second_demo(dir: &Path, port: u16) {
     // a second demo on the same port: the same findings, nothing fixed, nothing new
-    let (code, stdout, stderr) = demo(&dir, port);
+    let (code, stdout, stderr) = demo(dir, port);
     assert_eq!(code, Some(0), "second demo: {stdout}\n{stderr}");
     let db = dir.join("govwatch.db");
     let first = run_findings(&db, 1);
     assert!(first.len() >= 8, "{first:?}");
     assert_eq!(first, run_findings(&db, 2));
     let (code, stdout, stderr) = run(
-        &dir,
+        dir,
         &[
             "report", "--run", "2", "--since", "1", "--format", "json", "--out", "since",
         ],
@@ -503,10 +518,23 @@ const GOOD_CRAWL: &str = "contact = \"office@inspect.test\"\nallow_private = tru
 /// name its file (and line where the mistake has one), and read in Chinese, the parser's own
 /// words in parentheses. Returns the lines that are not Chinese.
 fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
-    use Break::{Replace, Write};
-    let mut bad = Vec::new();
     let shipped = walk.join("config");
-    let cases: Vec<Case> = vec![
+    let mut cases = registry_cases();
+    cases.extend(crawl_rule_cases());
+    cases.extend(calendar_media_daemon_cases());
+    cases.extend(import_cases());
+    let mut bad = Vec::new();
+    for case in cases {
+        bad.extend(run_config_case(dir, walk, &shipped, case));
+    }
+    bad
+}
+
+/// The registries' cases of [`walk_config_errors`]: `sites check`, `accounts check` and `run` on
+/// broken `sites.toml` and `accounts.toml`.
+fn registry_cases() -> Vec<Case> {
+    use Break::Write;
+    vec![
         (
             "sites",
             Write("sites.toml", BAD_SITES),
@@ -553,6 +581,13 @@ fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
             2,
             &["accounts.toml 第 1 行"],
         ),
+    ]
+}
+
+/// The crawl and probe rule files' cases of [`walk_config_errors`]: `run` stopped by each.
+fn crawl_rule_cases() -> Vec<Case> {
+    use Break::{Replace, Write};
+    vec![
         (
             "crawl-values",
             Write(
@@ -620,6 +655,13 @@ fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
             2,
             &["interaction.toml 第 "],
         ),
+    ]
+}
+
+/// The holidays, media, daemon and warnings files' cases of [`walk_config_errors`].
+fn calendar_media_daemon_cases() -> Vec<Case> {
+    use Break::{Replace, Write};
+    vec![
         (
             "holidays-date",
             Write(
@@ -675,6 +717,13 @@ fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
             2,
             &["warnings.toml：", "clear_below 不能大于 open_at"],
         ),
+    ]
+}
+
+/// The CSV imports' and a missing folder's cases of [`walk_config_errors`].
+fn import_cases() -> Vec<Case> {
+    use Break::Write;
+    vec![
         (
             "sites-import",
             Write(
@@ -749,38 +798,42 @@ fn walk_config_errors(dir: &Path, walk: &Path) -> Vec<String> {
             2,
             &["sites.toml：文件或文件夹不存在（"],
         ),
-    ];
-    for (name, how, args, code, says) in cases {
-        let cfg = walk.join(name).join("config");
-        std::fs::create_dir_all(&cfg).unwrap();
-        for e in std::fs::read_dir(&shipped).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), cfg.join(e.file_name())).unwrap();
-        }
-        std::fs::write(cfg.join("sites.toml"), GOOD_SITES).unwrap();
-        std::fs::write(cfg.join("crawl.toml"), GOOD_CRAWL).unwrap();
-        match how {
-            Write(file, text) => std::fs::write(cfg.join(file), text).unwrap(),
-            Replace(file, from, to) => {
-                let text = std::fs::read_to_string(cfg.join(file)).unwrap();
-                assert!(text.contains(from), "{name}: {file} has no {from}");
-                std::fs::write(cfg.join(file), text.replacen(from, to, 1)).unwrap();
-            }
-        }
-        let cfg = cfg.to_str().unwrap();
-        let args: Vec<String> = args.iter().map(|a| a.replace("{cfg}", cfg)).collect();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (got, stdout, stderr) = run(dir, &args);
-        assert_eq!(got, Some(code), "{name}: {stdout}\n{stderr}");
-        for s in says {
-            assert!(stderr.contains(s), "{name}: no {s:?} in\n{stderr}");
-        }
-        bad.extend(not_chinese(
-            &format!("{name}: govwatch {}", args.join(" ")),
-            &format!("{stdout}\n{stderr}"),
-        ));
+    ]
+}
+
+/// Runs one case of [`walk_config_errors`] in a copy of the shipped `config/` broken as it says,
+/// checks its exit code and message, and returns its lines that are not Chinese.
+fn run_config_case(dir: &Path, walk: &Path, shipped: &Path, case: Case) -> Vec<String> {
+    use Break::{Replace, Write};
+    let (name, how, args, code, says) = case;
+    let cfg = walk.join(name).join("config");
+    std::fs::create_dir_all(&cfg).unwrap();
+    for e in std::fs::read_dir(shipped).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), cfg.join(e.file_name())).unwrap();
     }
-    bad
+    std::fs::write(cfg.join("sites.toml"), GOOD_SITES).unwrap();
+    std::fs::write(cfg.join("crawl.toml"), GOOD_CRAWL).unwrap();
+    match how {
+        Write(file, text) => std::fs::write(cfg.join(file), text).unwrap(),
+        Replace(file, from, to) => {
+            let text = std::fs::read_to_string(cfg.join(file)).unwrap();
+            assert!(text.contains(from), "{name}: {file} has no {from}");
+            std::fs::write(cfg.join(file), text.replacen(from, to, 1)).unwrap();
+        }
+    }
+    let cfg = cfg.to_str().unwrap();
+    let args: Vec<String> = args.iter().map(|a| a.replace("{cfg}", cfg)).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (got, stdout, stderr) = run(dir, &args);
+    assert_eq!(got, Some(code), "{name}: {stdout}\n{stderr}");
+    for s in says {
+        assert!(stderr.contains(s), "{name}: no {s:?} in\n{stderr}");
+    }
+    not_chinese(
+        &format!("{name}: govwatch {}", args.join(" ")),
+        &format!("{stdout}\n{stderr}"),
+    )
 }
 
 /// The body of `GET path` on the web view at `addr`.
