@@ -297,26 +297,36 @@ fn three_shards_merged_are_one_run() {
         dir.join("config/indicators.toml"),
     )
     .unwrap();
+    crawl_two_nights_in_shards(&dir);
+    let night = check_refused_and_repeated_merges(&dir);
+    check_site_in_two_shards_and_other_rules(&dir, &night);
+    check_merged_nights_match_full_runs(&dir, &night, port, sites.len());
+    check_rows_arrived_once(&dir, &night);
+    check_rectification_report(&dir, &night, port);
+}
 
+/// Both nights crawled whole (`full.db`) and as 3 shards (`s1-K.db`, `s2-K.db`); a shard number
+/// out of range is refused; a shard's run records its shard and rules digest.
+fn crawl_two_nights_in_shards(dir: &Path) {
     // the fixture ids 1310000001…4 fall in shards 1, 2, 2, 1 of 3: shard 0 is empty
-    let (code, _, stderr) = gw(&dir, &["run", "--shard", "3/3"]);
+    let (code, _, stderr) = gw(dir, &["run", "--shard", "3/3"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("分片从 0 数起"), "{stderr}");
 
     for (night, full, shard) in [(NIGHT1, "full.db", "s1"), (NIGHT2, "full.db", "s2")] {
-        crawl(&dir, &["run", "--as-of", night, "--db", full]);
+        crawl(dir, &["run", "--as-of", night, "--db", full]);
         for k in 0..3 {
             let file = format!("{shard}-{k}.db");
             let shard_arg = format!("{k}/3");
             crawl(
-                &dir,
+                dir,
                 &[
                     "run", "--as-of", night, "--db", &file, "--shard", &shard_arg,
                 ],
             );
         }
     }
-    let c = db(&dir, "s1-2.db");
+    let c = db(dir, "s1-2.db");
     let (shard_json, rules): (String, String) = c
         .query_row(
             "SELECT settings ->> '$.shard.text', settings ->> '$.rules_sha256' FROM runs",
@@ -335,10 +345,14 @@ fn three_shards_merged_are_one_run() {
             vec!["1310000003".to_string()]
         ]
     );
+}
 
+/// Merges refused (another monitoring time, a shard into itself) and repeated (a shard merged
+/// twice) change nothing; the nights merged shard by shard. Returns the merged `night.db`.
+fn check_refused_and_repeated_merges(dir: &Path) -> Connection {
     // another monitoring time among the inputs: refused, naming the file; nothing written
     let (code, _, stderr) = gw(
-        &dir,
+        dir,
         &[
             "merge", "s1-0.db", "s1-1.db", "s2-2.db", "--into", "night.db",
         ],
@@ -356,20 +370,20 @@ fn three_shards_merged_are_one_run() {
 
     // the first night, then a shard merged twice (alone and with the others): nothing changes
     let (code, stdout, stderr) = gw(
-        &dir,
+        dir,
         &[
             "merge", "s1-0.db", "s1-1.db", "s1-2.db", "--into", "night.db",
         ],
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("已完成，所有分片均已合并"), "{stdout}");
-    let night = db(&dir, "night.db");
+    let night = db(dir, "night.db");
     let before = counts(&night);
-    let (code, stdout, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", "night.db"]);
+    let (code, stdout, stderr) = gw(dir, &["merge", "s1-1.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("已合并过 "), "{stdout}");
     let (code, _, stderr) = gw(
-        &dir,
+        dir,
         &[
             "merge", "s1-2.db", "s1-0.db", "s1-1.db", "--into", "night.db",
         ],
@@ -378,24 +392,29 @@ fn three_shards_merged_are_one_run() {
     assert_eq!(counts(&night), before, "merging again changes nothing");
     // a shard merged into itself, however the target names it: refused, nothing doubled
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    let shard_before = counts(&db(&dir, "s1-1.db"));
+    let shard_before = counts(&db(dir, "s1-1.db"));
     for target in ["sub/../s1-1.db", "./s1-1.db"] {
-        let (code, _, stderr) = gw(&dir, &["merge", "s1-1.db", "--into", target]);
+        let (code, _, stderr) = gw(dir, &["merge", "s1-1.db", "--into", target]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains("the target database itself"), "{stderr}");
     }
-    assert_eq!(counts(&db(&dir, "s1-1.db")), shard_before);
+    assert_eq!(counts(&db(dir, "s1-1.db")), shard_before);
 
     // the second night, one shard at a time: `running` until the last shard is in
-    let (code, stdout, _) = gw(&dir, &["merge", "s2-1.db", "--into", "night.db"]);
+    let (code, stdout, _) = gw(dir, &["merge", "s2-1.db", "--into", "night.db"]);
     assert_eq!(code, 3, "{stdout}");
     assert!(stdout.contains("等待分片 0、2"), "{stdout}");
-    let (code, stdout, stderr) = gw(&dir, &["merge", "s2-2.db", "s2-0.db", "--into", "night.db"]);
+    let (code, stdout, stderr) = gw(dir, &["merge", "s2-2.db", "s2-0.db", "--into", "night.db"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
+    night
+}
 
+/// A site in two shards (within one merge or across merges) and a shard of other rules are
+/// refused, naming the files, writing nothing.
+fn check_site_in_two_shards_and_other_rules(dir: &Path, night: &Connection) {
     // one site crawled again (another run) and merged: a site in two shards
     crawl(
-        &dir,
+        dir,
         &[
             "run",
             "--as-of",
@@ -406,20 +425,17 @@ fn three_shards_merged_are_one_run() {
             "1310000002",
         ],
     );
-    let before = counts(&night);
-    let (code, _, stderr) = gw(&dir, &["merge", "again.db", "--into", "night.db"]);
+    let before = counts(night);
+    let (code, _, stderr) = gw(dir, &["merge", "again.db", "--into", "night.db"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("again.db") && stderr.contains("1310000002"),
         "{stderr}"
     );
-    assert_eq!(counts(&night), before, "a refused merge writes nothing");
+    assert_eq!(counts(night), before, "a refused merge writes nothing");
     assert!(stderr.contains("night.db 未改动"), "{stderr}");
     // …and within one merge
-    let (code, _, stderr) = gw(
-        &dir,
-        &["merge", "s1-2.db", "again.db", "--into", "other.db"],
-    );
+    let (code, _, stderr) = gw(dir, &["merge", "s1-2.db", "again.db", "--into", "other.db"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("again.db") && stderr.contains("s1-2.db"),
@@ -429,25 +445,28 @@ fn three_shards_merged_are_one_run() {
 
     // other rules: refused (a copy of a shard whose run recorded another rules digest)
     std::fs::copy(dir.join("s1-2.db"), dir.join("odd.db")).unwrap();
-    db(&dir, "odd.db")
+    db(dir, "odd.db")
         .execute(
             "UPDATE runs SET settings = json_set(settings, '$.rules_sha256', 'other')",
             [],
         )
         .unwrap();
-    let (code, _, stderr) = gw(&dir, &["merge", "s1-1.db", "odd.db", "--into", "other.db"]);
+    let (code, _, stderr) = gw(dir, &["merge", "s1-1.db", "odd.db", "--into", "other.db"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("odd.db") && stderr.contains("rules"),
         "{stderr}"
     );
+}
 
+/// The merged nights hold what the unsharded runs hold (ids aside), scores included.
+fn check_merged_nights_match_full_runs(dir: &Path, night: &Connection, port: u16, sites: usize) {
     // the merged nights hold what the unsharded runs hold, ids aside
-    let full = db(&dir, "full.db");
+    let full = db(dir, "full.db");
     for as_of in [NIGHT1, NIGHT2] {
-        let (a, b) = (run_at(&full, as_of), run_at(&night, as_of));
-        let (want, got) = (learned(&full, a, port), learned(&night, b, port));
-        assert_eq!(got.sites.len(), sites.len());
+        let (a, b) = (run_at(&full, as_of), run_at(night, as_of));
+        let (want, got) = (learned(&full, a, port), learned(night, b, port));
+        assert_eq!(got.sites.len(), sites);
         assert!(!got.findings.is_empty() && !got.facts.is_empty() && !got.posts.is_empty());
         assert_eq!(got.accounts.len(), 4, "{:?}", got.accounts);
         assert_eq!(got.sites, want.sites, "{as_of}");
@@ -456,10 +475,15 @@ fn three_shards_merged_are_one_run() {
         assert_eq!(got.per_site, want.per_site, "{as_of}");
         assert_eq!(got.accounts, want.accounts, "{as_of}");
         assert_eq!(got.posts, want.posts, "{as_of}");
-        assert_eq!(scores(&dir, "night.db", b), scores(&dir, "full.db", a));
+        assert_eq!(scores(dir, "night.db", b), scores(dir, "full.db", a));
     }
+}
+
+/// Every row of the first night's shards arrived in the merged run, once, and its references
+/// (pages to fetches, findings and pages to bodies, foreign keys) survive the remapping.
+fn check_rows_arrived_once(dir: &Path, night: &Connection) {
     // every row of the shards' runs arrived, once
-    let b1 = run_at(&night, NIGHT1);
+    let b1 = run_at(night, NIGHT1);
     for table in [
         "run_sites",
         "fetches",
@@ -478,8 +502,8 @@ fn three_shards_merged_are_one_run() {
             )
             .unwrap()
         };
-        let shards: i64 = (0..3).map(|k| n(&db(&dir, &format!("s1-{k}.db")), 1)).sum();
-        assert_eq!(n(&night, b1), shards, "{table}");
+        let shards: i64 = (0..3).map(|k| n(&db(dir, &format!("s1-{k}.db")), 1)).sum();
+        assert_eq!(n(night, b1), shards, "{table}");
     }
     // references survive the remapping
     let dangling: i64 = night
@@ -502,12 +526,17 @@ fn three_shards_merged_are_one_run() {
         None,
         "no foreign key broken"
     );
+}
 
+/// The rectification report (`report --since`) of the merged file is that of the full runs, and
+/// its WARC records point at the merged run's pages.
+fn check_rectification_report(dir: &Path, night: &Connection, port: u16) {
     // the rectification report (report --since) is the same on the merged file
+    let full = db(dir, "full.db");
     let (a1, a2) = (run_at(&full, NIGHT1), run_at(&full, NIGHT2));
-    let (b1, b2) = (run_at(&night, NIGHT1), run_at(&night, NIGHT2));
-    let want = report_json(&dir, "full.db", a2, a1, "rep-full", port);
-    let got = report_json(&dir, "night.db", b2, b1, "rep-night", port);
+    let (b1, b2) = (run_at(night, NIGHT1), run_at(night, NIGHT2));
+    let want = report_json(dir, "full.db", a2, a1, "rep-full", port);
+    let got = report_json(dir, "night.db", b2, b1, "rep-night", port);
     // kept for `diff` when they differ
     std::fs::write(dir.join("report-full.json"), &want).unwrap();
     std::fs::write(dir.join("report-night.json"), &got).unwrap();
