@@ -6,7 +6,7 @@
 
 use crate::common::{fast_settings, ts};
 use govwatch_crawler::Crawler;
-use govwatch_model::{Account, Site, SiteKind, SiteOverrides};
+use govwatch_model::{Account, AccountResult, Site, SiteKind, SiteOverrides};
 use govwatch_testutil::TestNet;
 use govwatch_testutil::fixtures::strip_port;
 use serde::Deserialize;
@@ -109,115 +109,135 @@ async fn every_account_gives_exactly_its_findings() {
         }
         assert_eq!(got, exp_set, "findings of {}", a.key());
         assert_eq!(got.len(), r.findings.len(), "no finding twice: {}", a.key());
-        let not_measured: Vec<&govwatch_model::Fact> = r
-            .facts
-            .iter()
-            .filter(|f| f.code == "media.not_measured")
-            .collect();
-        match &exp.not_measured {
-            Some(reason) => {
-                assert_eq!(not_measured.len(), 1, "{}", a.key());
-                assert_eq!(
-                    not_measured[0].value["reason"],
-                    reason.as_str(),
-                    "{}",
-                    a.key()
-                );
-                assert!(!r.feed.measured());
-                assert!(r.facts.iter().all(|f| f.code == "media.not_measured"));
-            }
-            None => {
-                assert!(not_measured.is_empty(), "{}: {not_measured:?}", a.key());
-                assert!(r.feed.measured(), "{}", a.key());
-                // the archived copy of the feed is the evidence of every finding
-                let page = r.feed.page.as_ref().unwrap();
-                for f in &r.findings {
-                    assert_eq!(
-                        f.evidence.archived.as_deref(),
-                        Some(page.fetch.url.as_str())
-                    );
-                    assert_eq!(f.evidence.status, Some(200));
-                }
-            }
+        check_measured_or_not(a, &r, exp);
+        check_account_facts(a, &r);
+    }
+    assert_polite_feed_requests(&net);
+}
+
+/// The facts of `media.not_measured` of an account's result.
+fn not_measured_facts(r: &AccountResult) -> Vec<&govwatch_model::Fact> {
+    r.facts
+        .iter()
+        .filter(|f| f.code == "media.not_measured")
+        .collect()
+}
+
+/// An account's feed is measured (its archived copy the evidence of every finding) or not
+/// measured for the reason `expected.toml` gives, and then nothing else is said of it.
+fn check_measured_or_not(a: &Account, r: &AccountResult, exp: &ExpectedAccount) {
+    let not_measured = not_measured_facts(r);
+    match &exp.not_measured {
+        Some(reason) => {
+            assert_eq!(not_measured.len(), 1, "{}", a.key());
+            assert_eq!(
+                not_measured[0].value["reason"],
+                reason.as_str(),
+                "{}",
+                a.key()
+            );
+            assert!(!r.feed.measured());
+            assert!(r.facts.iter().all(|f| f.code == "media.not_measured"));
         }
-        let fact = |code: &str| r.facts.iter().find(|f| f.code == code).map(|f| &f.value);
-        match a.key().as_str() {
-            "weibo:2010000001" => {
-                let share = fact("media.repost_share").unwrap();
+        None => {
+            assert!(not_measured.is_empty(), "{}: {not_measured:?}", a.key());
+            assert!(r.feed.measured(), "{}", a.key());
+            // the archived copy of the feed is the evidence of every finding
+            let page = r.feed.page.as_ref().unwrap();
+            for f in &r.findings {
                 assert_eq!(
-                    (share["posts"].clone(), share["reposts"].clone()),
-                    (8.into(), 2.into())
+                    f.evidence.archived.as_deref(),
+                    Some(page.fetch.url.as_str())
                 );
-                let feed = fact("media.feed").unwrap();
-                assert_eq!(feed["format"], "rss2");
-                assert_eq!(feed["latest"], "2026-11-27T09:30:00+08:00");
-                let reposts: Vec<&str> = r
-                    .feed
-                    .posts
-                    .iter()
-                    .filter_map(|p| p.repost.as_deref())
-                    .collect();
-                assert_eq!(reposts, vec!["prefix:转发微博", "marker://@"]);
+                assert_eq!(f.evidence.status, Some(200));
             }
-            "weibo:2010000002" => {
-                let s = &r.findings[0];
-                assert_eq!(s.value["latest"], "2026-11-13");
-                assert_eq!(s.value["days"], 15);
-                assert!(s.message.contains("14天内无更新"), "{}", s.message);
-            }
-            "weibo:2010000003" => {
-                let z = r
-                    .findings
-                    .iter()
-                    .find(|f| f.code == "media.zombie")
-                    .unwrap();
-                assert_eq!(z.value["announced"], "2026-10-15");
-                assert_eq!(z.value["phrase"], "停止更新");
-                let s = r.findings.iter().find(|f| f.code == "media.stale").unwrap();
-                assert_eq!(s.value["days"], 44);
-            }
-            "toutiao:MS4wLjABAAAAanpingjiaoyu" => {
-                assert_eq!(fact("media.feed").unwrap()["format"], "atom");
-                let f = &r.findings[0];
-                assert_eq!(
-                    (f.value["posts"].clone(), f.value["reposts"].clone()),
-                    (8.into(), 7.into())
-                );
-                assert_eq!(f.value["share"], 0.875);
-            }
-            "wechat:anping_nongye" => {
-                // decoded from GBK by the XML declaration
-                let page = r.feed.page.as_ref().unwrap();
-                assert_eq!(page.charset.as_deref(), Some("GBK"));
-                let f = &r.findings[0];
-                assert_eq!(
-                    f.value["title"],
-                    "【年货节】安平特产黑木耳限时抢购，全场包邮！"
-                );
-                assert_eq!(
-                    f.value["shop_links"][0],
-                    "https://item.taobao.com/item.htm?id=660000000001"
-                );
-                assert!(f.evidence.excerpt.as_deref().unwrap().contains("限时抢购"));
-            }
-            "douyin:MS4wLjABAAAAanpingwenlv1" => {
-                assert_eq!(fact("media.feed").unwrap()["format"], "json");
-                let f = &r.findings[0];
-                assert_eq!(f.value["org"], "安平县文化和旅游局");
-                assert_eq!(f.value["accounts"].as_array().unwrap().len(), 2);
-            }
-            "weibo:2010000009" => {
-                assert_eq!(not_measured[0].value["status"], 503);
-                assert_eq!(not_measured[0].value["error"], "HTTP 503");
-            }
-            "weishi:anping_weishi" => {
-                let e = not_measured[0].value["error"].as_str().unwrap();
-                assert!(e.starts_with("dns"), "{e}");
-            }
-            _ => {}
         }
     }
-    // politely: robots.txt asked once, each feed once, with govwatch's User-Agent
+}
+
+/// The facts and values of each fixture account's findings, as the fixture's README describes.
+fn check_account_facts(a: &Account, r: &AccountResult) {
+    let not_measured = not_measured_facts(r);
+    let fact = |code: &str| r.facts.iter().find(|f| f.code == code).map(|f| &f.value);
+    match a.key().as_str() {
+        "weibo:2010000001" => {
+            let share = fact("media.repost_share").unwrap();
+            assert_eq!(
+                (share["posts"].clone(), share["reposts"].clone()),
+                (8.into(), 2.into())
+            );
+            let feed = fact("media.feed").unwrap();
+            assert_eq!(feed["format"], "rss2");
+            assert_eq!(feed["latest"], "2026-11-27T09:30:00+08:00");
+            let reposts: Vec<&str> = r
+                .feed
+                .posts
+                .iter()
+                .filter_map(|p| p.repost.as_deref())
+                .collect();
+            assert_eq!(reposts, vec!["prefix:转发微博", "marker://@"]);
+        }
+        "weibo:2010000002" => {
+            let s = &r.findings[0];
+            assert_eq!(s.value["latest"], "2026-11-13");
+            assert_eq!(s.value["days"], 15);
+            assert!(s.message.contains("14天内无更新"), "{}", s.message);
+        }
+        "weibo:2010000003" => {
+            let z = r
+                .findings
+                .iter()
+                .find(|f| f.code == "media.zombie")
+                .unwrap();
+            assert_eq!(z.value["announced"], "2026-10-15");
+            assert_eq!(z.value["phrase"], "停止更新");
+            let s = r.findings.iter().find(|f| f.code == "media.stale").unwrap();
+            assert_eq!(s.value["days"], 44);
+        }
+        "toutiao:MS4wLjABAAAAanpingjiaoyu" => {
+            assert_eq!(fact("media.feed").unwrap()["format"], "atom");
+            let f = &r.findings[0];
+            assert_eq!(
+                (f.value["posts"].clone(), f.value["reposts"].clone()),
+                (8.into(), 7.into())
+            );
+            assert_eq!(f.value["share"], 0.875);
+        }
+        "wechat:anping_nongye" => {
+            // decoded from GBK by the XML declaration
+            let page = r.feed.page.as_ref().unwrap();
+            assert_eq!(page.charset.as_deref(), Some("GBK"));
+            let f = &r.findings[0];
+            assert_eq!(
+                f.value["title"],
+                "【年货节】安平特产黑木耳限时抢购，全场包邮！"
+            );
+            assert_eq!(
+                f.value["shop_links"][0],
+                "https://item.taobao.com/item.htm?id=660000000001"
+            );
+            assert!(f.evidence.excerpt.as_deref().unwrap().contains("限时抢购"));
+        }
+        "douyin:MS4wLjABAAAAanpingwenlv1" => {
+            assert_eq!(fact("media.feed").unwrap()["format"], "json");
+            let f = &r.findings[0];
+            assert_eq!(f.value["org"], "安平县文化和旅游局");
+            assert_eq!(f.value["accounts"].as_array().unwrap().len(), 2);
+        }
+        "weibo:2010000009" => {
+            assert_eq!(not_measured[0].value["status"], 503);
+            assert_eq!(not_measured[0].value["error"], "HTTP 503");
+        }
+        "weishi:anping_weishi" => {
+            let e = not_measured[0].value["error"].as_str().unwrap();
+            assert!(e.starts_with("dns"), "{e}");
+        }
+        _ => {}
+    }
+}
+
+/// Politely: robots.txt asked once, each feed once, with govwatch's User-Agent.
+fn assert_polite_feed_requests(net: &TestNet) {
     let log = net.http.requests_for("rsshub.media.test");
     let robots = log.iter().filter(|r| r.path == "/robots.txt").count();
     assert_eq!(robots, 1, "{log:?}");
@@ -314,7 +334,16 @@ async fn a_run_stores_scores_and_reports_the_accounts() {
     let rows = store.run_accounts(run_id).unwrap();
     assert_eq!(rows.len(), 11);
     assert_eq!(rows.iter().filter(|a| !a.measured).count(), 3);
+    check_account_findings_stored(&store, run_id, port);
+    let rules = govwatch_score::shipped_rules();
+    check_account_verdicts(&store, run_id, &rules);
+    check_annex_4(store, run_id, &rules, &dir, port);
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
+/// Every account finding stored once, the imported ones with them; posts kept with their repost
+/// marks; the site's own findings not mixed with the accounts'.
+fn check_account_findings_stored(store: &govwatch_store::Store, run_id: i64, port: u16) {
     // every finding stored once, with the imported ones in the quarter
     let mut got: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for f in store.account_findings(run_id).unwrap() {
@@ -363,10 +392,16 @@ async fn a_run_stores_scores_and_reports_the_accounts() {
             .iter()
             .all(|f| !f.finding.code.starts_with("media."))
     );
+}
 
+/// The accounts' verdicts by the new-media vetoes, and the vetoes of one failed account.
+fn check_account_verdicts(
+    store: &govwatch_store::Store,
+    run_id: i64,
+    rules: &govwatch_score::Rules,
+) {
     // verdicts by the new-media vetoes
-    let rules = govwatch_score::shipped_rules();
-    let verdicts = govwatch_score::score_accounts(&store, run_id, &rules).unwrap();
+    let verdicts = govwatch_score::score_accounts(store, run_id, rules).unwrap();
     let by_key: BTreeMap<&str, &str> = verdicts
         .iter()
         .map(|v| (v.key.as_str(), v.verdict.as_str()))
@@ -392,13 +427,22 @@ async fn a_run_stores_scores_and_reports_the_accounts() {
         .unwrap();
     let vetoes: Vec<&str> = gongan.items.iter().map(|i| i.rule.as_str()).collect();
     assert_eq!(vetoes, vec!["media_stale", "media_interaction_poor"]);
+}
 
+/// The report of the run: annex 4 filled, the summary counting the accounts, an account
+/// finding's evidence the archived feed in the run's WARC.
+fn check_annex_4(
+    mut store: govwatch_store::Store,
+    run_id: i64,
+    rules: &govwatch_score::Rules,
+    dir: &std::path::Path,
+    port: u16,
+) {
     // the report: annex 4 filled, the summary counts the accounts, the evidence archived
-    let mut store = store;
-    let set = govwatch_score::score_run(&store, run_id, &rules).unwrap();
+    let set = govwatch_score::score_run(&store, run_id, rules).unwrap();
     store.write_scores(&set).unwrap();
-    let (_warc, _) = govwatch_report::warc::write_run_warc(&mut store, run_id, &dir).unwrap();
-    let d = govwatch_report::ReportData::load(&store, run_id, &rules, "测试".into(), None).unwrap();
+    let (_warc, _) = govwatch_report::warc::write_run_warc(&mut store, run_id, dir).unwrap();
+    let d = govwatch_report::ReportData::load(&store, run_id, rules, "测试".into(), None).unwrap();
     let annexes = govwatch_report::annexes(&d);
     let a4 = annexes.iter().find(|t| t.key == "附件4").unwrap();
     assert_eq!(
@@ -491,7 +535,6 @@ async fn a_run_stores_scores_and_reports_the_accounts() {
     assert!(html.contains("政务新媒体检查详情"));
     assert!(html.contains("单项否决：内容不更新"));
     assert!(html.contains("该微博所有博文评论区均已关闭"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -581,36 +624,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         .build()
         .unwrap();
     let net = rt.block_on(TestNet::start(root())).unwrap();
-    let port = net.http.port().to_string();
-    let dir = crate::common::scratch("media-cli", "main");
-    let home = net.http.url("www.anping.media.test", "/");
-    std::fs::write(
-        dir.join("config/sites.toml"),
-        format!(
-            "[[site]]\nid = \"1310000001\"\nname = \"安平县人民政府\"\nhome = \"{home}\"\norg = \"安平县人民政府办公室\"\nregion = \"安平县\"\nkind = \"portal\"\n"
-        ),
-    )
-    .unwrap();
-    let accounts = std::fs::read_to_string(root().join("accounts.toml"))
-        .unwrap()
-        .replace("{{PORT}}", &port);
-    std::fs::write(dir.join("config/accounts.toml"), &accounts).unwrap();
-    std::fs::write(
-        dir.join("config/crawl.toml"),
-        format!(
-            "rate = 20.0\nretries = 0\nipv6 = false\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n{}\n",
-            net.dns.addr(),
-            net.dns.addr().port(),
-            crate::common::TEST_CONTACT
-        ),
-    )
-    .unwrap();
-    std::fs::copy(
-        govwatch_testutil::workspace_root().join("config/indicators.toml"),
-        dir.join("config/indicators.toml"),
-    )
-    .unwrap();
-
+    let dir = media_cli_config(&net);
     let (code, stdout, stderr) = out(&mut govwatch(&dir, &["accounts", "check"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("11 个账号，未发现问题"), "{stdout}");
@@ -650,6 +664,52 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         "{stdout}"
     );
 
+    check_late_observation(&dir);
+    let dir2 = check_accounts_import(&dir);
+    drop(net);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+/// A scratch configuration of the stand-in site, the fixture accounts, a crawl through the test
+/// network and the shipped indicators.
+fn media_cli_config(net: &TestNet) -> PathBuf {
+    let port = net.http.port().to_string();
+    let dir = crate::common::scratch("media-cli", "main");
+    let home = net.http.url("www.anping.media.test", "/");
+    std::fs::write(
+        dir.join("config/sites.toml"),
+        format!(
+            "[[site]]\nid = \"1310000001\"\nname = \"安平县人民政府\"\nhome = \"{home}\"\norg = \"安平县人民政府办公室\"\nregion = \"安平县\"\nkind = \"portal\"\n"
+        ),
+    )
+    .unwrap();
+    let accounts = std::fs::read_to_string(root().join("accounts.toml"))
+        .unwrap()
+        .replace("{{PORT}}", &port);
+    std::fs::write(dir.join("config/accounts.toml"), &accounts).unwrap();
+    std::fs::write(
+        dir.join("config/crawl.toml"),
+        format!(
+            "rate = 20.0\nretries = 0\nipv6 = false\nallow_private = true\ndns_servers = [\"{}\"]\ndns_port = {}\n{}\n",
+            net.dns.addr(),
+            net.dns.addr().port(),
+            crate::common::TEST_CONTACT
+        ),
+    )
+    .unwrap();
+    std::fs::copy(
+        govwatch_testutil::workspace_root().join("config/indicators.toml"),
+        dir.join("config/indicators.toml"),
+    )
+    .unwrap();
+    dir
+}
+
+/// An observation imported after the run is added to it at once (a name two accounts share
+/// needs its platform), and the report counts it.
+fn check_late_observation(dir: &std::path::Path) {
+    use crate::common::govwatch;
     // an observation imported after the run, added to it at once
     std::fs::write(
         dir.join("late.csv"),
@@ -657,7 +717,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     )
     .unwrap();
     let (code, stdout, stderr) = out(&mut govwatch(
-        &dir,
+        dir,
         &["media", "import-findings", "late.csv", "--run", "1"],
     ));
     assert_eq!(
@@ -674,7 +734,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     )
     .unwrap();
     let (code, stdout, stderr) = out(&mut govwatch(
-        &dir,
+        dir,
         &["media", "import-findings", "late.csv", "--run", "1"],
     ));
     assert_eq!(code, 0, "{stderr}");
@@ -684,7 +744,7 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
     );
 
     let (code, _, stderr) = out(&mut govwatch(
-        &dir,
+        dir,
         &["report", "--format", "md,csv", "--out", "rep"],
     ));
     assert_eq!(code, 0, "{stderr}");
@@ -700,7 +760,12 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         csv.contains("公众留言长期不回复（检查人员 2026-11-26 发现"),
         "{csv}"
     );
+}
 
+/// The registry imported from a CSV into a fresh configuration (a bad row skipped, naming its
+/// line), then a broken registry named by file and line. Returns the fresh folder.
+fn check_accounts_import(dir: &std::path::Path) -> PathBuf {
+    use crate::common::govwatch;
     // the registry from a CSV, into a fresh configuration
     let dir2 = crate::common::scratch("media-cli", "import");
     std::fs::copy(
@@ -737,7 +802,5 @@ fn the_binary_checks_imports_runs_scores_and_reports_accounts() {
         ),
         "{stderr}"
     );
-    drop(net);
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_dir_all(&dir2);
+    dir2
 }
