@@ -115,7 +115,14 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
         cmp.check(&fx.host, got, expected_list(fx));
     }
     cmp.finish();
+    check_v4only_and_dual_stack(&results);
+    check_dead_and_partial_aaaa(&results);
+    check_mismatches_mapped_alias_and_ns(&results);
+}
 
+/// A v4-only site (nothing tried over IPv6) and a dual-stack one (identical content, every
+/// measure full).
+fn check_v4only_and_dual_stack(results: &BTreeMap<String, SiteResult>) {
     let r = |h: &str| &results[h];
     // v4-only: no AAAA, nothing tried over IPv6.
     let aaaa = fact(r("v4only.ipv6.test"), "ipv6.aaaa").unwrap();
@@ -171,7 +178,11 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
         fact(d, "ipv6.success_rate").unwrap(),
         &json!({"samples": 1, "ok": 1, "rate": 1.0})
     );
+}
 
+/// An AAAA nothing answers on, and two AAAA of which one fails (named in the finding).
+fn check_dead_and_partial_aaaa(results: &BTreeMap<String, SiteResult>) {
+    let r = |h: &str| &results[h];
     // AAAA that nothing answers on.
     let dead = r("deadv6.ipv6.test");
     let re = fact(dead, "ipv6.reachability").unwrap();
@@ -221,7 +232,12 @@ async fn every_ipv6_case_gives_exactly_its_facts_and_findings() {
         Some(1.0),
         "links go to the address that answers"
     );
+}
 
+/// Different content or status over IPv6, an IPv4-mapped AAAA alone, a CNAME chain to a
+/// dual-stack host, name servers without IPv6.
+fn check_mismatches_mapped_alias_and_ns(results: &BTreeMap<String, SiteResult>) {
+    let r = |h: &str| &results[h];
     // Different content over IPv6.
     let f = r("v6diff.ipv6.test")
         .findings

@@ -113,6 +113,14 @@ async fn fixture_sites_give_the_expected_verdict_table() {
     let rules = govwatch_score::load_rules(&repo().join("config/indicators.toml")).unwrap();
     let set = govwatch_score::score_run(&store, report.run_id, &rules).unwrap();
     store.write_scores(&set).unwrap();
+    check_verdict_table(&set, &root);
+    drop(store);
+    check_score_and_report_commands(&dir, &db, report.run_id);
+    check_rescoring_beside_the_first(&dir, &db, report.run_id, &rules);
+}
+
+/// The verdict table of the run is `verdicts.toml`'s, every deduction naming its findings.
+fn check_verdict_table(set: &govwatch_store::ScoreSet, root: &std::path::Path) {
     let want: Verdicts =
         toml::from_str(&std::fs::read_to_string(root.join("verdicts.toml")).unwrap()).unwrap();
     assert_eq!(set.scores.len(), want.site.len());
@@ -139,10 +147,13 @@ async fn fixture_sites_give_the_expected_verdict_table() {
             assert!(!i.finding_ids.is_empty(), "{}: {:?}", e.id, i);
         }
     }
-    drop(store);
+}
 
+/// `govwatch score` and `govwatch report` on the same database: the verdict table, every format
+/// of the report, annex 1's failed sites.
+fn check_score_and_report_commands(dir: &std::path::Path, db: &std::path::Path, run: i64) {
     // the CLI on the same database
-    let run_id = report.run_id.to_string();
+    let run_id = run.to_string();
     let config = repo().join("config");
     let dbs = db.to_str().unwrap();
     let out = govwatch(&[
@@ -208,7 +219,18 @@ async fn fixture_sites_give_the_expected_verdict_table() {
             && md.contains("| 1 | 安平县 | 安平县数据资源局 | 1310000003 |"),
         "{md}"
     );
+}
 
+/// Re-scored under changed rules, a second scoring kept beside the first.
+fn check_rescoring_beside_the_first(
+    dir: &std::path::Path,
+    db: &std::path::Path,
+    run: i64,
+    rules: &govwatch_score::Rules,
+) {
+    let run_id = run.to_string();
+    let config = repo().join("config");
+    let dbs = db.to_str().unwrap();
     // re-scored under changed rules (the availability veto for portals only; 1310000004 is a
     // department's site): a second scoring beside the first
     let changed = dir.join("config");
@@ -238,14 +260,11 @@ async fn fixture_sites_give_the_expected_verdict_table() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let store = Store::open(&db).unwrap();
-    let scorings = store.scorings(report.run_id).unwrap();
+    let store = Store::open(db).unwrap();
+    let scorings = store.scorings(run).unwrap();
     assert_eq!(scorings.len(), 2);
-    let old = store
-        .scores(report.run_id, Some(&rules.hash))
-        .unwrap()
-        .unwrap();
-    let new = store.scores(report.run_id, None).unwrap().unwrap();
+    let old = store.scores(run, Some(&rules.hash)).unwrap().unwrap();
+    let new = store.scores(run, None).unwrap().unwrap();
     let down = |s: &govwatch_store::ScoreSet| {
         s.scores
             .iter()
