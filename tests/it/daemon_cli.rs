@@ -109,8 +109,6 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let total = sites.len() as i64;
     let dir = crate::common::scratch("dcli", "kill");
     write_config(&dir, &net, &sites);
-    let db = dir.join("govwatch.db");
-    let args = ["daemon", "--config", "config", "--db", "govwatch.db"];
 
     // One page of the third site answers after 3 s, so its crawl is long enough to be stopped
     // in (the reference run below waits the same).
@@ -120,10 +118,23 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         "/jgzn/",
         govwatch_testutil::Fault::Delay(Duration::from_secs(3)),
     );
+    stop_after_the_first_site(&dir, total);
+    let samples_before = kill_on_the_slow_site(&dir, &net, slow, total);
+    resume_to_the_end(&dir, total, samples_before);
+    check_same_as_an_unkilled_run(&dir, &net, &sites);
+    check_status_json(&dir, &sites);
+}
 
+/// The daemon's command line in the scratch folder.
+const DAEMON: [&str; 5] = ["daemon", "--config", "config", "--db", "govwatch.db"];
+
+/// The missed nightly run starts at once; SIGTERM after the first site is committed: exit 0, the
+/// run interrupted with its committed sites kept.
+fn stop_after_the_first_site(dir: &Path, total: i64) {
+    let (db, args) = (dir.join("govwatch.db"), DAEMON);
     // 1. the missed nightly run starts at once; SIGTERM after the first site is committed:
     // exit 0, the run interrupted with its committed sites kept
-    let mut child = govwatch(&dir, &args).spawn().unwrap();
+    let mut child = govwatch(dir, &args).spawn().unwrap();
     wait_until(&mut child, "the first site committed", || {
         query_i64(&db, "SELECT count(*) FROM run_sites") >= 1
     });
@@ -147,10 +158,15 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         ),
         1
     );
+}
 
+/// Started again, the daemon resumes the run; killed (SIGKILL) while it crawls the slow site.
+/// Returns the number of the daemon's own samples then.
+fn kill_on_the_slow_site(dir: &Path, net: &TestNet, slow: &str, total: i64) -> i64 {
+    let (db, args) = (dir.join("govwatch.db"), DAEMON);
     // 2. started again, it resumes the run; kill -9 while it crawls the slow site
     let before = net.http.requests_for(slow).len();
-    let mut child = govwatch(&dir, &args).spawn().unwrap();
+    let mut child = govwatch(dir, &args).spawn().unwrap();
     wait_until(&mut child, "the slow site being crawled", || {
         net.http.requests_for(slow).len() > before
     });
@@ -161,10 +177,15 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         done >= 1 && done < total,
         "killed part way: {done} of {total}"
     );
-    let samples_before = query_i64(&db, "SELECT count(*) FROM samples WHERE run_id IS NULL");
+    query_i64(&db, "SELECT count(*) FROM samples WHERE run_id IS NULL")
+}
 
+/// Started a third time, the same run is resumed and finished; SIGTERM stops it cleanly. One
+/// run, every site, the daemon's samples kept, none twice.
+fn resume_to_the_end(dir: &Path, total: i64, samples_before: i64) {
+    let (db, args) = (dir.join("govwatch.db"), DAEMON);
     // 3. started a third time: the same run is resumed and finished
-    let mut child = govwatch(&dir, &args).spawn().unwrap();
+    let mut child = govwatch(dir, &args).spawn().unwrap();
     wait_until(&mut child, "the run finished", || {
         query_i64(&db, "SELECT count(*) FROM runs WHERE status = 'done'") == 1
     });
@@ -199,14 +220,19 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         ),
         1
     );
+}
 
+/// The same run, never killed, at the same monitoring time, records per site what the resumed
+/// one did.
+fn check_same_as_an_unkilled_run(dir: &Path, net: &TestNet, sites: &[FixtureSite]) {
+    let db = dir.join("govwatch.db");
     // 4. the same run, never killed, at the same monitoring time
     let as_of: String = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT as_of FROM runs WHERE id = 1", [], |r| r.get(0))
         .unwrap();
     let ref_dir = crate::common::scratch("dcli", "reference");
-    write_config(&ref_dir, &net, &sites);
+    write_config(&ref_dir, net, sites);
     let out = govwatch(&ref_dir, &["run", "--as-of", &as_of])
         .output()
         .unwrap();
@@ -222,9 +248,13 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
         crate::common::stored_findings(&db, net.http.port()),
         crate::common::stored_findings(&ref_db, net.http.port())
     );
+}
 
+/// `status --json`: every site with its last crawl, sample and warnings; the first site sampled
+/// by the daemon, which computed its window.
+fn check_status_json(dir: &Path, sites: &[FixtureSite]) {
     // 5. status --json
-    let out = govwatch(&dir, &["status", "--json", "--db", "govwatch.db"])
+    let out = govwatch(dir, &["status", "--json", "--db", "govwatch.db"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -236,7 +266,7 @@ fn daemon_killed_mid_crawl_resumes_and_matches_an_unkilled_run() {
     let v: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), sites.len());
-    for (row, fx) in rows.iter().zip(&sites) {
+    for (row, fx) in rows.iter().zip(sites) {
         assert_eq!(row["id"], fx.site.id.as_str());
         assert_eq!(row["last_crawl"]["run_id"], 1, "{row}");
         assert!(row["warnings"].is_array());

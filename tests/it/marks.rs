@@ -72,11 +72,23 @@ async fn every_marks_site_gives_exactly_its_findings() {
                 .collect::<Vec<_>>()
         );
     }
-    let files = &results
+    let result = |host: &str| &results.iter().find(|(h, _, _)| h == host).unwrap().1;
+    check_attachment_findings(result("www.files.marks.test"));
+    check_attachments_read(result("www.files.marks.test"));
+    check_soft_404s(&net, result("www.soft.marks.test"));
+    let code = result("www.code.marks.test");
+    let m = code
+        .findings
         .iter()
-        .find(|(h, _, _)| h == "www.files.marks.test")
-        .unwrap()
-        .1;
+        .find(|f| f.code == "identity.site_code_mismatch")
+        .unwrap();
+    assert_eq!(m.value["shown"], serde_json::json!(["1350000130"]));
+    assert_eq!(m.value["expected"], "1350000103");
+}
+
+/// The attachments' findings: the numbers never in full; what each file holds, where, how grave;
+/// an attachment that cannot be downloaded named by its link text.
+fn check_attachment_findings(files: &SiteResult) {
     // the numbers never in full: not in a message, a value or an excerpt
     let full = [
         "990101198503120029",
@@ -132,6 +144,10 @@ async fn every_marks_site_gives_exactly_its_findings() {
         broken.message
     );
     assert_eq!(broken.value["attachment"], true);
+}
+
+/// What was read of each attachment, and what was not (a zip bomb).
+fn check_attachments_read(files: &SiteResult) {
     // what was read, and what was not
     let read = |suffix: &str| {
         files
@@ -159,12 +175,11 @@ async fn every_marks_site_gives_exactly_its_findings() {
     );
     assert_eq!(read("gongshi.pdf")["parts"].as_u64(), Some(2));
     assert_eq!(read("download.jsp?fileid=7")["format"], "text");
+}
+
+/// The soft 404s, how each was told, and one request for the not-found page at a path of its own.
+fn check_soft_404s(net: &TestNet, soft: &SiteResult) {
     // the soft 404s: how each was told
-    let soft = &results
-        .iter()
-        .find(|(h, _, _)| h == "www.soft.marks.test")
-        .unwrap()
-        .1;
     let reason = |suffix: &str| {
         let f = soft
             .findings
@@ -203,16 +218,4 @@ async fn every_marks_site_gives_exactly_its_findings() {
         .filter(|p| p.starts_with("/govwatch-not-found-"))
         .collect();
     assert_eq!(asked.len(), 1, "{asked:?}");
-    let code = &results
-        .iter()
-        .find(|(h, _, _)| h == "www.code.marks.test")
-        .unwrap()
-        .1;
-    let m = code
-        .findings
-        .iter()
-        .find(|f| f.code == "identity.site_code_mismatch")
-        .unwrap();
-    assert_eq!(m.value["shown"], serde_json::json!(["1350000130"]));
-    assert_eq!(m.value["expected"], "1350000103");
 }

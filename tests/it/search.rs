@@ -67,14 +67,28 @@ async fn every_search_case_gives_exactly_its_findings() {
         results.insert(fx.host.clone(), r);
     }
     cmp.finish();
-    let fact = |h: &str, code: &str| -> Vec<serde_json::Value> {
-        results[h]
-            .facts
-            .iter()
-            .filter(|f| f.code == code)
-            .map(|f| f.value.clone())
-            .collect()
-    };
+    check_search_facts(&results);
+    let post = sites
+        .iter()
+        .find(|f| f.host == "www.post.search.test")
+        .unwrap();
+    check_post_form(&net, &crawler, &post.site, as_of, &results).await;
+}
+
+/// The values of one site's facts of `code`.
+fn facts_of(results: &BTreeMap<String, SiteResult>, h: &str, code: &str) -> Vec<serde_json::Value> {
+    results[h]
+        .facts
+        .iter()
+        .filter(|f| f.code == code)
+        .map(|f| f.value.clone())
+        .collect()
+}
+
+/// The search facts of each case: a working query, the mandatory column select, a select with
+/// 全部, a separate search host, a script-built URL, a broken and an empty engine, no form.
+fn check_search_facts(results: &BTreeMap<String, SiteResult>) {
+    let fact = |h: &str, code: &str| facts_of(results, h, code);
     // A working search: the query found the page it was made from.
     let q = fact("www.ok.search.test", "search.query");
     assert_eq!(q.len(), 1);
@@ -142,6 +156,18 @@ async fn every_search_case_gives_exactly_its_findings() {
     );
     // No search form anywhere: nothing was submitted.
     assert!(fact("www.none.search.test", "search.query").is_empty());
+}
+
+/// The POST search form is recorded, not submitted (no POST reached the server); with
+/// `search_post = true` the same form is submitted by POST, once, with its hidden field, and works.
+async fn check_post_form(
+    net: &TestNet,
+    crawler: &Crawler,
+    site: &govwatch_model::Site,
+    as_of: chrono::DateTime<chrono::FixedOffset>,
+    results: &BTreeMap<String, SiteResult>,
+) {
+    let fact = |h: &str, code: &str| facts_of(results, h, code);
     // Nothing but search boxes was ever submitted, and no POST reached the server: the POST
     // search form was recorded, not submitted.
     assert!(
@@ -155,21 +181,11 @@ async fn every_search_case_gives_exactly_its_findings() {
     assert!(fact("www.post.search.test", "search.query").is_empty());
 
     // With `search_post = true` the same form is submitted by POST, and it works.
-    let mut post = sites
-        .iter()
-        .find(|f| f.host == "www.post.search.test")
-        .unwrap()
-        .site
-        .clone();
+    let mut post = site.clone();
     post.overrides.search_post = true;
-    let r = govwatch_runner::inspect_site(
-        &crawler,
-        &post,
-        as_of,
-        &crate::common::fixture_rules(),
-        None,
-    )
-    .await;
+    let r =
+        govwatch_runner::inspect_site(crawler, &post, as_of, &crate::common::fixture_rules(), None)
+            .await;
     assert!(
         !r.findings.iter().any(|f| f.code.starts_with("search.")),
         "{:?}",
