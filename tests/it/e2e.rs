@@ -155,7 +155,12 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
     }
 
     cmp.finish();
+    check_politeness(&net, &s.contact);
+}
 
+/// Politeness, read from the server's log: an honest User-Agent with a contact, one request a
+/// second per host (two where Crawl-delay says so), robots.txt read and obeyed.
+fn check_politeness(net: &TestNet, contact: &str) {
     // Politeness, read from the server's log.
     let log = net.http.requests();
     assert!(!log.is_empty());
@@ -163,7 +168,7 @@ async fn fixture_sites_give_exactly_the_expected_findings_politely() {
     for r in &log {
         let ua = r.user_agent.as_deref().unwrap_or("");
         assert!(
-            ua.contains("govwatch") && ua.contains(&s.contact),
+            ua.contains("govwatch") && ua.contains(contact),
             "honest User-Agent with a contact: {ua}"
         );
         by_host.entry(r.host.clone()).or_default().push(r.at);

@@ -10,7 +10,7 @@ use govwatch_model::{Account, Platform, Site, SiteKind};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
 use govwatch_testutil::TestNet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const AS_OF: &str = "2026-11-28T10:00:00+08:00";
@@ -51,50 +51,7 @@ fn account(id: &str, name: &str, feed: url::Url) -> Account {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn future_dated_and_nested_feeds_are_judged_and_the_night_goes_on() {
     let root = scratch("fixtures");
-    let site_dir = root.join("www.site.feeds.test");
-    std::fs::create_dir_all(&site_dir).unwrap();
-    std::fs::write(
-        site_dir.join("index.html"),
-        "<html><head><title>首页</title></head><body><p>测试</p></body></html>",
-    )
-    .unwrap();
-    let feeds = root.join("rsshub.feeds.test");
-    std::fs::create_dir_all(&feeds).unwrap();
-    // every item after the monitoring time: one the next day, one in 2099
-    std::fs::write(
-        feeds.join("future.xml"),
-        rss(&[
-            ("Sun, 29 Nov 2026 02:00:00 GMT", "明天的通知"),
-            ("Thu, 01 Jan 2099 00:00:00 GMT", "很久以后"),
-        ]),
-    )
-    .unwrap();
-    // a fresh item whose body nests 200,000 <div> (in CDATA), and a plain one before it
-    let bomb = format!(
-        "<![CDATA[{}深{}]]>",
-        "<div>".repeat(200_000),
-        "</div>".repeat(200_000)
-    );
-    std::fs::write(
-        feeds.join("nested.xml"),
-        rss(&[
-            ("Fri, 27 Nov 2026 02:00:00 GMT", &bomb),
-            (
-                "Thu, 26 Nov 2026 02:00:00 GMT",
-                "<![CDATA[<p>防汛通知</p>]]>",
-            ),
-        ]),
-    )
-    .unwrap();
-    // an ordinary account read after them
-    std::fs::write(
-        feeds.join("fresh.xml"),
-        rss(&[(
-            "Fri, 27 Nov 2026 02:00:00 GMT",
-            "&lt;p&gt;今日要闻&lt;/p&gt;",
-        )]),
-    )
-    .unwrap();
+    write_fixtures(&root);
     let net = TestNet::start(&root).await.unwrap();
     let site = Site {
         id: "3400000001".into(),
@@ -189,4 +146,53 @@ async fn future_dated_and_nested_feeds_are_judged_and_the_night_goes_on() {
     let (lines, _) = govwatch_runner::media::summary_lines(&store, run_id).unwrap();
     let line = lines.iter().find(|l| l.starts_with("weibo:1")).unwrap();
     assert!(line.contains("未监测"), "{line}");
+}
+
+/// The test's sites: a home page, and three feeds (every item after the monitoring time; a
+/// fresh item nesting 200,000 `<div>`; an ordinary one).
+fn write_fixtures(root: &Path) {
+    let site_dir = root.join("www.site.feeds.test");
+    std::fs::create_dir_all(&site_dir).unwrap();
+    std::fs::write(
+        site_dir.join("index.html"),
+        "<html><head><title>首页</title></head><body><p>测试</p></body></html>",
+    )
+    .unwrap();
+    let feeds = root.join("rsshub.feeds.test");
+    std::fs::create_dir_all(&feeds).unwrap();
+    // every item after the monitoring time: one the next day, one in 2099
+    std::fs::write(
+        feeds.join("future.xml"),
+        rss(&[
+            ("Sun, 29 Nov 2026 02:00:00 GMT", "明天的通知"),
+            ("Thu, 01 Jan 2099 00:00:00 GMT", "很久以后"),
+        ]),
+    )
+    .unwrap();
+    // a fresh item whose body nests 200,000 <div> (in CDATA), and a plain one before it
+    let bomb = format!(
+        "<![CDATA[{}深{}]]>",
+        "<div>".repeat(200_000),
+        "</div>".repeat(200_000)
+    );
+    std::fs::write(
+        feeds.join("nested.xml"),
+        rss(&[
+            ("Fri, 27 Nov 2026 02:00:00 GMT", &bomb),
+            (
+                "Thu, 26 Nov 2026 02:00:00 GMT",
+                "<![CDATA[<p>防汛通知</p>]]>",
+            ),
+        ]),
+    )
+    .unwrap();
+    // an ordinary account read after them
+    std::fs::write(
+        feeds.join("fresh.xml"),
+        rss(&[(
+            "Fri, 27 Nov 2026 02:00:00 GMT",
+            "&lt;p&gt;今日要闻&lt;/p&gt;",
+        )]),
+    )
+    .unwrap();
 }

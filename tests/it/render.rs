@@ -11,7 +11,7 @@
 use crate::common::{Comparison, assert_fixture_hosts, fast_settings, ts};
 use govwatch_config::RenderMode;
 use govwatch_crawler::{CrawlSettings, Crawler};
-use govwatch_model::{Fact, FetchError, Finding, Sample};
+use govwatch_model::{Fact, FetchError, Finding, Sample, SiteResult};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
 use govwatch_testutil::TestNet;
@@ -262,69 +262,85 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
             "{}",
             fx.host
         );
-        match fx.host.as_str() {
-            "www.ajax.render.test" => {
-                // the stale list was read rendered, and says so
-                let f = r
-                    .findings
-                    .iter()
-                    .find(|f| f.code == "column.stale")
-                    .unwrap();
-                assert_eq!(f.value["read"], "rendered");
-                assert!(f.message.ends_with("〔经浏览器渲染读取〕"), "{}", f.message);
-                assert_eq!(f.evidence.extra["rendered"], true);
-                // the page's visit counter POSTs: refused unsent, never a POST on the wire
-                let tzgg = rendered
-                    .iter()
-                    .find(|f| f.url.as_deref().is_some_and(|u| u.ends_with("/tzgg/")))
-                    .unwrap();
-                let refused = tzgg.value["refused"].to_string();
-                assert!(
-                    refused.contains("/api/count") && refused.contains("POST never sent"),
-                    "{refused}"
-                );
-                // the robots.txt-disallowed endpoint was refused unsent
-                let sjgg = rendered
-                    .iter()
-                    .find(|f| f.url.as_deref().is_some_and(|u| u.contains("/sjgg/")))
-                    .unwrap();
-                let refused = sjgg.value["refused"].to_string();
-                assert!(refused.contains("/api/sjgg/list.json"), "{refused}");
-                // the drawn DOM kept beside the raw page
-                assert!(r.pages.iter().any(|p| p.fetch.method == "RENDER"
-                    && p.fetch.url.ends_with("/tzgg/")
-                    && p.text.contains("关于2026年度审计项目计划的通知")));
-            }
-            "www.jssearch.render.test" => {
-                let form = r
-                    .facts
-                    .iter()
-                    .find(|f| f.code == "search.form")
-                    .expect("the box tried in the browser");
-                assert_eq!(form.value["query_field"], "q");
-                assert!(
-                    form.value["excerpt"]
-                        .as_str()
-                        .unwrap()
-                        .starts_with("rendered:")
-                );
-                assert!(!r.facts.iter().any(|f| f.code == "search.unverified"));
-            }
-            "www.ruishu.render.test" | "www.jsl.render.test" => {
-                // the wall met and passed; the crawl went on with the cookies it earned
-                let c = r
-                    .facts
-                    .iter()
-                    .find(|f| f.code == "page.challenged")
-                    .unwrap();
-                assert_eq!(c.value["passed"], true, "{}", c.value);
-                let columns = r.facts.iter().filter(|f| f.code == "column.latest").count();
-                assert!(columns >= 2, "{}: {columns} columns read", fx.host);
-            }
-            _ => {}
-        }
+        check_rendered_case(&fx.host, &r, &rendered);
     }
     cmp.finish();
+    check_browser_requests(&net, &crawler);
+    let stats = crawler.renderer().unwrap().stats();
+    eprintln!("render stats: {stats:?}");
+    assert!(stats.pages >= 7, "{stats:?}");
+    crawler.renderer().unwrap().shutdown().await;
+}
+
+/// What each rendered case shows beyond its findings: a stale list read rendered (its refused
+/// requests, its drawn DOM kept), a search box tried in the browser, walls met and passed.
+fn check_rendered_case(host: &str, r: &SiteResult, rendered: &[&Fact]) {
+    match host {
+        "www.ajax.render.test" => {
+            // the stale list was read rendered, and says so
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.code == "column.stale")
+                .unwrap();
+            assert_eq!(f.value["read"], "rendered");
+            assert!(f.message.ends_with("〔经浏览器渲染读取〕"), "{}", f.message);
+            assert_eq!(f.evidence.extra["rendered"], true);
+            // the page's visit counter POSTs: refused unsent, never a POST on the wire
+            let tzgg = rendered
+                .iter()
+                .find(|f| f.url.as_deref().is_some_and(|u| u.ends_with("/tzgg/")))
+                .unwrap();
+            let refused = tzgg.value["refused"].to_string();
+            assert!(
+                refused.contains("/api/count") && refused.contains("POST never sent"),
+                "{refused}"
+            );
+            // the robots.txt-disallowed endpoint was refused unsent
+            let sjgg = rendered
+                .iter()
+                .find(|f| f.url.as_deref().is_some_and(|u| u.contains("/sjgg/")))
+                .unwrap();
+            let refused = sjgg.value["refused"].to_string();
+            assert!(refused.contains("/api/sjgg/list.json"), "{refused}");
+            // the drawn DOM kept beside the raw page
+            assert!(r.pages.iter().any(|p| p.fetch.method == "RENDER"
+                && p.fetch.url.ends_with("/tzgg/")
+                && p.text.contains("关于2026年度审计项目计划的通知")));
+        }
+        "www.jssearch.render.test" => {
+            let form = r
+                .facts
+                .iter()
+                .find(|f| f.code == "search.form")
+                .expect("the box tried in the browser");
+            assert_eq!(form.value["query_field"], "q");
+            assert!(
+                form.value["excerpt"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("rendered:")
+            );
+            assert!(!r.facts.iter().any(|f| f.code == "search.unverified"));
+        }
+        "www.ruishu.render.test" | "www.jsl.render.test" => {
+            // the wall met and passed; the crawl went on with the cookies it earned
+            let c = r
+                .facts
+                .iter()
+                .find(|f| f.code == "page.challenged")
+                .unwrap();
+            assert_eq!(c.value["passed"], true, "{}", c.value);
+            let columns = r.facts.iter().filter(|f| f.code == "column.latest").count();
+            assert!(columns >= 2, "{host}: {columns} columns read");
+        }
+        _ => {}
+    }
+}
+
+/// Every request the browser made went through the crawler (our User-Agent, GET only, robots.txt
+/// honoured); after the wall the crawler's own requests carried the cookie the browser earned.
+fn check_browser_requests(net: &TestNet, crawler: &Crawler) {
     // every request the browser made went through the crawler: our User-Agent, GET only
     let log = net.http.requests();
     let ua = crawler.user_agent().to_string();
@@ -353,10 +369,6 @@ async fn rendered_in_chromium_the_fixtures_give_their_findings() {
         && r.path == "/tzgg/"
         && r.status == 200
         && r.cookie.as_deref().is_some_and(|c| c.contains("gwS80T="))));
-    let stats = crawler.renderer().unwrap().stats();
-    eprintln!("render stats: {stats:?}");
-    assert!(stats.pages >= 7, "{stats:?}");
-    crawler.renderer().unwrap().shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
