@@ -5,6 +5,7 @@
 use super::{EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, newest_run, pad, severity_zh};
 use crate::cli::{FindingsArgs, ShowArgs};
 use anyhow::{Result, anyhow};
+use govwatch_model::Finding;
 use govwatch_score::codes::titled;
 use govwatch_store::Store;
 
@@ -119,7 +120,22 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         }
     };
     let x = &f.finding;
-    let site = store.site(&site_id)?;
+    print_finding(&store, id, run_id, &site_id, account.as_deref(), x)?;
+    print_fetches(&store, run_id, &site_id, x)?;
+    print_archive(&store, run_id, &site_id, x)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Prints a finding of `govwatch show`: what, where, when, its review and its evidence.
+fn print_finding(
+    store: &Store,
+    id: i64,
+    run_id: i64,
+    site_id: &str,
+    account: Option<&str>,
+    x: &Finding,
+) -> Result<()> {
+    let site = store.site(site_id)?;
     outln!("问题 #{id}：{}", titled(&x.code));
     outln!("性质：{}", severity_zh(x.severity));
     outln!(
@@ -127,7 +143,7 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         site_id,
         site.as_ref().map(|s| s.name.as_str()).unwrap_or("")
     );
-    if let Some(key) = &account {
+    if let Some(key) = account {
         outln!("政务新媒体账号：{key}");
     }
     outln!("检查：第 {run_id} 次");
@@ -153,6 +169,11 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
     if !x.evidence.extra.is_null() {
         outln!("  附加证据：{}", x.evidence.extra);
     }
+    Ok(())
+}
+
+/// Prints the fetches of a finding's URL (and of its archived page), in the order they were made.
+fn print_fetches(store: &Store, run_id: i64, site_id: &str, x: &Finding) -> Result<()> {
     // the fetches of the finding's URL (and of the archived page, when it is another)
     let mut urls: Vec<&str> = x.url.iter().map(String::as_str).collect();
     if let Some(a) = x.evidence.archived.as_deref()
@@ -160,7 +181,7 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
     {
         urls.push(a);
     }
-    let mut fetches = store.fetches_for(run_id, &site_id, &urls)?;
+    let mut fetches = store.fetches_for(run_id, site_id, &urls)?;
     // in the order they were made, whichever URL they were for
     fetches.sort_by_key(|sf| sf.fetch.started_at);
     if !fetches.is_empty() {
@@ -193,11 +214,16 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
             outln!("    原始错误：{m}");
         }
     }
+    Ok(())
+}
+
+/// Prints where the archived copy of a finding's page is (its WARC record), or why there is none.
+fn print_archive(store: &Store, run_id: i64, site_id: &str, x: &Finding) -> Result<()> {
     // where the archived copy is
     let page = [x.evidence.archived.as_deref(), x.url.as_deref()]
         .into_iter()
         .flatten()
-        .find_map(|u| store.page_for(run_id, &site_id, u).transpose())
+        .find_map(|u| store.page_for(run_id, site_id, u).transpose())
         .transpose()?;
     match page {
         Some(p) => match store.archive_record(run_id, p.id)? {
@@ -231,5 +257,5 @@ pub(crate) fn cmd_show(a: ShowArgs) -> Result<u8> {
         },
         None => outln!("存档：无（该网址没有可存档的页面，例如链接目标或无法访问的首页）"),
     }
-    Ok(EXIT_CLEAN)
+    Ok(())
 }
