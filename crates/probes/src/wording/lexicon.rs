@@ -31,13 +31,16 @@ pub struct Pat {
     pub edit: Option<Edit>,
 }
 
+/// Full titles with the leaders (indexes of `rules.leaders`) who ever held each.
+pub type FullTitles = Vec<(String, Vec<usize>)>;
+
 /// The compiled rules.
 pub struct Lexicon {
     pub rules: WordingRules,
     pub pats: Vec<Pat>,
     pub ac: AhoCorasick,
     /// Every full title, longest first, with the leaders who ever held it.
-    pub full_titles: Vec<(String, Vec<usize>)>,
+    pub full_titles: FullTitles,
     /// Per leader: every form of every title (full and short), longest first.
     pub context: Vec<Vec<String>>,
 }
@@ -102,38 +105,6 @@ impl Lexicon {
             Target::Phrase(i) => &self.rules.phrases[i].source,
             Target::Known(i) => &self.rules.wrong[i].source,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn right_text_is_never_a_near_miss() {
-        let lex = Lexicon::shared(&WordingRules::default());
-        let find = |t: &str| {
-            lex.ac
-                .find_iter(t)
-                .map(|m| {
-                    (
-                        t[m.range()].to_string(),
-                        lex.pats[m.pattern().as_usize()].edit,
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
-        // 李克强 with 克 dropped is 李强: a canonical name, not a near miss
-        assert_eq!(find("李强"), vec![("李强".to_string(), None)]);
-        // 李强强调: the name, then 强调 — never 李强 with 强 doubled
-        assert_eq!(find("李强强调"), vec![("李强".to_string(), None)]);
-        assert_eq!(
-            find("习近乎"),
-            vec![("习近乎".to_string(), Some(Edit::LookAlike))]
-        );
-        let n = lex.pats.len();
-        eprintln!("{n} patterns, {} bytes", lex.ac.memory_usage());
-        assert!(n > 1000, "{n} patterns");
     }
 }
 
@@ -222,7 +193,7 @@ fn patterns(rules: &WordingRules) -> (Vec<String>, Vec<Pat>) {
 
 /// Every full title, longest first, with the leaders who ever held it; per leader, every form
 /// of every title, longest first.
-fn titles(rules: &WordingRules) -> (Vec<(String, Vec<usize>)>, Vec<Vec<String>>) {
+fn titles(rules: &WordingRules) -> (FullTitles, Vec<Vec<String>>) {
     let mut full: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut context = Vec::new();
     for (i, l) in rules.leaders.iter().enumerate() {
@@ -236,7 +207,7 @@ fn titles(rules: &WordingRules) -> (Vec<(String, Vec<usize>)>, Vec<Vec<String>>)
         forms.dedup();
         context.push(forms);
     }
-    let mut full_titles: Vec<(String, Vec<usize>)> = full
+    let mut full_titles: FullTitles = full
         .into_iter()
         .map(|(t, mut ls)| {
             ls.dedup();
@@ -250,4 +221,36 @@ fn titles(rules: &WordingRules) -> (Vec<(String, Vec<usize>)>, Vec<Vec<String>>)
             .then(a.0.cmp(&b.0))
     });
     (full_titles, context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn right_text_is_never_a_near_miss() {
+        let lex = Lexicon::shared(&WordingRules::default());
+        let find = |t: &str| {
+            lex.ac
+                .find_iter(t)
+                .map(|m| {
+                    (
+                        t[m.range()].to_string(),
+                        lex.pats[m.pattern().as_usize()].edit,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        // 李克强 with 克 dropped is 李强: a canonical name, not a near miss
+        assert_eq!(find("李强"), vec![("李强".to_string(), None)]);
+        // 李强强调: the name, then 强调 — never 李强 with 强 doubled
+        assert_eq!(find("李强强调"), vec![("李强".to_string(), None)]);
+        assert_eq!(
+            find("习近乎"),
+            vec![("习近乎".to_string(), Some(Edit::LookAlike))]
+        );
+        let n = lex.pats.len();
+        eprintln!("{n} patterns, {} bytes", lex.ac.memory_usage());
+        assert!(n > 1000, "{n} patterns");
+    }
 }
