@@ -21,7 +21,7 @@
 
 use crate::{Probe, ProbeInput, ProbeOutput, Scan, ScanCx};
 use govwatch_config::IdentityRules;
-use govwatch_model::{Fact, LinkKind, Page, Severity};
+use govwatch_model::{Fact, Link, LinkKind, Page, Severity, Site};
 use regex::Regex;
 use scraper::{Html, Selector};
 use serde_json::json;
@@ -140,6 +140,7 @@ fn around(text: &str, at: usize, len: usize) -> String {
 }
 
 impl Identity {
+    /// Everything the home page shows of the site's identity.
     fn read_home(&self, page: &Page, doc: &Html, cx: &ScanCx) -> IdentityScan {
         let text = cx.visible_text(doc);
         let mut scan = IdentityScan {
@@ -150,112 +151,88 @@ impl Identity {
                 .any(|w| !w.is_empty() && text.contains(w.as_str())),
             ..Default::default()
         };
-        for c in site_code_re().captures_iter(text) {
-            let code = c[1].to_string();
-            if scan.excerpt.is_none() {
-                let m = c.get(0).expect("match");
-                scan.excerpt = Some(around(text, m.start(), m.len()));
-            }
-            if !scan.site_codes.contains(&code) {
-                scan.site_codes.push(code);
-            }
-        }
-        for c in icp_re().captures_iter(text) {
-            let prov = &c[1];
-            let digits = &c[2];
-            if digits.is_empty() {
-                continue;
-            }
-            let ok = !prov.is_empty() && (6..=10).contains(&digits.len());
-            let shown = folded(c.get(0).expect("match").as_str());
-            if !scan.icp.iter().any(|(s, _)| *s == shown) {
-                scan.icp.push((shown, ok));
-            }
-        }
-        for c in psb_re().captures_iter(text) {
-            if c[1].is_empty() {
-                continue;
-            }
-            let shown = folded(c.get(0).expect("match").as_str());
-            if !scan.psb.contains(&shown) {
-                scan.psb.push(shown);
-            }
-        }
-        static SEL: OnceLock<(Selector, Selector)> = OnceLock::new();
-        let (meta, script) = SEL.get_or_init(|| {
-            (
-                Selector::parse(
-                    r#"meta[name="SiteIDCode"], meta[name="siteidcode"], meta[name="SiteIdCode"]"#,
-                )
-                .expect("valid selector"),
-                Selector::parse("script[sitecode], script[siteCode]").expect("valid selector"),
-            )
-        });
-        scan.meta_code = doc
-            .select(meta)
-            .filter_map(|m| m.value().attr("content"))
-            .map(|c| c.trim().to_string())
-            .find(|c| !c.is_empty());
-        scan.script_code = doc
-            .select(script)
-            .filter_map(|s| s.value().attr("sitecode"))
-            .map(|c| c.trim().to_string())
-            .find(|c| !c.is_empty());
+        read_numbers(text, &mut scan);
+        read_tag_codes(doc, &mut scan);
         for l in &page.links {
-            let url = l.url.to_ascii_lowercase();
-            // the 公安 filing's link to its registration record (the badge often an image)
-            if let Some(code) = url::Url::parse(&l.url)
-                .ok()
-                .filter(|u| {
-                    self.rules
-                        .psb_hosts
-                        .iter()
-                        .any(|h| u.host_str().is_some_and(|x| x.eq_ignore_ascii_case(h)))
-                })
-                .and_then(|u| {
-                    u.query_pairs()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("recordcode"))
-                        .map(|(_, v)| v.trim().to_string())
-                        .filter(|v| v.len() >= 10 && v.chars().all(|c| c.is_ascii_digit()))
-                })
-                && !scan.psb.iter().any(|p| p.contains(code.as_str()))
+            self.read_link(l, &mut scan);
+        }
+        self.read_scripted(page, text, &mut scan);
+        read_org(&cx.site.org, text, &mut scan);
+        if scan.excerpt.is_none() {
+            // the footer's first word, for the evidence of what is missing
+            if let Some(at) = self
+                .rules
+                .footer_words
+                .iter()
+                .filter_map(|w| text.find(w.as_str()).map(|i| (i, w.len())))
+                .min()
             {
-                scan.psb.push(format!("recordcode={code}"));
+                scan.excerpt = Some(around(text, at.0, at.1));
             }
-            let host = url::Url::parse(&l.url)
-                .ok()
-                .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
-                .unwrap_or_default();
-            if scan.conac.is_none()
+        }
+        scan
+    }
+
+    /// One link of the home page: the 公安 filing's record, the conac badge, the error-report
+    /// entry.
+    fn read_link(&self, l: &Link, scan: &mut IdentityScan) {
+        let url = l.url.to_ascii_lowercase();
+        // the 公安 filing's link to its registration record (the badge often an image)
+        if let Some(code) = url::Url::parse(&l.url)
+            .ok()
+            .filter(|u| {
+                self.rules
+                    .psb_hosts
+                    .iter()
+                    .any(|h| u.host_str().is_some_and(|x| x.eq_ignore_ascii_case(h)))
+            })
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("recordcode"))
+                    .map(|(_, v)| v.trim().to_string())
+                    .filter(|v| v.len() >= 10 && v.chars().all(|c| c.is_ascii_digit()))
+            })
+            && !scan.psb.iter().any(|p| p.contains(code.as_str()))
+        {
+            scan.psb.push(format!("recordcode={code}"));
+        }
+        let host = url::Url::parse(&l.url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+            .unwrap_or_default();
+        if scan.conac.is_none()
+            && self
+                .rules
+                .conac_hosts
+                .iter()
+                .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+        {
+            scan.conac = Some(l.url.clone());
+        }
+        if scan.error_report.is_none() {
+            let by_url = self
+                .rules
+                .error_report_urls
+                .iter()
+                .any(|u| !u.is_empty() && url.contains(u.as_str()));
+            let by_words = matches!(l.kind, LinkKind::Anchor | LinkKind::Image)
                 && self
                     .rules
-                    .conac_hosts
+                    .error_report_words
                     .iter()
-                    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
-            {
-                scan.conac = Some(l.url.clone());
-            }
-            if scan.error_report.is_none() {
-                let by_url = self
-                    .rules
-                    .error_report_urls
-                    .iter()
-                    .any(|u| !u.is_empty() && url.contains(u.as_str()));
-                let by_words = matches!(l.kind, LinkKind::Anchor | LinkKind::Image)
-                    && self
-                        .rules
-                        .error_report_words
-                        .iter()
-                        .any(|w| !w.is_empty() && l.text.contains(w.as_str()));
-                if by_url || by_words {
-                    scan.error_report = Some(if by_words {
-                        l.text.clone()
-                    } else {
-                        l.url.clone()
-                    });
-                }
+                    .any(|w| !w.is_empty() && l.text.contains(w.as_str()));
+            if by_url || by_words {
+                scan.error_report = Some(if by_words {
+                    l.text.clone()
+                } else {
+                    l.url.clone()
+                });
             }
         }
+    }
+
+    /// The badge and the entry no link showed: written by a script, or drawn as text.
+    fn read_scripted(&self, page: &Page, text: &str, scan: &mut IdentityScan) {
         // the badge and the entry are often written by an inline script (`document.write`), the
         // badge's script from a mirror host (an IPv6 proxy) beside its placeholder element
         let raw = page.text.to_ascii_lowercase();
@@ -288,87 +265,19 @@ impl Identity {
             // an entry drawn as text beside a picture link
             scan.error_report = Some(w.clone());
         }
-        let org = folded(&cx.site.org);
-        let plain = folded(text);
-        scan.org_named = !org.is_empty() && plain.contains(&org);
-        if let Some(c) = org_re().captures(text) {
-            scan.org_stated = c.get(1).or(c.get(2)).map(|m| {
-                // a footer written without spaces runs on into the next mark
-                let mut s = m.as_str();
-                for stop in [
-                    "网站标识码",
-                    "地址",
-                    "电话",
-                    "承办",
-                    "版权",
-                    "备案",
-                    "技术支持",
-                    "邮编",
-                ] {
-                    if let Some(i) = s.find(stop).filter(|i| *i > 0) {
-                        s = &s[..i];
-                    }
-                }
-                s.to_string()
-            });
-        }
-        if scan.excerpt.is_none() {
-            // the footer's first word, for the evidence of what is missing
-            if let Some(at) = self
-                .rules
-                .footer_words
-                .iter()
-                .filter_map(|w| text.find(w.as_str()).map(|i| (i, w.len())))
-                .min()
-            {
-                scan.excerpt = Some(around(text, at.0, at.1));
-            }
-        }
-        scan
-    }
-}
-
-impl Probe for Identity {
-    fn name(&self) -> &'static str {
-        "identity"
     }
 
-    fn slot(&self) -> Option<usize> {
-        Some(7)
-    }
-
-    fn scan(&self, page: &Page, doc: &Html, cx: &ScanCx) -> Option<Scan> {
-        if page.depth != 0 || !page.is_html || !page.fetch.ok() {
-            return None;
-        }
-        Some(Box::new(self.read_home(page, doc, cx)))
-    }
-
-    fn run(&self, input: &ProbeInput) -> ProbeOutput {
-        let mut out = ProbeOutput::default();
-        let Some(hi) = input.pages().iter().position(|p| p.depth == 0) else {
-            return out;
-        };
-        let home = &input.pages()[hi];
-        let Some(s) = input.scan::<IdentityScan>(self, hi) else {
-            return out;
-        };
-        let site = &input.crawl.site;
-        // a registry id is 10 letters or digits (an ad-hoc probe has none)
-        let expected = (site.id.len() == 10 && site.id.chars().all(|c| c.is_ascii_alphanumeric()))
-            .then(|| site.id.clone());
-        let code_ok = expected
-            .as_ref()
-            .map(|e| s.site_codes.iter().any(|c| c.eq_ignore_ascii_case(e)));
-        out.facts.push(Fact {
+    /// The `identity.marks` fact: everything read, beside what the registry expects.
+    fn marks_fact(&self, home: &Page, s: &IdentityScan, site: &Site, expected: &Check) -> Fact {
+        Fact {
             probe: self.name().into(),
             code: codes::MARKS.into(),
             url: Some(home.fetch.url.clone()),
             value: json!({
                 "footer_seen": s.footer_seen,
                 "site_code": s.site_codes,
-                "site_code_expected": expected,
-                "site_code_ok": code_ok,
+                "site_code_expected": expected.code,
+                "site_code_ok": expected.code_ok,
                 "meta_site_code": s.meta_code,
                 "script_site_code": s.script_code,
                 "icp": s.icp.iter().map(|(t, _)| t).collect::<Vec<_>>(),
@@ -381,11 +290,18 @@ impl Probe for Identity {
                 "error_report": s.error_report,
             }),
             observed_at: home.fetch.started_at,
-        });
-        if !s.footer_seen {
-            // the footer is drawn by a script or a frame: what it shows is unverified
-            return out;
         }
+    }
+
+    /// The findings of a home page whose footer was seen: each mark missing or wrong.
+    fn mark_findings(
+        &self,
+        home: &Page,
+        s: &IdentityScan,
+        site: &Site,
+        expected: &Check,
+        out: &mut ProbeOutput,
+    ) {
         let url = home.fetch.url.clone();
         let mut push = |code: &str, sev: Severity, value: serde_json::Value, message: String| {
             out.findings.push(
@@ -402,10 +318,10 @@ impl Probe for Identity {
             push(
                 codes::SITE_CODE_MISSING,
                 Severity::Info,
-                json!({ "expected": expected, "meta": s.meta_code }),
+                json!({ "expected": expected.code, "meta": s.meta_code }),
                 "首页底部未显示网站标识码".into(),
             );
-        } else if let (Some(e), Some(false)) = (&expected, code_ok) {
+        } else if let (Some(e), Some(false)) = (&expected.code, expected.code_ok) {
             push(
                 codes::SITE_CODE_MISMATCH,
                 Severity::Info,
@@ -480,6 +396,143 @@ impl Probe for Identity {
                 "首页未设置“我为政府网站找错”入口".into(),
             );
         }
+    }
+}
+
+/// The registry's site code, when the site has one, and whether the page shows it.
+struct Check {
+    code: Option<String>,
+    code_ok: Option<bool>,
+}
+
+/// The numbers of the visible text: site codes (with the first one's surroundings), ICP
+/// numbers, 公网安备 numbers.
+fn read_numbers(text: &str, scan: &mut IdentityScan) {
+    for c in site_code_re().captures_iter(text) {
+        let code = c[1].to_string();
+        if scan.excerpt.is_none() {
+            let m = c.get(0).expect("match");
+            scan.excerpt = Some(around(text, m.start(), m.len()));
+        }
+        if !scan.site_codes.contains(&code) {
+            scan.site_codes.push(code);
+        }
+    }
+    for c in icp_re().captures_iter(text) {
+        let prov = &c[1];
+        let digits = &c[2];
+        if digits.is_empty() {
+            continue;
+        }
+        let ok = !prov.is_empty() && (6..=10).contains(&digits.len());
+        let shown = folded(c.get(0).expect("match").as_str());
+        if !scan.icp.iter().any(|(s, _)| *s == shown) {
+            scan.icp.push((shown, ok));
+        }
+    }
+    for c in psb_re().captures_iter(text) {
+        if c[1].is_empty() {
+            continue;
+        }
+        let shown = folded(c.get(0).expect("match").as_str());
+        if !scan.psb.contains(&shown) {
+            scan.psb.push(shown);
+        }
+    }
+}
+
+/// The site codes of the markup: `<meta name="SiteIDCode">` and the error-report script's
+/// `sitecode`.
+fn read_tag_codes(doc: &Html, scan: &mut IdentityScan) {
+    static SEL: OnceLock<(Selector, Selector)> = OnceLock::new();
+    let (meta, script) = SEL.get_or_init(|| {
+        (
+            Selector::parse(
+                r#"meta[name="SiteIDCode"], meta[name="siteidcode"], meta[name="SiteIdCode"]"#,
+            )
+            .expect("valid selector"),
+            Selector::parse("script[sitecode], script[siteCode]").expect("valid selector"),
+        )
+    });
+    scan.meta_code = doc
+        .select(meta)
+        .filter_map(|m| m.value().attr("content"))
+        .map(|c| c.trim().to_string())
+        .find(|c| !c.is_empty());
+    scan.script_code = doc
+        .select(script)
+        .filter_map(|s| s.value().attr("sitecode"))
+        .map(|c| c.trim().to_string())
+        .find(|c| !c.is_empty());
+}
+
+/// The sponsor: whether the registry's `org` is named, and what a 主办 statement names.
+fn read_org(org: &str, text: &str, scan: &mut IdentityScan) {
+    let org = folded(org);
+    let plain = folded(text);
+    scan.org_named = !org.is_empty() && plain.contains(&org);
+    if let Some(c) = org_re().captures(text) {
+        scan.org_stated = c.get(1).or(c.get(2)).map(|m| {
+            // a footer written without spaces runs on into the next mark
+            let mut s = m.as_str();
+            for stop in [
+                "网站标识码",
+                "地址",
+                "电话",
+                "承办",
+                "版权",
+                "备案",
+                "技术支持",
+                "邮编",
+            ] {
+                if let Some(i) = s.find(stop).filter(|i| *i > 0) {
+                    s = &s[..i];
+                }
+            }
+            s.to_string()
+        });
+    }
+}
+
+impl Probe for Identity {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+
+    fn slot(&self) -> Option<usize> {
+        Some(7)
+    }
+
+    fn scan(&self, page: &Page, doc: &Html, cx: &ScanCx) -> Option<Scan> {
+        if page.depth != 0 || !page.is_html || !page.fetch.ok() {
+            return None;
+        }
+        Some(Box::new(self.read_home(page, doc, cx)))
+    }
+
+    fn run(&self, input: &ProbeInput) -> ProbeOutput {
+        let mut out = ProbeOutput::default();
+        let Some(hi) = input.pages().iter().position(|p| p.depth == 0) else {
+            return out;
+        };
+        let home = &input.pages()[hi];
+        let Some(s) = input.scan::<IdentityScan>(self, hi) else {
+            return out;
+        };
+        let site = &input.crawl.site;
+        // a registry id is 10 letters or digits (an ad-hoc probe has none)
+        let code = (site.id.len() == 10 && site.id.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| site.id.clone());
+        let code_ok = code
+            .as_ref()
+            .map(|e| s.site_codes.iter().any(|c| c.eq_ignore_ascii_case(e)));
+        let expected = Check { code, code_ok };
+        out.facts.push(self.marks_fact(home, s, site, &expected));
+        if !s.footer_seen {
+            // the footer is drawn by a script or a frame: what it shows is unverified
+            return out;
+        }
+        self.mark_findings(home, s, site, &expected, &mut out);
         out
     }
 }

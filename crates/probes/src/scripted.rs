@@ -616,14 +616,6 @@ pub fn assess(
     Assessment { list, search }
 }
 
-/// The search probe's `unverified` entry of a page, if any (its excerpt).
-pub fn unverified_search(page: &govwatch_model::Page, doc: &Html) -> Option<String> {
-    crate::search::locate_in(page, doc)
-        .into_iter()
-        .find(|e| e.kind == "unverified")
-        .map(|e| e.excerpt)
-}
-
 fn fold(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -26,7 +26,7 @@ use crate::integrity::privacy::{
 };
 use crate::{Probe, ProbeInput, ProbeOutput, Scan};
 use govwatch_config::AttachmentRules;
-use govwatch_model::{Fact, FetchRecord, Severity, Timestamp};
+use govwatch_model::{Fact, FetchRecord, Finding, Link, Page, Severity, Timestamp};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -272,21 +272,11 @@ impl Probe for Attachments {
         let Some(home) = input.home() else {
             return out;
         };
-        // the pages linking to each attachment
-        let mut from: BTreeMap<String, Vec<(&govwatch_model::Page, &govwatch_model::Link)>> =
-            BTreeMap::new();
-        if scans.iter().any(|s| !s.hits.is_empty()) {
-            for page in input.pages().iter().filter(|p| p.is_html) {
-                for link in &page.links {
-                    if let Some(k) = input.normalized(&link.url) {
-                        let v = from.entry(k).or_default();
-                        if !v.iter().any(|(p, _)| std::ptr::eq(*p, page)) {
-                            v.push((page, link));
-                        }
-                    }
-                }
-            }
-        }
+        let from = if scans.iter().any(|s| !s.hits.is_empty()) {
+            linking_pages(input)
+        } else {
+            BTreeMap::new()
+        };
         let mut not_read: BTreeMap<&str, usize> = BTreeMap::new();
         let (mut read_n, mut bytes, mut with_data) = (0usize, 0u64, 0usize);
         for s in &scans {
@@ -295,28 +285,7 @@ impl Probe for Attachments {
                 Some((why, _)) => *not_read.entry(why).or_default() += 1,
                 None => read_n += 1,
             }
-            out.facts.push(Fact {
-                probe: self.name().into(),
-                code: codes::READ.into(),
-                url: Some(s.url.clone()),
-                value: json!({
-                    "format": s.format,
-                    "bytes": s.bytes,
-                    "content_type": s.content_type,
-                    "read": s.not_read.is_none(),
-                    "reason": s.not_read.as_ref().map(|(w, _)| *w),
-                    "detail": s.not_read.as_ref().map(|(_, d)| d.clone()),
-                    "parts": s.parts,
-                    "units_read": s.units,
-                    "chars": s.chars,
-                    "unpacked": s.unpacked,
-                    "cut": s.cut,
-                    "id_numbers": s.counts.get("id_number").copied().unwrap_or(0),
-                    "bank_cards": s.counts.get("bank_card").copied().unwrap_or(0),
-                    "phones": s.counts.get("phone").copied().unwrap_or(0),
-                }),
-                observed_at: s.at,
-            });
+            out.facts.push(self.read_fact(s));
             if s.hits.is_empty() {
                 continue;
             }
@@ -324,81 +293,8 @@ impl Probe for Attachments {
             let linking = input
                 .normalized(&s.url)
                 .and_then(|k| from.get(&k))
-                .cloned()
-                .unwrap_or_default();
-            let first = &s.hits[0];
-            let worst = first.kind;
-            let severity = if worst == "phone" {
-                Severity::Warn
-            } else {
-                Severity::Deduct
-            };
-            let counts: Vec<String> = ["id_number", "bank_card", "phone"]
-                .iter()
-                .filter_map(|k| s.counts.get(k).map(|n| format!("{n} 个{}", kind_zh(k))))
-                .collect();
-            let units: BTreeSet<&str> = s.hits.iter().map(|h| h.unit.as_str()).collect();
-            let units: Vec<&str> = units.into_iter().take(10).collect();
-            let name = file_name(&s.url);
-            let page = linking.first().map(|(p, _)| *p);
-            let anchor = linking
-                .first()
-                .map(|(_, l)| l.text.clone())
-                .unwrap_or_default();
-            let shown = if anchor.is_empty() {
-                name.clone()
-            } else {
-                anchor.clone()
-            };
-            let message = match page {
-                Some(p) => format!(
-                    "附件“{shown}”（{}）公开了{}（{}；所在页面 {}）",
-                    s.format_zh,
-                    counts.join("、"),
-                    units.join("、"),
-                    p.fetch.url
-                ),
-                None => format!(
-                    "附件“{shown}”（{}）公开了{}（{}）",
-                    s.format_zh,
-                    counts.join("、"),
-                    units.join("、")
-                ),
-            };
-            let from_urls: Vec<&str> = linking
-                .iter()
-                .take(MAX_FROM)
-                .map(|(p, _)| p.fetch.url.as_str())
-                .collect();
-            out.findings.push(
-                crate::evidence::finding(self.name(), codes::PRIVACY, severity, s.at)
-                    .url(s.url.clone())
-                    .value(json!({
-                        "attachment": s.url,
-                        "file": name,
-                        "format": s.format,
-                        "worst": worst,
-                        "id_numbers": s.counts.get("id_number").copied().unwrap_or(0),
-                        "bank_cards": s.counts.get("bank_card").copied().unwrap_or(0),
-                        "phones": s.counts.get("phone").copied().unwrap_or(0),
-                        "masked": s.hits.iter().map(|h| h.masked.clone()).collect::<Vec<_>>(),
-                        "units": units,
-                        "from": from_urls,
-                        "from_count": linking.len(),
-                    }))
-                    .message(message)
-                    .excerpt(format!("{}：{}", first.unit, first.excerpt))
-                    .status(s.status)
-                    .archived(page.map(|p| p.fetch.url.clone()))
-                    .body_hash(page.and_then(|p| p.fetch.content_hash.clone()))
-                    .extra(json!({
-                        "unit": first.unit,
-                        "linking_page": page.map(|p| p.fetch.url.clone()),
-                        "anchor": anchor,
-                        "attachment_hash": s.content_hash,
-                    }))
-                    .build(),
-            );
+                .map_or(&[][..], Vec::as_slice);
+            out.findings.push(self.privacy_finding(s, linking));
         }
         if !scans.is_empty() {
             out.facts.push(Fact {
@@ -416,6 +312,129 @@ impl Probe for Attachments {
             });
         }
         out
+    }
+}
+
+/// A page and its link to an attachment.
+type Linking<'a> = (&'a Page, &'a Link);
+
+/// The pages linking to each attachment (by normalized URL), each page once.
+fn linking_pages<'a>(input: &'a ProbeInput) -> BTreeMap<String, Vec<Linking<'a>>> {
+    let mut from: BTreeMap<String, Vec<Linking>> = BTreeMap::new();
+    for page in input.pages().iter().filter(|p| p.is_html) {
+        for link in &page.links {
+            if let Some(k) = input.normalized(&link.url) {
+                let v = from.entry(k).or_default();
+                if !v.iter().any(|(p, _)| std::ptr::eq(*p, page)) {
+                    v.push((page, link));
+                }
+            }
+        }
+    }
+    from
+}
+
+impl Attachments {
+    /// The `attachments.read` fact of one attachment: how it was read, what it holds.
+    fn read_fact(&self, s: &AttachmentScan) -> Fact {
+        Fact {
+            probe: self.name().into(),
+            code: codes::READ.into(),
+            url: Some(s.url.clone()),
+            value: json!({
+                "format": s.format,
+                "bytes": s.bytes,
+                "content_type": s.content_type,
+                "read": s.not_read.is_none(),
+                "reason": s.not_read.as_ref().map(|(w, _)| *w),
+                "detail": s.not_read.as_ref().map(|(_, d)| d.clone()),
+                "parts": s.parts,
+                "units_read": s.units,
+                "chars": s.chars,
+                "unpacked": s.unpacked,
+                "cut": s.cut,
+                "id_numbers": s.counts.get("id_number").copied().unwrap_or(0),
+                "bank_cards": s.counts.get("bank_card").copied().unwrap_or(0),
+                "phones": s.counts.get("phone").copied().unwrap_or(0),
+            }),
+            observed_at: s.at,
+        }
+    }
+
+    /// The privacy finding of an attachment holding personal data, with the pages linking to
+    /// it (the first one's copy as the evidence).
+    fn privacy_finding(&self, s: &AttachmentScan, linking: &[Linking]) -> Finding {
+        let first = &s.hits[0];
+        let worst = first.kind;
+        let severity = if worst == "phone" {
+            Severity::Warn
+        } else {
+            Severity::Deduct
+        };
+        let counts: Vec<String> = ["id_number", "bank_card", "phone"]
+            .iter()
+            .filter_map(|k| s.counts.get(k).map(|n| format!("{n} 个{}", kind_zh(k))))
+            .collect();
+        let units: BTreeSet<&str> = s.hits.iter().map(|h| h.unit.as_str()).collect();
+        let units: Vec<&str> = units.into_iter().take(10).collect();
+        let name = file_name(&s.url);
+        let page = linking.first().map(|(p, _)| *p);
+        let anchor = linking
+            .first()
+            .map(|(_, l)| l.text.clone())
+            .unwrap_or_default();
+        let shown = if anchor.is_empty() {
+            name.clone()
+        } else {
+            anchor.clone()
+        };
+        let message = match page {
+            Some(p) => format!(
+                "附件“{shown}”（{}）公开了{}（{}；所在页面 {}）",
+                s.format_zh,
+                counts.join("、"),
+                units.join("、"),
+                p.fetch.url
+            ),
+            None => format!(
+                "附件“{shown}”（{}）公开了{}（{}）",
+                s.format_zh,
+                counts.join("、"),
+                units.join("、")
+            ),
+        };
+        let from_urls: Vec<&str> = linking
+            .iter()
+            .take(MAX_FROM)
+            .map(|(p, _)| p.fetch.url.as_str())
+            .collect();
+        crate::evidence::finding(self.name(), codes::PRIVACY, severity, s.at)
+            .url(s.url.clone())
+            .value(json!({
+                "attachment": s.url,
+                "file": name,
+                "format": s.format,
+                "worst": worst,
+                "id_numbers": s.counts.get("id_number").copied().unwrap_or(0),
+                "bank_cards": s.counts.get("bank_card").copied().unwrap_or(0),
+                "phones": s.counts.get("phone").copied().unwrap_or(0),
+                "masked": s.hits.iter().map(|h| h.masked.clone()).collect::<Vec<_>>(),
+                "units": units,
+                "from": from_urls,
+                "from_count": linking.len(),
+            }))
+            .message(message)
+            .excerpt(format!("{}：{}", first.unit, first.excerpt))
+            .status(s.status)
+            .archived(page.map(|p| p.fetch.url.clone()))
+            .body_hash(page.and_then(|p| p.fetch.content_hash.clone()))
+            .extra(json!({
+                "unit": first.unit,
+                "linking_page": page.map(|p| p.fetch.url.clone()),
+                "anchor": anchor,
+                "attachment_hash": s.content_hash,
+            }))
+            .build()
     }
 }
 

@@ -1,3 +1,6 @@
+//! Attachments read from hand-made files (zip bombs, docx/odt, GBK text and Word binaries) and
+//! the card-number rule (Luhn and a word beside it).
+
 use super::read::{Format, read};
 use super::*;
 use crate::integrity::privacy::{luhn, mask_card, mask_digit_runs};

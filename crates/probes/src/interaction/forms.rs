@@ -116,37 +116,8 @@ impl Interaction {
                     &read_now
                 }
             };
-            let title = p.title.clone().unwrap_or_default();
-            let kind = match kind {
-                Some(k) => k,
-                None => {
-                    // a form page reached or probed directly names itself: an error-report or
-                    // application form by its channel's words in its title or head, a message
-                    // form by the words of writing a letter
-                    let head: String = form.text.chars().take(400).collect();
-                    let headings: Vec<String> = input
-                        .dom(i)
-                        .select(sel("h1, h2, h3, h4, legend, caption"))
-                        .map(|h| h.text().collect::<String>())
-                        .collect();
-                    let named = std::iter::once(title.as_str())
-                        .chain(headings.iter().map(String::as_str))
-                        .find_map(|t| match self.classify(t) {
-                            Some(k @ (Kind::ErrorReport | Kind::Application)) => Some(k),
-                            _ => None,
-                        });
-                    if let Some(k) = named {
-                        k
-                    } else if ["写信", "留言", "咨询", "来信", "信箱"]
-                        .iter()
-                        .any(|w| title.contains(w) || head.contains(w))
-                        && !["评论", "找错", "纠错"].iter().any(|w| title.contains(w))
-                    {
-                        Kind::Consultation
-                    } else {
-                        continue;
-                    }
-                }
+            let Some(kind) = kind.or_else(|| self.form_kind(cx, i, p, form)) else {
+                continue;
             };
             // error-report, application and opinion (意见征集) forms are the same markup as
             // message forms: their limits, captcha and login are read and kept as facts; the
@@ -163,32 +134,44 @@ impl Interaction {
             }
             let (lim, login, text) = (&form.limits, form.login.as_ref(), form.text.as_str());
             let hour = china(p.fetch.started_at).hour();
-            out.facts.push(fact(
-                codes::FORM,
-                Some(&p.fetch.url),
-                json!({
-                    "kind": kind.as_str(),
-                    "min_len": lim.min_len,
-                    "max_len": lim.max_len,
-                    "min_source": lim.min_source,
-                    "max_source": lim.max_source,
-                    "daily_cap": lim.daily_cap,
-                    "open_hours": lim.open_hours(),
-                    "workdays_only": lim.workdays_only,
-                    "captcha": lim.captcha,
-                    "login_required": login.map(|l| l.required).unwrap_or(false),
-                    "login_url": login.and_then(|l| l.url.clone()),
-                    "form_present": lim.form_present,
-                    "fetched_hour": hour,
-                }),
-                at,
-            ));
+            out.facts.push(form_fact(kind, lim, login, p, hour, at));
             if kind != Kind::Consultation {
                 continue;
             }
             self.judge_form(lim, login, p, text, &previous_forms, hour, at, out);
         }
         has_lookup
+    }
+
+    /// The kind of a form page no channel names: a form page reached or probed directly names
+    /// itself — an error-report or application form by its channel's words in its title or
+    /// head, a message form by the words of writing a letter; else `None` (not a form to read).
+    fn form_kind(&self, cx: &Ctx, i: usize, p: &Page, form: &FormScan) -> Option<Kind> {
+        let title = p.title.clone().unwrap_or_default();
+        let head: String = form.text.chars().take(400).collect();
+        let headings: Vec<String> = cx
+            .input
+            .dom(i)
+            .select(sel("h1, h2, h3, h4, legend, caption"))
+            .map(|h| h.text().collect::<String>())
+            .collect();
+        let named = std::iter::once(title.as_str())
+            .chain(headings.iter().map(String::as_str))
+            .find_map(|t| match self.classify(t) {
+                Some(k @ (Kind::ErrorReport | Kind::Application)) => Some(k),
+                _ => None,
+            });
+        if let Some(k) = named {
+            Some(k)
+        } else if ["写信", "留言", "咨询", "来信", "信箱"]
+            .iter()
+            .any(|w| title.contains(w) || head.contains(w))
+            && !["评论", "找错", "纠错"].iter().any(|w| title.contains(w))
+        {
+            Some(Kind::Consultation)
+        } else {
+            None
+        }
     }
 
     /// `message.no_lookup`: consultation channels work, but a message cannot be looked up.
@@ -344,10 +327,43 @@ impl Interaction {
                 at,
             ));
         }
+        out.findings
+            .extend(self.open_hours_finding(lim, p, text, previous_forms, hour, at));
+        if let Some(l) = login
+            && l.required
+            && l.url.is_some()
+            && !l.has_return
+        {
+            out.findings.push(finding(
+                codes::LOGIN_NO_RETURN,
+                Severity::Deduct,
+                url,
+                json!({"login_url": l.url}),
+                "写信须先登录，且登录链接不带返回地址：登录后不能回到写信页面".into(),
+                Some(l.excerpt.clone()),
+                Some(p),
+                at,
+            ));
+        }
+    }
+
+    /// `message.open_hours`: the form is open only part of the day, as it says, or as the
+    /// history shows (closed now, open in an earlier fetch at another hour).
+    fn open_hours_finding(
+        &self,
+        lim: &limits::FormLimits,
+        p: &Page,
+        text: &str,
+        previous_forms: &[&Fact],
+        hour: u32,
+        at: Timestamp,
+    ) -> Option<Finding> {
+        let r = &self.rules.limits;
+        let url = &p.fetch.url;
         if let (Some((a, b)), Some(src)) = (lim.open, &lim.open_source)
             && (b - a) < r.open_hours_below * 60
         {
-            out.findings.push(finding(
+            return Some(finding(
                 codes::OPEN_HOURS,
                 Severity::Deduct,
                 url,
@@ -355,7 +371,11 @@ impl Interaction {
                 format!(
                     "渠道仅在 {}{} 开放（见表单的 {}）",
                     lim.open_hours().unwrap_or_default(),
-                    if lim.workdays_only { "（工作日）" } else { "" },
+                    if lim.workdays_only {
+                        "（工作日）"
+                    } else {
+                        ""
+                    },
                     src.how
                 ),
                 Some(src.excerpt.clone()),
@@ -387,35 +407,50 @@ impl Interaction {
                     .iter()
                     .find_map(|w| crate::evidence::excerpt_around(text, w, 30))
                     .unwrap_or_default();
-                out.findings.push(finding(
+                return Some(finding(
                     codes::OPEN_HOURS,
                     Severity::Deduct,
                     url,
                     json!({"open_hours": null, "open_at_hour": open_at, "closed_at_hour": hour, "how": "history"}),
-                    format!(
-                        "表单在 {open_at:02} 时抓取时开放、在 {hour:02} 时关闭：渠道限时开放"
-                    ),
+                    format!("表单在 {open_at:02} 时抓取时开放、在 {hour:02} 时关闭：渠道限时开放"),
                     Some(said),
                     Some(p),
                     at,
                 ));
             }
         }
-        if let Some(l) = login
-            && l.required
-            && l.url.is_some()
-            && !l.has_return
-        {
-            out.findings.push(finding(
-                codes::LOGIN_NO_RETURN,
-                Severity::Deduct,
-                url,
-                json!({"login_url": l.url}),
-                "写信须先登录，且登录链接不带返回地址：登录后不能回到写信页面".into(),
-                Some(l.excerpt.clone()),
-                Some(p),
-                at,
-            ));
-        }
+        None
     }
+}
+
+/// The `message.form` fact of one form page: its limits, captcha and login as read, and the
+/// hour it was fetched (China time).
+fn form_fact(
+    kind: Kind,
+    lim: &limits::FormLimits,
+    login: Option<&Login>,
+    p: &Page,
+    hour: u32,
+    at: Timestamp,
+) -> Fact {
+    fact(
+        codes::FORM,
+        Some(&p.fetch.url),
+        json!({
+            "kind": kind.as_str(),
+            "min_len": lim.min_len,
+            "max_len": lim.max_len,
+            "min_source": lim.min_source,
+            "max_source": lim.max_source,
+            "daily_cap": lim.daily_cap,
+            "open_hours": lim.open_hours(),
+            "workdays_only": lim.workdays_only,
+            "captcha": lim.captcha,
+            "login_required": login.map(|l| l.required).unwrap_or(false),
+            "login_url": login.and_then(|l| l.url.clone()),
+            "form_present": lim.form_present,
+            "fetched_hour": hour,
+        }),
+        at,
+    )
 }

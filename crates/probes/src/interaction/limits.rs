@@ -355,26 +355,7 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     let mut out = FormLimits::default();
     let all: Vec<ElementRef> = doc.select(sel("textarea")).collect();
     out.form_present = !all.is_empty();
-    // The text to write: with several text areas (an application's 所需信息内容描述 beside its
-    // 用途, an error report's 问题描述 beside the page address), the ones labelled (or else named)
-    // as the content; a form saying so of none keeps every text area not said to be another field.
-    let named = |t: &ElementRef| -> Option<bool> { textarea_verdict(doc, t) };
-    let textareas: Vec<ElementRef> = if all.len() > 1 && all.iter().any(|t| named(t) == Some(true))
-    {
-        all.iter()
-            .filter(|t| named(t) == Some(true))
-            .copied()
-            .collect()
-    } else if all.len() > 1 {
-        let kept: Vec<ElementRef> = all
-            .iter()
-            .filter(|t| named(t) != Some(false))
-            .copied()
-            .collect();
-        if kept.is_empty() { all.clone() } else { kept }
-    } else {
-        all.clone()
-    };
+    let textareas = content_textareas(doc, &all);
     let mut ids: Vec<String> = Vec::new();
     for t in &textareas {
         for a in ["id", "name"] {
@@ -388,66 +369,7 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
 
     // 1. Attributes, validator attributes and placeholders of the textarea.
     for t in &textareas {
-        let v = t.value();
-        let tag = tag_excerpt(t);
-        for (attr, is_min) in [("minlength", true), ("maxlength", false)] {
-            if let Some(n) = v.attr(attr).and_then(|x| x.trim().parse::<u32>().ok()) {
-                let s = Source {
-                    how: "attribute",
-                    excerpt: tag.clone(),
-                };
-                if is_min {
-                    mins.push((n, s))
-                } else {
-                    maxs.push((n, s))
-                }
-            }
-        }
-        for attr in [
-            "data-rule",
-            "data-rules",
-            "data-validate",
-            "data-options",
-            "class",
-            "lay-verify",
-            "validate",
-            "rules",
-        ] {
-            if let Some(val) = v.attr(attr) {
-                let (lo, hi) = rule_limits(val);
-                let s = || Source {
-                    how: "validator",
-                    excerpt: tag.clone(),
-                };
-                if let Some(n) = lo {
-                    mins.push((n, s()));
-                }
-                if let Some(n) = hi {
-                    maxs.push((n, s()));
-                }
-            }
-        }
-        if let Some(ph) = v.attr("placeholder") {
-            let (lo, hi) = text_limits(ph);
-            if let Some(n) = lo {
-                mins.push((
-                    n,
-                    Source {
-                        how: "placeholder",
-                        excerpt: ph.trim().to_string(),
-                    },
-                ));
-            }
-            if let Some(n) = hi {
-                maxs.push((
-                    n,
-                    Source {
-                        how: "placeholder",
-                        excerpt: ph.trim().to_string(),
-                    },
-                ));
-            }
-        }
+        textarea_length_limits(t, &mut mins, &mut maxs);
     }
 
     // 2. Scripts: validator rule blocks keyed by the field, and submit checks.
@@ -461,6 +383,126 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
     }
 
     // 3. Notice text, clause by clause.
+    notice_length_limits(text, &mut mins, &mut maxs);
+
+    // The binding limits: the largest minimum, the smallest maximum.
+    if let Some((n, s)) = mins
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+    {
+        out.min_len = Some(n);
+        out.min_source = Some(s);
+    }
+    if let Some((n, s)) = maxs
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .min_by_key(|(n, _)| *n)
+    {
+        out.max_len = Some(n);
+        out.max_source = Some(s);
+    }
+
+    read_daily_cap(text, &scripts, &mut out);
+    read_open_hours(text, &scripts, &mut out);
+    out.captcha = has_captcha(doc, text);
+    out
+}
+
+/// The text areas to write the message in, among `all` of the page's.
+fn content_textareas<'a>(doc: &Html, all: &[ElementRef<'a>]) -> Vec<ElementRef<'a>> {
+    // The text to write: with several text areas (an application's 所需信息内容描述 beside its
+    // 用途, an error report's 问题描述 beside the page address), the ones labelled (or else named)
+    // as the content; a form saying so of none keeps every text area not said to be another field.
+    let named = |t: &ElementRef| -> Option<bool> { textarea_verdict(doc, t) };
+    if all.len() > 1 && all.iter().any(|t| named(t) == Some(true)) {
+        all.iter()
+            .filter(|t| named(t) == Some(true))
+            .copied()
+            .collect()
+    } else if all.len() > 1 {
+        let kept: Vec<ElementRef> = all
+            .iter()
+            .filter(|t| named(t) != Some(false))
+            .copied()
+            .collect();
+        if kept.is_empty() { all.to_vec() } else { kept }
+    } else {
+        all.to_vec()
+    }
+}
+
+/// Length limits of one text area: its `minlength`/`maxlength`, validator attributes and
+/// placeholder.
+fn textarea_length_limits(
+    t: &ElementRef,
+    mins: &mut Vec<(u32, Source)>,
+    maxs: &mut Vec<(u32, Source)>,
+) {
+    let v = t.value();
+    let tag = tag_excerpt(t);
+    for (attr, is_min) in [("minlength", true), ("maxlength", false)] {
+        if let Some(n) = v.attr(attr).and_then(|x| x.trim().parse::<u32>().ok()) {
+            let s = Source {
+                how: "attribute",
+                excerpt: tag.clone(),
+            };
+            if is_min {
+                mins.push((n, s))
+            } else {
+                maxs.push((n, s))
+            }
+        }
+    }
+    for attr in [
+        "data-rule",
+        "data-rules",
+        "data-validate",
+        "data-options",
+        "class",
+        "lay-verify",
+        "validate",
+        "rules",
+    ] {
+        if let Some(val) = v.attr(attr) {
+            let (lo, hi) = rule_limits(val);
+            let s = || Source {
+                how: "validator",
+                excerpt: tag.clone(),
+            };
+            if let Some(n) = lo {
+                mins.push((n, s()));
+            }
+            if let Some(n) = hi {
+                maxs.push((n, s()));
+            }
+        }
+    }
+    if let Some(ph) = v.attr("placeholder") {
+        let (lo, hi) = text_limits(ph);
+        if let Some(n) = lo {
+            mins.push((
+                n,
+                Source {
+                    how: "placeholder",
+                    excerpt: ph.trim().to_string(),
+                },
+            ));
+        }
+        if let Some(n) = hi {
+            maxs.push((
+                n,
+                Source {
+                    how: "placeholder",
+                    excerpt: ph.trim().to_string(),
+                },
+            ));
+        }
+    }
+}
+
+/// Length limits the notice text states for the content, clause by clause.
+fn notice_length_limits(text: &str, mins: &mut Vec<(u32, Source)>, maxs: &mut Vec<(u32, Source)>) {
     // A clause without a field of its own ("，不超过20字") is about the field named before it in
     // the same sentence.
     let mut other_field = false;
@@ -489,26 +531,10 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
             maxs.push((n, s()));
         }
     }
+}
 
-    // The binding limits: the largest minimum, the smallest maximum.
-    if let Some((n, s)) = mins
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .max_by_key(|(n, _)| *n)
-    {
-        out.min_len = Some(n);
-        out.min_source = Some(s);
-    }
-    if let Some((n, s)) = maxs
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .min_by_key(|(n, _)| *n)
-    {
-        out.max_len = Some(n);
-        out.max_source = Some(s);
-    }
-
-    // Daily cap.
+/// Daily cap: from the notice text, else from the page's scripts.
+fn read_daily_cap(text: &str, scripts: &[String], out: &mut FormLimits) {
     if let Some((n, ex)) = text_daily_cap(text) {
         out.daily_cap = Some(n);
         out.daily_cap_source = Some(Source {
@@ -522,8 +548,10 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
             excerpt: ex,
         });
     }
+}
 
-    // Opening hours.
+/// Opening hours: from the notice text, else from the page's scripts.
+fn read_open_hours(text: &str, scripts: &[String], out: &mut FormLimits) {
     if let Some((a, b, wd, ex)) = text_open_hours(text) {
         out.open = Some((a, b));
         out.workdays_only = wd;
@@ -538,9 +566,6 @@ pub fn read_limits(doc: &Html, text: &str) -> FormLimits {
             excerpt: ex,
         });
     }
-
-    out.captcha = has_captcha(doc, text);
-    out
 }
 
 fn tag_excerpt(e: &ElementRef) -> String {

@@ -144,6 +144,9 @@ impl Interaction {
         letters
     }
 
+    /// Judges the published letters: a `message.letter` fact each, `message.unanswered_3m`
+    /// for each consultation answered late or not at all, `message.latency` over the window and
+    /// `message.no_recent_reply` when no recent reply is shown.
     pub(super) fn judge_letters(
         &self,
         letters: &BTreeMap<String, Letter>,
@@ -152,161 +155,243 @@ impl Interaction {
         at: Timestamp,
         out: &mut ProbeOutput,
     ) {
-        let r = &self.rules.replies;
-        let since = months_before(today, r.lookback_months);
-        let mut days: Vec<u32> = Vec::new();
-        let (mut in_window, mut answered, mut answered_undated) = (0u32, 0u32, 0u32);
-        let mut last_reply: Option<NaiveDate> = None;
-        let mut replied_by: Option<NaiveDate> = None;
-        let mut newest_list: Option<(NaiveDate, String)> = None;
-        let mut consult = 0;
+        let since = months_before(today, self.rules.replies.lookback_months);
+        let mut tally = Tally::default();
         for (key, l) in letters {
             let i = &l.info;
             let wd = match (i.sent, i.replied) {
                 (Some(s), Some(rp)) if rp >= s => Some(self.calendar.working_days_between(s, rp)),
                 _ => None,
             };
-            out.facts.push(fact(
-                codes::LETTER,
-                Some(key),
-                json!({
-                    "url": key,
-                    "title": i.title,
-                    "sent": i.sent.map(|d| d.to_string()),
-                    "replied": i.replied.map(|d| d.to_string()),
-                    "status": i.status.as_str(),
-                    "kind": l.kind.as_str(),
-                    "label": i.kind_label,
-                    "working_days": wd,
-                    "calendar": i.sent.is_none_or(|d| self.calendar.covers(d)),
-                    "list": l.list,
-                }),
-                at,
-            ));
+            out.facts.push(self.letter_fact(key, l, wd, at));
             if l.kind != Kind::Consultation || i.status == Status::Invalid {
                 continue;
             }
-            consult += 1;
-            if let Some(rp) = i.replied
-                && rp <= today
-            {
-                last_reply = last_reply.max(Some(rp));
-            }
-            // Shown as answered without a reply date: it was answered on or after it was sent.
-            if i.replied.is_none()
-                && i.status == Status::Replied
-                && let Some(s) = i.sent
-                && s <= today
-            {
-                replied_by = replied_by.max(Some(s));
-            }
-            if let (Some(s), Some(list)) = (i.sent, &l.list)
-                && newest_list.as_ref().is_none_or(|(d, _)| s > *d)
-            {
-                newest_list = Some((s, list.clone()));
-            }
-            let Some(sent) = i.sent else { continue };
-            if sent < since || sent > today {
+            let Some(sent) = tally.add(l, wd, since, today) else {
                 continue;
-            }
-            in_window += 1;
-            if let Some(w) = wd {
-                answered += 1;
-                days.push(w);
-            } else if i.status == Status::Replied {
-                // marked 已回复 without a reply date: answered, its latency unknown
-                answered += 1;
-                answered_undated += 1;
-            }
-            // Unanswered for more than the rule's months within the past year.
-            let limit = months_after(sent, r.unanswered_months);
-            let late = match i.replied {
-                Some(rp) => rp > limit,
-                // Only a letter the site shows as unanswered or in progress: a row whose state
-                // the crawl could not read is not evidence for a veto.
-                None => {
-                    matches!(i.status, Status::Unanswered | Status::Processing) && today > limit
-                }
             };
-            if late {
-                let page = l.page.map(|p| &pages[p]);
-                let msg = match i.replied {
-                    Some(rp) => format!(
-                        "{sent} 提交的咨询留言直到 {rp} 才答复，超过 {} 个月",
-                        r.unanswered_months
-                    ),
-                    None => format!(
-                        "{sent} 提交的咨询留言截至 {today} 仍未答复（{}），超过 {} 个月",
-                        i.status.as_str(),
-                        r.unanswered_months
-                    ),
-                };
-                out.findings.push(finding(
-                    codes::UNANSWERED_3M,
-                    Severity::Veto,
-                    key,
-                    json!({"sent": sent.to_string(), "replied": i.replied.map(|d| d.to_string()), "status": i.status.as_str(), "title": i.title}),
-                    msg,
-                    Some(format!("{} — {}", i.title, i.excerpt)),
-                    page,
-                    at,
-                ));
-            }
+            let page = l.page.map(|p| &pages[p]);
+            out.findings
+                .extend(self.unanswered_finding(key, l, sent, page, today, at));
         }
-        days.sort_unstable();
-        let median = if days.is_empty() {
+        tally.days.sort_unstable();
+        if let Some(home) = pages.iter().find(|p| p.depth == 0) {
+            out.facts.push(latency_fact(&tally, home, since, at));
+        }
+        self.no_recent_reply(&tally, letters, pages, today, at, out);
+    }
+
+    /// The `message.letter` fact of one letter (`wd`: working days from sent to replied).
+    fn letter_fact(&self, key: &str, l: &Letter, wd: Option<u32>, at: Timestamp) -> Fact {
+        let i = &l.info;
+        fact(
+            codes::LETTER,
+            Some(key),
+            json!({
+                "url": key,
+                "title": i.title,
+                "sent": i.sent.map(|d| d.to_string()),
+                "replied": i.replied.map(|d| d.to_string()),
+                "status": i.status.as_str(),
+                "kind": l.kind.as_str(),
+                "label": i.kind_label,
+                "working_days": wd,
+                "calendar": i.sent.is_none_or(|d| self.calendar.covers(d)),
+                "list": l.list,
+            }),
+            at,
+        )
+    }
+
+    /// `message.unanswered_3m` for a consultation sent on `sent` (in the window), when it was
+    /// unanswered for more than the rule's months within the past year.
+    fn unanswered_finding(
+        &self,
+        key: &str,
+        l: &Letter,
+        sent: NaiveDate,
+        page: Option<&Page>,
+        today: NaiveDate,
+        at: Timestamp,
+    ) -> Option<Finding> {
+        let (i, r) = (&l.info, &self.rules.replies);
+        let limit = months_after(sent, r.unanswered_months);
+        let late = match i.replied {
+            Some(rp) => rp > limit,
+            // Only a letter the site shows as unanswered or in progress: a row whose state
+            // the crawl could not read is not evidence for a veto.
+            None => matches!(i.status, Status::Unanswered | Status::Processing) && today > limit,
+        };
+        if !late {
+            return None;
+        }
+        let msg = match i.replied {
+            Some(rp) => format!(
+                "{sent} 提交的咨询留言直到 {rp} 才答复，超过 {} 个月",
+                r.unanswered_months
+            ),
+            None => format!(
+                "{sent} 提交的咨询留言截至 {today} 仍未答复（{}），超过 {} 个月",
+                i.status.as_str(),
+                r.unanswered_months
+            ),
+        };
+        Some(finding(
+            codes::UNANSWERED_3M,
+            Severity::Veto,
+            key,
+            json!({"sent": sent.to_string(), "replied": i.replied.map(|d| d.to_string()), "status": i.status.as_str(), "title": i.title}),
+            msg,
+            Some(format!("{} — {}", i.title, i.excerpt)),
+            page,
+            at,
+        ))
+    }
+
+    /// No reply published in the last months (only judged where letters are published).
+    fn no_recent_reply(
+        &self,
+        tally: &Tally,
+        letters: &BTreeMap<String, Letter>,
+        pages: &[Page],
+        today: NaiveDate,
+        at: Timestamp,
+        out: &mut ProbeOutput,
+    ) {
+        let r = &self.rules.replies;
+        let last_reply = tally.last_reply;
+        let recent = months_before(today, r.no_recent_reply_months);
+        let proven_recent = last_reply
+            .max(tally.replied_by)
+            .is_some_and(|d| d >= recent);
+        if tally.consult == 0 || proven_recent {
+            return;
+        }
+        let url = match &tally.newest_list {
+            Some((_, u)) => u.clone(),
+            None => letters.keys().next().cloned().unwrap_or_default(),
+        };
+        let page = pages.iter().find(|p| p.fetch.url == url);
+        out.findings.push(finding(
+            codes::NO_RECENT_REPLY,
+            Severity::Deduct,
+            &url,
+            json!({"last_reply": last_reply.map(|d| d.to_string()), "since": recent.to_string()}),
+            match last_reply {
+                Some(d) => format!(
+                    "自 {d} 起未公开答复：截至 {today} 的 {} 个月内无答复",
+                    r.no_recent_reply_months
+                ),
+                None => format!("公开的来信均无答复（截至 {today}）"),
+            },
+            last_reply.map(|d| format!("newest reply {d}")),
+            page,
+            at,
+        ));
+    }
+}
+
+/// What the consultation letters add up to, for `message.latency` and
+/// `message.no_recent_reply`.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Working days from sent to replied of the window's letters with both dates.
+    days: Vec<u32>,
+    in_window: u32,
+    answered: u32,
+    answered_undated: u32,
+    /// The newest reply date shown (up to today).
+    last_reply: Option<NaiveDate>,
+    /// The newest sent date of a letter shown as answered without a reply date.
+    replied_by: Option<NaiveDate>,
+    /// The list that shows the newest letter.
+    newest_list: Option<(NaiveDate, String)>,
+    /// Consultation letters published.
+    consult: u32,
+}
+
+impl Tally {
+    /// Counts one consultation letter (`wd`: working days to its reply); its sent day when it
+    /// was sent within the window (`since` to `today`).
+    fn add(
+        &mut self,
+        l: &Letter,
+        wd: Option<u32>,
+        since: NaiveDate,
+        today: NaiveDate,
+    ) -> Option<NaiveDate> {
+        let i = &l.info;
+        self.consult += 1;
+        if let Some(rp) = i.replied
+            && rp <= today
+        {
+            self.last_reply = self.last_reply.max(Some(rp));
+        }
+        // Shown as answered without a reply date: it was answered on or after it was sent.
+        if i.replied.is_none()
+            && i.status == Status::Replied
+            && let Some(s) = i.sent
+            && s <= today
+        {
+            self.replied_by = self.replied_by.max(Some(s));
+        }
+        if let (Some(s), Some(list)) = (i.sent, &l.list)
+            && self.newest_list.as_ref().is_none_or(|(d, _)| s > *d)
+        {
+            self.newest_list = Some((s, list.clone()));
+        }
+        let sent = i.sent?;
+        if sent < since || sent > today {
+            return None;
+        }
+        self.in_window += 1;
+        if let Some(w) = wd {
+            self.answered += 1;
+            self.days.push(w);
+        } else if i.status == Status::Replied {
+            // marked 已回复 without a reply date: answered, its latency unknown
+            self.answered += 1;
+            self.answered_undated += 1;
+        }
+        Some(sent)
+    }
+
+    /// The median of `days` (sorted).
+    fn median(&self) -> Option<f64> {
+        let days = &self.days;
+        if days.is_empty() {
             None
         } else if days.len() % 2 == 1 {
             Some(f64::from(days[days.len() / 2]))
         } else {
             Some(f64::from(days[days.len() / 2 - 1] + days[days.len() / 2]) / 2.0)
-        };
-        let within = |n: u32| days.iter().filter(|&&d| d <= n).count() as u32;
-        // shares are of the answers whose reply date is known
-        let dated = answered - answered_undated;
-        let share = |k: u32| (dated > 0).then(|| f64::from(k) / f64::from(dated));
-        let (w1, w5) = (within(1), within(5));
-        let list_url = newest_list.map(|(_, u)| u);
-        if let Some(home) = pages.iter().find(|p| p.depth == 0) {
-            out.facts.push(fact(
-                codes::LATENCY,
-                Some(&home.fetch.url),
-                json!({
-                    "letters": in_window,
-                    "answered": answered,
-                    "answered_undated": answered_undated,
-                    "within_1": w1,
-                    "within_5": w5,
-                    "share_1": share(w1),
-                    "share_5": share(w5),
-                    "median_days": median,
-                    "last_reply": last_reply.map(|d| d.to_string()),
-                    "published": consult,
-                    "since": since.to_string(),
-                }),
-                at,
-            ));
-        }
-        // No reply published in the last months (only judged where letters are published).
-        let recent = months_before(today, r.no_recent_reply_months);
-        let proven_recent = last_reply.max(replied_by).is_some_and(|d| d >= recent);
-        if consult > 0 && !proven_recent {
-            let url =
-                list_url.unwrap_or_else(|| letters.keys().next().cloned().unwrap_or_default());
-            let page = pages.iter().find(|p| p.fetch.url == url);
-            out.findings.push(finding(
-                codes::NO_RECENT_REPLY,
-                Severity::Deduct,
-                &url,
-                json!({"last_reply": last_reply.map(|d| d.to_string()), "since": recent.to_string()}),
-                match last_reply {
-                    Some(d) => format!("自 {d} 起未公开答复：截至 {today} 的 {} 个月内无答复", r.no_recent_reply_months),
-                    None => format!("公开的来信均无答复（截至 {today}）"),
-                },
-                last_reply.map(|d| format!("newest reply {d}")),
-                page,
-                at,
-            ));
         }
     }
+}
+
+/// The `message.latency` fact on the home page: how fast the window's letters were answered.
+fn latency_fact(t: &Tally, home: &Page, since: NaiveDate, at: Timestamp) -> Fact {
+    let within = |n: u32| t.days.iter().filter(|&&d| d <= n).count() as u32;
+    // shares are of the answers whose reply date is known
+    let dated = t.answered - t.answered_undated;
+    let share = |k: u32| (dated > 0).then(|| f64::from(k) / f64::from(dated));
+    let (w1, w5) = (within(1), within(5));
+    fact(
+        codes::LATENCY,
+        Some(&home.fetch.url),
+        json!({
+            "letters": t.in_window,
+            "answered": t.answered,
+            "answered_undated": t.answered_undated,
+            "within_1": w1,
+            "within_5": w5,
+            "share_1": share(w1),
+            "share_5": share(w5),
+            "median_days": t.median(),
+            "last_reply": t.last_reply.map(|d| d.to_string()),
+            "published": t.consult,
+            "since": since.to_string(),
+        }),
+        at,
+    )
 }

@@ -1,3 +1,6 @@
+//! The interaction probe on hand-made sites: channel kinds, letters and their latency, forms
+//! read directly, login and opening hours from the history, survey ads, service-case tables.
+
 use super::*;
 use crate::links::tests::{crawl_with, rec};
 use crate::{Previous, ProbeInput};

@@ -99,6 +99,13 @@ pub fn duplicates<'a>(
     out
 }
 
+/// One account's feed under judgement: what every step of [`Media::inspect`] reads.
+struct Judged<'a> {
+    account: &'a Account,
+    feed: &'a FeedRead,
+    as_of: Timestamp,
+}
+
 impl Media {
     pub fn new(rules: MediaRules, ads: AdRules) -> Media {
         Media { rules, ads }
@@ -118,8 +125,13 @@ impl Media {
         for p in &mut feed.posts {
             p.repost = repost::marker(&self.rules.repost, p);
         }
+        let j = Judged {
+            account,
+            feed,
+            as_of,
+        };
         let mut out = ProbeOutput::default();
-        self.duplicate_finding(account, feed, registry, as_of, &mut out);
+        self.duplicate_finding(&j, registry, &mut out);
         out.findings.extend(manual::findings(
             &self.rules.manual,
             account,
@@ -128,125 +140,23 @@ impl Media {
         ));
         let today = china_day(as_of);
         // Posts published after the monitoring time did not exist then.
-        let seen: Vec<&Post> = feed
+        let seen: Vec<&Post> = j
+            .feed
             .posts
             .iter()
             .filter(|p| p.published.is_some_and(|t| t <= as_of))
             .collect();
-        let latest = seen.iter().filter_map(|p| p.published).max();
-        if let Some((why, error)) = &feed.failure {
-            out.facts.push(fact(
-                codes::NOT_MEASURED,
-                account,
-                json!({
-                    "feed": feed.url,
-                    "reason": why.as_str(),
-                    "error": error,
-                    "status": feed.status(),
-                }),
-                as_of,
-            ));
-            return out;
-        }
-        let Some(latest) = latest else {
-            out.facts.push(fact(
-                codes::NOT_MEASURED,
-                account,
-                json!({
-                    "feed": feed.url,
-                    "reason": "none_before_as_of",
-                    "error": format!("the feed's {} items are all dated after the monitoring time", feed.posts.len()),
-                    "status": feed.status(),
-                }),
-                as_of,
-            ));
+        let Some(latest) = feed_fact(&j, &seen, &mut out) else {
             return out;
         };
-        let oldest = seen.iter().filter_map(|p| p.published).min();
-        out.facts.push(fact(
-            codes::FEED,
-            account,
-            json!({
-                "feed": feed.url,
-                "format": feed.format,
-                "title": feed.title,
-                "items": feed.posts.len(),
-                "over_budget": feed.over_budget,
-                "dated": feed.posts.iter().filter(|p| p.published.is_some()).count(),
-                "after_as_of": feed.posts.iter().filter(|p| p.published.is_some_and(|t| t > as_of)).count(),
-                "latest": latest.to_rfc3339(),
-                "oldest": oldest.map(|t| t.to_rfc3339()),
-            }),
-            as_of,
-        ));
         let newest = seen
             .iter()
             .copied()
             .filter(|p| p.published == Some(latest))
             .collect::<Vec<_>>();
-
-        // media.stale
-        let window = i64::from(self.rules.stale.window_days);
         let days = (today - china_day(latest)).num_days();
-        if days > window {
-            let p = newest[0];
-            out.findings.push(self.finding(
-                codes::STALE,
-                Severity::Veto,
-                account,
-                feed,
-                &feed.url,
-                json!({
-                    "latest": china_day(latest).to_string(),
-                    "days": days,
-                    "window_days": window,
-                    "items": seen.len(),
-                }),
-                format!(
-                    "账号「{}」监测时间点前{}天内无更新：最近一条发布于 {}（{} 天前）",
-                    account.name,
-                    window,
-                    china_day(latest),
-                    days
-                ),
-                Some(post_line(p)),
-                as_of,
-            ));
-        }
-
-        // media.zombie: the newest post is a stop announcement.
-        let z = &self.rules.zombie;
-        for p in &newest {
-            let text = p.full_text();
-            let Some(phrase) = z.phrases.iter().find(|w| text.contains(w.as_str())) else {
-                continue;
-            };
-            if z.exclude.iter().any(|w| text.contains(w.as_str())) {
-                continue;
-            }
-            let day = china_day(latest);
-            out.findings.push(self.finding(
-                codes::ZOMBIE,
-                Severity::Veto,
-                account,
-                feed,
-                p.link.as_deref().unwrap_or(&feed.url),
-                json!({
-                    "announced": day.to_string(),
-                    "phrase": phrase,
-                    "title": p.title,
-                    "post": p.link,
-                    "days": days,
-                }),
-                format!(
-                    "账号「{}」已于 {} 发布停更公告（“{}”），至监测时间点仍未关停注销（僵尸账号）",
-                    account.name, day, phrase
-                ),
-                excerpt_around(&text, phrase, 40),
-                as_of,
-            ));
-            break;
-        }
+        self.stale_finding(&j, seen.len(), latest, days, newest[0], &mut out);
+        self.zombie_finding(&j, &newest, latest, days, &mut out);
 
         // The quarter's posts: reposts, ads, off-topic content.
         let since = today
@@ -257,6 +167,99 @@ impl Media {
             .copied()
             .filter(|p| p.published.is_some_and(|t| china_day(t) > since))
             .collect();
+        self.repost_findings(&j, since, &recent, &mut out);
+        for p in &recent {
+            self.post_findings(&j, p, &mut out);
+        }
+        out
+    }
+
+    /// media.stale: no post within the window before the monitoring time.
+    fn stale_finding(
+        &self,
+        j: &Judged,
+        items: usize,
+        latest: Timestamp,
+        days: i64,
+        newest: &Post,
+        out: &mut ProbeOutput,
+    ) {
+        let window = i64::from(self.rules.stale.window_days);
+        if days <= window {
+            return;
+        }
+        out.findings.push(self.finding(
+            j,
+            codes::STALE,
+            Severity::Veto,
+            &j.feed.url,
+            json!({
+                "latest": china_day(latest).to_string(),
+                "days": days,
+                "window_days": window,
+                "items": items,
+            }),
+            format!(
+                "账号「{}」监测时间点前{}天内无更新：最近一条发布于 {}（{} 天前）",
+                j.account.name,
+                window,
+                china_day(latest),
+                days
+            ),
+            Some(post_line(newest)),
+        ));
+    }
+
+    /// media.zombie: the newest post is a stop announcement.
+    fn zombie_finding(
+        &self,
+        j: &Judged,
+        newest: &[&Post],
+        latest: Timestamp,
+        days: i64,
+        out: &mut ProbeOutput,
+    ) {
+        let z = &self.rules.zombie;
+        for p in newest {
+            let text = p.full_text();
+            let Some(phrase) = z.phrases.iter().find(|w| text.contains(w.as_str())) else {
+                continue;
+            };
+            if z.exclude.iter().any(|w| text.contains(w.as_str())) {
+                continue;
+            }
+            let day = china_day(latest);
+            out.findings.push(self.finding(
+                j,
+                codes::ZOMBIE,
+                Severity::Veto,
+                p.link.as_deref().unwrap_or(&j.feed.url),
+                json!({
+                    "announced": day.to_string(),
+                    "phrase": phrase,
+                    "title": p.title,
+                    "post": p.link,
+                    "days": days,
+                }),
+                format!(
+                    "账号「{}」已于 {} 发布停更公告（“{}”），至监测时间点仍未关停注销（僵尸账号）",
+                    j.account.name, day, phrase
+                ),
+                excerpt_around(&text, phrase, 40),
+            ));
+            break;
+        }
+    }
+
+    /// The share of reposts among the quarter's posts (fact `media.repost_share`), and
+    /// `media.repost_only` when it is over the rule's share.
+    fn repost_findings(
+        &self,
+        j: &Judged,
+        since: NaiveDate,
+        recent: &[&Post],
+        out: &mut ProbeOutput,
+    ) {
         let reposts = recent.iter().filter(|p| p.repost.is_some()).count();
         let share = if recent.is_empty() {
             None
@@ -266,7 +269,7 @@ impl Media {
         let r = &self.rules.repost;
         out.facts.push(fact(
             codes::REPOST_SHARE,
-            account,
+            j.account,
             json!({
                 "since": since.to_string(),
                 "posts": recent.len(),
@@ -275,119 +278,109 @@ impl Media {
                 "share_above": r.share_above,
                 "min_posts": r.min_posts,
             }),
-            as_of,
+            j.as_of,
         ));
-        if let Some(share) = share
-            && recent.len() >= r.min_posts as usize
-            && share > r.share_above
-        {
-            let example = recent.iter().find(|p| p.repost.is_some()).copied();
+        let Some(share) = share else { return };
+        if recent.len() < r.min_posts as usize || share <= r.share_above {
+            return;
+        }
+        let example = recent.iter().find(|p| p.repost.is_some()).copied();
+        out.findings.push(self.finding(
+            j,
+            codes::REPOST_ONLY,
+            Severity::Deduct,
+            &j.feed.url,
+            json!({
+                "since": since.to_string(),
+                "posts": recent.len(),
+                "reposts": reposts,
+                "share": (share * 10000.0).round() / 10000.0,
+                "share_above": r.share_above,
+            }),
+            format!(
+                "账号「{}」近{}个月的 {} 条内容中转发 {} 条（{:.0}%），内容基本为转发",
+                j.account.name,
+                self.rules.posts.months,
+                recent.len(),
+                reposts,
+                share * 100.0
+            ),
+            example.map(|p| {
+                format!(
+                    "{}（转发标记“{}”）",
+                    post_line(p),
+                    p.repost.as_deref().unwrap_or("")
+                )
+            }),
+        ));
+    }
+
+    /// One of the quarter's posts: `media.commercial_ad` (the sites' advertising rule), then
+    /// `media.off_topic` (enough of the off-topic words).
+    fn post_findings(&self, j: &Judged, p: &Post, out: &mut ProbeOutput) {
+        let text = p.full_text();
+        if let Some(ad) = ads::judge(
+            &self.ads,
+            &text,
+            p.links.iter().map(String::as_str),
+            ads::NEEDED_ELSEWHERE,
+        ) {
             out.findings.push(self.finding(
-                codes::REPOST_ONLY,
+                j,
+                codes::COMMERCIAL_AD,
                 Severity::Deduct,
-                account,
-                feed,
-                &feed.url,
+                p.link.as_deref().unwrap_or(&j.feed.url),
                 json!({
-                    "since": since.to_string(),
-                    "posts": recent.len(),
-                    "reposts": reposts,
-                    "share": (share * 10000.0).round() / 10000.0,
-                    "share_above": r.share_above,
+                    "post": p.link,
+                    "title": p.title,
+                    "published": p.published.map(|t| t.to_rfc3339()),
+                    "shop_links": ad.shops.iter().map(|(_, u)| u.clone()).collect::<Vec<_>>(),
+                    "strong": ad.strong,
+                    "weak": ad.weak,
+                    "score": ad.score,
                 }),
                 format!(
-                    "账号「{}」近{}个月的 {} 条内容中转发 {} 条（{:.0}%），内容基本为转发",
-                    account.name,
-                    self.rules.posts.months,
-                    recent.len(),
-                    reposts,
-                    share * 100.0
+                    "账号「{}」发布商业广告：《{}》（{}）",
+                    j.account.name,
+                    clip(&p.title, 40),
+                    p.published.map(china_day).map(|d| d.to_string()).unwrap_or_default()
                 ),
-                example.map(|p| {
-                    format!(
-                        "{}（转发标记“{}”）",
-                        post_line(p),
-                        p.repost.as_deref().unwrap_or("")
-                    )
-                }),
-                as_of,
+                Some(ad.excerpt),
             ));
         }
         let words = &self.rules.off_topic;
-        for p in &recent {
-            let text = p.full_text();
-            if let Some(ad) = ads::judge(
-                &self.ads,
-                &text,
-                p.links.iter().map(String::as_str),
-                ads::NEEDED_ELSEWHERE,
-            ) {
-                out.findings.push(self.finding(
-                    codes::COMMERCIAL_AD,
-                    Severity::Deduct,
-                    account,
-                    feed,
-                    p.link.as_deref().unwrap_or(&feed.url),
-                    json!({
-                        "post": p.link,
-                        "title": p.title,
-                        "published": p.published.map(|t| t.to_rfc3339()),
-                        "shop_links": ad.shops.iter().map(|(_, u)| u.clone()).collect::<Vec<_>>(),
-                        "strong": ad.strong,
-                        "weak": ad.weak,
-                        "score": ad.score,
-                    }),
-                    format!(
-                        "账号「{}」发布商业广告：《{}》（{}）",
-                        account.name,
-                        clip(&p.title, 40),
-                        p.published.map(china_day).map(|d| d.to_string()).unwrap_or_default()
-                    ),
-                    Some(ad.excerpt),
-                    as_of,
-                ));
-            }
-            let found: Vec<&String> = words
-                .words
-                .iter()
-                .filter(|w| text.contains(w.as_str()))
-                .collect();
-            if found.len() >= words.min_words as usize {
-                out.findings.push(self.finding(
-                    codes::OFF_TOPIC,
-                    Severity::Deduct,
-                    account,
-                    feed,
-                    p.link.as_deref().unwrap_or(&feed.url),
-                    json!({
-                        "post": p.link,
-                        "title": p.title,
-                        "published": p.published.map(|t| t.to_rfc3339()),
-                        "words": found,
-                    }),
-                    format!(
-                        "账号「{}」发布与本单位职能无关的内容：《{}》（{}，含“{}”）",
-                        account.name,
-                        clip(&p.title, 40),
-                        p.published.map(china_day).map(|d| d.to_string()).unwrap_or_default(),
-                        found.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("”“")
-                    ),
-                    excerpt_around(&text, found[0], 40),
-                    as_of,
-                ));
-            }
+        let found: Vec<&String> = words
+            .words
+            .iter()
+            .filter(|w| text.contains(w.as_str()))
+            .collect();
+        if found.len() >= words.min_words as usize {
+            out.findings.push(self.finding(
+                j,
+                codes::OFF_TOPIC,
+                Severity::Deduct,
+                p.link.as_deref().unwrap_or(&j.feed.url),
+                json!({
+                    "post": p.link,
+                    "title": p.title,
+                    "published": p.published.map(|t| t.to_rfc3339()),
+                    "words": found,
+                }),
+                format!(
+                    "账号「{}」发布与本单位职能无关的内容：《{}》（{}，含“{}”）",
+                    j.account.name,
+                    clip(&p.title, 40),
+                    p.published.map(china_day).map(|d| d.to_string()).unwrap_or_default(),
+                    found.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("”“")
+                ),
+                excerpt_around(&text, found[0], 40),
+            ));
         }
-        out
     }
 
-    fn duplicate_finding(
-        &self,
-        account: &Account,
-        feed: &FeedRead,
-        registry: &[Account],
-        as_of: Timestamp,
-        out: &mut ProbeOutput,
-    ) {
+    /// media.duplicate_accounts: other registered accounts of the same unit on the platform.
+    fn duplicate_finding(&self, j: &Judged, registry: &[Account], out: &mut ProbeOutput) {
+        let account = j.account;
         let others = duplicates(&self.rules, account, registry);
         if others.is_empty() {
             return;
@@ -400,11 +393,10 @@ impl Media {
             .map(|a| format!("「{}」({})", a.name, a.id))
             .collect();
         out.findings.push(self.finding(
+            j,
             codes::DUPLICATE_ACCOUNTS,
             Severity::Warn,
-            account,
-            feed,
-            &feed.url,
+            &j.feed.url,
             json!({
                 "org": account.org,
                 "platform": account.platform.as_str(),
@@ -418,7 +410,6 @@ impl Media {
                 names.join("、")
             ),
             None,
-            as_of,
         ));
     }
 
@@ -427,25 +418,77 @@ impl Media {
     #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
+        j: &Judged,
         code: &str,
         severity: Severity,
-        account: &Account,
-        feed: &FeedRead,
         url: &str,
         value: Value,
         message: String,
         excerpt: Option<String>,
-        at: Timestamp,
     ) -> Finding {
-        crate::evidence::finding("media", code, severity, at)
+        crate::evidence::finding("media", code, severity, j.as_of)
             .url(url)
-            .value(with_account(value, account))
+            .value(with_account(value, j.account))
             .message(message)
             .excerpt(excerpt)
-            .page(feed.page.as_ref())
-            .status(feed.status())
+            .page(j.feed.page.as_ref())
+            .status(j.feed.status())
             .build()
     }
+}
+
+/// The feed's fact: `media.not_measured` when the feed failed or holds no post dated before
+/// the monitoring time (then `None`: no judgement of its posts), else `media.feed` and the
+/// latest post's time.
+fn feed_fact(j: &Judged, seen: &[&Post], out: &mut ProbeOutput) -> Option<Timestamp> {
+    let (feed, account, as_of) = (j.feed, j.account, j.as_of);
+    let latest = seen.iter().filter_map(|p| p.published).max();
+    if let Some((why, error)) = &feed.failure {
+        out.facts.push(fact(
+            codes::NOT_MEASURED,
+            account,
+            json!({
+                "feed": feed.url,
+                "reason": why.as_str(),
+                "error": error,
+                "status": feed.status(),
+            }),
+            as_of,
+        ));
+        return None;
+    }
+    let Some(latest) = latest else {
+        out.facts.push(fact(
+            codes::NOT_MEASURED,
+            account,
+            json!({
+                "feed": feed.url,
+                "reason": "none_before_as_of",
+                "error": format!("the feed's {} items are all dated after the monitoring time", feed.posts.len()),
+                "status": feed.status(),
+            }),
+            as_of,
+        ));
+        return None;
+    };
+    let oldest = seen.iter().filter_map(|p| p.published).min();
+    out.facts.push(fact(
+        codes::FEED,
+        account,
+        json!({
+            "feed": feed.url,
+            "format": feed.format,
+            "title": feed.title,
+            "items": feed.posts.len(),
+            "over_budget": feed.over_budget,
+            "dated": feed.posts.iter().filter(|p| p.published.is_some()).count(),
+            "after_as_of": feed.posts.iter().filter(|p| p.published.is_some_and(|t| t > as_of)).count(),
+            "latest": latest.to_rfc3339(),
+            "oldest": oldest.map(|t| t.to_rfc3339()),
+        }),
+        as_of,
+    ));
+    Some(latest)
 }
 
 /// "2026-11-20 《title》" for evidence.

@@ -31,13 +31,16 @@ pub struct Pat {
     pub edit: Option<Edit>,
 }
 
+/// Full titles with the leaders (indexes of `rules.leaders`) who ever held each.
+pub type FullTitles = Vec<(String, Vec<usize>)>;
+
 /// The compiled rules.
 pub struct Lexicon {
     pub rules: WordingRules,
     pub pats: Vec<Pat>,
     pub ac: AhoCorasick,
     /// Every full title, longest first, with the leaders who ever held it.
-    pub full_titles: Vec<(String, Vec<usize>)>,
+    pub full_titles: FullTitles,
     /// Per leader: every form of every title (full and short), longest first.
     pub context: Vec<Vec<String>>,
 }
@@ -45,82 +48,7 @@ pub struct Lexicon {
 impl Lexicon {
     /// Compiles `rules` (see the module doc for what is left out).
     pub fn new(rules: &WordingRules) -> Lexicon {
-        let look = LookAlikes::new(&rules.matching.confusables);
-        let canon: HashSet<&str> = rules
-            .leaders
-            .iter()
-            .map(|l| l.name.as_str())
-            .chain(rules.phrases.iter().map(|p| p.text.as_str()))
-            .collect();
-        let known: HashSet<&str> = rules.wrong.iter().map(|w| w.text.as_str()).collect();
-        let mut texts: Vec<String> = Vec::new();
-        let mut pats: Vec<Pat> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut add = |text: String, pat: Pat, texts: &mut Vec<String>, pats: &mut Vec<Pat>| {
-            if seen.contains_key(&text) {
-                return;
-            }
-            seen.insert(text.clone(), pats.len());
-            texts.push(text);
-            pats.push(pat);
-        };
-        // canonical forms and known wrong forms first: they win over a near miss of the same text
-        for (i, l) in rules.leaders.iter().enumerate() {
-            let pat = Pat {
-                target: Target::Name(i),
-                edit: None,
-            };
-            add(l.name.clone(), pat, &mut texts, &mut pats);
-        }
-        for (i, p) in rules.phrases.iter().enumerate() {
-            let pat = Pat {
-                target: Target::Phrase(i),
-                edit: None,
-            };
-            add(p.text.clone(), pat, &mut texts, &mut pats);
-        }
-        for (i, w) in rules.wrong.iter().enumerate() {
-            let pat = Pat {
-                target: Target::Known(i),
-                edit: None,
-            };
-            add(w.text.clone(), pat, &mut texts, &mut pats);
-        }
-        let right_text = |v: &str| {
-            let n = v.chars().count();
-            let first = v.char_indices().nth(1).map(|(i, _)| i).unwrap_or(v.len());
-            let last = v.char_indices().nth(n.saturating_sub(1)).map(|(i, _)| i);
-            canon.contains(v)
-                || known.contains(v)
-                || canon.contains(&v[first..])
-                || last.is_some_and(|l| canon.contains(&v[..l]))
-        };
-        let m = &rules.matching;
-        let sources = rules
-            .leaders
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (Target::Name(i), &l.name, m.min_edit_chars))
-            .chain(
-                rules
-                    .phrases
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (Target::Phrase(i), &p.text, m.min_phrase_edit_chars)),
-            );
-        for (target, text, min_edit) in sources {
-            let edits = text.chars().count() >= min_edit;
-            for (v, edit) in near_misses(text, &look, edits) {
-                if right_text(&v) {
-                    continue;
-                }
-                let pat = Pat {
-                    target,
-                    edit: Some(edit),
-                };
-                add(v, pat, &mut texts, &mut pats);
-            }
-        }
+        let (texts, pats) = patterns(rules);
         // a DFA: the fastest search over every page (about 20 MB for the shipped rules, built once
         // per process)
         let ac = AhoCorasickBuilder::new()
@@ -131,32 +59,7 @@ impl Lexicon {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&texts)
             .expect("wording patterns build a matcher");
-        let mut full: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut context = Vec::new();
-        for (i, l) in rules.leaders.iter().enumerate() {
-            let mut forms: Vec<String> = Vec::new();
-            for t in &l.titles {
-                full.entry(t.title.as_str()).or_default().push(i);
-                forms.push(t.title.clone());
-                forms.extend(t.short.iter().cloned());
-            }
-            forms.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
-            forms.dedup();
-            context.push(forms);
-        }
-        let mut full_titles: Vec<(String, Vec<usize>)> = full
-            .into_iter()
-            .map(|(t, mut ls)| {
-                ls.dedup();
-                (t.to_string(), ls)
-            })
-            .collect();
-        full_titles.sort_by(|a, b| {
-            b.0.chars()
-                .count()
-                .cmp(&a.0.chars().count())
-                .then(a.0.cmp(&b.0))
-        });
+        let (full_titles, context) = titles(rules);
         Lexicon {
             rules: rules.clone(),
             pats,
@@ -203,6 +106,121 @@ impl Lexicon {
             Target::Known(i) => &self.rules.wrong[i].source,
         }
     }
+}
+
+/// Every pattern's text and what it stands for: the canonical forms and known wrong forms
+/// first (they win over a near miss of the same text), then the near misses that are not
+/// right text, each text once.
+fn patterns(rules: &WordingRules) -> (Vec<String>, Vec<Pat>) {
+    let look = LookAlikes::new(&rules.matching.confusables);
+    let canon: HashSet<&str> = rules
+        .leaders
+        .iter()
+        .map(|l| l.name.as_str())
+        .chain(rules.phrases.iter().map(|p| p.text.as_str()))
+        .collect();
+    let known: HashSet<&str> = rules.wrong.iter().map(|w| w.text.as_str()).collect();
+    let mut texts: Vec<String> = Vec::new();
+    let mut pats: Vec<Pat> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut add = |text: String, pat: Pat, texts: &mut Vec<String>, pats: &mut Vec<Pat>| {
+        if seen.contains_key(&text) {
+            return;
+        }
+        seen.insert(text.clone(), pats.len());
+        texts.push(text);
+        pats.push(pat);
+    };
+    // canonical forms and known wrong forms first: they win over a near miss of the same text
+    for (i, l) in rules.leaders.iter().enumerate() {
+        let pat = Pat {
+            target: Target::Name(i),
+            edit: None,
+        };
+        add(l.name.clone(), pat, &mut texts, &mut pats);
+    }
+    for (i, p) in rules.phrases.iter().enumerate() {
+        let pat = Pat {
+            target: Target::Phrase(i),
+            edit: None,
+        };
+        add(p.text.clone(), pat, &mut texts, &mut pats);
+    }
+    for (i, w) in rules.wrong.iter().enumerate() {
+        let pat = Pat {
+            target: Target::Known(i),
+            edit: None,
+        };
+        add(w.text.clone(), pat, &mut texts, &mut pats);
+    }
+    let right_text = |v: &str| {
+        let n = v.chars().count();
+        let first = v.char_indices().nth(1).map(|(i, _)| i).unwrap_or(v.len());
+        let last = v.char_indices().nth(n.saturating_sub(1)).map(|(i, _)| i);
+        canon.contains(v)
+            || known.contains(v)
+            || canon.contains(&v[first..])
+            || last.is_some_and(|l| canon.contains(&v[..l]))
+    };
+    let m = &rules.matching;
+    let sources = rules
+        .leaders
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (Target::Name(i), &l.name, m.min_edit_chars))
+        .chain(
+            rules
+                .phrases
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (Target::Phrase(i), &p.text, m.min_phrase_edit_chars)),
+        );
+    for (target, text, min_edit) in sources {
+        let edits = text.chars().count() >= min_edit;
+        for (v, edit) in near_misses(text, &look, edits) {
+            if right_text(&v) {
+                continue;
+            }
+            let pat = Pat {
+                target,
+                edit: Some(edit),
+            };
+            add(v, pat, &mut texts, &mut pats);
+        }
+    }
+    (texts, pats)
+}
+
+/// Every full title, longest first, with the leaders who ever held it; per leader, every form
+/// of every title, longest first.
+fn titles(rules: &WordingRules) -> (FullTitles, Vec<Vec<String>>) {
+    let mut full: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut context = Vec::new();
+    for (i, l) in rules.leaders.iter().enumerate() {
+        let mut forms: Vec<String> = Vec::new();
+        for t in &l.titles {
+            full.entry(t.title.as_str()).or_default().push(i);
+            forms.push(t.title.clone());
+            forms.extend(t.short.iter().cloned());
+        }
+        forms.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
+        forms.dedup();
+        context.push(forms);
+    }
+    let mut full_titles: FullTitles = full
+        .into_iter()
+        .map(|(t, mut ls)| {
+            ls.dedup();
+            (t.to_string(), ls)
+        })
+        .collect();
+    full_titles.sort_by(|a, b| {
+        b.0.chars()
+            .count()
+            .cmp(&a.0.chars().count())
+            .then(a.0.cmp(&b.0))
+    });
+    (full_titles, context)
 }
 
 #[cfg(test)]
