@@ -30,6 +30,7 @@ mod shard;
 pub mod shipped;
 mod sites;
 pub mod text;
+mod toml_check;
 mod walls;
 mod wording;
 
