@@ -1,8 +1,9 @@
 //! Import of the national registry's CSV export into `sites.toml`.
 
+use crate::csv_rows::{CsvFile, CsvRow, bounded};
 use crate::error::{ConfigError, Diagnostic};
 use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
-use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS, field_problem};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use govwatch_model::SiteKind;
 use std::collections::HashMap;
@@ -252,164 +253,112 @@ pub(crate) fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
     }
 }
 
-/// Finds the column named by one of `names` (header cells are trimmed, BOM removed).
-pub(crate) fn column(headers: &[String], names: &[&str]) -> Option<usize> {
-    headers.iter().position(|h| names.contains(&h.as_str()))
+/// The columns of the registry export, found by their names.
+struct SiteColumns {
+    id: usize,
+    name: usize,
+    home: usize,
+    org: usize,
+    region: Option<usize>,
+    kind: Option<usize>,
 }
 
-/// A CSV reader over decoded text (comma- or tab-separated, judged by the header line) and its
-/// header cells (trimmed, BOM removed).
-pub(crate) fn csv_reader<'t>(
-    file: &Path,
-    text: &'t str,
-) -> Result<(csv::Reader<&'t [u8]>, Vec<String>), ConfigError> {
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ConfigError::Csv {
-            file: file.to_path_buf(),
-            line: 1,
-            message: format!("无法读取表头（{e}）"),
-        })?
-        .iter()
-        .map(|h| {
-            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                .to_string()
-        })
-        .collect();
-    Ok((reader, headers))
-}
-
+/// The valid rows of the registry export; bad rows are skipped into `report` with their line.
 fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<Row>, ConfigError> {
-    let (mut reader, headers) = csv_reader(file, text)?;
-    let required = |names: &[&str]| {
-        column(&headers, names).ok_or_else(|| ConfigError::Csv {
-            file: file.to_path_buf(),
-            line: 1,
-            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
-        })
+    let csv = CsvFile::new(file, text)?;
+    let cols = SiteColumns {
+        id: csv.required(ID_COLUMNS)?,
+        name: csv.required(NAME_COLUMNS)?,
+        home: csv.required(HOME_COLUMNS)?,
+        org: csv.required(ORG_COLUMNS)?,
+        region: csv.optional(REGION_COLUMNS),
+        kind: csv.optional(KIND_COLUMNS),
     };
-    let id_col = required(ID_COLUMNS)?;
-    let name_col = required(NAME_COLUMNS)?;
-    let home_col = required(HOME_COLUMNS)?;
-    let org_col = required(ORG_COLUMNS)?;
-    let region_col = column(&headers, REGION_COLUMNS);
-    let kind_col = column(&headers, KIND_COLUMNS);
-
     let mut rows = Vec::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                skip(report, file, line, format!("无法读取这一行（{e}）"));
-                continue;
+    csv.for_each_row(
+        |r| {
+            let row = site_row(r, &cols)?;
+            if let Some(first) = first_line_of.get(&row.id) {
+                return Err(format!(
+                    "网站标识码 {} 重复（第一次出现在第 {first} 行）",
+                    row.id
+                ));
             }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
-        let id = cell(id_col);
-        let name = cell(name_col);
-        let home = cell(home_col);
-        let org = cell(org_col);
-        // bounded, no control character: checked first, so nothing else quotes such a value
-        let region_cell = region_col.map(cell).unwrap_or_default();
-        let kind_cell = kind_col.map(cell).unwrap_or_default();
-        let hostile = field_problems(&[
-            ("网站标识码", &id, MAX_ID_CHARS),
-            ("网站名称", &name, MAX_NAME_CHARS),
-            ("首页网址", &home, MAX_URL_CHARS),
-            ("主办单位", &org, MAX_NAME_CHARS),
-            ("地区", &region_cell, MAX_NAME_CHARS),
-            ("网站类型", &kind_cell, MAX_NAME_CHARS),
-        ]);
-        if !hostile.is_empty() {
-            skip(report, file, line, hostile.join("; "));
-            continue;
-        }
-
-        let mut problems = Vec::new();
-        if id.is_empty() {
-            problems.push("网站标识码为空".to_string());
-        } else if !valid_id(&id) {
-            problems.push(id_problem(&id));
-        }
-        if name.is_empty() {
-            problems.push("网站名称为空".to_string());
-        }
-        let home_has_scheme = has_scheme(&home);
-        let home_url = if home.is_empty() {
-            problems.push("首页网址为空".to_string());
-            None
-        } else {
-            let full = if home_has_scheme {
-                home.clone()
-            } else if let Some(rest) = home.strip_prefix("//") {
-                format!("http://{rest}")
-            } else {
-                format!("http://{home}")
-            };
-            parse_http_url(&full)
-                .map_err(|e| problems.push(format!("首页网址：{e}")))
-                .ok()
-        };
-        let kind = match cell_opt(kind_col) {
-            None => None,
-            Some(k) => match parse_csv_kind(&k) {
-                Some(kind) => Some(kind),
-                None => {
-                    problems.push(format!("网站类型 `{k}` 不认识（应为门户或部门）"));
-                    None
-                }
-            },
-        };
-        if problems.is_empty()
-            && let Some(first) = first_line_of.get(&id)
-        {
-            problems.push(format!("网站标识码 {id} 重复（第一次出现在第 {first} 行）"));
-        }
-        match home_url {
-            Some(home) if problems.is_empty() => {
-                first_line_of.insert(id.clone(), line);
-                rows.push(Row {
-                    id,
-                    name,
-                    home,
-                    home_has_scheme,
-                    org,
-                    region: cell_opt(region_col),
-                    kind,
-                });
-            }
-            _ => skip(report, file, line, problems.join("；")),
-        }
-    }
+            first_line_of.insert(row.id.clone(), r.line);
+            rows.push(row);
+            Ok(())
+        },
+        |line, problem| skip(report, file, line, problem),
+    );
     Ok(rows)
 }
 
-/// The problems of the cells `(column, value, bound)`: too long, or a control character.
-pub(crate) fn field_problems(cells: &[(&str, &str, usize)]) -> Vec<String> {
-    cells
-        .iter()
-        .filter_map(|(what, v, max)| field_problem(what, v, *max))
-        .collect()
+/// One row of the registry export as a site, or every problem it has.
+fn site_row(r: &CsvRow, cols: &SiteColumns) -> Result<Row, String> {
+    let id = r.cell(cols.id);
+    let name = r.cell(cols.name);
+    let home = r.cell(cols.home);
+    let org = r.cell(cols.org);
+    bounded(&[
+        ("网站标识码", &id, MAX_ID_CHARS),
+        ("网站名称", &name, MAX_NAME_CHARS),
+        ("首页网址", &home, MAX_URL_CHARS),
+        ("主办单位", &org, MAX_NAME_CHARS),
+        ("地区", &r.cell_or_empty(cols.region), MAX_NAME_CHARS),
+        ("网站类型", &r.cell_or_empty(cols.kind), MAX_NAME_CHARS),
+    ])?;
+
+    let mut problems = Vec::new();
+    if id.is_empty() {
+        problems.push("网站标识码为空".to_string());
+    } else if !valid_id(&id) {
+        problems.push(id_problem(&id));
+    }
+    if name.is_empty() {
+        problems.push("网站名称为空".to_string());
+    }
+    let home_has_scheme = has_scheme(&home);
+    let home_url = if home.is_empty() {
+        problems.push("首页网址为空".to_string());
+        None
+    } else {
+        let full = if home_has_scheme {
+            home.clone()
+        } else if let Some(rest) = home.strip_prefix("//") {
+            format!("http://{rest}")
+        } else {
+            format!("http://{home}")
+        };
+        parse_http_url(&full)
+            .map_err(|e| problems.push(format!("首页网址：{e}")))
+            .ok()
+    };
+    let kind = match r.cell_opt(cols.kind) {
+        None => None,
+        Some(k) => match parse_csv_kind(&k) {
+            Some(kind) => Some(kind),
+            None => {
+                problems.push(format!("网站类型 `{k}` 不认识（应为门户或部门）"));
+                None
+            }
+        },
+    };
+    match home_url {
+        Some(home) if problems.is_empty() => Ok(Row {
+            id,
+            name,
+            home,
+            home_has_scheme,
+            org,
+            region: r.cell_opt(cols.region),
+            kind,
+        }),
+        _ => Err(problems.join("；")),
+    }
 }
 
+/// Counts a skipped row and keeps its diagnostic (`FILE.csv:LINE: problem`).
 pub(crate) fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
     report.skipped += 1;
     let line = usize::try_from(line).unwrap_or(usize::MAX);

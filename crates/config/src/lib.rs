@@ -17,6 +17,7 @@ mod accounts;
 mod accounts_import;
 mod columns;
 mod crawl;
+mod csv_rows;
 mod daemon;
 mod error;
 mod holidays;
