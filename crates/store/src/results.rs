@@ -272,7 +272,7 @@ pub(crate) fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSit
 }
 
 /// The run exists and is open (`running` or `interrupted`).
-fn check_run_open(tx: &Connection, run_id: i64) -> Result<()> {
+pub(crate) fn check_run_open(tx: &Connection, run_id: i64) -> Result<()> {
     let status: Option<String> = tx
         .query_row(
             "SELECT status FROM runs WHERE id = ?1",
