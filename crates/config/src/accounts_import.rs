@@ -3,9 +3,10 @@
 //! (`FILE.csv:LINE`), a merge that keeps comments and hand-written keys, and an atomic write.
 
 use crate::accounts::{FEED_ID, analyze, valid_account_id};
+use crate::csv_rows::read_csv_text;
 use crate::csv_rows::{CsvFile, CsvRow, bounded};
 use crate::error::ConfigError;
-use crate::import::{ImportReport, decode_text, prepare_tables, set_str, skip, write_atomic};
+use crate::import::{ImportReport, Registry, prepare_tables, set_str, skip};
 use crate::sites::{parse_http_url, valid_id};
 use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use govwatch_model::{Platform, Site};
@@ -61,35 +62,11 @@ pub fn import_accounts_csv(
     toml_path: &Path,
     sites: &[Site],
 ) -> Result<ImportReport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (csv_text, _) = decode_text(&bytes);
-    let (existing, exists) = match std::fs::read_to_string(toml_path) {
-        Ok(text) => (text, true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (NEW_FILE_HEADER.to_string(), false),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: toml_path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let (_, problems) = analyze(toml_path, &existing, Some(sites))?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    let mut doc: DocumentMut =
-        existing
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
-                file: toml_path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: crate::toml_zh(e.message()),
-            })?;
-    let templates: HashSet<Platform> = doc
+    let csv_text = read_csv_text(csv_path)?;
+    let problems = |text: &str| analyze(toml_path, text, Some(sites)).map(|(_, p)| p);
+    let mut registry = Registry::open(toml_path, NEW_FILE_HEADER, problems)?;
+    let templates: HashSet<Platform> = registry
+        .doc
         .get("feeds")
         .and_then(Item::as_table_like)
         .map(|t| {
@@ -101,18 +78,8 @@ pub fn import_accounts_csv(
         .unwrap_or_default();
     let mut report = ImportReport::default();
     let rows = read_rows(csv_path, &csv_text, sites, &templates, &mut report)?;
-    merge(&mut doc, &rows, &mut report);
-
-    let output = doc.to_string();
-    // the edited document is large (a table per row): gone before the output is checked
-    drop(doc);
-    let (_, problems) = analyze(toml_path, &output, Some(sites))?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    if !exists || output != existing {
-        write_atomic(toml_path, &output)?;
-    }
+    merge(&mut registry.doc, &rows, &mut report);
+    registry.save(problems)?;
     Ok(report)
 }
 

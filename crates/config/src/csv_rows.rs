@@ -2,12 +2,49 @@
 //! inspectors' observations): the reader (comma- or tab-separated), columns found by any of
 //! their names, blank rows passed over, a row that cannot be read or that its reader refuses
 //! reported with its line, cells trimmed, and every cell bounded and free of control characters
-//! before anything else quotes it.
+//! before anything else quotes it. The files are read in whatever encoding the office saved them
+//! ([`decode_text`]: UTF-8 or GBK/GB18030, a BOM deciding).
 
 use crate::error::ConfigError;
 use crate::text::field_problem;
 use csv::StringRecord;
+use encoding_rs::{Encoding, GB18030, UTF_8};
 use std::path::Path;
+
+/// Reads a CSV file of unknown encoding as text (see [`decode_text`]).
+pub(crate) fn read_csv_text(path: &Path) -> Result<String, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(decode_text(&bytes).0)
+}
+
+/// Decodes a text file of unknown encoding: a BOM decides; else valid UTF-8 is UTF-8; else
+/// GB18030 (a superset of GBK), unless it does not decode cleanly and chardetng's guess does.
+/// Returns the text (without BOM) and the encoding used.
+pub fn decode_text(bytes: &[u8]) -> (String, &'static Encoding) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return (text.into_owned(), encoding);
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_string(), UTF_8);
+    }
+    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+        if guess != GB18030 && guess != UTF_8 {
+            let (other, other_errors) = guess.decode_without_bom_handling(bytes);
+            if !other_errors {
+                return (other.into_owned(), guess);
+            }
+        }
+    }
+    (text.into_owned(), GB18030)
+}
 
 /// Finds the column named by one of `names` (header cells are trimmed, BOM removed).
 fn column(headers: &[String], names: &[&str]) -> Option<usize> {
@@ -136,5 +173,21 @@ pub(crate) fn bounded(cells: &[(&str, &str, usize)]) -> Result<(), String> {
         Ok(())
     } else {
         Err(hostile.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        let text = "网站标识码,网站名称\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode_text(&gbk), (text.to_string(), GB18030));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_text(&bom), (text.to_string(), UTF_8));
+        assert_eq!(decode_text(text.as_bytes()), (text.to_string(), UTF_8));
     }
 }

@@ -1,10 +1,9 @@
 //! Import of the national registry's CSV export into `sites.toml`.
 
-use crate::csv_rows::{CsvFile, CsvRow, bounded};
+use crate::csv_rows::{CsvFile, CsvRow, bounded, read_csv_text};
 use crate::error::{ConfigError, Diagnostic};
 use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
 use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
-use encoding_rs::{Encoding, GB18030, UTF_8};
 use govwatch_model::SiteKind;
 use std::collections::HashMap;
 use std::io::Write;
@@ -41,32 +40,6 @@ const ORG_COLUMNS: &[&str] = &["主办单位"];
 const REGION_COLUMNS: &[&str] = &["地区", "所属地区", "行政区划"];
 const KIND_COLUMNS: &[&str] = &["网站类型", "类型"];
 
-/// Decodes a text file of unknown encoding: a BOM decides; else valid UTF-8 is UTF-8; else
-/// GB18030 (a superset of GBK), unless it does not decode cleanly and chardetng's guess does.
-/// Returns the text (without BOM) and the encoding used.
-pub fn decode_text(bytes: &[u8]) -> (String, &'static Encoding) {
-    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        return (text.into_owned(), encoding);
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return (text.to_string(), UTF_8);
-    }
-    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
-    if had_errors {
-        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-        detector.feed(bytes, true);
-        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-        if guess != GB18030 && guess != UTF_8 {
-            let (other, other_errors) = guess.decode_without_bom_handling(bytes);
-            if !other_errors {
-                return (other.into_owned(), guess);
-            }
-        }
-    }
-    (text.into_owned(), GB18030)
-}
-
 /// One valid CSV row.
 struct Row {
     id: String,
@@ -89,50 +62,83 @@ struct Row {
 /// The file is written atomically, and only when it changes. Fails without writing if the
 /// existing registry does not load or the CSV lacks a required column.
 pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (csv_text, _) = decode_text(&bytes);
+    let csv_text = read_csv_text(csv_path)?;
     let mut report = ImportReport::default();
     let rows = read_rows(csv_path, &csv_text, &mut report)?;
 
-    let (existing, exists) = match std::fs::read_to_string(toml_path) {
-        Ok(text) => (text, true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (NEW_FILE_HEADER.to_string(), false),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: toml_path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let (_, problems) = analyze(toml_path, &existing)?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    let mut doc: DocumentMut =
-        existing
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
-                file: toml_path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: crate::toml_zh(e.message()),
-            })?;
-    merge(&mut doc, &rows, &mut report);
-
-    let output = doc.to_string();
-    // the edited document is large (a table per row): gone before the output is checked
-    drop(doc);
-    let (_, problems) = analyze(toml_path, &output)?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    if !exists || output != existing {
-        write_atomic(toml_path, &output)?;
-    }
+    let problems = |text: &str| analyze(toml_path, text).map(|(_, p)| p);
+    let mut registry = Registry::open(toml_path, NEW_FILE_HEADER, problems)?;
+    merge(&mut registry.doc, &rows, &mut report);
+    registry.save(problems)?;
     Ok(report)
+}
+
+/// A registry file being merged into: its text as read (or the header of a new file), whether
+/// the file exists, and the document to edit (comments and formatting kept).
+pub(crate) struct Registry<'p> {
+    path: &'p Path,
+    existing: String,
+    exists: bool,
+    pub(crate) doc: DocumentMut,
+}
+
+impl<'p> Registry<'p> {
+    /// Reads the registry `path` (a new file starts as `header`); refused when `problems` (the
+    /// registry's own check) finds any.
+    pub(crate) fn open(
+        path: &'p Path,
+        header: &str,
+        problems: impl Fn(&str) -> Result<Vec<Diagnostic>, ConfigError>,
+    ) -> Result<Registry<'p>, ConfigError> {
+        let (existing, exists) = match std::fs::read_to_string(path) {
+            Ok(text) => (text, true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (header.to_string(), false),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let found = problems(&existing)?;
+        if !found.is_empty() {
+            return Err(ConfigError::Invalid(found));
+        }
+        let doc: DocumentMut =
+            existing
+                .parse()
+                .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: crate::toml_zh(e.message()),
+                })?;
+        Ok(Registry {
+            path,
+            existing,
+            exists,
+            doc,
+        })
+    }
+
+    /// Checks the edited registry with `problems` again and writes it atomically, only when it
+    /// is new or changed.
+    pub(crate) fn save(
+        self,
+        problems: impl Fn(&str) -> Result<Vec<Diagnostic>, ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let output = self.doc.to_string();
+        // the edited document is large (a table per row): gone before the output is checked
+        drop(self.doc);
+        let found = problems(&output)?;
+        if !found.is_empty() {
+            return Err(ConfigError::Invalid(found));
+        }
+        if !self.exists || output != self.existing {
+            write_atomic(self.path, &output)?;
+        }
+        Ok(())
+    }
 }
 
 /// Makes sure `doc` has the array of tables `key`; returns the comments that must lead its first
@@ -445,16 +451,5 @@ mod tests {
         assert_eq!(parse_csv_kind("部门网站"), Some(SiteKind::Department));
         assert_eq!(parse_csv_kind("Department"), Some(SiteKind::Department));
         assert_eq!(parse_csv_kind("其他"), None);
-    }
-
-    #[test]
-    fn decoding() {
-        let text = "网站标识码,网站名称\n";
-        let (gbk, _, _) = encoding_rs::GBK.encode(text);
-        assert_eq!(decode_text(&gbk), (text.to_string(), GB18030));
-        let mut bom = b"\xEF\xBB\xBF".to_vec();
-        bom.extend_from_slice(text.as_bytes());
-        assert_eq!(decode_text(&bom), (text.to_string(), UTF_8));
-        assert_eq!(decode_text(text.as_bytes()), (text.to_string(), UTF_8));
     }
 }

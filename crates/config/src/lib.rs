@@ -41,13 +41,14 @@ pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{
     CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, RenderMode, load_crawl_settings,
 };
+pub use csv_rows::decode_text;
 pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
 };
 pub use error::{ConfigError, Diagnostic, io_zh, place, toml_zh};
 pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
-pub use import::{ImportReport, decode_text, import_csv};
+pub use import::{ImportReport, import_csv};
 pub use integrity::{
     DefacementRules, HiddenLinkRules, IntegrityRules, ScriptRules, SpamKeywordRules,
     load_integrity_rules,

@@ -8,9 +8,8 @@
 //! `media.toml`), 日期 (the day it was observed: 2020-03-10, 2020/3/10, 2020年3月10日), 说明 (what
 //! was seen), 证据网址 (optional: the page or screenshot that shows it).
 
-use crate::csv_rows::{CsvFile, CsvRow, bounded};
+use crate::csv_rows::{CsvFile, CsvRow, bounded, read_csv_text};
 use crate::error::{ConfigError, Diagnostic};
-use crate::import::decode_text;
 use crate::media::ManualRules;
 use crate::sites::parse_http_url;
 use crate::text::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_URL_CHARS};
@@ -122,11 +121,7 @@ pub fn read_manual_findings(
     accounts: &[Account],
     rules: &ManualRules,
 ) -> Result<ManualImport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (text, _) = decode_text(&bytes);
+    let text = read_csv_text(csv_path)?;
     let csv = CsvFile::new(csv_path, &text)?;
     let cols = ManualColumns {
         account: csv.required(ACCOUNT_COLUMNS)?,
