@@ -18,7 +18,7 @@ pub struct SiteRow {
 
 impl SiteRow {
     /// The row of a query selecting `id, name, home, org, region, kind`, in that order.
-    pub(crate) fn from_row(r: &rusqlite::Row) -> rusqlite::Result<SiteRow> {
+    pub(crate) fn read(r: &rusqlite::Row) -> rusqlite::Result<SiteRow> {
         Ok(SiteRow {
             id: r.get(0)?,
             name: r.get(1)?,
@@ -137,7 +137,7 @@ impl Store {
                  FROM run_sites rs JOIN sites s ON s.id = rs.site_id
                  WHERE rs.run_id = ?1 ORDER BY s.id",
             )?;
-            let rows = stmt.query_map(params![run_id], SiteRow::from_row)?;
+            let rows = stmt.query_map(params![run_id], SiteRow::read)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })();
         self.ctx(r)

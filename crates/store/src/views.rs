@@ -249,7 +249,7 @@ impl Store {
                 .query_row(
                     "SELECT id, name, home, org, region, kind FROM sites WHERE id = ?1",
                     params![site_id],
-                    SiteRow::from_row,
+                    SiteRow::read,
                 )
                 .optional()?)
         })();
