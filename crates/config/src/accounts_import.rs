@@ -3,11 +3,10 @@
 //! (`FILE.csv:LINE`), a merge that keeps comments and hand-written keys, and an atomic write.
 
 use crate::accounts::{FEED_ID, analyze, valid_account_id};
+use crate::csv_rows::read_csv_text;
+use crate::csv_rows::{CsvFile, CsvRow, bounded};
 use crate::error::ConfigError;
-use crate::import::{
-    ImportReport, column, csv_reader, decode_text, field_problems, prepare_tables, set_str, skip,
-    write_atomic,
-};
+use crate::import::{ImportReport, Registry, prepare_tables, set_str, skip};
 use crate::sites::{parse_http_url, valid_id};
 use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use govwatch_model::{Platform, Site};
@@ -63,35 +62,11 @@ pub fn import_accounts_csv(
     toml_path: &Path,
     sites: &[Site],
 ) -> Result<ImportReport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (csv_text, _) = decode_text(&bytes);
-    let (existing, exists) = match std::fs::read_to_string(toml_path) {
-        Ok(text) => (text, true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (NEW_FILE_HEADER.to_string(), false),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: toml_path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let (_, problems) = analyze(toml_path, &existing, Some(sites))?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    let mut doc: DocumentMut =
-        existing
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
-                file: toml_path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: crate::toml_zh(e.message()),
-            })?;
-    let templates: HashSet<Platform> = doc
+    let csv_text = read_csv_text(csv_path)?;
+    let problems = |text: &str| analyze(toml_path, text, Some(sites)).map(|(_, p)| p);
+    let mut registry = Registry::open(toml_path, NEW_FILE_HEADER, problems)?;
+    let templates: HashSet<Platform> = registry
+        .doc
         .get("feeds")
         .and_then(Item::as_table_like)
         .map(|t| {
@@ -103,21 +78,27 @@ pub fn import_accounts_csv(
         .unwrap_or_default();
     let mut report = ImportReport::default();
     let rows = read_rows(csv_path, &csv_text, sites, &templates, &mut report)?;
-    merge(&mut doc, &rows, &mut report);
-
-    let output = doc.to_string();
-    // the edited document is large (a table per row): gone before the output is checked
-    drop(doc);
-    let (_, problems) = analyze(toml_path, &output, Some(sites))?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    if !exists || output != existing {
-        write_atomic(toml_path, &output)?;
-    }
+    merge(&mut registry.doc, &rows, &mut report);
+    registry.save(problems)?;
     Ok(report)
 }
 
+/// The columns of the account list, and what a row is checked against: the site registry (by
+/// id, and by 主办单位 for rows without a site) and the platforms with a feed template.
+struct AccountColumns<'a> {
+    name: usize,
+    platform: usize,
+    id: usize,
+    org: usize,
+    region: Option<usize>,
+    site: Option<usize>,
+    feed: Option<usize>,
+    site_ids: HashSet<&'a str>,
+    by_org: HashMap<&'a str, Vec<&'a str>>,
+    templates: &'a HashSet<Platform>,
+}
+
+/// The valid rows of the account list; bad rows are skipped into `report` with their line.
 fn read_rows(
     file: &Path,
     text: &str,
@@ -125,150 +106,128 @@ fn read_rows(
     templates: &HashSet<Platform>,
     report: &mut ImportReport,
 ) -> Result<Vec<Row>, ConfigError> {
-    let (mut reader, headers) = csv_reader(file, text)?;
-    let required = |names: &[&str]| {
-        column(&headers, names).ok_or_else(|| ConfigError::Csv {
-            file: file.to_path_buf(),
-            line: 1,
-            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
-        })
-    };
-    let name_col = required(NAME_COLUMNS)?;
-    let platform_col = required(PLATFORM_COLUMNS)?;
-    let id_col = required(ID_COLUMNS)?;
-    let org_col = required(ORG_COLUMNS)?;
-    let region_col = column(&headers, REGION_COLUMNS);
-    let site_col = column(&headers, SITE_COLUMNS);
-    let feed_col = column(&headers, FEED_COLUMNS);
-    let site_ids: HashSet<&str> = sites.iter().map(|s| s.id.as_str()).collect();
+    let csv = CsvFile::new(file, text)?;
     let mut by_org: HashMap<&str, Vec<&str>> = HashMap::new();
     for s in sites {
         by_org.entry(s.org.trim()).or_default().push(s.id.as_str());
     }
-
+    let cols = AccountColumns {
+        name: csv.required(NAME_COLUMNS)?,
+        platform: csv.required(PLATFORM_COLUMNS)?,
+        id: csv.required(ID_COLUMNS)?,
+        org: csv.required(ORG_COLUMNS)?,
+        region: csv.optional(REGION_COLUMNS),
+        site: csv.optional(SITE_COLUMNS),
+        feed: csv.optional(FEED_COLUMNS),
+        site_ids: sites.iter().map(|s| s.id.as_str()).collect(),
+        by_org,
+        templates,
+    };
     let mut rows = Vec::new();
     let mut first_line_of: HashMap<(Platform, String), u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                skip(report, file, line, format!("无法读取这一行（{e}）"));
-                continue;
+    csv.for_each_row(
+        |r| {
+            let row = account_row(r, &cols)?;
+            if let Some(first) = first_line_of.get(&(row.platform, row.id.clone())) {
+                return Err(format!(
+                    "账号 {}:{} 重复（第一次出现在第 {first} 行）",
+                    row.platform, row.id
+                ));
             }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
-        let name = cell(name_col);
-        let platform_text = cell(platform_col);
-        let id = cell(id_col);
-        let org = cell(org_col);
-        // bounded, no control character: checked first, so nothing else quotes such a value
-        let region_cell = region_col.map(cell).unwrap_or_default();
-        let site_cell = site_col.map(cell).unwrap_or_default();
-        let feed_cell = feed_col.map(cell).unwrap_or_default();
-        let hostile = field_problems(&[
-            ("账号名称", &name, MAX_NAME_CHARS),
-            ("平台", &platform_text, MAX_NAME_CHARS),
-            ("账号ID", &id, MAX_ID_CHARS),
-            ("主办单位", &org, MAX_NAME_CHARS),
-            ("地区", &region_cell, MAX_NAME_CHARS),
-            ("网站标识码", &site_cell, MAX_ID_CHARS),
-            ("订阅地址", &feed_cell, MAX_URL_CHARS),
-        ]);
-        if !hostile.is_empty() {
-            skip(report, file, line, hostile.join("; "));
-            continue;
-        }
-        let mut problems = Vec::new();
-        if name.is_empty() {
-            problems.push("账号名称为空".to_string());
-        }
-        let platform = Platform::from_label(&platform_text);
-        if platform.is_none() {
-            problems.push(format!(
-                "平台 `{platform_text}` 不认识（应为微博、微信公众号、今日头条、抖音、快手、微视、客户端或其他）"
-            ));
-        }
-        if !valid_account_id(&id) {
-            problems.push(format!("账号ID `{id}` 不能为空，也不能含空白字符"));
-        }
-        if org.is_empty() {
-            problems.push("主办单位为空".to_string());
-        }
-        let site = match cell_opt(site_col) {
-            Some(s) if !valid_id(&s) => {
-                problems.push(format!("网站标识码 `{s}` 应为 10 位英文字母或数字"));
-                None
-            }
-            Some(s) if !site_ids.contains(s.as_str()) => {
-                problems.push(format!("网站标识码 {s} 不在网站名录 (sites.toml) 中"));
-                None
-            }
-            Some(s) => Some(s),
-            None => match by_org.get(org.as_str()).map(Vec::as_slice) {
-                Some([one]) => Some(one.to_string()),
-                Some(many) if many.len() > 1 => {
-                    problems.push(format!(
-                        "没有网站标识码，而名录中有 {} 个网站的主办单位是 {org}，请填写网站标识码",
-                        many.len()
-                    ));
-                    None
-                }
-                _ => {
-                    problems.push(format!(
-                        "没有网站标识码，名录中也没有主办单位为 {org} 的网站"
-                    ));
-                    None
-                }
-            },
-        };
-        let feed = match cell_opt(feed_col) {
-            Some(f) => match parse_http_url(&f) {
-                Ok(u) => Some(u.to_string()),
-                Err(e) => {
-                    problems.push(format!("订阅地址：{e}"));
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some(p) = platform
-            && feed.is_none()
-            && !templates.contains(&p)
-            && problems.is_empty()
-        {
-            problems.push(format!(
-                "没有订阅地址，accounts.toml 的 [feeds] 中也没有 {p} 的模板"
-            ));
-        }
-        if let Some(p) = platform
-            && problems.is_empty()
-            && let Some(first) = first_line_of.get(&(p, id.clone()))
-        {
-            problems.push(format!("账号 {p}:{id} 重复（第一次出现在第 {first} 行）"));
-        }
-        match (platform, site) {
-            (Some(platform), Some(site)) if problems.is_empty() => {
-                first_line_of.insert((platform, id.clone()), line);
-                rows.push(Row {
-                    platform,
-                    id,
-                    name,
-                    org,
-                    region: cell_opt(region_col),
-                    site,
-                    feed,
-                });
-            }
-            _ => skip(report, file, line, problems.join("；")),
-        }
-    }
+            first_line_of.insert((row.platform, row.id.clone()), r.line);
+            rows.push(row);
+            Ok(())
+        },
+        |line, problem| skip(report, file, line, problem),
+    );
     Ok(rows)
+}
+
+/// One row of the account list as an account, or every problem it has.
+fn account_row(r: &CsvRow, cols: &AccountColumns) -> Result<Row, String> {
+    let name = r.cell(cols.name);
+    let platform_text = r.cell(cols.platform);
+    let id = r.cell(cols.id);
+    let org = r.cell(cols.org);
+    bounded(&[
+        ("账号名称", &name, MAX_NAME_CHARS),
+        ("平台", &platform_text, MAX_NAME_CHARS),
+        ("账号ID", &id, MAX_ID_CHARS),
+        ("主办单位", &org, MAX_NAME_CHARS),
+        ("地区", &r.cell_or_empty(cols.region), MAX_NAME_CHARS),
+        ("网站标识码", &r.cell_or_empty(cols.site), MAX_ID_CHARS),
+        ("订阅地址", &r.cell_or_empty(cols.feed), MAX_URL_CHARS),
+    ])?;
+    let mut problems = Vec::new();
+    if name.is_empty() {
+        problems.push("账号名称为空".to_string());
+    }
+    let platform = Platform::from_label(&platform_text);
+    if platform.is_none() {
+        problems.push(format!(
+            "平台 `{platform_text}` 不认识（应为微博、微信公众号、今日头条、抖音、快手、微视、客户端或其他）"
+        ));
+    }
+    if !valid_account_id(&id) {
+        problems.push(format!("账号ID `{id}` 不能为空，也不能含空白字符"));
+    }
+    if org.is_empty() {
+        problems.push("主办单位为空".to_string());
+    }
+    let site = row_site(r.cell_opt(cols.site), &org, cols).map_err(|p| problems.push(p));
+    let feed = match r.cell_opt(cols.feed) {
+        Some(f) => match parse_http_url(&f) {
+            Ok(u) => Some(u.to_string()),
+            Err(e) => {
+                problems.push(format!("订阅地址：{e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(p) = platform
+        && feed.is_none()
+        && !cols.templates.contains(&p)
+        && problems.is_empty()
+    {
+        problems.push(format!(
+            "没有订阅地址，accounts.toml 的 [feeds] 中也没有 {p} 的模板"
+        ));
+    }
+    match (platform, site) {
+        (Some(platform), Ok(site)) if problems.is_empty() => Ok(Row {
+            platform,
+            id,
+            name,
+            org,
+            region: r.cell_opt(cols.region),
+            site,
+            feed,
+        }),
+        _ => Err(problems.join("；")),
+    }
+}
+
+/// The site of a row: its 网站标识码 when registered, else the one site whose 主办单位 is the
+/// account's; the problem when neither.
+fn row_site(cell: Option<String>, org: &str, cols: &AccountColumns) -> Result<String, String> {
+    match cell {
+        Some(s) if !valid_id(&s) => Err(format!("网站标识码 `{s}` 应为 10 位英文字母或数字")),
+        Some(s) if !cols.site_ids.contains(s.as_str()) => {
+            Err(format!("网站标识码 {s} 不在网站名录 (sites.toml) 中"))
+        }
+        Some(s) => Ok(s),
+        None => match cols.by_org.get(org).map(Vec::as_slice) {
+            Some([one]) => Ok(one.to_string()),
+            Some(many) if many.len() > 1 => Err(format!(
+                "没有网站标识码，而名录中有 {} 个网站的主办单位是 {org}，请填写网站标识码",
+                many.len()
+            )),
+            _ => Err(format!(
+                "没有网站标识码，名录中也没有主办单位为 {org} 的网站"
+            )),
+        },
+    }
 }
 
 fn merge(doc: &mut DocumentMut, rows: &[Row], report: &mut ImportReport) {

@@ -295,6 +295,15 @@ impl CrawlSettings {
     /// Every problem, with the key it concerns.
     fn problems(&self) -> Vec<(&'static str, String)> {
         let mut p: Vec<(&'static str, String)> = Vec::new();
+        self.identity_problems(&mut p);
+        self.politeness_problems(&mut p);
+        self.limit_problems(&mut p);
+        self.network_problems(&mut p);
+        p
+    }
+
+    /// The problems of how the crawler names itself: the user agent and the contact.
+    fn identity_problems(&self, p: &mut Vec<(&'static str, String)>) {
         if self.user_agent.trim().is_empty() {
             p.push(("user_agent", "不能为空".into()));
         } else if !self
@@ -310,6 +319,10 @@ impl CrawlSettings {
         if !looks_like_email(&self.contact) {
             p.push(("contact", format!("`{}` 不是电子邮件地址", self.contact)));
         }
+    }
+
+    /// The problems of the politeness and budget keys: rates, memory, concurrency, time-outs.
+    fn politeness_problems(&self, p: &mut Vec<(&'static str, String)>) {
         for (key, v) in [("rate", self.rate), ("address_rate", self.address_rate)] {
             if !(v > 0.0 && v.is_finite()) {
                 p.push((key, format!("应大于 0（现为 {v}）")));
@@ -356,6 +369,10 @@ impl CrawlSettings {
                 ),
             ));
         }
+    }
+
+    /// The problems of the size, depth and delay limits.
+    fn limit_problems(&self, p: &mut Vec<(&'static str, String)>) {
         if self.max_body_bytes == 0 {
             p.push(("max_body_bytes", "至少应为 1".into()));
         }
@@ -409,6 +426,11 @@ impl CrawlSettings {
                 format!("至少应为 16（现为 {}）", self.max_url_len),
             ));
         }
+    }
+
+    /// The problems of the network keys: allowed addresses, IPv6 and render checks, DNS servers,
+    /// the night's end, the reference URLs.
+    fn network_problems(&self, p: &mut Vec<(&'static str, String)>) {
         for s in &self.allow_addresses {
             if s.parse::<std::net::IpAddr>().is_err() {
                 p.push(("allow_addresses", format!("中的 `{s}` 不是 IP 地址")));
@@ -457,7 +479,6 @@ impl CrawlSettings {
                 _ => p.push(("reference_urls", format!("中的 `{u}` 不是 http(s) 网址"))),
             }
         }
-        p
     }
 
     /// `night_end` as minutes after midnight, China time (`None` when empty or malformed).

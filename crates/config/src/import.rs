@@ -1,9 +1,9 @@
 //! Import of the national registry's CSV export into `sites.toml`.
 
+use crate::csv_rows::{CsvFile, CsvRow, bounded, read_csv_text};
 use crate::error::{ConfigError, Diagnostic};
 use crate::sites::{analyze, id_problem, parse_http_url, valid_id};
-use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS, field_problem};
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use crate::text::{MAX_ID_CHARS, MAX_NAME_CHARS, MAX_URL_CHARS};
 use govwatch_model::SiteKind;
 use std::collections::HashMap;
 use std::io::Write;
@@ -40,32 +40,6 @@ const ORG_COLUMNS: &[&str] = &["主办单位"];
 const REGION_COLUMNS: &[&str] = &["地区", "所属地区", "行政区划"];
 const KIND_COLUMNS: &[&str] = &["网站类型", "类型"];
 
-/// Decodes a text file of unknown encoding: a BOM decides; else valid UTF-8 is UTF-8; else
-/// GB18030 (a superset of GBK), unless it does not decode cleanly and chardetng's guess does.
-/// Returns the text (without BOM) and the encoding used.
-pub fn decode_text(bytes: &[u8]) -> (String, &'static Encoding) {
-    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        return (text.into_owned(), encoding);
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return (text.to_string(), UTF_8);
-    }
-    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
-    if had_errors {
-        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-        detector.feed(bytes, true);
-        let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-        if guess != GB18030 && guess != UTF_8 {
-            let (other, other_errors) = guess.decode_without_bom_handling(bytes);
-            if !other_errors {
-                return (other.into_owned(), guess);
-            }
-        }
-    }
-    (text.into_owned(), GB18030)
-}
-
 /// One valid CSV row.
 struct Row {
     id: String,
@@ -88,50 +62,83 @@ struct Row {
 /// The file is written atomically, and only when it changes. Fails without writing if the
 /// existing registry does not load or the CSV lacks a required column.
 pub fn import_csv(csv_path: &Path, toml_path: &Path) -> Result<ImportReport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (csv_text, _) = decode_text(&bytes);
+    let csv_text = read_csv_text(csv_path)?;
     let mut report = ImportReport::default();
     let rows = read_rows(csv_path, &csv_text, &mut report)?;
 
-    let (existing, exists) = match std::fs::read_to_string(toml_path) {
-        Ok(text) => (text, true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (NEW_FILE_HEADER.to_string(), false),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: toml_path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let (_, problems) = analyze(toml_path, &existing)?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    let mut doc: DocumentMut =
-        existing
-            .parse()
-            .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
-                file: toml_path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: crate::toml_zh(e.message()),
-            })?;
-    merge(&mut doc, &rows, &mut report);
-
-    let output = doc.to_string();
-    // the edited document is large (a table per row): gone before the output is checked
-    drop(doc);
-    let (_, problems) = analyze(toml_path, &output)?;
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    if !exists || output != existing {
-        write_atomic(toml_path, &output)?;
-    }
+    let problems = |text: &str| analyze(toml_path, text).map(|(_, p)| p);
+    let mut registry = Registry::open(toml_path, NEW_FILE_HEADER, problems)?;
+    merge(&mut registry.doc, &rows, &mut report);
+    registry.save(problems)?;
     Ok(report)
+}
+
+/// A registry file being merged into: its text as read (or the header of a new file), whether
+/// the file exists, and the document to edit (comments and formatting kept).
+pub(crate) struct Registry<'p> {
+    path: &'p Path,
+    existing: String,
+    exists: bool,
+    pub(crate) doc: DocumentMut,
+}
+
+impl<'p> Registry<'p> {
+    /// Reads the registry `path` (a new file starts as `header`); refused when `problems` (the
+    /// registry's own check) finds any.
+    pub(crate) fn open(
+        path: &'p Path,
+        header: &str,
+        problems: impl Fn(&str) -> Result<Vec<Diagnostic>, ConfigError>,
+    ) -> Result<Registry<'p>, ConfigError> {
+        let (existing, exists) = match std::fs::read_to_string(path) {
+            Ok(text) => (text, true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (header.to_string(), false),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let found = problems(&existing)?;
+        if !found.is_empty() {
+            return Err(ConfigError::Invalid(found));
+        }
+        let doc: DocumentMut =
+            existing
+                .parse()
+                .map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: crate::toml_zh(e.message()),
+                })?;
+        Ok(Registry {
+            path,
+            existing,
+            exists,
+            doc,
+        })
+    }
+
+    /// Checks the edited registry with `problems` again and writes it atomically, only when it
+    /// is new or changed.
+    pub(crate) fn save(
+        self,
+        problems: impl Fn(&str) -> Result<Vec<Diagnostic>, ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let output = self.doc.to_string();
+        // the edited document is large (a table per row): gone before the output is checked
+        drop(self.doc);
+        let found = problems(&output)?;
+        if !found.is_empty() {
+            return Err(ConfigError::Invalid(found));
+        }
+        if !self.exists || output != self.existing {
+            write_atomic(self.path, &output)?;
+        }
+        Ok(())
+    }
 }
 
 /// Makes sure `doc` has the array of tables `key`; returns the comments that must lead its first
@@ -252,164 +259,112 @@ pub(crate) fn set_str(table: &mut Table, key: &str, new: &str) -> bool {
     }
 }
 
-/// Finds the column named by one of `names` (header cells are trimmed, BOM removed).
-pub(crate) fn column(headers: &[String], names: &[&str]) -> Option<usize> {
-    headers.iter().position(|h| names.contains(&h.as_str()))
+/// The columns of the registry export, found by their names.
+struct SiteColumns {
+    id: usize,
+    name: usize,
+    home: usize,
+    org: usize,
+    region: Option<usize>,
+    kind: Option<usize>,
 }
 
-/// A CSV reader over decoded text (comma- or tab-separated, judged by the header line) and its
-/// header cells (trimmed, BOM removed).
-pub(crate) fn csv_reader<'t>(
-    file: &Path,
-    text: &'t str,
-) -> Result<(csv::Reader<&'t [u8]>, Vec<String>), ConfigError> {
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
-        b'\t'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ConfigError::Csv {
-            file: file.to_path_buf(),
-            line: 1,
-            message: format!("无法读取表头（{e}）"),
-        })?
-        .iter()
-        .map(|h| {
-            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                .to_string()
-        })
-        .collect();
-    Ok((reader, headers))
-}
-
+/// The valid rows of the registry export; bad rows are skipped into `report` with their line.
 fn read_rows(file: &Path, text: &str, report: &mut ImportReport) -> Result<Vec<Row>, ConfigError> {
-    let (mut reader, headers) = csv_reader(file, text)?;
-    let required = |names: &[&str]| {
-        column(&headers, names).ok_or_else(|| ConfigError::Csv {
-            file: file.to_path_buf(),
-            line: 1,
-            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
-        })
+    let csv = CsvFile::new(file, text)?;
+    let cols = SiteColumns {
+        id: csv.required(ID_COLUMNS)?,
+        name: csv.required(NAME_COLUMNS)?,
+        home: csv.required(HOME_COLUMNS)?,
+        org: csv.required(ORG_COLUMNS)?,
+        region: csv.optional(REGION_COLUMNS),
+        kind: csv.optional(KIND_COLUMNS),
     };
-    let id_col = required(ID_COLUMNS)?;
-    let name_col = required(NAME_COLUMNS)?;
-    let home_col = required(HOME_COLUMNS)?;
-    let org_col = required(ORG_COLUMNS)?;
-    let region_col = column(&headers, REGION_COLUMNS);
-    let kind_col = column(&headers, KIND_COLUMNS);
-
     let mut rows = Vec::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                skip(report, file, line, format!("无法读取这一行（{e}）"));
-                continue;
+    csv.for_each_row(
+        |r| {
+            let row = site_row(r, &cols)?;
+            if let Some(first) = first_line_of.get(&row.id) {
+                return Err(format!(
+                    "网站标识码 {} 重复（第一次出现在第 {first} 行）",
+                    row.id
+                ));
             }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
-        let id = cell(id_col);
-        let name = cell(name_col);
-        let home = cell(home_col);
-        let org = cell(org_col);
-        // bounded, no control character: checked first, so nothing else quotes such a value
-        let region_cell = region_col.map(cell).unwrap_or_default();
-        let kind_cell = kind_col.map(cell).unwrap_or_default();
-        let hostile = field_problems(&[
-            ("网站标识码", &id, MAX_ID_CHARS),
-            ("网站名称", &name, MAX_NAME_CHARS),
-            ("首页网址", &home, MAX_URL_CHARS),
-            ("主办单位", &org, MAX_NAME_CHARS),
-            ("地区", &region_cell, MAX_NAME_CHARS),
-            ("网站类型", &kind_cell, MAX_NAME_CHARS),
-        ]);
-        if !hostile.is_empty() {
-            skip(report, file, line, hostile.join("; "));
-            continue;
-        }
-
-        let mut problems = Vec::new();
-        if id.is_empty() {
-            problems.push("网站标识码为空".to_string());
-        } else if !valid_id(&id) {
-            problems.push(id_problem(&id));
-        }
-        if name.is_empty() {
-            problems.push("网站名称为空".to_string());
-        }
-        let home_has_scheme = has_scheme(&home);
-        let home_url = if home.is_empty() {
-            problems.push("首页网址为空".to_string());
-            None
-        } else {
-            let full = if home_has_scheme {
-                home.clone()
-            } else if let Some(rest) = home.strip_prefix("//") {
-                format!("http://{rest}")
-            } else {
-                format!("http://{home}")
-            };
-            parse_http_url(&full)
-                .map_err(|e| problems.push(format!("首页网址：{e}")))
-                .ok()
-        };
-        let kind = match cell_opt(kind_col) {
-            None => None,
-            Some(k) => match parse_csv_kind(&k) {
-                Some(kind) => Some(kind),
-                None => {
-                    problems.push(format!("网站类型 `{k}` 不认识（应为门户或部门）"));
-                    None
-                }
-            },
-        };
-        if problems.is_empty()
-            && let Some(first) = first_line_of.get(&id)
-        {
-            problems.push(format!("网站标识码 {id} 重复（第一次出现在第 {first} 行）"));
-        }
-        match home_url {
-            Some(home) if problems.is_empty() => {
-                first_line_of.insert(id.clone(), line);
-                rows.push(Row {
-                    id,
-                    name,
-                    home,
-                    home_has_scheme,
-                    org,
-                    region: cell_opt(region_col),
-                    kind,
-                });
-            }
-            _ => skip(report, file, line, problems.join("；")),
-        }
-    }
+            first_line_of.insert(row.id.clone(), r.line);
+            rows.push(row);
+            Ok(())
+        },
+        |line, problem| skip(report, file, line, problem),
+    );
     Ok(rows)
 }
 
-/// The problems of the cells `(column, value, bound)`: too long, or a control character.
-pub(crate) fn field_problems(cells: &[(&str, &str, usize)]) -> Vec<String> {
-    cells
-        .iter()
-        .filter_map(|(what, v, max)| field_problem(what, v, *max))
-        .collect()
+/// One row of the registry export as a site, or every problem it has.
+fn site_row(r: &CsvRow, cols: &SiteColumns) -> Result<Row, String> {
+    let id = r.cell(cols.id);
+    let name = r.cell(cols.name);
+    let home = r.cell(cols.home);
+    let org = r.cell(cols.org);
+    bounded(&[
+        ("网站标识码", &id, MAX_ID_CHARS),
+        ("网站名称", &name, MAX_NAME_CHARS),
+        ("首页网址", &home, MAX_URL_CHARS),
+        ("主办单位", &org, MAX_NAME_CHARS),
+        ("地区", &r.cell_or_empty(cols.region), MAX_NAME_CHARS),
+        ("网站类型", &r.cell_or_empty(cols.kind), MAX_NAME_CHARS),
+    ])?;
+
+    let mut problems = Vec::new();
+    if id.is_empty() {
+        problems.push("网站标识码为空".to_string());
+    } else if !valid_id(&id) {
+        problems.push(id_problem(&id));
+    }
+    if name.is_empty() {
+        problems.push("网站名称为空".to_string());
+    }
+    let home_has_scheme = has_scheme(&home);
+    let home_url = if home.is_empty() {
+        problems.push("首页网址为空".to_string());
+        None
+    } else {
+        let full = if home_has_scheme {
+            home.clone()
+        } else if let Some(rest) = home.strip_prefix("//") {
+            format!("http://{rest}")
+        } else {
+            format!("http://{home}")
+        };
+        parse_http_url(&full)
+            .map_err(|e| problems.push(format!("首页网址：{e}")))
+            .ok()
+    };
+    let kind = match r.cell_opt(cols.kind) {
+        None => None,
+        Some(k) => match parse_csv_kind(&k) {
+            Some(kind) => Some(kind),
+            None => {
+                problems.push(format!("网站类型 `{k}` 不认识（应为门户或部门）"));
+                None
+            }
+        },
+    };
+    match home_url {
+        Some(home) if problems.is_empty() => Ok(Row {
+            id,
+            name,
+            home,
+            home_has_scheme,
+            org,
+            region: r.cell_opt(cols.region),
+            kind,
+        }),
+        _ => Err(problems.join("；")),
+    }
 }
 
+/// Counts a skipped row and keeps its diagnostic (`FILE.csv:LINE: problem`).
 pub(crate) fn skip(report: &mut ImportReport, file: &Path, line: u64, message: String) {
     report.skipped += 1;
     let line = usize::try_from(line).unwrap_or(usize::MAX);
@@ -496,16 +451,5 @@ mod tests {
         assert_eq!(parse_csv_kind("部门网站"), Some(SiteKind::Department));
         assert_eq!(parse_csv_kind("Department"), Some(SiteKind::Department));
         assert_eq!(parse_csv_kind("其他"), None);
-    }
-
-    #[test]
-    fn decoding() {
-        let text = "网站标识码,网站名称\n";
-        let (gbk, _, _) = encoding_rs::GBK.encode(text);
-        assert_eq!(decode_text(&gbk), (text.to_string(), GB18030));
-        let mut bom = b"\xEF\xBB\xBF".to_vec();
-        bom.extend_from_slice(text.as_bytes());
-        assert_eq!(decode_text(&bom), (text.to_string(), UTF_8));
-        assert_eq!(decode_text(text.as_bytes()), (text.to_string(), UTF_8));
     }
 }

@@ -17,6 +17,7 @@ mod accounts;
 mod accounts_import;
 mod columns;
 mod crawl;
+mod csv_rows;
 mod daemon;
 mod error;
 mod holidays;
@@ -30,6 +31,7 @@ mod shard;
 pub mod shipped;
 mod sites;
 pub mod text;
+mod toml_check;
 mod walls;
 mod wording;
 
@@ -39,13 +41,14 @@ pub use columns::{ColumnKind, ColumnRules, HomeRule, load_column_rules};
 pub use crawl::{
     CrawlSettings, DEFAULT_CONTACT, DEFAULT_USER_AGENT, RenderMode, load_crawl_settings,
 };
+pub use csv_rows::decode_text;
 pub use daemon::{
     DaemonConfig, SHIPPED_WARNINGS, SinkConfig, WarningConfig, WarningMetric, WarningRule,
     load_daemon_config, load_warning_config, parse_timezone,
 };
 pub use error::{ConfigError, Diagnostic, io_zh, place, toml_zh};
 pub use holidays::{WorkCalendar, load_work_calendar, parse_calendar};
-pub use import::{ImportReport, decode_text, import_csv};
+pub use import::{ImportReport, import_csv};
 pub use integrity::{
     DefacementRules, HiddenLinkRules, IntegrityRules, ScriptRules, SpamKeywordRules,
     load_integrity_rules,

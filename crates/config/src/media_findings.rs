@@ -8,8 +8,8 @@
 //! `media.toml`), 日期 (the day it was observed: 2020-03-10, 2020/3/10, 2020年3月10日), 说明 (what
 //! was seen), 证据网址 (optional: the page or screenshot that shows it).
 
+use crate::csv_rows::{CsvFile, CsvRow, bounded, read_csv_text};
 use crate::error::{ConfigError, Diagnostic};
-use crate::import::{column, csv_reader, decode_text};
 use crate::media::ManualRules;
 use crate::sites::parse_http_url;
 use crate::text::{MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_URL_CHARS};
@@ -100,6 +100,20 @@ impl<'a> Index<'a> {
     }
 }
 
+/// The columns of an observations CSV, and what a row is checked against.
+struct ManualColumns<'a> {
+    account: usize,
+    code: usize,
+    date: usize,
+    note: usize,
+    platform: Option<usize>,
+    evidence: Option<usize>,
+    index: Index<'a>,
+    rules: &'a ManualRules,
+    /// The CSV's file name, for each row's `source` (`FILE.csv:LINE`).
+    file_name: String,
+}
+
 /// Reads `csv_path`. Rows naming an unknown account or code, a bad day or no note are skipped
 /// with a diagnostic; a missing required column fails the whole file.
 pub fn read_manual_findings(
@@ -107,136 +121,105 @@ pub fn read_manual_findings(
     accounts: &[Account],
     rules: &ManualRules,
 ) -> Result<ManualImport, ConfigError> {
-    let bytes = std::fs::read(csv_path).map_err(|source| ConfigError::Io {
-        path: csv_path.to_path_buf(),
-        source,
-    })?;
-    let (text, _) = decode_text(&bytes);
-    let (mut reader, headers) = csv_reader(csv_path, &text)?;
-    let required = |names: &[&str]| {
-        column(&headers, names).ok_or_else(|| ConfigError::Csv {
-            file: csv_path.to_path_buf(),
-            line: 1,
-            message: format!("缺少必需的列 {}（其中任一列名均可）", names.join("、")),
-        })
+    let text = read_csv_text(csv_path)?;
+    let csv = CsvFile::new(csv_path, &text)?;
+    let cols = ManualColumns {
+        account: csv.required(ACCOUNT_COLUMNS)?,
+        code: csv.required(CODE_COLUMNS)?,
+        date: csv.required(DATE_COLUMNS)?,
+        note: csv.required(NOTE_COLUMNS)?,
+        platform: csv.optional(PLATFORM_COLUMNS),
+        evidence: csv.optional(EVIDENCE_COLUMNS),
+        index: Index::new(accounts),
+        rules,
+        file_name: csv_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
-    let account_col = required(ACCOUNT_COLUMNS)?;
-    let code_col = required(CODE_COLUMNS)?;
-    let date_col = required(DATE_COLUMNS)?;
-    let note_col = required(NOTE_COLUMNS)?;
-    let platform_col = column(&headers, PLATFORM_COLUMNS);
-    let evidence_col = column(&headers, EVIDENCE_COLUMNS);
-    let file_name = csv_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let mut out = ManualImport::default();
-    let index = Index::new(accounts);
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0) as usize;
-                out.diagnostics.push(Diagnostic::new(
-                    csv_path,
-                    line,
-                    0,
-                    format!("无法读取这一行（{e}）"),
-                ));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize;
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-        let cell_opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
-        // bounded, no control character: checked first, so nothing else quotes such a value
-        let hostile = crate::import::field_problems(&[
-            ("账号", &cell(account_col), MAX_NAME_CHARS),
-            (
-                "平台",
-                &platform_col.map(cell).unwrap_or_default(),
-                MAX_NAME_CHARS,
-            ),
-            ("问题代码", &cell(code_col), MAX_NAME_CHARS),
-            ("日期", &cell(date_col), MAX_NAME_CHARS),
-            ("说明", &cell(note_col), MAX_NOTE_CHARS),
-            (
-                "证据网址",
-                &evidence_col.map(cell).unwrap_or_default(),
-                MAX_URL_CHARS,
-            ),
-        ]);
-        if !hostile.is_empty() {
+    csv.for_each_row(
+        |r| {
+            out.rows.push(manual_row(r, &cols)?);
+            Ok(())
+        },
+        |line, problem| {
             out.diagnostics
-                .push(Diagnostic::new(csv_path, line, 0, hostile.join("; ")));
-            continue;
-        }
-        let mut problems = Vec::new();
-        let platform = match cell_opt(platform_col) {
-            Some(p) => match Platform::from_label(&p) {
-                Some(p) => Some(p),
-                None => {
-                    problems.push(format!("平台 `{p}` 不认识"));
-                    None
-                }
-            },
-            None => None,
-        };
-        let account = match index.resolve(&cell(account_col), platform) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                problems.push(e);
+                .push(Diagnostic::new(csv_path, line as usize, 0, problem))
+        },
+    );
+    Ok(out)
+}
+
+/// One row of an observations CSV as a finding, or every problem it has.
+fn manual_row(r: &CsvRow, cols: &ManualColumns) -> Result<ManualFinding, String> {
+    bounded(&[
+        ("账号", &r.cell(cols.account), MAX_NAME_CHARS),
+        ("平台", &r.cell_or_empty(cols.platform), MAX_NAME_CHARS),
+        ("问题代码", &r.cell(cols.code), MAX_NAME_CHARS),
+        ("日期", &r.cell(cols.date), MAX_NAME_CHARS),
+        ("说明", &r.cell(cols.note), MAX_NOTE_CHARS),
+        ("证据网址", &r.cell_or_empty(cols.evidence), MAX_URL_CHARS),
+    ])?;
+    let mut problems = Vec::new();
+    let platform = match r.cell_opt(cols.platform) {
+        Some(p) => match Platform::from_label(&p) {
+            Some(p) => Some(p),
+            None => {
+                problems.push(format!("平台 `{p}` 不认识"));
                 None
             }
-        };
-        let code = cell(code_col);
-        if rules.code(&code).is_none() {
-            let known: Vec<&str> = rules.codes.iter().map(|c| c.code.as_str()).collect();
-            problems.push(format!(
-                "问题代码 `{code}` 不能导入（可导入的见 media.toml [manual]：{}）",
-                known.join(", ")
-            ));
+        },
+        None => None,
+    };
+    let account = match cols.index.resolve(&r.cell(cols.account), platform) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            problems.push(e);
+            None
         }
-        let date = parse_day(&cell(date_col));
-        if date.is_none() {
-            problems.push(format!(
-                "日期 `{}` 不是日期（应写成 2020-03-10、2020/3/10 或 2020年3月10日）",
-                cell(date_col)
-            ));
-        }
-        let note = cell(note_col);
-        if note.is_empty() {
-            problems.push("说明为空：请写明看到的情况".to_string());
-        }
-        let evidence = match cell_opt(evidence_col) {
-            Some(u) => match parse_http_url(&u) {
-                Ok(u) => Some(u.to_string()),
-                Err(e) => {
-                    problems.push(format!("证据网址：{e}"));
-                    None
-                }
-            },
-            None => None,
-        };
-        match (account, date) {
-            (Some(a), Some(date)) if problems.is_empty() => out.rows.push(ManualFinding {
-                id: 0,
-                account: a.key(),
-                code,
-                date,
-                note,
-                evidence_url: evidence,
-                source: format!("{file_name}:{line}"),
-            }),
-            _ => out
-                .diagnostics
-                .push(Diagnostic::new(csv_path, line, 0, problems.join("；"))),
-        }
+    };
+    let code = r.cell(cols.code);
+    if cols.rules.code(&code).is_none() {
+        let known: Vec<&str> = cols.rules.codes.iter().map(|c| c.code.as_str()).collect();
+        problems.push(format!(
+            "问题代码 `{code}` 不能导入（可导入的见 media.toml [manual]：{}）",
+            known.join(", ")
+        ));
     }
-    Ok(out)
+    let date = parse_day(&r.cell(cols.date));
+    if date.is_none() {
+        problems.push(format!(
+            "日期 `{}` 不是日期（应写成 2020-03-10、2020/3/10 或 2020年3月10日）",
+            r.cell(cols.date)
+        ));
+    }
+    let note = r.cell(cols.note);
+    if note.is_empty() {
+        problems.push("说明为空：请写明看到的情况".to_string());
+    }
+    let evidence = match r.cell_opt(cols.evidence) {
+        Some(u) => match parse_http_url(&u) {
+            Ok(u) => Some(u.to_string()),
+            Err(e) => {
+                problems.push(format!("证据网址：{e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    match (account, date) {
+        (Some(a), Some(date)) if problems.is_empty() => Ok(ManualFinding {
+            id: 0,
+            account: a.key(),
+            code,
+            date,
+            note,
+            evidence_url: evidence,
+            source: format!("{}:{}", cols.file_name, r.line),
+        }),
+        _ => Err(problems.join("；")),
+    }
 }
 
 #[cfg(test)]

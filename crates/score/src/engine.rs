@@ -2,7 +2,9 @@
 //! judged by the run), and the rules
 //! in; the verdict, the points and the items that trace every point to findings and facts out.
 
-use crate::rules::{Amount, Centi, Cond, FactSelector, Op, Rule, Rules, Selector, points};
+use crate::rules::{
+    Amount, AvailabilityRule, Centi, Cond, FactSelector, Op, Rule, Rules, Selector, points,
+};
 use chrono::{Months, NaiveDate};
 use govwatch_model::{SiteKind, Timestamp};
 use govwatch_store::{ScoreItemRow, ScoreRow, StoredFact, StoredFinding};
@@ -104,112 +106,103 @@ fn item(
 
 /// Scores one site.
 pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
-    let kind = input.site.kind;
+    // A site the crawl could not inspect is never scored: what was not seen cannot pass.
+    if let Some(row) = not_inspected(input) {
+        return row;
+    }
     let mut items = Vec::new();
     let mut complete = true;
-    let mut vetoed = false;
 
-    // A site the crawl could not inspect is never scored: what was not seen cannot pass.
-    if let Some(f) = input
-        .facts
-        .iter()
-        .find(|f| f.fact.code == "site.not_inspected")
-    {
+    // Part 1: every veto is checked, so that each one that applies is named with its evidence.
+    if vetoes(rules, input, &mut items, &mut complete) {
         return ScoreRow {
             site_id: input.site.id.clone(),
-            verdict: NOT_INSPECTED.into(),
-            vetoed: false,
+            verdict: FAIL.into(),
+            vetoed: true,
             deducted: 0.0,
             bonus: 0.0,
             bonus_scored: false,
             score: None,
-            complete: false,
-            items: vec![ScoreItemRow {
-                part: "note".into(),
-                indicator: "veto".into(),
-                rule: "not_inspected".into(),
-                name: "未检查（无法评分）".into(),
-                points: 0.0,
-                finding_ids: Vec::new(),
-                fact_ids: vec![f.id],
-                note: not_inspected_zh(&f.fact.value),
-            }],
+            complete,
+            items,
         };
     }
 
-    // Part 1: every veto is checked, so that each one that applies is named with its evidence.
-    for v in rules.vetoes.iter().filter(|v| v.kinds.contains(&kind)) {
+    // Part 2: deductions, each finding counted once, each indicator capped.
+    let deducted = deductions(rules, input, &mut items);
+    let base = crate::rules::centi(rules.scale.base);
+    let part2 = base - deducted;
+    let pass = part2 >= crate::rules::centi(rules.scale.fail_below);
+
+    // Part 3: bonus, for the kinds that have it, strictly above the threshold.
+    let bonus_scored = pass
+        && rules.scale.bonus_kinds.contains(&input.site.kind)
+        && part2 > crate::rules::centi(rules.scale.bonus_above);
+    let bonus = if bonus_scored {
+        bonuses(rules, input, &mut items)
+    } else {
+        0
+    };
+    ScoreRow {
+        site_id: input.site.id.clone(),
+        verdict: if pass { PASS } else { FAIL }.into(),
+        vetoed: false,
+        deducted: points(deducted),
+        bonus: points(bonus),
+        bonus_scored,
+        score: Some(points(part2 + bonus)),
+        complete,
+        items,
+    }
+}
+
+/// The row of a site the crawl could not inspect (fact `site.not_inspected`): no score.
+fn not_inspected(input: &SiteInput<'_>) -> Option<ScoreRow> {
+    let f = input
+        .facts
+        .iter()
+        .find(|f| f.fact.code == "site.not_inspected")?;
+    Some(ScoreRow {
+        site_id: input.site.id.clone(),
+        verdict: NOT_INSPECTED.into(),
+        vetoed: false,
+        deducted: 0.0,
+        bonus: 0.0,
+        bonus_scored: false,
+        score: None,
+        complete: false,
+        items: vec![ScoreItemRow {
+            part: "note".into(),
+            indicator: "veto".into(),
+            rule: "not_inspected".into(),
+            name: "未检查（无法评分）".into(),
+            points: 0.0,
+            finding_ids: Vec::new(),
+            fact_ids: vec![f.id],
+            note: not_inspected_zh(&f.fact.value),
+        }],
+    })
+}
+
+/// Part 1: every veto of the site's kind, each one that applies named with its evidence in
+/// `items`; whether any applies. `complete` is cleared where a veto could not be judged.
+fn vetoes(
+    rules: &Rules,
+    input: &SiteInput<'_>,
+    items: &mut Vec<ScoreItemRow>,
+    complete: &mut bool,
+) -> bool {
+    let mut vetoed = false;
+    for v in rules
+        .vetoes
+        .iter()
+        .filter(|v| v.kinds.contains(&input.site.kind))
+    {
         if v.not_measured.is_some() {
             continue;
         }
         if let Some(a) = &v.availability {
-            // judged once, by the run (govwatch_probes::availability::verdict, over the family
-            // of probes.toml [availability]); the score reads the run's fact
-            let failed_ids: Vec<i64> = input
-                .findings
-                .iter()
-                .filter(|f| f.finding.code == "avail.sample_failed")
-                .map(|f| f.id)
-                .collect();
-            let Some(fact) = input.facts.iter().find(|f| f.fact.code == a.fact) else {
-                complete = false;
-                let m = Matched {
-                    findings: failed_ids,
-                    facts: Vec::new(),
-                    skipped: 0,
-                };
-                items.push(item(
-                    "note",
-                    "veto",
-                    v,
-                    0,
-                    &m,
-                    format!("无可用性监测数据（{}），未作判定", a.fact),
-                ));
-                continue;
-            };
-            let w = &fact.fact.value;
-            let num = |k: &str| w[k].as_f64().unwrap_or(0.0);
-            let m = Matched {
-                findings: failed_ids,
-                facts: vec![fact.id],
-                skipped: 0,
-            };
-            let family = match w["family"].as_str() {
-                Some("ipv4") => "IPv4 ",
-                Some("ipv6") => "IPv6 ",
-                _ => "",
-            };
-            let figures = format!(
-                "{} 天内{family}采样 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
-                num("days"),
-                num("samples"),
-                num("failed"),
-                num("ratio") * 100.0,
-                num("full_days"),
-                num("min_per_day"),
-            );
-            if !w["complete"].as_bool().unwrap_or(false) {
-                complete = false;
-                items.push(item(
-                    "note",
-                    "veto",
-                    v,
-                    0,
-                    &m,
-                    format!("监测未满周期，未作判定：{figures}"),
-                ));
-            } else if w["unreachable"].as_bool().unwrap_or(false) {
-                vetoed = true;
-                items.push(item(
-                    "veto",
-                    "veto",
-                    v,
-                    0,
-                    &m,
-                    format!("{figures}，达到 {}%（含）", num("veto_ratio") * 100.0),
-                ));
-            }
+            vetoed |= availability_veto(v, a, input, items, complete);
             continue;
         }
         let m = matched(v, input, &HashSet::new());
@@ -225,21 +218,109 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
             ));
         }
     }
-    if vetoed {
-        return ScoreRow {
-            site_id: input.site.id.clone(),
-            verdict: FAIL.into(),
-            vetoed: true,
-            deducted: 0.0,
-            bonus: 0.0,
-            bonus_scored: false,
-            score: None,
-            complete,
-            items,
-        };
-    }
+    vetoed
+}
 
-    // Part 2: deductions, each finding counted once, each indicator capped.
+/// The availability veto, judged once, by the run (govwatch_probes::availability::verdict, over
+/// the family of probes.toml [availability]): the score reads the run's fact. Whether it applies.
+fn availability_veto(
+    v: &Rule,
+    a: &AvailabilityRule,
+    input: &SiteInput<'_>,
+    items: &mut Vec<ScoreItemRow>,
+    complete: &mut bool,
+) -> bool {
+    let failed_ids: Vec<i64> = input
+        .findings
+        .iter()
+        .filter(|f| f.finding.code == "avail.sample_failed")
+        .map(|f| f.id)
+        .collect();
+    let Some(fact) = input.facts.iter().find(|f| f.fact.code == a.fact) else {
+        *complete = false;
+        let m = Matched {
+            findings: failed_ids,
+            facts: Vec::new(),
+            skipped: 0,
+        };
+        items.push(item(
+            "note",
+            "veto",
+            v,
+            0,
+            &m,
+            format!("无可用性监测数据（{}），未作判定", a.fact),
+        ));
+        return false;
+    };
+    let w = &fact.fact.value;
+    let num = |k: &str| w[k].as_f64().unwrap_or(0.0);
+    let m = Matched {
+        findings: failed_ids,
+        facts: vec![fact.id],
+        skipped: 0,
+    };
+    let family = match w["family"].as_str() {
+        Some("ipv4") => "IPv4 ",
+        Some("ipv6") => "IPv6 ",
+        _ => "",
+    };
+    let figures = format!(
+        "{} 天内{family}采样 {} 次，失败 {} 次（{:.2}%），其中 {} 天每天不少于 {} 次",
+        num("days"),
+        num("samples"),
+        num("failed"),
+        num("ratio") * 100.0,
+        num("full_days"),
+        num("min_per_day"),
+    );
+    if !w["complete"].as_bool().unwrap_or(false) {
+        *complete = false;
+        items.push(item(
+            "note",
+            "veto",
+            v,
+            0,
+            &m,
+            format!("监测未满周期，未作判定：{figures}"),
+        ));
+        false
+    } else if w["unreachable"].as_bool().unwrap_or(false) {
+        items.push(item(
+            "veto",
+            "veto",
+            v,
+            0,
+            &m,
+            format!("{figures}，达到 {}%（含）", num("veto_ratio") * 100.0),
+        ));
+        true
+    } else {
+        false
+    }
+}
+
+/// The points of a rule over `n` matches and their note (`once` says how a one-off amount
+/// reads), capped at the rule's maximum.
+fn rule_points(rule: &Rule, n: i64, once: impl FnOnce() -> String) -> (Centi, String) {
+    let (mut pts, mut note) = match rule.amount {
+        Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
+        Some(Amount::Once(p)) => (p, once()),
+        None => (0, String::new()),
+    };
+    if let Some(max) = rule.max
+        && pts > max
+    {
+        note.push_str(&format!("，本项最多 {} 分", points(max)));
+        pts = max;
+    }
+    (pts, note)
+}
+
+/// Part 2: the deductions of every indicator of the site's kind, each finding counted once, each
+/// indicator capped; the points deducted.
+fn deductions(rules: &Rules, input: &SiteInput<'_>, items: &mut Vec<ScoreItemRow>) -> Centi {
+    let kind = input.site.kind;
     let mut used: HashSet<i64> = HashSet::new();
     let mut deducted: Centi = 0;
     for ind in rules.indicators.iter().filter(|i| i.kinds.contains(&kind)) {
@@ -251,17 +332,7 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
             }
             used.extend(m.findings.iter().copied());
             let n = m.count() as i64;
-            let (mut pts, mut note) = match rule.amount {
-                Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
-                Some(Amount::Once(p)) => (p, format!("发现 {n} 处，扣一次")),
-                None => (0, String::new()),
-            };
-            if let Some(max) = rule.max
-                && pts > max
-            {
-                note.push_str(&format!("，本项最多 {} 分", points(max)));
-                pts = max;
-            }
+            let (pts, mut note) = rule_points(rule, n, || format!("发现 {n} 处，扣一次"));
             if m.skipped > 0 {
                 note.push_str(&format!(
                     "；{} 处与 {} 同一网址，不重复扣分",
@@ -291,62 +362,42 @@ pub fn score_site(rules: &Rules, input: &SiteInput<'_>) -> ScoreRow {
         }
         deducted += total;
     }
-    let base = crate::rules::centi(rules.scale.base);
-    let part2 = base - deducted;
-    let pass = part2 >= crate::rules::centi(rules.scale.fail_below);
+    deducted
+}
 
-    // Part 3: bonus, for the kinds that have it, strictly above the threshold.
-    let bonus_scored = pass
-        && rules.scale.bonus_kinds.contains(&kind)
-        && part2 > crate::rules::centi(rules.scale.bonus_above);
+/// Part 3: the bonus rules of the site's kind that apply, capped at the scale's maximum; the
+/// points added.
+fn bonuses(rules: &Rules, input: &SiteInput<'_>, items: &mut Vec<ScoreItemRow>) -> Centi {
     let mut bonus: Centi = 0;
-    if bonus_scored {
-        for rule in rules.bonuses.iter().filter(|r| r.kinds.contains(&kind)) {
-            let m = matched(rule, input, &HashSet::new());
-            if m.count() < rule.at_least as usize {
-                continue;
-            }
-            let n = m.count() as i64;
-            let (mut pts, mut note) = match rule.amount {
-                Some(Amount::Per(p)) => (p * n, format!("{n} × {}", points(p))),
-                Some(Amount::Once(p)) => (p, format!("符合 {n} 项")),
-                None => (0, String::new()),
-            };
-            if let Some(max) = rule.max
-                && pts > max
-            {
-                note.push_str(&format!("，本项最多 {} 分", points(max)));
-                pts = max;
-            }
-            items.push(item("bonus", "bonus", rule, pts, &m, note));
-            bonus += pts;
+    for rule in rules
+        .bonuses
+        .iter()
+        .filter(|r| r.kinds.contains(&input.site.kind))
+    {
+        let m = matched(rule, input, &HashSet::new());
+        if m.count() < rule.at_least as usize {
+            continue;
         }
-        let max = crate::rules::centi(rules.scale.bonus_max);
-        if bonus > max {
-            items.push(ScoreItemRow {
-                part: "cap".into(),
-                indicator: "bonus".into(),
-                rule: String::new(),
-                name: "加分".into(),
-                points: -points(bonus - max),
-                finding_ids: Vec::new(),
-                fact_ids: Vec::new(),
-                note: format!("加分最多 {} 分", points(max)),
-            });
-            bonus = max;
-        }
+        let n = m.count() as i64;
+        let (pts, note) = rule_points(rule, n, || format!("符合 {n} 项"));
+        items.push(item("bonus", "bonus", rule, pts, &m, note));
+        bonus += pts;
     }
-    ScoreRow {
-        site_id: input.site.id.clone(),
-        verdict: if pass { PASS } else { FAIL }.into(),
-        vetoed: false,
-        deducted: points(deducted),
-        bonus: points(bonus),
-        bonus_scored,
-        score: Some(points(part2 + bonus)),
-        complete,
-        items,
+    let max = crate::rules::centi(rules.scale.bonus_max);
+    if bonus > max {
+        items.push(ScoreItemRow {
+            part: "cap".into(),
+            indicator: "bonus".into(),
+            rule: String::new(),
+            name: "加分".into(),
+            points: -points(bonus - max),
+            finding_ids: Vec::new(),
+            fact_ids: Vec::new(),
+            note: format!("加分最多 {} 分", points(max)),
+        });
+        bonus = max;
     }
+    bonus
 }
 
 /// The findings and facts a rule reads, leaving out findings already `used` and those whose URL

@@ -4,13 +4,14 @@
 //! documented in `docs/codes.md` (nor pending from issue 5), `where` fields the code's value does
 //! not have, rules with no way to apply, duplicate ids, impossible thresholds.
 
-use crate::codes::{CodeKind, known_codes};
+use crate::codes::{CodeKind, KnownCode, known_codes};
 use govwatch_config::{ConfigError, Diagnostic};
 use govwatch_model::SiteKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -354,6 +355,8 @@ pub fn parse_rules(text: &str, path: &Path) -> Result<Rules, ConfigError> {
     })
 }
 
+/// Checks one rule of a part (`parent_kinds`: its indicator's kinds) and makes it; every
+/// problem goes to `ck`, its id to `ids` (duplicates reported).
 fn check_rule(
     ck: &mut Checker<'_>,
     raw: Spanned<RawRule>,
@@ -366,7 +369,51 @@ fn check_rule(
     if !ids.insert(r.id.get_ref().clone()) {
         ck.at(r.id.span(), format!("duplicate id {:?}", r.id.get_ref()));
     }
-    let kinds = match (&r.kinds, parent_kinds) {
+    let kinds = rule_kinds(ck, &r, &span, part, parent_kinds);
+    if r.kinds.as_ref().is_some_and(|k| k.is_empty()) {
+        ck.at(span.clone(), "kinds is empty: the rule applies to no site");
+    }
+    let codes = known_codes();
+    check_selectors(ck, &r.select, codes);
+    check_fact_selectors(ck, &r.facts, codes);
+    for code in &r.skip_if_same_url {
+        if !codes.contains_key(code) {
+            ck.at(
+                span.clone(),
+                format!("skip_if_same_url: unknown code {code:?}"),
+            );
+        }
+    }
+    let amount = rule_amount(ck, &span, &r);
+    check_part(ck, &span, part, &r, amount.is_some());
+    if r.at_least == Some(0) {
+        ck.at(span.clone(), "at_least must be 1 or more");
+    }
+    Rule {
+        id: r.id.into_inner(),
+        name: r.name,
+        source: r.source,
+        kinds,
+        at_least: r.at_least.unwrap_or(1).max(1),
+        amount,
+        max: r.max.map(centi),
+        select: r.select.into_iter().map(Spanned::into_inner).collect(),
+        facts: r.facts.into_iter().map(Spanned::into_inner).collect(),
+        skip_if_same_url: r.skip_if_same_url,
+        availability: r.availability,
+        not_measured: r.not_measured,
+    }
+}
+
+/// The site kinds a rule applies to: its own, else its indicator's; none for a media veto.
+fn rule_kinds(
+    ck: &mut Checker<'_>,
+    r: &RawRule,
+    span: &Range<usize>,
+    part: Part,
+    parent_kinds: Option<&Vec<SiteKind>>,
+) -> Vec<SiteKind> {
+    match (&r.kinds, parent_kinds) {
         (Some(_), _) if part == Part::MediaVeto => {
             ck.at(
                 span.clone(),
@@ -381,15 +428,18 @@ fn check_rule(
             ck.at(span.clone(), "kinds is missing (portal, department)");
             Vec::new()
         }
-    };
-    if r.kinds.as_ref().is_some_and(|k| k.is_empty()) {
-        ck.at(span.clone(), "kinds is empty: the rule applies to no site");
     }
-    let codes = known_codes();
-    let mut select = Vec::new();
-    for sel in r.select {
+}
+
+/// Every `select` names known finding codes, and `where` only fields their values have.
+fn check_selectors(
+    ck: &mut Checker<'_>,
+    select: &[Spanned<Selector>],
+    codes: &BTreeMap<String, KnownCode>,
+) {
+    for sel in select {
         let s_span = sel.span();
-        let sel = sel.into_inner();
+        let sel = sel.get_ref();
         if sel.codes.is_empty() {
             ck.at(s_span.clone(), "a selector needs at least one code");
         }
@@ -418,12 +468,19 @@ fn check_rule(
                 }
             }
         }
-        select.push(sel);
     }
-    let mut facts = Vec::new();
-    for fs in r.facts {
+}
+
+/// Every `facts` selector names a known fact code, its conditions only fields its value has,
+/// each with a value its operator can compare.
+fn check_fact_selectors(
+    ck: &mut Checker<'_>,
+    facts: &[Spanned<FactSelector>],
+    codes: &BTreeMap<String, KnownCode>,
+) {
+    for fs in facts {
         let f_span = fs.span();
-        let fs = fs.into_inner();
+        let fs = fs.get_ref();
         match codes.get(&fs.code) {
             None => ck.at(
                 f_span.clone(),
@@ -452,39 +509,39 @@ fn check_rule(
                 }
             }
         }
-        for c in &fs.when {
-            let ok = match c.op {
-                Op::Eq | Op::Ne => true,
-                Op::In | Op::NotIn => c.value.is_array(),
-                Op::Gt | Op::Gte | Op::Lt | Op::Lte => c.value.is_number(),
-                Op::WithinDays | Op::OlderThanMonths => c.value.as_u64().is_some(),
-            };
-            if !ok {
-                ck.at(
-                    f_span.clone(),
-                    format!(
-                        "condition on {:?}: {:?} needs {}",
-                        c.path,
-                        c.op,
-                        match c.op {
-                            Op::In | Op::NotIn => "a list",
-                            Op::WithinDays | Op::OlderThanMonths => "a whole number ≥ 0",
-                            _ => "a number",
-                        }
-                    ),
-                );
-            }
-        }
-        facts.push(fs);
+        check_conditions(ck, &f_span, &fs.when);
     }
-    for code in &r.skip_if_same_url {
-        if !codes.contains_key(code) {
+}
+
+/// Each condition's value is what its operator compares: a list, a number, a whole number.
+fn check_conditions(ck: &mut Checker<'_>, f_span: &Range<usize>, when: &[Cond]) {
+    for c in when {
+        let ok = match c.op {
+            Op::Eq | Op::Ne => true,
+            Op::In | Op::NotIn => c.value.is_array(),
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte => c.value.is_number(),
+            Op::WithinDays | Op::OlderThanMonths => c.value.as_u64().is_some(),
+        };
+        if !ok {
             ck.at(
-                span.clone(),
-                format!("skip_if_same_url: unknown code {code:?}"),
+                f_span.clone(),
+                format!(
+                    "condition on {:?}: {:?} needs {}",
+                    c.path,
+                    c.op,
+                    match c.op {
+                        Op::In | Op::NotIn => "a list",
+                        Op::WithinDays | Op::OlderThanMonths => "a whole number ≥ 0",
+                        _ => "a number",
+                    }
+                ),
             );
         }
     }
+}
+
+/// The rule's points: `per` or `once` (not both), above 0.
+fn rule_amount(ck: &mut Checker<'_>, span: &Range<usize>, r: &RawRule) -> Option<Amount> {
     let amount = match (r.per, r.once) {
         (Some(_), Some(_)) => {
             ck.at(span.clone(), "give `per` or `once`, not both");
@@ -499,7 +556,19 @@ fn check_rule(
     {
         ck.at(span.clone(), "points must be above 0");
     }
-    let has_matchers = !select.is_empty() || !facts.is_empty();
+    amount
+}
+
+/// What a rule of its part must and must not have: a veto one way of judging and no points, a
+/// deduction or bonus points and something to read.
+fn check_part(
+    ck: &mut Checker<'_>,
+    span: &Range<usize>,
+    part: Part,
+    r: &RawRule,
+    has_amount: bool,
+) {
+    let has_matchers = !r.select.is_empty() || !r.facts.is_empty();
     match part {
         Part::MediaVeto => {
             if has_matchers == r.not_measured.is_some() {
@@ -511,7 +580,7 @@ fn check_rule(
             if r.availability.is_some() {
                 ck.at(span.clone(), "availability belongs to site vetoes");
             }
-            if amount.is_some() {
+            if has_amount {
                 ck.at(span.clone(), "a veto has no points (per/once)");
             }
         }
@@ -530,7 +599,7 @@ fn check_rule(
                     "a veto needs exactly one of: select/facts (with at_least), availability, not_measured",
                 );
             }
-            if amount.is_some() {
+            if has_amount {
                 ck.at(span.clone(), "a veto has no points (per/once)");
             }
             if let Some(a) = &r.availability
@@ -544,7 +613,7 @@ fn check_rule(
             }
         }
         Part::Deduct | Part::Bonus => {
-            if amount.is_none() {
+            if !has_amount {
                 ck.at(span.clone(), "the rule needs points: `per` or `once`");
             }
             if !has_matchers {
@@ -560,23 +629,6 @@ fn check_rule(
                 );
             }
         }
-    }
-    if r.at_least == Some(0) {
-        ck.at(span.clone(), "at_least must be 1 or more");
-    }
-    Rule {
-        id: r.id.into_inner(),
-        name: r.name,
-        source: r.source,
-        kinds,
-        at_least: r.at_least.unwrap_or(1).max(1),
-        amount,
-        max: r.max.map(centi),
-        select,
-        facts,
-        skip_if_same_url: r.skip_if_same_url,
-        availability: r.availability,
-        not_measured: r.not_measured,
     }
 }
 

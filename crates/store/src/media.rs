@@ -8,8 +8,8 @@
 
 use crate::error::{Result, StoreError};
 use crate::{
-    FACT_COLUMNS, FINDING_COLUMNS, RawFact, RawFinding, RunStatus, Store, StoredFact,
-    StoredFinding, insert_fetch, now, parse_ts, store_body, to_i64,
+    FACT_COLUMNS, FINDING_COLUMNS, RawFact, RawFinding, Store, StoredFact, StoredFinding,
+    insert_fetch, now, parse_ts, store_body, to_i64,
 };
 use chrono::NaiveDate;
 use govwatch_model::{
@@ -18,7 +18,6 @@ use govwatch_model::{
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 /// How many characters of a post's text the `posts` table keeps (the whole feed is archived).
 pub const POST_EXCERPT_CHARS: usize = 500;
@@ -118,28 +117,6 @@ fn require_run_exists(tx: &Connection, run_id: i64) -> Result<()> {
     }
 }
 
-fn require_open_run(tx: &Connection, run_id: i64) -> Result<()> {
-    let status: Option<String> = tx
-        .query_row(
-            "SELECT status FROM runs WHERE id = ?1",
-            params![run_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match status.as_deref().map(RunStatus::parse) {
-        None => Err(StoreError::unknown_run(run_id)),
-        Some(Some(s)) if s.is_open() => Ok(()),
-        Some(Some(s)) => Err(StoreError::RunClosed {
-            path: PathBuf::new(),
-            run_id,
-            status: s.as_str(),
-        }),
-        Some(None) => Err(StoreError::corrupt(format!(
-            "run {run_id} has unknown status {status:?}"
-        ))),
-    }
-}
-
 fn insert_facts(
     tx: &Transaction<'_>,
     run_id: i64,
@@ -211,7 +188,7 @@ fn write_account(conn: &mut Connection, run_id: i64, r: &AccountResult) -> Resul
     let key = r.account.key();
     let site_id = r.account.site.as_str();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    require_open_run(&tx, run_id)?;
+    crate::results::check_run_open(&tx, run_id)?;
     let done: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM run_accounts WHERE run_id = ?1 AND account_key = ?2)",
         params![run_id, key],

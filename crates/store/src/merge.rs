@@ -488,184 +488,34 @@ impl Store {
         if files.is_empty() {
             return Err(refused(Path::new("merge"), "no shard file given"));
         }
-        for f in files {
-            if same_file(f, &self.path) {
-                return Err(refused(
-                    f,
-                    format!(
-                        "it is the target database itself ({} names the same file): a shard \
-                         cannot be merged into itself",
-                        self.path.display()
-                    ),
-                ));
-            }
-        }
+        self.refuse_itself(files)?;
         let mut sources = Vec::new();
         for f in files {
             sources.push(read_source(f)?);
         }
         let first = &sources[0];
-        for s in &sources[1..] {
-            if s.as_of_ms != first.as_of_ms {
-                return Err(refused(
-                    &s.path,
-                    format!(
-                        "monitoring time {} differs from {} of {}: shards of one night must be \
-                         run with the same --as-of",
-                        s.as_of,
-                        first.as_of,
-                        first.path.display()
-                    ),
-                ));
-            }
-            if s.rules != first.rules {
-                return Err(refused(
-                    &s.path,
-                    format!(
-                        "its rules (rules_sha256 {}) differ from those of {} ({}): shards of \
-                         one night must use the same config/*.toml rule files",
-                        s.rules.as_deref().unwrap_or("not recorded"),
-                        first.path.display(),
-                        first.rules.as_deref().unwrap_or("not recorded")
-                    ),
-                ));
-            }
-        }
+        check_one_night(first, &sources[1..])?;
         let target = self.ctx(self.merged_run_at(first.as_of_ms))?;
         let path = self.path.clone();
         // Sharded inputs (and the target) agree on N.
-        let mut count: Option<(u32, &Path)> = target
-            .as_ref()
-            .and_then(|t| t.settings.pointer("/merge/count"))
-            .and_then(|v| v.as_u64())
-            .map(|n| (n as u32, path.as_path()));
-        for s in &sources {
-            if let Some((_, n)) = s.shard {
-                match count {
-                    Some((m, other)) if m != n => {
-                        return Err(refused(
-                            &s.path,
-                            format!(
-                                "it is a shard of {n}, but {} holds shards of {m}",
-                                other.display()
-                            ),
-                        ));
-                    }
-                    _ => count = Some((n, &s.path)),
-                }
-            }
-        }
+        let count = shard_count(target.as_ref(), &path, &sources)?;
         if let Some(t) = &target {
-            let merged_rules = rules_of_settings(&t.settings);
-            if merged_rules != first.rules {
-                return Err(refused(
-                    &first.path,
-                    format!(
-                        "its rules (rules_sha256 {}) differ from those of run {} in {} ({})",
-                        first.rules.as_deref().unwrap_or("not recorded"),
-                        t.id,
-                        path.display(),
-                        merged_rules.as_deref().unwrap_or("not recorded")
-                    ),
-                ));
-            }
+            check_target_rules(t, first, &path)?;
         }
         // Already merged (the same source run), given twice, or new.
-        let is_merged = |s: &Source| {
-            target.as_ref().is_some_and(|t| {
-                t.shards
-                    .iter()
-                    .any(|m| m.source_run == s.run_id && m.started_at == s.started_at)
-            })
-        };
-        let mut already = Vec::new();
-        let mut todo: Vec<&Source> = Vec::new();
-        for s in &sources {
-            let dup = todo
-                .iter()
-                .any(|t| t.run_id == s.run_id && t.started_at == s.started_at);
-            if is_merged(s) || dup {
-                already.push(s.path.clone());
-            } else {
-                todo.push(s);
-            }
-        }
+        let (already, mut todo) = partition(target.as_ref(), &sources);
         // Shard order (then the order given), so that ids follow the shards whatever the order
         // of the command line.
         todo.sort_by_key(|s| s.shard.map(|(k, _)| k).unwrap_or(u32::MAX));
         // A site in two shards.
-        let mut owner: BTreeMap<&String, &Path> = BTreeMap::new();
-        if let Some(t) = &target {
-            for site in &t.sites {
-                owner.insert(site, path.as_path());
-            }
-        }
-        for s in &todo {
-            let clash: Vec<&String> = s.sites.iter().filter(|x| owner.contains_key(x)).collect();
-            if let Some(first_clash) = clash.first() {
-                let other = owner[first_clash];
-                let other = if other == path.as_path() {
-                    format!(
-                        "run {} of {} (merged from another shard run)",
-                        target.as_ref().map(|t| t.id).unwrap_or_default(),
-                        other.display()
-                    )
-                } else {
-                    other.display().to_string()
-                };
-                return Err(refused(
-                    &s.path,
-                    format!(
-                        "site(s) {} are also in {other}: a site may be in one shard only",
-                        some(&clash)
-                    ),
-                ));
-            }
-            for site in &s.sites {
-                owner.insert(site, &s.path);
-            }
-        }
+        check_disjoint(target.as_ref(), &path, &todo)?;
 
         // Every input checked: write every shard in ONE transaction (a new merged run created in
         // it), so a failure anywhere leaves the target as it was.
-        let mut run_id = target.as_ref().map(|t| t.id);
+        let run_id = target.as_ref().map(|t| t.id);
         let created = run_id.is_none();
-        let new_run = {
-            let mut settings = match &first.settings {
-                serde_json::Value::Object(m) => m.clone(),
-                _ => serde_json::Map::new(),
-            };
-            settings.remove("shard");
-            settings.insert(
-                "merge".into(),
-                serde_json::json!({"count": count.map(|(n, _)| n), "shards": []}),
-            );
-            NewRun {
-                started_at: first.started_at.clone(),
-                as_of: first.as_of.clone(),
-                settings: serde_json::Value::Object(settings).to_string(),
-            }
-        };
-        let mut merged = Vec::new();
-        if !todo.is_empty() {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| MergeError::Store(StoreError::from(e).in_db(&path)))?;
-            for s in todo {
-                let (id, m) = copy_shard(&tx, run_id, &new_run, s).map_err(|e| match e {
-                    MergeError::Store(e) => MergeError::Store(e.in_db(&path)),
-                    e => e,
-                })?;
-                run_id = Some(id);
-                merged.push(m);
-            }
-            tx.commit()
-                .map_err(|e| MergeError::Store(StoreError::from(e).in_db(&path)))?;
-            for m in &merged {
-                tracing::info!(run_id, shard = %m.file, sites = m.sites, "shard merged");
-            }
-        }
+        let new_run = new_run(first, count);
+        let (run_id, merged) = self.copy_all(&todo, run_id, &new_run)?;
         let Some(run_id) = run_id else {
             // every input was merged before, yet no merged run was found: cannot happen
             return Err(MergeError::Store(
@@ -681,6 +531,56 @@ impl Store {
             status,
             missing,
         })
+    }
+
+    /// Refuses a shard file that is the target database itself, whatever path names it.
+    fn refuse_itself(&self, files: &[PathBuf]) -> Result<(), MergeError> {
+        for f in files {
+            if same_file(f, &self.path) {
+                return Err(refused(
+                    f,
+                    format!(
+                        "it is the target database itself ({} names the same file): a shard \
+                         cannot be merged into itself",
+                        self.path.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the shards `todo` into run `run_id` (created with the first when `None`) in ONE
+    /// `IMMEDIATE` transaction; the run and the shards merged.
+    fn copy_all(
+        &mut self,
+        todo: &[&Source],
+        mut run_id: Option<i64>,
+        new_run: &NewRun,
+    ) -> Result<(Option<i64>, Vec<MergedShard>), MergeError> {
+        let mut merged = Vec::new();
+        if todo.is_empty() {
+            return Ok((run_id, merged));
+        }
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| MergeError::Store(StoreError::from(e).in_db(&path)))?;
+        for s in todo {
+            let (id, m) = copy_shard(&tx, run_id, new_run, s).map_err(|e| match e {
+                MergeError::Store(e) => MergeError::Store(e.in_db(&path)),
+                e => e,
+            })?;
+            run_id = Some(id);
+            merged.push(m);
+        }
+        tx.commit()
+            .map_err(|e| MergeError::Store(StoreError::from(e).in_db(&path)))?;
+        for m in &merged {
+            tracing::info!(run_id, shard = %m.file, sites = m.sites, "shard merged");
+        }
+        Ok((run_id, merged))
     }
 
     /// The merged run's status and the shards it still lacks.
@@ -724,6 +624,173 @@ impl Store {
     }
 }
 
+/// Refuses the shards of another night: each of `rest` must share the first's monitoring time
+/// and rules digest.
+fn check_one_night(first: &Source, rest: &[Source]) -> Result<(), MergeError> {
+    for s in rest {
+        if s.as_of_ms != first.as_of_ms {
+            return Err(refused(
+                &s.path,
+                format!(
+                    "monitoring time {} differs from {} of {}: shards of one night must be \
+                     run with the same --as-of",
+                    s.as_of,
+                    first.as_of,
+                    first.path.display()
+                ),
+            ));
+        }
+        if s.rules != first.rules {
+            return Err(refused(
+                &s.path,
+                format!(
+                    "its rules (rules_sha256 {}) differ from those of {} ({}): shards of \
+                     one night must use the same config/*.toml rule files",
+                    s.rules.as_deref().unwrap_or("not recorded"),
+                    first.path.display(),
+                    first.rules.as_deref().unwrap_or("not recorded")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The shard count `N` the sharded inputs and the target (`path`) agree on; a shard of another
+/// `N` is refused.
+fn shard_count(
+    target: Option<&Target>,
+    path: &Path,
+    sources: &[Source],
+) -> Result<Option<u32>, MergeError> {
+    let mut count: Option<(u32, &Path)> = target
+        .and_then(|t| t.settings.pointer("/merge/count"))
+        .and_then(|v| v.as_u64())
+        .map(|n| (n as u32, path));
+    for s in sources {
+        if let Some((_, n)) = s.shard {
+            match count {
+                Some((m, other)) if m != n => {
+                    return Err(refused(
+                        &s.path,
+                        format!(
+                            "it is a shard of {n}, but {} holds shards of {m}",
+                            other.display()
+                        ),
+                    ));
+                }
+                _ => count = Some((n, &s.path)),
+            }
+        }
+    }
+    Ok(count.map(|(n, _)| n))
+}
+
+/// Refuses shards whose rules digest is not the one of the merged run `t` in `path`.
+fn check_target_rules(t: &Target, first: &Source, path: &Path) -> Result<(), MergeError> {
+    let merged_rules = rules_of_settings(&t.settings);
+    if merged_rules != first.rules {
+        return Err(refused(
+            &first.path,
+            format!(
+                "its rules (rules_sha256 {}) differ from those of run {} in {} ({})",
+                first.rules.as_deref().unwrap_or("not recorded"),
+                t.id,
+                path.display(),
+                merged_rules.as_deref().unwrap_or("not recorded")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The files whose run is already merged into the target (or given twice), and the shards to
+/// copy.
+fn partition<'s>(
+    target: Option<&Target>,
+    sources: &'s [Source],
+) -> (Vec<PathBuf>, Vec<&'s Source>) {
+    let is_merged = |s: &Source| {
+        target.is_some_and(|t| {
+            t.shards
+                .iter()
+                .any(|m| m.source_run == s.run_id && m.started_at == s.started_at)
+        })
+    };
+    let mut already = Vec::new();
+    let mut todo: Vec<&Source> = Vec::new();
+    for s in sources {
+        let dup = todo
+            .iter()
+            .any(|t| t.run_id == s.run_id && t.started_at == s.started_at);
+        if is_merged(s) || dup {
+            already.push(s.path.clone());
+        } else {
+            todo.push(s);
+        }
+    }
+    (already, todo)
+}
+
+/// Refuses a site in two shards, or in a shard and the merged run of the target (`path`).
+fn check_disjoint(
+    target: Option<&Target>,
+    path: &Path,
+    todo: &[&Source],
+) -> Result<(), MergeError> {
+    let mut owner: BTreeMap<&String, &Path> = BTreeMap::new();
+    if let Some(t) = target {
+        for site in &t.sites {
+            owner.insert(site, path);
+        }
+    }
+    for s in todo {
+        let clash: Vec<&String> = s.sites.iter().filter(|x| owner.contains_key(x)).collect();
+        if let Some(first_clash) = clash.first() {
+            let other = owner[first_clash];
+            let other = if other == path {
+                format!(
+                    "run {} of {} (merged from another shard run)",
+                    target.map(|t| t.id).unwrap_or_default(),
+                    other.display()
+                )
+            } else {
+                other.display().to_string()
+            };
+            return Err(refused(
+                &s.path,
+                format!(
+                    "site(s) {} are also in {other}: a site may be in one shard only",
+                    some(&clash)
+                ),
+            ));
+        }
+        for site in &s.sites {
+            owner.insert(site, &s.path);
+        }
+    }
+    Ok(())
+}
+
+/// The merged run to create: the first shard's start, monitoring time and settings, without
+/// its `shard` and with an empty `merge` record of `count` shards.
+fn new_run(first: &Source, count: Option<u32>) -> NewRun {
+    let mut settings = match &first.settings {
+        serde_json::Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    settings.remove("shard");
+    settings.insert(
+        "merge".into(),
+        serde_json::json!({"count": count, "shards": []}),
+    );
+    NewRun {
+        started_at: first.started_at.clone(),
+        as_of: first.as_of.clone(),
+        settings: serde_json::Value::Object(settings).to_string(),
+    }
+}
+
 /// One table's rows of a shard run: read from the shard (`select`, `?1` the target run, `?2` the
 /// shard run) and inserted into the target (`insert`, one `?` per column read).
 struct Step {
@@ -750,8 +817,26 @@ fn step(table: &'static str, columns: &str, select: String, conflict: &str) -> S
     }
 }
 
+/// The id offsets of the target: each copied id is the shard's plus the target's largest.
+struct Offsets {
+    fetches: i64,
+    pages: i64,
+    facts: i64,
+    findings: i64,
+    posts: i64,
+}
+
 /// The statements, in foreign-key order, with the id offsets of the target.
-fn steps(fo: i64, po: i64, fa: i64, fi: i64, pso: i64) -> Vec<Step> {
+fn steps(o: &Offsets) -> Vec<Step> {
+    let mut steps = registry_steps();
+    steps.extend(crawl_steps(o));
+    steps.extend(account_steps(o));
+    steps
+}
+
+/// The registry rows of the shard run (its sites and accounts, newest kept), the page bodies
+/// it refers to and its `run_sites`.
+fn registry_steps() -> Vec<Step> {
     vec![
         step(
             "sites",
@@ -796,6 +881,13 @@ fn steps(fo: i64, po: i64, fa: i64, fi: i64, pso: i64) -> Vec<Step> {
                 .into(),
             "",
         ),
+    ]
+}
+
+/// What the run crawled and judged: fetches, pages, samples, facts and findings, ids offset.
+fn crawl_steps(o: &Offsets) -> Vec<Step> {
+    let (fo, po, fa, fi) = (o.fetches, o.pages, o.facts, o.findings);
+    vec![
         step(
             "fetches",
             "id, run_id, site_id, url, final_url, method, purpose, status, started_at, \
@@ -854,6 +946,14 @@ fn steps(fo: i64, po: i64, fa: i64, fi: i64, pso: i64) -> Vec<Step> {
             ),
             "",
         ),
+    ]
+}
+
+/// The accounts' part of the run and the evidence archive: `run_accounts`, posts, archive
+/// records and inspectors' observations.
+fn account_steps(o: &Offsets) -> Vec<Step> {
+    let (po, pso) = (o.pages, o.posts);
+    vec![
         step(
             "run_accounts",
             "run_id, account_key, measured, started_at, finished_at, posts, findings",
@@ -940,21 +1040,8 @@ fn copy_shard(
             tx.last_insert_rowid()
         }
     };
-    let offset = |table: &str| -> rusqlite::Result<i64> {
-        tx.query_row(
-            &format!("SELECT coalesce(max(id), 0) FROM main.{table}"),
-            [],
-            |r| r.get(0),
-        )
-    };
-    let (fo, po, fa, fi, pso) = (
-        offset("fetches").map_err(StoreError::from)?,
-        offset("pages").map_err(StoreError::from)?,
-        offset("facts").map_err(StoreError::from)?,
-        offset("findings").map_err(StoreError::from)?,
-        offset("posts").map_err(StoreError::from)?,
-    );
-    for st in steps(fo, po, fa, fi, pso) {
+    let offsets = offsets(tx).map_err(StoreError::from)?;
+    for st in steps(&offsets) {
         copy_rows(&shard, tx, &st, run_id, src).map_err(|e| {
             refused(
                 &s.path,
@@ -975,7 +1062,29 @@ fn copy_shard(
         params![run_id, s.started_at],
     )
     .map_err(StoreError::from)?;
-    // Record the shard in the merged run; close the run once every shard is in.
+    Ok((run_id, record_shard(tx, run_id, s)?))
+}
+
+/// The target's largest id of each table whose ids are offset.
+fn offsets(tx: &Transaction<'_>) -> rusqlite::Result<Offsets> {
+    let offset = |table: &str| -> rusqlite::Result<i64> {
+        tx.query_row(
+            &format!("SELECT coalesce(max(id), 0) FROM main.{table}"),
+            [],
+            |r| r.get(0),
+        )
+    };
+    Ok(Offsets {
+        fetches: offset("fetches")?,
+        pages: offset("pages")?,
+        facts: offset("facts")?,
+        findings: offset("findings")?,
+        posts: offset("posts")?,
+    })
+}
+
+/// Records the shard in the merged run's settings; closes the run once every shard is in.
+fn record_shard(tx: &Transaction<'_>, run_id: i64, s: &Source) -> Result<MergedShard, MergeError> {
     let settings: String = tx
         .query_row(
             "SELECT settings FROM main.runs WHERE id = ?1",
@@ -1006,6 +1115,22 @@ fn copy_shard(
             .unwrap_or_default(),
     )
     .map_err(StoreError::from)?;
+    let (status, note, ended) = merged_run_state(&settings, &shards);
+    tx.execute(
+        "UPDATE main.runs SET settings = ?2, status = ?3, note = ?4,
+           ended_at = CASE WHEN ?3 = 'done' THEN ?5 ELSE NULL END WHERE id = ?1",
+        params![run_id, settings.to_string(), status, note, ended],
+    )
+    .map_err(StoreError::from)?;
+    Ok(m)
+}
+
+/// The merged run's status (`done` once every shard `0..N` is in), its note and its end (the
+/// latest end of its shards).
+fn merged_run_state(
+    settings: &serde_json::Value,
+    shards: &[MergedShard],
+) -> (&'static str, String, Option<String>) {
     let complete = match settings.pointer("/merge/count").and_then(|v| v.as_u64()) {
         Some(n) => {
             let have: BTreeSet<&str> = shards.iter().filter_map(|m| m.shard.as_deref()).collect();
@@ -1036,13 +1161,7 @@ fn copy_shard(
             ),
         )
     };
-    tx.execute(
-        "UPDATE main.runs SET settings = ?2, status = ?3, note = ?4,
-           ended_at = CASE WHEN ?3 = 'done' THEN ?5 ELSE NULL END WHERE id = ?1",
-        params![run_id, settings.to_string(), status, note, ended],
-    )
-    .map_err(StoreError::from)?;
-    Ok((run_id, m))
+    (status, note, ended)
 }
 
 /// Streams the rows of one step from the shard into the target, one row in memory at a time.

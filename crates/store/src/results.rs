@@ -234,31 +234,7 @@ pub(crate) fn write_sites(
 pub(crate) fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSite) -> Result<bool> {
     let r = &prepared.result;
     let site_id = r.site.id.as_str();
-    let status: Option<String> = tx
-        .query_row(
-            "SELECT status FROM runs WHERE id = ?1",
-            params![run_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(status) = status else {
-        return Err(StoreError::unknown_run(run_id));
-    };
-    match RunStatus::parse(&status) {
-        Some(s) if s.is_open() => {}
-        Some(s) => {
-            return Err(StoreError::RunClosed {
-                path: PathBuf::new(),
-                run_id,
-                status: s.as_str(),
-            });
-        }
-        None => {
-            return Err(StoreError::corrupt(format!(
-                "run {run_id} has unknown status {status:?}"
-            )));
-        }
-    }
+    check_run_open(tx, run_id)?;
     let done: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM run_sites WHERE run_id = ?1 AND site_id = ?2)",
         params![run_id, site_id],
@@ -270,111 +246,12 @@ pub(crate) fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSit
     upsert_site(tx, &r.site, &now())?;
 
     // Fetches; remember their ids so pages can point at their own fetch.
-    let mut fetch_ids: HashMap<FetchKey<'_>, Vec<(usize, i64)>> = HashMap::new();
-    for (i, f) in r.fetches.iter().enumerate() {
-        let id = insert_fetch(tx, run_id, site_id, f, &prepared.fetch_redirects[i])?;
-        fetch_ids
-            .entry((f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
-            .or_default()
-            .push((i, id));
-    }
-    let mut fetches = r.fetches.len() as u64;
-
-    {
-        let mut page_stmt = tx.prepare_cached(
-            "INSERT INTO pages (run_id, site_id, fetch_id, url, final_url, depth, status, title, charset,
-                 charset_source, is_html, body_hash, links)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for (pi, page) in r.pages.iter().enumerate() {
-            let f = &page.fetch;
-            let known = fetch_ids
-                .get(&(f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
-                .and_then(|c| c.iter().find(|(i, _)| r.fetches[*i] == *f))
-                .map(|(_, id)| *id);
-            let fetch_id = match known {
-                Some(id) => id,
-                None => {
-                    // The page's exchange was not listed among the fetches: record it too, so
-                    // that `fetches` really holds every exchange.
-                    fetches += 1;
-                    insert_fetch(
-                        tx,
-                        run_id,
-                        site_id,
-                        f,
-                        &serde_json::to_string(&f.redirects)?,
-                    )?
-                }
-            };
-            let body_hash = if prepared.streamed && page.is_html && page.text.is_empty() {
-                // streamed while the site was crawled: the row is there (the page's foreign key
-                // to `bodies` would refuse the page otherwise)
-                page.fetch.content_hash.clone()
-            } else if page.is_html || !page.text.is_empty() {
-                Some(store_body(tx, page)?)
-            } else {
-                None
-            };
-            page_stmt.execute(params![
-                run_id,
-                site_id,
-                fetch_id,
-                f.url,
-                f.final_url,
-                page.depth,
-                f.status,
-                page.title,
-                page.charset,
-                page.charset_source.map(CharsetSource::as_str),
-                page.is_html,
-                body_hash,
-                prepared.page_links[pi],
-            ])?;
-        }
-    }
+    let fetch_ids = insert_fetches(tx, run_id, prepared)?;
+    let fetches = r.fetches.len() as u64 + insert_pages(tx, run_id, prepared, &fetch_ids)?;
 
     insert_samples(tx, Some(run_id), site_id, &r.samples)?;
-
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO facts (run_id, site_id, probe, code, url, value, observed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (fi, fact) in r.facts.iter().enumerate() {
-            stmt.execute(params![
-                run_id,
-                site_id,
-                fact.probe,
-                fact.code,
-                fact.url,
-                prepared.fact_values[fi],
-                fact.observed_at.to_rfc3339(),
-            ])?;
-        }
-    }
-
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO findings (run_id, site_id, probe, code, severity, url, value, message, evidence,
-                 observed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for (fi, finding) in r.findings.iter().enumerate() {
-            stmt.execute(params![
-                run_id,
-                site_id,
-                finding.probe,
-                finding.code,
-                finding.severity.as_str(),
-                finding.url,
-                prepared.finding_values[fi],
-                finding.message,
-                prepared.finding_evidence[fi],
-                finding.observed_at.to_rfc3339(),
-            ])?;
-        }
-    }
+    insert_facts(tx, run_id, prepared)?;
+    insert_findings(tx, run_id, prepared)?;
     // a pattern an inspector dismissed on a page is not raised again there
     crate::reviews::inherit_dismissals(tx, run_id, Some(site_id))?;
 
@@ -392,6 +269,161 @@ pub(crate) fn write_site_in(tx: &Connection, run_id: i64, prepared: &PreparedSit
         ],
     )?;
     Ok(true)
+}
+
+/// The run exists and is open (`running` or `interrupted`).
+pub(crate) fn check_run_open(tx: &Connection, run_id: i64) -> Result<()> {
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM runs WHERE id = ?1",
+            params![run_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(status) = status else {
+        return Err(StoreError::unknown_run(run_id));
+    };
+    match RunStatus::parse(&status) {
+        Some(s) if s.is_open() => Ok(()),
+        Some(s) => Err(StoreError::RunClosed {
+            path: PathBuf::new(),
+            run_id,
+            status: s.as_str(),
+        }),
+        None => Err(StoreError::corrupt(format!(
+            "run {run_id} has unknown status {status:?}"
+        ))),
+    }
+}
+
+/// Inserts the site's fetches; their ids by (URL, start, attempt), with each one's index.
+fn insert_fetches<'p>(
+    tx: &Connection,
+    run_id: i64,
+    prepared: &'p PreparedSite,
+) -> Result<HashMap<FetchKey<'p>, Vec<(usize, i64)>>> {
+    let r = &prepared.result;
+    let site_id = r.site.id.as_str();
+    let mut fetch_ids: HashMap<FetchKey<'_>, Vec<(usize, i64)>> = HashMap::new();
+    for (i, f) in r.fetches.iter().enumerate() {
+        let id = insert_fetch(tx, run_id, site_id, f, &prepared.fetch_redirects[i])?;
+        fetch_ids
+            .entry((f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
+            .or_default()
+            .push((i, id));
+    }
+    Ok(fetch_ids)
+}
+
+/// Inserts the site's pages (and their bodies), each pointing at its own fetch; returns how
+/// many fetches were added for pages whose exchange was not among the fetches.
+fn insert_pages(
+    tx: &Connection,
+    run_id: i64,
+    prepared: &PreparedSite,
+    fetch_ids: &HashMap<FetchKey<'_>, Vec<(usize, i64)>>,
+) -> Result<u64> {
+    let r = &prepared.result;
+    let site_id = r.site.id.as_str();
+    let mut added = 0;
+    let mut page_stmt = tx.prepare_cached(
+        "INSERT INTO pages (run_id, site_id, fetch_id, url, final_url, depth, status, title, charset,
+             charset_source, is_html, body_hash, links)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for (pi, page) in r.pages.iter().enumerate() {
+        let f = &page.fetch;
+        let known = fetch_ids
+            .get(&(f.url.as_str(), f.started_at.timestamp_micros(), f.attempt))
+            .and_then(|c| c.iter().find(|(i, _)| r.fetches[*i] == *f))
+            .map(|(_, id)| *id);
+        let fetch_id = match known {
+            Some(id) => id,
+            None => {
+                // The page's exchange was not listed among the fetches: record it too, so
+                // that `fetches` really holds every exchange.
+                added += 1;
+                insert_fetch(
+                    tx,
+                    run_id,
+                    site_id,
+                    f,
+                    &serde_json::to_string(&f.redirects)?,
+                )?
+            }
+        };
+        let body_hash = if prepared.streamed && page.is_html && page.text.is_empty() {
+            // streamed while the site was crawled: the row is there (the page's foreign key
+            // to `bodies` would refuse the page otherwise)
+            page.fetch.content_hash.clone()
+        } else if page.is_html || !page.text.is_empty() {
+            Some(store_body(tx, page)?)
+        } else {
+            None
+        };
+        page_stmt.execute(params![
+            run_id,
+            site_id,
+            fetch_id,
+            f.url,
+            f.final_url,
+            page.depth,
+            f.status,
+            page.title,
+            page.charset,
+            page.charset_source.map(CharsetSource::as_str),
+            page.is_html,
+            body_hash,
+            prepared.page_links[pi],
+        ])?;
+    }
+    Ok(added)
+}
+
+/// Inserts the site's facts (values serialized beforehand).
+fn insert_facts(tx: &Connection, run_id: i64, prepared: &PreparedSite) -> Result<()> {
+    let r = &prepared.result;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO facts (run_id, site_id, probe, code, url, value, observed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (fi, fact) in r.facts.iter().enumerate() {
+        stmt.execute(params![
+            run_id,
+            r.site.id,
+            fact.probe,
+            fact.code,
+            fact.url,
+            prepared.fact_values[fi],
+            fact.observed_at.to_rfc3339(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Inserts the site's findings (values and evidence serialized beforehand).
+fn insert_findings(tx: &Connection, run_id: i64, prepared: &PreparedSite) -> Result<()> {
+    let r = &prepared.result;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO findings (run_id, site_id, probe, code, severity, url, value, message, evidence,
+             observed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (fi, finding) in r.findings.iter().enumerate() {
+        stmt.execute(params![
+            run_id,
+            r.site.id,
+            finding.probe,
+            finding.code,
+            finding.severity.as_str(),
+            finding.url,
+            prepared.finding_values[fi],
+            finding.message,
+            prepared.finding_evidence[fi],
+            finding.observed_at.to_rfc3339(),
+        ])?;
+    }
+    Ok(())
 }
 
 impl Store {

@@ -16,6 +16,20 @@ pub struct SiteRow {
     pub kind: String,
 }
 
+impl SiteRow {
+    /// The row of a query selecting `id, name, home, org, region, kind`, in that order.
+    pub(crate) fn read(r: &rusqlite::Row) -> rusqlite::Result<SiteRow> {
+        Ok(SiteRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            home: r.get(2)?,
+            org: r.get(3)?,
+            region: r.get(4)?,
+            kind: r.get(5)?,
+        })
+    }
+}
+
 /// A crawled page of a run with the fetch that got it (for the evidence archive).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRow {
@@ -123,16 +137,7 @@ impl Store {
                  FROM run_sites rs JOIN sites s ON s.id = rs.site_id
                  WHERE rs.run_id = ?1 ORDER BY s.id",
             )?;
-            let rows = stmt.query_map(params![run_id], |r| {
-                Ok(SiteRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    home: r.get(2)?,
-                    org: r.get(3)?,
-                    region: r.get(4)?,
-                    kind: r.get(5)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![run_id], SiteRow::read)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })();
         self.ctx(r)

@@ -249,16 +249,7 @@ impl Store {
                 .query_row(
                     "SELECT id, name, home, org, region, kind FROM sites WHERE id = ?1",
                     params![site_id],
-                    |r| {
-                        Ok(SiteRow {
-                            id: r.get(0)?,
-                            name: r.get(1)?,
-                            home: r.get(2)?,
-                            org: r.get(3)?,
-                            region: r.get(4)?,
-                            kind: r.get(5)?,
-                        })
-                    },
+                    SiteRow::read,
                 )
                 .optional()?)
         })();

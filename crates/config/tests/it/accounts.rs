@@ -2,9 +2,7 @@
 //! with its line, the CSV import (UTF-8 and GBK, merge keeping comments, bad rows skipped with
 //! their line), and inspectors' observations from CSV.
 
-mod common;
-
-use common::{Scratch, shipped_config};
+use crate::common::{Scratch, shipped_config};
 use govwatch_config::{
     ConfigDir, ConfigError, MediaRules, check_accounts, import_accounts_csv, load_accounts,
     load_sites, parse_accounts, read_manual_findings,

@@ -1,6 +1,8 @@
-mod common;
+//! The site registry (`sites.toml`) and the crawl settings (`crawl.toml`): the shipped files load,
+//! every problem is reported with its line and column, in order, and a syntax error or a missing
+//! file is its own error.
 
-use common::{Scratch, shipped_config};
+use crate::common::{Scratch, shipped_config};
 use govwatch_config::{
     ConfigDir, ConfigError, CrawlSettings, Diagnostic, check_sites, load, load_crawl_settings,
     load_sites, parse_sites,

@@ -763,8 +763,14 @@ fn crash_child() {
 #[test]
 fn kill_mid_run_leaves_a_consistent_db() {
     let dir = TempDir::new("kill");
+    // The child's full name in this test binary: its module (`store::`) and the function.
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "store::crash_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CRASH_DB, dir.db())
         .output()
         .unwrap();

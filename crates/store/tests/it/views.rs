@@ -9,7 +9,7 @@ use govwatch_store::{
     ArchiveRecord, RunStatus, SCHEMA_VERSION, ScoreRow, ScoreSet, Store, StoreError, text_hash,
 };
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn ts(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap()
@@ -124,55 +124,70 @@ fn a_read_only_store_reads_the_views_and_writes_nothing() {
         site("3400000001", "甲县", SiteKind::Portal),
         site("3400000002", "乙县", SiteKind::Department),
     );
-    let mut runs = Vec::new();
-    {
-        let mut store = Store::open(&db).unwrap();
-        for (as_of, sites) in [
-            ("2026-11-28T02:00:00+08:00", vec![&a, &b]),
-            ("2026-11-29T02:00:00+08:00", vec![&a]),
-        ] {
-            let run = store.begin_run(ts(as_of), &json!({})).unwrap();
-            for s in sites {
-                store.write_site_result(run, &result(s)).unwrap();
-            }
-            store.finish_run(run, RunStatus::Done, None).unwrap();
-            runs.push(run);
-        }
-        for (hash, verdicts) in [("h-old", ["fail", "fail"]), ("h-new", ["pass", "fail"])] {
-            store
-                .write_scores(&ScoreSet {
-                    run_id: runs[0],
-                    rules_version: hash.into(),
-                    rules_hash: hash.into(),
-                    scored_at: "2026-11-28T03:00:00+08:00".into(),
-                    as_of: "2026-11-28T02:00:00+08:00".into(),
-                    scores: vec![
-                        score(&a.id, verdicts[0], Some(99.0)),
-                        score(&b.id, verdicts[1], None),
-                    ],
-                })
-                .unwrap();
-        }
-        let page = store.run_pages(runs[0]).unwrap()[0].id;
-        store
-            .write_archive_records(
-                runs[0],
-                &[ArchiveRecord {
-                    run_id: runs[0],
-                    page_id: page,
-                    url: a.home.to_string(),
-                    file: "run-1.warc.gz".into(),
-                    record_id: "<urn:uuid:x>".into(),
-                    offset: 10,
-                    length: 20,
-                }],
-            )
-            .unwrap();
-    }
+    let runs = two_runs_scored_twice(&db, &a, &b);
     let mut store = Store::open_read_only(&db).unwrap();
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
 
-    // runs and scorings in numbers
+    check_tallies(&store, &runs);
+    check_site_across_runs(&store, &a, &b, &runs);
+    check_finding_evidence(&store, &a, &b, &runs);
+
+    // nothing can be written through it
+    let e = store.upsert_sites(std::slice::from_ref(&a)).unwrap_err();
+    assert!(e.to_string().contains("readonly database"), "{e}");
+}
+
+/// Writes two runs (both sites, then `a` alone), the first scored by two rule sets, and an
+/// archive record of its first page; the run ids.
+fn two_runs_scored_twice(db: &Path, a: &Site, b: &Site) -> Vec<i64> {
+    let mut runs = Vec::new();
+    let mut store = Store::open(db).unwrap();
+    for (as_of, sites) in [
+        ("2026-11-28T02:00:00+08:00", vec![a, b]),
+        ("2026-11-29T02:00:00+08:00", vec![a]),
+    ] {
+        let run = store.begin_run(ts(as_of), &json!({})).unwrap();
+        for s in sites {
+            store.write_site_result(run, &result(s)).unwrap();
+        }
+        store.finish_run(run, RunStatus::Done, None).unwrap();
+        runs.push(run);
+    }
+    for (hash, verdicts) in [("h-old", ["fail", "fail"]), ("h-new", ["pass", "fail"])] {
+        store
+            .write_scores(&ScoreSet {
+                run_id: runs[0],
+                rules_version: hash.into(),
+                rules_hash: hash.into(),
+                scored_at: "2026-11-28T03:00:00+08:00".into(),
+                as_of: "2026-11-28T02:00:00+08:00".into(),
+                scores: vec![
+                    score(&a.id, verdicts[0], Some(99.0)),
+                    score(&b.id, verdicts[1], None),
+                ],
+            })
+            .unwrap();
+    }
+    let page = store.run_pages(runs[0]).unwrap()[0].id;
+    store
+        .write_archive_records(
+            runs[0],
+            &[ArchiveRecord {
+                run_id: runs[0],
+                page_id: page,
+                url: a.home.to_string(),
+                file: "run-1.warc.gz".into(),
+                record_id: "<urn:uuid:x>".into(),
+                offset: 10,
+                length: 20,
+            }],
+        )
+        .unwrap();
+    runs
+}
+
+/// Runs and scorings in numbers.
+fn check_tallies(store: &Store, runs: &[i64]) {
     let tallies = store.run_tallies().unwrap();
     assert_eq!(
         tallies
@@ -193,8 +208,10 @@ fn a_read_only_store_reads_the_views_and_writes_nothing() {
             .collect::<Vec<_>>(),
         [("乙县", "department", 1, 0), ("甲县", "portal", 1, 1)]
     );
+}
 
-    // one site across runs
+/// One site across runs.
+fn check_site_across_runs(store: &Store, a: &Site, b: &Site, runs: &[i64]) {
     assert_eq!(store.site(&a.id).unwrap().unwrap().region, "甲县");
     assert!(store.site("0000000000").unwrap().is_none());
     let visits = store.site_runs(&a.id).unwrap();
@@ -210,8 +227,10 @@ fn a_read_only_store_reads_the_views_and_writes_nothing() {
             .collect::<Vec<_>>(),
         [("h-new", "pass"), ("h-old", "fail")]
     );
+}
 
-    // one finding's evidence: where it is, its fetches (both attempts), its page and record
+/// One finding's evidence: where it is, its fetches (both attempts), its page and record.
+fn check_finding_evidence(store: &Store, a: &Site, b: &Site, runs: &[i64]) {
     let f = &store.findings(runs[0], Some(&a.id)).unwrap()[0];
     assert_eq!(
         store.finding_location(f.id).unwrap(),
@@ -245,10 +264,6 @@ fn a_read_only_store_reads_the_views_and_writes_nothing() {
     let rec = store.archive_record(runs[0], page.id).unwrap().unwrap();
     assert_eq!((rec.offset, rec.length), (10, 20));
     assert!(store.archive_record(runs[1], page.id).unwrap().is_none());
-
-    // nothing can be written through it
-    let e = store.upsert_sites(std::slice::from_ref(&a)).unwrap_err();
-    assert!(e.to_string().contains("readonly database"), "{e}");
 }
 
 #[test]

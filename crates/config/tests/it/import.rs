@@ -1,6 +1,7 @@
-mod common;
+//! The CSV import of the site registry (UTF-8 with BOM and GBK): merged into `sites.toml` keeping
+//! comments and overrides, bad rows reported with their line and skipped, hostile cells refused.
 
-use common::Scratch;
+use crate::common::Scratch;
 use govwatch_config::{ConfigError, ImportReport, import_csv, load_sites};
 use govwatch_model::SiteKind;
 
