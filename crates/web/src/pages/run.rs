@@ -2,12 +2,12 @@
 //! tables by region and kind, the failed sites, 整改 against the previous run, the downloads.
 //! Everything is computed by `govwatch-report` from the run's scoring ([`crate::App::scoring`]).
 
-use super::{previous_run, run_or_404};
+use super::report_data;
 use crate::layout::{self, kind_zh, num, time, url_link};
 use crate::{App, WebError, downloads};
 use axum::extract::{Path, State};
 use axum::response::Html;
-use govwatch_report::{Cell, RectItem, ReportData, Table, annexes, problems_of, summary};
+use govwatch_report::{Cell, RectItem, Table, annexes, problems_of, summary};
 use govwatch_store::Store;
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -20,21 +20,6 @@ pub async fn handler(
         .with_store(move |store, app| render(store, app, run_id))
         .await?;
     Ok(Html(m.into_string()))
-}
-
-/// The run's report data under the configured rules, compared with the previous finished run;
-/// and whether its scoring was read from the database.
-pub(crate) fn report_data(
-    store: &Store,
-    app: &App,
-    run_id: i64,
-) -> Result<(ReportData, bool), WebError> {
-    let run = run_or_404(store, run_id)?;
-    let scoring = app.scoring(store, run_id)?;
-    let since = previous_run(store, run_id)?.map(|r| r.id);
-    let title = layout::run_title(run_id, &run.as_of);
-    let d = ReportData::with_scores(store, run_id, &app.rules, scoring.set, title, since)?;
-    Ok((d, scoring.stored))
 }
 
 /// An annex table as the report lays it out.
