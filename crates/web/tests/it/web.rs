@@ -7,6 +7,7 @@
 //! replayed in headless Chromium (screenshots, DOM, console) and its scripts must not run; and a
 //! listener configured as non-loopback answers 401 without the token.
 
+use crate::common::rules;
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
@@ -73,10 +74,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), dst).unwrap();
         }
     }
-}
-
-fn rules() -> govwatch_score::Rules {
-    govwatch_score::load_rules(&workspace_root().join("config/indicators.toml")).unwrap()
 }
 
 async fn build() -> Demo {
