@@ -224,7 +224,7 @@ fn check_figures(d: &ReportData) {
 /// HTML: one file, no script of any kind, the hostile title and excerpt escaped, the veto's evidence linked to its archived record.
 fn check_html(d: &ReportData) {
     // HTML: one file, no script of any kind, the hostile title and excerpt escaped
-    let html = render_html(&d);
+    let html = render_html(d);
     assert!(
         !html.to_ascii_lowercase().contains("<script"),
         "no script element"
@@ -274,7 +274,7 @@ fn check_rectification(d: &ReportData) {
 /// No new-media account in this run: annex 4 says so, the summary says nothing of accounts.
 fn check_no_accounts(d: &ReportData) {
     // no new-media account in this run: annex 4 says so, the summary says nothing of accounts
-    let a4 = govwatch_report::annexes(&d)
+    let a4 = govwatch_report::annexes(d)
         .into_iter()
         .find(|t| t.key == "附件4")
         .unwrap();
@@ -283,14 +283,14 @@ fn check_no_accounts(d: &ReportData) {
         a4.note.as_deref(),
         Some("本次未检查政务新媒体账号（config/accounts.toml 未登记账号）。")
     );
-    assert!(!govwatch_report::summary(&d).contains("政务新媒体"));
+    assert!(!govwatch_report::summary(d).contains("政务新媒体"));
 }
 
 /// XLSX read back with calamine: the sheets, 问题明细, the print setup, the annexes' cells.
 fn check_xlsx(d: &ReportData, dir: &Path) {
     // XLSX read back with calamine
     let xlsx = dir.join("report.xlsx");
-    assert_eq!(write(Format::Xlsx, &d, &dir).unwrap(), vec![xlsx.clone()]);
+    assert_eq!(write(Format::Xlsx, d, dir).unwrap(), vec![xlsx.clone()]);
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
@@ -429,7 +429,7 @@ fn check_xlsx_print_setup(xlsx: &Path) {
 /// CSV (formula cells as text), JSON and Markdown (site content as text).
 fn check_csv_json_md(d: &ReportData, dir: &Path) {
     // CSV, JSON, Markdown
-    let csvs = write(Format::Csv, &d, &dir).unwrap();
+    let csvs = write(Format::Csv, d, dir).unwrap();
     assert_eq!(csvs.len(), 7, "5 annexes, rectification, 表述问题");
     let a3 = std::fs::read_to_string(dir.join("附件3.csv")).unwrap();
     assert!(a3.starts_with("\u{feff}序号,地区,网站名称"));
@@ -451,10 +451,10 @@ fn check_csv_json_md(d: &ReportData, dir: &Path) {
         !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
         "no cell starts a formula: {cells:?}"
     );
-    let j = render_json(&d);
+    let j = render_json(d);
     assert_eq!(j["figures"]["overall"]["failed"], 1);
     assert_eq!(j["annexes"].as_array().unwrap().len(), 5);
-    let md = render_md(&d);
+    let md = render_md(d);
     assert!(
         md.contains("共检查政府网站3个，合格2个，不合格1个，合格率66.67%"),
         "{md}"
@@ -471,7 +471,7 @@ fn check_csv_json_md(d: &ReportData, dir: &Path) {
 /// The WARC read back member by member at the recorded offsets, as one gzip stream, and by warcio when installed.
 fn check_warc(warc_path: &Path, records: &[govwatch_store::ArchiveRecord]) {
     // WARC read back member by member at the recorded offsets
-    let bytes = std::fs::read(&warc_path).unwrap();
+    let bytes = std::fs::read(warc_path).unwrap();
     let read_member = |offset: u64, length: u64| -> String {
         let slice = &bytes[offset as usize..(offset + length) as usize];
         let mut s = String::new();
@@ -518,7 +518,7 @@ fn check_warc(warc_path: &Path, records: &[govwatch_store::ArchiveRecord]) {
         Some(warcio) => {
             let out = std::process::Command::new(warcio)
                 .args(["check", "-v"])
-                .arg(&warc_path)
+                .arg(warc_path)
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
