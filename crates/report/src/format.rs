@@ -100,3 +100,20 @@ pub fn write(format: Format, d: &ReportData, dir: &Path) -> Result<Vec<PathBuf>,
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_named_as_format_takes_them() {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["md", "html", "csv", "xlsx", "json"]);
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.name()), Some(f));
+        }
+        for bad in ["", "MD", "pdf", "csv,md", " html"] {
+            assert_eq!(Format::parse(bad), None, "{bad:?}");
+        }
+    }
+}
