@@ -114,7 +114,7 @@ pub(crate) async fn cmd_demo(a: DemoArgs) -> Result<u8> {
         report.findings,
         report.account_findings
     );
-    let (rules, _) = govwatch_score::rules_in(std::path::Path::new("config"))?;
+    let rules = super::score_rules(std::path::Path::new("config"))?;
     let dir = a.out.clone();
     let set = govwatch_score::score_run(&store, report.run_id, &rules)?;
     store.write_scores(&set)?;

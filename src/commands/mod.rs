@@ -100,21 +100,17 @@ pub(crate) fn existing_db(db: &std::path::Path) -> Result<&std::path::Path> {
 }
 
 /// The scoring rules of `config/indicators.toml`, or the shipped rules when the file is missing
-/// (e.g. in the demo's folder, which has no `config/`), said on stderr.
+/// (e.g. in the demo's folder, which has no `config/`), said once on stderr
+/// ([`govwatch_config::shipped::missing_note`], the words `serve` uses too).
 pub(crate) fn score_rules(config: &std::path::Path) -> Result<govwatch_score::Rules> {
     let (rules, shipped) = govwatch_score::rules_in(config)?;
     if shipped {
-        eprintln!("{}", shipped_rules_note(config));
+        eprintln!(
+            "{}",
+            govwatch_config::shipped::missing_note(&config.join(govwatch_score::INDICATORS_FILE))
+        );
     }
     Ok(rules)
-}
-
-/// What stderr says when a folder has no `indicators.toml` and the shipped rules are used.
-pub(crate) fn shipped_rules_note(config: &std::path::Path) -> String {
-    format!(
-        "govwatch：没有 {}，按内置的评分规则评分",
-        config.join(govwatch_score::INDICATORS_FILE).display()
-    )
 }
 
 /// A severity as people read it: 单项否决, 扣分, 警示, 提示 (the one word of docs/glossary.md).

@@ -1,21 +1,21 @@
 //! `govwatch report`: the quarterly report of a scored run in the chosen formats beside its WARC
-//! ([`write_report`], shared with the demo), titled by [`run_title`] or the quarter's name.
+//! ([`write_report`], shared with the demo; each format by [`govwatch_report::write`]), titled by
+//! [`run_title`] or the quarter's name.
 
 use super::{EXIT_CLEAN, newest_run};
 use crate::cli::ReportArgs;
 use anyhow::{Context, Result, anyhow};
+use govwatch_report::Format;
 use govwatch_store::Store;
 use std::path::PathBuf;
 
+/// The title of run `run_id` ([`govwatch_report::run_title`]), or an error when there is no such
+/// run.
 pub(crate) fn run_title(store: &Store, run_id: i64) -> Result<String> {
     let run = store
         .run(run_id)?
         .ok_or_else(|| anyhow!("没有第 {run_id} 次检查"))?;
-    let day = run
-        .as_of_time()
-        .map(|t| t.format("%Y年%-m月%-d日").to_string())
-        .unwrap_or_default();
-    Ok(format!("第 {run_id} 次检查，监测时间点 {day}"))
+    Ok(govwatch_report::run_title(run_id, &run.as_of))
 }
 
 /// Scores the run if it has no scoring under these rules, writes the WARC and the formats.
@@ -28,11 +28,13 @@ pub(crate) fn write_report(
     formats: &[String],
     out: &std::path::Path,
 ) -> Result<Vec<PathBuf>> {
-    for f in formats {
-        if !["md", "html", "csv", "xlsx", "json"].contains(&f.as_str()) {
-            return Err(anyhow!("--format {f:?}：应为 md、html、csv、xlsx 或 json"));
-        }
-    }
+    let formats = formats
+        .iter()
+        .map(|f| {
+            Format::parse(f)
+                .ok_or_else(|| anyhow!("--format {f:?}：应为 md、html、csv、xlsx 或 json"))
+        })
+        .collect::<Result<Vec<Format>>>()?;
     std::fs::create_dir_all(out).with_context(|| format!("无法建立文件夹 {}", out.display()))?;
     if govwatch_score::needs_scoring(store, run_id, rules)? {
         let set = govwatch_score::score_run(store, run_id, rules)?;
@@ -43,30 +45,7 @@ pub(crate) fn write_report(
     let mut written = vec![warc];
     let d = govwatch_report::ReportData::load(store, run_id, rules, title, since)?;
     for f in formats {
-        match f.as_str() {
-            "md" => written.push(govwatch_report::write_file(
-                out,
-                "report.md",
-                &govwatch_report::render_md(&d),
-            )?),
-            "html" => written.push(govwatch_report::write_file(
-                out,
-                "report.html",
-                &govwatch_report::html::render_html(&d),
-            )?),
-            "json" => written.push(govwatch_report::write_file(
-                out,
-                "report.json",
-                &serde_json::to_string_pretty(&govwatch_report::render_json(&d))?,
-            )?),
-            "csv" => written.extend(govwatch_report::write_csv(&d, out)?),
-            "xlsx" => {
-                let p = out.join("report.xlsx");
-                govwatch_report::xlsx::write_xlsx(&d, &p)?;
-                written.push(p);
-            }
-            _ => unreachable!("checked above"),
-        }
+        written.extend(govwatch_report::write(f, &d, out)?);
     }
     Ok(written)
 }

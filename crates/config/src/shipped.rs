@@ -77,3 +77,26 @@ pub const WARNINGS: &str = include_str!("../../../config/warnings.toml");
 pub const WORDING: &str = include_str!("../../../config/wording.toml");
 /// `config/walls.toml`: the anti-bot walls' challenge signatures.
 pub const WALLS: &str = include_str!("../../../config/walls.toml");
+
+/// The shipped scoring rules as a command names them when it uses them.
+pub const SHIPPED_RULES_ZH: &str = "内置的评分规则";
+
+/// Which scoring rules a command uses, in its words: the rule file `file`, or the shipped rules
+/// ([`SHIPPED_RULES_ZH`]) when the configuration directory has no such file (`shipped`).
+pub fn rules_source(file: &std::path::Path, shipped: bool) -> String {
+    if shipped {
+        SHIPPED_RULES_ZH.to_string()
+    } else {
+        file.display().to_string()
+    }
+}
+
+/// What every command says on stderr, once, when the configuration directory has no `file`
+/// (`indicators.toml`) and the shipped rules stand in for it; `serve` says the same in its start
+/// line through [`rules_source`]. A missing rule file is never a failure.
+pub fn missing_note(file: &std::path::Path) -> String {
+    format!(
+        "govwatch：没有 {}，按{SHIPPED_RULES_ZH}评分",
+        file.display()
+    )
+}

@@ -1,6 +1,8 @@
 //! The report as JSON (`report.json`): the same tables and summary as the other formats.
 
-use super::*;
+use crate::{ReportData, annexes, summary};
+use govwatch_store::ArchiveRecord;
+use std::collections::BTreeMap;
 
 /// The whole report as JSON: figures, annexes, scores with items, rectification.
 pub fn render_json(d: &ReportData) -> serde_json::Value {

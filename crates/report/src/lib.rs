@@ -3,17 +3,22 @@
 //! - [`ReportData::load`] gathers a run, its scoring, findings, facts, archive records and
 //!   (optionally) the comparison with an earlier run ([`since`]).
 //! - `tables`: [`annexes`] builds the five annex tables in Chinese (附件1–5) and [`summary`] the
-//!   summary paragraph; one module per format renders them: `md` ([`render_md`]), `csv_files`
-//!   ([`write_csv`]), `json` ([`render_json`]), [`html`] (one self-contained file) and [`xlsx`].
+//!   summary paragraph, of the [`Table`]s and [`Cell`]s of `cell`.
+//! - One module per format, named after it: [`md`], [`html`] (one self-contained file), [`csv`],
+//!   [`xlsx`], [`json`]; [`Format`] names them and [`write`] / [`render`] make a format's files —
+//!   the one way `govwatch report`, the demo and the web downloads choose a format.
 //! - [`warc`] writes a run's fetched pages as a WARC/1.1 file, one gzip member per record.
-//! - [`media`]: the new-media accounts — annex 4, their summary sentence, their evidence section.
+//! - [`media`]: the new-media accounts — annex 4 and their summary sentence.
+//! - [`run_title`]: a run's title, as the CLI and the web view name it.
 //!
 //! Every string that comes from a site (names, titles, URLs, excerpts) is escaped in HTML.
 
-mod csv_files;
+mod cell;
+pub mod csv;
+mod format;
 pub mod html;
-mod json;
-mod md;
+pub mod json;
+pub mod md;
 pub mod media;
 pub mod since;
 mod tables;
@@ -21,7 +26,7 @@ pub mod warc;
 pub mod wording;
 pub mod xlsx;
 
-use govwatch_score::{Figures, Rules, figures, verdict_zh};
+use govwatch_score::{Figures, Rules, figures};
 use govwatch_store::{
     ArchiveRecord, PageRow, RunRow, ScoreRow, ScoreSet, SiteRow, Store, StoredFact, StoredFinding,
 };
@@ -29,9 +34,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use csv_files::*;
-pub use json::*;
-pub use md::*;
+pub(crate) use cell::t;
+pub use cell::{Cell, Table, fmt_num};
+pub use format::{Format, ReportFile, render, write};
 pub use since::{RectItem, Rectification};
 pub use tables::*;
 
@@ -45,8 +50,8 @@ pub enum ReportError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("writing {}: {message}", path.display())]
-    Xlsx { path: PathBuf, message: String },
+    #[error("writing report.xlsx: {message}")]
+    Xlsx { message: String },
     #[error("{0}")]
     Other(String),
 }
@@ -248,13 +253,6 @@ impl ReportData {
     }
 }
 
-/// Writes `name` in `dir`.
-pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ReportError> {
-    let path = dir.join(name);
-    std::fs::write(&path, text).map_err(io_err(&path))?;
-    Ok(path)
-}
-
 /// A stored RFC 3339 time as people read it in a notice: China time, to the second
 /// (`2026-11-28 10:00:00`); text that is not such a time is shown as it is.
 pub fn display_time(t: &str) -> String {
@@ -267,4 +265,16 @@ pub fn display_time(t: &str) -> String {
         }
         Err(_) => t.to_string(),
     }
+}
+
+/// A run's title as the CLI's report and the web view name it: `第 12 次检查，监测时间点
+/// 2026年11月28日`, the day in China time (+08:00) whatever zone the time was stored in.
+pub fn run_title(run_id: i64, as_of: &str) -> String {
+    let day = chrono::DateTime::parse_from_rfc3339(as_of)
+        .map(|t| {
+            let cst = govwatch_model::time::CHINA_TZ;
+            t.with_timezone(&cst).format("%Y年%-m月%-d日").to_string()
+        })
+        .unwrap_or_default();
+    format!("第 {run_id} 次检查，监测时间点 {day}")
 }

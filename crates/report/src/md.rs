@@ -1,6 +1,6 @@
 //! The report as Markdown (`report.md`).
 
-use super::*;
+use crate::{ReportData, annexes, display_time, summary};
 
 /// Markdown: title, summary, the annexes, the rectification list.
 pub fn render_md(d: &ReportData) -> String {

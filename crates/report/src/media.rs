@@ -1,17 +1,16 @@
-//! The report's new-media part: annex 4 (存在问题的政务新媒体: 账号名称, 平台, 主办单位, 存在问题),
-//! the accounts' sentence of the summary (accounts checked, 合格率), and the per-account evidence
-//! section of the HTML report.
+//! The report's new-media part: annex 4 (存在问题的政务新媒体: 账号名称, 平台, 主办单位, 存在问题)
+//! and the accounts' sentence of the summary (accounts checked, 合格率); the per-account evidence
+//! section of the HTML report is the HTML format's (`html/accounts.rs`).
 //!
 //! - [`MediaReport`]: a run's accounts, their verdicts under `[[media_veto]]`, their findings and
 //!   the accounts whose feed could not be read.
-//! - [`annex4`], [`summary_sentence`], [`render_html`].
+//! - [`annex4`], [`summary_sentence`].
 
-use crate::html::esc;
-use crate::{Cell, ReportData, Table, fmt_num};
+use crate::ReportData;
+use crate::cell::{Cell, Table, fmt_num};
 use govwatch_score::{AccountFigures, AccountVerdict, Rules, account_figures, account_verdict_zh};
 use govwatch_store::{AccountRunRow, Store, StoredAccountFinding};
 use serde::Serialize;
-use std::fmt::Write;
 
 /// A run's new-media accounts as the report shows them.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -226,62 +225,5 @@ pub fn summary_sentence(d: &ReportData) -> String {
         ));
     }
     s.push('。');
-    s
-}
-
-/// The per-account section of the HTML report: verdict, vetoes, and each finding's evidence.
-pub fn render_html(d: &ReportData) -> String {
-    let m = &d.media;
-    if m.accounts.is_empty() {
-        return String::new();
-    }
-    let mut s = String::from("<h2 id=\"accounts\">政务新媒体检查详情</h2>\n");
-    for a in &m.accounts {
-        let verdict = m.verdict(&a.key).map(|v| v.verdict.as_str()).unwrap_or("");
-        let class = match verdict {
-            govwatch_score::PASS => "pass",
-            govwatch_score::NOT_MEASURED => "note",
-            _ => "fail",
-        };
-        let _ = write!(
-            s,
-            "<section class=\"account\" id=\"account-{}\">\n<h3>{}（{}）</h3>\n\
-             <p>地区：{}；主办单位：{}；账号：{}；所属网站：{}；订阅源：<code>{}</code></p>\n\
-             <p>检查结果：<span class=\"{class}\">{}</span>；订阅源内容 {} 条</p>\n",
-            esc(&a.key),
-            esc(&a.name),
-            esc(a.platform_zh()),
-            esc(&a.region),
-            esc(&a.org),
-            esc(&a.account_id),
-            esc(&a.site_id),
-            esc(&a.feed),
-            account_verdict_zh(verdict),
-            a.posts
-        );
-        if let Some(v) = m.verdict(&a.key) {
-            for i in &v.items {
-                let refs: Vec<String> = i
-                    .finding_ids
-                    .iter()
-                    .map(|id| format!("<a href=\"#f-{id}\">#{id}</a>"))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "<p>单项否决：{}（{}）{}</p>",
-                    esc(&i.name),
-                    esc(&i.note),
-                    refs.join(" ")
-                );
-            }
-        }
-        if let Some((_, why)) = m.not_measured.iter().find(|(k, _)| k == &a.key) {
-            let _ = writeln!(s, "<p class=\"note\">未监测：{}</p>", esc(why));
-        }
-        for f in m.findings.iter().filter(|f| f.account_key == a.key) {
-            s.push_str(&crate::html::finding_html(d, &f.stored));
-        }
-        s.push_str("</section>\n");
-    }
     s
 }

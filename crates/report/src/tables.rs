@@ -1,66 +1,10 @@
 //! The report's content, independent of format: the five annex tables (附件1–5, [`annexes`])
 //! and the summary paragraph ([`summary`]), in Chinese.
 
-use super::*;
-
-/// One annex table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Table {
-    /// Short name, e.g. `附件1` (sheet and file names).
-    pub key: String,
-    pub title: String,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
-    /// Said under the table (e.g. why it is empty).
-    pub note: Option<String>,
-    /// Column widths for spreadsheets, in characters.
-    pub widths: Vec<f64>,
-}
-
-/// A table cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Cell {
-    Text(String),
-    Int(i64),
-    Num(f64),
-}
-
-impl Cell {
-    pub fn text(&self) -> String {
-        match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Num(x) => fmt_num(*x),
-        }
-    }
-}
-
-/// 98.9, 100, 99.64 — no trailing zeros.
-pub fn fmt_num(x: f64) -> String {
-    let s = format!("{:.2}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
-
-pub(crate) fn pct(x: Option<f64>) -> Cell {
-    match x {
-        Some(v) => Cell::Text(format!("{}%", fmt_num(v))),
-        None => Cell::Text("—".into()),
-    }
-}
-
-pub(crate) fn t(s: impl Into<String>) -> Cell {
-    Cell::Text(s.into())
-}
-
-pub(crate) fn kind_zh(kind: &str) -> &'static str {
-    if kind == "portal" {
-        "门户网站"
-    } else {
-        "部门网站"
-    }
-}
+use crate::cell::{Cell, Table, fmt_num, kind_zh, pct, t};
+use crate::{ReportData, display_time, media};
+use govwatch_score::verdict_zh;
+use govwatch_store::{ScoreRow, SiteRow, StoredFinding};
 
 /// The main problems of a site in words: its vetoes, or its largest deductions.
 pub fn problems_of(s: &ScoreRow) -> String {
@@ -92,8 +36,18 @@ pub fn problems_of(s: &ScoreRow) -> String {
 
 /// The five annex tables.
 pub fn annexes(d: &ReportData) -> Vec<Table> {
+    vec![
+        by_region(d),
+        high_scores(d),
+        failed_sites(d),
+        media::annex4(d),
+        replies(d),
+    ]
+}
+
+/// 附件1 各地区政府网站检查情况: per region, then the total.
+fn by_region(d: &ReportData) -> Table {
     let f = &d.figures;
-    // 附件1
     let mut rows = Vec::new();
     for (i, g) in f.by_region.iter().enumerate() {
         let portals: Vec<&SiteRow> = d
@@ -133,7 +87,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         Cell::Int(f.bonus_scored as i64),
         o.mean_score.map(Cell::Num).unwrap_or_else(|| t("—")),
     ]);
-    let a1 = Table {
+    Table {
         key: "附件1".into(),
         title: "各地区政府网站检查情况".into(),
         headers: [
@@ -152,9 +106,11 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         rows,
         note: None,
         widths: vec![6.0, 16.0, 12.0, 8.0, 10.0, 10.0, 12.0, 22.0, 10.0],
-    };
+    }
+}
 
-    // 附件2
+/// 附件2 得分较高的政府网站: the sites above the high-score line, best first.
+fn high_scores(d: &ReportData) -> Table {
     let mut high: Vec<(&SiteRow, &ScoreRow)> = d
         .scores
         .scores
@@ -168,7 +124,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
             .total_cmp(&a.1.score.unwrap_or(0.0))
             .then(a.0.id.cmp(&b.0.id))
     });
-    let a2 = Table {
+    Table {
         key: "附件2".into(),
         title: "得分较高的政府网站".into(),
         headers: ["序号", "地区", "网站名称", "网站标识码", "网站类型", "得分"]
@@ -195,9 +151,11 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
             )
         }),
         widths: vec![6.0, 16.0, 30.0, 14.0, 10.0, 8.0],
-    };
+    }
+}
 
-    // 附件3
+/// 附件3 存在突出问题的政府网站: the sites that failed, with their main problems.
+fn failed_sites(d: &ReportData) -> Table {
     let failed: Vec<(&SiteRow, &ScoreRow)> = d
         .scores
         .scores
@@ -205,7 +163,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         .filter(|s| s.verdict != govwatch_score::PASS)
         .filter_map(|s| d.site(&s.site_id).map(|site| (site, s)))
         .collect();
-    let a3 = Table {
+    Table {
         key: "附件3".into(),
         title: "存在突出问题的政府网站".into(),
         headers: [
@@ -238,12 +196,12 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
             .is_empty()
             .then(|| "本次没有不合格网站。".to_string()),
         widths: vec![6.0, 16.0, 30.0, 14.0, 36.0, 60.0, 10.0],
-    };
+    }
+}
 
-    // 附件4
-    let a4 = media::annex4(d);
-
-    // 附件5
+/// 附件5 政府网站互动交流情况: each site's published letters and reply times, then the total.
+fn replies(d: &ReportData) -> Table {
+    let f = &d.figures;
     let mut rows = Vec::new();
     let mut n = 0;
     for site in &d.sites {
@@ -298,7 +256,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
         pct(r.share_5),
         t(""),
     ]);
-    let a5 = Table {
+    Table {
         key: "附件5".into(),
         title: "政府网站互动交流情况".into(),
         headers: [
@@ -322,8 +280,7 @@ pub fn annexes(d: &ReportData) -> Vec<Table> {
                 .into(),
         ),
         widths: vec![6.0, 16.0, 30.0, 12.0, 10.0, 18.0, 18.0, 18.0, 18.0, 18.0, 14.0],
-    };
-    vec![a1, a2, a3, a4, a5]
+    }
 }
 
 /// The summary paragraph of the notice, with the figures.

@@ -9,10 +9,10 @@
 //! A text longer than an Excel cell holds (32,767 UTF-16 units) is cut there with a note saying
 //! so ([`fit_cell`]); the full text stays in `report.json` and the database.
 
-use crate::{Cell, ReportData, ReportError, annexes, problem_details};
+use crate::cell::Cell;
+use crate::{ReportData, ReportError, annexes, problem_details};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use std::borrow::Cow;
-use std::path::Path;
 
 /// The font of the tables: 宋体, as official documents set their tables.
 const TABLE_FONT: &str = "宋体";
@@ -65,16 +65,15 @@ pub fn fit_cell(text: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}{note}", &text[..end]))
 }
 
-/// Writes the workbook to `path` (the rectification list after the annexes with `--since`, then
-/// 问题明细).
-pub fn write_xlsx(d: &ReportData, path: &Path) -> Result<(), ReportError> {
-    build(d, path).map_err(|e| ReportError::Xlsx {
-        path: path.to_path_buf(),
+/// The workbook's bytes (`report.xlsx`: the annexes, the rectification list after them with
+/// `--since`, the wording table, then 问题明细).
+pub fn render_xlsx(d: &ReportData) -> Result<Vec<u8>, ReportError> {
+    build(d).map_err(|e| ReportError::Xlsx {
         message: e.to_string(),
     })
 }
 
-fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
+fn build(d: &ReportData) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     // the fonts of an official document: 宋体 in the tables, 黑体 for the titles
     let title = Format::new()
@@ -153,8 +152,7 @@ fn build(d: &ReportData, path: &Path) -> Result<(), XlsxError> {
         ws.set_print_center_horizontally(true);
         ws.set_footer("&C第 &P 页，共 &N 页");
     }
-    wb.save(path)?;
-    Ok(())
+    wb.save_to_buffer()
 }
 
 #[cfg(test)]

@@ -1,17 +1,15 @@
-//! `/runs/{run}/files/{name}`: a run's report files, made on request by `govwatch-report` from the
-//! run's scoring under the configured rules, compared with the previous finished run — the same
-//! functions `govwatch report` writes with — and the run's WARC evidence archive
-//! ([`govwatch_report::warc::run_warc`], the bytes `govwatch report` writes). Nothing is written
-//! to the database; files that the report functions write to a directory go through a temporary
-//! one that is removed after the answer is made.
+//! `/runs/{run}/files/{name}`: a run's report files, made on request in memory by
+//! [`govwatch_report::render`] from the run's scoring under the configured rules, compared with
+//! the previous finished run — the same function `govwatch report` writes with — and the run's
+//! WARC evidence archive ([`govwatch_report::warc::run_warc`], the bytes `govwatch report`
+//! writes). Nothing is written to the database or to disk.
 
-use crate::pages::run::report_data;
-use crate::pages::run_or_404;
+use crate::pages::{report_data, run_or_404};
 use crate::{App, WebError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use govwatch_report::{html::render_html, render_json, render_md, warc, write_csv, xlsx};
+use govwatch_report::{Format, warc};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use std::sync::Arc;
 
@@ -44,6 +42,23 @@ struct File {
     bytes: Vec<u8>,
 }
 
+/// The report format a file of [`files`] is made in, and the name the format gives that file
+/// (the CSV files are named by their table: 附件N.csv, 整改情况.csv).
+fn format_of(name: &str) -> Option<(Format, String)> {
+    let csv = |key: &str| Some((Format::Csv, format!("{key}.csv")));
+    match name {
+        "report.html" => Some((Format::Html, name.into())),
+        "report.xlsx" => Some((Format::Xlsx, name.into())),
+        "report.md" => Some((Format::Md, name.into())),
+        "report.json" => Some((Format::Json, name.into())),
+        "rectification.csv" => csv("整改情况"),
+        _ => {
+            let n = name.strip_prefix("annex-")?.strip_suffix(".csv")?;
+            csv(&format!("附件{n}"))
+        }
+    }
+}
+
 fn make(
     store: &govwatch_store::Store,
     app: &App,
@@ -63,52 +78,16 @@ fn make(
     if !files(run_id, true).iter().any(|(n, _)| n == name) {
         return Err(not_found());
     }
+    let (format, file_name) = format_of(name).ok_or_else(not_found)?;
     let (d, _) = report_data(store, app, run_id)?;
-    let text = |name: &str, media_type, s: String| File {
-        name: name.into(),
-        media_type,
-        bytes: s.into_bytes(),
-    };
-    Ok(match name {
-        "report.html" => text(name, "text/html; charset=utf-8", render_html(&d)),
-        "report.md" => text(name, "text/markdown; charset=utf-8", render_md(&d)),
-        "report.json" => text(
-            name,
-            "application/json",
-            serde_json::to_string_pretty(&render_json(&d)).unwrap_or_default(),
-        ),
-        "report.xlsx" => {
-            let dir = tempfile::tempdir()?;
-            let path = dir.path().join("report.xlsx");
-            xlsx::write_xlsx(&d, &path)?;
-            File {
-                name: name.into(),
-                media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                bytes: std::fs::read(&path)?,
-            }
-        }
-        _ => {
-            // the CSV files are written together, named by their table (附件N.csv, 整改情况.csv)
-            let key = match name
-                .strip_prefix("annex-")
-                .and_then(|s| s.strip_suffix(".csv"))
-            {
-                Some(n) => format!("附件{n}.csv"),
-                None if name == "rectification.csv" && d.since.is_some() => "整改情况.csv".into(),
-                None => return Err(not_found()),
-            };
-            let dir = tempfile::tempdir()?;
-            write_csv(&d, dir.path())?;
-            let path = dir.path().join(&key);
-            if !path.is_file() {
-                return Err(not_found());
-            }
-            File {
-                name: key,
-                media_type: "text/csv; charset=utf-8",
-                bytes: std::fs::read(&path)?,
-            }
-        }
+    let file = govwatch_report::render(format, &d)?
+        .into_iter()
+        .find(|f| f.name == file_name)
+        .ok_or_else(not_found)?;
+    Ok(File {
+        name: file.name,
+        media_type: format.media_type(),
+        bytes: file.bytes,
     })
 }
 

@@ -191,14 +191,3 @@ pub fn url_link(url: &str) -> Markup {
 pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: &str) -> Markup {
     PreEscaped(govwatch_report::html::bar_chart(title, bars, unit))
 }
-
-/// The title of a run, as `govwatch report` names it.
-pub fn run_title(run_id: i64, as_of: &str) -> String {
-    let day = chrono::DateTime::parse_from_rfc3339(as_of)
-        .map(|t| {
-            let cst = govwatch_model::time::CHINA_TZ;
-            t.with_timezone(&cst).format("%Y年%-m月%-d日").to_string()
-        })
-        .unwrap_or_default();
-    format!("第 {run_id} 次检查，监测时间点 {day}")
-}

@@ -288,14 +288,11 @@ pub async fn serve(
         Access::Open => "只答复本机，无需令牌",
         Access::Token(_) => "需要令牌",
     };
-    let rules_from = if shipped {
-        "内置的评分规则".to_string()
-    } else {
-        opts.config
-            .join(govwatch_score::INDICATORS_FILE)
-            .display()
-            .to_string()
-    };
+    // said in the start line, in the words every command uses (the file, or 内置的评分规则)
+    let rules_from = govwatch_config::shipped::rules_source(
+        &opts.config.join(govwatch_score::INDICATORS_FILE),
+        shipped,
+    );
     eprintln!(
         "govwatch serve：请在浏览器中打开 http://{addr}/（只读查看 {}，{who}，按 {rules_from} \
          评分）；按 Ctrl-C 停止",

@@ -2,8 +2,8 @@
 //! 未监测 and why) and every finding of it, each linking to its evidence page
 //! (`/findings/{id}`), so that media findings are reachable like the sites' ones.
 
+use super::report_data;
 use crate::layout::{self, time};
-use crate::pages::run::report_data;
 use crate::{App, WebError};
 use axum::extract::{Path, State};
 use axum::response::Html;

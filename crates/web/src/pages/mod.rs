@@ -18,6 +18,8 @@ pub mod runs;
 pub mod site;
 pub mod sites;
 
+use crate::{App, WebError};
+use govwatch_report::ReportData;
 use govwatch_store::{RunRow, RunStatus, Store};
 
 /// The run the view opens on: the newest finished run, else the newest run.
@@ -45,4 +47,19 @@ pub(crate) fn run_or_404(store: &Store, run_id: i64) -> Result<RunRow, crate::We
     store
         .run(run_id)?
         .ok_or_else(|| crate::WebError::NotFound(format!("没有第 {run_id} 次检查。")))
+}
+
+/// The run's report data under the configured rules, compared with the previous finished run;
+/// and whether its scoring was read from the database.
+pub(crate) fn report_data(
+    store: &Store,
+    app: &App,
+    run_id: i64,
+) -> Result<(ReportData, bool), WebError> {
+    let run = run_or_404(store, run_id)?;
+    let scoring = app.scoring(store, run_id)?;
+    let since = previous_run(store, run_id)?.map(|r| r.id);
+    let title = govwatch_report::run_title(run_id, &run.as_of);
+    let d = ReportData::with_scores(store, run_id, &app.rules, scoring.set, title, since)?;
+    Ok((d, scoring.stored))
 }

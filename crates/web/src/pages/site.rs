@@ -10,7 +10,9 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use govwatch_model::Severity;
 use govwatch_report::{RectItem, Rectification, RulesInfo, problems_of, since};
-use govwatch_store::{RunStatus, ScoreItemRow, ScoreRow, SiteScoreRef, Store, StoredFinding};
+use govwatch_store::{
+    Review, RunStatus, ScoreItemRow, ScoreRow, SiteScoreRef, SiteVisit, Store, StoredFinding,
+};
 use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -75,6 +77,10 @@ fn rect_list(title: &str, class: &str, items: &[&RectItem]) -> Markup {
     }
 }
 
+/// A run of the site's history: its visit, with the verdict, score and deduction of its scoring
+/// (`None`: not scored).
+type HistoryRow<'a> = (&'a SiteVisit, Option<(&'a str, Option<f64>, f64)>);
+
 fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup, WebError> {
     let run = run_or_404(store, run_id)?;
     let site = store
@@ -87,36 +93,20 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
     let mut findings = store.findings(run_id, Some(site_id))?;
     let reviews = store.reviews(run_id)?;
     findings.sort_by_key(|f| (severity_rank(f.finding.severity), f.id));
-    let info = RulesInfo::from_rules(&app.rules);
-    let mut items_of: HashMap<i64, Vec<&ScoreItemRow>> = HashMap::new();
-    if let Some(s) = score {
-        for it in &s.items {
-            for id in &it.finding_ids {
-                items_of.entry(*id).or_default().push(it);
-            }
-        }
-    }
 
     // history: every run that inspected the site, with its score under the configured rules
     // (else the newest scoring of that run)
     let visits = store.site_runs(site_id)?;
     let scores = store.site_scores(site_id)?;
-    let score_of = |run: i64| -> Option<&SiteScoreRef> {
-        let mine: Vec<&SiteScoreRef> = scores.iter().filter(|s| s.run_id == run).collect();
-        mine.iter()
-            .find(|s| s.rules_hash == app.rules.hash)
-            .or(mine.first())
-            .copied()
-    };
-    let chart: Vec<(String, f64)> = visits
+    let history: Vec<HistoryRow> = visits
         .iter()
-        .filter_map(|v| {
-            let s = if v.run_id == run_id {
-                score.and_then(|s| s.score)
-            } else {
-                score_of(v.run_id).and_then(|s| s.score)
-            };
-            Some((format!("第{}次", v.run_id), s?))
+        .map(|v| {
+            let current = (v.run_id == run_id)
+                .then(|| score.map(|s| (s.verdict.as_str(), s.score, s.deducted)))
+                .flatten();
+            let other = score_of(&scores, &app.rules.hash, v.run_id)
+                .map(|s| (s.verdict.as_str(), s.score, s.deducted));
+            (v, current.or(other))
         })
         .collect();
 
@@ -129,9 +119,6 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
     let rect: Option<Rectification> = match prev {
         Some(p) => Some(since::compare(store, p, run_id, &findings, &app.rules)?),
         None => None,
-    };
-    let mine = |v: &[RectItem]| -> Vec<RectItem> {
-        v.iter().filter(|i| i.site_id == site_id).cloned().collect()
     };
 
     let title = format!("{}（{}）", site.name, site.id);
@@ -146,6 +133,28 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
             "；首页：" (url_link(&site.home))
         }
         p.meta { "第 " (run_id) " 次检查，监测时间点 " (time(&run.as_of)) "。" }
+        (verdict_section(app, score, scoring.stored))
+        (items_section(app, score))
+        (findings_section(&findings, &reviews, score))
+        (history_section(run_id, &site.id, score.and_then(|s| s.score), &history))
+        (rect_section(&run.as_of, &site.id, rect.as_ref()))
+    };
+    Ok(layout::page(&title, body))
+}
+
+/// The run's scoring of the site in `run`: the one under the configured rules (`hash`), else the
+/// newest of that run.
+fn score_of<'a>(scores: &'a [SiteScoreRef], hash: &str, run: i64) -> Option<&'a SiteScoreRef> {
+    let mine: Vec<&SiteScoreRef> = scores.iter().filter(|s| s.run_id == run).collect();
+    mine.iter()
+        .find(|s| s.rules_hash == hash)
+        .or(mine.first())
+        .copied()
+}
+
+/// 检查结果: the verdict, score, main problems, and whether the scoring was stored.
+fn verdict_section(app: &App, score: Option<&ScoreRow>, stored: bool) -> Markup {
+    html! {
         h2 #verdict { "检查结果" }
         @match score {
             Some(s) => {
@@ -157,10 +166,17 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                 @let p = problems_of(s);
                 @if !p.is_empty() { p { "主要问题：" (p) } }
                 @if !s.complete { p.note { "部分指标监测未满周期（见下方“说明”），相应指标未作判定。" } }
-                @if !scoring.stored { p.note { "本批次尚未按当前规则（" (app.rules.version) "）评分，以上为即时计算结果。" } }
+                @if !stored { p.note { "本批次尚未按当前规则（" (app.rules.version) "）评分，以上为即时计算结果。" } }
             }
             None => { p { "本网站在本批次未评分。" } }
         }
+    }
+}
+
+/// 扣分明细: the score items with the points each rule took and what it rests on.
+fn items_section(app: &App, score: Option<&ScoreRow>) -> Markup {
+    let info = RulesInfo::from_rules(&app.rules);
+    html! {
         h2 #items { "扣分明细" }
         @match score.filter(|s| !s.items.is_empty()) {
             Some(s) => {
@@ -185,8 +201,26 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
             }
             None => { p { "没有扣分、加分或单项否决。" } }
         }
+    }
+}
+
+/// 发现的问题及证据: every finding with its evidence, its review and what it cost.
+fn findings_section(
+    findings: &[StoredFinding],
+    reviews: &HashMap<i64, Review>,
+    score: Option<&ScoreRow>,
+) -> Markup {
+    let mut items_of: HashMap<i64, Vec<&ScoreItemRow>> = HashMap::new();
+    if let Some(s) = score {
+        for it in &s.items {
+            for id in &it.finding_ids {
+                items_of.entry(*id).or_default().push(it);
+            }
+        }
+    }
+    html! {
         h2 #findings { "发现的问题及证据（" (findings.len()) " 条）" }
-        @for f in &findings {
+        @for f in findings {
             @let x = &f.finding;
             div class={ "finding " (x.severity.as_str()) } id={ "f-" (f.id) } {
                 p {
@@ -204,6 +238,29 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                 p { a href={ "/findings/" (f.id) } { "证据、抓取记录与存档页面 →" } }
             }
         }
+    }
+}
+
+/// 历次检查: the chart of the site's scores (this run's: `current`) and the table of every run
+/// that inspected it.
+fn history_section(
+    run_id: i64,
+    site_id: &str,
+    current: Option<f64>,
+    history: &[HistoryRow],
+) -> Markup {
+    let chart: Vec<(String, f64)> = history
+        .iter()
+        .filter_map(|(v, scored)| {
+            let s = if v.run_id == run_id {
+                current
+            } else {
+                scored.and_then(|s| s.1)
+            };
+            Some((format!("第{}次", v.run_id), s?))
+        })
+        .collect();
+    html! {
         h2 #history { "历次检查" }
         @if chart.len() > 1 { div.charts { (layout::bar_chart("历次得分", &chart, "分")) } }
         table.history {
@@ -212,17 +269,15 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                 th.num { "单项否决" } th.num { "扣分问题" } th.num { "警示" } th.num { "提示" } th.num { "抓取页面" }
             } }
             tbody {
-                @for v in visits.iter().rev() {
+                @for (v, scored) in history.iter().rev() {
                     tr.sum[v.run_id == run_id] {
-                        td { a href={ "/runs/" (v.run_id) "/sites/" (site.id) } { "第 " (v.run_id) " 次" } }
+                        td { a href={ "/runs/" (v.run_id) "/sites/" (site_id) } { "第 " (v.run_id) " 次" } }
                         td { (time(&v.as_of)) }
-                        @let current = if v.run_id == run_id { score.map(|s| (s.verdict.as_str(), s.score, s.deducted)) } else { None };
-                        @let other = score_of(v.run_id).map(|s| (s.verdict.as_str(), s.score, s.deducted));
-                        @match current.or(other) {
+                        @match scored {
                             Some((verdict, sc, ded)) => {
                                 td { (layout::verdict(verdict)) }
                                 td.num { (sc.map(num).unwrap_or_else(|| "—".into())) }
-                                td.num { (num(ded)) }
+                                td.num { (num(*ded)) }
                             }
                             None => { td { "未评分" } td.num { "—" } td.num { "—" } }
                         }
@@ -233,13 +288,22 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
                 }
             }
         }
+    }
+}
+
+/// 整改情况: the site's open, fixed and new findings against the previous run, the deadline.
+fn rect_section(as_of: &str, site_id: &str, rect: Option<&Rectification>) -> Markup {
+    let mine = |v: &[RectItem]| -> Vec<RectItem> {
+        v.iter().filter(|i| i.site_id == site_id).cloned().collect()
+    };
+    html! {
         h2 #rectification { "整改情况" }
-        @match &rect {
+        @match rect {
             Some(r) => {
                 @let (open, fixed, new) = (mine(&r.open), mine(&r.fixed), mine(&r.new));
-                @let past = chrono::DateTime::parse_from_rfc3339(&run.as_of).is_ok_and(|t| t.date_naive() > r.deadline);
+                @let past = chrono::DateTime::parse_from_rfc3339(as_of).is_ok_and(|t| t.date_naive() > r.deadline);
                 p {
-                    "与第 " a href={ "/runs/" (r.since_run) "/sites/" (site.id) } { (r.since_run) } " 次检查相比；整改期限 "
+                    "与第 " a href={ "/runs/" (r.since_run) "/sites/" (site_id) } { (r.since_run) } " 次检查相比；整改期限 "
                     strong { (r.deadline.to_string()) }
                     @if past { "，本次监测时" span.state-open { "已过期限" } } @else { "，本次监测时尚未到期" }
                     "。"
@@ -251,6 +315,5 @@ fn render(store: &Store, app: &App, run_id: i64, site_id: &str) -> Result<Markup
             }
             None => { p { "此前没有完成的检查包括本网站，暂无整改对比。" } }
         }
-    };
-    Ok(layout::page(&title, body))
+    }
 }

@@ -102,6 +102,9 @@ fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, St
     }
 }
 
+/// A site of the list: its row, its scoring and its findings' counts.
+type Row<'a> = (&'a SiteRow, Option<&'a ScoreRow>, Option<&'a SiteSummary>);
+
 fn render(store: &Store, app: &App, run_id: i64, f: &Filters) -> Result<Markup, WebError> {
     let run = run_or_404(store, run_id)?;
     let scoring = app.scoring(store, run_id)?;
@@ -117,9 +120,8 @@ fn render(store: &Store, app: &App, run_id: i64, f: &Filters) -> Result<Markup, 
         .iter()
         .map(|s| (s.site_id.as_str(), s))
         .collect();
-    let info = RulesInfo::from_rules(&app.rules);
 
-    let mut rows: Vec<(&SiteRow, Option<&ScoreRow>, Option<&SiteSummary>)> = sites
+    let mut rows: Vec<Row> = sites
         .iter()
         .map(|s| (s, scores.get(s.id.as_str()).copied(), summaries.get(&s.id)))
         .filter(|(s, sc, sum)| keep(f, s, *sc, *sum))
@@ -137,6 +139,32 @@ fn render(store: &Store, app: &App, run_id: i64, f: &Filters) -> Result<Markup, 
             .then_with(|| a.0.id.cmp(&b.0.id)),
     });
 
+    let title = format!("网站列表 · 第 {run_id} 次检查");
+    let body = html! {
+        p.breadcrumb { a href="/" { "检查批次" } " › " a href={ "/runs/" (run_id) } { "第 " (run_id) " 次" } " › 网站列表" }
+        h1 { "网站列表" }
+        p.meta {
+            "第 " (run_id) " 次检查，监测时间点 " (layout::time(&run.as_of)) "；共 " (sites.len())
+            " 个网站，筛选后 " strong #shown { (rows.len()) } " 个。"
+            @if !scoring.stored { " 本批次尚未按当前规则评分，结果为即时计算。" }
+        }
+        (filter_form(app, run_id, f, &sites, &summaries))
+        (sites_table(run_id, &rows))
+        @if rows.is_empty() { p { "没有符合条件的网站。" } }
+    };
+    Ok(layout::page(&title, body))
+}
+
+/// The filters' form (a plain GET form): region, kind, verdict, indicator, finding code, sort.
+fn filter_form(
+    app: &App,
+    run_id: i64,
+    f: &Filters,
+    sites: &[SiteRow],
+    summaries: &HashMap<String, SiteSummary>,
+) -> Markup {
+    let info = RulesInfo::from_rules(&app.rules);
+    let sort = given(&f.sort).unwrap_or("score");
     let regions: BTreeSet<&str> = sites.iter().map(|s| s.region.as_str()).collect();
     let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
     for s in summaries.values() {
@@ -179,62 +207,58 @@ fn render(store: &Store, app: &App, run_id: i64, f: &Filters) -> Result<Markup, 
         ("score_asc", "得分从低到高"),
         ("id", "网站标识码"),
     ];
-    let title = format!("网站列表 · 第 {run_id} 次检查");
-    let body = html! {
-        p.breadcrumb { a href="/" { "检查批次" } " › " a href={ "/runs/" (run_id) } { "第 " (run_id) " 次" } " › 网站列表" }
-        h1 { "网站列表" }
-        p.meta {
-            "第 " (run_id) " 次检查，监测时间点 " (layout::time(&run.as_of)) "；共 " (sites.len())
-            " 个网站，筛选后 " strong #shown { (rows.len()) } " 个。"
-            @if !scoring.stored { " 本批次尚未按当前规则评分，结果为即时计算。" }
-        }
-        form.filters method="get" action={ "/runs/" (run_id) "/sites" } {
-            (select("region", "地区", given(&f.region), &region_opts))
-            (select("kind", "类型", given(&f.kind), &kind_opts))
-            (select("verdict", "检查结果", given(&f.verdict), &verdict_opts))
-            (select("indicator", "指标", given(&f.indicator), &indicator_opts))
-            (select("code", "问题代码", given(&f.code), &code_opts))
-            label {
-                "排序"
-                select name="sort" {
-                    @for (v, t) in sort_opts {
-                        option value=(v) selected[sort == v] { (t) }
-                    }
+    html! {
+    form.filters method="get" action={ "/runs/" (run_id) "/sites" } {
+        (select("region", "地区", given(&f.region), &region_opts))
+        (select("kind", "类型", given(&f.kind), &kind_opts))
+        (select("verdict", "检查结果", given(&f.verdict), &verdict_opts))
+        (select("indicator", "指标", given(&f.indicator), &indicator_opts))
+        (select("code", "问题代码", given(&f.code), &code_opts))
+        label {
+            "排序"
+            select name="sort" {
+                @for (v, t) in sort_opts {
+                    option value=(v) selected[sort == v] { (t) }
                 }
             }
-            button type="submit" { "筛选" }
-            a href={ "/runs/" (run_id) "/sites" } { "清除条件" }
         }
-        table.sites {
-            thead { tr {
-                th.num { "序号" } th { "网站名称" } th { "网站标识码" } th { "地区" } th { "类型" }
-                th { "检查结果" } th.num { "得分" } th.num { "扣分" } th.num { "加分" }
-                th.num { "问题（否决/扣分）" } th { "主要问题" }
-            } }
-            tbody {
-                @for (i, (site, score, sum)) in rows.iter().enumerate() {
-                    tr {
-                        td.num { (i + 1) }
-                        td { a href={ "/runs/" (run_id) "/sites/" (site.id) } { (site.name) } }
-                        td { (site.id) }
-                        td.nowrap { (site.region) }
-                        td.nowrap { (kind_zh(&site.kind)) }
-                        @match score {
-                            Some(s) => {
-                                td.nowrap { (layout::verdict(&s.verdict)) @if !s.complete { br; span.note { "监测未满周期" } } }
-                                td.num { (s.score.map(num).unwrap_or_else(|| "—".into())) }
-                                td.num { (num(s.deducted)) }
-                                td.num { (num(s.bonus)) }
-                            }
-                            None => { td { "未评分" } td.num { "—" } td.num { "—" } td.num { "—" } }
+        button type="submit" { "筛选" }
+        a href={ "/runs/" (run_id) "/sites" } { "清除条件" }
+    }
+    }
+}
+
+/// The table of the sites kept, in their order.
+fn sites_table(run_id: i64, rows: &[Row]) -> Markup {
+    html! {
+    table.sites {
+        thead { tr {
+            th.num { "序号" } th { "网站名称" } th { "网站标识码" } th { "地区" } th { "类型" }
+            th { "检查结果" } th.num { "得分" } th.num { "扣分" } th.num { "加分" }
+            th.num { "问题（否决/扣分）" } th { "主要问题" }
+        } }
+        tbody {
+            @for (i, (site, score, sum)) in rows.iter().enumerate() {
+                tr {
+                    td.num { (i + 1) }
+                    td { a href={ "/runs/" (run_id) "/sites/" (site.id) } { (site.name) } }
+                    td { (site.id) }
+                    td.nowrap { (site.region) }
+                    td.nowrap { (kind_zh(&site.kind)) }
+                    @match score {
+                        Some(s) => {
+                            td.nowrap { (layout::verdict(&s.verdict)) @if !s.complete { br; span.note { "监测未满周期" } } }
+                            td.num { (s.score.map(num).unwrap_or_else(|| "—".into())) }
+                            td.num { (num(s.deducted)) }
+                            td.num { (num(s.bonus)) }
                         }
-                        td.num { (sum.map(|s| s.by_severity.veto + s.by_severity.deduct).unwrap_or(0)) }
-                        td { (score.map(problems_of).unwrap_or_default()) }
+                        None => { td { "未评分" } td.num { "—" } td.num { "—" } td.num { "—" } }
                     }
+                    td.num { (sum.map(|s| s.by_severity.veto + s.by_severity.deduct).unwrap_or(0)) }
+                    td { (score.map(problems_of).unwrap_or_default()) }
                 }
             }
         }
-        @if rows.is_empty() { p { "没有符合条件的网站。" } }
-    };
-    Ok(layout::page(&title, body))
+    }
+    }
 }

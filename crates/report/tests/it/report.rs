@@ -7,13 +7,15 @@ use govwatch_model::{
     Evidence, FetchRecord, Finding, Page, Purpose, Severity, Site, SiteKind, SiteOverrides,
     SiteResult, Timestamp,
 };
-use govwatch_report::{ReportData, html::render_html, render_json, render_md, warc, write_csv};
+use govwatch_report::{
+    Format, ReportData, html::render_html, json::render_json, md::render_md, warc, write,
+};
 use govwatch_score::{score_run, shipped_rules};
 use govwatch_store::{Store, text_hash};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const HOSTILE: &str = "<script>alert('x')</script>县人民政府";
 /// A site name that a spreadsheet would run as a formula (CSV injection).
@@ -194,7 +196,17 @@ fn reports_escape_site_content_and_read_back() {
     let (warc_path, records) = warc::write_run_warc(&mut store, second, &dir).unwrap();
     assert_eq!(records.len(), 3);
     let d = ReportData::load(&store, second, &rules, "2020年第二季度".into(), Some(first)).unwrap();
+    check_figures(&d);
+    check_html(&d);
+    check_rectification(&d);
+    check_no_accounts(&d);
+    check_xlsx(&d, &dir);
+    check_csv_json_md(&d, &dir);
+    check_warc(&warc_path, &records);
+}
 
+/// Verdicts and figures of the second run.
+fn check_figures(d: &ReportData) {
     // verdicts and figures
     assert_eq!(d.figures.overall.sites, 3);
     assert_eq!(d.figures.overall.passed, 2);
@@ -207,9 +219,12 @@ fn reports_escape_site_content_and_read_back() {
     assert_eq!(d.figures.bonus_share, Some(50.0));
     let b = d.score("3400000002").unwrap();
     assert_eq!(b.score, Some(98.0));
+}
 
+/// HTML: one file, no script of any kind, the hostile title and excerpt escaped, the veto's evidence linked to its archived record.
+fn check_html(d: &ReportData) {
     // HTML: one file, no script of any kind, the hostile title and excerpt escaped
-    let html = render_html(&d);
+    let html = render_html(d);
     assert!(
         !html.to_ascii_lowercase().contains("<script"),
         "no script element"
@@ -234,7 +249,10 @@ fn reports_escape_site_content_and_read_back() {
     let rec = d.archived(veto).expect("archived");
     assert!(html.contains(&rec.record_id.replace('<', "&lt;").replace('>', "&gt;")));
     assert!(html.contains(&format!("href=\"#f-{}\"", veto.id)));
+}
 
+/// Rectification: gone-1 fixed, gone-2 open, gone-3 new; the veto is still open.
+fn check_rectification(d: &ReportData) {
     // rectification: gone-1 fixed, gone-2 open, gone-3 new; the veto is still open
     let r = d.since.as_ref().unwrap();
     let urls = |v: &Vec<govwatch_report::RectItem>| -> Vec<String> {
@@ -251,9 +269,12 @@ fn reports_escape_site_content_and_read_back() {
         "2020-04-14",
         "first run's date + 15 days"
     );
+}
 
+/// No new-media account in this run: annex 4 says so, the summary says nothing of accounts.
+fn check_no_accounts(d: &ReportData) {
     // no new-media account in this run: annex 4 says so, the summary says nothing of accounts
-    let a4 = govwatch_report::annexes(&d)
+    let a4 = govwatch_report::annexes(d)
         .into_iter()
         .find(|t| t.key == "附件4")
         .unwrap();
@@ -262,11 +283,14 @@ fn reports_escape_site_content_and_read_back() {
         a4.note.as_deref(),
         Some("本次未检查政务新媒体账号（config/accounts.toml 未登记账号）。")
     );
-    assert!(!govwatch_report::summary(&d).contains("政务新媒体"));
+    assert!(!govwatch_report::summary(d).contains("政务新媒体"));
+}
 
+/// XLSX read back with calamine: the sheets, 问题明细, the print setup, the annexes' cells.
+fn check_xlsx(d: &ReportData, dir: &Path) {
     // XLSX read back with calamine
     let xlsx = dir.join("report.xlsx");
-    govwatch_report::xlsx::write_xlsx(&d, &xlsx).unwrap();
+    assert_eq!(write(Format::Xlsx, d, dir).unwrap(), vec![xlsx.clone()]);
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
@@ -341,31 +365,7 @@ fn reports_escape_site_content_and_read_back() {
             .all(|r| r[11].len() == 19 && r[11].as_bytes()[10] == b' '),
         "YYYY-MM-DD HH:MM:SS: {rows:?}"
     );
-    // print setup of every sheet: A4 landscape, one page wide, title and header rows repeated
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
-    let mut part = |name: &str| {
-        let mut s = String::new();
-        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-        s
-    };
-    for n in 1..=8 {
-        let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
-        assert!(
-            sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
-            "sheet{n}: {sheet}"
-        );
-        assert!(sheet.contains("orientation=\"landscape\""), "sheet{n}");
-        assert!(sheet.contains("paperSize=\"9\""), "sheet{n}");
-        assert!(sheet.contains("fitToHeight=\"0\""), "sheet{n}");
-        assert!(sheet.contains("第 &amp;P 页"), "sheet{n}");
-    }
-    let workbook = part("xl/workbook.xml");
-    assert_eq!(
-        workbook.matches("_xlnm.Print_Titles").count(),
-        8,
-        "{workbook}"
-    );
-    assert!(workbook.contains("问题明细!$1:$2"), "{workbook}");
+    check_xlsx_print_setup(&xlsx);
     let s1 = wb.worksheet_range("附件1").unwrap();
     assert_eq!(
         s1.get_value((0, 0)),
@@ -396,9 +396,40 @@ fn reports_escape_site_content_and_read_back() {
             .to_string()
             .contains("首页不更新")
     );
+}
 
+/// The print setup of every sheet: A4 landscape, one page wide, title and header rows repeated.
+fn check_xlsx_print_setup(xlsx: &Path) {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    for n in 1..=8 {
+        let sheet = part(&format!("xl/worksheets/sheet{n}.xml"));
+        assert!(
+            sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "sheet{n}: {sheet}"
+        );
+        assert!(sheet.contains("orientation=\"landscape\""), "sheet{n}");
+        assert!(sheet.contains("paperSize=\"9\""), "sheet{n}");
+        assert!(sheet.contains("fitToHeight=\"0\""), "sheet{n}");
+        assert!(sheet.contains("第 &amp;P 页"), "sheet{n}");
+    }
+    let workbook = part("xl/workbook.xml");
+    assert_eq!(
+        workbook.matches("_xlnm.Print_Titles").count(),
+        8,
+        "{workbook}"
+    );
+    assert!(workbook.contains("问题明细!$1:$2"), "{workbook}");
+}
+
+/// CSV (formula cells as text), JSON and Markdown (site content as text).
+fn check_csv_json_md(d: &ReportData, dir: &Path) {
     // CSV, JSON, Markdown
-    let csvs = write_csv(&d, &dir).unwrap();
+    let csvs = write(Format::Csv, d, dir).unwrap();
     assert_eq!(csvs.len(), 7, "5 annexes, rectification, 表述问题");
     let a3 = std::fs::read_to_string(dir.join("附件3.csv")).unwrap();
     assert!(a3.starts_with("\u{feff}序号,地区,网站名称"));
@@ -420,10 +451,10 @@ fn reports_escape_site_content_and_read_back() {
         !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
         "no cell starts a formula: {cells:?}"
     );
-    let j = render_json(&d);
+    let j = render_json(d);
     assert_eq!(j["figures"]["overall"]["failed"], 1);
     assert_eq!(j["annexes"].as_array().unwrap().len(), 5);
-    let md = render_md(&d);
+    let md = render_md(d);
     assert!(
         md.contains("共检查政府网站3个，合格2个，不合格1个，合格率66.67%"),
         "{md}"
@@ -435,9 +466,12 @@ fn reports_escape_site_content_and_read_back() {
         "{md}"
     );
     assert!(!md.contains("](http"), "{md}");
+}
 
+/// The WARC read back member by member at the recorded offsets, as one gzip stream, and by warcio when installed.
+fn check_warc(warc_path: &Path, records: &[govwatch_store::ArchiveRecord]) {
     // WARC read back member by member at the recorded offsets
-    let bytes = std::fs::read(&warc_path).unwrap();
+    let bytes = std::fs::read(warc_path).unwrap();
     let read_member = |offset: u64, length: u64| -> String {
         let slice = &bytes[offset as usize..(offset + length) as usize];
         let mut s = String::new();
@@ -450,7 +484,7 @@ fn reports_escape_site_content_and_read_back() {
         info.starts_with("WARC/1.1\r\nWARC-Type: warcinfo\r\n"),
         "{info}"
     );
-    for rec in &records {
+    for rec in records {
         let text = read_member(rec.offset, rec.length);
         let (head, rest) = text.split_once("\r\n\r\n").unwrap();
         let headers: BTreeMap<&str, &str> = head
@@ -484,7 +518,7 @@ fn reports_escape_site_content_and_read_back() {
         Some(warcio) => {
             let out = std::process::Command::new(warcio)
                 .args(["check", "-v"])
-                .arg(&warc_path)
+                .arg(warc_path)
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
@@ -714,7 +748,7 @@ fn cells_over_excel_limit_are_cut_with_a_note_and_json_keeps_them_whole() {
         .unwrap();
     d.findings[i].finding.message = long.clone();
     let xlsx = dir.join("report.xlsx");
-    govwatch_report::xlsx::write_xlsx(&d, &xlsx).unwrap();
+    assert_eq!(write(Format::Xlsx, &d, &dir).unwrap(), vec![xlsx.clone()]);
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let details = wb.worksheet_range("问题明细").unwrap();
     let cell = (2..details.height() as u32)

@@ -3,7 +3,8 @@
 //! counts and the verdict.
 
 use govwatch_model::{Evidence, Finding, Severity, Site, SiteKind, SiteResult, Timestamp};
-use govwatch_report::{ReportData, render_md};
+use govwatch_report::ReportData;
+use govwatch_report::md::render_md;
 use govwatch_score::{score_run, shipped_rules};
 use govwatch_store::{ReviewState, Store};
 use serde_json::json;
@@ -42,9 +43,8 @@ fn sheet(d: &ReportData) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[test]
-fn the_wording_sheet_lists_confidence_and_reviews() {
-    let mut store = Store::open_in_memory().unwrap();
+/// A finished run of one site with three wording findings: its id and the findings' ids.
+fn wording_run(store: &mut Store) -> (i64, Vec<i64>) {
     let site = Site {
         id: "3400000001".into(),
         name: "甲县人民政府".into(),
@@ -90,16 +90,12 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
         .iter()
         .map(|f| f.id)
         .collect();
-    let rules = shipped_rules();
-    let load = |store: &mut Store| {
-        let set = score_run(store, run, &rules).unwrap();
-        store.write_scores(&set).unwrap();
-        ReportData::load(store, run, &rules, "2020年第一季度".into(), None).unwrap()
-    };
+    (run, ids)
+}
 
-    // before any review: 确定 first, then 疑似; the 确定 one vetoes
-    let d = load(&mut store);
-    let rows = sheet(&d);
+/// Before any review: 确定 first, then 疑似; the 确定 one vetoes.
+fn check_unreviewed(d: &ReportData) {
+    let rows = sheet(d);
     let cols = |r: &Vec<String>| (r[5].clone(), r[7].clone(), r[8].clone(), r[12].clone());
     assert_eq!(
         rows.iter().map(cols).collect::<Vec<_>>(),
@@ -128,9 +124,25 @@ fn the_wording_sheet_lists_confidence_and_reviews() {
     assert_eq!(rows[0][9], "2020-03-20");
     assert_eq!(d.scores.scores[0].verdict, "fail");
     assert_eq!(
-        govwatch_report::wording::wording_summary(&d),
+        govwatch_report::wording::wording_summary(d),
         "发现表述问题3处，其中确定（含经核实确认）1处，疑似2处（待核实，不计入单项否决）。"
     );
+}
+
+#[test]
+fn the_wording_sheet_lists_confidence_and_reviews() {
+    let mut store = Store::open_in_memory().unwrap();
+    let (run, ids) = wording_run(&mut store);
+    let rules = shipped_rules();
+    let load = |store: &mut Store| {
+        let set = score_run(store, run, &rules).unwrap();
+        store.write_scores(&set).unwrap();
+        ReportData::load(store, run, &rules, "2020年第一季度".into(), None).unwrap()
+    };
+
+    // before any review: 确定 first, then 疑似; the 确定 one vetoes
+    let d = load(&mut store);
+    check_unreviewed(&d);
 
     // the 确定 one dismissed, one 疑似 confirmed
     let at = "2020-04-01T09:00:00+08:00";

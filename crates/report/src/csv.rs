@@ -1,33 +1,32 @@
 //! The annex tables as CSV files (`附件N-….csv`), UTF-8 with a byte-order mark for Excel.
 
-use super::*;
+use crate::cell::Cell;
+use crate::{ReportData, ReportError, annexes, since};
 
-/// The annex tables as CSV files `附件N.csv` in `dir` (UTF-8 with BOM, so spreadsheet programs
-/// read the Chinese), plus `rectification.csv` with `--since`. Returns the files written.
-pub fn write_csv(d: &ReportData, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let mut written = Vec::new();
+/// The annex tables as CSV files `附件N.csv` (UTF-8 with BOM, so spreadsheet programs read the
+/// Chinese), plus `整改情况.csv` with `--since`, then the wording table, made in memory: (file
+/// name, bytes) each.
+pub fn render_csv(d: &ReportData) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    let mut files = Vec::new();
     let mut tables = annexes(d);
     if let Some(r) = &d.since {
         tables.push(since::table(r));
     }
     tables.push(crate::wording::wording_table(d));
     for table in tables {
-        let path = dir.join(format!("{}.csv", table.key));
-        let mut buf = "\u{feff}".as_bytes().to_vec();
-        {
-            let mut w = ::csv::Writer::from_writer(&mut buf);
-            let err = |e: ::csv::Error| ReportError::Other(format!("{}: {e}", path.display()));
-            w.write_record(&table.headers).map_err(err)?;
-            for row in &table.rows {
-                w.write_record(row.iter().map(csv_cell))
-                    .map_err(|e| ReportError::Other(format!("{}: {e}", path.display())))?;
-            }
-            w.flush().map_err(io_err(&path))?;
+        let name = format!("{}.csv", table.key);
+        let err = |e: ::csv::Error| ReportError::Other(format!("{name}: {e}"));
+        let mut w = ::csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        w.write_record(&table.headers).map_err(err)?;
+        for row in &table.rows {
+            w.write_record(row.iter().map(csv_cell)).map_err(err)?;
         }
-        std::fs::write(&path, buf).map_err(io_err(&path))?;
-        written.push(path);
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ReportError::Other(format!("{name}: {e}")))?;
+        files.push((name, bytes));
     }
-    Ok(written)
+    Ok(files)
 }
 
 /// A cell as written to CSV. Text from a site or the registry that a spreadsheet would run as a

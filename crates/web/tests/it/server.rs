@@ -5,8 +5,8 @@
 //! off; the login goes back only to a local path; a new-media account's findings have their
 //! evidence page and are listed on the run's accounts page.
 
+use crate::common::rules;
 use govwatch_store::Store;
-use govwatch_testutil::workspace_root;
 use govwatch_web::access::{Token, access_policy};
 use govwatch_web::server::{Limits, serve_on};
 use govwatch_web::{App, router};
@@ -25,10 +25,6 @@ fn empty_db(name: &str) -> PathBuf {
     let db = dir.join("govwatch.db");
     drop(Store::open(&db).unwrap());
     db
-}
-
-fn rules() -> govwatch_score::Rules {
-    govwatch_score::load_rules(&workspace_root().join("config/indicators.toml")).unwrap()
 }
 
 /// Short limits, so that the tests wait seconds, not minutes.

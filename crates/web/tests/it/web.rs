@@ -7,6 +7,7 @@
 //! replayed in headless Chromium (screenshots, DOM, console) and its scripts must not run; and a
 //! listener configured as non-loopback answers 401 without the token.
 
+use crate::common::rules;
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_runner::{RunOptions, run};
 use govwatch_store::Store;
@@ -73,10 +74,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), dst).unwrap();
         }
     }
-}
-
-fn rules() -> govwatch_score::Rules {
-    govwatch_score::load_rules(&workspace_root().join("config/indicators.toml")).unwrap()
 }
 
 async fn build() -> Demo {
@@ -282,7 +279,17 @@ async fn every_page_answers_with_its_headings_and_counts() {
         [r1],
     );
     assert!(failed1 >= 2, "the hostile and sjj sites fail");
+    check_runs_page(failed1).await;
+    check_run_pages(r1, r2, failed1).await;
+    check_site_list(d, r1, r2, failed1).await;
+    let gone1 = check_site_pages(r1, r2).await;
+    check_finding_page(r1, gone1).await;
+    check_downloads(d, r1, r2).await;
+    check_not_found(d, r1).await;
+}
 
+/// The list of runs: monitoring times in China time to the second, sites, 合格率.
+async fn check_runs_page(failed1: i64) {
     // runs: monitoring times in China time to the second, sites, 合格率
     let runs = page("/").await;
     assert!(runs.contains("<h1>检查批次</h1>"), "{runs}");
@@ -299,7 +306,10 @@ async fn every_page_answers_with_its_headings_and_counts() {
     assert!(runs.contains("测试县 0%（0/1）"), "by region: {runs}");
     assert!(runs.contains("未评分"), "run 2 was not scored: {runs}");
     assert!(runs.contains("<svg"), "pass-rate chart");
+}
 
+/// One run: summary, charts, tables by region and kind, failed sites, downloads; run 2 compared with run 1 (fixed, open and new counted by plain SQL).
+async fn check_run_pages(r1: i64, r2: i64, failed1: i64) {
     // one run: summary, charts, tables by region and kind, failed sites, downloads
     let run1 = page(&format!("/runs/{r1}")).await;
     assert!(run1.contains(&format!("<h1>第 {r1} 次检查</h1>")));
@@ -349,7 +359,10 @@ async fn every_page_answers_with_its_headings_and_counts() {
     )), "{run2}");
     assert!(run2.contains("即时计算"), "run 2 scored in memory");
     assert!(run2.contains(&format!("/runs/{r2}/files/rectification.csv")));
+}
 
+/// The sites of a run: filters and sort.
+async fn check_site_list(d: &Demo, r1: i64, r2: i64, failed1: i64) {
     // the sites of a run: filters and sort
     let list = page(&format!("/runs/{r1}/sites")).await;
     assert!(list.contains("<h1>网站列表</h1>"));
@@ -423,7 +436,10 @@ async fn every_page_answers_with_its_headings_and_counts() {
         latest.contains(&format!("第 {r2} 次检查")),
         "/sites shows the newest run"
     );
+}
 
+/// One site: verdict, items with points, findings with evidence, history, 整改; the id of the hostile site's first broken home link.
+async fn check_site_pages(r1: i64, r2: i64) -> i64 {
     // one site: verdict, items with points, findings with evidence, history, 整改
     let fgw = page(&format!("/runs/{r1}/sites/{FGW}")).await;
     for h in ["检查结果", "扣分明细", "历次检查", "整改情况"] {
@@ -461,7 +477,11 @@ async fn every_page_answers_with_its_headings_and_counts() {
     assert!(section("已整改</span>（1）").contains(&format!("/findings/{gone1}\"")));
     assert!(section("新发现</span>（1）").contains(&format!("/findings/{gone2}\"")));
     assert!(hostile.contains("单项否决「"), "the hijack is a veto");
+    gone1
+}
 
+/// One finding: evidence, fetch records, archived page in a sandboxed frame.
+async fn check_finding_page(r1: i64, gone1: i64) {
     // one finding: evidence, fetch records, archived page in a sandboxed frame
     let f = page(&format!("/findings/{gone1}")).await;
     for h in [
@@ -489,7 +509,10 @@ async fn every_page_answers_with_its_headings_and_counts() {
         f.contains(&record.replace('<', "&lt;").replace('>', "&gt;")),
         "the WARC record"
     );
+}
 
+/// Downloads, made by the report crate.
+async fn check_downloads(d: &Demo, r1: i64, r2: i64) {
     // downloads, made by the report crate
     let get_bytes = |path: String| async move {
         let r = client()
@@ -529,7 +552,10 @@ async fn every_page_answers_with_its_headings_and_counts() {
         std::fs::read(d.dir.join(format!("run-{r1}.warc.gz"))).unwrap(),
         "the same bytes as `govwatch report` writes"
     );
+}
 
+/// Not found, not allowed, not a loopback name.
+async fn check_not_found(d: &Demo, r1: i64) {
     // not found, not allowed
     for p in [
         "/runs/99",
@@ -885,20 +911,7 @@ fn refused(msg: &str) -> bool {
 /// Skipped, loudly, without Chromium; `.ci/run` sets GOVWATCH_REQUIRE_CHROMIUM=1 so CI never skips.
 #[test]
 fn the_archived_page_runs_no_script_in_chromium() {
-    let Some(bin) = chromium() else {
-        assert!(
-            std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
-            "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
-        );
-        {
-            // straight to stderr: libtest captures eprintln!, and a skip must show
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
-             (apt-get install chromium) !!!!!!!!\n"
-            );
-        };
+    let Some(bin) = chromium_or_skip() else {
         return;
     };
     let d = demo();
@@ -919,37 +932,7 @@ fn the_archived_page_runs_no_script_in_chromium() {
     };
     let hostile_requests = || d.net.http.requests_for(HOSTILE_HOST).len();
 
-    // the control: the archived page opened as a file runs its scripts and loads from its site
-    // (alert() is stubbed: headless Chromium would wait on the dialog of the injected onerror)
-    let control = dir.join("control.html");
-    std::fs::write(
-        &control,
-        stored.replacen(
-            "<head>",
-            "<head><script>window.alert = function () {};</script>",
-            1,
-        ),
-    )
-    .unwrap();
-    d.net.http.clear_log();
-    let b = browse(
-        &bin,
-        &profile,
-        &["--dump-dom", &format!("file://{}", control.display())],
-    );
-    // (the scripts' own text holds these strings once; what they did adds a second copy)
-    let injected = "<p id=\"injected\">注入内容</p>";
-    assert!(
-        b.dom.contains("<p id=\"state\">页面已被脚本改写</p>"),
-        "{}",
-        b.dom
-    );
-    assert_eq!(b.dom.matches(injected).count(), 2);
-    assert!(b.dom.contains("data-hijacked=\"yes\""));
-    assert!(
-        hostile_requests() > 0,
-        "the control loads its image, stylesheet and frame"
-    );
+    check_control(d, &bin, &profile, &dir, &stored);
 
     // replayed by the view: the page as archived, the excerpt marked, no script run
     d.net.http.clear_log();
@@ -962,7 +945,7 @@ fn the_archived_page_runs_no_script_in_chromium() {
         b.dom
     );
     assert!(!b.dom.contains("<p id=\"state\">页面已被脚本改写</p>"));
-    assert_eq!(b.dom.matches(injected).count(), 1, "only the script's text");
+    assert_eq!(b.dom.matches(INJECTED).count(), 1, "only the script's text");
     assert!(!b.dom.contains("data-hijacked=\"yes\""));
     assert!(b.dom.contains("<mark id=\"govwatch-excerpt\""));
     assert!(
@@ -1001,9 +984,86 @@ fn the_archived_page_runs_no_script_in_chromium() {
         );
     }
 
+    check_site_page_and_screenshots(d, &bin, &profile, &dir, [&replay_url, &finding_url]);
+    assert_eq!(
+        hostile_requests(),
+        0,
+        "nothing was loaded from the archived page's site"
+    );
+}
+
+/// Chromium, or `None` after saying on stderr that the test is skipped (a failure instead when
+/// `GOVWATCH_REQUIRE_CHROMIUM` is set).
+fn chromium_or_skip() -> Option<PathBuf> {
+    let bin = chromium();
+    if bin.is_none() {
+        assert!(
+            std::env::var_os("GOVWATCH_REQUIRE_CHROMIUM").is_none(),
+            "GOVWATCH_REQUIRE_CHROMIUM is set but no chromium on PATH"
+        );
+        {
+            // straight to stderr: libtest captures eprintln!, and a skip must show
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n!!!!!!!! SKIPPED the_archived_page_runs_no_script_in_chromium: no chromium on PATH \
+             (apt-get install chromium) !!!!!!!!\n"
+            );
+        };
+    }
+    bin
+}
+
+/// What the archived page's script injects (its text holds it once; running it adds a copy).
+const INJECTED: &str = "<p id=\"injected\">注入内容</p>";
+
+/// The control: the archived page opened as a file runs its scripts and loads from its site.
+fn check_control(d: &Demo, bin: &Path, profile: &Path, dir: &Path, stored: &str) {
+    let hostile_requests = || d.net.http.requests_for(HOSTILE_HOST).len();
+    // the control: the archived page opened as a file runs its scripts and loads from its site
+    // (alert() is stubbed: headless Chromium would wait on the dialog of the injected onerror)
+    let control = dir.join("control.html");
+    std::fs::write(
+        &control,
+        stored.replacen(
+            "<head>",
+            "<head><script>window.alert = function () {};</script>",
+            1,
+        ),
+    )
+    .unwrap();
+    d.net.http.clear_log();
+    let b = browse(
+        bin,
+        profile,
+        &["--dump-dom", &format!("file://{}", control.display())],
+    );
+    // (the scripts' own text holds these strings once; what they did adds a second copy)
+    assert!(
+        b.dom.contains("<p id=\"state\">页面已被脚本改写</p>"),
+        "{}",
+        b.dom
+    );
+    assert_eq!(b.dom.matches(INJECTED).count(), 2);
+    assert!(b.dom.contains("data-hijacked=\"yes\""));
+    assert!(
+        hostile_requests() > 0,
+        "the control loads its image, stylesheet and frame"
+    );
+}
+
+/// The site page (the hostile name is text, nothing logged), and the screenshots of it, of the
+/// finding page (`urls[1]`) and of the replay (`urls[0]`).
+fn check_site_page_and_screenshots(
+    d: &Demo,
+    bin: &Path,
+    profile: &Path,
+    dir: &Path,
+    [replay_url, finding_url]: [&String; 2],
+) {
     // the site page: the hostile name is text, nothing logged
     let site_url = format!("{}/runs/{}/sites/{HOSTILE}", d.open, d.run2);
-    let b = browse(&bin, &profile, &["--dump-dom", &site_url]);
+    let b = browse(bin, profile, &["--dump-dom", &site_url]);
     assert!(b.dom.contains("发现的问题及证据"));
     assert!(b.dom.contains("&lt;script&gt;alert('站名')&lt;/script&gt;\"&gt;&lt;img src=x onerror=alert(2)&gt;测试县信访局"));
     let lower = b.dom.to_ascii_lowercase();
@@ -1016,13 +1076,13 @@ fn the_archived_page_runs_no_script_in_chromium() {
     // screenshots (look at them: Chinese text, tables, the framed archived page)
     for (name, url, h) in [
         ("site.png", &site_url, 2400),
-        ("finding.png", &finding_url, 2400),
-        ("replay.png", &replay_url, 900),
+        ("finding.png", finding_url, 2400),
+        ("replay.png", replay_url, 900),
     ] {
         let shot = dir.join(name);
         browse(
-            &bin,
-            &profile,
+            bin,
+            profile,
             &[
                 &format!("--screenshot={}", shot.display()),
                 &format!("--window-size=1280,{h}"),
@@ -1033,9 +1093,4 @@ fn the_archived_page_runs_no_script_in_chromium() {
         assert_eq!(png_size(&shot), (1280, h));
         eprintln!("screenshot: {}", shot.display());
     }
-    assert_eq!(
-        hostile_requests(),
-        0,
-        "nothing was loaded from the archived page's site"
-    );
 }
