@@ -18,6 +18,9 @@ use govwatch_testutil::{Fault, TestNet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The rules digest the test daemons record with their nightly runs.
+const RULES_SHA256: &str = "rules-of-the-daemon-tests";
+
 fn ts(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
@@ -229,6 +232,7 @@ fn daemon_with_sinks(
         sites,
         settings: fast(net),
         rules: ProbeRules::default(),
+        rules_sha256: RULES_SHA256.into(),
         accounts: Vec::new(),
         config: DaemonConfig::default(),
         warnings,
@@ -441,6 +445,7 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
         sites: sites.clone(),
         settings: fast(&net),
         rules: ProbeRules::default(),
+        rules_sha256: RULES_SHA256.into(),
         accounts: Vec::new(),
         config: DaemonConfig {
             interval_minutes: 0.005,
@@ -520,6 +525,7 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
         sites: vec![site("3400000009", net.http.url(host, "/").as_str())],
         settings: fast(&net),
         rules: ProbeRules::default(),
+        rules_sha256: RULES_SHA256.into(),
         accounts: Vec::new(),
         config: DaemonConfig {
             interval_minutes: 600.0,
@@ -555,4 +561,64 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
     assert!(stopped.elapsed() < std::time::Duration::from_secs(8));
     assert_eq!((report.samples, report.abandoned), (0, 1));
     daemon.with_store(|st| assert!(st.last_sample("3400000009").unwrap().is_none()));
+}
+
+/// The daemon's nightly run records the settings `govwatch run` records: the crawl settings with
+/// the digest of the rule files (which the merge of a night's shards compares), none else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nightly_run_records_the_settings_of_govwatch_run() {
+    // a small site (one page), so the nightly run is quick
+    let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
+    let net = TestNet::start(&root).await.unwrap();
+    let dir = scratch("settings");
+    // the slot (00:00 UTC) has always passed today: the missed run is run at start
+    let daemon = Daemon::new(DaemonSetup {
+        sites: vec![site(
+            "3400000002",
+            net.http.url("v4only.ipv6.test", "/").as_str(),
+        )],
+        settings: fast(&net),
+        rules: ProbeRules::default(),
+        rules_sha256: RULES_SHA256.into(),
+        accounts: Vec::new(),
+        config: DaemonConfig {
+            interval_minutes: 600.0,
+            jitter_minutes: 0.0,
+            nightly_at: "00:00".into(),
+            timezone: "UTC".into(),
+            run_missed_nightly: true,
+            ..DaemonConfig::default()
+        },
+        warnings: WarningConfig::default(),
+        db: dir.join("g.db"),
+    })
+    .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let d2 = daemon.clone();
+    let task = tokio::spawn(async move {
+        d2.run(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    let done = |d: &Daemon| {
+        d.with_store(|st| {
+            st.daemon_state(govwatch_daemon::STATE_NIGHTLY_STATUS)
+                .unwrap()
+                .is_some_and(|s| s == "done")
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done(&daemon) {
+        assert!(std::time::Instant::now() < deadline, "no nightly run done");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tx.send(()).unwrap();
+    let report = task.await.unwrap().unwrap();
+    assert_eq!(report.nightly_runs.len(), 1);
+    let run = daemon.with_store(|st| st.run(report.nightly_runs[0]).unwrap().unwrap());
+    let expected = govwatch_runner::settings::recorded(&fast(&net), RULES_SHA256, None).unwrap();
+    assert_eq!(run.settings, expected);
+    assert_eq!(run.settings["rules_sha256"], RULES_SHA256);
+    assert_eq!(run.settings["rate"], 50.0);
 }
