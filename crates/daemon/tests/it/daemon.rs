@@ -228,17 +228,46 @@ fn daemon_with_sinks(
         sinks,
         ..WarningConfig::default()
     };
+    daemon_with(dir, sites, DaemonConfig::default(), warnings, net)
+}
+
+/// A daemon of `sites` with fast crawl settings, its database in `dir`.
+fn daemon_with(
+    dir: &std::path::Path,
+    sites: Vec<Site>,
+    config: DaemonConfig,
+    warnings: WarningConfig,
+    net: &TestNet,
+) -> Arc<Daemon> {
     Daemon::new(DaemonSetup {
         sites,
         settings: fast(net),
         rules: ProbeRules::default(),
         rules_sha256: RULES_SHA256.into(),
         accounts: Vec::new(),
-        config: DaemonConfig::default(),
+        config,
         warnings,
         db: dir.join("g.db"),
     })
     .unwrap()
+}
+
+/// The daemon's loop in a task, until the sender is used (SIGTERM's stand-in).
+fn running(
+    daemon: &Arc<Daemon>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<govwatch_daemon::Result<govwatch_daemon::DaemonReport>>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let d2 = daemon.clone();
+    let task = tokio::spawn(async move {
+        d2.run(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    (tx, task)
 }
 
 /// A site whose samples flap between good and bad, its failure ratio crossing the 3% line
@@ -441,13 +470,10 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
     let now = chrono::Utc::now();
     // the nightly slot 12 hours away, and no catching up: no crawl in this test
     let nightly = (now + CDuration::hours(12)).format("%H:%M").to_string();
-    let daemon = Daemon::new(DaemonSetup {
-        sites: sites.clone(),
-        settings: fast(&net),
-        rules: ProbeRules::default(),
-        rules_sha256: RULES_SHA256.into(),
-        accounts: Vec::new(),
-        config: DaemonConfig {
+    let daemon = daemon_with(
+        &dir,
+        sites.clone(),
+        DaemonConfig {
             interval_minutes: 0.005,
             jitter_minutes: 0.0,
             nightly_at: nightly,
@@ -455,18 +481,10 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
             run_missed_nightly: false,
             ..DaemonConfig::default()
         },
-        warnings: WarningConfig::default(),
-        db: dir.join("g.db"),
-    })
-    .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let d2 = daemon.clone();
-    let task = tokio::spawn(async move {
-        d2.run(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
     // IPv4 and IPv6 samples where the machine has IPv6 (required in CI where it has)
     let per_round = if govwatch_testutil::require::ipv6(
         "the_loop_samples_every_site_and_stops_cleanly (its IPv6 samples)",
@@ -521,13 +539,10 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
         .set_fault(host, "/", Fault::Delay(std::time::Duration::from_secs(12)));
     let dir = scratch("grace");
     let now = chrono::Utc::now();
-    let daemon = Daemon::new(DaemonSetup {
-        sites: vec![site("3400000009", net.http.url(host, "/").as_str())],
-        settings: fast(&net),
-        rules: ProbeRules::default(),
-        rules_sha256: RULES_SHA256.into(),
-        accounts: Vec::new(),
-        config: DaemonConfig {
+    let daemon = daemon_with(
+        &dir,
+        vec![site("3400000009", net.http.url(host, "/").as_str())],
+        DaemonConfig {
             interval_minutes: 600.0,
             jitter_minutes: 0.0,
             nightly_at: (now + CDuration::hours(12)).format("%H:%M").to_string(),
@@ -536,18 +551,10 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
             shutdown_grace_secs: 0.2,
             ..DaemonConfig::default()
         },
-        warnings: WarningConfig::default(),
-        db: dir.join("g.db"),
-    })
-    .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let d2 = daemon.clone();
-    let task = tokio::spawn(async move {
-        d2.run(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
     // wait until the sample's request reached the (slow) server
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !net.http.requests_for(host).iter().any(|r| r.path == "/") {
@@ -572,16 +579,13 @@ async fn the_nightly_run_records_the_settings_of_govwatch_run() {
     let net = TestNet::start(&root).await.unwrap();
     let dir = scratch("settings");
     // the slot (00:00 UTC) has always passed today: the missed run is run at start
-    let daemon = Daemon::new(DaemonSetup {
-        sites: vec![site(
+    let daemon = daemon_with(
+        &dir,
+        vec![site(
             "3400000002",
             net.http.url("v4only.ipv6.test", "/").as_str(),
         )],
-        settings: fast(&net),
-        rules: ProbeRules::default(),
-        rules_sha256: RULES_SHA256.into(),
-        accounts: Vec::new(),
-        config: DaemonConfig {
+        DaemonConfig {
             interval_minutes: 600.0,
             jitter_minutes: 0.0,
             nightly_at: "00:00".into(),
@@ -589,18 +593,10 @@ async fn the_nightly_run_records_the_settings_of_govwatch_run() {
             run_missed_nightly: true,
             ..DaemonConfig::default()
         },
-        warnings: WarningConfig::default(),
-        db: dir.join("g.db"),
-    })
-    .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let d2 = daemon.clone();
-    let task = tokio::spawn(async move {
-        d2.run(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
     let done = |d: &Daemon| {
         d.with_store(|st| {
             st.daemon_state(govwatch_daemon::STATE_NIGHTLY_STATUS)
