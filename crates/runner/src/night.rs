@@ -6,7 +6,7 @@
 //! [`crate::settings`]).
 
 use crate::sink::HomeBoard;
-use crate::site::{InspectError, availability_verdict, inspect_in_run};
+use crate::site::{InspectError, Stored, availability_verdict, inspect};
 use crate::{media, memory, network, plan};
 use futures::StreamExt;
 use govwatch_config::ProbeRules;
@@ -599,23 +599,61 @@ impl Night<'_> {
 
     /// One site of the run, inspected and recorded with the run's `slots`.
     async fn one_site(&self, slots: &Slots, site: Site) -> SiteOutcome {
-        let r = inspect_in_run(
+        let r = self.inspect_and_write(slots, &site).await;
+        (site, r)
+    }
+
+    /// One site of the run: inspected with the run's cache, its page texts streamed to the
+    /// store, then probed and committed while holding one of the run's probe slots; its pages
+    /// and findings counted.
+    async fn inspect_and_write(
+        &self,
+        slots: &Slots,
+        site: &Site,
+    ) -> Result<(usize, usize), InspectError> {
+        let stored = Stored {
+            cache: slots.cache.clone(),
+            bodies: self.writer.clone(),
+            slots: &slots.probe,
+            gate: self.gate,
+            homes: slots.homes.clone(),
+        };
+        let previous = self.todo.previous.get(&site.id);
+        let (mut result, slot) = inspect(
             self.crawler,
-            &site,
+            site,
             self.as_of,
             &self.probes,
-            self.todo.previous.get(&site.id),
-            slots.cache.clone(),
-            self.writer,
-            &slots.probe,
-            &slots.write,
-            self.run_id,
-            self.todo.windows.get(&site.id),
-            self.gate,
-            slots.homes.clone(),
+            previous,
+            Some(stored),
         )
-        .await;
-        (site, r)
+        .await?;
+        if let Some((fact, finding)) = self.todo.windows.get(&site.id) {
+            result.facts.push(fact.clone());
+            result.findings.extend(finding.clone());
+        }
+        let (pages, findings) = (result.pages.len(), result.findings.len());
+        if let Some(why) = self.gate.down() {
+            return Err(InspectError::NetworkDown(why));
+        }
+        let t_write = std::time::Instant::now();
+        // the JSON columns are written out on a CPU worker: the store's one writer only inserts
+        let prepared = self
+            .crawler
+            .cpu(move || govwatch_store::prepare_site(result, true))
+            .await
+            .map_err(|e| InspectError::Probes(e.to_string()))??;
+        // the next site may be probed while this one waits for the writer, which writes the
+        // sites waiting together (a few results, small now, wait at once)
+        let _write_slot = slots
+            .write
+            .acquire()
+            .await
+            .expect("write slots never close");
+        drop(slot);
+        self.writer.write_prepared(self.run_id, prepared).await?;
+        tracing::debug!(site = %site.id, write_ms = t_write.elapsed().as_millis() as u64, "site written");
+        Ok((pages, findings))
     }
 
     /// The plan again, with the estimates from the home pages read so far.

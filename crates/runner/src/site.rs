@@ -1,7 +1,7 @@
 //! One site's inspection: its crawl (through its page sink, `SiteSink`), the pages read again
-//! in the browser, the searches, then the probe phase over what the sink kept; in a run, the
-//! result written to the store (`inspect_in_run`). Also the site's availability window from
-//! the stored samples ([`availability_verdict`]).
+//! in the browser, the searches, then the probe phase over what the sink kept (in a run, with
+//! the run's cache, store and slots: `Stored`). Also the site's availability window from the
+//! stored samples ([`availability_verdict`]).
 
 use crate::lock::locked;
 use crate::sink::{HomeBoard, SiteSink, url_key};
@@ -40,11 +40,7 @@ pub async fn inspect_site(
     previous: Option<&Previous>,
 ) -> SiteResult {
     let probes = Arc::new(govwatch_probes::all(rules));
-    match inspect(
-        crawler, site, as_of, &probes, previous, None, None, None, None, None,
-    )
-    .await
-    {
+    match inspect(crawler, site, as_of, &probes, previous, None).await {
         Ok((r, _)) => r,
         Err(e) => {
             // only a probe that panicked can get here when nothing is stored
@@ -63,22 +59,38 @@ pub async fn inspect_site(
     }
 }
 
-/// One site, start to finish: crawl (sharing `cache` with the run's other sites; streaming page
-/// texts through `bodies` when given), search, probes. From the end of the crawl on, the site
-/// holds one of `slots` (returned with the result, to be kept until the result is stored).
-#[allow(clippy::too_many_arguments)]
-async fn inspect<'s>(
+/// What a site of a stored run shares with the run: its answers (`cache`), the store's writer
+/// its page texts are streamed through (`bodies`), the probe slots one of which it holds from
+/// the end of its crawl on, the run's network gate, and its estimates from home pages.
+pub(crate) struct Stored<'s> {
+    pub(crate) cache: Arc<RunCache>,
+    pub(crate) bodies: StoreWriter,
+    pub(crate) slots: &'s tokio::sync::Semaphore,
+    pub(crate) gate: &'s network::NetGate,
+    pub(crate) homes: Arc<HomeBoard>,
+}
+
+/// One site, start to finish: crawl, search, probes; in a stored run (`run`), sharing the run's
+/// cache, streaming page texts to the store, and from the end of the crawl on holding one of the
+/// run's probe slots (returned with the result, to be kept until the result is stored).
+pub(crate) async fn inspect<'s>(
     crawler: &Crawler,
     site: &Site,
     as_of: Timestamp,
     probes: &Arc<Vec<Box<dyn Probe>>>,
     previous: Option<&Previous>,
-    cache: Option<Arc<RunCache>>,
-    bodies: Option<StoreWriter>,
-    slots: Option<&'s tokio::sync::Semaphore>,
-    gate: Option<&network::NetGate>,
-    homes: Option<Arc<HomeBoard>>,
+    run: Option<Stored<'s>>,
 ) -> Result<(SiteResult, Option<tokio::sync::SemaphorePermit<'s>>), InspectError> {
+    let (cache, bodies, slots, gate, homes) = match run {
+        Some(r) => (
+            Some(r.cache),
+            Some(r.bodies),
+            Some(r.slots),
+            Some(r.gate),
+            Some(r.homes),
+        ),
+        None => (None, None, None, None, None),
+    };
     let started_at = crawler.now();
     let sink = Arc::new(SiteSink::new(
         crawler,
@@ -330,61 +342,4 @@ pub fn availability_verdict(
         rules,
         site.home.as_str(),
     ))
-}
-
-/// One site of a run: inspected with the run's cache, its page texts streamed to the store, then
-/// probed and committed while holding one of the run's probe slots.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn inspect_in_run(
-    crawler: &Crawler,
-    site: &Site,
-    as_of: Timestamp,
-    probes: &Arc<Vec<Box<dyn Probe>>>,
-    previous: Option<&Previous>,
-    cache: Arc<RunCache>,
-    writer: &StoreWriter,
-    probe_slots: &tokio::sync::Semaphore,
-    write_slots: &tokio::sync::Semaphore,
-    run_id: i64,
-    window: Option<&(Fact, Option<govwatch_model::Finding>)>,
-    gate: &network::NetGate,
-    homes: Arc<HomeBoard>,
-) -> Result<(usize, usize), InspectError> {
-    let (mut result, slot) = inspect(
-        crawler,
-        site,
-        as_of,
-        probes,
-        previous,
-        Some(cache),
-        Some(writer.clone()),
-        Some(probe_slots),
-        Some(gate),
-        Some(homes),
-    )
-    .await?;
-    if let Some((fact, finding)) = window {
-        result.facts.push(fact.clone());
-        result.findings.extend(finding.clone());
-    }
-    let (pages, findings) = (result.pages.len(), result.findings.len());
-    if let Some(why) = gate.down() {
-        return Err(InspectError::NetworkDown(why));
-    }
-    let t_write = std::time::Instant::now();
-    // the JSON columns are written out on a CPU worker: the store's one writer only inserts
-    let prepared = crawler
-        .cpu(move || govwatch_store::prepare_site(result, true))
-        .await
-        .map_err(|e| InspectError::Probes(e.to_string()))??;
-    // the next site may be probed while this one waits for the writer, which writes the sites
-    // waiting together (a few results, small now, wait at once)
-    let _write_slot = write_slots
-        .acquire()
-        .await
-        .expect("write slots never close");
-    drop(slot);
-    writer.write_prepared(run_id, prepared).await?;
-    tracing::debug!(site = %site.id, write_ms = t_write.elapsed().as_millis() as u64, "site written");
-    Ok((pages, findings))
 }
