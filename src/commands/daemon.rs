@@ -17,6 +17,7 @@ pub(crate) async fn cmd_daemon(a: DaemonArgs) -> Result<u8> {
         accounts,
         settings,
         rules: load_rules(&dir)?,
+        rules_sha256: govwatch_runner::settings::rules_digest(&dir)?,
         config: load_daemon_config(&dir.daemon_path())?,
         warnings: load_warning_config(&dir.warnings_path())?,
         db: a.db,

@@ -3,15 +3,17 @@
 //!
 //! - [`MergeArgs`]: the merge command's arguments.
 //! - [`shard_sites`]: the registry cut to one shard, and the run's settings with the shard and
-//!   the rules digest recorded (the merge compares them).
+//!   the rules digest recorded (the merge compares them; written by `govwatch_runner::settings`,
+//!   as the daemon's nightly runs write theirs).
 //!
 //! The split itself is `govwatch_config::Shard` (SHA-256 of the site id, modulo N); the copy is
 //! `govwatch_store::Store::merge_shards`.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::Args;
-use govwatch_config::{ConfigDir, Shard};
+use govwatch_config::{ConfigDir, CrawlSettings, Shard};
 use govwatch_model::Site;
+use govwatch_runner::settings;
 use govwatch_store::{MergeError, RunStatus};
 use std::path::PathBuf;
 
@@ -26,31 +28,19 @@ pub struct MergeArgs {
     pub into: PathBuf,
 }
 
-/// The sites of `shard` (all when `None`), and `settings` (the crawl settings as JSON) with
-/// `shard` and `rules_sha256` added. `only` (`--sites`) must name sites of the shard.
+/// The sites of `shard` (all when `None`), and the settings the run records: `crawl` with the
+/// digest of `dir`'s rule files and the shard ([`govwatch_runner::settings::recorded`]). `only`
+/// (`--sites`) must name sites of the shard.
 pub fn shard_sites(
     shard: Option<Shard>,
     sites: Vec<Site>,
-    settings: serde_json::Value,
+    crawl: &CrawlSettings,
     dir: &ConfigDir,
     only: Option<&[String]>,
 ) -> Result<(Vec<Site>, serde_json::Value)> {
-    let mut settings = match settings {
-        serde_json::Value::Object(m) => m,
-        other => {
-            let mut m = serde_json::Map::new();
-            m.insert("crawl".into(), other);
-            m
-        }
-    };
-    settings.insert(
-        "rules_sha256".into(),
-        dir.rules_sha256()
-            .context("无法读取规则文件来记录它们的摘要")?
-            .into(),
-    );
+    let rules = settings::rules_digest(dir)?;
     let Some(shard) = shard else {
-        return Ok((sites, settings.into()));
+        return Ok((sites, settings::recorded(crawl, &rules, None)?));
     };
     if let Some(ids) = only
         && let Some(out) = ids.iter().find(|id| !shard.contains(id))
@@ -61,14 +51,13 @@ pub fn shard_sites(
             n = shard.count
         ));
     }
-    settings.insert("shard".into(), shard.to_json());
     let total = sites.len();
     let sites = shard.select(sites);
     eprintln!(
         "govwatch：分片 {shard} (shard {shard})：登记的 {total} 个网站中的 {} 个",
         sites.len()
     );
-    Ok((sites, settings.into()))
+    Ok((sites, settings::recorded(crawl, &rules, Some(shard))?))
 }
 
 /// `govwatch merge`: exit 0 when the night is complete (every shard merged, now or before),

@@ -57,13 +57,8 @@ pub(crate) async fn cmd_run(a: RunArgs) -> Result<u8> {
     let store = Store::open(&a.db).with_context(|| format!("无法打开数据库 {}", a.db.display()))?;
     let rules = load_rules(&dir)?;
     let accounts = dir.accounts(&sites)?;
-    let (sites, run_settings) = super::merge::shard_sites(
-        a.shard,
-        sites,
-        serde_json::to_value(&settings)?,
-        &dir,
-        a.sites.as_deref(),
-    )?;
+    let (sites, run_settings) =
+        super::merge::shard_sites(a.shard, sites, &settings, &dir, a.sites.as_deref())?;
     let opts = RunOptions {
         as_of,
         only: a.sites,

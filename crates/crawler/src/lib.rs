@@ -38,6 +38,7 @@ pub mod ipv6;
 pub mod render;
 pub mod robots;
 pub mod sample;
+pub mod search_io;
 pub mod site;
 
 pub use fetch::{BodyMode, FetchSpec, Fetched};

@@ -30,7 +30,6 @@ pub mod sinks;
 pub mod status;
 pub mod warnings;
 
-use anyhow::{Context, Result};
 use chrono::{Local, NaiveDate};
 use govwatch_config::{CrawlSettings, DaemonConfig, ProbeRules, WarningConfig, WarningMetric};
 use govwatch_crawler::Crawler;
@@ -47,6 +46,37 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use warnings::{Outcome, RunData};
 
+/// Why the daemon could not start, or a step of it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// Another run (or daemon) holds the database.
+    #[error(transparent)]
+    Locked(#[from] govwatch_store::lock::LockError),
+    #[error(transparent)]
+    Crawler(#[from] govwatch_crawler::CrawlerError),
+    #[error("opening {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A warning sink or the nightly schedule that cannot be used, in words.
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Settings(#[from] govwatch_runner::settings::SettingsError),
+    #[error(transparent)]
+    Run(#[from] govwatch_runner::RunError),
+    /// A task of the daemon panicked or was cancelled.
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What the daemon's steps return.
+pub type Result<T, E = DaemonError> = std::result::Result<T, E>;
+
 /// `daemon_state` keys.
 pub const STATE_NIGHTLY_DATE: &str = "nightly.date";
 pub const STATE_NIGHTLY_RUN: &str = "nightly.run_id";
@@ -59,6 +89,10 @@ pub struct DaemonSetup {
     pub accounts: Vec<govwatch_model::Account>,
     pub settings: CrawlSettings,
     pub rules: ProbeRules,
+    /// The digest of the rule files `rules` was read from
+    /// ([`govwatch_runner::settings::rules_digest`]), recorded with each nightly run as
+    /// `govwatch run` records it.
+    pub rules_sha256: String,
     pub config: DaemonConfig,
     pub warnings: WarningConfig,
     pub db: PathBuf,
@@ -101,8 +135,10 @@ impl Daemon {
     pub fn new(setup: DaemonSetup) -> Result<Arc<Daemon>> {
         let lock = govwatch_store::lock::RunLock::acquire(&setup.db, "govwatch daemon")?;
         let crawler = Arc::new(Crawler::new(setup.settings.clone())?);
-        let mut store =
-            Store::open(&setup.db).with_context(|| format!("opening {}", setup.db.display()))?;
+        let mut store = Store::open(&setup.db).map_err(|source| DaemonError::Open {
+            path: setup.db.clone(),
+            source,
+        })?;
         store.upsert_sites(&setup.sites)?;
         let sinks = setup
             .warnings
@@ -111,7 +147,9 @@ impl Daemon {
             .cloned()
             .map(Sink::new)
             .collect::<Result<Vec<_>, String>>()
-            .map_err(anyhow::Error::msg)?;
+            .map_err(DaemonError::Config)?;
+        let settings_json =
+            govwatch_runner::settings::recorded(&setup.settings, &setup.rules_sha256, None)?;
         Ok(Arc::new(Daemon {
             _lock: lock,
             crawler,
@@ -121,7 +159,7 @@ impl Daemon {
             config: setup.config,
             warnings: setup.warnings,
             sinks,
-            settings_json: serde_json::to_value(&setup.settings)?,
+            settings_json,
             db: setup.db,
             store: Arc::new(Mutex::new(store)),
             deliver_lock: tokio::sync::Mutex::new(()),
@@ -323,8 +361,8 @@ impl Daemon {
 
     fn slot_config(&self) -> Result<(chrono::NaiveTime, chrono::FixedOffset)> {
         Ok((
-            self.config.nightly_time().map_err(anyhow::Error::msg)?,
-            self.config.offset().map_err(anyhow::Error::msg)?,
+            self.config.nightly_time().map_err(DaemonError::Config)?,
+            self.config.offset().map_err(DaemonError::Config)?,
         ))
     }
 
@@ -336,22 +374,19 @@ impl Daemon {
         let mut report = DaemonReport::default();
         let (at, tz) = self.slot_config()?;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let interval = self.config.interval();
-        let jitter = self.config.jitter();
         let conc = self.config.sample_concurrency.max(1) as usize;
         let t0 = Instant::now();
-        let mut heap: BinaryHeap<Reverse<(Instant, usize)>> =
-            schedule::spread(self.sites.len(), interval)
-                .into_iter()
-                .enumerate()
-                .map(|(i, off)| Reverse((t0 + off, i)))
-                .collect();
-        let mut samplers: JoinSet<(usize, Result<usize>)> = JoinSet::new();
-        let mut nightly: Option<tokio::task::JoinHandle<NightlyOutcome>> = None;
+        let mut heap: SampleQueue = schedule::spread(self.sites.len(), self.config.interval())
+            .into_iter()
+            .enumerate()
+            .map(|(i, off)| Reverse((t0 + off, i)))
+            .collect();
+        let mut samplers: Samplers = JoinSet::new();
         let now = Local::now().fixed_offset();
         // The newest slot served; a newer slot becomes due. A run resumed for an older night is
         // followed by tonight's when it has passed (and missed nights are to be run).
         let mut served: Option<NaiveDate> = Some(schedule::last_slot(now, at, tz).date_naive());
+        let mut nightly: Option<tokio::task::JoinHandle<NightlyOutcome>> = None;
         if let Some((slot, resume)) = self.startup_nightly(now).await? {
             if !resume {
                 tracing::info!(%slot, "nightly run missed while down: running it now");
@@ -370,21 +405,7 @@ impl Daemon {
         tokio::pin!(stop);
         loop {
             let now_i = Instant::now();
-            while samplers.len() < conc {
-                let Some(Reverse((due, idx))) = heap.peek().copied() else {
-                    break;
-                };
-                if due > now_i {
-                    break;
-                }
-                heap.pop();
-                // the next sample one (jittered) interval after this one was due, but never in
-                // the past (after a stall, sampling goes on from now)
-                let next = (due + schedule::jittered(interval, jitter)).max(now_i);
-                heap.push(Reverse((next, idx)));
-                let me = self.clone();
-                samplers.spawn(async move { (idx, me.sample_site(idx).await) });
-            }
+            self.start_due_samples(&mut heap, &mut samplers, conc, now_i);
             let now = Local::now().fixed_offset();
             if nightly.is_none() {
                 let slot = schedule::last_slot(now, at, tz).date_naive();
@@ -426,7 +447,47 @@ impl Daemon {
                 }
             }
         }
-        // Shutdown: nothing new; in-flight work gets the grace period.
+        self.shut_down(stop_tx, samplers, nightly, &mut report)
+            .await;
+        Ok(report)
+    }
+
+    /// Starts the samples due by `now_i`, `conc` at most in flight, each site put back in the
+    /// queue one (jittered) interval later.
+    fn start_due_samples(
+        self: &Arc<Self>,
+        heap: &mut SampleQueue,
+        samplers: &mut Samplers,
+        conc: usize,
+        now_i: Instant,
+    ) {
+        let (interval, jitter) = (self.config.interval(), self.config.jitter());
+        while samplers.len() < conc {
+            let Some(Reverse((due, idx))) = heap.peek().copied() else {
+                break;
+            };
+            if due > now_i {
+                break;
+            }
+            heap.pop();
+            // the next sample one (jittered) interval after this one was due, but never in
+            // the past (after a stall, sampling goes on from now)
+            let next = (due + schedule::jittered(interval, jitter)).max(now_i);
+            heap.push(Reverse((next, idx)));
+            let me = self.clone();
+            samplers.spawn(async move { (idx, me.sample_site(idx).await) });
+        }
+    }
+
+    /// Shutdown: nothing new (the stop sent through `stop_tx`); the samples and the nightly run
+    /// in flight get the grace period, then what is left is abandoned.
+    async fn shut_down(
+        &self,
+        stop_tx: watch::Sender<bool>,
+        mut samplers: Samplers,
+        nightly: Option<tokio::task::JoinHandle<NightlyOutcome>>,
+        report: &mut DaemonReport,
+    ) {
         tracing::info!(
             in_flight = samplers.len(),
             nightly = nightly.is_some(),
@@ -461,9 +522,14 @@ impl Daemon {
             abandoned = report.abandoned,
             "daemon stopped"
         );
-        Ok(report)
     }
 }
+
+/// The sites to sample, by when each is due (earliest first), by index.
+type SampleQueue = BinaryHeap<Reverse<(Instant, usize)>>;
+
+/// The samples in flight: each site's index with the samples it stored.
+type Samplers = JoinSet<(usize, Result<usize>)>;
 
 /// Recomputes the site's availability window up to `now`, stores it, and applies the
 /// availability warnings. Returns the warnings' outcomes.

@@ -7,7 +7,7 @@
 //! Main items: [`run_demo`], [`demo_settings`], [`demo_accounts`], [`DemoError`]; the defaults
 //! [`DEMO_AS_OF`], [`DEMO_PORT`] and [`DEMO_OUT`].
 
-use crate::{Progress, RunError, RunOptions, RunReport, run};
+use crate::night::{Progress, RunError, RunOptions, RunReport, run};
 use govwatch_crawler::{CrawlSettings, Crawler};
 use govwatch_model::Site;
 use govwatch_store::{SiteSummary, Store};
@@ -136,7 +136,7 @@ pub async fn run_demo(
         only: None,
         resume: false,
         settings: recorded,
-        rules: crate::ProbeRules::default(),
+        rules: govwatch_config::ProbeRules::default(),
         accounts,
     };
     let (report, store) = run(

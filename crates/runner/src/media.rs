@@ -8,8 +8,8 @@
 //! - [`run_accounts`]: many accounts, in parallel, written as they finish.
 //! - [`summary_lines`]: what `govwatch run` prints about a run's accounts.
 
-use crate::ProbeRules;
 use futures::StreamExt;
+use govwatch_config::ProbeRules;
 use govwatch_crawler::Crawler;
 use govwatch_model::{Account, AccountResult, ManualFinding, Severity, Site, Timestamp};
 use govwatch_probes::media::Media;

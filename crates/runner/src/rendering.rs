@@ -13,7 +13,7 @@
 //! - the findings and `column.latest` facts of the page say it was read rendered;
 //! - a `page.rendered` fact records why, how long, the requests and what was refused.
 
-use crate::{SiteSink, locked};
+use crate::lock::locked;
 use govwatch_crawler::Crawler;
 use govwatch_crawler::fetch::Fetched;
 use govwatch_crawler::render::{RenderJob, Rendered, SearchDrive};
@@ -21,11 +21,11 @@ use govwatch_crawler::site::{CrawlContext, parse_page};
 use govwatch_model::{Fact, FetchRecord, Page, Purpose, SiteCrawl, Timestamp};
 use govwatch_probes::ProbeOutput;
 use govwatch_probes::scripted::{Shape, assess};
-use govwatch_probes::search::SearchEntry;
+use govwatch_probes::search::{SearchEntry, SearchScan};
 use scraper::Html;
 use serde_json::json;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use url::Url;
 
 /// The fetch method of a page as the browser drew it.
@@ -166,20 +166,89 @@ fn render_record(page: &Page, r: &Rendered, started: Timestamp) -> FetchRecord {
     }
 }
 
-/// Reads the site's wanted pages in the browser (see the module documentation).
+/// Reads the site's wanted pages in the browser (see the module documentation): those `wanted`
+/// noted, and those whose search box `search` could not read (`unverified`). `streamed`: the
+/// crawl's page texts are in the store (their hashes are swapped, not their texts).
 pub(crate) async fn render_phase(
     crawler: &Crawler,
     crawl: &mut SiteCrawl,
-    sink: &Arc<SiteSink>,
     ctx: &CrawlContext,
+    wanted: Option<&Wanted>,
+    search: &Mutex<SearchScan>,
+    streamed: bool,
 ) -> Rendering {
     let mut out = Rendering::default();
-    let Some(wanted) = &sink.render else {
+    let Some(wanted) = wanted else {
         return out;
     };
+    let (wants, unverified) = wants_of(wanted, search, crawler.settings().max_renders_per_site);
+    if wants.is_empty() {
+        return out;
+    }
+    let term = govwatch_probes::search::pick_term(crawl).map(|(t, _)| t);
+    for want in wants {
+        let Some(i) = crawl.pages.iter().position(|p| p.fetch.url == want.url) else {
+            continue;
+        };
+        let depth = crawl.pages[i].depth;
+        let Ok(url) = Url::parse(&crawl.pages[i].fetch.final_url) else {
+            continue;
+        };
+        let drive = match (&term, unverified.contains(&want.url)) {
+            (Some(t), true) => search_drive(search, &want.url, t),
+            _ => None,
+        };
+        let job = RenderJob {
+            url,
+            robots: depth > 0,
+            search: drive.clone(),
+        };
+        let started = chrono::Local::now().fixed_offset();
+        let r = match crawler.render(&job).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(url = %want.url, error = %e, "rendering a page failed");
+                let why: Vec<&str> = want.why.iter().map(|s| s.as_str()).collect();
+                out.facts.push(Fact {
+                    probe: "crawler".into(),
+                    code: "page.rendered".into(),
+                    url: Some(want.url.clone()),
+                    value: json!({ "why": why, "error": e.to_string() }),
+                    observed_at: started,
+                });
+                continue;
+            }
+        };
+        crawl.fetches.extend(r.requests.iter().cloned());
+        out.facts
+            .push(rendered_fact(&want, &r, drive.as_ref(), search, started));
+        // the drawing, parsed and scanned in place of the raw page
+        let rec = render_record(&crawl.pages[i], &r, started);
+        let fetched = Fetched {
+            attempts: vec![rec],
+            body: Some(r.html.into_bytes()),
+            set_cookie: Vec::new(),
+        };
+        let s = ctx.sink.clone();
+        let drawn = match crawler
+            .cpu(move || parse_page(fetched, depth, s.as_ref()).1)
+            .await
+        {
+            Ok(p) if p.is_html => p,
+            _ => continue,
+        };
+        out.swap_in(crawl, i, want.url, drawn, streamed);
+    }
+    out
+}
+
+/// The pages to read in the browser, each once, at most `max`: those noted while the site was
+/// crawled, and those whose search box a script hides (`unverified` search entries, returned
+/// too: their boxes are tried).
+fn wants_of(wanted: &Wanted, search: &Mutex<SearchScan>, max: usize) -> (Vec<Want>, Vec<String>) {
     let mut wants: Vec<Want> = std::mem::take(&mut *locked(&wanted.pages));
     // search boxes whose script the page does not show: tried in the browser
-    let unverified: Vec<String> = locked(&sink.search)
+    let unverified: Vec<String> = locked(search)
         .entries()
         .into_iter()
         .filter(|e| e.kind == "unverified")
@@ -197,97 +266,73 @@ pub(crate) async fn render_phase(
     }
     let mut seen = HashSet::new();
     wants.retain(|w| seen.insert(w.url.clone()));
-    wants.truncate(crawler.settings().max_renders_per_site);
-    if wants.is_empty() {
-        return out;
-    }
-    let term = govwatch_probes::search::pick_term(crawl).map(|(t, _)| t);
-    let streamed = sink.bodies.is_some();
-    for want in wants {
-        let Some(i) = crawl.pages.iter().position(|p| p.fetch.url == want.url) else {
-            continue;
-        };
-        let (depth, final_url) = (crawl.pages[i].depth, crawl.pages[i].fetch.final_url.clone());
-        let Ok(url) = Url::parse(&final_url) else {
-            continue;
-        };
-        let drive = match (&term, unverified.contains(&want.url)) {
-            (Some(t), true) => {
-                let field = locked(&sink.search)
-                    .entries()
-                    .into_iter()
-                    .find(|e| e.page == want.url && e.kind == "unverified")
-                    .map(|e| e.query_field);
-                field.map(|field| SearchDrive {
-                    field,
-                    term: t.clone(),
-                })
-            }
-            _ => None,
-        };
-        let job = RenderJob {
-            url,
-            robots: depth > 0,
-            search: drive.clone(),
-        };
-        let started = chrono::Local::now().fixed_offset();
-        let why: Vec<&str> = want.why.iter().map(|s| s.as_str()).collect();
-        let r = match crawler.render(&job).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::warn!(url = %want.url, error = %e, "rendering a page failed");
-                out.facts.push(Fact {
-                    probe: "crawler".into(),
-                    code: "page.rendered".into(),
-                    url: Some(want.url.clone()),
-                    value: json!({ "why": why, "error": e.to_string() }),
-                    observed_at: started,
-                });
-                continue;
-            }
-        };
-        crawl.fetches.extend(r.requests.iter().cloned());
-        let mut search_fact = None;
-        if let (Some(d), Some(did)) = (&drive, &r.drive) {
-            let entry = r
-                .navigated
-                .as_deref()
-                .and_then(|n| entry_of_navigation(&want.url, n, &d.term, did));
-            search_fact = Some(json!({ "field": d.field, "did": did, "url": r.navigated }));
-            if let Some(e) = entry {
-                locked(&sink.search).tried_in_browser(&want.url, e);
-            }
+    wants.truncate(max);
+    (wants, unverified)
+}
+
+/// The search to try in the browser on `page`: `term` typed in the field of its unverified
+/// search box.
+fn search_drive(search: &Mutex<SearchScan>, page: &str, term: &str) -> Option<SearchDrive> {
+    let field = locked(search)
+        .entries()
+        .into_iter()
+        .find(|e| e.page == page && e.kind == "unverified")
+        .map(|e| e.query_field);
+    field.map(|field| SearchDrive {
+        field,
+        term: term.to_string(),
+    })
+}
+
+/// The `page.rendered` fact of a drawing; a search the script navigated to is handed to the
+/// site's search scan as tried in the browser.
+fn rendered_fact(
+    want: &Want,
+    r: &Rendered,
+    drive: Option<&SearchDrive>,
+    search: &Mutex<SearchScan>,
+    started: Timestamp,
+) -> Fact {
+    let why: Vec<&str> = want.why.iter().map(|s| s.as_str()).collect();
+    let mut search_fact = None;
+    if let (Some(d), Some(did)) = (drive, &r.drive) {
+        let entry = r
+            .navigated
+            .as_deref()
+            .and_then(|n| entry_of_navigation(&want.url, n, &d.term, did));
+        search_fact = Some(json!({ "field": d.field, "did": did, "url": r.navigated }));
+        if let Some(e) = entry {
+            locked(search).tried_in_browser(&want.url, e);
         }
-        out.facts.push(Fact {
-            probe: "crawler".into(),
-            code: "page.rendered".into(),
-            url: Some(want.url.clone()),
-            value: json!({
-                "why": why,
-                "status": r.status,
-                "elapsed_ms": r.elapsed_ms,
-                "requests": r.requests.len(),
-                "refused": r.refused,
-                "timed_out": r.timed_out,
-                "search": search_fact,
-            }),
-            observed_at: started,
-        });
-        // the drawing, parsed and scanned in place of the raw page
-        let rec = render_record(&crawl.pages[i], &r, started);
-        let fetched = Fetched {
-            attempts: vec![rec],
-            body: Some(r.html.into_bytes()),
-            set_cookie: Vec::new(),
-        };
-        let s = ctx.sink.clone();
-        let drawn = match crawler
-            .cpu(move || parse_page(fetched, depth, s.as_ref()).1)
-            .await
-        {
-            Ok(p) if p.is_html => p,
-            _ => continue,
-        };
+    }
+    Fact {
+        probe: "crawler".into(),
+        code: "page.rendered".into(),
+        url: Some(want.url.clone()),
+        value: json!({
+            "why": why,
+            "status": r.status,
+            "elapsed_ms": r.elapsed_ms,
+            "requests": r.requests.len(),
+            "refused": r.refused,
+            "timed_out": r.timed_out,
+            "search": search_fact,
+        }),
+        observed_at: started,
+    }
+}
+
+impl Rendering {
+    /// Puts the drawing of crawled page `i` (at `url`) in its place for the probes: its stored
+    /// body's hash (`streamed`) or its text, the raw one kept to be put back.
+    fn swap_in(
+        &mut self,
+        crawl: &mut SiteCrawl,
+        i: usize,
+        url: String,
+        drawn: Page,
+        streamed: bool,
+    ) {
         let swap = if streamed {
             Swap::Hash(std::mem::replace(
                 &mut crawl.pages[i].fetch.content_hash,
@@ -299,14 +344,11 @@ pub(crate) async fn render_phase(
                 drawn.text.clone(),
             ))
         };
-        out.swapped.push((i, swap));
-        out.urls.insert(want.url.clone());
-        out.pages.push(drawn);
+        self.swapped.push((i, swap));
+        self.urls.insert(url);
+        self.pages.push(drawn);
     }
-    out
-}
 
-impl Rendering {
     /// Puts the raw pages back and marks what was read rendered: the findings on those pages
     /// (`value.read`, the message, `evidence.extra.rendered`) and their `column.latest` facts.
     pub(crate) fn finish(mut self, crawl: &mut SiteCrawl, out: &mut ProbeOutput) -> Self {

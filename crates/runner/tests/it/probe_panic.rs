@@ -101,6 +101,41 @@ fn site_files(root: &Path, host: &str, title: &str) {
     );
 }
 
+/// Every probe of `rules`, the columns probe's page scan panicking on `/boom` pages, and a probe
+/// whose site-wide judgement panics on site 1300000002.
+fn booming_probes(rules: &govwatch_probes::ProbeRules) -> Vec<Box<dyn Probe>> {
+    let mut probes: Vec<Box<dyn Probe>> = govwatch_probes::all(rules)
+        .into_iter()
+        .map(|p| {
+            if p.name() == "columns" {
+                Box::new(BoomOnPage(p)) as Box<dyn Probe>
+            } else {
+                p
+            }
+        })
+        .collect();
+    probes.push(Box::new(BoomOnSite("1300000002")));
+    probes
+}
+
+/// The three county sites of the test, served by `net`.
+fn panic_sites(net: &TestNet) -> Vec<Site> {
+    let site = |id: &str, host: &str, name: &str| Site {
+        id: id.into(),
+        name: name.into(),
+        home: net.http.url(host, "/"),
+        org: name.into(),
+        region: "测试县".into(),
+        kind: SiteKind::Portal,
+        overrides: Default::default(),
+    };
+    vec![
+        site("1300000001", "www.a.panic.test", "甲县人民政府"),
+        site("1300000002", "www.b.panic.test", "乙县人民政府"),
+        site("1300000003", "www.c.panic.test", "丙县人民政府"),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_probe_that_panics_never_ends_the_night() {
     let dir = std::env::temp_dir().join(format!("govwatch-probe-panic-{}", std::process::id()));
@@ -119,32 +154,9 @@ async fn a_probe_that_panics_never_ends_the_night() {
         ipv6: false,
         ..CrawlSettings::default()
     };
-    let site = |id: &str, host: &str, name: &str| Site {
-        id: id.into(),
-        name: name.into(),
-        home: net.http.url(host, "/"),
-        org: name.into(),
-        region: "测试县".into(),
-        kind: SiteKind::Portal,
-        overrides: Default::default(),
-    };
-    let sites = vec![
-        site("1300000001", "www.a.panic.test", "甲县人民政府"),
-        site("1300000002", "www.b.panic.test", "乙县人民政府"),
-        site("1300000003", "www.c.panic.test", "丙县人民政府"),
-    ];
+    let sites = panic_sites(&net);
     let rules = govwatch_probes::ProbeRules::default();
-    let mut probes: Vec<Box<dyn Probe>> = govwatch_probes::all(&rules)
-        .into_iter()
-        .map(|p| {
-            if p.name() == "columns" {
-                Box::new(BoomOnPage(p)) as Box<dyn Probe>
-            } else {
-                p
-            }
-        })
-        .collect();
-    probes.push(Box::new(BoomOnSite("1300000002")));
+    let probes = booming_probes(&rules);
     let opts = RunOptions {
         as_of: chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap(),
         only: None,
@@ -172,57 +184,63 @@ async fn a_probe_that_panics_never_ends_the_night() {
     assert_eq!(store.sites_done(report.run_id).unwrap().len(), 3);
 
     for s in &sites {
-        let facts = store.facts(report.run_id, Some(&s.id)).unwrap();
-        let errors: Vec<_> = facts
-            .iter()
-            .filter(|f| f.fact.code == "probe.error")
-            .map(|f| &f.fact)
-            .collect();
-        // the page scan's panic: one fact, naming the page and the probe
-        let on_page: Vec<_> = errors.iter().filter(|f| f.probe == "columns").collect();
-        assert_eq!(on_page.len(), 1, "{}: {errors:?}", s.id);
-        assert_eq!(
-            on_page[0].url.as_deref(),
-            Some(
-                net.http
-                    .url(s.home.host_str().unwrap(), "/boom/index.html")
-                    .as_str()
-            )
-        );
-        assert_eq!(on_page[0].value["error"], "no one foresaw this page");
-        // the site-wide panic: only on the one site, at its home page
-        let on_site: Vec<_> = errors.iter().filter(|f| f.probe == "boom").collect();
-        if s.id == "1300000002" {
-            assert_eq!(on_site.len(), 1, "{errors:?}");
-            assert_eq!(on_site[0].url.as_deref(), Some(s.home.as_str()));
-            assert!(
-                on_site[0].value["error"]
-                    .as_str()
-                    .unwrap()
-                    .contains("index out of bounds")
-            );
-        } else {
-            assert!(on_site.is_empty(), "{errors:?}");
-        }
-        // the other probes judged the site as ever: the privacy leak on the article is found
-        let findings = store.findings(report.run_id, Some(&s.id)).unwrap();
-        assert!(
-            findings
-                .iter()
-                .any(|f| f.finding.code == "privacy.id_number"),
-            "{}: {:?}",
-            s.id,
-            findings.iter().map(|f| &f.finding.code).collect::<Vec<_>>()
-        );
-        // and the columns probe still read the pages that did not trip it
-        assert!(
-            facts
-                .iter()
-                .any(|f| f.fact.probe == "columns" && f.fact.code != "probe.error"),
-            "{}: columns facts",
-            s.id
-        );
+        check_site(&store, report.run_id, &net, s);
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What run `run_id` recorded of site `s`: the page scan's panic as one `probe.error` fact on
+/// the page, the site-wide panic only on its one site, and the other probes' judgements intact.
+fn check_site(store: &Store, run_id: i64, net: &TestNet, s: &Site) {
+    let facts = store.facts(run_id, Some(&s.id)).unwrap();
+    let errors: Vec<_> = facts
+        .iter()
+        .filter(|f| f.fact.code == "probe.error")
+        .map(|f| &f.fact)
+        .collect();
+    // the page scan's panic: one fact, naming the page and the probe
+    let on_page: Vec<_> = errors.iter().filter(|f| f.probe == "columns").collect();
+    assert_eq!(on_page.len(), 1, "{}: {errors:?}", s.id);
+    assert_eq!(
+        on_page[0].url.as_deref(),
+        Some(
+            net.http
+                .url(s.home.host_str().unwrap(), "/boom/index.html")
+                .as_str()
+        )
+    );
+    assert_eq!(on_page[0].value["error"], "no one foresaw this page");
+    // the site-wide panic: only on the one site, at its home page
+    let on_site: Vec<_> = errors.iter().filter(|f| f.probe == "boom").collect();
+    if s.id == "1300000002" {
+        assert_eq!(on_site.len(), 1, "{errors:?}");
+        assert_eq!(on_site[0].url.as_deref(), Some(s.home.as_str()));
+        assert!(
+            on_site[0].value["error"]
+                .as_str()
+                .unwrap()
+                .contains("index out of bounds")
+        );
+    } else {
+        assert!(on_site.is_empty(), "{errors:?}");
+    }
+    // the other probes judged the site as ever: the privacy leak on the article is found
+    let findings = store.findings(run_id, Some(&s.id)).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.finding.code == "privacy.id_number"),
+        "{}: {:?}",
+        s.id,
+        findings.iter().map(|f| &f.finding.code).collect::<Vec<_>>()
+    );
+    // and the columns probe still read the pages that did not trip it
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.fact.probe == "columns" && f.fact.code != "probe.error"),
+        "{}: columns facts",
+        s.id
+    );
 }

@@ -18,6 +18,9 @@ use govwatch_testutil::{Fault, TestNet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The rules digest the test daemons record with their nightly runs.
+const RULES_SHA256: &str = "rules-of-the-daemon-tests";
+
 fn ts(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
@@ -225,16 +228,46 @@ fn daemon_with_sinks(
         sinks,
         ..WarningConfig::default()
     };
+    daemon_with(dir, sites, DaemonConfig::default(), warnings, net)
+}
+
+/// A daemon of `sites` with fast crawl settings, its database in `dir`.
+fn daemon_with(
+    dir: &std::path::Path,
+    sites: Vec<Site>,
+    config: DaemonConfig,
+    warnings: WarningConfig,
+    net: &TestNet,
+) -> Arc<Daemon> {
     Daemon::new(DaemonSetup {
         sites,
         settings: fast(net),
         rules: ProbeRules::default(),
+        rules_sha256: RULES_SHA256.into(),
         accounts: Vec::new(),
-        config: DaemonConfig::default(),
+        config,
         warnings,
         db: dir.join("g.db"),
     })
     .unwrap()
+}
+
+/// The daemon's loop in a task, until the sender is used (SIGTERM's stand-in).
+fn running(
+    daemon: &Arc<Daemon>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<govwatch_daemon::Result<govwatch_daemon::DaemonReport>>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let d2 = daemon.clone();
+    let task = tokio::spawn(async move {
+        d2.run(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    (tx, task)
 }
 
 /// A site whose samples flap between good and bad, its failure ratio crossing the 3% line
@@ -437,12 +470,10 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
     let now = chrono::Utc::now();
     // the nightly slot 12 hours away, and no catching up: no crawl in this test
     let nightly = (now + CDuration::hours(12)).format("%H:%M").to_string();
-    let daemon = Daemon::new(DaemonSetup {
-        sites: sites.clone(),
-        settings: fast(&net),
-        rules: ProbeRules::default(),
-        accounts: Vec::new(),
-        config: DaemonConfig {
+    let daemon = daemon_with(
+        &dir,
+        sites.clone(),
+        DaemonConfig {
             interval_minutes: 0.005,
             jitter_minutes: 0.0,
             nightly_at: nightly,
@@ -450,18 +481,10 @@ async fn the_loop_samples_every_site_and_stops_cleanly() {
             run_missed_nightly: false,
             ..DaemonConfig::default()
         },
-        warnings: WarningConfig::default(),
-        db: dir.join("g.db"),
-    })
-    .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let d2 = daemon.clone();
-    let task = tokio::spawn(async move {
-        d2.run(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
     // IPv4 and IPv6 samples where the machine has IPv6 (required in CI where it has)
     let per_round = if govwatch_testutil::require::ipv6(
         "the_loop_samples_every_site_and_stops_cleanly (its IPv6 samples)",
@@ -516,12 +539,10 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
         .set_fault(host, "/", Fault::Delay(std::time::Duration::from_secs(12)));
     let dir = scratch("grace");
     let now = chrono::Utc::now();
-    let daemon = Daemon::new(DaemonSetup {
-        sites: vec![site("3400000009", net.http.url(host, "/").as_str())],
-        settings: fast(&net),
-        rules: ProbeRules::default(),
-        accounts: Vec::new(),
-        config: DaemonConfig {
+    let daemon = daemon_with(
+        &dir,
+        vec![site("3400000009", net.http.url(host, "/").as_str())],
+        DaemonConfig {
             interval_minutes: 600.0,
             jitter_minutes: 0.0,
             nightly_at: (now + CDuration::hours(12)).format("%H:%M").to_string(),
@@ -530,18 +551,10 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
             shutdown_grace_secs: 0.2,
             ..DaemonConfig::default()
         },
-        warnings: WarningConfig::default(),
-        db: dir.join("g.db"),
-    })
-    .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let d2 = daemon.clone();
-    let task = tokio::spawn(async move {
-        d2.run(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
     // wait until the sample's request reached the (slow) server
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !net.http.requests_for(host).iter().any(|r| r.path == "/") {
@@ -555,4 +568,53 @@ async fn shutdown_abandons_requests_in_flight_after_the_grace_period() {
     assert!(stopped.elapsed() < std::time::Duration::from_secs(8));
     assert_eq!((report.samples, report.abandoned), (0, 1));
     daemon.with_store(|st| assert!(st.last_sample("3400000009").unwrap().is_none()));
+}
+
+/// The daemon's nightly run records the settings `govwatch run` records: the crawl settings with
+/// the digest of the rule files (which the merge of a night's shards compares), none else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nightly_run_records_the_settings_of_govwatch_run() {
+    // a small site (one page), so the nightly run is quick
+    let root = govwatch_testutil::workspace_root().join("fixtures/ipv6");
+    let net = TestNet::start(&root).await.unwrap();
+    let dir = scratch("settings");
+    // the slot (00:00 UTC) has always passed today: the missed run is run at start
+    let daemon = daemon_with(
+        &dir,
+        vec![site(
+            "3400000002",
+            net.http.url("v4only.ipv6.test", "/").as_str(),
+        )],
+        DaemonConfig {
+            interval_minutes: 600.0,
+            jitter_minutes: 0.0,
+            nightly_at: "00:00".into(),
+            timezone: "UTC".into(),
+            run_missed_nightly: true,
+            ..DaemonConfig::default()
+        },
+        WarningConfig::default(),
+        &net,
+    );
+    let (tx, task) = running(&daemon);
+    let done = |d: &Daemon| {
+        d.with_store(|st| {
+            st.daemon_state(govwatch_daemon::STATE_NIGHTLY_STATUS)
+                .unwrap()
+                .is_some_and(|s| s == "done")
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done(&daemon) {
+        assert!(std::time::Instant::now() < deadline, "no nightly run done");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tx.send(()).unwrap();
+    let report = task.await.unwrap().unwrap();
+    assert_eq!(report.nightly_runs.len(), 1);
+    let run = daemon.with_store(|st| st.run(report.nightly_runs[0]).unwrap().unwrap());
+    let expected = govwatch_runner::settings::recorded(&fast(&net), RULES_SHA256, None).unwrap();
+    assert_eq!(run.settings, expected);
+    assert_eq!(run.settings["rules_sha256"], RULES_SHA256);
+    assert_eq!(run.settings["rate"], 50.0);
 }
