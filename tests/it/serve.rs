@@ -1,6 +1,6 @@
 //! `govwatch serve` as a command: it refuses a non-loopback listener without a token (before
 //! binding anything), serves a database on loopback, and stops cleanly (exit 0) on SIGTERM. The
-//! pages themselves are tested in `crates/web/tests/web.rs`.
+//! pages themselves are tested in `crates/web/tests/it/web.rs`.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
