@@ -1,10 +1,9 @@
 //! Finding a site's search entries: `<form>`s named or labelled for search, JS-built searches (an
 //! input plus a handler that builds a URL), and search links to other hosts of the site.
 
-use super::plan::plan_with;
 use crate::evidence::{clip, excerpt_around};
 use crate::html::{sel, text_of};
-use govwatch_model::{LinkKind, Page, SearchPlan, SiteCrawl, normalize_url_str};
+use govwatch_model::{LinkKind, Page, SiteCrawl, normalize_url_str};
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde::Serialize;
@@ -103,7 +102,9 @@ pub struct SearchEntry {
 }
 
 impl SearchEntry {
-    fn key(&self) -> String {
+    /// What makes two entries the same search (kind, action without query, method, field,
+    /// selects).
+    pub(super) fn key(&self) -> String {
         let action = self.action.split('?').next().unwrap_or("");
         let sel: Vec<String> = self
             .selects
@@ -862,7 +863,7 @@ pub(super) fn search_pages(crawl: &SiteCrawl) -> Vec<&Page> {
 /// its text inputs and buttons outside forms, and its inline scripts that navigate. Pages
 /// repeating the same header search box give the same key and are parsed once; pages with none
 /// of these are not parsed at all.
-fn raw_search_key(html: &str) -> String {
+pub(super) fn raw_search_key(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
     let mut key = String::new();
     let mut at = 0;
@@ -944,7 +945,8 @@ pub fn discovery_links(crawl: &SiteCrawl) -> Vec<String> {
     not_crawled(crawl, candidates)
 }
 
-fn note_search_links(p: &Page, out: &mut Vec<String>) {
+/// Notes the search links of one page (text or URL saying search) not noted yet.
+pub(super) fn note_search_links(p: &Page, out: &mut Vec<String>) {
     for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
         let Some(u) = normalize_url_str(&l.url) else {
             continue;
@@ -955,7 +957,8 @@ fn note_search_links(p: &Page, out: &mut Vec<String>) {
     }
 }
 
-fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
+/// The candidates not crawled (as asked or as answered), at most three.
+pub(super) fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
     let crawled: HashSet<&str> = crawl
         .pages
         .iter()
@@ -966,80 +969,4 @@ fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
         .filter(|u| !crawled.contains(u.as_str()))
         .take(3)
         .collect()
-}
-
-/// The search boxes and search links of a site, noted page by page while it is crawled (with
-/// its DOM at hand), so that the searches can be planned without keeping the pages' text.
-/// [`SearchScan::add`] on every page in crawl order gives what [`locate`] and
-/// [`discovery_links`] give on the whole crawl.
-#[derive(Debug, Default)]
-pub struct SearchScan {
-    raw_seen: HashSet<String>,
-    seen: HashSet<String>,
-    entries: Vec<SearchEntry>,
-    candidates: Vec<String>,
-}
-
-impl SearchScan {
-    /// Notes one page (its text and links must still be there).
-    pub fn add(&mut self, page: &Page, doc: &Html) {
-        if page.is_html && page.fetch.ok() {
-            let key = raw_search_key(&page.text);
-            if !key.is_empty() && self.raw_seen.insert(key) {
-                for e in locate_in(page, doc) {
-                    if self.seen.insert(e.key()) {
-                        self.entries.push(e);
-                    }
-                }
-            }
-        }
-        if page.is_html && page.depth <= 1 {
-            note_search_links(page, &mut self.candidates);
-        }
-    }
-
-    /// Search links (on the home page and its level) to pages not crawled, at most three.
-    pub fn discovery_links(&self, crawl: &SiteCrawl) -> Vec<String> {
-        not_crawled(crawl, self.candidates.clone())
-    }
-
-    /// The searches to submit (see [`plan`]).
-    pub fn plan(&self, crawl: &SiteCrawl) -> Vec<SearchPlan> {
-        plan_with(crawl, self.entries.clone())
-    }
-
-    /// The distinct search entries found, as [`locate`] gives them.
-    pub fn entries(&self) -> Vec<SearchEntry> {
-        self.entries.clone()
-    }
-
-    /// [issue 25 hook] A page read again in the browser: the search boxes its drawn DOM shows
-    /// (a form a script wrote in) replace the page's `unverified` entries. A box still without a
-    /// readable target stays unverified until the browser tried it ([`Self::tried_in_browser`]).
-    pub fn rendered_page(&mut self, page: &Page, doc: &Html) {
-        let real: Vec<SearchEntry> = locate_in(page, doc)
-            .into_iter()
-            .filter(|e| e.kind != "unverified")
-            .collect();
-        if real.is_empty() {
-            return;
-        }
-        self.entries
-            .retain(|e| !(e.page == page.fetch.url && e.kind == "unverified"));
-        for e in real {
-            if self.seen.insert(e.key()) {
-                self.entries.push(e);
-            }
-        }
-    }
-
-    /// [issue 25 hook] An `unverified` search box of `page` that the browser tried: the search
-    /// its script sends, as an entry the planner submits like a script-built one.
-    pub fn tried_in_browser(&mut self, page: &str, entry: SearchEntry) {
-        self.entries
-            .retain(|e| !(e.page == page && e.kind == "unverified"));
-        if self.seen.insert(entry.key()) {
-            self.entries.push(entry);
-        }
-    }
 }
