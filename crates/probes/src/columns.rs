@@ -768,6 +768,7 @@ fn channels(columns: &[Column]) -> HashSet<&str> {
 }
 
 impl<'a, 'p> Run<'a, 'p> {
+    /// The run of `probe` over `input`, whose start page is `home`.
     fn new(probe: &'p Columns, input: &'p ProbeInput<'a>, home: &'a Page) -> Self {
         let crawl = input.crawl;
         Run {

@@ -505,7 +505,8 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     out
 }
 
-/// What a form is to the search reader.
+/// What a form is to the search reader (returned by value and matched at once: no box).
+#[allow(clippy::large_enum_variant)]
 enum FormRead {
     /// A search form, read as this entry.
     Search(SearchEntry),
