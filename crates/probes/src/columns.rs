@@ -636,198 +636,79 @@ impl Probe for Columns {
     }
 
     fn run(&self, input: &ProbeInput) -> ProbeOutput {
-        let crawl = input.crawl;
         let mut out = ProbeOutput::default();
         let Some(home) = input.home().filter(|h| h.fetch.ok() && h.is_html) else {
             return out;
         };
-        let as_of = input.as_of.date_naive();
-        let at = home.fetch.started_at;
-        let hosts = crawl.site.hosts();
-        let index: HashMap<&str, usize> = crawl
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.fetch.url.as_str(), i))
-            .collect();
-        let scan = |i: usize| input.scan::<ColumnsScan>(self, i);
-        let meta_name = |p: &Page| {
-            index
-                .get(p.fetch.url.as_str())
-                .and_then(|&i| scan(i))
-                .and_then(|s| s.meta_name.clone())
-        };
-        let mut columns = discover(
-            &crawl.pages,
-            &hosts,
-            &crawl.site.overrides.columns,
-            &meta_name,
-            &self.rules.not_columns,
-        );
-        // a crawl started at a column's page (an inspector pasting a column URL into `probe`):
-        // that page is judged as the column it is too, besides as the start page
-        let home_index = crawl.pages.iter().position(|p| std::ptr::eq(p, home));
-        if let Some(hi) = home_index
-            && let Ok(hu) = Url::parse(&home.fetch.final_url)
-            && let Some(name) = start_column_name(
-                &hu,
-                home,
-                input.dom(hi),
-                meta_name(home),
-                &self.rules,
-                &crawl.site.name,
-            )
-            && !columns.iter().any(|c| c.url == home.fetch.url)
-        {
-            let items = match scan(hi).and_then(|s| s.items.clone()) {
-                Some(r) => r.items,
-                None => read_lists(input.dom(hi), &hu, as_of).items,
-            };
-            let dated = items.iter().filter(|i| i.date.is_some()).count();
-            // a list of dated items, or a column page that is empty: it says so, or it shows
-            // nothing of its own beside its frame (its own page is the template, so the page is
-            // read without one)
-            let blank = dated == 0
-                && items.len() < 3
-                && (said_empty(
-                    input.dom(hi),
-                    input.template(),
-                    false,
-                    &self.rules.empty_words,
-                )
-                .is_some()
-                    || (items.is_empty() && blank_page(input.dom(hi), None, &[]).is_some()));
-            if dated >= 3 || blank {
-                columns.insert(
-                    0,
-                    Column {
-                        url: home.fetch.url.clone(),
-                        name,
-                        level: 1,
-                        parent: None,
-                    },
-                );
-            }
-        }
-        // a page's list items and blankness: read during the crawl, or now
-        let items_of = |i: usize, base: &Url| -> ListReading {
-            match scan(i).and_then(|s| s.items.clone()) {
-                Some(r) => r,
-                None => {
-                    scripted_list(
-                        input.dom(i),
-                        base,
-                        as_of,
-                        read_lists(input.dom(i), base, as_of),
-                    )
-                    .0
-                }
-            }
-        };
-        // how a page's list was read when a script builds it
-        let scripted_of = |i: usize| -> Option<Scripted> {
-            match scan(i) {
-                Some(s) if s.items.is_some() => s.scripted.clone(),
-                _ => {
-                    let p = &crawl.pages[i];
-                    if !p.is_html || !p.fetch.ok() {
-                        return None;
-                    }
-                    let base = Url::parse(&p.fetch.final_url).ok()?;
-                    let dom = input.dom(i);
-                    scripted_list(dom, &base, as_of, read_lists(dom, &base, as_of)).1
-                }
-            }
-        };
-        let unverified_fact = |url: &str, name: &str, kind: &str, s: &Scripted| Fact {
-            probe: "columns".into(),
-            code: codes::UNVERIFIED.into(),
-            url: Some(url.to_string()),
-            value: json!({
-                "name": name, "kind": kind, "shape": s.found.shape, "reason": s.found.shape.zh(),
-                "endpoint": s.found.endpoint, "excerpt": s.found.excerpt,
-            }),
-            observed_at: at,
-        };
-        let mut unverified_columns = 0usize;
-        // the start page is its own template: it is read without one
-        let blank_of = |i: usize| -> Option<String> {
-            if Some(i) == home_index {
-                return blank_page(input.dom(i), None, &self.rules.empty_words);
-            }
-            match scan(i).and_then(|s| s.blank.clone()) {
-                Some(b) => b,
-                None => blank_page(
-                    input.dom(i),
-                    Some(input.template()),
-                    &self.rules.empty_words,
-                ),
-            }
-        };
-        let by_url: HashMap<&str, (usize, &Page)> = crawl
-            .pages
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_html)
-            .map(|(i, p)| (p.fetch.url.as_str(), (i, p)))
-            .collect();
+        let run = Run::new(self, input, home);
+        let columns = run.columns();
         // a channel page: a column with sub-columns (discovered below it, or below its path)
-        let dirs: Vec<(String, String)> = columns
-            .iter()
-            .filter_map(|c| Url::parse(&c.url).ok().map(|u| (c.url.clone(), dir_of(&u))))
-            .collect();
-        let mut parents: HashSet<&str> =
-            columns.iter().filter_map(|c| c.parent.as_deref()).collect();
-        for (url, dir) in &dirs {
-            // a column page in the top folder is no channel of the whole site
-            if dir == "/" {
-                continue;
-            }
-            if dirs
-                .iter()
-                .any(|(u, d)| u != url && d.starts_with(dir.as_str()) && d.len() > dir.len())
-            {
-                parents.insert(url.as_str());
-            }
+        let parents = channels(&columns);
+        let mut backdating = Backdating::of(input);
+        let mut column_latest: Vec<Option<NaiveDate>> = Vec::new();
+        let mut unverified_columns = 0usize;
+        for c in &columns {
+            let read = run.judge_column(
+                c,
+                parents.contains(c.url.as_str()),
+                &mut backdating,
+                &mut out,
+            );
+            column_latest.push(read.latest);
+            unverified_columns += usize::from(read.unverified);
         }
-        let finding = |code: &str,
-                       severity: Severity,
-                       url: &str,
-                       value: serde_json::Value,
-                       message: String,
-                       excerpt: String,
-                       page: Option<&Page>| {
-            crate::evidence::finding("columns", code, severity, at)
-                .url(url)
-                .value(value)
-                .message(message)
-                .excerpt(excerpt)
-                .page(page)
-                .build()
-        };
-        let blank_finding = |c: &Column, kind: &str, page: &Page, shown: &str| {
-            finding(
-                codes::BLANK,
-                Severity::Deduct,
-                &c.url,
-                json!({ "name": c.name, "kind": kind, "level": c.level }),
-                format!("栏目“{}”为空白栏目，无内容", c.name),
-                crate::evidence::clip(
-                    &format!(
-                        "{}: {}",
-                        c.name,
-                        if shown.is_empty() {
-                            "(nothing but the site template)"
-                        } else {
-                            shown
-                        }
-                    ),
-                    200,
-                ),
-                Some(page),
-            )
-        };
-        // previous item lists, by column URL
+        run.judge_home(&columns, &column_latest, unverified_columns, &mut out);
+        out
+    }
+}
+
+/// What the steps of one run of the columns probe share: the probe, its input, the start page
+/// and the monitoring day, and the crawled pages by URL.
+struct Run<'a, 'p> {
+    probe: &'p Columns,
+    input: &'p ProbeInput<'a>,
+    crawl: &'a govwatch_model::SiteCrawl,
+    home: &'a Page,
+    /// The start page's index among the crawled pages.
+    home_index: Option<usize>,
+    as_of: NaiveDate,
+    at: govwatch_model::Timestamp,
+    /// Every crawled page's index, by URL.
+    index: HashMap<&'a str, usize>,
+    /// The crawled HTML pages with their index, by URL.
+    by_url: HashMap<&'a str, (usize, &'a Page)>,
+}
+
+/// How one column was read: its newest item date, and whether a script fills its list so the
+/// static reader cannot see it.
+#[derive(Default)]
+struct ColumnRead {
+    latest: Option<NaiveDate>,
+    unverified: bool,
+}
+
+/// One crawled column page being judged, with its list read.
+struct ColumnPage<'c> {
+    column: &'c Column,
+    kind: &'c str,
+    page: &'c Page,
+    /// The page's index among the crawled pages.
+    index: usize,
+    items: &'c [ListItem],
+    newest: Option<NaiveDate>,
+}
+
+/// What the backdated-item check compares with: the last run's item lists by column URL (URL,
+/// date, pinned), its monitoring day, and the items already reported.
+struct Backdating {
+    previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>>,
+    prev_as_of: Option<NaiveDate>,
+    seen: HashSet<String>,
+}
+
+impl Backdating {
+    /// The item lists the last run recorded (`column.items` facts).
+    fn of(input: &ProbeInput) -> Backdating {
         let mut previous: HashMap<String, Vec<(String, Option<NaiveDate>, bool)>> = HashMap::new();
         let prev_as_of = input.previous.and_then(|p| p.as_of).map(|t| t.date_naive());
         if let Some(p) = input.previous {
@@ -851,158 +732,448 @@ impl Probe for Columns {
                 }
             }
         }
-        let mut column_latest: Vec<Option<NaiveDate>> = Vec::new();
-        let mut backdated_seen: HashSet<String> = HashSet::new();
-        for c in &columns {
-            let kind = crawl
-                .site
-                .overrides
-                .column_kinds
-                .get(&c.name)
-                .cloned()
-                .unwrap_or_else(|| self.rules.classify(&c.name).to_string());
-            let window = self.rules.window(&kind);
-            let Some(&(i, page)) = by_url.get(c.url.as_str()) else {
-                out.facts.push(Fact {
-                    probe: "columns".into(),
-                    code: codes::LATEST.into(),
-                    url: Some(c.url.clone()),
-                    value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": false }),
-                    observed_at: at,
-                });
-                column_latest.push(None);
-                continue;
-            };
-            if !page.fetch.ok() {
-                column_latest.push(None);
-                continue; // a failing column page is the links probe's finding
-            }
-            let base =
-                Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
-            let reading = items_of(i, &base);
-            let items = &reading.items;
-            // a list a script fills that the static reader cannot see: unverified,
-            // never blank, stale or undated
-            let scripted = scripted_of(i);
-            if let Some(s) = scripted.as_ref().filter(|s| s.unverified) {
-                out.facts.push(Fact {
-                    probe: "columns".into(),
-                    code: codes::LATEST.into(),
-                    url: Some(c.url.clone()),
-                    value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": true, "read": "unverified" }),
-                    observed_at: at,
-                });
-                out.facts.push(unverified_fact(&c.url, &c.name, &kind, s));
-                unverified_columns += 1;
-                column_latest.push(None);
-                continue;
-            }
-            let newest = latest(items, as_of);
-            column_latest.push(newest);
-            let undated = items.iter().filter(|i| i.date.is_none()).count();
-            let pinned = items.iter().filter(|i| i.pinned).count();
-            // a faked date is judged on records that link to their own article only: a
-            // record drawn by script or without a link (a duty roster, a table of figures)
-            // is read for the column's freshness, never taken for a faked publication
-            let future: Vec<&ListItem> = items
+        Backdating {
+            previous,
+            prev_as_of,
+            seen: HashSet::new(),
+        }
+    }
+}
+
+/// The columns that are channels: a column with sub-columns (discovered below it, or below its
+/// path); a column page in the top folder is no channel of the whole site.
+fn channels(columns: &[Column]) -> HashSet<&str> {
+    let dirs: Vec<(&str, String)> = columns
+        .iter()
+        .filter_map(|c| {
+            Url::parse(&c.url)
+                .ok()
+                .map(|u| (c.url.as_str(), dir_of(&u)))
+        })
+        .collect();
+    let mut parents: HashSet<&str> = columns.iter().filter_map(|c| c.parent.as_deref()).collect();
+    for (url, dir) in &dirs {
+        // a column page in the top folder is no channel of the whole site
+        if dir == "/" {
+            continue;
+        }
+        if dirs
+            .iter()
+            .any(|(u, d)| u != url && d.starts_with(dir.as_str()) && d.len() > dir.len())
+        {
+            parents.insert(url);
+        }
+    }
+    parents
+}
+
+impl<'a, 'p> Run<'a, 'p> {
+    /// The run of `probe` over `input`, whose start page is `home`.
+    fn new(probe: &'p Columns, input: &'p ProbeInput<'a>, home: &'a Page) -> Self {
+        let crawl = input.crawl;
+        Run {
+            probe,
+            input,
+            crawl,
+            home,
+            home_index: crawl.pages.iter().position(|p| std::ptr::eq(p, home)),
+            as_of: input.as_of.date_naive(),
+            at: home.fetch.started_at,
+            index: crawl
+                .pages
                 .iter()
-                .filter(|i| i.linked && i.date.is_some_and(|d| d > as_of))
-                .collect();
-            let channel = parents.contains(c.url.as_str());
+                .enumerate()
+                .map(|(i, p)| (p.fetch.url.as_str(), i))
+                .collect(),
+            by_url: crawl
+                .pages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.is_html)
+                .map(|(i, p)| (p.fetch.url.as_str(), (i, p)))
+                .collect(),
+        }
+    }
+
+    /// What the probe read of page `i` during the crawl (or reads now).
+    fn scan(&self, i: usize) -> Option<&'p ColumnsScan> {
+        self.input.scan::<ColumnsScan>(self.probe, i)
+    }
+
+    /// A page's `ColumnName` meta tag.
+    fn meta_name(&self, p: &Page) -> Option<String> {
+        self.index
+            .get(p.fetch.url.as_str())
+            .and_then(|&i| self.scan(i))
+            .and_then(|s| s.meta_name.clone())
+    }
+
+    /// The site's columns ([`discover`]), the start page first when it is a column itself.
+    fn columns(&self) -> Vec<Column> {
+        let crawl = self.crawl;
+        let hosts = crawl.site.hosts();
+        let mut columns = discover(
+            &crawl.pages,
+            &hosts,
+            &crawl.site.overrides.columns,
+            &|p| self.meta_name(p),
+            &self.probe.rules.not_columns,
+        );
+        if let Some(c) = self.start_column(&columns) {
+            columns.insert(0, c);
+        }
+        columns
+    }
+
+    /// A crawl started at a column's page (an inspector pasting a column URL into `probe`):
+    /// that page is judged as the column it is too, besides as the start page.
+    fn start_column(&self, columns: &[Column]) -> Option<Column> {
+        let home = self.home;
+        let hi = self.home_index?;
+        let hu = Url::parse(&home.fetch.final_url).ok()?;
+        let name = start_column_name(
+            &hu,
+            home,
+            self.input.dom(hi),
+            self.meta_name(home),
+            &self.probe.rules,
+            &self.crawl.site.name,
+        )?;
+        if columns.iter().any(|c| c.url == home.fetch.url) {
+            return None;
+        }
+        let items = match self.scan(hi).and_then(|s| s.items.clone()) {
+            Some(r) => r.items,
+            None => read_lists(self.input.dom(hi), &hu, self.as_of).items,
+        };
+        let dated = items.iter().filter(|i| i.date.is_some()).count();
+        // a list of dated items, or a column page that is empty: it says so, or it shows
+        // nothing of its own beside its frame (its own page is the template, so the page is
+        // read without one)
+        let blank = dated == 0
+            && items.len() < 3
+            && (said_empty(
+                self.input.dom(hi),
+                self.input.template(),
+                false,
+                &self.probe.rules.empty_words,
+            )
+            .is_some()
+                || (items.is_empty() && blank_page(self.input.dom(hi), None, &[]).is_some()));
+        (dated >= 3 || blank).then(|| Column {
+            url: home.fetch.url.clone(),
+            name,
+            level: 1,
+            parent: None,
+        })
+    }
+
+    /// A page's list items: read during the crawl, or now.
+    fn items_of(&self, i: usize, base: &Url) -> ListReading {
+        let as_of = self.as_of;
+        match self.scan(i).and_then(|s| s.items.clone()) {
+            Some(r) => r,
+            None => {
+                scripted_list(
+                    self.input.dom(i),
+                    base,
+                    as_of,
+                    read_lists(self.input.dom(i), base, as_of),
+                )
+                .0
+            }
+        }
+    }
+
+    /// How a page's list was read when a script builds it.
+    fn scripted_of(&self, i: usize) -> Option<Scripted> {
+        let as_of = self.as_of;
+        match self.scan(i) {
+            Some(s) if s.items.is_some() => s.scripted.clone(),
+            _ => {
+                let p = &self.crawl.pages[i];
+                if !p.is_html || !p.fetch.ok() {
+                    return None;
+                }
+                let base = Url::parse(&p.fetch.final_url).ok()?;
+                let dom = self.input.dom(i);
+                scripted_list(dom, &base, as_of, read_lists(dom, &base, as_of)).1
+            }
+        }
+    }
+
+    /// Whether page `i` is blank (what it shows, if anything): read during the crawl, or now;
+    /// the start page is its own template, so it is read without one.
+    fn blank_of(&self, i: usize) -> Option<String> {
+        let empty_words = &self.probe.rules.empty_words;
+        if Some(i) == self.home_index {
+            return blank_page(self.input.dom(i), None, empty_words);
+        }
+        match self.scan(i).and_then(|s| s.blank.clone()) {
+            Some(b) => b,
+            None => blank_page(self.input.dom(i), Some(self.input.template()), empty_words),
+        }
+    }
+
+    /// The `column.unverified` fact of a list a script fills.
+    fn unverified_fact(&self, url: &str, name: &str, kind: &str, s: &Scripted) -> Fact {
+        Fact {
+            probe: "columns".into(),
+            code: codes::UNVERIFIED.into(),
+            url: Some(url.to_string()),
+            value: json!({
+                "name": name, "kind": kind, "shape": s.found.shape, "reason": s.found.shape.zh(),
+                "endpoint": s.found.endpoint, "excerpt": s.found.excerpt,
+            }),
+            observed_at: self.at,
+        }
+    }
+
+    /// A finding of the probe, built by the one builder ([`crate::evidence`]).
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        code: &str,
+        severity: Severity,
+        url: &str,
+        value: serde_json::Value,
+        message: String,
+        excerpt: String,
+        page: Option<&Page>,
+    ) -> govwatch_model::Finding {
+        crate::evidence::finding("columns", code, severity, self.at)
+            .url(url)
+            .value(value)
+            .message(message)
+            .excerpt(excerpt)
+            .page(page)
+            .build()
+    }
+
+    /// `column.blank` of a column page showing `shown` (empty: the template alone).
+    fn blank_finding(&self, cp: &ColumnPage, shown: &str) -> govwatch_model::Finding {
+        let c = cp.column;
+        self.finding(
+            codes::BLANK,
+            Severity::Deduct,
+            &c.url,
+            json!({ "name": c.name, "kind": cp.kind, "level": c.level }),
+            format!("栏目“{}”为空白栏目，无内容", c.name),
+            crate::evidence::clip(
+                &format!(
+                    "{}: {}",
+                    c.name,
+                    if shown.is_empty() {
+                        "(nothing but the site template)"
+                    } else {
+                        shown
+                    }
+                ),
+                200,
+            ),
+            Some(cp.page),
+        )
+    }
+
+    /// One column: its facts (`column.latest`, `column.items`, `column.unverified`), its
+    /// backdated items, and whether it is blank, undated or stale.
+    fn judge_column(
+        &self,
+        c: &Column,
+        channel: bool,
+        backdating: &mut Backdating,
+        out: &mut ProbeOutput,
+    ) -> ColumnRead {
+        let crawl = self.crawl;
+        let as_of = self.as_of;
+        let kind = crawl
+            .site
+            .overrides
+            .column_kinds
+            .get(&c.name)
+            .cloned()
+            .unwrap_or_else(|| self.probe.rules.classify(&c.name).to_string());
+        let window = self.probe.rules.window(&kind);
+        let Some(&(i, page)) = self.by_url.get(c.url.as_str()) else {
             out.facts.push(Fact {
                 probe: "columns".into(),
                 code: codes::LATEST.into(),
                 url: Some(c.url.clone()),
-                value: json!({
-                    "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
-                    "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
-                    "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
-                    "read": if scripted.is_some() { "inline" } else { "static" },
-                    "lists": reading.summary(),
-                }),
-                observed_at: at,
+                value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": false }),
+                observed_at: self.at,
             });
-            let list: Vec<serde_json::Value> = items
-                .iter()
-                .take(200)
-                .map(|i| json!({ "url": i.url, "date": i.date.map(|d| d.to_string()), "pinned": i.pinned, "title": i.title }))
-                .collect();
+            return ColumnRead::default();
+        };
+        if !page.fetch.ok() {
+            return ColumnRead::default(); // a failing column page is the links probe's finding
+        }
+        let base = Url::parse(&page.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone());
+        let reading = self.items_of(i, &base);
+        let items = &reading.items;
+        // a list a script fills that the static reader cannot see: unverified,
+        // never blank, stale or undated
+        let scripted = self.scripted_of(i);
+        if let Some(s) = scripted.as_ref().filter(|s| s.unverified) {
             out.facts.push(Fact {
                 probe: "columns".into(),
-                code: codes::ITEMS.into(),
+                code: codes::LATEST.into(),
                 url: Some(c.url.clone()),
-                value: json!({ "name": c.name, "items": list }),
-                observed_at: at,
+                value: json!({ "name": c.name, "level": c.level, "parent": c.parent, "kind": kind, "crawled": true, "read": "unverified" }),
+                observed_at: self.at,
             });
-            // future dates are faked dates
-            for f in &future {
-                if backdated_seen.insert(f.url.clone()) {
-                    out.findings.push(finding(
-                        codes::CONTENT_BACKDATED,
-                        Severity::Veto,
-                        &f.url,
-                        json!({ "column": c.url, "claimed": f.date.map(|d| d.to_string()), "seen": as_of.to_string(), "reason": "future" }),
-                        format!("“{}” in {} is dated {}, after the monitoring time {as_of}", f.title, c.name, f.raw_date.clone().unwrap_or_default()),
-                        format!("{} {}", f.title, f.raw_date.clone().unwrap_or_default()),
-                        Some(page),
-                    ));
-                }
+            out.facts
+                .push(self.unverified_fact(&c.url, &c.name, &kind, s));
+            return ColumnRead {
+                latest: None,
+                unverified: true,
+            };
+        }
+        let newest = latest(items, as_of);
+        let undated = items.iter().filter(|i| i.date.is_none()).count();
+        let pinned = items.iter().filter(|i| i.pinned).count();
+        // a faked date is judged on records that link to their own article only: a
+        // record drawn by script or without a link (a duty roster, a table of figures)
+        // is read for the column's freshness, never taken for a faked publication
+        let future: Vec<&ListItem> = items
+            .iter()
+            .filter(|i| i.linked && i.date.is_some_and(|d| d > as_of))
+            .collect();
+        out.facts.push(Fact {
+            probe: "columns".into(),
+            code: codes::LATEST.into(),
+            url: Some(c.url.clone()),
+            value: json!({
+                "name": c.name, "level": c.level, "parent": c.parent, "kind": kind,
+                "latest": newest.map(|d| d.to_string()), "items": items.len(), "undated": undated,
+                "pinned": pinned, "future": future.len(), "window_days": window, "channel": channel, "crawled": true,
+                "read": if scripted.is_some() { "inline" } else { "static" },
+                "lists": reading.summary(),
+            }),
+            observed_at: self.at,
+        });
+        let list: Vec<serde_json::Value> = items
+            .iter()
+            .take(200)
+            .map(|i| json!({ "url": i.url, "date": i.date.map(|d| d.to_string()), "pinned": i.pinned, "title": i.title }))
+            .collect();
+        out.facts.push(Fact {
+            probe: "columns".into(),
+            code: codes::ITEMS.into(),
+            url: Some(c.url.clone()),
+            value: json!({ "name": c.name, "items": list }),
+            observed_at: self.at,
+        });
+        let cp = ColumnPage {
+            column: c,
+            kind: &kind,
+            page,
+            index: i,
+            items,
+            newest,
+        };
+        self.backdated(&cp, &future, backdating, out);
+        if !(channel && items.is_empty()) {
+            // (a channel page is judged through its sub-columns)
+            self.freshness(&cp, window, undated, out);
+        }
+        ColumnRead {
+            latest: newest,
+            unverified: false,
+        }
+    }
+
+    /// `content.backdated`: items dated in the future, and items that appeared since the last
+    /// run while claiming a date the last run's list covered (each item once).
+    fn backdated(
+        &self,
+        cp: &ColumnPage,
+        future: &[&ListItem],
+        backdating: &mut Backdating,
+        out: &mut ProbeOutput,
+    ) {
+        let (c, as_of) = (cp.column, self.as_of);
+        // future dates are faked dates
+        for f in future {
+            if backdating.seen.insert(f.url.clone()) {
+                out.findings.push(self.finding(
+                    codes::CONTENT_BACKDATED,
+                    Severity::Veto,
+                    &f.url,
+                    json!({ "column": c.url, "claimed": f.date.map(|d| d.to_string()), "seen": as_of.to_string(), "reason": "future" }),
+                    format!("“{}” in {} is dated {}, after the monitoring time {as_of}", f.title, c.name, f.raw_date.clone().unwrap_or_default()),
+                    format!("{} {}", f.title, f.raw_date.clone().unwrap_or_default()),
+                    Some(cp.page),
+                ));
             }
-            // items that appeared since the last run while claiming a date the last run's list covered
-            if let (Some(prev), Some(pas)) = (previous.get(&c.url), prev_as_of) {
-                let prev_urls: HashSet<&str> = prev.iter().map(|(u, _, _)| u.as_str()).collect();
-                let prev_min = prev
-                    .iter()
-                    .filter(|(_, _, p)| !*p)
-                    .filter_map(|(_, d, _)| *d)
-                    .min();
-                if let Some(prev_min) = prev_min {
-                    for it in items.iter().filter(|it| {
-                        it.linked && !it.pinned && !prev_urls.contains(it.url.as_str())
-                    }) {
-                        let Some(d) = it.date else { continue };
-                        if d >= prev_min
-                            && d < pas - chrono::Duration::days(1)
-                            && backdated_seen.insert(it.url.clone())
-                        {
-                            out.findings.push(finding(
-                                codes::CONTENT_BACKDATED,
-                                Severity::Veto,
-                                &it.url,
-                                json!({ "column": c.url, "claimed": d.to_string(), "first_seen": as_of.to_string(), "previous_run": pas.to_string(), "previous_oldest": prev_min.to_string(), "reason": "first_seen_after_claimed_date" }),
-                                format!("“{}” in {} claims {d} but was first listed after {pas}: the run of {pas} listed items back to {prev_min} without it", it.title, c.name),
-                                format!("{} {} — not in the list seen on {pas}", it.title, it.raw_date.clone().unwrap_or_default()),
-                                Some(page),
-                            ));
-                        }
-                    }
-                }
+        }
+        // items that appeared since the last run while claiming a date the last run's list covered
+        let (Some(prev), Some(pas)) = (backdating.previous.get(&c.url), backdating.prev_as_of)
+        else {
+            return;
+        };
+        let prev_urls: HashSet<&str> = prev.iter().map(|(u, _, _)| u.as_str()).collect();
+        let prev_min = prev
+            .iter()
+            .filter(|(_, _, p)| !*p)
+            .filter_map(|(_, d, _)| *d)
+            .min();
+        let Some(prev_min) = prev_min else { return };
+        for it in cp
+            .items
+            .iter()
+            .filter(|it| it.linked && !it.pinned && !prev_urls.contains(it.url.as_str()))
+        {
+            let Some(d) = it.date else { continue };
+            if d >= prev_min
+                && d < pas - chrono::Duration::days(1)
+                && backdating.seen.insert(it.url.clone())
+            {
+                out.findings.push(self.finding(
+                    codes::CONTENT_BACKDATED,
+                    Severity::Veto,
+                    &it.url,
+                    json!({ "column": c.url, "claimed": d.to_string(), "first_seen": as_of.to_string(), "previous_run": pas.to_string(), "previous_oldest": prev_min.to_string(), "reason": "first_seen_after_claimed_date" }),
+                    format!("“{}” in {} claims {d} but was first listed after {pas}: the run of {pas} listed items back to {prev_min} without it", it.title, c.name),
+                    format!("{} {} — not in the list seen on {pas}", it.title, it.raw_date.clone().unwrap_or_default()),
+                    Some(cp.page),
+                ));
             }
-            if channel && items.is_empty() {
-                continue; // a channel page is judged through its sub-columns
+        }
+    }
+
+    /// `column.blank`, `column.undated` or `column.stale` of a column page that is no channel
+    /// judged through its sub-columns.
+    fn freshness(
+        &self,
+        cp: &ColumnPage,
+        window: Option<u32>,
+        undated: usize,
+        out: &mut ProbeOutput,
+    ) {
+        let (c, i, items, kind) = (cp.column, cp.index, cp.items, cp.kind);
+        if items.is_empty() {
+            // a content page (a guide, a service list, a form) is not a list, and not blank
+            if let Some(shown) = self.blank_of(i) {
+                out.findings.push(self.blank_finding(cp, &shown));
             }
-            if items.is_empty() {
-                // a content page (a guide, a service list, a form) is not a list, and not blank
-                if let Some(shown) = blank_of(i) {
-                    out.findings.push(blank_finding(c, &kind, page, &shown));
-                }
-                continue;
+            return;
+        }
+        if cp.newest.is_none() && undated < 3 {
+            // one or two undated links: a content page's related links, not a list — unless
+            // the page says its list is empty (暂无信息 beside a pager's or a side box's links)
+            if let Some(shown) = said_empty(
+                self.input.dom(i),
+                self.input.template(),
+                Some(i) != self.home_index,
+                &self.probe.rules.empty_words,
+            ) {
+                out.findings.push(self.blank_finding(cp, &shown));
             }
-            if newest.is_none() && undated < 3 {
-                // one or two undated links: a content page's related links, not a list — unless
-                // the page says its list is empty (暂无信息 beside a pager's or a side box's links)
-                if let Some(shown) = said_empty(
-                    input.dom(i),
-                    input.template(),
-                    Some(i) != home_index,
-                    &self.rules.empty_words,
-                ) {
-                    out.findings.push(blank_finding(c, &kind, page, &shown));
-                }
-                continue;
-            }
-            if newest.is_none() {
-                out.findings.push(finding(
+            return;
+        }
+        if cp.newest.is_none() {
+            out.findings.push(
+                self.finding(
                     codes::UNDATED,
                     Severity::Deduct,
                     &c.url,
@@ -1018,42 +1189,53 @@ impl Probe for Columns {
                         .map(|i| i.title.clone())
                         .collect::<Vec<_>>()
                         .join("; "),
-                    Some(page),
+                    Some(cp.page),
+                ),
+            );
+            return;
+        }
+        if let (Some(w), Some(n)) = (window, cp.newest) {
+            let age = (self.as_of - n).num_days();
+            if age > w as i64 {
+                let top = items
+                    .iter()
+                    .filter(|i| i.date == Some(n))
+                    .map(|i| format!("{} {}", i.title, i.raw_date.clone().unwrap_or_default()))
+                    .next()
+                    .unwrap_or_default();
+                out.findings.push(self.finding(
+                    codes::STALE,
+                    Severity::Deduct,
+                    &c.url,
+                    json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
+                    format!("栏目“{}”（{kind}）自 {n} 起未更新，已 {age} 天（要求 {w} 天内）", c.name),
+                    format!("newest item: {top}"),
+                    Some(cp.page),
                 ));
-                continue;
-            }
-            if let (Some(w), Some(n)) = (window, newest) {
-                let age = (as_of - n).num_days();
-                if age > w as i64 {
-                    let top = items
-                        .iter()
-                        .filter(|i| i.date == Some(n))
-                        .map(|i| format!("{} {}", i.title, i.raw_date.clone().unwrap_or_default()))
-                        .next()
-                        .unwrap_or_default();
-                    out.findings.push(finding(
-                        codes::STALE,
-                        Severity::Deduct,
-                        &c.url,
-                        json!({ "name": c.name, "kind": kind, "level": c.level, "latest": n.to_string(), "window_days": w, "days_overdue": age - w as i64 }),
-                        format!("栏目“{}”（{kind}）自 {n} 起未更新，已 {age} 天（要求 {w} 天内）", c.name),
-                        format!("newest item: {top}"),
-                        Some(page),
-                    ));
-                }
             }
         }
-        // the home page
-        let home_reading = items_of(
+    }
+
+    /// The home page: `home.latest`, and `home.stale` (a navigation-hub home page judged by its
+    /// columns' newest dates).
+    fn judge_home(
+        &self,
+        columns: &[Column],
+        column_latest: &[Option<NaiveDate>],
+        unverified_columns: usize,
+        out: &mut ProbeOutput,
+    ) {
+        let (home, as_of) = (self.home, self.as_of);
+        let home_reading = self.items_of(
             0,
-            &Url::parse(&home.fetch.final_url).unwrap_or_else(|_| crawl.site.home.clone()),
+            &Url::parse(&home.fetch.final_url).unwrap_or_else(|_| self.crawl.site.home.clone()),
         );
         let home_items = &home_reading.items;
         let home_newest = latest(home_items, as_of);
         let hub = home_newest.is_none();
         // [issue 25 hook] a home page whose news a script fills, with nothing dated to fall back
         // on: unverified, never 首页不更新
-        let home_unverified = scripted_of(0).filter(|s| s.unverified);
+        let home_unverified = self.scripted_of(0).filter(|s| s.unverified);
         let decided = if hub {
             column_latest.iter().flatten().max().copied()
         } else {
@@ -1063,15 +1245,15 @@ impl Probe for Columns {
         // alone, a crawl cut short), nothing says it is stale
         let columns_crawled = columns
             .iter()
-            .filter(|c| by_url.contains_key(c.url.as_str()))
+            .filter(|c| self.by_url.contains_key(c.url.as_str()))
             .count();
-        let window = self.rules.home.window_days as i64;
+        let window = self.probe.rules.home.window_days as i64;
         out.facts.push(Fact {
             probe: "columns".into(),
             code: codes::HOME_LATEST.into(),
             url: Some(home.fetch.url.clone()),
             value: json!({ "latest": decided.map(|d| d.to_string()), "hub": hub, "items": home_items.len(), "columns": columns.len(), "window_days": window, "columns_crawled": columns_crawled, "lists": home_reading.summary() }),
-            observed_at: at,
+            observed_at: self.at,
         });
         // a start page that is a column (an inspector probing a column's URL) is judged as that
         // column; the site's home page was not inspected, so the home rule is not judged on it;
@@ -1080,7 +1262,9 @@ impl Probe for Columns {
         let start_is_column = columns.first().is_some_and(|c| c.url == home.fetch.url);
         // a start page that says it is an article (an inspector probing an article's URL) is no
         // home page either: its side lists' dates say nothing of the home page's
-        let start_is_article = home_index.is_some_and(|hi| says_article(input.dom(hi)));
+        let start_is_article = self
+            .home_index
+            .is_some_and(|hi| says_article(self.input.dom(hi)));
         let unknown = home_unverified.is_some()
             || (hub && unverified_columns > 0)
             || (hub && decided.is_none() && columns_crawled == 0 && !columns.is_empty());
@@ -1092,7 +1276,7 @@ impl Probe for Columns {
             };
         if let (None, Some(s)) = (decided, &home_unverified) {
             out.facts
-                .push(unverified_fact(&home.fetch.url, "首页", "home", s));
+                .push(self.unverified_fact(&home.fetch.url, "首页", "home", s));
         }
         if stale {
             let how = if hub {
@@ -1100,7 +1284,7 @@ impl Probe for Columns {
             } else {
                 "首页信息"
             };
-            out.findings.push(finding(
+            out.findings.push(self.finding(
                 codes::HOME_STALE,
                 Severity::Veto,
                 &home.fetch.url,
@@ -1113,7 +1297,6 @@ impl Probe for Columns {
                 Some(home),
             ));
         }
-        out
     }
 }
 

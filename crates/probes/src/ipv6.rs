@@ -206,237 +206,12 @@ impl Probe for Ipv6 {
             at,
             g,
         };
-        let host = &g.host;
-
-        // 1. AAAA
-        o.fact(
-            codes::AAAA,
-            json!({ "host": host, "cname_chain": g.cname_chain, "a": g.a, "aaaa_raw": g.aaaa_raw, "aaaa": g.aaaa, "dns_error": g.dns_error }),
-        );
-        // a lookup that failed (rather than answering "no record") measured nothing
-        let aaaa_failed = g
-            .dns_error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("AAAA "));
-        if g.aaaa.is_empty() && !aaaa_failed {
-            let why = if g.aaaa_raw.is_empty() {
-                format!("AAAA {host}：无记录")
-            } else {
-                format!(
-                    "AAAA {host}：仅有 {}（IPv4 映射地址或不可用的地址）",
-                    g.aaaa_raw.join(", ")
-                )
-            };
-            let why = match &g.dns_error {
-                Some(e) => format!("{why}；{e}"),
-                None => why,
-            };
-            o.finding(
-                codes::NO_AAAA,
-                json!({ "host": host, "aaaa_raw": g.aaaa_raw, "cname_chain": g.cname_chain }),
-                format!("{host} 没有可用的 IPv6 地址（AAAA 记录），首页不支持 IPv6 访问"),
-                why,
-                None,
-            );
-        }
-
-        // 2. Reachability of every address
-        if !g.addresses.is_empty() {
-            let reachable: Vec<&str> = g
-                .addresses
-                .iter()
-                .filter(|a| a.reachable())
-                .map(|a| a.addr.as_str())
-                .collect();
-            let failing: Vec<String> = g
-                .addresses
-                .iter()
-                .filter(|a| !a.reachable())
-                .map(|a| {
-                    format!(
-                        "[{}]:{} {}",
-                        a.addr,
-                        g.port,
-                        a.tcp_error
-                            .clone()
-                            .or(a.http_error.clone())
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
-            let addrs: Vec<Value> = g
-                .addresses
-                .iter()
-                .map(|a| json!({ "addr": a.addr, "tcp_ok": a.tcp_ok, "tcp_ms": a.tcp_ms, "tcp_error": a.tcp_error, "http_status": a.http_status, "http_error": a.http_error }))
-                .collect();
-            o.fact(codes::REACHABILITY, json!({ "addresses": addrs, "reachable": reachable.len(), "total": g.addresses.len() }));
-            let failing_addrs: Vec<&str> = g
-                .addresses
-                .iter()
-                .filter(|a| !a.reachable())
-                .map(|a| a.addr.as_str())
-                .collect();
-            if reachable.is_empty() {
-                o.finding(
-                    codes::UNREACHABLE,
-                    json!({ "failing": failing_addrs }),
-                    format!(
-                        "{host} 的 IPv6 地址均无法访问（{}）",
-                        failing_addrs.join(", ")
-                    ),
-                    failing.join("; "),
-                    None,
-                );
-            } else if !failing.is_empty() {
-                o.finding(
-                    codes::PARTIAL,
-                    json!({ "failing": failing_addrs, "reachable": reachable }),
-                    format!(
-                        "{host} 的 {} 个 IPv6 地址（共 {} 个）无法访问（{}）",
-                        failing.len(),
-                        g.addresses.len(),
-                        failing_addrs.join(", ")
-                    ),
-                    failing.join("; "),
-                    None,
-                );
-            }
-        }
-
-        // 3. Same site on both families
-        if let (Some(v4), Some(v6)) = (&g.v4_get, &g.v6_get) {
-            let diff = if v4.status == v6.status {
-                Some(content_diff(&v4.body, &v6.body))
-            } else {
-                None
-            };
-            let max = self.rules.max_content_diff;
-            o.fact(
-                codes::SAME_CONTENT,
-                json!({ "v4_addr": v4.addr, "v6_addr": v6.addr, "v4_status": v4.status, "v6_status": v6.status, "diff": diff.map(|d| (d * 10_000.0).round() / 10_000.0), "max_diff": max }),
-            );
-            if v4.status != v6.status {
-                let s = |x: Option<u16>| {
-                    x.map(|v| v.to_string())
-                        .unwrap_or_else(|| "no answer".into())
-                };
-                o.finding(
-                    codes::STATUS_MISMATCH,
-                    json!({ "v4_status": v4.status, "v6_status": v6.status, "v4_addr": v4.addr, "v6_addr": v6.addr }),
-                    format!("{host} 经 IPv4 访问返回 {}，经 IPv6 访问返回 {}，两者不一致", s(v4.status), s(v6.status)),
-                    format!("IPv4 {} → {}; IPv6 [{}] → {}", v4.addr, s(v4.status), v6.addr, s(v6.status)),
-                    v6.status,
-                );
-            } else if let Some(d) = diff.filter(|d| *d > max) {
-                o.finding(
-                    codes::CONTENT_MISMATCH,
-                    json!({ "diff": (d * 10_000.0).round() / 10_000.0, "max_diff": max, "v4_addr": v4.addr, "v6_addr": v6.addr }),
-                    format!("{host} 经 IPv6 访问的首页与 IPv4 首页内容相差 {:.0}%（超过 {:.0}%）", d * 100.0, max * 100.0),
-                    first_difference(&v4.body, &v6.body),
-                    v6.status,
-                );
-            }
-        }
-
-        // 4. Authoritative name servers
-        if g.ns_zone.is_some() || g.ns_error.is_some() {
-            let with_aaaa = g.ns.iter().filter(|n| !n.aaaa.is_empty()).count();
-            let answering = g.ns.iter().filter(|n| n.answers_v6).count();
-            let servers: Vec<Value> = g
-                .ns
-                .iter()
-                .map(|n| json!({ "name": n.name, "aaaa": n.aaaa, "answers_v6": n.answers_v6, "error": n.error }))
-                .collect();
-            o.fact(
-                codes::NS,
-                json!({ "zone": g.ns_zone, "servers": servers, "with_aaaa": with_aaaa, "answering_v6": answering, "error": g.ns_error }),
-            );
-            if answering < 2 {
-                let detail: Vec<String> =
-                    g.ns.iter()
-                        .map(|n| {
-                            if n.aaaa.is_empty() {
-                                format!("{}: no AAAA", n.name)
-                            } else if n.answers_v6 {
-                                format!("{}: answers over IPv6", n.name)
-                            } else {
-                                format!(
-                                    "{}: {}",
-                                    n.name,
-                                    n.error
-                                        .clone()
-                                        .unwrap_or_else(|| "no answer over IPv6".into())
-                                )
-                            }
-                        })
-                        .collect();
-                let zone = g.ns_zone.clone().unwrap_or_else(|| host.clone());
-                o.finding(
-                    codes::NS_NO_V6,
-                    json!({ "zone": zone, "with_aaaa": with_aaaa, "answering_v6": answering, "servers": g.ns.iter().map(|n| &n.name).collect::<Vec<_>>() }),
-                    format!("{zone} 的权威域名服务器中只有 {answering} 个可经 IPv6 解析（至少需要 2 个）"),
-                    if detail.is_empty() { g.ns_error.clone().unwrap_or_default() } else { detail.join("; ") },
-                    None,
-                );
-            }
-        }
-
-        // 5. Level-2/3 internal links
-        let l2: Vec<&LinkV6> = g.links.iter().filter(|l| l.level == 2).collect();
-        let l3: Vec<&LinkV6> = g.links.iter().filter(|l| l.level == 3).collect();
-        let total = g.links.len();
-        if total > 0 {
-            let with_aaaa = g.links.iter().filter(|l| l.has_aaaa).count();
-            let ok = g.links.iter().filter(|l| l.ok_v6 == Some(true)).count();
-            let ok_ratio = ok as f64 / total as f64;
-            o.fact(
-                codes::LINK_SUPPORT,
-                json!({
-                    "level2": level_stats(&l2), "level3": level_stats(&l3),
-                    "total": total, "with_aaaa": with_aaaa, "ok_v6": ok,
-                    "aaaa_ratio": ratio(with_aaaa, total), "ok_ratio": ratio(ok, total),
-                    "not_tried": g.links_not_tried,
-                }),
-            );
-            if !g.aaaa.is_empty() && ok_ratio < self.rules.min_link_support {
-                let bad: Vec<String> = g
-                    .links
-                    .iter()
-                    .filter(|l| l.ok_v6 != Some(true))
-                    .take(10)
-                    .map(|l| {
-                        let why = if !l.has_aaaa {
-                            "no AAAA".to_string()
-                        } else {
-                            l.error
-                                .clone()
-                                .unwrap_or_else(|| format!("HTTP {}", l.status.unwrap_or(0)))
-                        };
-                        format!("{} ({why})", l.url)
-                    })
-                    .collect();
-                o.finding(
-                    codes::LOW_LINK_SUPPORT,
-                    json!({ "ok_ratio": ratio(ok, total), "aaaa_ratio": ratio(with_aaaa, total), "min": self.rules.min_link_support, "total": total, "ok_v6": ok }),
-                    format!(
-                        "{host} 的二、三级链接中 {ok} 个（共 {total} 个）可经 IPv6 访问，支持率 {:.1}%，低于 {:.0}%",
-                        ok_ratio * 100.0,
-                        self.rules.min_link_support * 100.0
-                    ),
-                    bad.join("; "),
-                    None,
-                );
-            }
-        }
-
-        // 6. Success rate of home page samples over IPv6
-        if !g.v6_samples.is_empty() {
-            let ok = g.v6_samples.iter().filter(|s| s.ok).count();
-            o.fact(
-                codes::SUCCESS_RATE,
-                json!({ "samples": g.v6_samples.len(), "ok": ok, "rate": ratio(ok, g.v6_samples.len()) }),
-            );
-        }
+        aaaa(&mut o);
+        reachability(&mut o);
+        same_content(&mut o, &self.rules);
+        name_servers(&mut o);
+        link_support(&mut o, &self.rules);
+        success_rate(&mut o);
         // A site whose home page could not be reached at all, over any family, gives no IPv6
         // finding: nothing was measured but the failure, which availability reports.
         let home_reached = input.home().is_some_and(|h| h.fetch.status.is_some());
@@ -448,6 +223,261 @@ impl Probe for Ipv6 {
     }
 }
 
+/// The AAAA fact, and `ipv6.no_aaaa` when the home host has no usable AAAA.
+fn aaaa(o: &mut Out) {
+    let g = o.g;
+    let host = &g.host;
+    o.fact(
+        codes::AAAA,
+        json!({ "host": host, "cname_chain": g.cname_chain, "a": g.a, "aaaa_raw": g.aaaa_raw, "aaaa": g.aaaa, "dns_error": g.dns_error }),
+    );
+    // a lookup that failed (rather than answering "no record") measured nothing
+    let aaaa_failed = g
+        .dns_error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("AAAA "));
+    if g.aaaa.is_empty() && !aaaa_failed {
+        let why = if g.aaaa_raw.is_empty() {
+            format!("AAAA {host}：无记录")
+        } else {
+            format!(
+                "AAAA {host}：仅有 {}（IPv4 映射地址或不可用的地址）",
+                g.aaaa_raw.join(", ")
+            )
+        };
+        let why = match &g.dns_error {
+            Some(e) => format!("{why}；{e}"),
+            None => why,
+        };
+        o.finding(
+            codes::NO_AAAA,
+            json!({ "host": host, "aaaa_raw": g.aaaa_raw, "cname_chain": g.cname_chain }),
+            format!("{host} 没有可用的 IPv6 地址（AAAA 记录），首页不支持 IPv6 访问"),
+            why,
+            None,
+        );
+    }
+}
+
+/// Reachability of every address: `ipv6.unreachable` or `ipv6.partial`.
+fn reachability(o: &mut Out) {
+    let g = o.g;
+    let host = &g.host;
+    if !g.addresses.is_empty() {
+        let reachable: Vec<&str> = g
+            .addresses
+            .iter()
+            .filter(|a| a.reachable())
+            .map(|a| a.addr.as_str())
+            .collect();
+        let failing: Vec<String> = g
+            .addresses
+            .iter()
+            .filter(|a| !a.reachable())
+            .map(|a| {
+                format!(
+                    "[{}]:{} {}",
+                    a.addr,
+                    g.port,
+                    a.tcp_error
+                        .clone()
+                        .or(a.http_error.clone())
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let addrs: Vec<Value> = g
+            .addresses
+            .iter()
+            .map(|a| json!({ "addr": a.addr, "tcp_ok": a.tcp_ok, "tcp_ms": a.tcp_ms, "tcp_error": a.tcp_error, "http_status": a.http_status, "http_error": a.http_error }))
+            .collect();
+        o.fact(
+            codes::REACHABILITY,
+            json!({ "addresses": addrs, "reachable": reachable.len(), "total": g.addresses.len() }),
+        );
+        let failing_addrs: Vec<&str> = g
+            .addresses
+            .iter()
+            .filter(|a| !a.reachable())
+            .map(|a| a.addr.as_str())
+            .collect();
+        if reachable.is_empty() {
+            o.finding(
+                codes::UNREACHABLE,
+                json!({ "failing": failing_addrs }),
+                format!(
+                    "{host} 的 IPv6 地址均无法访问（{}）",
+                    failing_addrs.join(", ")
+                ),
+                failing.join("; "),
+                None,
+            );
+        } else if !failing.is_empty() {
+            o.finding(
+                codes::PARTIAL,
+                json!({ "failing": failing_addrs, "reachable": reachable }),
+                format!(
+                    "{host} 的 {} 个 IPv6 地址（共 {} 个）无法访问（{}）",
+                    failing.len(),
+                    g.addresses.len(),
+                    failing_addrs.join(", ")
+                ),
+                failing.join("; "),
+                None,
+            );
+        }
+    }
+}
+
+/// The same site on both families: `ipv6.status_mismatch`, `ipv6.content_mismatch`.
+fn same_content(o: &mut Out, rules: &Ipv6Rules) {
+    let g = o.g;
+    let host = &g.host;
+    if let (Some(v4), Some(v6)) = (&g.v4_get, &g.v6_get) {
+        let diff = if v4.status == v6.status {
+            Some(content_diff(&v4.body, &v6.body))
+        } else {
+            None
+        };
+        let max = rules.max_content_diff;
+        o.fact(
+            codes::SAME_CONTENT,
+            json!({ "v4_addr": v4.addr, "v6_addr": v6.addr, "v4_status": v4.status, "v6_status": v6.status, "diff": diff.map(|d| (d * 10_000.0).round() / 10_000.0), "max_diff": max }),
+        );
+        if v4.status != v6.status {
+            let s = |x: Option<u16>| {
+                x.map(|v| v.to_string())
+                    .unwrap_or_else(|| "no answer".into())
+            };
+            o.finding(
+                codes::STATUS_MISMATCH,
+                json!({ "v4_status": v4.status, "v6_status": v6.status, "v4_addr": v4.addr, "v6_addr": v6.addr }),
+                format!("{host} 经 IPv4 访问返回 {}，经 IPv6 访问返回 {}，两者不一致", s(v4.status), s(v6.status)),
+                format!("IPv4 {} → {}; IPv6 [{}] → {}", v4.addr, s(v4.status), v6.addr, s(v6.status)),
+                v6.status,
+            );
+        } else if let Some(d) = diff.filter(|d| *d > max) {
+            o.finding(
+                codes::CONTENT_MISMATCH,
+                json!({ "diff": (d * 10_000.0).round() / 10_000.0, "max_diff": max, "v4_addr": v4.addr, "v6_addr": v6.addr }),
+                format!("{host} 经 IPv6 访问的首页与 IPv4 首页内容相差 {:.0}%（超过 {:.0}%）", d * 100.0, max * 100.0),
+                first_difference(&v4.body, &v6.body),
+                v6.status,
+            );
+        }
+    }
+}
+
+/// The authoritative name servers: `ipv6.ns_no_v6` under two answering over IPv6.
+fn name_servers(o: &mut Out) {
+    let g = o.g;
+    let host = &g.host;
+    if g.ns_zone.is_some() || g.ns_error.is_some() {
+        let with_aaaa = g.ns.iter().filter(|n| !n.aaaa.is_empty()).count();
+        let answering = g.ns.iter().filter(|n| n.answers_v6).count();
+        let servers: Vec<Value> = g
+            .ns
+            .iter()
+            .map(|n| json!({ "name": n.name, "aaaa": n.aaaa, "answers_v6": n.answers_v6, "error": n.error }))
+            .collect();
+        o.fact(
+            codes::NS,
+            json!({ "zone": g.ns_zone, "servers": servers, "with_aaaa": with_aaaa, "answering_v6": answering, "error": g.ns_error }),
+        );
+        if answering < 2 {
+            let detail: Vec<String> =
+                g.ns.iter()
+                    .map(|n| {
+                        if n.aaaa.is_empty() {
+                            format!("{}: no AAAA", n.name)
+                        } else if n.answers_v6 {
+                            format!("{}: answers over IPv6", n.name)
+                        } else {
+                            format!(
+                                "{}: {}",
+                                n.name,
+                                n.error
+                                    .clone()
+                                    .unwrap_or_else(|| "no answer over IPv6".into())
+                            )
+                        }
+                    })
+                    .collect();
+            let zone = g.ns_zone.clone().unwrap_or_else(|| host.clone());
+            o.finding(
+                codes::NS_NO_V6,
+                json!({ "zone": zone, "with_aaaa": with_aaaa, "answering_v6": answering, "servers": g.ns.iter().map(|n| &n.name).collect::<Vec<_>>() }),
+                format!("{zone} 的权威域名服务器中只有 {answering} 个可经 IPv6 解析（至少需要 2 个）"),
+                if detail.is_empty() { g.ns_error.clone().unwrap_or_default() } else { detail.join("; ") },
+                None,
+            );
+        }
+    }
+}
+
+/// Level-2/3 internal links: `ipv6.low_link_support` under `min_link_support`.
+fn link_support(o: &mut Out, rules: &Ipv6Rules) {
+    let g = o.g;
+    let host = &g.host;
+    let l2: Vec<&LinkV6> = g.links.iter().filter(|l| l.level == 2).collect();
+    let l3: Vec<&LinkV6> = g.links.iter().filter(|l| l.level == 3).collect();
+    let total = g.links.len();
+    if total > 0 {
+        let with_aaaa = g.links.iter().filter(|l| l.has_aaaa).count();
+        let ok = g.links.iter().filter(|l| l.ok_v6 == Some(true)).count();
+        let ok_ratio = ok as f64 / total as f64;
+        o.fact(
+            codes::LINK_SUPPORT,
+            json!({
+                "level2": level_stats(&l2), "level3": level_stats(&l3),
+                "total": total, "with_aaaa": with_aaaa, "ok_v6": ok,
+                "aaaa_ratio": ratio(with_aaaa, total), "ok_ratio": ratio(ok, total),
+                "not_tried": g.links_not_tried,
+            }),
+        );
+        if !g.aaaa.is_empty() && ok_ratio < rules.min_link_support {
+            let bad: Vec<String> = g
+                .links
+                .iter()
+                .filter(|l| l.ok_v6 != Some(true))
+                .take(10)
+                .map(|l| {
+                    let why = if !l.has_aaaa {
+                        "no AAAA".to_string()
+                    } else {
+                        l.error
+                            .clone()
+                            .unwrap_or_else(|| format!("HTTP {}", l.status.unwrap_or(0)))
+                    };
+                    format!("{} ({why})", l.url)
+                })
+                .collect();
+            o.finding(
+                codes::LOW_LINK_SUPPORT,
+                json!({ "ok_ratio": ratio(ok, total), "aaaa_ratio": ratio(with_aaaa, total), "min": rules.min_link_support, "total": total, "ok_v6": ok }),
+                format!(
+                    "{host} 的二、三级链接中 {ok} 个（共 {total} 个）可经 IPv6 访问，支持率 {:.1}%，低于 {:.0}%",
+                    ok_ratio * 100.0,
+                    rules.min_link_support * 100.0
+                ),
+                bad.join("; "),
+                None,
+            );
+        }
+    }
+}
+
+/// The success rate of home page samples over IPv6.
+fn success_rate(o: &mut Out) {
+    let g = o.g;
+    if !g.v6_samples.is_empty() {
+        let ok = g.v6_samples.iter().filter(|s| s.ok).count();
+        o.fact(
+            codes::SUCCESS_RATE,
+            json!({ "samples": g.v6_samples.len(), "ok": ok, "rate": ratio(ok, g.v6_samples.len()) }),
+        );
+    }
+}
 /// About 120 characters around the first place where the denoised pages part.
 fn first_difference(a: &str, b: &str) -> String {
     let (a, b) = (denoise(a), denoise(b));

@@ -284,6 +284,23 @@ fn is_attachment(url: &str) -> bool {
         .is_some_and(|(_, e)| ATTACHMENT_EXT.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// The site's not-found page (asked once at a random path), as the soft-404 check reads it.
+struct NotFound<'a> {
+    /// What the site answered, anti-bot walls included.
+    asked: Option<&'a Page>,
+    /// The answer when it was no fetch error (an anti-bot wall's challenge says nothing of the
+    /// site's not-found page).
+    page: Option<&'a Page>,
+    /// The page's own words (outside the home page's template), when it has any.
+    own: Option<Vec<u64>>,
+    /// Where the not-found request was redirected to, when it was.
+    redirect: Option<String>,
+}
+
+/// A page judged a soft 404: its index, why (`redirected_to_not_found`, `same_as_not_found`,
+/// `says_not_found`), the not-found phrase it shows, and its similarity to the not-found page.
+type Judged = (usize, &'static str, Option<String>, f64);
+
 impl Links {
     /// The soft-404 findings and the not-found page's fact.
     fn soft_404s(
@@ -292,27 +309,40 @@ impl Links {
         targets: &BTreeMap<String, Target>,
         out: &mut ProbeOutput,
     ) {
-        let crawl = input.crawl;
+        let nf = not_found_page(input);
+        let (judged, content_judged) = self.judge_soft_404s(input, &nf);
+        if let Some(p) = nf.asked {
+            out.facts.push(Fact {
+                probe: self.name().into(),
+                code: codes::NOT_FOUND_PAGE.into(),
+                url: Some(p.fetch.url.clone()),
+                value: json!({
+                    "status": p.fetch.status,
+                    "error": p.fetch.error,
+                    "final_url": p.fetch.final_url,
+                    "title": p.title,
+                    "own_words": nf.own.as_ref().map(Vec::len),
+                    "content_judged": content_judged && nf.own.is_some(),
+                    "soft_404": judged.len(),
+                }),
+                observed_at: p.fetch.started_at,
+            });
+        }
+        for j in judged {
+            if let Some(f) = self.soft_404_finding(input, targets, &nf, j) {
+                out.findings.push(f);
+            }
+        }
+    }
+
+    /// Every crawled page below the home page that answered 200 and is a not-found page, and
+    /// whether the not-found page's content could tell pages apart.
+    fn judge_soft_404s(&self, input: &ProbeInput, nf: &NotFound) -> (Vec<Judged>, bool) {
         let rules = &self.soft_404;
-        // the not-found page's own words
-        // an anti-bot wall's challenge says nothing of the site's not-found page
-        let asked = crawl.not_found.as_ref();
-        let nf = asked.filter(|p| p.fetch.error.is_none());
-        let nf_own: Option<Vec<u64>> =
-            nf.filter(|p| p.is_html && !p.text.is_empty())
-                .and_then(|p| {
-                    let doc = Html::parse_document(&p.text);
-                    own_words(&doc, Some(input.template()))
-                });
-        let nf_own = nf_own.filter(|o| !o.is_empty());
-        let nf_redirect = nf
-            .filter(|p| p.fetch.ok() && p.fetch.final_url != p.fetch.url)
-            .map(|p| p.fetch.final_url.clone());
-        // every crawled page below the home page that answered 200
-        let mut judged: Vec<(usize, &'static str, Option<String>, f64)> = Vec::new();
+        let mut judged: Vec<Judged> = Vec::new();
         let mut content_matches = 0usize;
         let mut eligible = 0usize;
-        for (i, page) in crawl.pages.iter().enumerate() {
+        for (i, page) in input.crawl.pages.iter().enumerate() {
             if page.depth == 0 || !page.is_html || !page.fetch.ok() {
                 continue;
             }
@@ -320,11 +350,11 @@ impl Links {
                 continue;
             };
             eligible += 1;
-            if nf_redirect.as_deref() == Some(page.fetch.final_url.as_str()) {
+            if nf.redirect.as_deref() == Some(page.fetch.final_url.as_str()) {
                 judged.push((i, "redirected_to_not_found", None, 1.0));
                 continue;
             }
-            if let (Some(n), Some(own)) = (&nf_own, &shape.own)
+            if let (Some(n), Some(own)) = (&nf.own, &shape.own)
                 && !own.is_empty()
             {
                 let sim = jaccard(own, n);
@@ -344,88 +374,98 @@ impl Links {
         if !content_judged {
             judged.retain(|(_, why, says, _)| *why != "same_as_not_found" || says.is_some());
         }
-        if let Some(p) = asked {
-            out.facts.push(Fact {
-                probe: self.name().into(),
-                code: codes::NOT_FOUND_PAGE.into(),
-                url: Some(p.fetch.url.clone()),
-                value: json!({
-                    "status": p.fetch.status,
-                    "error": p.fetch.error,
-                    "final_url": p.fetch.final_url,
-                    "title": p.title,
-                    "own_words": nf_own.as_ref().map(Vec::len),
-                    "content_judged": content_judged && nf_own.is_some(),
-                    "soft_404": judged.len(),
-                }),
-                observed_at: p.fetch.started_at,
-            });
-        }
-        for (i, why, says, sim) in judged {
-            let page = &crawl.pages[i];
-            let Some(key) = input.normalized(&page.fetch.url) else {
-                continue;
-            };
-            let Some(t) = targets.get(&key) else {
-                continue;
-            };
-            let from: Vec<&(&Page, &govwatch_model::Link)> = if t.on_home {
-                t.from.iter().filter(|(p, _)| p.depth == 0).collect()
-            } else {
-                t.from.iter().collect()
-            };
-            let Some(&&(linking, link)) = from.first() else {
-                continue;
-            };
-            let text = match crawl.pages.iter().position(|p| std::ptr::eq(p, linking)) {
-                Some(j) => input.raw_text(j),
-                None => linking.text.as_str(),
-            };
-            let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
-            let shown = match (&says, why) {
-                (Some(s), _) => format!("显示“{s}”"),
-                (None, "redirected_to_not_found") => "跳转到网站的“页面不存在”页面".to_string(),
-                _ => "与网站的“页面不存在”页面相同".to_string(),
-            };
-            let from_urls: Vec<&str> = t
-                .from
-                .iter()
-                .take(MAX_FROM)
-                .map(|(p, _)| p.fetch.url.as_str())
-                .collect();
-            let name = if link.text.is_empty() {
-                "链接".to_string()
-            } else {
-                format!("链接“{}”", link.text)
-            };
-            out.findings.push(
-                crate::evidence::finding(self.name(), codes::SOFT_404, Severity::Deduct, page.fetch.started_at)
-                    .url(key.clone())
-                    .value(json!({
-                        "target": key,
-                        "on_home": t.on_home,
-                        "reason": why,
-                        "says": says,
-                        "similarity": (sim * 1000.0).round() / 1000.0,
-                        "status": page.fetch.status,
-                        "title": page.title,
-                        "anchor": link.text,
-                        "from": from_urls,
-                        "from_count": t.from.len(),
-                    }))
-                    .message(format!(
-                        "{name}指向的页面{shown}（HTTP {}，实为死链；所在页面 {}）",
-                        page.fetch.status.unwrap_or(200),
-                        linking.fetch.url
-                    ))
-                    .excerpt(excerpt)
-                    .status(page.fetch.status)
-                    .archived(Some(page.fetch.url.clone()))
-                    .body_hash(page.fetch.content_hash.clone())
-                    .extra(json!({ "linking_page": linking.fetch.url, "anchor": link.text, "href": link.raw, "not_found_url": nf.map(|p| p.fetch.url.clone()) }))
-                    .build(),
-            );
-        }
+        (judged, content_judged)
+    }
+
+    /// The `link.soft_404` finding of one judged page, through the first link to it (from the
+    /// home page when it is linked there); `None` when no crawled page links to it.
+    fn soft_404_finding(
+        &self,
+        input: &ProbeInput,
+        targets: &BTreeMap<String, Target>,
+        nf: &NotFound,
+        (i, why, says, sim): Judged,
+    ) -> Option<govwatch_model::Finding> {
+        let crawl = input.crawl;
+        let page = &crawl.pages[i];
+        let key = input.normalized(&page.fetch.url)?;
+        let t = targets.get(&key)?;
+        let from: Vec<&(&Page, &govwatch_model::Link)> = if t.on_home {
+            t.from.iter().filter(|(p, _)| p.depth == 0).collect()
+        } else {
+            t.from.iter().collect()
+        };
+        let &&(linking, link) = from.first()?;
+        let text = match crawl.pages.iter().position(|p| std::ptr::eq(p, linking)) {
+            Some(j) => input.raw_text(j),
+            None => linking.text.as_str(),
+        };
+        let excerpt = excerpt_around(text, &link.raw, 80).map(|e| clip(&e, 300));
+        let shown = match (&says, why) {
+            (Some(s), _) => format!("显示“{s}”"),
+            (None, "redirected_to_not_found") => "跳转到网站的“页面不存在”页面".to_string(),
+            _ => "与网站的“页面不存在”页面相同".to_string(),
+        };
+        let from_urls: Vec<&str> = t
+            .from
+            .iter()
+            .take(MAX_FROM)
+            .map(|(p, _)| p.fetch.url.as_str())
+            .collect();
+        let name = if link.text.is_empty() {
+            "链接".to_string()
+        } else {
+            format!("链接“{}”", link.text)
+        };
+        Some(
+            crate::evidence::finding(self.name(), codes::SOFT_404, Severity::Deduct, page.fetch.started_at)
+                .url(key.clone())
+                .value(json!({
+                    "target": key,
+                    "on_home": t.on_home,
+                    "reason": why,
+                    "says": says,
+                    "similarity": (sim * 1000.0).round() / 1000.0,
+                    "status": page.fetch.status,
+                    "title": page.title,
+                    "anchor": link.text,
+                    "from": from_urls,
+                    "from_count": t.from.len(),
+                }))
+                .message(format!(
+                    "{name}指向的页面{shown}（HTTP {}，实为死链；所在页面 {}）",
+                    page.fetch.status.unwrap_or(200),
+                    linking.fetch.url
+                ))
+                .excerpt(excerpt)
+                .status(page.fetch.status)
+                .archived(Some(page.fetch.url.clone()))
+                .body_hash(page.fetch.content_hash.clone())
+                .extra(json!({ "linking_page": linking.fetch.url, "anchor": link.text, "href": link.raw, "not_found_url": nf.page.map(|p| p.fetch.url.clone()) }))
+                .build(),
+        )
+    }
+}
+
+/// The site's not-found page: its answer, its own words, where it redirected.
+fn not_found_page<'a>(input: &ProbeInput<'a>) -> NotFound<'a> {
+    let asked = input.crawl.not_found.as_ref();
+    let page = asked.filter(|p| p.fetch.error.is_none());
+    let own = page
+        .filter(|p| p.is_html && !p.text.is_empty())
+        .and_then(|p| {
+            let doc = Html::parse_document(&p.text);
+            own_words(&doc, Some(input.template()))
+        })
+        .filter(|o| !o.is_empty());
+    let redirect = page
+        .filter(|p| p.fetch.ok() && p.fetch.final_url != p.fetch.url)
+        .map(|p| p.fetch.final_url.clone());
+    NotFound {
+        asked,
+        page,
+        own,
+        redirect,
     }
 }
 

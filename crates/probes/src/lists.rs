@@ -513,138 +513,17 @@ fn record_url(page_url: &Url, title: &str) -> String {
 pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
     let (titles, navigation) = titles(doc, page_url, as_of);
     let count = counts(titles.iter().filter(|t| !t.short).map(|t| *t.el));
-    let count_of = |id: NodeId| count.get(&id).copied().unwrap_or(0);
     let mut rows_taken = HashSet::new();
     let mut records: Vec<Record> = Vec::new();
     // blocks read by pass 1 (records and navigation links): their dates are taken
     let mut taken: HashSet<NodeId> = navigation.clone();
     for t in &titles {
-        let a = t.el;
-        // a date cell inside the title element itself (the whole record is one link)
-        let mut inside = Vec::new();
-        texts_under(*a, None, &mut inside);
-        let mut date = date_in(&inside, as_of, true);
-        let mut block = a;
-        let mut in_row = false;
-        let mut skip = false;
-        let mut chars = 0usize;
-        let mut texts_all: Vec<(NodeId, String)> = Vec::new();
-        for level in 0..8 {
-            let Some(parent) = block.parent() else { break };
-            let Some(pe) = ElementRef::wrap(parent) else {
-                break;
-            };
-            let name = pe.value().name();
-            if matches!(name, "body" | "html") {
-                break;
-            }
-            let c = count_of(parent.id());
-            if t.short && c > 0 {
-                break; // a short title's record holds no longer title
-            }
-            if c > 1 {
-                // a row of two or three titles is one record, its first title
-                if !in_row && c < CAP && is_row(name) && !hidden_element(pe.value()) {
-                    if !rows_taken.insert(parent.id()) {
-                        skip = true; // a later title of a row already read
-                        break;
-                    }
-                    in_row = true;
-                    let mut texts = Vec::new();
-                    texts_under(parent, Some(a.id()), &mut texts);
-                    if date.is_none() {
-                        date = date_in(&texts, as_of, false);
-                    }
-                    texts_all.extend(texts);
-                    block = pe;
-                }
-                break;
-            }
-            in_row |= is_row(name);
-            let mut texts = Vec::new();
-            for sib in parent.children().filter(|s| s.id() != block.id()) {
-                texts_under(sib, Some(a.id()), &mut texts);
-            }
-            chars += texts
-                .iter()
-                .map(|(_, t)| t.trim().chars().count())
-                .sum::<usize>();
-            block = pe;
-            if chars > RECORD_CHARS {
-                break;
-            }
-            if date.is_none() {
-                date = date_in(&texts, as_of, false);
-                // a sentence of an excerpt carries no item date; a row's own text may
-                if date.is_none() && (level == 0 || is_row(name)) {
-                    let joined: String = texts
-                        .iter()
-                        .map(|(_, t)| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    if joined.chars().count() <= 120 {
-                        date = item_date(&joined, as_of).map(|d| (d.date, d.raw));
-                    }
-                }
-            }
-            texts_all.extend(texts);
-            if date.is_some() {
-                break;
-            }
-        }
-        if skip {
-            continue;
-        }
-        taken.insert(block.id());
-        if date.is_none() {
-            // a date row under the title row: the next title-free siblings, short text only
-            for sib in block
-                .next_siblings()
-                .filter(|s| s.value().is_element())
-                .take(2)
-            {
-                if count_of(sib.id()) > 0 {
-                    break;
-                }
-                let mut texts = Vec::new();
-                texts_under(sib, None, &mut texts);
-                if let Some(d) = date_in(&texts, as_of, false) {
-                    date = Some(d);
-                    taken.insert(sib.id());
-                    break;
-                }
-            }
-        }
-        if in_navigation(&a) {
-            continue; // menus, drop-downs, header and footer bars are no lists of items
-        }
-        if date.is_none() {
-            // an undated record: a visible row whose title links to an article or is long
-            // enough to be one (a banner, a "more" link and a tab are no items)
-            let long = t.text.chars().count() >= 8;
-            if t.short || !in_row || t.hidden || !(t.url.is_some() || long) {
-                continue;
-            }
-        }
-        let item = ListItem {
-            title: t.text.clone(),
-            url: match &t.url {
-                Some(u) => govwatch_model::normalize_url(u).to_string(),
-                None => record_url(page_url, &t.text),
-            },
-            raw_date: date.as_ref().map(|(_, r)| r.clone()),
-            date: date.map(|(d, _)| d),
-            pinned: pinned(&a, &block, &texts_all),
-            linked: t.url.is_some(),
+        let Some(climb) = climb(t, &count, &mut rows_taken, as_of) else {
+            continue; // a later title of a row already read
         };
-        let (structure, list) = structure_of(&block, |p| count_of(p) <= 1);
-        records.push(Record {
-            block: block.id(),
-            structure,
-            list,
-            item,
-            short: t.short,
-        });
+        if let Some(r) = titled_record(t, climb, &count, &mut taken, page_url, as_of) {
+            records.push(r);
+        }
     }
     // one record per block (several links of one block read the same record)
     let mut blocks = HashSet::new();
@@ -657,7 +536,185 @@ pub fn read_lists(doc: &Html, page_url: &Url, as_of: NaiveDate) -> ListReading {
     }
     records.retain(|r| !r.short || (r.list.is_some() && in_list[&r.list] > 1));
     untitled_records(doc, page_url, as_of, &taken, &mut records);
-    // in document order, each list summed up
+    summed_up(doc, records)
+}
+
+/// How many titles a node holds ([`counts`]; capped at [`CAP`]).
+fn count_of(count: &HashMap<NodeId, u8>, id: NodeId) -> u8 {
+    count.get(&id).copied().unwrap_or(0)
+}
+
+/// What the climb from a title to its record's block met.
+struct Climb<'a> {
+    /// The record's block.
+    block: ElementRef<'a>,
+    /// The record's date (parsed, as written).
+    date: Option<(NaiveDate, String)>,
+    /// The block is, or is inside, a row (`li`, `tr`, `dd`, `dt`, `dl`).
+    in_row: bool,
+    /// The text met on the way (for the pinned marks).
+    texts: Vec<(NodeId, String)>,
+}
+
+/// Pass 1's climb from one title, level by level while the parent holds no other title: the
+/// record's block, its first date and the text on the way. `None` for a later title of a row
+/// already read (the row is one record, its first title).
+fn climb<'a>(
+    t: &Title<'a>,
+    count: &HashMap<NodeId, u8>,
+    rows_taken: &mut HashSet<NodeId>,
+    as_of: NaiveDate,
+) -> Option<Climb<'a>> {
+    let a = t.el;
+    // a date cell inside the title element itself (the whole record is one link)
+    let mut inside = Vec::new();
+    texts_under(*a, None, &mut inside);
+    let mut date = date_in(&inside, as_of, true);
+    let mut block = a;
+    let mut in_row = false;
+    let mut chars = 0usize;
+    let mut texts_all: Vec<(NodeId, String)> = Vec::new();
+    for level in 0..8 {
+        let Some(parent) = block.parent() else { break };
+        let Some(pe) = ElementRef::wrap(parent) else {
+            break;
+        };
+        let name = pe.value().name();
+        if matches!(name, "body" | "html") {
+            break;
+        }
+        let c = count_of(count, parent.id());
+        if t.short && c > 0 {
+            break; // a short title's record holds no longer title
+        }
+        if c > 1 {
+            // a row of two or three titles is one record, its first title
+            if !in_row && c < CAP && is_row(name) && !hidden_element(pe.value()) {
+                if !rows_taken.insert(parent.id()) {
+                    return None; // a later title of a row already read
+                }
+                in_row = true;
+                let mut texts = Vec::new();
+                texts_under(parent, Some(a.id()), &mut texts);
+                if date.is_none() {
+                    date = date_in(&texts, as_of, false);
+                }
+                texts_all.extend(texts);
+                block = pe;
+            }
+            break;
+        }
+        in_row |= is_row(name);
+        let mut texts = Vec::new();
+        for sib in parent.children().filter(|s| s.id() != block.id()) {
+            texts_under(sib, Some(a.id()), &mut texts);
+        }
+        chars += texts
+            .iter()
+            .map(|(_, t)| t.trim().chars().count())
+            .sum::<usize>();
+        block = pe;
+        if chars > RECORD_CHARS {
+            break;
+        }
+        if date.is_none() {
+            date = date_in(&texts, as_of, false);
+            // a sentence of an excerpt carries no item date; a row's own text may
+            if date.is_none() && (level == 0 || is_row(name)) {
+                let joined: String = texts
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if joined.chars().count() <= 120 {
+                    date = item_date(&joined, as_of).map(|d| (d.date, d.raw));
+                }
+            }
+        }
+        texts_all.extend(texts);
+        if date.is_some() {
+            break;
+        }
+    }
+    Some(Climb {
+        block,
+        date,
+        in_row,
+        texts: texts_all,
+    })
+}
+
+/// Pass 1's record of one title from its climb: its block taken, a date row under it read when
+/// undated; `None` for a title in navigation, or an undated one that is no item.
+fn titled_record(
+    t: &Title,
+    climb: Climb,
+    count: &HashMap<NodeId, u8>,
+    taken: &mut HashSet<NodeId>,
+    page_url: &Url,
+    as_of: NaiveDate,
+) -> Option<Record> {
+    let Climb {
+        block,
+        mut date,
+        in_row,
+        texts: texts_all,
+    } = climb;
+    let a = t.el;
+    taken.insert(block.id());
+    if date.is_none() {
+        // a date row under the title row: the next title-free siblings, short text only
+        for sib in block
+            .next_siblings()
+            .filter(|s| s.value().is_element())
+            .take(2)
+        {
+            if count_of(count, sib.id()) > 0 {
+                break;
+            }
+            let mut texts = Vec::new();
+            texts_under(sib, None, &mut texts);
+            if let Some(d) = date_in(&texts, as_of, false) {
+                date = Some(d);
+                taken.insert(sib.id());
+                break;
+            }
+        }
+    }
+    if in_navigation(&a) {
+        return None; // menus, drop-downs, header and footer bars are no lists of items
+    }
+    if date.is_none() {
+        // an undated record: a visible row whose title links to an article or is long
+        // enough to be one (a banner, a "more" link and a tab are no items)
+        let long = t.text.chars().count() >= 8;
+        if t.short || !in_row || t.hidden || !(t.url.is_some() || long) {
+            return None;
+        }
+    }
+    let item = ListItem {
+        title: t.text.clone(),
+        url: match &t.url {
+            Some(u) => govwatch_model::normalize_url(u).to_string(),
+            None => record_url(page_url, &t.text),
+        },
+        raw_date: date.as_ref().map(|(_, r)| r.clone()),
+        date: date.map(|(d, _)| d),
+        pinned: pinned(&a, &block, &texts_all),
+        linked: t.url.is_some(),
+    };
+    let (structure, list) = structure_of(&block, |p| count_of(count, p) <= 1);
+    Some(Record {
+        block: block.id(),
+        structure,
+        list,
+        item,
+        short: t.short,
+    })
+}
+
+/// The records in document order, each list summed up ([`ListShape`]).
+fn summed_up(doc: &Html, mut records: Vec<Record>) -> ListReading {
     let order: HashMap<NodeId, usize> = doc
         .tree
         .root()

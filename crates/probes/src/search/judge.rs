@@ -35,7 +35,7 @@ fn finding(
 }
 
 /// `search.missing`: no search entry on the crawled pages.
-pub(super) fn missing(crawl: &SiteCrawl, home: &Page, at: Timestamp) -> Finding {
+fn missing(crawl: &SiteCrawl, home: &Page, at: Timestamp) -> Finding {
     finding(
         at,
         codes::MISSING,
@@ -49,6 +49,39 @@ pub(super) fn missing(crawl: &SiteCrawl, home: &Page, at: Timestamp) -> Finding 
         home.fetch.status,
         Some(home.fetch.url.clone()),
     )
+}
+
+/// No search entry on the crawled pages: a search box the home page's script writes in is
+/// present, not verified without a browser (`search.unverified`, [issue 25 hook]) — never
+/// `search.missing`, which is given otherwise.
+pub(super) fn no_entries(
+    input: &crate::ProbeInput,
+    home: &Page,
+    at: Timestamp,
+    out: &mut crate::ProbeOutput,
+) {
+    if home.is_html
+        && let Some(f) = crate::scripted::assess(
+            input.dom(0),
+            &input.crawl.site.home,
+            input.as_of.date_naive(),
+            None,
+        )
+        .search
+    {
+        out.facts.push(Fact {
+            probe: "search".into(),
+            code: codes::UNVERIFIED.into(),
+            url: Some(home.fetch.url.clone()),
+            value: json!({
+                "page": home.fetch.url, "kind": "unverified", "shape": f.shape,
+                "reason": f.shape.zh(), "excerpt": f.excerpt,
+            }),
+            observed_at: at,
+        });
+        return;
+    }
+    out.findings.push(missing(input.crawl, home, at));
 }
 
 /// One search entry: its `search.form` fact, and its column choice (`search.column_required`,

@@ -1,10 +1,9 @@
 //! Finding a site's search entries: `<form>`s named or labelled for search, JS-built searches (an
 //! input plus a handler that builds a URL), and search links to other hosts of the site.
 
-use super::plan::plan_with;
 use crate::evidence::{clip, excerpt_around};
 use crate::html::{sel, text_of};
-use govwatch_model::{LinkKind, Page, SearchPlan, SiteCrawl, normalize_url_str};
+use govwatch_model::{LinkKind, Page, SiteCrawl, normalize_url_str};
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde::Serialize;
@@ -103,7 +102,9 @@ pub struct SearchEntry {
 }
 
 impl SearchEntry {
-    fn key(&self) -> String {
+    /// What makes two entries the same search (kind, action without query, method, field,
+    /// selects).
+    pub(super) fn key(&self) -> String {
         let action = self.action.split('?').next().unwrap_or("");
         let sel: Vec<String> = self
             .selects
@@ -463,126 +464,16 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
     // names, whose handler builds the search)
     let mut read_forms: HashSet<ego_tree::NodeId> = HashSet::new();
     for (form, controls) in &owned {
-        let form = *form;
-        let f = form.value();
-        let is_ty = |e: &ElementRef, t: &str| {
-            e.value()
-                .attr("type")
-                .is_some_and(|x| x.eq_ignore_ascii_case(t))
-        };
-        if controls
-            .iter()
-            .any(|c| c.value().name() == "textarea" || is_ty(c, "password") || is_ty(c, "file"))
-        {
-            read_forms.insert(form.id());
-            continue; // a message, letter or login form: never a search, never submitted
-        }
-        let action_raw = f.attr("action").unwrap_or("").trim();
-        let to_itself = action_raw.is_empty()
-            || action_raw.starts_with('#')
-            || action_raw.to_ascii_lowercase().starts_with("javascript");
-        // a form that submits nowhere but whose controls run a handler (`onclick="was_search()"`):
-        // the handler builds the search, read as a loose box below
-        if to_itself
-            && (f.attr("onsubmit").is_some()
-                || form.descendants().filter_map(ElementRef::wrap).any(|e| {
-                    ["onclick", "onkeydown", "onkeyup", "onkeypress"]
-                        .iter()
-                        .any(|a| e.value().attr(a).is_some())
-                }))
-        {
-            continue;
-        }
-        let action = if to_itself {
-            base.clone()
-        } else {
-            match base.join(action_raw) {
-                Ok(u) => u,
-                Err(_) => continue,
+        match form_entry(page, &base, *form, controls, &scripts) {
+            FormRead::Search(e) => {
+                read_forms.insert(form.id());
+                out.push(e);
             }
-        };
-        let inputs: Vec<ElementRef> = controls
-            .iter()
-            .filter(|c| c.value().name() == "input")
-            .copied()
-            .collect();
-        let labels = format!(
-            "{} {}",
-            text_of(&form),
-            inputs
-                .iter()
-                .filter_map(|i| i.value().attr("value"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let la = action.as_str().to_ascii_lowercase();
-        let action_says = [
-            "search",
-            "sousuo",
-            "jsearch",
-            "query",
-            "retrieval",
-            "fulltext",
-            "/s/",
-            "was5",
-        ]
-        .iter()
-        .any(|w| la.contains(w));
-        let query = inputs.iter().find(|i| is_query_input(i)).or_else(|| {
-            (action_says || has_any(&labels, SEARCH_WORDS))
-                .then(|| inputs.iter().find(|i| text_box(i.value().attr("type"))))?
-        });
-        let Some(q) = query else { continue };
-        if !(action_says || has_any(&labels, SEARCH_WORDS) || is_query_input(q)) {
-            continue;
+            FormRead::NoSearch => {
+                read_forms.insert(form.id());
+            }
+            FormRead::Loose => {}
         }
-        let Some(qname) = q.value().attr("name").map(str::to_string) else {
-            continue; // no field name: the handler builds the search (read as a loose box)
-        };
-        read_forms.insert(form.id());
-        let hidden = inputs
-            .iter()
-            .filter(|i| {
-                i.value()
-                    .attr("type")
-                    .is_some_and(|t| t.eq_ignore_ascii_case("hidden"))
-            })
-            .filter_map(|i| {
-                Some((
-                    i.value().attr("name")?.to_string(),
-                    i.value().attr("value").unwrap_or("").to_string(),
-                ))
-            })
-            .collect();
-        let select_els: Vec<ElementRef> = controls
-            .iter()
-            .filter(|c| c.value().name() == "select")
-            .copied()
-            .collect();
-        let only = select_els.len() == 1;
-        let selects = select_els
-            .iter()
-            .map(|s| select_info(s, &scripts, only))
-            .collect();
-        out.push(SearchEntry {
-            page: page.fetch.url.clone(),
-            kind: "form",
-            host: action.host_str().unwrap_or("").to_string(),
-            action: action.to_string(),
-            method: f.attr("method").unwrap_or("GET").to_ascii_uppercase(),
-            query_field: qname,
-            hidden,
-            selects,
-            maxlength: q
-                .value()
-                .attr("maxlength")
-                .and_then(|m| m.trim().parse().ok()),
-            pattern: q.value().attr("pattern").map(str::to_string),
-            excerpt: clip(
-                &form.html().split_whitespace().collect::<Vec<_>>().join(" "),
-                400,
-            ),
-        });
     }
     // JS-built search: an input outside any form plus a script that builds the URL.
     let in_forms: HashSet<_> = owned
@@ -590,10 +481,218 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .filter(|(f, _)| read_forms.contains(&f.id()))
         .flat_map(|(_, c)| c.iter().map(|e| e.id()))
         .collect();
+    let loose = loose_inputs(doc, &in_forms, &scripts);
+    let built = script_url(&scripts);
+    if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty()) {
+        // a choice of search engines whose values are the URLs the words are appended to
+        // (`window.open(select.value + words)`): the first is the site's template
+        if let Some(entry) = select_template(page, &base, input, &scripts) {
+            out.push(entry);
+            return out;
+        }
+        // the handler lives in an external script or builds its URL in a way not read here:
+        // the search is there, unverified (never `search.missing`, never submitted)
+        out.push(unverified_entry(page, &base, input));
+    }
+    if let (Some(input), Some((prefix, code))) = (loose.first(), built)
+        && let Some(entry) = script_entry(page, &base, input, &prefix, &code, &scripts)
+    {
+        out.push(entry);
+    }
+    if out.is_empty() {
+        out = in_comments(page, doc);
+    }
+    out
+}
+
+/// What a form is to the search reader (returned by value and matched at once: no box).
+#[allow(clippy::large_enum_variant)]
+enum FormRead {
+    /// A search form, read as this entry.
+    Search(SearchEntry),
+    /// A message, letter or login form: never a search, never submitted.
+    NoSearch,
+    /// No search form by itself; its controls may still be a loose search box whose handler
+    /// builds the search.
+    Loose,
+}
+
+/// Reads one form with its controls ([`form_controls`]) as a search form, or says why it is none.
+fn form_entry(
+    page: &Page,
+    base: &Url,
+    form: ElementRef,
+    controls: &[ElementRef],
+    scripts: &str,
+) -> FormRead {
+    let f = form.value();
+    let is_ty = |e: &ElementRef, t: &str| {
+        e.value()
+            .attr("type")
+            .is_some_and(|x| x.eq_ignore_ascii_case(t))
+    };
+    if controls
+        .iter()
+        .any(|c| c.value().name() == "textarea" || is_ty(c, "password") || is_ty(c, "file"))
+    {
+        return FormRead::NoSearch; // a message, letter or login form: never a search, never submitted
+    }
+    let action_raw = f.attr("action").unwrap_or("").trim();
+    let to_itself = action_raw.is_empty()
+        || action_raw.starts_with('#')
+        || action_raw.to_ascii_lowercase().starts_with("javascript");
+    // a form that submits nowhere but whose controls run a handler (`onclick="was_search()"`):
+    // the handler builds the search, read as a loose box
+    if to_itself
+        && (f.attr("onsubmit").is_some()
+            || form.descendants().filter_map(ElementRef::wrap).any(|e| {
+                ["onclick", "onkeydown", "onkeyup", "onkeypress"]
+                    .iter()
+                    .any(|a| e.value().attr(a).is_some())
+            }))
+    {
+        return FormRead::Loose;
+    }
+    let action = if to_itself {
+        base.clone()
+    } else {
+        match base.join(action_raw) {
+            Ok(u) => u,
+            Err(_) => return FormRead::Loose,
+        }
+    };
+    let inputs: Vec<ElementRef> = controls
+        .iter()
+        .filter(|c| c.value().name() == "input")
+        .copied()
+        .collect();
+    let Some(q) = form_query_input(&form, &inputs, &action) else {
+        return FormRead::Loose;
+    };
+    let Some(qname) = q.value().attr("name").map(str::to_string) else {
+        return FormRead::Loose; // no field name: the handler builds the search (read as a loose box)
+    };
+    let select_els: Vec<ElementRef> = controls
+        .iter()
+        .filter(|c| c.value().name() == "select")
+        .copied()
+        .collect();
+    let only = select_els.len() == 1;
+    let selects = select_els
+        .iter()
+        .map(|s| select_info(s, scripts, only))
+        .collect();
+    FormRead::Search(SearchEntry {
+        page: page.fetch.url.clone(),
+        kind: "form",
+        host: action.host_str().unwrap_or("").to_string(),
+        action: action.to_string(),
+        method: f.attr("method").unwrap_or("GET").to_ascii_uppercase(),
+        query_field: qname,
+        hidden: hidden_fields(&inputs),
+        selects,
+        maxlength: maxlength(q),
+        pattern: q.value().attr("pattern").map(str::to_string),
+        excerpt: markup_excerpt(&form),
+    })
+}
+
+/// The search box of a form: an input named or labelled for search, else — in a form whose
+/// action or labels say search — its first text box; `None` for a form that is no search.
+fn form_query_input<'a, 'b>(
+    form: &ElementRef,
+    inputs: &'b [ElementRef<'a>],
+    action: &Url,
+) -> Option<&'b ElementRef<'a>> {
+    let labels = format!(
+        "{} {}",
+        text_of(form),
+        inputs
+            .iter()
+            .filter_map(|i| i.value().attr("value"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let la = action.as_str().to_ascii_lowercase();
+    let action_says = [
+        "search",
+        "sousuo",
+        "jsearch",
+        "query",
+        "retrieval",
+        "fulltext",
+        "/s/",
+        "was5",
+    ]
+    .iter()
+    .any(|w| la.contains(w));
+    let query = inputs.iter().find(|i| is_query_input(i)).or_else(|| {
+        (action_says || has_any(&labels, SEARCH_WORDS))
+            .then(|| inputs.iter().find(|i| text_box(i.value().attr("type"))))?
+    })?;
+    (action_says || has_any(&labels, SEARCH_WORDS) || is_query_input(query)).then_some(query)
+}
+
+/// A form's hidden fields (name, value), submitted with the search.
+fn hidden_fields(inputs: &[ElementRef]) -> Vec<(String, String)> {
+    inputs
+        .iter()
+        .filter(|i| {
+            i.value()
+                .attr("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("hidden"))
+        })
+        .filter_map(|i| {
+            Some((
+                i.value().attr("name")?.to_string(),
+                i.value().attr("value").unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// A box's `maxlength`, when it gives a number.
+fn maxlength(input: &ElementRef) -> Option<u32> {
+    input
+        .value()
+        .attr("maxlength")
+        .and_then(|m| m.trim().parse().ok())
+}
+
+/// An element's markup with its white space folded, clipped to 400 characters (an entry's
+/// excerpt).
+fn markup_excerpt(e: &ElementRef) -> String {
+    clip(
+        &e.html().split_whitespace().collect::<Vec<_>>().join(" "),
+        400,
+    )
+}
+
+/// The inputs outside the forms read that may be a search box wired by script: inputs named or
+/// labelled for search, else inputs of no search name offered with a search control
+/// ([`offered_as_search`]).
+fn loose_inputs<'a>(
+    doc: &'a Html,
+    in_forms: &HashSet<ego_tree::NodeId>,
+    scripts: &str,
+) -> Vec<ElementRef<'a>> {
     let loose: Vec<ElementRef> = doc
         .select(sel("input"))
         .filter(|e| !in_forms.contains(&e.id()) && is_query_input(e))
         .collect();
+    if !loose.is_empty() {
+        return loose;
+    }
+    // an input of no search name next to a search button (text, value, alt, title, class)
+    doc.select(sel("input"))
+        .filter(|e| !in_forms.contains(&e.id()) && offered_as_search(e, scripts))
+        .collect()
+}
+
+/// The search URL a page script builds, as (the URL prefix, the script text that builds it): a
+/// navigation to a literal joined with the words, or a literal ending in a query field that a
+/// navigating script joins the words to.
+fn script_url(scripts: &str) -> Option<(String, String)> {
     // the URL the script builds must look like a search (not, say, an error-report link)
     let search_like = |p: &str| {
         let p = p.to_ascii_lowercase();
@@ -611,17 +710,16 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
         .iter()
         .any(|w| p.contains(w))
     };
-    // (the URL prefix, the script text that builds it)
     let navigates = scripts.contains("location") || scripts.contains("window.open");
-    let built: Option<(String, String)> = js_url_re()
-        .captures_iter(&scripts)
+    js_url_re()
+        .captures_iter(scripts)
         .filter_map(|c| {
             let g = c.get(1).or(c.get(2))?;
             Some((g.as_str().to_string(), c.get(0)?.as_str().to_string()))
         })
         .chain(
             literal_url_re()
-                .captures_iter(&scripts)
+                .captures_iter(scripts)
                 .filter(|_| navigates)
                 .filter_map(|c| {
                     Some((
@@ -630,93 +728,65 @@ pub fn locate_in(page: &Page, doc: &Html) -> Vec<SearchEntry> {
                     ))
                 }),
         )
-        .find(|(prefix, _)| search_like(prefix));
-    let loose: Vec<ElementRef> = if loose.is_empty() {
-        // an input of no search name next to a search button (text, value, alt, title, class)
-        doc.select(sel("input"))
-            .filter(|e| !in_forms.contains(&e.id()) && offered_as_search(e, &scripts))
-            .collect()
-    } else {
-        loose
+        .find(|(prefix, _)| search_like(prefix))
+}
+
+/// A search box whose handler's target is not read from the page: present, `unverified`, its
+/// excerpt the block around it.
+fn unverified_entry(page: &Page, base: &Url, input: &ElementRef) -> SearchEntry {
+    let around = input
+        .parent()
+        .and_then(|p| p.parent())
+        .and_then(ElementRef::wrap)
+        .unwrap_or(*input);
+    SearchEntry {
+        page: page.fetch.url.clone(),
+        kind: "unverified",
+        host: base.host_str().unwrap_or("").to_string(),
+        action: String::new(),
+        method: String::new(),
+        query_field: input
+            .value()
+            .attr("name")
+            .or(input.value().attr("id"))
+            .unwrap_or("")
+            .to_string(),
+        hidden: vec![],
+        selects: vec![],
+        maxlength: maxlength(input),
+        pattern: input.value().attr("pattern").map(str::to_string),
+        excerpt: markup_excerpt(&around),
+    }
+}
+
+/// The search a page script builds from `prefix` (its query field the last one it ends in, if
+/// any) with the box's words; `None` when the prefix is no URL.
+fn script_entry(
+    page: &Page,
+    base: &Url,
+    input: &ElementRef,
+    prefix: &str,
+    code: &str,
+    scripts: &str,
+) -> Option<SearchEntry> {
+    let action = base.join(prefix).ok()?;
+    let field = match prefix.rsplit_once(['?', '&']) {
+        Some((_, p)) if p.ends_with('=') => p.trim_end_matches('=').to_string(),
+        _ => String::new(),
     };
-    // a choice of search engines whose values are the URLs the words are appended to
-    // (`window.open(select.value + words)`): the first is the site's template
-    if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty())
-        && let Some(entry) = select_template(page, &base, input, &scripts)
-    {
-        out.push(entry);
-        return out;
-    }
-    if let (Some(input), None, true) = (loose.first(), built.as_ref(), out.is_empty()) {
-        // the handler lives in an external script or builds its URL in a way not read here:
-        // the search is there, unverified (never `search.missing`, never submitted)
-        let around = input
-            .parent()
-            .and_then(|p| p.parent())
-            .and_then(ElementRef::wrap)
-            .unwrap_or(*input);
-        out.push(SearchEntry {
-            page: page.fetch.url.clone(),
-            kind: "unverified",
-            host: base.host_str().unwrap_or("").to_string(),
-            action: String::new(),
-            method: String::new(),
-            query_field: input
-                .value()
-                .attr("name")
-                .or(input.value().attr("id"))
-                .unwrap_or("")
-                .to_string(),
-            hidden: vec![],
-            selects: vec![],
-            maxlength: input
-                .value()
-                .attr("maxlength")
-                .and_then(|m| m.trim().parse().ok()),
-            pattern: input.value().attr("pattern").map(str::to_string),
-            excerpt: clip(
-                &around
-                    .html()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                400,
-            ),
-        });
-    }
-    if let (Some(input), Some((prefix, code))) = (loose.first(), built)
-        && let Ok(action) = base.join(&prefix)
-    {
-        let (field, action_base) = match prefix.rsplit_once(['?', '&']) {
-            Some((_, p)) if p.ends_with('=') => {
-                (p.trim_end_matches('=').to_string(), action.to_string())
-            }
-            _ => (String::new(), action.to_string()),
-        };
-        out.push(SearchEntry {
-            page: page.fetch.url.clone(),
-            kind: "script",
-            host: action.host_str().unwrap_or("").to_string(),
-            action: action_base,
-            method: "GET".into(),
-            query_field: field,
-            hidden: vec![],
-            selects: vec![],
-            maxlength: input
-                .value()
-                .attr("maxlength")
-                .and_then(|m| m.trim().parse().ok()),
-            pattern: input.value().attr("pattern").map(str::to_string),
-            excerpt: clip(
-                &excerpt_around(&scripts, &code, 80).unwrap_or_default(),
-                400,
-            ),
-        });
-    }
-    if out.is_empty() {
-        out = in_comments(page, doc);
-    }
-    out
+    Some(SearchEntry {
+        page: page.fetch.url.clone(),
+        kind: "script",
+        host: action.host_str().unwrap_or("").to_string(),
+        action: action.to_string(),
+        method: "GET".into(),
+        query_field: field,
+        hidden: vec![],
+        selects: vec![],
+        maxlength: maxlength(input),
+        pattern: input.value().attr("pattern").map(str::to_string),
+        excerpt: clip(&excerpt_around(scripts, code, 80).unwrap_or_default(), 400),
+    })
 }
 
 /// A search box beside a `<select>` whose options are search URLs ending in their query field
@@ -768,19 +838,9 @@ fn select_template(
         query_field: field,
         hidden: vec![],
         selects: vec![],
-        maxlength: input
-            .value()
-            .attr("maxlength")
-            .and_then(|m| m.trim().parse().ok()),
+        maxlength: maxlength(input),
         pattern: input.value().attr("pattern").map(str::to_string),
-        excerpt: clip(
-            &scope
-                .html()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            400,
-        ),
+        excerpt: markup_excerpt(&scope),
     })
 }
 
@@ -862,7 +922,7 @@ pub(super) fn search_pages(crawl: &SiteCrawl) -> Vec<&Page> {
 /// its text inputs and buttons outside forms, and its inline scripts that navigate. Pages
 /// repeating the same header search box give the same key and are parsed once; pages with none
 /// of these are not parsed at all.
-fn raw_search_key(html: &str) -> String {
+pub(super) fn raw_search_key(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
     let mut key = String::new();
     let mut at = 0;
@@ -944,7 +1004,8 @@ pub fn discovery_links(crawl: &SiteCrawl) -> Vec<String> {
     not_crawled(crawl, candidates)
 }
 
-fn note_search_links(p: &Page, out: &mut Vec<String>) {
+/// Notes the search links of one page (text or URL saying search) not noted yet.
+pub(super) fn note_search_links(p: &Page, out: &mut Vec<String>) {
     for l in p.links.iter().filter(|l| l.kind == LinkKind::Anchor) {
         let Some(u) = normalize_url_str(&l.url) else {
             continue;
@@ -955,7 +1016,8 @@ fn note_search_links(p: &Page, out: &mut Vec<String>) {
     }
 }
 
-fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
+/// The candidates not crawled (as asked or as answered), at most three.
+pub(super) fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
     let crawled: HashSet<&str> = crawl
         .pages
         .iter()
@@ -966,80 +1028,4 @@ fn not_crawled(crawl: &SiteCrawl, candidates: Vec<String>) -> Vec<String> {
         .filter(|u| !crawled.contains(u.as_str()))
         .take(3)
         .collect()
-}
-
-/// The search boxes and search links of a site, noted page by page while it is crawled (with
-/// its DOM at hand), so that the searches can be planned without keeping the pages' text.
-/// [`SearchScan::add`] on every page in crawl order gives what [`locate`] and
-/// [`discovery_links`] give on the whole crawl.
-#[derive(Debug, Default)]
-pub struct SearchScan {
-    raw_seen: HashSet<String>,
-    seen: HashSet<String>,
-    entries: Vec<SearchEntry>,
-    candidates: Vec<String>,
-}
-
-impl SearchScan {
-    /// Notes one page (its text and links must still be there).
-    pub fn add(&mut self, page: &Page, doc: &Html) {
-        if page.is_html && page.fetch.ok() {
-            let key = raw_search_key(&page.text);
-            if !key.is_empty() && self.raw_seen.insert(key) {
-                for e in locate_in(page, doc) {
-                    if self.seen.insert(e.key()) {
-                        self.entries.push(e);
-                    }
-                }
-            }
-        }
-        if page.is_html && page.depth <= 1 {
-            note_search_links(page, &mut self.candidates);
-        }
-    }
-
-    /// Search links (on the home page and its level) to pages not crawled, at most three.
-    pub fn discovery_links(&self, crawl: &SiteCrawl) -> Vec<String> {
-        not_crawled(crawl, self.candidates.clone())
-    }
-
-    /// The searches to submit (see [`plan`]).
-    pub fn plan(&self, crawl: &SiteCrawl) -> Vec<SearchPlan> {
-        plan_with(crawl, self.entries.clone())
-    }
-
-    /// The distinct search entries found, as [`locate`] gives them.
-    pub fn entries(&self) -> Vec<SearchEntry> {
-        self.entries.clone()
-    }
-
-    /// [issue 25 hook] A page read again in the browser: the search boxes its drawn DOM shows
-    /// (a form a script wrote in) replace the page's `unverified` entries. A box still without a
-    /// readable target stays unverified until the browser tried it ([`Self::tried_in_browser`]).
-    pub fn rendered_page(&mut self, page: &Page, doc: &Html) {
-        let real: Vec<SearchEntry> = locate_in(page, doc)
-            .into_iter()
-            .filter(|e| e.kind != "unverified")
-            .collect();
-        if real.is_empty() {
-            return;
-        }
-        self.entries
-            .retain(|e| !(e.page == page.fetch.url && e.kind == "unverified"));
-        for e in real {
-            if self.seen.insert(e.key()) {
-                self.entries.push(e);
-            }
-        }
-    }
-
-    /// [issue 25 hook] An `unverified` search box of `page` that the browser tried: the search
-    /// its script sends, as an entry the planner submits like a script-built one.
-    pub fn tried_in_browser(&mut self, page: &str, entry: SearchEntry) {
-        self.entries
-            .retain(|e| !(e.page == page && e.kind == "unverified"));
-        if self.seen.insert(entry.key()) {
-            self.entries.push(entry);
-        }
-    }
 }

@@ -18,7 +18,8 @@
 //! Findings: `search.missing`, `search.column_required`, `search.scope_missing`,
 //! `search.broken`, `search.no_results`, `search.input_limited`.
 //!
-//! Files: [`locate`] (entries and search links), [`plan`] (searches to submit), [`judge`] (the
+//! Files: [`locate`] (entries and search links), [`plan`] (searches to submit), `scan`
+//! ([`SearchScan`]: entries and links noted page by page during the crawl), [`judge`] (the
 //! findings); [`Search`]'s `run` dispatches to them.
 
 use crate::{Probe, ProbeInput, ProbeOutput};
@@ -26,10 +27,12 @@ use crate::{Probe, ProbeInput, ProbeOutput};
 mod judge;
 mod locate;
 mod plan;
+mod scan;
 
 pub use judge::top_columns;
-pub use locate::{SearchEntry, SearchScan, SelectInfo, discovery_links, locate, locate_in};
+pub use locate::{SearchEntry, SelectInfo, discovery_links, locate, locate_in};
 pub use plan::{pick_term, plan};
+pub use scan::SearchScan;
 
 /// The fact and finding codes of this probe (a contract, listed in `docs/codes.md`).
 pub mod codes {
@@ -113,30 +116,7 @@ impl Probe for Search {
             None => locate(crawl),
         };
         if entries.is_empty() {
-            // [issue 25 hook] a search box the home page's script writes in: present, not
-            // verified without a browser — never `search.missing`
-            if home.is_html
-                && let Some(f) = crate::scripted::assess(
-                    input.dom(0),
-                    &input.crawl.site.home,
-                    input.as_of.date_naive(),
-                    None,
-                )
-                .search
-            {
-                out.facts.push(govwatch_model::Fact {
-                    probe: "search".into(),
-                    code: codes::UNVERIFIED.into(),
-                    url: Some(home.fetch.url.clone()),
-                    value: serde_json::json!({
-                        "page": home.fetch.url, "kind": "unverified", "shape": f.shape,
-                        "reason": f.shape.zh(), "excerpt": f.excerpt,
-                    }),
-                    observed_at: at,
-                });
-                return out;
-            }
-            out.findings.push(judge::missing(crawl, home, at));
+            judge::no_entries(input, home, at, &mut out);
             return out;
         }
         let columns = top_columns(crawl, &self.not_columns);

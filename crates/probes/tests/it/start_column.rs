@@ -6,7 +6,7 @@
 //! 政策文件 page saying 该栏目暂无信息 beside a side box of two undated links, reached from
 //! `home.html` in an ordinary crawl.
 
-mod common;
+use crate::common;
 
 use govwatch_model::{Link, LinkKind, Page, SiteCrawl};
 use govwatch_probes::columns::Columns;

@@ -2,7 +2,7 @@
 //! repository): without a page a test says SKIPPED on a developer's machine and fails in CI
 //! (`GOVWATCH_REQUIRE_SHARED`).
 
-mod common;
+use crate::common;
 
 use govwatch_model::Page;
 use govwatch_probes::search::{SearchEntry, locate_in};

@@ -3,7 +3,7 @@
 //! homepage carries a hidden link farm; the same homepage before the injection and the 山西 article
 //! page (294 legitimate `display:none` blocks) carry none.
 
-mod common;
+use crate::common;
 
 use govwatch_model::SiteCrawl;
 use govwatch_probes::integrity::Integrity;

@@ -3,8 +3,8 @@
 //! of `fixtures/` (but the wording fixtures with planted errors) must give no `wording.*` finding —
 //! real government pages write these names right.
 
+use crate::common;
 use govwatch_config::WordingRules;
-mod common;
 
 use govwatch_model::SiteCrawl;
 use govwatch_probes::wording::Wording;

@@ -2,7 +2,7 @@
 //! `../shared/realpages` (not in the repository): without a page a test says SKIPPED on a
 //! developer's machine and fails in CI (`GOVWATCH_REQUIRE_SHARED`).
 
-mod common;
+use crate::common;
 
 use govwatch_probes::interaction::Interaction;
 use govwatch_probes::interaction::limits::read_limits;

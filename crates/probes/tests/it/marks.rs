@@ -1,8 +1,8 @@
 //! The identity marks, the accessibility baseline and the soft-404 phrases over pages of unlike
 //! markup (written here, each a way real sites write them).
 
+use crate::common;
 use govwatch_config::ProbeRules;
-mod common;
 
 use govwatch_model::{Link, LinkKind, Page, SiteCrawl};
 use govwatch_probes::accessibility::Accessibility;
