@@ -426,18 +426,9 @@ impl Crawler {
         let mut inflight = FuturesUnordered::new();
         loop {
             run.check_budget("pages");
-            for (host, queue) in lanes.iter_mut() {
-                let Some(cap) = self.lane_cap(run, host, queue.len()) else {
-                    queue.clear();
-                    continue;
-                };
-                let n = busy.entry(host.clone()).or_default();
-                while *n < cap {
-                    let Some(job) = queue.pop_front() else { break };
-                    *n += 1;
-                    inflight.push(self.page_job(host.clone(), job, ctx));
-                }
-            }
+            self.fill_lanes(run, &mut lanes, &mut busy, |host, job| {
+                inflight.push(self.page_job(host.clone(), job, ctx));
+            });
             let Some(done) = inflight.next().await else {
                 break;
             };
@@ -445,6 +436,29 @@ impl Crawler {
                 *n = n.saturating_sub(1);
             }
             self.page_done(run, &mut lanes, done);
+        }
+    }
+
+    /// Starts the next jobs of every lane, as many as its host's gate lets be in flight at once
+    /// (`busy` counts them per host); a lane [`Crawler::lane_cap`] closes is emptied instead.
+    fn fill_lanes<J>(
+        &self,
+        run: &mut SiteRun<'_>,
+        lanes: &mut BTreeMap<String, VecDeque<J>>,
+        busy: &mut HashMap<String, u32>,
+        mut start: impl FnMut(&String, J),
+    ) {
+        for (host, queue) in lanes.iter_mut() {
+            let Some(cap) = self.lane_cap(run, host, queue.len()) else {
+                queue.clear();
+                continue;
+            };
+            let n = busy.entry(host.clone()).or_default();
+            while *n < cap {
+                let Some(job) = queue.pop_front() else { break };
+                *n += 1;
+                start(host, job);
+            }
         }
     }
 
@@ -624,21 +638,10 @@ impl Crawler {
                 run.left_by_budget += external.len() as u64;
                 external.clear();
             }
-            for (host, queue) in lanes.iter_mut() {
-                let Some(cap) = self.lane_cap(run, host, queue.len()) else {
-                    queue.clear();
-                    continue;
-                };
-                let n = busy.entry(host.clone()).or_default();
-                while *n < cap {
-                    let Some((u, read)) = queue.pop_front() else {
-                        break;
-                    };
-                    *n += 1;
-                    let attachment = self.is_attachment(&u);
-                    inflight.push(self.check_job(Some(host.clone()), u, read, attachment, ctx));
-                }
-            }
+            self.fill_lanes(run, &mut lanes, &mut busy, |host, (u, read)| {
+                let attachment = self.is_attachment(&u);
+                inflight.push(self.check_job(Some(host.clone()), u, read, attachment, ctx));
+            });
             while external_busy < EXTERNAL_CHECKS_IN_FLIGHT {
                 let Some((u, read)) = external.pop_front() else {
                     break;
