@@ -791,7 +791,7 @@ impl Crawler {
             if activity.quiet_for() < QUIET {
                 continue;
             }
-            let challenged = locked(&traffic).last_challenged;
+            let challenged = locked(traffic).last_challenged;
             if challenged {
                 continue; // the wall's script has yet to reload the page
             }
