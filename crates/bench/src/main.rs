@@ -625,6 +625,72 @@ async fn bench(a: Args) -> Result<()> {
         bail!("--sites and --pages must be at least 1");
     }
     let govwatch = govwatch_binary(a.govwatch.as_deref())?;
+
+    // 1. The farm, and 2. its servers in a child process (or a farm served already).
+    let (dir, server, homes) = match &a.urls {
+        Some(file) => (None, None, served_homes(file, a.sites)?),
+        None => {
+            let (dir, server, homes) = start_farm(&a)?;
+            (Some(dir), Some(server), homes)
+        }
+    };
+
+    // 3. A configuration for the farm, and `govwatch run` on it.
+    let setup = RunSetup::write(&a, &pol, server.as_ref().map(|s| s.dns.as_str()), &homes)?;
+    let mut cmd = setup.command(&govwatch, &pol)?;
+
+    // 4. The run, measured as /usr/bin/time measures it.
+    let run = Measured::run(&mut cmd, &setup.err_path)?;
+
+    // 5. The figures, from the store.
+    let fig = Figures::read(&setup.db_path, a.sites, &homes)?;
+    let server_log = server.map(|s| s.stop());
+    let db_bytes = db_size(&setup.db_path);
+    // Every file of the farm, and the home page twice (`/` and `/index.html`, both linked).
+    let farm_urls = (a.sites * (a.pages + COLUMN_PAGES + 1)) as u64;
+
+    // 6. What they say, and the row of the peer table.
+    println!();
+    print_work(&a, &run, &fig, server_log.as_ref(), farm_urls);
+    print_costs(&a, &run, &fig, db_bytes);
+    print_politeness(&pol, &run, &fig, server_log.as_ref(), farm_urls);
+    println!();
+    print_table(&pol, &run, fig.pages);
+    if let Some(FarmDir::Kept(p)) = &dir {
+        println!("farm kept in {}", p.display());
+    }
+    Ok(())
+}
+
+/// The home URLs of a farm served already (`--urls FILE`), one a line; as many as `--sites`.
+fn served_homes(file: &Path, sites: usize) -> Result<Vec<url::Url>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let homes: Vec<url::Url> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| url::Url::parse(l).with_context(|| format!("{}: bad URL {l:?}", file.display())))
+        .collect::<Result<_>>()?;
+    if homes.len() != sites {
+        bail!(
+            "{} lists {} sites; pass --sites {} (and the farm's --pages)",
+            file.display(),
+            homes.len(),
+            homes.len()
+        );
+    }
+    println!(
+        "farm: {} sites served already, from {}",
+        homes.len(),
+        file.display()
+    );
+    Ok(homes)
+}
+
+/// Writes the farm and starts its servers in a child process: the farm's folder, its server
+/// and its home URLs.
+fn start_farm(a: &Args) -> Result<(FarmDir, FarmServer, Vec<url::Url>)> {
     let page_kb = match a.page_kb {
         0 => std::env::var("FARM_PAGE_KB")
             .ok()
@@ -636,153 +702,234 @@ async fn bench(a: Args) -> Result<()> {
         page_kb,
         addresses: a.addresses,
     };
-
-    // 1. The farm, and 2. its servers in a child process (or a farm served already).
-    let (dir, server, homes) = match &a.urls {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let homes: Vec<url::Url> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(|l| {
-                    url::Url::parse(l).with_context(|| format!("{}: bad URL {l:?}", file.display()))
-                })
-                .collect::<Result<_>>()?;
-            if homes.len() != a.sites {
-                bail!(
-                    "{} lists {} sites; pass --sites {} (and the farm's --pages)",
-                    file.display(),
-                    homes.len(),
-                    homes.len()
-                );
-            }
-            println!(
-                "farm: {} sites served already, from {}",
-                homes.len(),
-                file.display()
-            );
-            (None, None, homes)
-        }
-        None => {
-            let dir = farm_dir(a.keep.as_deref())?;
-            let t = Instant::now();
-            let stats = farm::generate_with(dir.path(), a.sites, a.pages, &layout)
-                .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
-            let gen_time = t.elapsed();
-            let n_addr = if a.addresses == 0 {
-                a.sites
-            } else {
-                a.addresses.min(a.sites)
-            };
-            println!(
-                "farm: {} sites x {} pages (+6 column pages each) on {} address(es): {} files, \
-                 {:.1} MB, {:.1} KB a page (column pages aside), written to {} in {:.1} s",
-                a.sites,
-                a.pages,
-                n_addr,
-                thousands(stats.files as u64),
-                stats.bytes as f64 / 1e6,
-                stats.page_bytes as f64 / (a.sites * a.pages) as f64 / 1e3,
-                dir.path().display(),
-                secs(gen_time),
-            );
-            let addrs: Vec<std::net::Ipv4Addr> = (0..n_addr).map(farm::address).collect();
-            let server = FarmServer::start(dir.path(), &addrs)?;
-            let homes = (0..a.sites).map(|i| server.url(&farm::host(i))).collect();
-            (Some(dir), Some(server), homes)
-        }
+    let dir = farm_dir(a.keep.as_deref())?;
+    let t = Instant::now();
+    let stats = farm::generate_with(dir.path(), a.sites, a.pages, &layout)
+        .with_context(|| format!("writing the farm to {}", dir.path().display()))?;
+    let gen_time = t.elapsed();
+    let n_addr = if a.addresses == 0 {
+        a.sites
+    } else {
+        a.addresses.min(a.sites)
     };
-
-    // 3. A configuration for the farm, and `govwatch run` on it.
-    let work = tempfile::Builder::new()
-        .prefix("govwatch-bench-run-")
-        .tempdir()
-        .context("creating a temp dir for the configuration")?;
-    let config = work.path().join("config");
-    std::fs::create_dir_all(&config)?;
-    let crawl = crawl_toml(&a, &pol, server.as_ref().map(|s| s.dns.as_str()));
-    std::fs::write(config.join("crawl.toml"), &crawl)?;
-    std::fs::write(config.join("sites.toml"), sites_toml(&homes))?;
-    let db_path = match &a.db {
-        Some(p) => {
-            if p.exists() {
-                bail!("--db {}: the file exists; give a new one", p.display());
-            }
-            p.clone()
-        }
-        None => work.path().join("bench.db"),
-    };
-    let out_path = work.path().join("run.out");
-    let err_path = work.path().join("run.err");
-    let mut cmd = std::process::Command::new(&govwatch);
-    cmd.arg("run")
-        .arg("--config")
-        .arg(&config)
-        .arg("--db")
-        .arg(&db_path)
-        .current_dir(work.path())
-        .env("RUST_LOG", "warn,govwatch_runner=info")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::fs::File::create(&out_path)?)
-        .stderr(std::fs::File::create(&err_path)?);
     println!(
-        "crawl: {} run --config {} --db {} ({}; crawl.toml as shipped but: {})",
-        govwatch.display(),
-        config.display(),
-        db_path.display(),
-        pol.label,
-        crawl.lines().skip(1).collect::<Vec<_>>().join(", ")
+        "farm: {} sites x {} pages (+6 column pages each) on {} address(es): {} files, \
+         {:.1} MB, {:.1} KB a page (column pages aside), written to {} in {:.1} s",
+        a.sites,
+        a.pages,
+        n_addr,
+        thousands(stats.files as u64),
+        stats.bytes as f64 / 1e6,
+        stats.page_bytes as f64 / (a.sites * a.pages) as f64 / 1e3,
+        dir.path().display(),
+        secs(gen_time),
     );
+    let addrs: Vec<std::net::Ipv4Addr> = (0..n_addr).map(farm::address).collect();
+    let server = FarmServer::start(dir.path(), &addrs)?;
+    let homes = (0..a.sites).map(|i| server.url(&farm::host(i))).collect();
+    Ok((dir, server, homes))
+}
 
-    // 4. The run, measured as /usr/bin/time measures it.
-    let (usage, wall) = run_measured(&mut cmd)?;
-    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    if std::env::var_os("GOVWATCH_BENCH_SHOW_LOG").is_some() {
-        eprintln!("{stderr}");
+/// The run's folder (removed afterwards): its configuration, its database (unless `--db`) and
+/// the run's output.
+struct RunSetup {
+    work: tempfile::TempDir,
+    config: PathBuf,
+    /// The `crawl.toml` written.
+    crawl: String,
+    db_path: PathBuf,
+    out_path: PathBuf,
+    err_path: PathBuf,
+}
+
+impl RunSetup {
+    /// Writes the farm's configuration (`crawl.toml`, `sites.toml`) in a new temp folder.
+    fn write(
+        a: &Args,
+        pol: &Politeness,
+        dns: Option<&str>,
+        homes: &[url::Url],
+    ) -> Result<RunSetup> {
+        let work = tempfile::Builder::new()
+            .prefix("govwatch-bench-run-")
+            .tempdir()
+            .context("creating a temp dir for the configuration")?;
+        let config = work.path().join("config");
+        std::fs::create_dir_all(&config)?;
+        let crawl = crawl_toml(a, pol, dns);
+        std::fs::write(config.join("crawl.toml"), &crawl)?;
+        std::fs::write(config.join("sites.toml"), sites_toml(homes))?;
+        let db_path = match &a.db {
+            Some(p) => {
+                if p.exists() {
+                    bail!("--db {}: the file exists; give a new one", p.display());
+                }
+                p.clone()
+            }
+            None => work.path().join("bench.db"),
+        };
+        let out_path = work.path().join("run.out");
+        let err_path = work.path().join("run.err");
+        Ok(RunSetup {
+            work,
+            config,
+            crawl,
+            db_path,
+            out_path,
+            err_path,
+        })
     }
-    if !matches!(usage.status, 0 | 1) {
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        bail!(
-            "govwatch run exited with {}: {}",
-            usage.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+
+    /// The `govwatch run` command on the farm (said on stdout).
+    fn command(&self, govwatch: &Path, pol: &Politeness) -> Result<std::process::Command> {
+        let mut cmd = std::process::Command::new(govwatch);
+        cmd.arg("run")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--db")
+            .arg(&self.db_path)
+            .current_dir(self.work.path())
+            .env("RUST_LOG", "warn,govwatch_runner=info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&self.out_path)?)
+            .stderr(std::fs::File::create(&self.err_path)?);
+        println!(
+            "crawl: {} run --config {} --db {} ({}; crawl.toml as shipped but: {})",
+            govwatch.display(),
+            self.config.display(),
+            self.db_path.display(),
+            pol.label,
+            self.crawl.lines().skip(1).collect::<Vec<_>>().join(", ")
         );
+        Ok(cmd)
     }
-    let cpu = usage.user + usage.sys;
-    let rss_mb = usage.max_rss_kib as f64 / 1024.0;
-    for l in stderr.lines().filter(|l| l.starts_with("计划")) {
-        eprintln!("  {l}");
+}
+
+/// The run as measured: the child's usage, its wall time and what it logged.
+struct Measured {
+    usage: ChildUsage,
+    wall: Duration,
+    stderr: String,
+    /// CPU user + system.
+    cpu: Duration,
+    rss_mb: f64,
+}
+
+impl Measured {
+    /// Runs `cmd` to its end (its log in `err_path`); an exit status other than 0 or 1 fails
+    /// with the log's last lines. The plan's lines (`计划…`) are shown.
+    fn run(cmd: &mut std::process::Command, err_path: &Path) -> Result<Measured> {
+        let (usage, wall) = run_measured(cmd)?;
+        let stderr = std::fs::read_to_string(err_path).unwrap_or_default();
+        if std::env::var_os("GOVWATCH_BENCH_SHOW_LOG").is_some() {
+            eprintln!("{stderr}");
+        }
+        if !matches!(usage.status, 0 | 1) {
+            let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+            bail!(
+                "govwatch run exited with {}: {}",
+                usage.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        let cpu = usage.user + usage.sys;
+        let rss_mb = usage.max_rss_kib as f64 / 1024.0;
+        for l in stderr.lines().filter(|l| l.starts_with("计划")) {
+            eprintln!("  {l}");
+        }
+        Ok(Measured {
+            usage,
+            wall,
+            stderr,
+            cpu,
+            rss_mb,
+        })
     }
 
-    // 5. The figures, from the store.
-    let store = Store::open(&db_path).with_context(|| format!("opening {}", db_path.display()))?;
-    let run_id = store
-        .latest_run()?
-        .map(|r| r.id)
-        .context("the run is not in the database")?;
-    let summary = store.run_summary(run_id)?;
-    let pages: u64 = summary.iter().map(|s| s.pages).sum();
-    let fetches: u64 = summary.iter().map(|s| s.fetches).sum();
-    let findings: u64 = summary.iter().map(|s| s.findings).sum();
-    // The crawler's own count of HTML pages, bytes and failed fetches, from `crawl.summary`.
-    let (mut html_pages, mut body_bytes, mut fetch_errors) = (0u64, 0u64, 0u64);
-    for f in store.facts(run_id, None)? {
-        if f.fact.code == "crawl.summary" {
-            let get = |k: &str| f.fact.value.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-            html_pages += get("html_pages");
-            body_bytes += get("bytes");
-            fetch_errors += get("fetch_errors");
-        }
+    /// A field of the run's log line `event`.
+    fn field(&self, event: &str, key: &str) -> Option<String> {
+        log_field(&self.stderr, event, key)
     }
-    let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
-    for s in &summary {
-        for (code, n) in &s.by_code {
-            *by_code.entry(code.clone()).or_insert(0) += n;
-        }
+
+    /// A number of the run's log line `event`.
+    fn num(&self, event: &str, key: &str) -> Option<u64> {
+        self.field(event, key).and_then(|v| v.parse::<u64>().ok())
     }
-    let report_sites: Vec<String> = (0..a.sites).map(farm::site_id).collect();
+}
+
+/// What the store says of the run.
+struct Figures {
+    sites_stored: usize,
+    pages: u64,
+    fetches: u64,
+    findings: u64,
+    /// The crawler's own count of HTML pages, bytes and failed fetches, from `crawl.summary`.
+    html_pages: u64,
+    body_bytes: u64,
+    fetch_errors: u64,
+    by_code: BTreeMap<String, u64>,
+    /// Findings the farm did not plant (`site code url`).
+    unexpected: Vec<String>,
+    /// Planted findings not found.
+    missing: usize,
+}
+
+impl Figures {
+    /// Reads the latest run of the database.
+    fn read(db_path: &Path, sites: usize, homes: &[url::Url]) -> Result<Figures> {
+        let store =
+            Store::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
+        let run_id = store
+            .latest_run()?
+            .map(|r| r.id)
+            .context("the run is not in the database")?;
+        let summary = store.run_summary(run_id)?;
+        let pages: u64 = summary.iter().map(|s| s.pages).sum();
+        let fetches: u64 = summary.iter().map(|s| s.fetches).sum();
+        let findings: u64 = summary.iter().map(|s| s.findings).sum();
+        // The crawler's own count of HTML pages, bytes and failed fetches, from `crawl.summary`.
+        let (mut html_pages, mut body_bytes, mut fetch_errors) = (0u64, 0u64, 0u64);
+        for f in store.facts(run_id, None)? {
+            if f.fact.code == "crawl.summary" {
+                let get = |k: &str| f.fact.value.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+                html_pages += get("html_pages");
+                body_bytes += get("bytes");
+                fetch_errors += get("fetch_errors");
+            }
+        }
+        let mut by_code: BTreeMap<String, u64> = BTreeMap::new();
+        for s in &summary {
+            for (code, n) in &s.by_code {
+                *by_code.entry(code.clone()).or_insert(0) += n;
+            }
+        }
+        let stored: Vec<&str> = summary.iter().map(|s| s.site_id.as_str()).collect();
+        let (unexpected, missing) = against_planted(&store, run_id, sites, homes, &stored)?;
+        Ok(Figures {
+            sites_stored: summary.len(),
+            pages,
+            fetches,
+            findings,
+            html_pages,
+            body_bytes,
+            fetch_errors,
+            by_code,
+            unexpected,
+            missing,
+        })
+    }
+}
+
+/// The run's findings against those the farm planted: the ones it did not plant, and how many
+/// planted ones a stored site missed (the first three shown).
+fn against_planted(
+    store: &Store,
+    run_id: i64,
+    sites: usize,
+    homes: &[url::Url],
+    stored: &[&str],
+) -> Result<(Vec<String>, usize)> {
+    let report_sites: Vec<String> = (0..sites).map(farm::site_id).collect();
     let mut unexpected: Vec<String> = Vec::new();
     let mut missing = 0usize;
     for (i, site) in report_sites.iter().enumerate() {
@@ -804,7 +951,7 @@ async fn bench(a: Args) -> Result<()> {
         for g in got.difference(&want) {
             unexpected.push(format!("{site} {} {}", g.0, g.1));
         }
-        if summary.iter().any(|s| &s.site_id == site) {
+        if stored.contains(&site.as_str()) {
             for m in want.difference(&got) {
                 missing += 1;
                 if missing <= 3 {
@@ -813,21 +960,25 @@ async fn bench(a: Args) -> Result<()> {
             }
         }
     }
-    let server_log = server.map(|s| s.stop());
-    drop(store);
-    let db_bytes = db_size(&db_path);
-    // Every file of the farm, and the home page twice (`/` and `/index.html`, both linked).
-    let farm_urls = (a.sites * (a.pages + COLUMN_PAGES + 1)) as u64;
-    let field = |event: &str, key: &str| log_field(&stderr, event, key);
-    let num = |event: &str, key: &str| field(event, key).and_then(|v| v.parse::<u64>().ok());
-    let requests = num("run finished", "requests").unwrap_or(0);
+    Ok((unexpected, missing))
+}
 
-    println!();
+/// The figures of the work done: sites, time, rendering, pages, requests, plan, bytes.
+fn print_work(
+    a: &Args,
+    run: &Measured,
+    fig: &Figures,
+    server_log: Option<&ServerLog>,
+    farm_urls: u64,
+) {
+    let num = |event: &str, key: &str| run.num(event, key);
+    let (wall, pages) = (run.wall, fig.pages);
+    let requests = num("run finished", "requests").unwrap_or(0);
     println!(
         "sites stored      {} of {} (govwatch run exit status {})",
-        thousands(summary.len() as u64),
+        thousands(fig.sites_stored as u64),
         a.sites,
-        usage.status
+        run.usage.status
     );
     println!(
         "wall time         {:.2} s (the whole command: configuration, plan, crawl, store, accounts; \
@@ -855,15 +1006,15 @@ async fn bench(a: Args) -> Result<()> {
         "pages             {} (store: sum of pages over run_summary; HTML {}, the rest the broken \
          link's 404 page; the farm has {} HTML URLs, `/` and `/index.html` counted apart)",
         thousands(pages),
-        thousands(html_pages),
+        thousands(fig.html_pages),
         thousands(farm_urls)
     );
     println!(
         "HTTP requests     {} sent (fetch records stored {}, robots.txt and link checks included; \
          the server logged {})",
         thousands(requests),
-        thousands(fetches),
-        match &server_log {
+        thousands(fig.fetches),
+        match server_log {
             Some(l) => thousands(l.requests),
             None => "-".into(),
         }
@@ -880,12 +1031,21 @@ async fn bench(a: Args) -> Result<()> {
             .map(|e| e as f64 / requests.max(1) as f64)
             .unwrap_or(0.0),
     );
-    println!("failed fetches    {fetch_errors} (crawl.summary fetch_errors over every site)");
+    println!(
+        "failed fetches    {} (crawl.summary fetch_errors over every site)",
+        fig.fetch_errors
+    );
     println!(
         "bytes             {:.1} MB of bodies read",
-        body_bytes as f64 / 1e6
+        fig.body_bytes as f64 / 1e6
     );
     println!("pages/s           {:.0}", per_sec(pages, wall));
+}
+
+/// The figures of what the work cost and found: CPU, memory, findings, the database.
+fn print_costs(a: &Args, run: &Measured, fig: &Figures, db_bytes: u64) {
+    let (usage, cpu, wall, pages) = (&run.usage, run.cpu, run.wall, fig.pages);
+    let requests = run.num("run finished", "requests").unwrap_or(0);
     println!(
         "CPU user+sys      {:.2} s (user {:.2} s, sys {:.2} s) of the govwatch process (wait4, as /usr/bin/time)",
         secs(cpu),
@@ -899,23 +1059,28 @@ async fn bench(a: Args) -> Result<()> {
         100.0 * secs(cpu) / secs(wall).max(1e-9)
     );
     println!(
-        "peak RSS          {rss_mb:.0} MB (ru_maxrss of the govwatch process; its budget checks saw {} MB, \
+        "peak RSS          {:.0} MB (ru_maxrss of the govwatch process; its budget checks saw {} MB, \
          new sites held {} s)",
-        num("run finished", "peak_resident_mb").unwrap_or(0),
-        num("run finished", "memory_held_secs").unwrap_or(0),
+        run.rss_mb,
+        run.num("run finished", "peak_resident_mb").unwrap_or(0),
+        run.num("run finished", "memory_held_secs").unwrap_or(0),
     );
-    let codes: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+    let codes: Vec<String> = fig
+        .by_code
+        .iter()
+        .map(|(c, n)| format!("{c} x{n}"))
+        .collect();
     println!(
         "findings          {} ({})",
-        thousands(findings),
+        thousands(fig.findings),
         codes.join(", ")
     );
     println!(
         "beyond planted    {} finding(s) the farm did not plant; {} planted finding(s) missed",
-        unexpected.len(),
-        missing
+        fig.unexpected.len(),
+        fig.missing
     );
-    for u in unexpected.iter().take(10) {
+    for u in fig.unexpected.iter().take(10) {
         println!("                  unexpected: {u}");
     }
     println!(
@@ -927,6 +1092,19 @@ async fn bench(a: Args) -> Result<()> {
             "temp file, removed"
         }
     );
+}
+
+/// The politeness figures (under a rate limit), the server's own log, and a warning when pages
+/// of the farm were not reached.
+fn print_politeness(
+    pol: &Politeness,
+    run: &Measured,
+    fig: &Figures,
+    server_log: Option<&ServerLog>,
+    farm_urls: u64,
+) {
+    let field = |event: &str, key: &str| run.field(event, key);
+    let num = |event: &str, key: &str| run.num(event, key);
     if pol.rate < 1e6 {
         let host_bound = num("run finished", "host_bound_ms").unwrap_or(0) as f64 / 1000.0;
         let addr_bound = num("run finished", "address_bound_ms").unwrap_or(0) as f64 / 1000.0;
@@ -939,10 +1117,10 @@ async fn bench(a: Args) -> Result<()> {
             pol.rate,
             field("run finished", "busiest_address").unwrap_or_default(),
             num("run finished", "busiest_address_requests").unwrap_or(0),
-            secs(wall) / bound.max(1e-9)
+            secs(run.wall) / bound.max(1e-9)
         );
     }
-    if let Some(l) = &server_log
+    if let Some(l) = server_log
         && let Some((ip, n, w1, w10)) = &l.busiest_address
     {
         println!(
@@ -954,15 +1132,17 @@ async fn bench(a: Args) -> Result<()> {
                 .unwrap_or_default()
         );
     }
-    if html_pages < farm_urls && !summary.is_empty() {
+    if fig.html_pages < farm_urls && fig.sites_stored > 0 {
         println!(
             "warning: {} HTML pages crawled, the farm has {} HTML URLs: some were not reached",
-            thousands(html_pages),
+            thousands(fig.html_pages),
             thousands(farm_urls)
         );
     }
+}
 
-    println!();
+/// The run's row of the peer table (`../shared/bench/README.md`).
+fn print_table(pol: &Politeness, run: &Measured, pages: u64) {
     println!(
         "| crawler | wall | CPU (user+sys) | pages/s | CPU ms/page | peak RSS | work per page |"
     );
@@ -971,16 +1151,12 @@ async fn bench(a: Args) -> Result<()> {
         "| govwatch {} run, {} | {:.1} s | {:.1} s | {} | {} | {:.0} MB | decode, DOM, every probe, SQLite, archived body |",
         env!("CARGO_PKG_VERSION"),
         pol.label,
-        secs(wall),
-        secs(cpu),
-        thousands(per_sec(pages, wall).round() as u64),
-        ms_per(cpu, pages),
-        rss_mb,
+        secs(run.wall),
+        secs(run.cpu),
+        thousands(per_sec(pages, run.wall).round() as u64),
+        ms_per(run.cpu, pages),
+        run.rss_mb,
     );
-    if let Some(FarmDir::Kept(p)) = &dir {
-        println!("farm kept in {}", p.display());
-    }
-    Ok(())
 }
 
 /// Column pages per site, besides the numbered pages.

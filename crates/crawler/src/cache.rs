@@ -14,6 +14,7 @@
 //! Answers are kept small ([`Answer`]): a run of a thousand sites holds tens of thousands.
 //! Build one cache per run and drop it with the run: answers are the run's observations.
 
+use crate::locked;
 use chrono::{DateTime, FixedOffset};
 use govwatch_model::{FetchError, FetchRecord, Purpose};
 use std::collections::HashMap;
@@ -117,13 +118,13 @@ impl RunCache {
     /// The cell of `url` (normalised), created empty on first use.
     pub fn cell(&self, url: &str) -> Arc<OnceCell<Arc<Answer>>> {
         let key = key_of(url);
-        let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cells = locked(&self.cells);
         cells.entry(key).or_default().clone()
     }
 
     /// URLs with an answer (for tests and figures).
     pub fn answered(&self) -> usize {
-        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let cells = locked(&self.cells);
         cells.values().filter(|c| c.initialized()).count()
     }
 }

@@ -9,6 +9,7 @@
 //! behind a wall is `challenged`, neither ok nor failed).
 
 use crate::fetch::challenge_wall;
+use crate::locked;
 use govwatch_config::WallRules;
 use govwatch_model::{CrawlNote, FetchRecord};
 use serde_json::json;
@@ -83,7 +84,7 @@ impl crate::Crawler {
         }
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         {
-            let mut tried = self.walls_tried.lock().unwrap_or_else(|e| e.into_inner());
+            let mut tried = locked(&self.walls_tried);
             let now = std::time::Instant::now();
             if tried
                 .get(&host)

@@ -6,6 +6,7 @@
 //! wall that renews its clearance on each answer). A cookie with an expiry is dropped when it
 //! expires; a session cookie lives as long as the crawler (one run, or the daemon's process).
 
+use crate::locked;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -28,7 +29,7 @@ pub struct CookieJar {
 impl CookieJar {
     /// Keeps `cookies` for `host` (replacing cookies of the same name).
     pub fn store(&self, host: &str, cookies: Vec<Cookie>) {
-        let mut map = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = locked(&self.hosts);
         let list = map.entry(host.to_ascii_lowercase()).or_default();
         for c in cookies {
             list.retain(|x| x.name != c.name);
@@ -39,7 +40,7 @@ impl CookieJar {
     /// The `Cookie` header for a request to `host` now, when it has live cookies.
     pub fn header(&self, host: &str) -> Option<String> {
         let now = SystemTime::now();
-        let mut map = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = locked(&self.hosts);
         let list = map.get_mut(&host.to_ascii_lowercase())?;
         list.retain(|c| c.expires.is_none_or(|t| t > now));
         (!list.is_empty()).then(|| {
@@ -52,7 +53,7 @@ impl CookieJar {
 
     /// Whether `host` has cookies here (live or not).
     pub fn knows(&self, host: &str) -> bool {
-        let map = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let map = locked(&self.hosts);
         map.contains_key(&host.to_ascii_lowercase())
     }
 

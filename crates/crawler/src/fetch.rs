@@ -460,98 +460,31 @@ impl Crawler {
         attempt: u32,
         extra: Extra<'_>,
     ) -> Attempt {
-        let body = extra.body;
         // The time limit (15 s, the availability rule) is the server's time: it runs only while a
         // request of this fetch is on the wire, from the moment it is sent (after the host's gate
         // and the global permit) to the end of its body, summed over redirect hops. Time spent
         // waiting in our own queues is recorded apart (`queue_ms`) and never fails a fetch.
         let budget = Duration::from_secs_f64(self.settings.timeout_secs);
         let mut clock = Clock::default();
-        let mut record = FetchRecord {
-            url: url.to_string(),
-            final_url: url.to_string(),
-            method: spec.method.to_string(),
-            purpose: spec.purpose,
-            status: None,
-            started_at: self.now(),
-            elapsed_ms: 0,
-            queue_ms: 0,
-            bytes: 0,
-            content_type: None,
-            content_hash: None,
-            remote_addr: None,
-            family: None,
-            error: None,
-            error_message: None,
-            redirects: Vec::new(),
-            attempt,
-        };
-        let fail = |mut record: FetchRecord, clock: &Clock, e: FetchError, msg: String| {
-            record.error = Some(e);
-            record.error_message = Some(msg);
-            clock.stamp(&mut record);
-            Attempt {
-                record,
-                body: None,
-                retry_after: None,
-                set_cookie: Vec::new(),
-            }
-        };
+        let mut record = self.new_record(url, spec, attempt);
         let mut method = match spec.method {
             "HEAD" => Method::HEAD,
-            "POST" if body.is_some() => Method::POST,
+            "POST" if extra.body.is_some() => Method::POST,
             _ => Method::GET,
         };
-        let mut body = body.map(str::to_string);
+        let mut body = extra.body.map(str::to_string);
         let mut current = url.clone();
         let mut visited: HashSet<String> = HashSet::from([current.to_string()]);
         loop {
             record.final_url = current.to_string();
-            if !matches!(current.scheme(), "http" | "https") {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::Unsupported,
-                    format!("scheme {} is not fetched", current.scheme()),
-                );
-            }
-            let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::Unsupported,
-                    "URL has no host".into(),
-                );
+            let (host, literal) = match self.check_target(&current, spec).await {
+                Ok(target) => target,
+                Err(f) => return failed(record, &clock, f),
             };
-            let literal = match current.host() {
-                Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
-                Some(Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
-                _ => None,
-            };
-            if let Some(ip) = literal.filter(|ip| self.dns.guard().refuses(*ip)) {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::BlockedAddress,
-                    format!("refused non-public address {ip}"),
-                );
-            }
-            if spec.robots && !Box::pin(self.robots_allowed(&current)).await {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::RobotsDisallowed,
-                    format!("robots.txt disallows {current}"),
-                );
-            }
             let gate = self.gates.get(&host);
             if let Some(why) = gate.refusal() {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::Other,
-                    format!("{REFUSED_PREFIX}{why}"),
-                );
+                let f = (FetchError::Other, format!("{REFUSED_PREFIX}{why}"));
+                return failed(record, &clock, f);
             }
             let queued_at = Instant::now();
             let _host_permit = gate.acquire().await;
@@ -569,12 +502,8 @@ impl Crawler {
             clock.queued += queued_at.elapsed();
             let remaining = budget.saturating_sub(clock.server);
             if remaining.is_zero() {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::Timeout,
-                    "time limit reached while following redirects".into(),
-                );
+                let msg = "time limit reached while following redirects";
+                return failed(record, &clock, (FetchError::Timeout, msg.into()));
             }
             if clock.hops == 0 {
                 // the request's time is when it was sent, not when it was queued
@@ -583,266 +512,454 @@ impl Crawler {
             clock.send();
             self.count_sent();
             let deadline = clock.sent.expect("just sent") + remaining;
-            let mut req = self
-                .client_for(spec.family)
-                .request(method.clone(), current.clone())
-                .header(USER_AGENT, &self.user_agent)
-                .timeout(remaining);
-            // the browser's own cookies for its requests; the cookies a passed wall earned for
-            // the crawler's
-            match extra.cookie {
-                Some(c) if !c.is_empty() => req = req.header(COOKIE, c),
-                Some(_) => {}
-                None => {
-                    if let Some(c) = self.cookies.header(&host) {
-                        req = req.header(COOKIE, c);
-                    }
-                }
-            }
-            if let Some(b) = &body {
-                req = req
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(b.clone());
-            }
-            let resp = match tokio::time::timeout_at(deadline, req.send()).await {
+            let req = self.request(&method, &current, &host, spec, extra, body.as_deref());
+            let resp = match tokio::time::timeout_at(deadline, req.timeout(remaining).send()).await
+            {
                 Err(_) => {
-                    return fail(
+                    return failed(
                         record,
                         &clock,
-                        FetchError::Timeout,
-                        "no answer in time".into(),
+                        (FetchError::Timeout, "no answer in time".into()),
                     );
                 }
-                Ok(Err(e)) => {
-                    let (kind, msg) = classify(&e);
-                    return fail(record, &clock, kind, msg);
-                }
+                Ok(Err(e)) => return failed(record, &clock, classify(&e)),
                 Ok(Ok(r)) => r,
             };
             let status = resp.status();
-            record.status = Some(status.as_u16());
-            let set_cookie: Vec<String> = resp
-                .headers()
-                .get_all(SET_COOKIE)
-                .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect();
-            if extra.cookie.is_none() {
-                self.cookies.update(&host, &set_cookie);
-            }
-            if let Some(addr) = resp.remote_addr() {
-                record.remote_addr = Some(addr.to_string());
-                record.family = Some(if addr.is_ipv4() { 4 } else { 6 });
-            }
+            let set_cookie = self.answer_seen(&resp, &host, extra, &mut record);
             if status.is_redirection()
                 && let Some(loc) = resp.headers().get(LOCATION)
             {
-                {
-                    let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
-                    let Ok(mut next) = current.join(&loc) else {
-                        return fail(
-                            record,
-                            &clock,
-                            FetchError::BadRedirect,
-                            format!("unusable Location {loc:?}"),
-                        );
-                    };
-                    next.set_fragment(None);
-                    record
-                        .redirects
-                        .push(format!("{} {}", status.as_u16(), next));
-                    if !visited.insert(next.to_string()) {
-                        return fail(
-                            record,
-                            &clock,
-                            FetchError::RedirectLoop,
-                            format!("redirect loop back to {next}"),
-                        );
-                    }
-                    if record.redirects.len() as u32 > self.settings.max_redirects {
-                        return fail(
-                            record,
-                            &clock,
-                            FetchError::TooManyRedirects,
-                            format!("more than {} redirects", self.settings.max_redirects),
-                        );
-                    }
-                    current = next;
-                    clock.hop_done();
-                    if method == Method::POST && matches!(status.as_u16(), 301..=303) {
-                        method = Method::GET;
-                        body = None;
-                    }
-                    continue;
+                match self.redirect_target(&current, loc, status, &mut record, &mut visited) {
+                    Ok(next) => current = next,
+                    Err(f) => return failed(record, &clock, f),
+                }
+                clock.hop_done();
+                if method == Method::POST && matches!(status.as_u16(), 301..=303) {
+                    method = Method::GET;
+                    body = None;
+                }
+                continue;
+            }
+            let answer = Answer::new(&resp, record, clock, set_cookie);
+            return self
+                .read_answer(resp, answer, spec, &method, deadline)
+                .await;
+        }
+    }
+
+    /// The record of an attempt not yet sent.
+    fn new_record(&self, url: &Url, spec: FetchSpec, attempt: u32) -> FetchRecord {
+        FetchRecord {
+            url: url.to_string(),
+            final_url: url.to_string(),
+            method: spec.method.to_string(),
+            purpose: spec.purpose,
+            status: None,
+            started_at: self.now(),
+            elapsed_ms: 0,
+            queue_ms: 0,
+            bytes: 0,
+            content_type: None,
+            content_hash: None,
+            remote_addr: None,
+            family: None,
+            error: None,
+            error_message: None,
+            redirects: Vec::new(),
+            attempt,
+        }
+    }
+
+    /// Whether a hop may be asked at all (its scheme, its host, an IP literal's range, robots.txt
+    /// when the spec obeys it): its host (lowercase) and IP literal, or why not.
+    async fn check_target(
+        &self,
+        current: &Url,
+        spec: FetchSpec,
+    ) -> Result<(String, Option<std::net::IpAddr>), Failure> {
+        if !matches!(current.scheme(), "http" | "https") {
+            let msg = format!("scheme {} is not fetched", current.scheme());
+            return Err((FetchError::Unsupported, msg));
+        }
+        let Some(host) = current.host_str().map(|h| h.to_ascii_lowercase()) else {
+            return Err((FetchError::Unsupported, "URL has no host".into()));
+        };
+        let literal = match current.host() {
+            Some(Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
+            Some(Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
+            _ => None,
+        };
+        if let Some(ip) = literal.filter(|ip| self.dns.guard().refuses(*ip)) {
+            let msg = format!("refused non-public address {ip}");
+            return Err((FetchError::BlockedAddress, msg));
+        }
+        if spec.robots && !Box::pin(self.robots_allowed(current)).await {
+            let msg = format!("robots.txt disallows {current}");
+            return Err((FetchError::RobotsDisallowed, msg));
+        }
+        Ok((host, literal))
+    }
+
+    /// The request of one hop (without its time limit): our user agent, the cookies it carries,
+    /// and a form body when it has one.
+    fn request(
+        &self,
+        method: &Method,
+        current: &Url,
+        host: &str,
+        spec: FetchSpec,
+        extra: Extra<'_>,
+        body: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .client_for(spec.family)
+            .request(method.clone(), current.clone())
+            .header(USER_AGENT, &self.user_agent);
+        // the browser's own cookies for its requests; the cookies a passed wall earned for
+        // the crawler's
+        match extra.cookie {
+            Some(c) if !c.is_empty() => req = req.header(COOKIE, c),
+            Some(_) => {}
+            None => {
+                if let Some(c) = self.cookies.header(host) {
+                    req = req.header(COOKIE, c);
                 }
             }
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            let ct = resp
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.to_string());
-            record.content_type = ct.clone();
-            let declared_len = resp
-                .headers()
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            let reads = method == Method::GET || method == Method::POST;
-            let want_body = reads
-                && status.is_success()
-                && match spec.body {
-                    BodyMode::None => false,
-                    BodyMode::Html => is_html(ct.as_deref()),
-                    BodyMode::HtmlOrDocument(_) => {
-                        is_html(ct.as_deref()) || is_document(ct.as_deref())
-                    }
-                    BodyMode::Any | BodyMode::Prefix(_) | BodyMode::Document(_) => true,
-                };
-            // the browser gets the body of an error answer too (a challenge script to run)
-            let error_body = reads && !status.is_success() && spec.body == BodyMode::Any;
-            // an error answer may be an anti-bot wall's challenge: its first bytes tell
-            let wall_cap = self.settings.walls.max_bytes() as u64;
-            let wall_probe = reads
-                && !status.is_success()
-                && wall_cap > 0
-                && is_html(ct.as_deref())
-                && !error_body;
-            if !want_body && !error_body && !wall_probe {
-                record.bytes = if method == Method::HEAD {
-                    0
-                } else {
-                    declared_len.unwrap_or(0)
-                };
-                clock.stamp(&mut record);
-                return Attempt {
-                    record,
-                    body: None,
-                    retry_after,
-                    set_cookie,
-                };
-            }
-            let prefix = match spec.body {
-                _ if wall_probe => Some(wall_cap + 1),
-                BodyMode::Prefix(n) => Some(n),
-                _ => None,
+        }
+        if let Some(b) = body {
+            req = req
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(b.to_string());
+        }
+        req
+    }
+
+    /// Records what every answer tells (status, server address) and keeps the cookies it sets
+    /// for the crawler's own requests; returns its `Set-Cookie` lines.
+    fn answer_seen(
+        &self,
+        resp: &reqwest::Response,
+        host: &str,
+        extra: Extra<'_>,
+        record: &mut FetchRecord,
+    ) -> Vec<String> {
+        record.status = Some(resp.status().as_u16());
+        let set_cookie: Vec<String> = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if extra.cookie.is_none() {
+            self.cookies.update(host, &set_cookie);
+        }
+        if let Some(addr) = resp.remote_addr() {
+            record.remote_addr = Some(addr.to_string());
+            record.family = Some(if addr.is_ipv4() { 4 } else { 6 });
+        }
+        set_cookie
+    }
+
+    /// Where a redirect leads (recorded among the record's redirects), or why it is not followed:
+    /// an unusable Location, a loop, or one hop too many.
+    fn redirect_target(
+        &self,
+        current: &Url,
+        loc: &reqwest::header::HeaderValue,
+        status: reqwest::StatusCode,
+        record: &mut FetchRecord,
+        visited: &mut HashSet<String>,
+    ) -> Result<Url, Failure> {
+        let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
+        let Ok(mut next) = current.join(&loc) else {
+            return Err((
+                FetchError::BadRedirect,
+                format!("unusable Location {loc:?}"),
+            ));
+        };
+        next.set_fragment(None);
+        record
+            .redirects
+            .push(format!("{} {}", status.as_u16(), next));
+        if !visited.insert(next.to_string()) {
+            let msg = format!("redirect loop back to {next}");
+            return Err((FetchError::RedirectLoop, msg));
+        }
+        if record.redirects.len() as u32 > self.settings.max_redirects {
+            let msg = format!("more than {} redirects", self.settings.max_redirects);
+            return Err((FetchError::TooManyRedirects, msg));
+        }
+        Ok(next)
+    }
+
+    /// Reads an attempt's final answer: as much of its body as the spec wants (an error answer's
+    /// first bytes when it may be a wall's challenge), then whether it is a challenge.
+    async fn read_answer(
+        &self,
+        resp: reqwest::Response,
+        mut answer: Answer,
+        spec: FetchSpec,
+        method: &Method,
+        deadline: Instant,
+    ) -> Attempt {
+        let status = answer.status;
+        let ct = answer.ct.as_deref();
+        let declared_len = answer.declared_len;
+        let reads = *method == Method::GET || *method == Method::POST;
+        let want_body = reads
+            && status.is_success()
+            && match spec.body {
+                BodyMode::None => false,
+                BodyMode::Html => is_html(ct),
+                BodyMode::HtmlOrDocument(_) => is_html(ct) || is_document(ct),
+                BodyMode::Any | BodyMode::Prefix(_) | BodyMode::Document(_) => true,
             };
-            // an attachment over its cap is left unread, not failed
-            let document = match spec.body {
-                BodyMode::Document(n) => Some(n),
-                BodyMode::HtmlOrDocument(n) if !is_html(ct.as_deref()) => Some(n),
-                _ => None,
-            };
-            let cap = prefix.or(document).unwrap_or(self.settings.max_body_bytes);
-            if document.is_some() && declared_len.is_some_and(|l| l > cap) {
-                record.bytes = declared_len.unwrap_or(0);
-                clock.stamp(&mut record);
-                return Attempt {
-                    record,
-                    body: None,
-                    retry_after,
-                    set_cookie,
-                };
-            }
-            if prefix.is_none() && declared_len.is_some_and(|l| l > cap) {
-                return fail(
-                    record,
-                    &clock,
-                    FetchError::TooLarge,
-                    format!("Content-Length over the {cap}-byte cap"),
-                );
-            }
-            let mut resp = resp;
-            let mut body: Vec<u8> =
-                Vec::with_capacity(declared_len.unwrap_or(16 * 1024).min(cap) as usize);
-            loop {
-                match tokio::time::timeout_at(deadline, resp.chunk()).await {
-                    Err(_) => {
-                        return fail(
-                            record,
-                            &clock,
-                            FetchError::Timeout,
-                            "body not complete in time".into(),
-                        );
-                    }
-                    Ok(Err(e)) => {
-                        let (kind, msg) = classify(&e);
-                        let kind = if kind == FetchError::Other {
-                            FetchError::Body
-                        } else {
-                            kind
-                        };
-                        return fail(record, &clock, kind, msg);
-                    }
-                    Ok(Ok(None)) => break,
-                    Ok(Ok(Some(chunk))) => {
-                        if prefix.is_some() && body.len() as u64 + chunk.len() as u64 > cap {
-                            // read enough: the rest is never parsed (RFC 9309 §2.5)
-                            let keep = (cap as usize).saturating_sub(body.len());
-                            body.extend_from_slice(&chunk[..keep.min(chunk.len())]);
-                            break;
-                        }
-                        if document.is_some() && body.len() as u64 + chunk.len() as u64 > cap {
-                            // seen enough to know it is over the cap: the rest is not read
-                            record.bytes = body.len() as u64 + chunk.len() as u64;
-                            clock.stamp(&mut record);
-                            return Attempt {
-                                record,
-                                body: None,
-                                retry_after,
-                                set_cookie,
-                            };
-                        }
-                        if body.len() as u64 + chunk.len() as u64 > cap {
-                            record.bytes = body.len() as u64 + chunk.len() as u64;
-                            return fail(
-                                record,
-                                &clock,
-                                FetchError::TooLarge,
-                                format!("body over the {cap}-byte cap"),
-                            );
-                        }
-                        body.extend_from_slice(&chunk);
-                    }
-                }
-            }
-            record.bytes = body.len() as u64;
-            clock.stamp(&mut record);
-            // a small HTML answer, or any answer of an error status, is checked against the
-            // walls' signatures: a challenge is not the page
-            if (body.len() as u64) <= wall_cap
-                && (is_html(ct.as_deref()) || !status.is_success())
-                && self.settings.walls.may_match(status.as_u16(), &body)
-            {
-                let text = crate::decode::decode_html(&body, ct.as_deref()).text;
-                if let Some(hit) = self.settings.walls.detect(status.as_u16(), &text) {
-                    record.error = Some(FetchError::Challenged);
-                    record.error_message = Some(challenge_message(&hit, status.as_u16()));
-                }
-            }
-            let keep = if record.challenged() || !status.is_success() {
-                spec.body == BodyMode::Any
+        // the browser gets the body of an error answer too (a challenge script to run)
+        let error_body = reads && !status.is_success() && spec.body == BodyMode::Any;
+        // an error answer may be an anti-bot wall's challenge: its first bytes tell
+        let wall_cap = self.settings.walls.max_bytes() as u64;
+        let wall_probe =
+            reads && !status.is_success() && wall_cap > 0 && is_html(ct) && !error_body;
+        if !want_body && !error_body && !wall_probe {
+            answer.record.bytes = if *method == Method::HEAD {
+                0
             } else {
-                true
+                declared_len.unwrap_or(0)
             };
-            // the hash names a body that is kept (an error answer read only to tell a wall's
-            // challenge is dropped, and has none)
-            if keep {
-                record.content_hash = Some(hex::encode(Sha256::digest(&body)));
+            return answer.done(None);
+        }
+        let prefix = match spec.body {
+            _ if wall_probe => Some(wall_cap + 1),
+            BodyMode::Prefix(n) => Some(n),
+            _ => None,
+        };
+        // an attachment over its cap is left unread, not failed
+        let document = match spec.body {
+            BodyMode::Document(n) => Some(n),
+            BodyMode::HtmlOrDocument(n) if !is_html(ct) => Some(n),
+            _ => None,
+        };
+        let cap = prefix.or(document).unwrap_or(self.settings.max_body_bytes);
+        if document.is_some() && declared_len.is_some_and(|l| l > cap) {
+            answer.record.bytes = declared_len.unwrap_or(0);
+            return answer.done(None);
+        }
+        if prefix.is_none() && declared_len.is_some_and(|l| l > cap) {
+            let msg = format!("Content-Length over the {cap}-byte cap");
+            return answer.fail((FetchError::TooLarge, msg));
+        }
+        let limits = BodyLimits {
+            cap,
+            prefix: prefix.is_some(),
+            document: document.is_some(),
+            deadline,
+        };
+        match read_body(resp, declared_len, limits).await {
+            BodyRead::Whole(body) => self.judge_body(answer, body, spec, wall_cap),
+            BodyRead::Unkept(bytes) => {
+                answer.record.bytes = bytes;
+                answer.done(None)
             }
-            return Attempt {
-                record,
-                body: keep.then_some(body),
-                retry_after,
-                set_cookie,
-            };
+            BodyRead::Failed(bytes, f) => {
+                if let Some(bytes) = bytes {
+                    answer.record.bytes = bytes;
+                }
+                answer.fail(f)
+            }
+        }
+    }
+
+    /// A read body checked against the walls' signatures (a small HTML answer, or any answer of
+    /// an error status: a challenge is not the page), and kept or dropped.
+    fn judge_body(
+        &self,
+        mut answer: Answer,
+        body: Vec<u8>,
+        spec: FetchSpec,
+        wall_cap: u64,
+    ) -> Attempt {
+        let status = answer.status;
+        let ct = answer.ct.as_deref();
+        let record = &mut answer.record;
+        record.bytes = body.len() as u64;
+        answer.clock.stamp(record);
+        if (body.len() as u64) <= wall_cap
+            && (is_html(ct) || !status.is_success())
+            && self.settings.walls.may_match(status.as_u16(), &body)
+        {
+            let text = crate::decode::decode_html(&body, ct).text;
+            if let Some(hit) = self.settings.walls.detect(status.as_u16(), &text) {
+                record.error = Some(FetchError::Challenged);
+                record.error_message = Some(challenge_message(&hit, status.as_u16()));
+            }
+        }
+        let keep = if record.challenged() || !status.is_success() {
+            spec.body == BodyMode::Any
+        } else {
+            true
+        };
+        // the hash names a body that is kept (an error answer read only to tell a wall's
+        // challenge is dropped, and has none)
+        if keep {
+            record.content_hash = Some(hex::encode(Sha256::digest(&body)));
+        }
+        Attempt {
+            record: answer.record,
+            body: keep.then_some(body),
+            retry_after: answer.retry_after,
+            set_cookie: answer.set_cookie,
+        }
+    }
+}
+
+/// Why an attempt ended without a usable answer: the cause and its message.
+type Failure = (FetchError, String);
+
+/// The attempt ended by `f`, its time stamped.
+fn failed(mut record: FetchRecord, clock: &Clock, (e, msg): Failure) -> Attempt {
+    record.error = Some(e);
+    record.error_message = Some(msg);
+    clock.stamp(&mut record);
+    Attempt {
+        record,
+        body: None,
+        retry_after: None,
+        set_cookie: Vec::new(),
+    }
+}
+
+/// An attempt's final answer (not a redirect) as its headers tell it, before its body is read.
+struct Answer {
+    record: FetchRecord,
+    clock: Clock,
+    status: reqwest::StatusCode,
+    ct: Option<String>,
+    declared_len: Option<u64>,
+    retry_after: Option<Duration>,
+    set_cookie: Vec<String>,
+}
+
+impl Answer {
+    /// Reads the headers that decide how the body is read (Content-Type recorded).
+    fn new(
+        resp: &reqwest::Response,
+        mut record: FetchRecord,
+        clock: Clock,
+        set_cookie: Vec<String>,
+    ) -> Answer {
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let ct = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_string());
+        record.content_type = ct.clone();
+        let declared_len = resp
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        Answer {
+            record,
+            clock,
+            status: resp.status(),
+            ct,
+            declared_len,
+            retry_after,
+            set_cookie,
+        }
+    }
+
+    /// The answer stands, with this body (or none).
+    fn done(mut self, body: Option<Vec<u8>>) -> Attempt {
+        self.clock.stamp(&mut self.record);
+        Attempt {
+            record: self.record,
+            body,
+            retry_after: self.retry_after,
+            set_cookie: self.set_cookie,
+        }
+    }
+
+    /// The answer failed while its body was read.
+    fn fail(self, f: Failure) -> Attempt {
+        failed(self.record, &self.clock, f)
+    }
+}
+
+/// How much of a body to read, and until when.
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    cap: u64,
+    /// Only the first `cap` bytes are wanted (the rest is never read).
+    prefix: bool,
+    /// An attachment: over `cap` it is left unread, not failed.
+    document: bool,
+    deadline: Instant,
+}
+
+/// What reading a body came to.
+enum BodyRead {
+    Whole(Vec<u8>),
+    /// An attachment over its cap, not kept: the bytes seen.
+    Unkept(u64),
+    /// Failed, with the bytes seen when the body went over its cap.
+    Failed(Option<u64>, Failure),
+}
+
+/// Reads a body chunk by chunk within its limits.
+async fn read_body(
+    mut resp: reqwest::Response,
+    declared_len: Option<u64>,
+    limits: BodyLimits,
+) -> BodyRead {
+    let cap = limits.cap;
+    let mut body: Vec<u8> = Vec::with_capacity(declared_len.unwrap_or(16 * 1024).min(cap) as usize);
+    loop {
+        match tokio::time::timeout_at(limits.deadline, resp.chunk()).await {
+            Err(_) => {
+                let f = (FetchError::Timeout, "body not complete in time".into());
+                return BodyRead::Failed(None, f);
+            }
+            Ok(Err(e)) => {
+                let (kind, msg) = classify(&e);
+                let kind = if kind == FetchError::Other {
+                    FetchError::Body
+                } else {
+                    kind
+                };
+                return BodyRead::Failed(None, (kind, msg));
+            }
+            Ok(Ok(None)) => return BodyRead::Whole(body),
+            Ok(Ok(Some(chunk))) => {
+                let seen = body.len() as u64 + chunk.len() as u64;
+                if limits.prefix && seen > cap {
+                    // read enough: the rest is never parsed (RFC 9309 §2.5)
+                    let keep = (cap as usize).saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..keep.min(chunk.len())]);
+                    return BodyRead::Whole(body);
+                }
+                if limits.document && seen > cap {
+                    // seen enough to know it is over the cap: the rest is not read
+                    return BodyRead::Unkept(seen);
+                }
+                if seen > cap {
+                    let f = (
+                        FetchError::TooLarge,
+                        format!("body over the {cap}-byte cap"),
+                    );
+                    return BodyRead::Failed(Some(seen), f);
+                }
+                body.extend_from_slice(&chunk);
+            }
         }
     }
 }

@@ -20,6 +20,7 @@
 //! `address_concurrency` bound what one server sees from us, whatever names it answers to. A
 //! request passes its host's gate first, then its address's.
 
+use crate::locked;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -68,7 +69,7 @@ pub struct HostPermit<'a> {
 
 impl Drop for HostPermit<'_> {
     fn drop(&mut self) {
-        let mut st = self.gate.state.lock().unwrap();
+        let mut st = locked(&self.gate.state);
         st.last_done = Some(Instant::now());
     }
 }
@@ -103,7 +104,7 @@ impl HostGate {
 
     /// The gap kept between the end of one request and the start of the next.
     pub fn min_gap(&self) -> Duration {
-        let crawl_delay = self.state.lock().unwrap().crawl_delay;
+        let crawl_delay = locked(&self.state).crawl_delay;
         let rate_gap = if self.policy.concurrency <= 1 {
             Duration::from_secs_f64(1.0 / self.policy.rate.max(1e-6))
         } else {
@@ -114,20 +115,20 @@ impl HostGate {
 
     /// Applies a robots.txt Crawl-delay (already capped by the caller).
     pub fn set_crawl_delay(&self, delay: Duration) {
-        self.state.lock().unwrap().crawl_delay = delay;
+        locked(&self.state).crawl_delay = delay;
     }
 
     /// Keeps every request to the host back for `pause` from now (a `Retry-After` within the cap).
     pub fn pause(&self, pause: Duration) {
         let until = Instant::now() + pause;
-        let mut st = self.state.lock().unwrap();
+        let mut st = locked(&self.state);
         st.paused_until = Some(st.paused_until.map_or(until, |t| t.max(until)));
     }
 
     /// Marks the host as refusing the crawl, for `time` from now or (`None`) for good; a
     /// refusal in force keeps its reason.
     pub fn refuse(&self, reason: String, time: Option<Duration>) {
-        let mut st = self.state.lock().unwrap();
+        let mut st = locked(&self.state);
         if st.refused.is_none() {
             st.refused = Some((reason, time.map(|t| Instant::now() + t)));
         }
@@ -136,7 +137,7 @@ impl HostGate {
     /// Why the host refuses the crawl, while it does (a daemon's crawler asks again once the
     /// host's own Retry-After has passed).
     pub fn refusal(&self) -> Option<String> {
-        let mut st = self.state.lock().unwrap();
+        let mut st = locked(&self.state);
         match &st.refused {
             Some((_, Some(until))) if *until <= Instant::now() => {
                 st.refused = None;
@@ -156,7 +157,7 @@ impl HostGate {
             .expect("gate semaphore never closes");
         loop {
             let (last_done, paused) = {
-                let st = self.state.lock().unwrap();
+                let st = locked(&self.state);
                 (st.last_done, st.paused_until)
             };
             let wait_until = match (last_done.map(|t| t + self.min_gap()), paused) {
@@ -251,7 +252,7 @@ impl AddressGates {
 
     /// The address `host` was found at before, if it was.
     pub fn address_of(&self, host: &str) -> Option<std::net::IpAddr> {
-        self.hosts.lock().unwrap().get(host).copied()
+        locked(&self.hosts).get(host).copied()
     }
 
     /// The gate of the server `host` resolves to: the least of its `addresses` (IPv4 before
@@ -261,14 +262,14 @@ impl AddressGates {
         let known = self.address_of(host);
         let ip = known.or_else(|| addresses.iter().min().copied())?;
         if known.is_none() {
-            self.hosts.lock().unwrap().insert(host.to_string(), ip);
+            locked(&self.hosts).insert(host.to_string(), ip);
         }
         Some(self.get(ip))
     }
 
     /// The gate of `ip`, created with the default policy on first use.
     pub fn get(&self, ip: std::net::IpAddr) -> Arc<AddressGate> {
-        let mut map = self.gates.lock().unwrap();
+        let mut map = locked(&self.gates);
         map.entry(ip)
             .or_insert_with(|| Arc::new(AddressGate::new(self.default)))
             .clone()
@@ -276,7 +277,7 @@ impl AddressGates {
 
     /// Requests let through so far, by address.
     pub fn request_counts(&self) -> HashMap<std::net::IpAddr, u64> {
-        let map = self.gates.lock().unwrap();
+        let map = locked(&self.gates);
         map.iter()
             .map(|(ip, g)| (*ip, g.passed.load(std::sync::atomic::Ordering::Relaxed)))
             .collect()
@@ -288,7 +289,7 @@ impl AddressGates {
         &self,
         before: &HashMap<std::net::IpAddr, u64>,
     ) -> Option<(std::net::IpAddr, u64, Duration)> {
-        let map = self.gates.lock().unwrap();
+        let map = locked(&self.gates);
         map.iter()
             .map(|(ip, g)| {
                 let n = g
@@ -320,7 +321,7 @@ impl HostGates {
     /// The gate of `host`, created with the default policy on first use.
     pub fn get(&self, host: &str) -> Arc<HostGate> {
         let key = host.to_ascii_lowercase();
-        let mut map = self.gates.lock().unwrap();
+        let mut map = locked(&self.gates);
         map.entry(key)
             .or_insert_with(|| Arc::new(HostGate::new(self.default)))
             .clone()
@@ -328,7 +329,7 @@ impl HostGates {
 
     /// Requests let through so far, by host.
     pub fn request_counts(&self) -> HashMap<String, u64> {
-        let map = self.gates.lock().unwrap();
+        let map = locked(&self.gates);
         map.iter()
             .map(|(h, g)| {
                 (
@@ -343,7 +344,7 @@ impl HostGates {
     /// with their number and the least time they take at the host's pace (rate or Crawl-delay):
     /// the politeness bound a crawl of those requests could meet.
     pub fn busiest_since(&self, before: &HashMap<String, u64>) -> Option<(String, u64, Duration)> {
-        let map = self.gates.lock().unwrap();
+        let map = locked(&self.gates);
         map.iter()
             .map(|(h, g)| {
                 let n = g
@@ -351,7 +352,7 @@ impl HostGates {
                     .load(std::sync::atomic::Ordering::Relaxed)
                     .saturating_sub(before.get(h).copied().unwrap_or(0));
                 let gap = Duration::from_secs_f64(1.0 / g.policy.rate.max(1e-6))
-                    .max(g.state.lock().unwrap().crawl_delay);
+                    .max(locked(&g.state).crawl_delay);
                 let lanes = g.policy.concurrency.max(1);
                 (h.clone(), n, gap * (n as u32) / lanes)
             })
@@ -362,14 +363,14 @@ impl HostGates {
     /// Gives `host` its own rate (a site's override); only before its first request.
     pub fn configure(&self, host: &str, rate: f64) {
         let key = host.to_ascii_lowercase();
-        let mut map = self.gates.lock().unwrap();
+        let mut map = locked(&self.gates);
         let want = HostPolicy {
             rate,
             ..self.default
         };
         match map.get(&key) {
             Some(g) if g.policy() == want => {}
-            Some(g) if g.state.lock().unwrap().last_done.is_some() => {}
+            Some(g) if locked(&g.state).last_done.is_some() => {}
             _ => {
                 map.insert(key, Arc::new(HostGate::new(want)));
             }

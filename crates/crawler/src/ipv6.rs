@@ -13,8 +13,8 @@
 //!    whether their host has AAAA and whether they answer over IPv6 with a status below 500 (a 404
 //!    is the link's own fault, reported by the links probe); a capped sample per level.
 
-use crate::Crawler;
 use crate::decode::decode_html;
+use crate::{Crawler, locked};
 use govwatch_model::{AddrProbe, FamilyGet, Ipv6Gathered, LinkV6, NsProbe, Page, Sample, Site};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
@@ -77,7 +77,7 @@ impl Crawler {
     /// built once per host and address. Timeouts are set per request.
     fn pinned_client(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, String> {
         let key = (host.to_string(), addr);
-        if let Some(c) = self.pinned.lock().unwrap().get(&key) {
+        if let Some(c) = locked(&self.pinned).get(&key) {
             return Ok(c.clone());
         }
         let client = reqwest::Client::builder()
@@ -90,7 +90,7 @@ impl Crawler {
             .no_proxy()
             .build()
             .map_err(|e| e.to_string())?;
-        self.pinned.lock().unwrap().insert(key, client.clone());
+        locked(&self.pinned).insert(key, client.clone());
         Ok(client)
     }
 

@@ -385,3 +385,9 @@ impl Crawler {
         })
     }
 }
+
+/// Locks a mutex, recovering it when a thread panicked while holding it (the data a panic left
+/// half-written is still the best there is; one site's panic never stops the others' crawl).
+pub(crate) fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -21,8 +21,8 @@
 //! The browser is started on the first page that needs it, never for a site whose pages the
 //! static reader sees (the bench farm starts none), and stopped with the crawler.
 
-use crate::Crawler;
 use crate::fetch::{BodyMode, FetchSpec, Fetched};
+use crate::{Crawler, locked};
 use base64::Engine;
 use chromiumoxide::cdp::browser_protocol::fetch::{
     EnableParams, EventRequestPaused, FailRequestParams, FulfillRequestParams, HeaderEntry,
@@ -297,7 +297,7 @@ impl Renderer {
 
     /// The figures so far (CPU of the browser running now included).
     pub fn stats(&self) -> RenderStats {
-        let mut s = *self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = *locked(&self.stats);
         s.cpu_ms += self.cpu_done.load(Ordering::Relaxed);
         if let Ok(g) = self.running.try_lock()
             && let Some(pid) = g.as_ref().and_then(|r| r.pid)
@@ -404,10 +404,7 @@ impl Renderer {
                 }
             })
         };
-        self.stats
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .launches += 1;
+        locked(&self.stats).launches += 1;
         tracing::info!(program = %self.program.display(), ?pid, "browser started");
         Ok(Running {
             browser,
@@ -440,18 +437,13 @@ impl Renderer {
             self.stop(r).await;
         }
         let peak = PEAK_RSS.load(Ordering::Relaxed);
-        let mut s = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = locked(&self.stats);
         s.peak_rss_kib = s.peak_rss_kib.max(peak);
     }
 
     /// A new tab of the running browser (started when none runs, or after its page quota).
     async fn tab(&self) -> Result<(Page, Arc<std::sync::atomic::AtomicBool>), RenderError> {
-        if let Some(why) = self
-            .broken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
+        if let Some(why) = locked(&self.broken).clone() {
             return Err(RenderError::Unavailable(why));
         }
         let mut g = self.running.lock().await;
@@ -467,7 +459,7 @@ impl Renderer {
             match self.launch().await {
                 Ok(r) => *g = Some(r),
                 Err(e) => {
-                    *self.broken.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
+                    *locked(&self.broken) = Some(e.to_string());
                     return Err(e);
                 }
             }
@@ -525,17 +517,14 @@ struct Activity {
 
 impl Activity {
     fn touch(&self) {
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        *locked(&self.last) = Instant::now();
     }
 
     fn quiet_for(&self) -> Duration {
         if self.inflight.load(Ordering::Relaxed) > 0 {
             return Duration::ZERO;
         }
-        self.last
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .elapsed()
+        locked(&self.last).elapsed()
     }
 }
 
@@ -636,7 +625,7 @@ impl Crawler {
         }
         let mut rendered = result?;
         {
-            let mut t = traffic.lock().unwrap_or_else(|e| e.into_inner());
+            let mut t = locked(&traffic);
             rendered.requests = std::mem::take(&mut t.requests);
             rendered.refused = std::mem::take(&mut t.refused);
             rendered.documents = std::mem::take(&mut t.documents);
@@ -644,7 +633,7 @@ impl Crawler {
             rendered.navigated = t.navigated.take();
         }
         rendered.elapsed_ms = started.elapsed().as_millis() as u64;
-        let mut s = r.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = locked(&r.stats);
         s.pages += 1;
         s.total_ms += rendered.elapsed_ms;
         s.requests += rendered.requests.len() as u64;
@@ -662,7 +651,6 @@ impl Crawler {
         activity: Arc<Activity>,
         started: Instant,
     ) -> Result<Rendered, RenderError> {
-        let berr = |e: chromiumoxide::error::CdpError| RenderError::Browser(e.to_string());
         let mut paused = page
             .event_listener::<EventRequestPaused>()
             .await
@@ -705,90 +693,84 @@ impl Crawler {
                 }
             }
         };
-        let drive = async {
-            let deadline = started + r.timeout;
-            // Page.navigate returns once the document is committed (not loaded); the settling
-            // below waits for the scripts
-            let nav = page.execute(
-                chromiumoxide::cdp::browser_protocol::page::NavigateParams::new(job.url.as_str()),
-            );
-            let mut timed_out = tokio::time::timeout_at(deadline.into(), nav).await.is_err();
-            tracing::debug!(url = %job.url, timed_out, "page loaded");
-            // let the scripts settle: no request in flight for a while, the document loaded, and
-            // no challenge still on the page (a wall's script reloads it once it has set its
-            // cookie)
-            if !timed_out {
-                timed_out = !self.settle(page, &traffic, &activity, deadline).await;
-            }
-            let mut drove = None;
-            if let (Some(s), false) = (&job.search, timed_out) {
-                traffic.lock().unwrap_or_else(|e| e.into_inner()).capture = true;
-                let did = page
-                    .evaluate(drive_script(&s.field, &s.term))
-                    .await
-                    .ok()
-                    .and_then(|v| v.into_value::<String>().ok())
-                    .unwrap_or_else(|| "error".into());
-                drove = Some(did);
-                // wait for the navigation the button starts (recorded, not sent)
-                let nav_deadline = (Instant::now() + Duration::from_secs(3)).min(deadline);
-                while Instant::now() < nav_deadline {
-                    if traffic
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .navigated
-                        .is_some()
-                    {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            let html = page.content().await.map_err(berr)?;
-            let final_url = page
-                .url()
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| job.url.to_string());
-            // the cookies the page's hosts gave the browser: kept for the crawler's requests
-            if let Ok(cookies) = page.get_cookies().await {
-                let mut by_host: HashMap<String, Vec<crate::cookies::Cookie>> = HashMap::new();
-                for c in cookies {
-                    let host = c.domain.trim_start_matches('.').to_ascii_lowercase();
-                    by_host
-                        .entry(host)
-                        .or_default()
-                        .push(crate::cookies::Cookie {
-                            name: c.name,
-                            value: c.value,
-                            expires: (c.expires > 0.0).then(|| {
-                                std::time::SystemTime::UNIX_EPOCH
-                                    + Duration::from_secs_f64(c.expires)
-                            }),
-                        });
-                }
-                for (host, list) in by_host {
-                    self.cookies.store(&host, list);
-                }
-            }
-            Ok::<_, RenderError>(Rendered {
-                url: job.url.to_string(),
-                final_url,
-                status: None,
-                html,
-                requests: Vec::new(),
-                refused: Vec::new(),
-                documents: Vec::new(),
-                drive: drove,
-                navigated: None,
-                elapsed_ms: 0,
-                timed_out,
-            })
-        };
+        let drive = self.drive(page, job, &traffic, &activity, started + r.timeout);
         tokio::select! {
             r = drive => r,
             _ = intercept => Err(RenderError::Browser("the browser closed the page".into())),
+        }
+    }
+
+    /// Loads the page, lets its scripts settle, drives its search box when the job has a term,
+    /// and reads the DOM (keeping the cookies its hosts gave the browser).
+    async fn drive(
+        &self,
+        page: &Page,
+        job: &RenderJob,
+        traffic: &Mutex<Traffic>,
+        activity: &Activity,
+        deadline: Instant,
+    ) -> Result<Rendered, RenderError> {
+        // Page.navigate returns once the document is committed (not loaded); the settling
+        // below waits for the scripts
+        let nav = page.execute(
+            chromiumoxide::cdp::browser_protocol::page::NavigateParams::new(job.url.as_str()),
+        );
+        let mut timed_out = tokio::time::timeout_at(deadline.into(), nav).await.is_err();
+        tracing::debug!(url = %job.url, timed_out, "page loaded");
+        // let the scripts settle: no request in flight for a while, the document loaded, and
+        // no challenge still on the page (a wall's script reloads it once it has set its
+        // cookie)
+        if !timed_out {
+            timed_out = !self.settle(page, traffic, activity, deadline).await;
+        }
+        let mut drove = None;
+        if let (Some(s), false) = (&job.search, timed_out) {
+            drove = Some(drive_search(page, s, traffic, deadline).await);
+        }
+        let html = page.content().await.map_err(berr)?;
+        let final_url = page
+            .url()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| job.url.to_string());
+        self.keep_browser_cookies(page).await;
+        Ok(Rendered {
+            url: job.url.to_string(),
+            final_url,
+            status: None,
+            html,
+            requests: Vec::new(),
+            refused: Vec::new(),
+            documents: Vec::new(),
+            drive: drove,
+            navigated: None,
+            elapsed_ms: 0,
+            timed_out,
+        })
+    }
+
+    /// The cookies the page's hosts gave the browser: kept for the crawler's requests.
+    async fn keep_browser_cookies(&self, page: &Page) {
+        let Ok(cookies) = page.get_cookies().await else {
+            return;
+        };
+        let mut by_host: HashMap<String, Vec<crate::cookies::Cookie>> = HashMap::new();
+        for c in cookies {
+            let host = c.domain.trim_start_matches('.').to_ascii_lowercase();
+            by_host
+                .entry(host)
+                .or_default()
+                .push(crate::cookies::Cookie {
+                    name: c.name,
+                    value: c.value,
+                    expires: (c.expires > 0.0).then(|| {
+                        std::time::SystemTime::UNIX_EPOCH + Duration::from_secs_f64(c.expires)
+                    }),
+                });
+        }
+        for (host, list) in by_host {
+            self.cookies.store(&host, list);
         }
     }
 
@@ -809,10 +791,7 @@ impl Crawler {
             if activity.quiet_for() < QUIET {
                 continue;
             }
-            let challenged = traffic
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .last_challenged;
+            let challenged = locked(traffic).last_challenged;
             if challenged {
                 continue; // the wall's script has yet to reload the page
             }
@@ -837,39 +816,26 @@ impl Crawler {
         main_url: &str,
         robots_main: bool,
     ) {
-        let url_s = ev.request.url.clone();
+        let url_s = &ev.request.url;
         let refuse = |why: &str| {
-            traffic
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
+            locked(traffic)
                 .refused
                 .push((url_s.clone(), why.to_string()));
         };
         let fail = |reason: ErrorReason| FailRequestParams::new(ev.request_id.clone(), reason);
-        let method = ev.request.method.to_ascii_uppercase();
-        if method != "GET" && method != "HEAD" {
-            refuse(&format!("{method} never sent"));
-            let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
-            return;
-        }
-        if skipped(&ev.resource_type) {
-            // not fetched, not counted: a list needs no images, fonts or style
-            let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
-            return;
-        }
-        let Ok(url) = Url::parse(&url_s) else {
-            refuse("not a URL");
-            let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
-            return;
+        let url = match admit(ev) {
+            Ok(url) => url,
+            Err(why) => {
+                if let Some(why) = why {
+                    refuse(&why);
+                }
+                let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
+                return;
+            }
         };
-        if !matches!(url.scheme(), "http" | "https") {
-            refuse("scheme not fetched");
-            let _ = page.execute(fail(ErrorReason::BlockedByClient)).await;
-            return;
-        }
         let is_doc = matches!(ev.resource_type, ResourceType::Document);
         let captured = is_doc && {
-            let mut t = traffic.lock().unwrap_or_else(|e| e.into_inner());
+            let mut t = locked(traffic);
             if t.capture {
                 // where the search button's script sends the search: the crawler submits it
                 t.navigated.get_or_insert_with(|| url_s.clone());
@@ -880,32 +846,8 @@ impl Crawler {
             let _ = page.execute(fail(ErrorReason::Aborted)).await;
             return;
         }
-        let cached = traffic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .redirected
-            .remove(url.as_str());
-        let fetched = match cached {
-            Some(f) => f,
-            None => {
-                let spec = FetchSpec {
-                    method: if method == "HEAD" { "HEAD" } else { "GET" },
-                    purpose: Purpose::Page,
-                    body: BodyMode::Any,
-                    robots: robots_main || url.as_str() != main_url,
-                    retry: false,
-                    family: None,
-                };
-                let cookie = header(ev, "cookie").unwrap_or_default();
-                let f = self.fetch_for_browser(&url, spec, Some(&cookie)).await;
-                traffic
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .requests
-                    .extend(f.attempts.iter().cloned());
-                f
-            }
-        };
+        let robots = robots_main || url.as_str() != main_url;
+        let fetched = self.fetch_for_page(ev, &url, robots, traffic).await;
         let last = fetched.last().clone();
         match last.error {
             None | Some(FetchError::Challenged) => {}
@@ -926,69 +868,167 @@ impl Crawler {
         let status = last.status.unwrap_or(200);
         tracing::debug!(url = %url_s, status, kind = ?ev.resource_type, "browser request answered");
         if last.final_url != last.url {
-            // the crawler followed a redirect: the browser is told to, and gets the answer it
-            // already has when it asks
-            let mut f = FulfillRequestParams::new(ev.request_id.clone(), 302);
-            f.response_headers = Some(vec![HeaderEntry {
-                name: "Location".into(),
-                value: last.final_url.clone(),
-            }]);
-            let mut again = fetched.clone();
-            if let Some(a) = again.attempts.last_mut() {
-                a.url = a.final_url.clone();
-            }
-            traffic
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .redirected
-                .insert(last.final_url.clone(), again);
+            let f = redirect_answer(ev, &fetched, &last, traffic);
             let _ = page.execute(f).await;
             return;
         }
         if is_doc {
-            let mut t = traffic.lock().unwrap_or_else(|e| e.into_inner());
+            let mut t = locked(traffic);
             t.last_status = Some(status);
             t.last_challenged = last.challenged();
             t.documents.push(fetched.clone());
         }
-        let mut headers = vec![HeaderEntry {
-            name: "Content-Type".into(),
-            value: last
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "text/html".into()),
-        }];
-        for c in &fetched.set_cookie {
-            headers.push(HeaderEntry {
-                name: "Set-Cookie".into(),
-                value: c.clone(),
-            });
-        }
-        // A status the browser does not know (a wall's 521) stalls its navigation when handed
-        // over by interception: the page gets the standard status of the same class (its
-        // scripts read the body, not the status); the record keeps the true one.
-        let known = |st: u16| {
-            reqwest::StatusCode::from_u16(st)
-                .ok()
-                .and_then(|c| c.canonical_reason())
-        };
-        let sent = if known(status).is_some() {
-            status
-        } else {
-            (status / 100).clamp(2, 5) * 100
-        };
-        let mut f = FulfillRequestParams::new(ev.request_id.clone(), i64::from(sent));
-        f.response_headers = Some(headers);
-        f.response_phrase = Some(known(sent).unwrap_or("OK").to_string());
-        let body = fetched.body.as_deref().unwrap_or_default();
-        f.body = Some(
-            base64::engine::general_purpose::STANDARD
-                .encode(body)
-                .into(),
-        );
-        if let Err(e) = page.execute(f).await {
+        if let Err(e) = page.execute(fulfil(ev, &fetched, &last, status)).await {
             tracing::debug!(url = %url_s, error = %e, "the browser refused an answer");
             let _ = page.execute(fail(ErrorReason::Failed)).await;
         }
     }
+
+    /// The crawler's answer to a browser's request: the one already fetched when the crawler
+    /// followed a redirect to it, else fetched now (its requests recorded).
+    async fn fetch_for_page(
+        &self,
+        ev: &EventRequestPaused,
+        url: &Url,
+        robots: bool,
+        traffic: &Mutex<Traffic>,
+    ) -> Fetched {
+        let cached = locked(traffic).redirected.remove(url.as_str());
+        if let Some(f) = cached {
+            return f;
+        }
+        let head = ev.request.method.eq_ignore_ascii_case("HEAD");
+        let spec = FetchSpec {
+            method: if head { "HEAD" } else { "GET" },
+            purpose: Purpose::Page,
+            body: BodyMode::Any,
+            robots,
+            retry: false,
+            family: None,
+        };
+        let cookie = header(ev, "cookie").unwrap_or_default();
+        let f = self.fetch_for_browser(url, spec, Some(&cookie)).await;
+        locked(traffic).requests.extend(f.attempts.iter().cloned());
+        f
+    }
+}
+
+/// The error of a browser's call.
+fn berr(e: chromiumoxide::error::CdpError) -> RenderError {
+    RenderError::Browser(e.to_string())
+}
+
+/// Types the search term into the page's box and presses its button (see [`drive_script`]),
+/// then waits a little for the navigation the button starts (recorded, not sent); returns what
+/// the script did.
+async fn drive_search(
+    page: &Page,
+    s: &SearchDrive,
+    traffic: &Mutex<Traffic>,
+    deadline: Instant,
+) -> String {
+    locked(traffic).capture = true;
+    let did = page
+        .evaluate(drive_script(&s.field, &s.term))
+        .await
+        .ok()
+        .and_then(|v| v.into_value::<String>().ok())
+        .unwrap_or_else(|| "error".into());
+    // wait for the navigation the button starts (recorded, not sent)
+    let nav_deadline = (Instant::now() + Duration::from_secs(3)).min(deadline);
+    while Instant::now() < nav_deadline {
+        if locked(traffic).navigated.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    did
+}
+
+/// The URL of a browser's request that may be sent, or why not: `Some(reason)` when it is
+/// refused (a method other than GET/HEAD, not a URL, a scheme not fetched), `None` for a
+/// resource type never fetched (not counted: a list needs no images, fonts or style).
+fn admit(ev: &EventRequestPaused) -> Result<Url, Option<String>> {
+    let method = ev.request.method.to_ascii_uppercase();
+    if method != "GET" && method != "HEAD" {
+        return Err(Some(format!("{method} never sent")));
+    }
+    if skipped(&ev.resource_type) {
+        return Err(None);
+    }
+    let Ok(url) = Url::parse(&ev.request.url) else {
+        return Err(Some("not a URL".into()));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Some("scheme not fetched".into()));
+    }
+    Ok(url)
+}
+
+/// The crawler followed a redirect: the browser is told to, and gets the answer the crawler
+/// already has when it asks.
+fn redirect_answer(
+    ev: &EventRequestPaused,
+    fetched: &Fetched,
+    last: &FetchRecord,
+    traffic: &Mutex<Traffic>,
+) -> FulfillRequestParams {
+    let mut f = FulfillRequestParams::new(ev.request_id.clone(), 302);
+    f.response_headers = Some(vec![HeaderEntry {
+        name: "Location".into(),
+        value: last.final_url.clone(),
+    }]);
+    let mut again = fetched.clone();
+    if let Some(a) = again.attempts.last_mut() {
+        a.url = a.final_url.clone();
+    }
+    locked(traffic)
+        .redirected
+        .insert(last.final_url.clone(), again);
+    f
+}
+
+/// The answer handed to the browser: the status, Content-Type, cookies and body the crawler got.
+fn fulfil(
+    ev: &EventRequestPaused,
+    fetched: &Fetched,
+    last: &FetchRecord,
+    status: u16,
+) -> FulfillRequestParams {
+    let mut headers = vec![HeaderEntry {
+        name: "Content-Type".into(),
+        value: last
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "text/html".into()),
+    }];
+    for c in &fetched.set_cookie {
+        headers.push(HeaderEntry {
+            name: "Set-Cookie".into(),
+            value: c.clone(),
+        });
+    }
+    // A status the browser does not know (a wall's 521) stalls its navigation when handed
+    // over by interception: the page gets the standard status of the same class (its
+    // scripts read the body, not the status); the record keeps the true one.
+    let known = |st: u16| {
+        reqwest::StatusCode::from_u16(st)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+    };
+    let sent = if known(status).is_some() {
+        status
+    } else {
+        (status / 100).clamp(2, 5) * 100
+    };
+    let mut f = FulfillRequestParams::new(ev.request_id.clone(), i64::from(sent));
+    f.response_headers = Some(headers);
+    f.response_phrase = Some(known(sent).unwrap_or("OK").to_string());
+    let body = fetched.body.as_deref().unwrap_or_default();
+    f.body = Some(
+        base64::engine::general_purpose::STANDARD
+            .encode(body)
+            .into(),
+    );
+    f
 }

@@ -15,6 +15,7 @@
 //! memory) but taken as forbidding the crawl, which is what a polite crawler that cannot read
 //! the rules must assume.
 
+use crate::locked;
 use govwatch_model::{CrawlNote, FetchRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -68,7 +69,7 @@ impl RobotsCache {
     /// Forgets an origin's robots.txt when it was read behind an anti-bot wall (a challenge,
     /// taken as no rules): once the wall is passed, the next request reads the real file.
     pub fn forget_challenged(&self, origin: &str) {
-        let mut cells = self.cells.lock().unwrap();
+        let mut cells = locked(&self.cells);
         if cells
             .get(origin)
             .and_then(|c| c.get())
@@ -100,7 +101,7 @@ impl RobotsCache {
 
     /// Takes (once) the notes about a host's robots.txt.
     pub fn take_notes(&self, host: &str) -> Vec<CrawlNote> {
-        self.notes.lock().unwrap().remove(host).unwrap_or_default()
+        locked(&self.notes).remove(host).unwrap_or_default()
     }
 
     /// Takes (once) the robots.txt fetch records of a host.

@@ -247,6 +247,88 @@ fn host_of(u: &Url) -> String {
     u.host_str().unwrap_or("").to_ascii_lowercase()
 }
 
+/// A queue of links to check, each with whether it is read (GET).
+type CheckQueue = VecDeque<(Url, bool)>;
+
+/// One site's crawl in progress: what its steps share.
+struct SiteRun<'a> {
+    site: &'a Site,
+    ctx: &'a CrawlContext,
+    /// The site's hosts (the home page's redirect target joins them).
+    hosts: Vec<String>,
+    frontier: Frontier,
+    fetches: Vec<FetchRecord>,
+    pages: Vec<Page>,
+    samples: Vec<Sample>,
+    robots_blocked: Vec<String>,
+    /// Every link and resource seen, in order, with whether it is read (GET) when checked.
+    targets: Vec<(Box<str>, bool)>,
+    target_seen: HashSet<u64>,
+    /// Internal links of the home page (level 2) and of level-2 pages (level 3), for IPv6.
+    levels: [Vec<String>; 2],
+    level_seen: HashSet<String>,
+    notes: Vec<CrawlNote>,
+    /// Whether crawled pages keep their link lists (the sink's choice).
+    keep_links: bool,
+    /// Whether robots.txt lets the crawl follow the home page.
+    home_allowed: bool,
+    /// The per-site time budget, on the crawler's clock (a probe never reads one).
+    started: tokio::time::Instant,
+    budget: std::time::Duration,
+    /// The step the budget ran out in.
+    budget_hit: Option<&'static str>,
+    left_by_budget: u64,
+    refused_skips: u64,
+}
+
+impl<'a> SiteRun<'a> {
+    /// A crawl starting now, with `max_site_secs` to run.
+    fn new(
+        site: &'a Site,
+        ctx: &'a CrawlContext,
+        hosts: Vec<String>,
+        frontier: Frontier,
+        home_allowed: bool,
+        max_site_secs: f64,
+    ) -> SiteRun<'a> {
+        SiteRun {
+            site,
+            ctx,
+            hosts,
+            frontier,
+            fetches: Vec::new(),
+            pages: Vec::new(),
+            samples: Vec::new(),
+            robots_blocked: Vec::new(),
+            targets: Vec::new(),
+            target_seen: HashSet::new(),
+            levels: [Vec::new(), Vec::new()],
+            level_seen: HashSet::new(),
+            notes: Vec::new(),
+            keep_links: ctx.sink.keeps_links(),
+            home_allowed,
+            started: tokio::time::Instant::now(),
+            budget: std::time::Duration::from_secs_f64(max_site_secs),
+            budget_hit: None,
+            left_by_budget: 0,
+            refused_skips: 0,
+        }
+    }
+
+    /// Notes the step in which the site's time budget ran out, the first time it has.
+    fn check_budget(&mut self, stage: &'static str) {
+        if self.budget_hit.is_none() && self.started.elapsed() > self.budget {
+            self.budget_hit = Some(stage);
+        }
+    }
+
+    /// Whether a URL is on one of the site's hosts.
+    fn internal(&self, u: &Url) -> bool {
+        u.host_str()
+            .is_some_and(|h| self.hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
+    }
+}
+
 impl Crawler {
     /// Crawls one site and checks its links, keeping every page's text in memory.
     pub async fn crawl_site(&self, site: &Site) -> SiteCrawl {
@@ -259,7 +341,7 @@ impl Crawler {
     /// answers are in `pages[].fetch` only until [`SiteCrawl::complete_fetches`].
     pub async fn crawl_site_with(&self, site: &Site, ctx: &CrawlContext) -> SiteCrawl {
         let s = &self.settings;
-        let mut hosts: Vec<String> = site.hosts();
+        let hosts: Vec<String> = site.hosts();
         if let Some(rate) = site.overrides.rate {
             for h in &hosts {
                 self.gates.configure(h, rate);
@@ -271,344 +353,38 @@ impl Crawler {
             s.max_url_len,
             s.max_query_variants,
         );
-        let mut fetches: Vec<FetchRecord> = Vec::new();
-        let mut pages: Vec<Page> = Vec::new();
-        let mut samples = Vec::new();
-        let mut robots_blocked: Vec<String> = Vec::new();
-        // every link and resource seen, in order, with whether it is read (GET) when checked
-        let mut targets: Vec<(Box<str>, bool)> = Vec::new();
-        let mut target_seen: HashSet<u64> = HashSet::new();
-        // internal links of the home page (level 2) and of level-2 pages (level 3), for IPv6
-        let mut levels: [Vec<String>; 2] = [Vec::new(), Vec::new()];
-        let mut level_seen: HashSet<String> = HashSet::new();
-
         let home = normalize(&site.home);
         let _ = frontier.offer(&home, 0);
-        level_seen.insert(home.to_string());
         // robots.txt first, so its Crawl-delay governs every request to the host, the home page's too.
         let home_allowed = self.robots_allowed(&home).await;
-        let words = &s.interaction_words;
-        let interaction_link = |text: &str| {
-            words
-                .iter()
-                .any(|w| !w.is_empty() && text.contains(w.as_str()))
-        };
-        let keep_links = ctx.sink.keeps_links();
-        // the per-site time budget, on the crawler's clock (a probe never reads one)
-        let started = tokio::time::Instant::now();
-        let budget = std::time::Duration::from_secs_f64(s.max_site_secs);
-        let mut notes: Vec<CrawlNote> = Vec::new();
-        let mut budget_hit: Option<&'static str> = None;
-        let mut left_by_budget = 0u64;
-        let mut refused_skips = 0u64;
+        let mut run = SiteRun::new(site, ctx, hosts, frontier, home_allowed, s.max_site_secs);
+        run.level_seen.insert(home.to_string());
         // A home host that refused the crawl in its robots.txt (Crawl-delay beyond what is
         // honoured) is not asked for its home page either (its fetch comes back unsent, with no
         // availability sample): the site is not inspected.
         let home_refused = self.gates.get(&host_of(&home)).refusal();
 
         // 1. pages, breadth-first, one lane per host
-        let mut lanes: BTreeMap<String, VecDeque<PageJob>> = BTreeMap::new();
-        lanes.entry(host_of(&home)).or_default().push_back(PageJob {
-            url: home.clone(),
-            depth: 0,
-            via_interaction: false,
-        });
-        let mut busy: HashMap<String, u32> = HashMap::new();
-        let mut inflight = FuturesUnordered::new();
-        loop {
-            if budget_hit.is_none() && started.elapsed() > budget {
-                budget_hit = Some("pages");
-            }
-            for (host, queue) in lanes.iter_mut() {
-                if budget_hit.is_some() {
-                    left_by_budget += queue.len() as u64;
-                    queue.clear();
-                    continue;
-                }
-                let gate = self.gates.get(host);
-                if gate.refusal().is_some() {
-                    refused_skips += queue.len() as u64;
-                    queue.clear();
-                    continue;
-                }
-                let cap = gate.policy().concurrency.max(1);
-                let n = busy.entry(host.clone()).or_default();
-                while *n < cap {
-                    let Some(job) = queue.pop_front() else { break };
-                    *n += 1;
-                    inflight.push(self.page_job(host.clone(), job, ctx));
-                }
-            }
-            let Some(done) = inflight.next().await else {
-                break;
-            };
-            let PageDone {
-                host,
-                job,
-                attempts,
-                mut page,
-                notes: page_notes,
-            } = done;
-            notes.extend(page_notes);
-            notes.extend(crate::challenge::page_note(&s.walls, &attempts, job.depth));
-            if let Some(n) = busy.get_mut(&host) {
-                *n = n.saturating_sub(1);
-            }
-            let last = attempts.last().expect("a fetch has one attempt");
-            if last.error == Some(FetchError::RobotsDisallowed) {
-                robots_blocked.push(job.url.to_string());
-                continue;
-            }
-            let depth = job.depth;
-            let mut follow = true;
-            if refused_record(last) {
-                // never sent: the host refused the crawl before this request
-                refused_skips += 1;
-                if depth > 0 {
-                    continue;
-                }
-            }
-            if depth == 0 && !refused_record(&attempts[0]) {
-                samples.push(sample_of(&attempts[0]));
-                // A home page that redirects to another host (http → https, a new domain)
-                // makes that host part of the site.
-                if let Ok(f) = Url::parse(&last.final_url) {
-                    let h = host_of(&f);
-                    if !h.is_empty() && !hosts.contains(&h) {
-                        hosts.push(h);
-                    }
-                    level_seen.insert(normalize(&f).to_string());
-                }
-                follow = home_allowed;
-                if !follow {
-                    robots_blocked.push(job.url.to_string());
-                }
-            }
-            // the URL that answered is crawled too: never queue it again
-            if let Ok(f) = Url::parse(&last.final_url) {
-                frontier.mark_seen(&f);
-            }
-            // the last attempt lives on as the page's own record (see `page_fetches_apart`)
-            let n = attempts.len();
-            fetches.extend(attempts.into_iter().take(n.saturating_sub(1)));
-            let internal = |u: &Url| {
-                u.host_str()
-                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
-            };
-            for link in &page.links {
-                let Ok(lu) = Url::parse(&link.url) else {
-                    continue;
-                };
-                let lu = normalize(&lu);
-                let key = lu.to_string();
-                let is_internal = internal(&lu);
-                if link.kind == LinkKind::Anchor {
-                    if follow && is_internal && !looks_like_document(&lu) {
-                        let via = job.via_interaction || interaction_link(&link.text);
-                        let extra = if via { s.interaction_extra_depth } else { 0 };
-                        if let Ok(u) = frontier.offer_within(&lu, depth + 1, extra) {
-                            lanes.entry(host_of(&u)).or_default().push_back(PageJob {
-                                url: u,
-                                depth: depth + 1,
-                                via_interaction: via,
-                            });
-                        }
-                    }
-                    if depth <= 1 && is_internal && level_seen.insert(key.clone()) {
-                        levels[depth as usize].push(key.clone());
-                    }
-                }
-                if target_seen.insert(hash_of(&key)) {
-                    let read =
-                        !is_internal && link.kind == LinkKind::Anchor && !looks_like_document(&lu);
-                    targets.push((key.into(), read));
-                }
-            }
-            if !keep_links {
-                page.links = Vec::new();
-            }
-            pages.push(page);
-        }
-
+        self.crawl_pages(&mut run, home).await;
         // the site's "not found" page, once, for the soft-404 check
-        let mut not_found = None;
-        let home_ok = pages
-            .iter()
-            .find(|p| p.depth == 0)
-            .filter(|p| p.fetch.ok() && p.is_html)
-            .and_then(|p| Url::parse(&p.fetch.final_url).ok());
-        if s.not_found_check
-            && home_allowed
-            && budget_hit.is_none()
-            && let Some(base) = home_ok
-            && self.gates.get(&host_of(&base)).refusal().is_none()
-            && let Some((attempts, page)) = self.not_found_page(&base).await
-        {
-            let n = attempts.len();
-            fetches.extend(attempts.into_iter().take(n.saturating_sub(1)));
-            fetches.push(page.fetch.clone());
-            not_found = Some(page);
-        }
-
+        let not_found = self.not_found_of(&mut run).await;
         // 2. every link and resource not crawled as a page
-        let mut link_checks = Vec::new();
-        let mut over_budget = 0u64;
-        if s.check_links {
-            let crawled: HashSet<String> = pages
-                .iter()
-                .flat_map(|p| [p.fetch.url.clone(), p.fetch.final_url.clone()])
-                .chain(robots_blocked.iter().cloned())
-                .collect();
-            let internal = |u: &Url| {
-                u.host_str()
-                    .is_some_and(|h| hosts.iter().any(|x| x.eq_ignore_ascii_case(h)))
-            };
-            let mut wanted: Vec<(Url, bool)> = targets
-                .into_iter()
-                .filter(|(u, _)| !crawled.contains(&**u))
-                .filter_map(|(u, read)| Url::parse(&u).ok().map(|u| (u, read)))
-                .filter(|(u, _)| s.check_external || internal(u))
-                .collect();
-            over_budget = wanted.len().saturating_sub(s.max_link_checks) as u64;
-            wanted.truncate(s.max_link_checks);
-            let mut lanes: BTreeMap<String, VecDeque<(Url, bool)>> = BTreeMap::new();
-            let mut external: VecDeque<(Url, bool)> = VecDeque::new();
-            for (u, read) in wanted {
-                if internal(&u) {
-                    lanes.entry(host_of(&u)).or_default().push_back((u, read));
-                } else {
-                    external.push_back((u, read));
-                }
-            }
-            let mut busy: HashMap<String, u32> = HashMap::new();
-            let mut external_busy = 0usize;
-            let mut inflight = FuturesUnordered::new();
-            loop {
-                if budget_hit.is_none() && started.elapsed() > budget {
-                    budget_hit = Some("link_checks");
-                }
-                if budget_hit.is_some() {
-                    left_by_budget += external.len() as u64;
-                    external.clear();
-                }
-                for (host, queue) in lanes.iter_mut() {
-                    if budget_hit.is_some() {
-                        left_by_budget += queue.len() as u64;
-                        queue.clear();
-                        continue;
-                    }
-                    let gate = self.gates.get(host);
-                    if gate.refusal().is_some() {
-                        refused_skips += queue.len() as u64;
-                        queue.clear();
-                        continue;
-                    }
-                    let cap = gate.policy().concurrency.max(1);
-                    let n = busy.entry(host.clone()).or_default();
-                    while *n < cap {
-                        let Some((u, read)) = queue.pop_front() else {
-                            break;
-                        };
-                        *n += 1;
-                        let attachment = self.is_attachment(&u);
-                        inflight.push(self.check_job(Some(host.clone()), u, read, attachment, ctx));
-                    }
-                }
-                while external_busy < EXTERNAL_CHECKS_IN_FLIGHT {
-                    let Some((u, read)) = external.pop_front() else {
-                        break;
-                    };
-                    external_busy += 1;
-                    inflight.push(self.check_job(None, u, read, false, ctx));
-                }
-                let Some(done) = inflight.next().await else {
-                    break;
-                };
-                match &done.host {
-                    Some(h) => {
-                        if let Some(n) = busy.get_mut(h) {
-                            *n = n.saturating_sub(1);
-                        }
-                    }
-                    None => external_busy -= 1,
-                }
-                let CheckDone {
-                    url, own, answer, ..
-                } = done;
-                if answer.error() == Some(FetchError::RobotsDisallowed) {
-                    robots_blocked.push(url.to_string());
-                    continue;
-                }
-                // a host that refused the crawl is not judged by the requests it refused: no
-                // broken link for a link never asked, nor for the 429/503 that asked us to stop
-                let refused_host = url
-                    .host_str()
-                    .is_some_and(|h| self.gates.get(h).refusal().is_some());
-                if refused_record(&answer.record(url.as_str()))
-                    || (refused_host
-                        && matches!(answer.record(url.as_str()).status, Some(429 | 503)))
-                {
-                    refused_skips += 1;
-                    continue;
-                }
-                fetches.extend(own);
-                let (target_title, target_meta) = match &answer.seen {
-                    Some((t, m)) => (t.clone(), Some(m.clone()).filter(|m| !m.is_empty())),
-                    None => (None, None),
-                };
-                link_checks.push(LinkCheck {
-                    url: url.to_string(),
-                    record: answer.record(url.as_str()),
-                    target_title,
-                    target_meta,
-                });
-            }
-            link_checks.sort_by(|a, b| a.url.cmp(&b.url));
-        }
-        for h in &hosts {
-            fetches.extend(self.robots.take_records(h));
-            notes.extend(self.robots.take_notes(h));
-            if let Some(why) = self.gates.get(h).refusal() {
-                notes.push(CrawlNote {
-                    code: "host.crawl_refused".into(),
-                    url: Some(site.home.to_string()),
-                    value: serde_json::json!({"host": h, "reason": why}),
-                });
-            }
-        }
-        let mut skipped: BTreeMap<String, u64> = frontier.skipped();
-        if over_budget > 0 {
-            skipped.insert("link_check_budget".into(), over_budget);
-        }
-        if refused_skips > 0 {
-            skipped.insert("host_refused".into(), refused_skips);
-        }
-        if let Some(stage) = budget_hit {
-            skipped.insert("site_budget".into(), left_by_budget);
-            notes.push(CrawlNote {
-                code: "site.budget_exceeded".into(),
-                url: Some(site.home.to_string()),
-                value: serde_json::json!({
-                    "max_site_secs": s.max_site_secs,
-                    "elapsed_secs": started.elapsed().as_secs(),
-                    "stage": stage,
-                    "pages": pages.len(),
-                    "left": left_by_budget,
-                }),
-            });
-        }
-        if let Some(reason) = not_inspected(home_refused.as_deref(), &pages, &notes, &self.gates)
-            .or_else(|| {
-                let home = pages.iter().find(|p| p.depth == 0)?;
-                crate::challenge::not_inspected(&s.walls, &home.fetch)
-            })
-        {
-            notes.push(CrawlNote {
-                code: "site.not_inspected".into(),
-                url: Some(site.home.to_string()),
-                value: reason,
-            });
-        }
+        let (link_checks, over_budget) = if s.check_links {
+            self.check_links(&mut run).await
+        } else {
+            (Vec::new(), 0)
+        };
+        // 3. the crawl's own account of itself
+        let skipped = self.account(&mut run, over_budget, home_refused.as_deref());
+        let SiteRun {
+            mut fetches,
+            pages,
+            samples,
+            mut robots_blocked,
+            levels,
+            notes,
+            ..
+        } = run;
         robots_blocked.sort();
         robots_blocked.dedup();
         let ipv6 = if s.ipv6 {
@@ -634,6 +410,387 @@ impl Crawler {
             notes,
             not_found,
         }
+    }
+
+    /// Step 1: the site's pages, breadth-first, one lane per host with as many requests in
+    /// flight as the host's gate allows.
+    async fn crawl_pages(&self, run: &mut SiteRun<'_>, home: Url) {
+        let ctx = run.ctx;
+        let mut lanes: BTreeMap<String, VecDeque<PageJob>> = BTreeMap::new();
+        lanes.entry(host_of(&home)).or_default().push_back(PageJob {
+            url: home,
+            depth: 0,
+            via_interaction: false,
+        });
+        let mut busy: HashMap<String, u32> = HashMap::new();
+        let mut inflight = FuturesUnordered::new();
+        loop {
+            run.check_budget("pages");
+            self.fill_lanes(run, &mut lanes, &mut busy, |host, job| {
+                inflight.push(self.page_job(host.clone(), job, ctx));
+            });
+            let Some(done) = inflight.next().await else {
+                break;
+            };
+            if let Some(n) = busy.get_mut(&done.host) {
+                *n = n.saturating_sub(1);
+            }
+            self.page_done(run, &mut lanes, done);
+        }
+    }
+
+    /// Starts the next jobs of every lane, as many as its host's gate lets be in flight at once
+    /// (`busy` counts them per host); a lane [`Crawler::lane_cap`] closes is emptied instead.
+    fn fill_lanes<J>(
+        &self,
+        run: &mut SiteRun<'_>,
+        lanes: &mut BTreeMap<String, VecDeque<J>>,
+        busy: &mut HashMap<String, u32>,
+        mut start: impl FnMut(&String, J),
+    ) {
+        for (host, queue) in lanes.iter_mut() {
+            let Some(cap) = self.lane_cap(run, host, queue.len()) else {
+                queue.clear();
+                continue;
+            };
+            let n = busy.entry(host.clone()).or_default();
+            while *n < cap {
+                let Some(job) = queue.pop_front() else { break };
+                *n += 1;
+                start(host, job);
+            }
+        }
+    }
+
+    /// How many requests a lane may have in flight, or `None` when its queue is dropped: the
+    /// site's time budget is spent (the queue counted as left) or its host refused the crawl
+    /// (counted as skipped).
+    fn lane_cap(&self, run: &mut SiteRun<'_>, host: &str, queued: usize) -> Option<u32> {
+        if run.budget_hit.is_some() {
+            run.left_by_budget += queued as u64;
+            return None;
+        }
+        let gate = self.gates.get(host);
+        if gate.refusal().is_some() {
+            run.refused_skips += queued as u64;
+            return None;
+        }
+        Some(gate.policy().concurrency.max(1))
+    }
+
+    /// Takes a crawled page in: its notes, the home page's availability sample and hosts, the
+    /// page's links, and the page itself.
+    fn page_done(
+        &self,
+        run: &mut SiteRun<'_>,
+        lanes: &mut BTreeMap<String, VecDeque<PageJob>>,
+        done: PageDone,
+    ) {
+        let PageDone {
+            job,
+            attempts,
+            mut page,
+            notes: page_notes,
+            ..
+        } = done;
+        run.notes.extend(page_notes);
+        let walls = &self.settings.walls;
+        run.notes
+            .extend(crate::challenge::page_note(walls, &attempts, job.depth));
+        let last = attempts.last().expect("a fetch has one attempt");
+        if last.error == Some(FetchError::RobotsDisallowed) {
+            run.robots_blocked.push(job.url.to_string());
+            return;
+        }
+        let depth = job.depth;
+        let mut follow = true;
+        if refused_record(last) {
+            // never sent: the host refused the crawl before this request
+            run.refused_skips += 1;
+            if depth > 0 {
+                return;
+            }
+        }
+        if depth == 0 && !refused_record(&attempts[0]) {
+            run.samples.push(sample_of(&attempts[0]));
+            // A home page that redirects to another host (http → https, a new domain)
+            // makes that host part of the site.
+            if let Ok(f) = Url::parse(&last.final_url) {
+                let h = host_of(&f);
+                if !h.is_empty() && !run.hosts.contains(&h) {
+                    run.hosts.push(h);
+                }
+                run.level_seen.insert(normalize(&f).to_string());
+            }
+            follow = run.home_allowed;
+            if !follow {
+                run.robots_blocked.push(job.url.to_string());
+            }
+        }
+        // the URL that answered is crawled too: never queue it again
+        if let Ok(f) = Url::parse(&last.final_url) {
+            run.frontier.mark_seen(&f);
+        }
+        // the last attempt lives on as the page's own record (see `page_fetches_apart`)
+        let n = attempts.len();
+        run.fetches
+            .extend(attempts.into_iter().take(n.saturating_sub(1)));
+        self.offer_links(run, lanes, &page, &job, follow);
+        if !run.keep_links {
+            page.links = Vec::new();
+        }
+        run.pages.push(page);
+    }
+
+    /// Offers a page's internal anchors to the frontier (when the page is followed), keeps the
+    /// internal links of the first two levels for IPv6, and lists every new link and resource
+    /// to be checked.
+    fn offer_links(
+        &self,
+        run: &mut SiteRun<'_>,
+        lanes: &mut BTreeMap<String, VecDeque<PageJob>>,
+        page: &Page,
+        job: &PageJob,
+        follow: bool,
+    ) {
+        let depth = job.depth;
+        for link in &page.links {
+            let Ok(lu) = Url::parse(&link.url) else {
+                continue;
+            };
+            let lu = normalize(&lu);
+            let key = lu.to_string();
+            let is_internal = run.internal(&lu);
+            if link.kind == LinkKind::Anchor {
+                if follow && is_internal && !looks_like_document(&lu) {
+                    let via = job.via_interaction || self.interaction_link(&link.text);
+                    let extra = if via {
+                        self.settings.interaction_extra_depth
+                    } else {
+                        0
+                    };
+                    if let Ok(u) = run.frontier.offer_within(&lu, depth + 1, extra) {
+                        lanes.entry(host_of(&u)).or_default().push_back(PageJob {
+                            url: u,
+                            depth: depth + 1,
+                            via_interaction: via,
+                        });
+                    }
+                }
+                if depth <= 1 && is_internal && run.level_seen.insert(key.clone()) {
+                    run.levels[depth as usize].push(key.clone());
+                }
+            }
+            if run.target_seen.insert(hash_of(&key)) {
+                let read =
+                    !is_internal && link.kind == LinkKind::Anchor && !looks_like_document(&lu);
+                run.targets.push((key.into(), read));
+            }
+        }
+    }
+
+    /// Whether a link's text names an interaction column (extra depth allowed below it).
+    fn interaction_link(&self, text: &str) -> bool {
+        self.settings
+            .interaction_words
+            .iter()
+            .any(|w| !w.is_empty() && text.contains(w.as_str()))
+    }
+
+    /// The site's "not found" page, asked once when the home page answered with HTML, robots.txt
+    /// allows the crawl, the time budget holds and the host has not refused the crawl.
+    async fn not_found_of(&self, run: &mut SiteRun<'_>) -> Option<Page> {
+        let home_ok = run
+            .pages
+            .iter()
+            .find(|p| p.depth == 0)
+            .filter(|p| p.fetch.ok() && p.is_html)
+            .and_then(|p| Url::parse(&p.fetch.final_url).ok());
+        if self.settings.not_found_check
+            && run.home_allowed
+            && run.budget_hit.is_none()
+            && let Some(base) = home_ok
+            && self.gates.get(&host_of(&base)).refusal().is_none()
+            && let Some((attempts, page)) = self.not_found_page(&base).await
+        {
+            let n = attempts.len();
+            run.fetches
+                .extend(attempts.into_iter().take(n.saturating_sub(1)));
+            run.fetches.push(page.fetch.clone());
+            return Some(page);
+        }
+        None
+    }
+
+    /// Step 2: every link and resource not crawled as a page, the site's own on their host's
+    /// lane, other sites' a few at a time. Returns the checks (by URL) and how many links were
+    /// over the check budget.
+    async fn check_links(&self, run: &mut SiteRun<'_>) -> (Vec<LinkCheck>, u64) {
+        let ctx = run.ctx;
+        let (mut lanes, mut external, over_budget) = self.wanted_checks(run);
+        let mut link_checks = Vec::new();
+        let mut busy: HashMap<String, u32> = HashMap::new();
+        let mut external_busy = 0usize;
+        let mut inflight = FuturesUnordered::new();
+        loop {
+            run.check_budget("link_checks");
+            if run.budget_hit.is_some() {
+                run.left_by_budget += external.len() as u64;
+                external.clear();
+            }
+            self.fill_lanes(run, &mut lanes, &mut busy, |host, (u, read)| {
+                let attachment = self.is_attachment(&u);
+                inflight.push(self.check_job(Some(host.clone()), u, read, attachment, ctx));
+            });
+            while external_busy < EXTERNAL_CHECKS_IN_FLIGHT {
+                let Some((u, read)) = external.pop_front() else {
+                    break;
+                };
+                external_busy += 1;
+                inflight.push(self.check_job(None, u, read, false, ctx));
+            }
+            let Some(done) = inflight.next().await else {
+                break;
+            };
+            match &done.host {
+                Some(h) => {
+                    if let Some(n) = busy.get_mut(h) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+                None => external_busy -= 1,
+            }
+            if let Some(check) = self.check_done(run, done) {
+                link_checks.push(check);
+            }
+        }
+        link_checks.sort_by(|a, b| a.url.cmp(&b.url));
+        (link_checks, over_budget)
+    }
+
+    /// The links to check, in the order seen: the site's own by host lane, other sites' in one
+    /// queue (when they are checked at all), and how many were left over the check budget.
+    fn wanted_checks(
+        &self,
+        run: &mut SiteRun<'_>,
+    ) -> (BTreeMap<String, CheckQueue>, CheckQueue, u64) {
+        let s = &self.settings;
+        let crawled: HashSet<String> = run
+            .pages
+            .iter()
+            .flat_map(|p| [p.fetch.url.clone(), p.fetch.final_url.clone()])
+            .chain(run.robots_blocked.iter().cloned())
+            .collect();
+        let mut wanted: Vec<(Url, bool)> = std::mem::take(&mut run.targets)
+            .into_iter()
+            .filter(|(u, _)| !crawled.contains(&**u))
+            .filter_map(|(u, read)| Url::parse(&u).ok().map(|u| (u, read)))
+            .filter(|(u, _)| s.check_external || run.internal(u))
+            .collect();
+        let over_budget = wanted.len().saturating_sub(s.max_link_checks) as u64;
+        wanted.truncate(s.max_link_checks);
+        let mut lanes: BTreeMap<String, CheckQueue> = BTreeMap::new();
+        let mut external = CheckQueue::new();
+        for (u, read) in wanted {
+            if run.internal(&u) {
+                lanes.entry(host_of(&u)).or_default().push_back((u, read));
+            } else {
+                external.push_back((u, read));
+            }
+        }
+        (lanes, external, over_budget)
+    }
+
+    /// Takes a link check in: `None` when robots.txt kept it unasked (listed as such) or its
+    /// host refused the crawl (never judged by the requests it refused).
+    fn check_done(&self, run: &mut SiteRun<'_>, done: CheckDone) -> Option<LinkCheck> {
+        let CheckDone {
+            url, own, answer, ..
+        } = done;
+        if answer.error() == Some(FetchError::RobotsDisallowed) {
+            run.robots_blocked.push(url.to_string());
+            return None;
+        }
+        // a host that refused the crawl is not judged by the requests it refused: no
+        // broken link for a link never asked, nor for the 429/503 that asked us to stop
+        let refused_host = url
+            .host_str()
+            .is_some_and(|h| self.gates.get(h).refusal().is_some());
+        if refused_record(&answer.record(url.as_str()))
+            || (refused_host && matches!(answer.record(url.as_str()).status, Some(429 | 503)))
+        {
+            run.refused_skips += 1;
+            return None;
+        }
+        run.fetches.extend(own);
+        let (target_title, target_meta) = match &answer.seen {
+            Some((t, m)) => (t.clone(), Some(m.clone()).filter(|m| !m.is_empty())),
+            None => (None, None),
+        };
+        Some(LinkCheck {
+            url: url.to_string(),
+            record: answer.record(url.as_str()),
+            target_title,
+            target_meta,
+        })
+    }
+
+    /// Step 3: the crawl's account of itself: every host's robots.txt records and notes, the
+    /// hosts that refused the crawl, the site budget, why the site was not inspected when it was
+    /// not; returns what was skipped and why.
+    fn account(
+        &self,
+        run: &mut SiteRun<'_>,
+        over_budget: u64,
+        home_refused: Option<&str>,
+    ) -> BTreeMap<String, u64> {
+        let s = &self.settings;
+        let home_url = run.site.home.to_string();
+        for h in &run.hosts {
+            run.fetches.extend(self.robots.take_records(h));
+            run.notes.extend(self.robots.take_notes(h));
+            if let Some(why) = self.gates.get(h).refusal() {
+                run.notes.push(CrawlNote {
+                    code: "host.crawl_refused".into(),
+                    url: Some(home_url.clone()),
+                    value: serde_json::json!({"host": h, "reason": why}),
+                });
+            }
+        }
+        let mut skipped: BTreeMap<String, u64> = run.frontier.skipped();
+        if over_budget > 0 {
+            skipped.insert("link_check_budget".into(), over_budget);
+        }
+        if run.refused_skips > 0 {
+            skipped.insert("host_refused".into(), run.refused_skips);
+        }
+        if let Some(stage) = run.budget_hit {
+            skipped.insert("site_budget".into(), run.left_by_budget);
+            run.notes.push(CrawlNote {
+                code: "site.budget_exceeded".into(),
+                url: Some(home_url.clone()),
+                value: serde_json::json!({
+                    "max_site_secs": s.max_site_secs,
+                    "elapsed_secs": run.started.elapsed().as_secs(),
+                    "stage": stage,
+                    "pages": run.pages.len(),
+                    "left": run.left_by_budget,
+                }),
+            });
+        }
+        if let Some(reason) = not_inspected(home_refused, &run.pages, &run.notes, &self.gates)
+            .or_else(|| {
+                let home = run.pages.iter().find(|p| p.depth == 0)?;
+                crate::challenge::not_inspected(&s.walls, &home.fetch)
+            })
+        {
+            run.notes.push(CrawlNote {
+                code: "site.not_inspected".into(),
+                url: Some(home_url),
+                value: reason,
+            });
+        }
+        skipped
     }
 
     /// Fetches a page (the home page without asking robots.txt), parses it on a CPU worker and

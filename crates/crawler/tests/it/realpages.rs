@@ -11,6 +11,7 @@ fn realpage(test: &str, name: &str) -> Option<Vec<u8>> {
 
 #[test]
 fn gb2312_declared_homepage_decodes_as_gbk() {
+    let _turn = crate::common::shared_blocking();
     let Some(bytes) = realpage(
         "gb2312_declared_homepage_decodes_as_gbk",
         "ahyx.gov.cn-yuexi__d-homepage-GB2312-TRUNCATED__1.html",
@@ -50,6 +51,7 @@ fn gb2312_declared_homepage_decodes_as_gbk() {
 
 #[test]
 fn utf8_homepage_links_and_title() {
+    let _turn = crate::common::shared_blocking();
     let Some(bytes) = realpage(
         "utf8_homepage_links_and_title",
         "zhecheng.gov.cn__d-homepage-modified__7.html",

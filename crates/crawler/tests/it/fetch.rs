@@ -24,6 +24,7 @@ fn settings(net: &TestNet) -> CrawlSettings {
 
 #[tokio::test]
 async fn fetches_and_decodes_a_gbk_page() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
     let url = net.http.url(
@@ -44,6 +45,7 @@ async fn fetches_and_decodes_a_gbk_page() {
 
 #[tokio::test]
 async fn loopback_is_refused_without_allow_private() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let mut s = settings(&net);
     s.allow_private = false;
@@ -69,6 +71,7 @@ async fn loopback_is_refused_without_allow_private() {
 /// public server (the one address let through), and it redirects to 127.0.0.1.
 #[tokio::test]
 async fn redirect_to_127_0_0_1_from_an_allowed_127_0_0_2_is_refused() {
+    let _turn = crate::common::shared().await;
     let public = Ipv4Addr::new(127, 0, 0, 2);
     let http =
         FixtureServer::start_on_v4_addrs(fixtures_sites_dir(), &[Ipv4Addr::LOCALHOST, public])
@@ -112,6 +115,7 @@ async fn redirect_to_127_0_0_1_from_an_allowed_127_0_0_2_is_refused() {
 
 #[tokio::test]
 async fn redirect_to_127_0_0_1_is_refused_without_allow_private() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     // the allowed first hop needs [::1]: required in CI on a machine with IPv6
     if !govwatch_testutil::require::ipv6(
@@ -153,6 +157,7 @@ async fn redirect_to_127_0_0_1_is_refused_without_allow_private() {
 
 #[tokio::test]
 async fn body_cap_and_redirect_loop() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let mut s = settings(&net);
     s.max_body_bytes = 64 * 1024;
@@ -188,6 +193,7 @@ async fn body_cap_and_redirect_loop() {
 
 #[tokio::test]
 async fn gzip_body_is_decompressed_and_capped_after_decompression() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
     net.http
@@ -205,6 +211,7 @@ async fn gzip_body_is_decompressed_and_capped_after_decompression() {
 
 #[tokio::test]
 async fn timeout_is_classified_and_retries_back_off() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let mut s = settings(&net);
     s.timeout_secs = 1.0;
@@ -247,6 +254,7 @@ async fn timeout_is_classified_and_retries_back_off() {
 
 #[tokio::test]
 async fn unknown_name_is_a_dns_failure() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let c = Crawler::new(settings(&net)).unwrap();
     let f = c
@@ -260,6 +268,7 @@ async fn unknown_name_is_a_dns_failure() {
 
 #[tokio::test]
 async fn retry_after_is_honoured_between_attempts() {
+    let _turn = crate::common::shared().await;
     let net = net().await;
     let mut s = settings(&net);
     s.retries = 1;

@@ -125,6 +125,7 @@ async fn crawl_all(rate: f64, concurrency: u32) -> (TestNet, Crawler) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_address_sees_more_than_its_rate() {
+    let _turn = crate::common::shared().await;
     let (net, crawler) = crawl_all(40.0, 2).await;
     let seen = most_in_window(&net, Duration::from_secs(1));
     assert_eq!(seen.len(), ADDRESSES as usize, "{seen:?}");
@@ -150,6 +151,7 @@ async fn no_address_sees_more_than_its_rate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_address_gate_one_server_takes_every_host_at_once() {
+    let _turn = crate::common::shared().await;
     // the control: the same farm with no limit per address goes well past 41 a second
     let (net, _) = crawl_all(1e6, 64).await;
     let seen = most_in_window(&net, Duration::from_secs(1));

@@ -1,7 +1,7 @@
 //! Tests of the `[[search]]` site search of `_server.toml`, with a raw HTTP/1.1 client.
 
+use crate::common::write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use govwatch_testutil::FixtureServer;
@@ -83,12 +83,6 @@ async fn send(addr: SocketAddr, method: &str, host: &str, target: &str, body: &[
 async fn get(server: &FixtureServer, host: &str, target: &str) -> Resp {
     let host = format!("{host}:{}", server.port());
     send(server.addr_v4(), "GET", &host, target, b"").await
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
 }
 
 fn site() -> tempfile::TempDir {

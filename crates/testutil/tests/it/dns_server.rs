@@ -1,40 +1,12 @@
 //! Tests of the test DNS server with hickory-resolver, and of TestNet.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use crate::common::resolver;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use govwatch_testutil::{DnsRecord, DnsServer, TestNet};
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{
-    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
-};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
-
-fn resolver(addr: SocketAddr, tcp: bool) -> TokioResolver {
-    let mut conn = if tcp {
-        ConnectionConfig::tcp()
-    } else {
-        ConnectionConfig::udp()
-    };
-    conn.port = addr.port();
-    // NameServerConfig/ConnectionConfig are #[non_exhaustive]: built via constructors.
-    let cfg = ResolverConfig::from_parts(
-        None,
-        vec![],
-        vec![NameServerConfig::new(addr.ip(), true, vec![conn])],
-    );
-    let mut builder = TokioResolver::builder_with_config(cfg, TokioRuntimeProvider::default());
-    let opts = builder.options_mut();
-    opts.timeout = Duration::from_secs(5);
-    opts.attempts = 2;
-    opts.use_hosts_file = ResolveHosts::Never;
-    opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-    opts.cache_size = 0;
-    builder.build().unwrap()
-}
 
 fn records() -> Vec<DnsRecord> {
     vec![

@@ -1,8 +1,8 @@
 //! Tests of the fixture HTTP server with a raw HTTP/1.1 client over TcpStream.
 
+use crate::common::write;
 use std::io::Read as _;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use govwatch_testutil::{Fault, FixtureServer, RouteResponse};
@@ -119,12 +119,6 @@ async fn get(server: &FixtureServer, host: &str, path: &str) -> Resp {
         &[],
     )
     .await
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
 }
 
 /// A small site tree used by most tests.

@@ -2,7 +2,8 @@
 //! sees of it (the notes that become facts, the requests the server got).
 //!
 //! Memory is measured by a counting allocator (the peak of live heap bytes), CPU by the process's
-//! CPU time (`/proc/self/stat`); the tests of this file run one at a time so each measures itself.
+//! CPU time (`/proc/self/stat`); the tests of this file run one at a time, with no other test of
+//! the binary beside them ([`crate::common::alone`]), so each measures itself.
 
 use govwatch_crawler::{CrawlSettings, Crawler, FetchSpec};
 use govwatch_model::{CrawlNote, FetchError, Site, SiteCrawl};
@@ -35,9 +36,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-/// One test at a time: each measures memory or CPU of its own crawl.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// CPU time (user + system) of the whole process, from `/proc/self/stat` (Linux).
 fn process_cpu() -> Option<Duration> {
@@ -98,7 +96,7 @@ const PAGE: &[u8] = b"<html><body><p>page</p></body></html>";
 
 #[tokio::test]
 async fn a_robots_bomb_is_read_to_500_kib_and_not_compiled() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     // 100,000 wildcard rules (2.3 MB): the old crawler compiled one pattern per rule
     let mut bomb = String::from("User-agent: *\n");
     for i in 0..100_000 {
@@ -148,7 +146,7 @@ async fn a_robots_bomb_is_read_to_500_kib_and_not_compiled() {
 
 #[tokio::test]
 async fn an_oversized_robots_txt_starting_disallow_all_forbids_all() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let mut big = String::from("User-agent: *\nDisallow: /\n");
     while big.len() < 3 << 20 {
         big.push_str("# padding padding padding padding padding padding padding padding\n");
@@ -182,7 +180,7 @@ async fn an_oversized_robots_txt_starting_disallow_all_forbids_all() {
 
 #[tokio::test]
 async fn nesting_bombs_stay_within_a_cpu_budget() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let divs = format!(
         "<html><body>{}<a href=\"/x.html\">x</a></body></html>",
         "<div>".repeat(100_000)
@@ -238,7 +236,7 @@ async fn nesting_bombs_stay_within_a_cpu_budget() {
 
 #[tokio::test]
 async fn a_crawl_delay_within_the_cap_is_honoured_and_beyond_it_refuses() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let slow = "www.slow.gov.test";
     let refusing = "www.refusing.gov.test";
     let net = TestNet::start(root(
@@ -297,7 +295,7 @@ async fn a_crawl_delay_within_the_cap_is_honoured_and_beyond_it_refuses() {
 
 #[tokio::test]
 async fn redirect_loops_and_long_chains_leave_the_site_not_inspected() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let looping = "www.loop.gov.test";
     let chain = "www.chain.gov.test";
     let net = TestNet::start(root(
@@ -336,7 +334,7 @@ async fn redirect_loops_and_long_chains_leave_the_site_not_inspected() {
 
 #[tokio::test]
 async fn retry_after_pauses_the_host_and_beyond_the_cap_refuses() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let busy = "www.busy.gov.test";
     let closed = "www.closed.gov.test";
     let net = TestNet::start(root(
@@ -403,7 +401,7 @@ async fn retry_after_pauses_the_host_and_beyond_the_cap_refuses() {
 
 #[tokio::test]
 async fn a_lying_charset_is_passed_over_and_noted() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let host = "www.liar.gov.test";
     let body = "<html><head><meta charset=\"gb2312\"><title>首页</title></head><body>\
         <a href=\"/hd/xx.html\">领导信箱</a> <a href=\"/hd/ly.html\">在线留言</a></body></html>";
@@ -434,7 +432,7 @@ async fn a_lying_charset_is_passed_over_and_noted() {
 
 #[tokio::test]
 async fn a_site_time_budget_stops_the_crawl_and_says_so() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let host = "www.big.gov.test";
     let mut home = String::from("<html><body>");
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -472,7 +470,7 @@ async fn a_site_time_budget_stops_the_crawl_and_says_so() {
 
 #[tokio::test]
 async fn a_6to4_address_of_loopback_is_refused() {
-    let _serial = SERIAL.lock().await;
+    let _serial = crate::common::alone().await;
     let net = TestNet::start(root("sixtofour", &[("www.x.gov.test", "index.html", HOME)]))
         .await
         .unwrap();

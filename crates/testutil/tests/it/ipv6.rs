@@ -4,16 +4,12 @@
 //! Tests that need the IPv6 loopback skip themselves (with a note on stderr) when
 //! the host has none.
 
+use crate::common::{resolver, write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
 
 use govwatch_testutil::{DnsRecord, DnsServer, Fault, FixtureServer, TestNet};
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{
-    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
-};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -30,12 +26,6 @@ fn ipv6_available() -> bool {
         eprintln!("IPv6 loopback unavailable; IPv6 checks skipped");
     }
     ok
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
 }
 
 #[derive(Debug)]
@@ -285,28 +275,6 @@ async fn fault_family_must_be_4_or_6() {
     let dir = site();
     let server = FixtureServer::start(dir.path()).await.unwrap();
     server.set_fault_for_family(HOST, "/", 5, Fault::Status(500));
-}
-
-fn resolver(addr: SocketAddr, tcp: bool) -> TokioResolver {
-    let mut conn = if tcp {
-        ConnectionConfig::tcp()
-    } else {
-        ConnectionConfig::udp()
-    };
-    conn.port = addr.port();
-    let cfg = ResolverConfig::from_parts(
-        None,
-        vec![],
-        vec![NameServerConfig::new(addr.ip(), true, vec![conn])],
-    );
-    let mut builder = TokioResolver::builder_with_config(cfg, TokioRuntimeProvider::default());
-    let opts = builder.options_mut();
-    opts.timeout = Duration::from_secs(5);
-    opts.attempts = 2;
-    opts.use_hosts_file = ResolveHosts::Never;
-    opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-    opts.cache_size = 0;
-    builder.build().unwrap()
 }
 
 /// The record data of the answers for (name, type), sorted by their text form.
