@@ -774,19 +774,8 @@ fn script_entry(
         Some((_, p)) if p.ends_with('=') => p.trim_end_matches('=').to_string(),
         _ => String::new(),
     };
-    Some(SearchEntry {
-        page: page.fetch.url.clone(),
-        kind: "script",
-        host: action.host_str().unwrap_or("").to_string(),
-        action: action.to_string(),
-        method: "GET".into(),
-        query_field: field,
-        hidden: vec![],
-        selects: vec![],
-        maxlength: maxlength(input),
-        pattern: input.value().attr("pattern").map(str::to_string),
-        excerpt: clip(&excerpt_around(scripts, code, 80).unwrap_or_default(), 400),
-    })
+    let excerpt = clip(&excerpt_around(scripts, code, 80).unwrap_or_default(), 400);
+    Some(scripted_get(page, &action, field, input, excerpt))
 }
 
 /// A search box beside a `<select>` whose options are search URLs ending in their query field
@@ -829,7 +818,24 @@ fn select_template(
         .unwrap_or("")
         .trim_end_matches('=')
         .to_string();
-    Some(SearchEntry {
+    Some(scripted_get(
+        page,
+        &action,
+        field,
+        input,
+        markup_excerpt(&scope),
+    ))
+}
+
+/// The entry of a search a page script sends by GET to `action` with the box's words in `field`.
+fn scripted_get(
+    page: &Page,
+    action: &Url,
+    field: String,
+    input: &ElementRef,
+    excerpt: String,
+) -> SearchEntry {
+    SearchEntry {
         page: page.fetch.url.clone(),
         kind: "script",
         host: action.host_str().unwrap_or("").to_string(),
@@ -840,8 +846,8 @@ fn select_template(
         selects: vec![],
         maxlength: maxlength(input),
         pattern: input.value().attr("pattern").map(str::to_string),
-        excerpt: markup_excerpt(&scope),
-    })
+        excerpt,
+    }
 }
 
 /// Search boxes left in HTML comments (`<!-- <form class="search" …> -->`): a template's box that
