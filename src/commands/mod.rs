@@ -72,9 +72,22 @@ pub(crate) fn stop_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// The probe rules of a configuration directory.
+/// The probe rules of a configuration directory; the rule files it lacks are read as the shipped
+/// ones, said once on stderr ([`govwatch_config::shipped::missing_rules_note`]), as
+/// [`score_rules`] says it for `indicators.toml`.
 pub(crate) fn load_rules(dir: &ConfigDir) -> Result<govwatch_runner::ProbeRules> {
-    Ok(dir.probe_rules()?)
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let rules = dir.probe_rules()?;
+    let missing = dir.missing_rule_files();
+    if !missing.is_empty() {
+        SAID.call_once(|| {
+            eprintln!(
+                "{}",
+                govwatch_config::shipped::missing_rules_note(&dir.root, &missing)
+            );
+        });
+    }
+    Ok(rules)
 }
 
 /// The newest finished run `pick` accepts (an error naming the database when none does).

@@ -175,6 +175,14 @@ fn probe_shows_the_ipv6_section() {
     );
     let bad = crate::common::chinese::not_chinese("probe", &text);
     assert!(bad.is_empty(), "{bad:#?}");
+    // the folder has only crawl.toml: the other rule files are the shipped ones, said once
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("按内置的规则检查").count(), 1, "{err}");
+    assert!(
+        err.contains("中没有 walls.toml、probes.toml、columns.toml"),
+        "{err}"
+    );
+    assert!(!err.contains("crawl.toml"), "{err}");
 
     let v4only = net.http.url("v4only.ipv6.test", "/").to_string();
     let out = govwatch(&dir, &["probe", &v4only, "--json"])

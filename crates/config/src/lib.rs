@@ -198,6 +198,25 @@ impl ConfigDir {
         Ok(rules)
     }
 
+    /// The rule files a run reads (the crawl settings, the walls' signatures and every probe rule
+    /// file) that this directory lacks: each is read as its shipped file.
+    pub fn missing_rule_files(&self) -> Vec<&'static str> {
+        [
+            CRAWL_FILE,
+            WALLS_FILE,
+            PROBES_FILE,
+            COLUMNS_FILE,
+            INTEGRITY_FILE,
+            INTERACTION_FILE,
+            HOLIDAYS_FILE,
+            MEDIA_FILE,
+            WORDING_FILE,
+        ]
+        .into_iter()
+        .filter(|name| !self.root.join(name).exists())
+        .collect()
+    }
+
     /// The new-media account registry, checked against `sites` (no `accounts.toml`: no accounts).
     pub fn accounts(&self, sites: &[Site]) -> Result<Vec<Account>, ConfigError> {
         let path = self.accounts_path();
@@ -298,6 +317,29 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_rule_file_is_named_and_read_as_shipped() {
+        let dir = std::env::temp_dir().join(format!("govwatch-rules-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = ConfigDir::new(&dir);
+        assert_eq!(cfg.missing_rule_files().len(), 9);
+        for (name, text) in crate::shipped::RULE_FILES {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        assert!(cfg.missing_rule_files().is_empty());
+        std::fs::remove_file(dir.join(COLUMNS_FILE)).unwrap();
+        std::fs::remove_file(dir.join(WALLS_FILE)).unwrap();
+        assert_eq!(cfg.missing_rule_files(), vec![WALLS_FILE, COLUMNS_FILE]);
+        // the rules still load, the two files as shipped
+        let rules = cfg.probe_rules().unwrap();
+        assert_eq!(rules.columns, ColumnRules::default());
+        let note = crate::shipped::missing_rules_note(&dir, &cfg.missing_rule_files());
+        assert!(note.contains("walls.toml、columns.toml"), "{note}");
+        assert!(note.contains("按内置的规则检查"), "{note}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn the_line_index_agrees_with_line_col() {

@@ -100,3 +100,14 @@ pub fn missing_note(file: &std::path::Path) -> String {
         file.display()
     )
 }
+
+/// What a command says on stderr, once, when the configuration directory `dir` lacks some of the
+/// rule files it reads (`names`, e.g. `columns.toml`) and the shipped files stand in for them: the
+/// same behaviour as a missing `indicators.toml` ([`missing_note`]), never a failure.
+pub fn missing_rules_note(dir: &std::path::Path, names: &[&str]) -> String {
+    format!(
+        "govwatch：{} 中没有 {}，按内置的规则检查（govwatch init 可写出这些文件）",
+        dir.display(),
+        names.join("、")
+    )
+}
