@@ -28,6 +28,8 @@ mod hostile;
 mod hostile_cli;
 #[path = "it/hostile_feeds.rs"]
 mod hostile_feeds;
+#[path = "it/house.rs"]
+mod house;
 #[path = "it/integrity.rs"]
 mod integrity;
 #[path = "it/interaction.rs"]
